@@ -1,0 +1,22 @@
+"""The ``ashby-connector`` command line (Typer + Rich).
+
+Each command group lives in its own module and registers itself on ``app``.
+"""
+
+from __future__ import annotations
+
+from ashby_connector.cli._app import app
+from ashby_connector.cli import (  # noqa: F401  (imported for their command registrations)
+    api_commands,
+    emulator_commands,
+    server_commands,
+    sync_commands,
+    webhook_commands,
+)
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]
