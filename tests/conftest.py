@@ -1,5 +1,8 @@
-"""Shared fixtures. Part-specific fixtures live in tests/fixtures_*.py and are loaded here."""
+"""Shared fixtures. Each part keeps its fixtures in a tests/fixtures_<part>.py plugin listed here."""
 
 from __future__ import annotations
 
-pytest_plugins: list[str] = []
+pytest_plugins = [
+    "tests.fixtures_emulator",
+    "tests.fixtures_postgres",
+]

@@ -1,0 +1,3 @@
+"""Emulator fixtures (owned by the emulator part)."""
+
+from __future__ import annotations
