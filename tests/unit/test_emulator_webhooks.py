@@ -1,0 +1,221 @@
+"""Outbound webhooks: signing, the ping on create, retries and the codes that stop them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from ashby_connector.emulator.webhook_sender import WebhookSender, retry_delay, sign
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 answering from a script of status codes (last one repeats)."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = [200]
+        self.delay = 0.0
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                    index = min(len(receiver.requests) - 1, len(receiver.statuses) - 1)
+                    status = receiver.statuses[index]
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.thread.start()
+
+    def bodies(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [json.loads(body) for _, body in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def sender() -> Iterator[WebhookSender]:
+    s = WebhookSender(time_scale=0.001, timeout_seconds=0.3, ping_timeout_seconds=0.5)
+    yield s
+    s.close()
+
+
+def test_retry_schedule_matches_ashby() -> None:
+    assert [retry_delay(n) for n in range(1, 5)] == [10.0, 30.0, 70.0, 150.0]
+    assert retry_delay(3, 0.001) == pytest.approx(0.07)
+
+
+def test_ping_on_create_and_signature(sender: WebhookSender, receiver: Receiver) -> None:
+    setting = sender.create("applicationSubmit", receiver.url, "s3cret")
+    assert setting.enabled is True
+    headers, body = receiver.requests[0]
+    ping = json.loads(body)
+    assert ping["action"] == "ping"
+    assert ping["data"] == {"webhookActionType": "applicationSubmit"}
+    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["ashby-signature"] == f"sha256={expected}"
+
+
+def test_no_signature_without_secret(sender: WebhookSender, receiver: Receiver) -> None:
+    sender.create("applicationSubmit", receiver.url, None)
+    headers, _ = receiver.requests[0]
+    assert "ashby-signature" not in headers
+
+
+@pytest.mark.parametrize("status", [401, 404, 500, 503])
+def test_failing_ping_leaves_setting_disabled(sender: WebhookSender, receiver: Receiver, status: int) -> None:
+    receiver.statuses = [status]
+    setting = sender.create("offerCreate", receiver.url, "x")
+    assert setting.enabled is False
+    # A disabled setting gets no events.
+    sender.emit("offerCreate", {"offer": {"id": "o1"}})
+    assert sender.wait_idle(2)
+    assert len(receiver.requests) == 1
+
+
+def test_ping_answer_400_still_enabled(sender: WebhookSender, receiver: Receiver) -> None:
+    # FACTS: disabled only when the endpoint answers > 400.
+    receiver.statuses = [400]
+    assert sender.create("offerCreate", receiver.url, "x").enabled is True
+
+
+def test_unreachable_endpoint_disables(sender: WebhookSender) -> None:
+    setting = sender.create("offerCreate", "http://127.0.0.1:9/nothing", "x")
+    assert setting.enabled is False
+
+
+def test_update_pings_again(sender: WebhookSender, receiver: Receiver) -> None:
+    setting = sender.create("offerCreate", receiver.url, "x")
+    receiver.statuses = [200, 500]
+    updated = sender.update(setting.id, enabled=True)
+    assert updated is not None and updated.enabled is False
+    assert [b["action"] for b in receiver.bodies()] == ["ping", "ping"]
+
+
+def test_retries_5xx_then_delivers_with_same_action_id(sender: WebhookSender, receiver: Receiver) -> None:
+    sender.create("applicationUpdate", receiver.url, "k")
+    receiver.statuses = [200, 500, 502, 200]
+    action_id = sender.emit("applicationUpdate", {"application": {"id": "a1"}})
+    assert sender.wait_idle(5)
+    events = [b for b in receiver.bodies() if b["action"] != "ping"]
+    assert len(events) == 3
+    assert {e["webhookActionId"] for e in events} == {action_id}
+    [log] = sender.deliveries(action="applicationUpdate")
+    assert log["outcome"] == "delivered"
+    assert [a["statusCode"] for a in log["attempts"]] == [500, 502, 200]
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 405, 410])
+def test_no_retry_codes(sender: WebhookSender, receiver: Receiver, status: int) -> None:
+    sender.create("applicationUpdate", receiver.url, "k")
+    receiver.statuses = [200, status]
+    sender.emit("applicationUpdate", {"application": {"id": "a1"}})
+    assert sender.wait_idle(5)
+    [log] = sender.deliveries(action="applicationUpdate")
+    assert log["outcome"] == "dropped"
+    assert len(log["attempts"]) == 1
+
+
+def test_gives_up_after_max_attempts(receiver: Receiver) -> None:
+    s = WebhookSender(time_scale=0.00003, timeout_seconds=0.3, max_attempts=10)
+    try:
+        s.create("applicationUpdate", receiver.url, "k")
+        receiver.statuses = [200, 500]
+        s.emit("applicationUpdate", {"application": {"id": "a1"}})
+        assert s.wait_idle(10)
+        [log] = s.deliveries(action="applicationUpdate")
+        assert log["outcome"] == "failed"
+        assert len(log["attempts"]) == 10
+    finally:
+        s.close()
+
+
+def test_timeouts_are_retried(receiver: Receiver) -> None:
+    s = WebhookSender(time_scale=0.0001, timeout_seconds=0.1, max_attempts=2)
+    try:
+        s.create("applicationUpdate", receiver.url, "k")
+        receiver.delay = 0.3
+        s.emit("applicationUpdate", {"application": {"id": "a1"}})
+        assert s.wait_idle(5)
+        [log] = s.deliveries(action="applicationUpdate")
+        assert [a["error"] for a in log["attempts"]] == ["timeout", "timeout"]
+        assert log["outcome"] == "failed"
+    finally:
+        s.close()
+
+
+def test_retry_spacing_follows_the_schedule(receiver: Receiver) -> None:
+    s = WebhookSender(time_scale=0.005, timeout_seconds=0.3, max_attempts=4)
+    try:
+        s.create("applicationUpdate", receiver.url, "k")
+        receiver.statuses = [200, 500]
+        started = time.monotonic()
+        s.emit("applicationUpdate", {"application": {"id": "a1"}})
+        assert s.wait_idle(5)
+        # 10 + 30 + 70 = 110 s of schedule times 0.005 = 0.55 s at least.
+        assert time.monotonic() - started >= 0.55
+    finally:
+        s.close()
+
+
+def test_related_webhooks_share_action_id(sender: WebhookSender, receiver: Receiver) -> None:
+    for kind in ("candidateHire", "applicationUpdate", "candidateStageChange"):
+        sender.create(kind, receiver.url, "k")
+    app = {"id": "a1"}
+    action_id = sender.emit("candidateHire", {"application": app, "offer": {"id": "o1"}},
+                            related={"applicationUpdate": {"application": app},
+                                     "candidateStageChange": {"application": app}})
+    assert sender.wait_idle(5)
+    events = [b for b in receiver.bodies() if b["action"] != "ping"]
+    assert sorted(e["action"] for e in events) == ["applicationUpdate", "candidateHire", "candidateStageChange"]
+    assert {e["webhookActionId"] for e in events} == {action_id}
+
+
+def test_interview_schedule_create_also_fires_update(sender: WebhookSender, receiver: Receiver) -> None:
+    sender.create("interviewScheduleUpdate", receiver.url, "k")
+    sender.emit("interviewScheduleCreate", {"interviewSchedule": {"id": "s1"}})
+    assert sender.wait_idle(5)
+    events = [b for b in receiver.bodies() if b["action"] != "ping"]
+    assert [e["action"] for e in events] == ["interviewScheduleUpdate"]
+
+
+def test_signature_helper_is_hex_hmac() -> None:
+    assert sign("k", b"{}") == "sha256=" + hmac.new(b"k", b"{}", hashlib.sha256).hexdigest()
+
+
+def test_delete_stops_deliveries(sender: WebhookSender, receiver: Receiver) -> None:
+    setting = sender.create("offerUpdate", receiver.url, "k")
+    assert sender.delete(setting.id)
+    sender.emit("offerUpdate", {"offer": {"id": "o"}})
+    assert sender.wait_idle(2)
+    assert len(receiver.requests) == 1
