@@ -1,0 +1,108 @@
+"""Opening a database: URL checks, SQLite pragmas, and Alembic ``upgrade heads``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import make_url
+
+from ashby_connector.store.errors import StoreError
+
+DEFAULT_URL = "sqlite:///ashby.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def normalize_url(url: str) -> str:
+    """Accept a bare file path as SQLite and ``postgresql://`` as psycopg 3."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL: readers never block the writer; NORMAL is durable across process kills.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _check_sqlite_path(database: str | None) -> None:
+    if not database or database == ":memory:":
+        return
+    path = Path(database)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise StoreError(f"cannot open the SQLite database {database}: folder {folder} does not exist")
+    # Mode bits too: root passes os.access, yet a chmod 444 file says "do not write".
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
+        raise StoreError(f"the SQLite database {database} is read-only; sync needs to write to it")
+    if not os.access(folder, os.W_OK):
+        # WAL needs its -wal and -shm files next to the database.
+        raise StoreError(
+            f"the folder {folder} is read-only; SQLite needs to write {path.name} and its WAL there"
+        )
+
+
+def create_engine(url: str) -> sa.Engine:
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise StoreError(
+            f"not a database URL: {url!r} (try sqlite:///ashby.db or postgresql+psycopg://...)"
+        ) from exc
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise StoreError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    kwargs: dict[str, Any] = {
+        "json_serializer": lambda obj: orjson.dumps(obj).decode(),
+        "json_deserializer": orjson.loads,
+    }
+    if backend == "sqlite":
+        _check_sqlite_path(parsed.database)
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    else:
+        kwargs["pool_size"] = 10
+        kwargs["max_overflow"] = 10
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except Exception as exc:
+        raise StoreError(f"cannot use database {parsed.render_as_string(hide_password=True)}: {exc}") from exc
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(connection: sa.Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: sa.Engine, target: str = "heads") -> None:
+    """Bring the schema to ``target`` (every branch's head by default)."""
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), target)
+    except StoreError:
+        raise
+    except sa.exc.OperationalError as exc:
+        raise StoreError(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {_short(exc)}"
+        ) from exc
+
+
+def _short(exc: sa.exc.DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)

@@ -1,0 +1,85 @@
+"""Which Ashby object kinds the store keeps, derived from the catalog's list operations.
+
+One kind per list operation: ``candidate.list`` stores ``candidate`` records,
+``candidate.listNotes`` stores ``candidateNote`` records. The table of a kind is
+``ashby_<snake_case(kind)>``. The list is frozen here (not computed at import) so a migration
+never changes meaning when the catalog is re-derived; a test checks it still covers the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+
+# kind -> list operation that fills it
+KIND_OPERATIONS: dict[str, str] = {
+    "application": "application.list",
+    "applicationCriteriaEvaluation": "application.listCriteriaEvaluations",
+    "applicationHistory": "application.listHistory",
+    "applicationFeedback": "applicationFeedback.list",
+    "applicationHiringTeamRole": "applicationHiringTeamRole.list",
+    "approval": "approval.list",
+    "archiveReason": "archiveReason.list",
+    "auditLog": "auditLog.list",
+    "brand": "brand.list",
+    "candidate": "candidate.list",
+    "candidateClientInfo": "candidate.listClientInfo",
+    "candidateFraudCheck": "candidate.listFraudChecks",
+    "candidateNote": "candidate.listNotes",
+    "candidateProject": "candidate.listProjects",
+    "candidateTag": "candidateTag.list",
+    "closeReason": "closeReason.list",
+    "communicationTemplate": "communicationTemplate.list",
+    "customField": "customField.list",
+    "department": "department.list",
+    "feedbackFormDefinition": "feedbackFormDefinition.list",
+    "hiringTeamRole": "hiringTeamRole.list",
+    "interview": "interview.list",
+    "interviewEvent": "interviewEvent.list",
+    "interviewPlan": "interviewPlan.list",
+    "interviewSchedule": "interviewSchedule.list",
+    "interviewStage": "interviewStage.list",
+    "interviewStageGroup": "interviewStageGroup.list",
+    "interviewerPool": "interviewerPool.list",
+    "job": "job.list",
+    "jobBoard": "jobBoard.list",
+    "jobPosting": "jobPosting.list",
+    "jobTemplate": "jobTemplate.list",
+    "location": "location.list",
+    "offer": "offer.list",
+    "opening": "opening.list",
+    "project": "project.list",
+    "sequenceTemplate": "sequenceTemplate.list",
+    "source": "source.list",
+    "sourceTrackingLink": "sourceTrackingLink.list",
+    "surveyFormDefinition": "surveyFormDefinition.list",
+    "surveyRequest": "surveyRequest.list",
+    "surveySubmission": "surveySubmission.list",
+    "takeHomeAssignment": "takeHomeAssignment.list",
+    "user": "user.list",
+    "userInterviewerPause": "user.listInterviewerPauses",
+}
+
+KINDS: tuple[str, ...] = tuple(KIND_OPERATIONS)
+
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def table_name(kind: str) -> str:
+    return f"ashby_{snake_case(kind)}"
+
+
+# Child lists: fetched per parent record; their tables carry the parent's id.
+# kind -> (parent kind, request field naming the parent)
+CHILD_PARENTS: dict[str, tuple[str, str]] = {
+    "applicationCriteriaEvaluation": ("application", "applicationId"),
+    "applicationHistory": ("application", "applicationId"),
+    "candidateClientInfo": ("candidate", "candidateId"),
+    "candidateFraudCheck": ("candidate", "candidateId"),
+    "candidateNote": ("candidate", "candidateId"),
+    "candidateProject": ("candidate", "candidateId"),
+    "interviewEvent": ("interviewSchedule", "interviewScheduleId"),
+    "interviewStage": ("interviewPlan", "interviewPlanId"),
+    "userInterviewerPause": ("user", "userId"),
+}

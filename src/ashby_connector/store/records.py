@@ -1,0 +1,46 @@
+"""Turning raw Ashby records into store rows: id, hash, updatedAt."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+
+def canonical(record: Any) -> bytes:
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+
+
+def raw_hash(record: Any) -> str:
+    """128-bit hash of the canonical JSON: equal hashes mean the record did not change."""
+    return hashlib.blake2b(canonical(record), digest_size=16).hexdigest()
+
+
+def record_id(record: dict[str, Any], parent_id: str | None = None) -> str:
+    """The record's own id; child records without one are keyed by parent and content."""
+    rid = record.get("id")
+    if isinstance(rid, str) and rid:
+        return rid
+    # A few child lists (client info) carry no id: content within the parent is the identity.
+    return f"{parent_id or ''}:{raw_hash(record)}"
+
+
+def updated_at(record: dict[str, Any]) -> datetime | None:
+    for field in ("updatedAt", "lastUpdatedAt", "createdAt"):
+        value = record.get(field)
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything in the store is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

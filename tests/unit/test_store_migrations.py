@@ -1,0 +1,52 @@
+"""Alembic: a database made by an older revision upgrades in place, data kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ashby_connector.store import Store
+from ashby_connector.store.engine import alembic_config, create_engine, upgrade
+
+
+def _upgrade_from_first_revision(url: str) -> None:
+    engine = create_engine(url)
+    upgrade(engine, "store_0001")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO ashby_candidate (connection_id, id, raw, raw_hash, synced_at, changed_at) "
+                "VALUES ('default', 'c1', '{\"id\": \"c1\"}', 'x', '2024-01-01', '2024-01-01')"
+            )
+        )
+        cols = {c["name"] for c in sa.inspect(conn).get_columns("sync_state")}
+        assert "last_error" not in cols
+    engine.dispose()
+    with Store.open(url) as store:  # runs upgrade heads
+        assert store.get("default", "candidate", "c1") == {"id": "c1"}
+        store.fail_stream("default", "candidate", "boom")
+        assert store.get_stream_state("default", "candidate").last_error == "boom"
+        with store.engine.connect() as conn:
+            from alembic.script import ScriptDirectory
+
+            heads = ScriptDirectory.from_config(alembic_config(conn)).get_heads()
+            current = set(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+        assert current == set(heads)
+
+
+def test_sqlite_upgrade_keeps_data(tmp_path: Path) -> None:
+    _upgrade_from_first_revision(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+def test_postgres_upgrade_keeps_data(postgres_db: str) -> None:
+    _upgrade_from_first_revision(postgres_db)
+
+
+def test_open_twice_is_a_no_op(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    Store.open(url).close()
+    with Store.open(url) as store:
+        assert store.count("default", "candidate") == 0
