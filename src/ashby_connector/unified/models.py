@@ -1,0 +1,252 @@
+"""The unified models: the shapes the server returns, one pydantic class per model.
+
+Field names are camelCase (what Morph, Merge and Kombo users expect). Every model carries
+``id`` (the unified id, equal to Ashby's id), ``remoteId`` (Ashby's id), ``createdAt``,
+``updatedAt``, ``deletedAt`` (ISO-8601 strings as Ashby sends them), ``customFields`` (filled by
+the connection's field mapping) and ``remoteData`` (the raw Ashby record, only on request).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ashby_connector.unified.enums import (
+    ApplicationStatus,
+    ContactInfoType,
+    EmploymentType,
+    EventStatus,
+    FraudStatus,
+    JobStatus,
+    OfferStatus,
+    RejectReasonType,
+    UserRole,
+    WorkplaceType,
+)
+
+
+class UnifiedModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    remoteId: str
+    createdAt: str | None = None
+    updatedAt: str | None = None
+    deletedAt: str | None = None
+    customFields: dict[str, Any] = Field(default_factory=dict)
+    remoteData: dict[str, Any] | None = None
+
+
+class EmailAddress(BaseModel):
+    value: str
+    type: ContactInfoType | None = None
+    isPrimary: bool = False
+
+
+class PhoneNumber(BaseModel):
+    value: str
+    type: ContactInfoType | None = None
+    isPrimary: bool = False
+
+
+class FileRef(BaseModel):
+    id: str
+    name: str | None = None
+    handle: str
+
+
+class GenericContact(UnifiedModel):
+    firstName: str | None = None
+    lastName: str | None = None
+    name: str | None = None
+    email: str | None = None
+    phoneNumber: str | None = None
+    emails: list[EmailAddress] = Field(default_factory=list)
+    phoneNumbers: list[PhoneNumber] = Field(default_factory=list)
+    company: str | None = None
+    title: str | None = None
+
+
+class AtsCandidate(GenericContact):
+    location: str | None = None
+    school: str | None = None
+    profileUrl: str | None = None
+    timezone: str | None = None
+    applicationIds: list[str] = Field(default_factory=list)
+    tagIds: list[str] = Field(default_factory=list)
+    sourceId: str | None = None
+    fraudStatus: FraudStatus | None = None
+    attachments: list[FileRef] = Field(default_factory=list)
+    socialLinks: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class GenericUser(UnifiedModel):
+    firstName: str | None = None
+    lastName: str | None = None
+    email: str | None = None
+    role: UserRole | None = None
+    isActive: bool | None = None
+    managerId: str | None = None
+
+
+class GenericWorkspace(UnifiedModel):
+    name: str | None = None
+    jobsPageSlug: str | None = None
+
+
+class ScheduleCalendar(UnifiedModel):
+    name: str | None = None
+    ownerId: str | None = None
+    ownerEmail: str | None = None
+
+
+class ScheduleEventType(UnifiedModel):
+    name: str | None = None
+    externalName: str | None = None
+    description: str | None = None
+    descriptionHtml: str | None = None
+    duration: int | None = Field(default=None, description="Minutes; Ashby keeps no default duration.")
+    location: str | None = None
+    jobId: str | None = None
+    calendarId: str | None = None
+    isArchived: bool | None = None
+
+
+class ScheduleEvent(UnifiedModel):
+    title: str | None = None
+    description: str | None = None
+    startTime: str | None = None
+    endTime: str | None = None
+    location: str | None = None
+    meetingLink: str | None = None
+    eventTypeId: str | None = None
+    scheduleId: str | None = None
+    attendeeUserIds: list[str] = Field(default_factory=list)
+    status: EventStatus | None = None
+
+
+class AtsJob(UnifiedModel):
+    title: str | None = None
+    description: str | None = None
+    status: JobStatus | None = None
+    employmentType: EmploymentType | None = None
+    departmentId: str | None = None
+    locationId: str | None = None
+    requisitionId: str | None = None
+    confidential: bool | None = None
+    openedAt: str | None = None
+    closedAt: str | None = None
+    hiringManagerIds: list[str] = Field(default_factory=list)
+    interviewPlanIds: list[str] = Field(default_factory=list)
+    jobPostingIds: list[str] = Field(default_factory=list)
+
+
+class AtsApplication(UnifiedModel):
+    candidateId: str | None = None
+    jobId: str | None = None
+    stageId: str | None = None
+    stageName: str | None = None
+    status: ApplicationStatus | None = None
+    recruiterId: str | None = None
+    sourceId: str | None = None
+    appliedDate: str | None = None
+    rejectedAt: str | None = None
+    rejectReasonId: str | None = None
+
+
+class AtsApplicationStage(UnifiedModel):
+    name: str | None = None
+    order: int | None = None
+    type: str | None = None
+    interviewPlanId: str | None = None
+
+
+class AtsOffer(UnifiedModel):
+    applicationId: str | None = None
+    status: OfferStatus | None = None
+    decidedAt: str | None = None
+    startDate: str | None = None
+    salary: dict[str, Any] | None = None
+    creatorId: str | None = None
+    approvalStatus: str | None = None
+
+
+class AtsInterview(UnifiedModel):
+    applicationId: str | None = None
+    scheduleId: str | None = None
+    interviewTypeId: str | None = None
+    title: str | None = None
+    startTime: str | None = None
+    endTime: str | None = None
+    location: str | None = None
+    meetingLink: str | None = None
+    interviewerIds: list[str] = Field(default_factory=list)
+    hasSubmittedFeedback: bool | None = None
+
+
+class AtsScorecard(UnifiedModel):
+    applicationId: str | None = None
+    interviewId: str | None = None
+    interviewEventId: str | None = None
+    interviewerId: str | None = None
+    submittedAt: str | None = None
+    overallRecommendation: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
+class AtsNote(UnifiedModel):
+    candidateId: str | None = None
+    authorId: str | None = None
+    content: str | None = None
+    isPrivate: bool | None = None
+
+
+class AtsAttachment(UnifiedModel):
+    candidateId: str | None = None
+    name: str | None = None
+    handle: str | None = None
+    isResume: bool = False
+    downloadUrl: str | None = Field(
+        default=None, description="Short-lived signed URL; filled only with ?downloadUrl=true."
+    )
+
+
+class AtsDepartment(UnifiedModel):
+    name: str | None = None
+    externalName: str | None = None
+    parentId: str | None = None
+    isArchived: bool | None = None
+
+
+class AtsLocation(UnifiedModel):
+    name: str | None = None
+    externalName: str | None = None
+    parentId: str | None = None
+    isRemote: bool | None = None
+    workplaceType: WorkplaceType | None = None
+    isArchived: bool | None = None
+    address: dict[str, Any] | None = None
+
+
+class AtsRejectReason(UnifiedModel):
+    name: str | None = None
+    type: RejectReasonType | None = None
+    isArchived: bool | None = None
+
+
+class AtsTag(UnifiedModel):
+    name: str | None = None
+    isArchived: bool | None = None
+
+
+class AtsSource(UnifiedModel):
+    name: str | None = None
+    type: str | None = None
+    isArchived: bool | None = None
+
+
+class CustomRecord(UnifiedModel):
+    """A record of a connection's custom model: only the fields its mapping declares."""
+
+    model_config = ConfigDict(extra="allow")

@@ -1,0 +1,331 @@
+"""Read mappers: pure functions from one Ashby record (a dict shaped like the catalog's
+``results_schema``) to the unified fields of one model. They never raise on a missing or odd
+field: Ashby adds fields and drops optional ones, and a read must not fail because of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ashby_connector.unified import enums
+
+Raw = dict[str, Any]
+Fields = dict[str, Any]
+Reader = Callable[[Raw], Fields]
+
+
+def _s(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _obj(value: object) -> Raw:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _id_of(value: object) -> str | None:
+    return _s(_obj(value).get("id"))
+
+
+def split_name(name: str | None) -> tuple[str | None, str | None]:
+    """Ashby keeps one ``name``; unified contacts want first and last (split at the first space)."""
+    if not name:
+        return None, None
+    first, _, last = name.strip().partition(" ")
+    return first or None, last or None
+
+
+def _contacts(items: object) -> list[Fields]:
+    out = []
+    for item in _list(items):
+        entry = _obj(item)
+        if isinstance(entry.get("value"), str):
+            out.append(
+                {
+                    "value": entry["value"],
+                    "type": enums.lookup(enums.CONTACT_TYPE, entry.get("type")),
+                    "isPrimary": bool(entry.get("isPrimary")),
+                }
+            )
+    return out
+
+
+def read_contact(raw: Raw) -> Fields:
+    first, last = split_name(_s(raw.get("name")))
+    return {
+        "name": _s(raw.get("name")),
+        "firstName": first,
+        "lastName": last,
+        "email": _s(_obj(raw.get("primaryEmailAddress")).get("value")),
+        "phoneNumber": _s(_obj(raw.get("primaryPhoneNumber")).get("value")),
+        "emails": _contacts(raw.get("emailAddresses")),
+        "phoneNumbers": _contacts(raw.get("phoneNumbers")),
+        "company": _s(raw.get("company")),
+        "title": _s(raw.get("position")),
+    }
+
+
+def _file_refs(raw: Raw) -> list[Fields]:
+    return [
+        {"id": f["id"], "name": _s(f.get("name")), "handle": f["handle"]}
+        for f in map(_obj, _list(raw.get("fileHandles")))
+        if isinstance(f.get("id"), str) and isinstance(f.get("handle"), str)
+    ]
+
+
+def read_candidate(raw: Raw) -> Fields:
+    return {
+        **read_contact(raw),
+        "location": _s(_obj(raw.get("location")).get("locationSummary")),
+        "school": _s(raw.get("school")),
+        "profileUrl": _s(raw.get("profileUrl")),
+        "timezone": _s(raw.get("timezone")),
+        "applicationIds": [a for a in _list(raw.get("applicationIds")) if isinstance(a, str)],
+        "tagIds": [t for t in map(_id_of, _list(raw.get("tags"))) if t],
+        "sourceId": _id_of(raw.get("source")),
+        "fraudStatus": enums.lookup(enums.FRAUD_STATUS, raw.get("fraudStatus")),
+        "attachments": _file_refs(raw),
+        "socialLinks": [_obj(s) for s in _list(raw.get("socialLinks"))],
+    }
+
+
+def read_user(raw: Raw) -> Fields:
+    return {
+        "firstName": _s(raw.get("firstName")),
+        "lastName": _s(raw.get("lastName")),
+        "email": _s(raw.get("email")),
+        "role": enums.lookup(enums.USER_ROLE, raw.get("globalRole")),
+        "isActive": raw.get("isEnabled") if isinstance(raw.get("isEnabled"), bool) else None,
+        "managerId": _s(raw.get("managerId")),
+    }
+
+
+def read_workspace(raw: Raw) -> Fields:
+    return {"name": _s(raw.get("name")), "jobsPageSlug": _s(raw.get("hostedJobsPageSlug"))}
+
+
+def read_calendar(raw: Raw) -> Fields:
+    # Ashby exposes no calendars; each interviewing user has one, identified by the user's id.
+    full = " ".join(p for p in (_s(raw.get("firstName")), _s(raw.get("lastName"))) if p)
+    return {
+        "name": f"{full}'s interviews" if full else None,
+        "ownerId": _s(raw.get("id")),
+        "ownerEmail": _s(raw.get("email")),
+    }
+
+
+def read_event_type(raw: Raw) -> Fields:
+    return {
+        "name": _s(raw.get("title")),
+        "externalName": _s(raw.get("externalTitle")),
+        "description": _s(raw.get("instructionsPlain")),
+        "descriptionHtml": _s(raw.get("instructionsHtml")),
+        "duration": raw.get("durationMinutes") if isinstance(raw.get("durationMinutes"), int) else None,
+        "location": None,
+        "jobId": _s(raw.get("jobId")),
+        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+    }
+
+
+def _interviewer_ids(raw: Raw) -> list[str]:
+    ids = [i for i in _list(raw.get("interviewerUserIds")) if isinstance(i, str)]
+    return ids or [i for i in map(_id_of, _list(raw.get("interviewers"))) if i]
+
+
+def read_event(raw: Raw) -> Fields:
+    interview = _obj(raw.get("interview"))
+    return {
+        "title": _s(interview.get("title")),
+        "description": _s(interview.get("instructionsPlain")),
+        "startTime": _s(raw.get("startTime")),
+        "endTime": _s(raw.get("endTime")),
+        "location": _s(raw.get("location")),
+        "meetingLink": _s(raw.get("meetingLink")),
+        "eventTypeId": _s(raw.get("interviewId")) or _s(interview.get("id")),
+        "scheduleId": _s(raw.get("interviewScheduleId")),
+        "attendeeUserIds": _interviewer_ids(raw),
+        "status": enums.lookup(enums.SCHEDULE_STATUS, raw.get("status")),
+    }
+
+
+def read_interview(raw: Raw) -> Fields:
+    interview = _obj(raw.get("interview"))
+    return {
+        "applicationId": _s(raw.get("applicationId")),
+        "scheduleId": _s(raw.get("interviewScheduleId")),
+        "interviewTypeId": _s(raw.get("interviewId")) or _s(interview.get("id")),
+        "title": _s(interview.get("title")),
+        "startTime": _s(raw.get("startTime")),
+        "endTime": _s(raw.get("endTime")),
+        "location": _s(raw.get("location")),
+        "meetingLink": _s(raw.get("meetingLink")),
+        "interviewerIds": _interviewer_ids(raw),
+        "hasSubmittedFeedback": raw.get("hasSubmittedFeedback")
+        if isinstance(raw.get("hasSubmittedFeedback"), bool)
+        else None,
+    }
+
+
+def read_job(raw: Raw) -> Fields:
+    return {
+        "title": _s(raw.get("title")),
+        "description": _s(_obj(raw.get("jobPosting")).get("descriptionPlain")),
+        "status": enums.lookup(enums.JOB_STATUS, raw.get("status")),
+        "employmentType": enums.lookup(enums.EMPLOYMENT_TYPE, raw.get("employmentType")),
+        "departmentId": _s(raw.get("departmentId")),
+        "locationId": _s(raw.get("locationId")),
+        "requisitionId": _s(raw.get("customRequisitionId")),
+        "confidential": raw.get("confidential") if isinstance(raw.get("confidential"), bool) else None,
+        "openedAt": _s(raw.get("openedAt")),
+        "closedAt": _s(raw.get("closedAt")),
+        "hiringManagerIds": [
+            u
+            for m in map(_obj, _list(raw.get("hiringTeam")))
+            if m.get("role") == "Hiring Manager" and (u := _s(m.get("userId")))
+        ],
+        "interviewPlanIds": [p for p in _list(raw.get("interviewPlanIds")) if isinstance(p, str)],
+        "jobPostingIds": [p for p in _list(raw.get("jobPostingIds")) if isinstance(p, str)],
+    }
+
+
+def read_application(raw: Raw) -> Fields:
+    stage = _obj(raw.get("currentInterviewStage"))
+    recruiter = next(
+        (
+            _s(m.get("userId"))
+            for m in map(_obj, _list(raw.get("hiringTeam")))
+            if m.get("role") == "Recruiter"
+        ),
+        None,
+    )
+    return {
+        "candidateId": _id_of(raw.get("candidate")) or _s(raw.get("candidateId")),
+        "jobId": _id_of(raw.get("job")) or _s(raw.get("jobId")),
+        "stageId": _s(stage.get("id")),
+        "stageName": _s(stage.get("title")),
+        "status": enums.lookup(enums.APPLICATION_STATUS, raw.get("status")),
+        "recruiterId": recruiter,
+        "sourceId": _id_of(raw.get("source")),
+        "appliedDate": _s(raw.get("createdAt")),
+        "rejectedAt": _s(raw.get("archivedAt")),
+        "rejectReasonId": _id_of(raw.get("archiveReason")),
+    }
+
+
+def read_stage(raw: Raw) -> Fields:
+    order = raw.get("orderInInterviewPlan")
+    return {
+        "name": _s(raw.get("title")),
+        "order": order if isinstance(order, int) else None,
+        "type": _s(raw.get("type")),
+        "interviewPlanId": _s(raw.get("interviewPlanId")),
+    }
+
+
+def read_offer(raw: Raw) -> Fields:
+    latest = _obj(raw.get("latestVersion"))
+    return {
+        "applicationId": _s(raw.get("applicationId")),
+        "status": enums.lookup(enums.OFFER_ACCEPTANCE, raw.get("acceptanceStatus")),
+        "decidedAt": _s(raw.get("decidedAt")),
+        "startDate": _s(latest.get("startDate")),
+        "salary": _obj(latest.get("salary")) or None,
+        "creatorId": _id_of(latest.get("author")),
+        "approvalStatus": _s(latest.get("approvalStatus")),
+        "createdAt": _s(latest.get("createdAt")),
+    }
+
+
+def read_scorecard(raw: Raw) -> Fields:
+    values = _obj(raw.get("submittedValues"))
+    recommendation = values.get("overall_recommendation")
+    return {
+        "applicationId": _s(raw.get("applicationId")),
+        "interviewId": _s(raw.get("interviewId")),
+        "interviewEventId": _s(raw.get("interviewEventId")),
+        "interviewerId": _id_of(raw.get("submittedByUser")),
+        "submittedAt": _s(raw.get("submittedAt")),
+        "overallRecommendation": str(recommendation) if recommendation is not None else None,
+        "answers": values,
+        "createdAt": _s(raw.get("submittedAt")),
+    }
+
+
+def read_note(raw: Raw) -> Fields:
+    return {
+        "candidateId": _s(raw.get("candidateId")),
+        "authorId": _id_of(raw.get("author")),
+        "content": _s(raw.get("content")),
+        "isPrivate": raw.get("isPrivate") if isinstance(raw.get("isPrivate"), bool) else None,
+    }
+
+
+def read_attachment(raw: Raw) -> Fields:
+    return {
+        "candidateId": _s(raw.get("candidateId")),
+        "name": _s(raw.get("name")),
+        "handle": _s(raw.get("handle")),
+        "isResume": bool(raw.get("isResume")),
+    }
+
+
+def read_department(raw: Raw) -> Fields:
+    return {
+        "name": _s(raw.get("name")),
+        "externalName": _s(raw.get("externalName")),
+        "parentId": _s(raw.get("parentId")),
+        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+    }
+
+
+def read_location(raw: Raw) -> Fields:
+    return {
+        "name": _s(raw.get("name")),
+        "externalName": _s(raw.get("externalName")),
+        "parentId": _s(raw.get("parentLocationId")),
+        "isRemote": raw.get("isRemote") if isinstance(raw.get("isRemote"), bool) else None,
+        "workplaceType": enums.lookup(enums.WORKPLACE_TYPE, raw.get("workplaceType")),
+        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+        "address": _obj(raw.get("address")) or None,
+    }
+
+
+def read_reject_reason(raw: Raw) -> Fields:
+    return {
+        "name": _s(raw.get("text")),
+        "type": enums.lookup(enums.REJECT_REASON_TYPE, raw.get("reasonType")),
+        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+    }
+
+
+def read_tag(raw: Raw) -> Fields:
+    return {
+        "name": _s(raw.get("title")),
+        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+    }
+
+
+def read_source(raw: Raw) -> Fields:
+    return {
+        "name": _s(raw.get("title")),
+        "type": _s(_obj(raw.get("sourceType")).get("title")),
+        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+    }
+
+
+def explode_attachments(candidate: Raw) -> list[Raw]:
+    """A candidate's files as attachment records (Ashby has no file list of its own)."""
+    cid = _s(candidate.get("id"))
+    resume = _obj(candidate.get("resumeFileHandle"))
+    files = [dict(f) for f in map(_obj, _list(candidate.get("fileHandles"))) if isinstance(f.get("id"), str)]
+    if resume.get("id") and not any(f["id"] == resume["id"] for f in files):
+        files.append(dict(resume))
+    for f in files:
+        f["candidateId"] = cid
+        f["isResume"] = bool(resume) and f["id"] == resume.get("id")
+        f.setdefault("createdAt", candidate.get("createdAt"))
+        f.setdefault("updatedAt", candidate.get("updatedAt"))
+    return files

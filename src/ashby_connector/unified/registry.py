@@ -1,0 +1,191 @@
+"""The model registry: for each unified model, where it reads from and how it writes.
+
+``source`` is the Ashby list operation whose records back the model (the store keeps records per
+operation); ``info`` reads one record live; ``explode`` turns one source record into several
+(a candidate's files become attachments). A write that Ashby's API cannot do is a
+``NotSupported`` with the reason the server answers with its 501.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ashby_connector.unified import models as m
+from ashby_connector.unified import readers as r
+from ashby_connector.unified import writers as w
+
+
+@dataclass(frozen=True, slots=True)
+class NotSupported:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    operations: tuple[str, ...]
+    run: w.Writer
+    explicit: str | None = None  # a query flag the caller must set (irreversible deletes)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """``expand=<name>`` replaces the id in ``field`` by the related model's record."""
+
+    field: str
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    name: str
+    cls: type[m.UnifiedModel]
+    source: str
+    read: r.Reader
+    info: tuple[str, str] | None = None  # (operation, id parameter)
+    explode: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
+    create: Write | NotSupported = NotSupported("not in Ashby's API")
+    update: Write | NotSupported = NotSupported("not in Ashby's API")
+    delete: Write | NotSupported = NotSupported("not in Ashby's API")
+    custom_field_object: str | None = None  # Ashby objectType for customField.setValue
+    search: tuple[str, ...] = ()  # unified fields `q` matches
+    relations: dict[str, Relation] = field(default_factory=dict)
+    description: str = ""
+
+    def write(self, action: str) -> Write | NotSupported:
+        return {"create": self.create, "update": self.update, "delete": self.delete}[action]
+
+
+_CANDIDATE_WRITES: dict[str, Any] = {
+    "create": Write(("candidate.create",), w.create_candidate),
+    "update": Write(("candidate.update",), w.update_candidate),
+    "delete": Write(("candidate.anonymize",), w.anonymize_candidate, explicit="anonymize"),
+}
+_USER_501 = NotSupported("Ashby's API cannot create, change or remove users (they come from the UI or SCIM)")
+_META_501 = NotSupported("Ashby's API has no operation for this; manage it in Ashby's admin settings")
+_EVENT = w.schedule_writer("eventTypeId")
+_INTERVIEW = w.schedule_writer("interviewTypeId")
+_APP_REL = {"candidate": Relation("candidateId", "atsCandidate"), "job": Relation("jobId", "atsJob")}
+
+_SPECS = (
+    ModelSpec("genericContact", m.GenericContact, "candidate.list", r.read_contact,
+              info=("candidate.info", "id"), custom_field_object="Candidate",
+              search=("name", "email", "company"), description="A person: an Ashby candidate.",
+              **_CANDIDATE_WRITES),
+    ModelSpec("atsCandidate", m.AtsCandidate, "candidate.list", r.read_candidate,
+              info=("candidate.info", "id"), custom_field_object="Candidate",
+              search=("name", "email", "company"), description="An Ashby candidate.", **_CANDIDATE_WRITES),
+    ModelSpec("genericUser", m.GenericUser, "user.list", r.read_user, info=("user.info", "userId"),
+              create=_USER_501, update=_USER_501, delete=_USER_501, search=("firstName", "lastName", "email"),
+              description="An Ashby user (a member of the organisation)."),
+    ModelSpec("genericWorkspace", m.GenericWorkspace, "brand.list", r.read_workspace,
+              create=NotSupported("a workspace is the Ashby organisation the key belongs to"),
+              update=NotSupported("a workspace is the Ashby organisation the key belongs to"),
+              delete=NotSupported("a workspace is the Ashby organisation the key belongs to"),
+              search=("name",), description="The organisation's brands (one per careers site)."),
+    ModelSpec("scheduleCalendar", m.ScheduleCalendar, "user.list", r.read_calendar,
+              info=("user.info", "userId"),
+              create=NotSupported("Ashby has no calendars in its API; each user has one implicitly"),
+              update=NotSupported("Ashby has no calendars in its API; each user has one implicitly"),
+              delete=NotSupported("Ashby has no calendars in its API; each user has one implicitly"),
+              search=("name", "ownerEmail"), relations={"owner": Relation("ownerId", "genericUser")},
+              description="One interview calendar per Ashby user (id = the user's id)."),
+    ModelSpec("scheduleEventType", m.ScheduleEventType, "interview.list", r.read_event_type,
+              info=("interview.info", "id"), create=_META_501, update=_META_501, delete=_META_501,
+              search=("name",), relations={"job": Relation("jobId", "atsJob")},
+              description="An interview type (Ashby's interview definition)."),
+    ModelSpec("scheduleEvent", m.ScheduleEvent, "interviewEvent.list", r.read_event,
+              create=Write(("interviewSchedule.create",), _EVENT[0]),
+              update=Write(("interviewSchedule.update",), _EVENT[1]),
+              delete=Write(("interviewSchedule.cancel",), _EVENT[2]),
+              search=("title",), relations={"eventType": Relation("eventTypeId", "scheduleEventType")},
+              description="A scheduled interview event."),
+    ModelSpec("atsJob", m.AtsJob, "job.list", r.read_job, info=("job.info", "id"), custom_field_object="Job",
+              create=Write(("job.create", "job.setStatus"), w.create_job),
+              update=Write(("job.update", "job.setStatus"), w.update_job),
+              delete=Write(("job.setStatus",), w.archive_job),
+              search=("title", "requisitionId"),
+              relations={"department": Relation("departmentId", "atsDepartment"),
+                         "location": Relation("locationId", "atsLocation")},
+              description="A job; delete archives it."),
+    ModelSpec("atsApplication", m.AtsApplication, "application.list", r.read_application,
+              info=("application.info", "applicationId"), custom_field_object="Application",
+              create=Write(("application.create",), w.create_application),
+              update=Write(("application.update", "application.changeStage", "application.changeSource"),
+                           w.update_application),
+              delete=Write(("application.delete",), w.delete_application),
+              relations={**_APP_REL, "stage": Relation("stageId", "atsApplicationStage"),
+                         "source": Relation("sourceId", "atsSource"),
+                         "rejectReason": Relation("rejectReasonId", "atsRejectReason")},
+              description="A candidate's application to a job."),
+    ModelSpec("atsApplicationStage", m.AtsApplicationStage, "interviewStage.list", r.read_stage,
+              info=("interviewStage.info", "interviewStageId"),
+              create=_META_501, update=_META_501, delete=_META_501, search=("name",),
+              description="A stage of an interview plan."),
+    ModelSpec("atsOffer", m.AtsOffer, "offer.list", r.read_offer, info=("offer.info", "offerId"),
+              create=Write(("offerProcess.start", "offer.start", "offer.create"), w.create_offer),
+              update=Write(("offer.update",), w.update_offer),
+              delete=NotSupported("Ashby's API cannot delete an offer"),
+              relations={"application": Relation("applicationId", "atsApplication")},
+              description="An offer (its latest version)."),
+    ModelSpec("atsInterview", m.AtsInterview, "interviewEvent.list", r.read_interview,
+              create=Write(("interviewSchedule.create",), _INTERVIEW[0]),
+              update=Write(("interviewSchedule.update",), _INTERVIEW[1]),
+              delete=Write(("interviewSchedule.cancel",), _INTERVIEW[2]),
+              search=("title",), relations={"application": Relation("applicationId", "atsApplication")},
+              description="A scheduled interview of an application."),
+    ModelSpec("atsScorecard", m.AtsScorecard, "applicationFeedback.list", r.read_scorecard,
+              create=Write(("applicationFeedback.submit",), w.submit_scorecard),
+              update=NotSupported("Ashby's API cannot change submitted feedback"),
+              delete=NotSupported("Ashby's API cannot delete submitted feedback"),
+              relations={"application": Relation("applicationId", "atsApplication")},
+              description="Submitted interview feedback."),
+    ModelSpec("atsNote", m.AtsNote, "candidate.listNotes", r.read_note,
+              create=Write(("candidate.createNote",), w.create_note),
+              update=NotSupported("Ashby's API cannot edit a note"),
+              delete=NotSupported("Ashby's API cannot delete a note"),
+              search=("content",), relations={"candidate": Relation("candidateId", "atsCandidate")},
+              description="A note on a candidate."),
+    ModelSpec("atsAttachment", m.AtsAttachment, "candidate.list", r.read_attachment,
+              explode=r.explode_attachments,
+              create=NotSupported("upload through the proxy: file.createFileUploadHandle, then "
+                                  "candidate.uploadFile or candidate.uploadResume"),
+              update=NotSupported("Ashby's API cannot change a file"),
+              delete=NotSupported("Ashby's API cannot delete a file"),
+              search=("name",), relations={"candidate": Relation("candidateId", "atsCandidate")},
+              description="A candidate's file; ?downloadUrl=true adds a fresh signed URL (file.info)."),
+    ModelSpec("atsDepartment", m.AtsDepartment, "department.list", r.read_department,
+              info=("department.info", "departmentId"),
+              create=Write(("department.create",), w.create_department),
+              update=Write(("department.update",), w.update_department),
+              delete=Write(("department.archive",), w.archive_department), search=("name",),
+              description="A department (Ashby team); delete archives it."),
+    ModelSpec("atsLocation", m.AtsLocation, "location.list", r.read_location,
+              info=("location.info", "locationId"),
+              create=Write(("location.create",), w.create_location),
+              update=Write(("location.updateName", "location.updateExternalName"), w.update_location),
+              delete=Write(("location.archive",), w.archive_location), search=("name",),
+              description="An office or location; delete archives it."),
+    ModelSpec("atsRejectReason", m.AtsRejectReason, "archiveReason.list", r.read_reject_reason,
+              create=_META_501, update=_META_501, delete=_META_501, search=("name",),
+              description="An archive (rejection) reason."),
+    ModelSpec("atsTag", m.AtsTag, "candidateTag.list", r.read_tag,
+              create=Write(("candidateTag.create",), w.create_tag),
+              update=NotSupported("Ashby's API cannot rename a tag"),
+              delete=Write(("candidateTag.archive",), w.archive_tag), search=("name",),
+              description="A candidate tag; delete archives it."),
+    ModelSpec("atsSource", m.AtsSource, "source.list", r.read_source,
+              create=_META_501, update=_META_501, delete=_META_501, search=("name",),
+              description="A candidate source."),
+)
+
+MODELS: dict[str, ModelSpec] = {s.name: s for s in _SPECS}
+
+
+def models() -> list[ModelSpec]:
+    return list(_SPECS)
+
+
+def model(name: str) -> ModelSpec:
+    return MODELS[name]
