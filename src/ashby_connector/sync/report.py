@@ -1,0 +1,80 @@
+"""What a sync tells its caller: progress events while running, a report at the end."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["ok", "failed", "skipped"]
+EventKind = Literal["start", "page", "done", "warning"]
+
+
+@dataclass
+class StreamResult:
+    stream: str
+    mode: str = "full"  # full, incremental, or "resumed <mode>"
+    status: Status = "ok"
+    fetched: int = 0
+    changed: int = 0
+    deleted: int = 0
+    pages: int = 0
+    requests: int = 0
+    duration: float = 0.0
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def records_per_second(self) -> float:
+        return self.fetched / self.duration if self.duration > 0 else 0.0
+
+
+@dataclass
+class SyncReport:
+    connection_id: str
+    streams: list[StreamResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Every selected stream finished."""
+        return all(s.status == "ok" for s in self.streams)
+
+    @property
+    def requests(self) -> int:
+        return sum(s.requests for s in self.streams)
+
+    @property
+    def fetched(self) -> int:
+        return sum(s.fetched for s in self.streams)
+
+    @property
+    def changed(self) -> int:
+        return sum(s.changed for s in self.streams)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "connection_id": self.connection_id,
+            "ok": self.ok,
+            "duration": round(self.duration, 3),
+            "requests": self.requests,
+            "fetched": self.fetched,
+            "changed": self.changed,
+            "warnings": self.warnings,
+            "streams": [asdict(s) | {"duration": round(s.duration, 3)} for s in self.streams],
+        }
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Sent to ``on_progress`` from the stream's worker thread; keep the handler quick."""
+
+    kind: EventKind
+    stream: str
+    mode: str = ""
+    fetched: int = 0
+    changed: int = 0
+    pages: int = 0
+    elapsed: float = 0.0
+    status: Status | None = None
+    message: str | None = None
