@@ -1,0 +1,23 @@
+"""Dialect helpers: one ``INSERT ... ON CONFLICT DO NOTHING`` that works on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows``, skipping any that hit a unique key; returns how many were inserted."""
+    if not rows:
+        return 0
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing()
+    elif conn.dialect.name == "sqlite":
+        stmt = sqlite.insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported databases
+        raise NotImplementedError(conn.dialect.name)
+    result = conn.execute(stmt, rows)
+    return max(result.rowcount, 0)

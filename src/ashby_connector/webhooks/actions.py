@@ -1,0 +1,64 @@
+"""What each Ashby webhook action means for the store: which record it carries and how to fetch the
+full record when the payload is partial."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """A record carried under ``data[key]``, stored as ``kind``, refetched with ``info_op``."""
+
+    key: str
+    kind: str
+    info_op: str | None
+    id_param: str
+
+
+APPLICATION = Carried("application", "application", "application.info", "applicationId")
+OFFER = Carried("offer", "offer", "offer.info", "offerId")
+JOB = Carried("job", "job", "job.info", "id")
+JOB_POSTING = Carried("jobPosting", "jobPosting", "jobPosting.info", "jobPostingId")
+OPENING = Carried("opening", "opening", "opening.info", "openingId")
+INTERVIEW_SCHEDULE = Carried("interviewSchedule", "interviewSchedule", None, "")
+SURVEY_SUBMISSION = Carried("surveySubmission", "surveySubmission", None, "")
+CANDIDATE = Carried("candidate", "candidate", "candidate.info", "id")
+
+# Upserts: the records each action carries, in the order they are applied.
+UPSERTS: dict[str, tuple[Carried, ...]] = {
+    "applicationSubmit": (APPLICATION,),
+    "applicationUpdate": (APPLICATION,),
+    "candidateStageChange": (APPLICATION,),
+    "pushToHRIS": (APPLICATION,),
+    "candidateHire": (APPLICATION, OFFER),
+    "offerCreate": (OFFER,),
+    "offerUpdate": (OFFER,),
+    "jobCreate": (JOB,),
+    "jobUpdate": (JOB,),
+    "jobPostingPublish": (JOB_POSTING,),
+    "jobPostingUnpublish": (JOB_POSTING,),
+    "jobPostingUpdate": (JOB_POSTING,),
+    "openingCreate": (OPENING,),
+    "interviewScheduleCreate": (INTERVIEW_SCHEDULE,),
+    "interviewScheduleUpdate": (INTERVIEW_SCHEDULE,),
+    "surveySubmit": (SURVEY_SUBMISSION,),
+}
+
+# Deletes: action -> (data key, kind).
+DELETES: dict[str, tuple[str, str]] = {
+    "candidateDelete": ("candidate", "candidate"),
+    "offerDelete": ("offer", "offer"),
+    "jobPostingDelete": ("jobPosting", "jobPosting"),
+}
+
+# Actions handled specially or on purpose ignored (stored in the inbox, marked done).
+SPECIAL = frozenset({"candidateMerge", "interviewPlanTransition"})
+
+
+def is_partial(carried: Carried, record: dict[str, object]) -> bool:
+    """A payload record without ``updatedAt`` cannot be ordered against the store: fetch it whole.
+
+    Ashby's offer payloads in particular are thin; applications and jobs come complete.
+    """
+    return "updatedAt" not in record or len(record) <= 2

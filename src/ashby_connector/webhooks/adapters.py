@@ -1,0 +1,46 @@
+"""The real store behind the ``RecordStore`` protocol."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ashby_connector.store import Store
+from ashby_connector.webhooks.ports import StoredRecord
+
+
+class StoreRecords:
+    """``RecordStore`` over ``ashby_connector.store.Store``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_record(self, connection_id: str, kind: str, record_id: str) -> StoredRecord | None:
+        row = self.store.get_record(connection_id, kind, record_id)
+        if row is None:
+            return None
+        return StoredRecord(raw=dict(row.raw), deleted=row.deleted_at is not None)
+
+    def put_record(self, connection_id: str, kind: str, raw: dict[str, Any]) -> None:
+        self.store.upsert_records(connection_id, kind, [raw])
+
+    def delete_record(self, connection_id: str, kind: str, record_id: str) -> None:
+        self.store.mark_deleted(connection_id, kind, [record_id])
+
+    def find_records(self, connection_id: str, kind: str, path: str, value: str) -> list[dict[str, Any]]:
+        # The store filters top-level fields only; nested paths are checked here page by page.
+        head, _, rest = path.partition(".")
+        out: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            page = self.store.list(connection_id, kind, cursor=cursor, limit=500)
+            out.extend(r.raw for r in page.records if _at(r.raw, head, rest) == value)
+            if page.next_cursor is None:
+                return out
+            cursor = page.next_cursor
+
+
+def _at(raw: dict[str, Any], head: str, rest: str) -> Any:
+    value: Any = raw.get(head)
+    for part in rest.split(".") if rest else ():
+        value = value.get(part) if isinstance(value, dict) else None
+    return value

@@ -1,0 +1,79 @@
+"""The durable inbox: an Ashby webhook is written here before the 2xx, processed afterwards."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ashby_connector.webhooks._sql import insert_ignore
+from ashby_connector.webhooks.envelope import InboundEvent
+from ashby_connector.webhooks.tables import webhook_inbox
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    seq: int
+    connection_id: str
+    webhook_action_id: str
+    action: str
+    body: str
+    attempts: int
+
+
+class Inbox:
+    def __init__(self, engine: sa.Engine, *, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def accept(self, connection_id: str, event: InboundEvent, body: bytes) -> bool:
+        """Store the event; False when it was already there (a redelivery). One short transaction."""
+        row = {
+            "connection_id": connection_id,
+            "webhook_action_id": event.webhook_action_id,
+            "action": event.action,
+            "body": body.decode("utf-8", errors="replace"),
+            "received_at": self.clock(),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": 0.0,
+        }
+        with self.engine.begin() as conn:
+            return insert_ignore(conn, webhook_inbox, [row]) == 1
+
+    def pending(self, limit: int = 100) -> list[InboxRow]:
+        """The oldest events due for processing, in arrival order."""
+        t = webhook_inbox
+        query = (
+            sa.select(t.c.seq, t.c.connection_id, t.c.webhook_action_id, t.c.action, t.c.body, t.c.attempts)
+            .where(t.c.status == "pending", t.c.next_attempt_at <= self.clock())
+            .order_by(t.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [InboxRow(*r) for r in conn.execute(query)]
+
+    def mark_done(self, seq: int, result: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(webhook_inbox)
+                .where(webhook_inbox.c.seq == seq)
+                .values(status="done", processed_at=self.clock(), result=result, error=None)
+            )
+
+    def mark_failed(self, row: InboxRow, error: str, *, retry_in: float | None) -> None:
+        """Record a failed attempt; ``retry_in=None`` gives up (status ``failed``)."""
+        values: dict[str, object] = {"attempts": row.attempts + 1, "error": error[:2000]}
+        if retry_in is None:
+            values.update(status="failed", processed_at=self.clock())
+        else:
+            values["next_attempt_at"] = self.clock() + retry_in
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(webhook_inbox).where(webhook_inbox.c.seq == row.seq).values(**values))
+
+    def counts(self) -> dict[str, int]:
+        query = sa.select(webhook_inbox.c.status, sa.func.count()).group_by(webhook_inbox.c.status)
+        with self.engine.connect() as conn:
+            return {str(status): int(n) for status, n in conn.execute(query)}

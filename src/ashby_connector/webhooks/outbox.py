@@ -1,0 +1,94 @@
+"""The durable outbox: every unified event, once per subscription that wants it, before delivery."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from ashby_connector.webhooks._sql import insert_ignore
+from ashby_connector.webhooks.ports import Change
+from ashby_connector.webhooks.subscriptions import Subscriptions
+from ashby_connector.webhooks.tables import webhook_outbox
+from ashby_connector.webhooks.unified_events import UnifiedEvent, UnifiedMapper, build_events, now_iso
+
+TenantOf = Callable[[str], str | None]
+
+
+def _no_tenant(connection_id: str) -> str | None:
+    return None
+
+
+class Outbox:
+    """Turns changes (from the inbox processor or a sync's diff) into queued deliveries."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        subscriptions: Subscriptions,
+        mapper: UnifiedMapper,
+        *,
+        tenant_of: TenantOf = _no_tenant,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.subscriptions = subscriptions
+        self.mapper = mapper
+        self.tenant_of = tenant_of
+        self.clock = clock
+
+    def on_change(self, connection_id: str, kind: str, record: dict[str, Any], change: Change) -> int:
+        """The ``ChangeSink``: enqueue the unified events for this change; returns rows queued."""
+        subs = self.subscriptions.matching(connection_id, self.tenant_of(connection_id))
+        if not subs:
+            return 0
+        return self.enqueue(build_events(self.mapper, connection_id, kind, record, change), subs)
+
+    def for_connection(self, connection_id: str) -> Callable[[str, dict[str, Any], Change], None]:
+        """Sync's ``on_change(kind, record, change)`` callback for one connection."""
+
+        def on_change(kind: str, record: dict[str, Any], change: Change) -> None:
+            self.on_change(connection_id, kind, record, change)
+
+        return on_change
+
+    def enqueue(self, events: list[UnifiedEvent], subs: list[Any]) -> int:
+        now = self.clock()
+        stamp = now_iso()
+        rows = []
+        for event in events:
+            change = event.type.rsplit(".", 1)[1]
+            body: bytes | None = None
+            for sub in subs:
+                if not sub.wants(event.model, change):
+                    continue
+                body = body or orjson.dumps(event.body(timestamp=stamp))
+                rows.append(
+                    {
+                        "subscription_id": sub.id,
+                        "event_id": event.id,
+                        "event_type": event.type,
+                        "record_key": f"{event.connection_id}:{event.model}:{event.record_id}"[:255],
+                        "payload": body.decode(),
+                        "created_at": now,
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                    }
+                )
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            # Unique (subscription, event id): a change reported twice is queued once.
+            return insert_ignore(conn, webhook_outbox, rows)
+
+    def counts(self) -> dict[str, int]:
+        t = webhook_outbox
+        with self.engine.connect() as conn:
+            return {
+                str(s): int(n)
+                for s, n in conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
+            }

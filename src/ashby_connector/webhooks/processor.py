@@ -1,0 +1,214 @@
+"""Applies inbox events to the store, once each, newest record winning; reports every real change.
+
+Processing is at-least-once (a crash between applying and marking done re-applies), so every step
+is idempotent: an upsert only lands when strictly newer, a delete of a deleted record is a no-op,
+and the outbound event ids are stable, so a re-applied change never produces a second event.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from ashby_connector.webhooks.actions import DELETES, SPECIAL, UPSERTS, Carried, is_partial
+from ashby_connector.webhooks.backoff import INBOX_BACKOFF, Backoff
+from ashby_connector.webhooks.envelope import InboundEvent
+from ashby_connector.webhooks.inbox import Inbox, InboxRow
+from ashby_connector.webhooks.ports import (
+    AshbyCaller,
+    Change,
+    ChangeSink,
+    ClientFactory,
+    RecordStore,
+    StoredRecord,
+)
+from ashby_connector.webhooks.timestamps import is_newer
+
+log = logging.getLogger(__name__)
+
+
+def _no_client(connection_id: str) -> AshbyCaller | None:
+    return None
+
+
+class InboxProcessor:
+    def __init__(
+        self,
+        inbox: Inbox,
+        store: RecordStore,
+        *,
+        client_for: ClientFactory = _no_client,
+        on_change: ChangeSink | None = None,
+        backoff: Backoff = INBOX_BACKOFF,
+    ) -> None:
+        self.inbox = inbox
+        self.store = store
+        self.client_for = client_for
+        self.on_change = on_change
+        self.backoff = backoff
+
+    # -- the loop -------------------------------------------------------------------------------
+    def process_pending(self, limit: int = 200) -> int:
+        """Process due events in arrival order; returns how many were handled (done or retried)."""
+        rows = self.inbox.pending(limit)
+        for row in rows:
+            self._process_row(row)
+        return len(rows)
+
+    def run(self, stop: threading.Event, *, idle_seconds: float = 0.05) -> None:
+        """Process until ``stop`` is set; sleeps briefly when the inbox is empty."""
+        while not stop.is_set():
+            try:
+                handled = self.process_pending()
+            except Exception:  # the loop must survive a database hiccup
+                log.exception("inbox processing pass failed")
+                handled = 0
+            if not handled:
+                stop.wait(idle_seconds)
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Process until nothing is due (tests, ``webhooks process --once``)."""
+        deadline = time.monotonic() + timeout
+        while self.process_pending() and time.monotonic() < deadline:
+            pass
+
+    def _process_row(self, row: InboxRow) -> None:
+        try:
+            doc = orjson.loads(row.body)
+            event = InboundEvent(row.webhook_action_id, row.action, doc.get("data") or {})
+            result = self.apply(row.connection_id, event)
+        except Exception as exc:
+            log.warning("webhook %s/%s failed: %s", row.action, row.webhook_action_id, exc)
+            retry_in = self.backoff.delay(row.attempts + 1)
+            self.inbox.mark_failed(row, f"{type(exc).__name__}: {exc}", retry_in=retry_in)
+            return
+        self.inbox.mark_done(row.seq, result)
+
+    # -- applying one event ---------------------------------------------------------------------
+    def apply(self, connection_id: str, event: InboundEvent) -> str:
+        """Apply one event; returns ``applied``, ``unchanged`` or ``ignored``."""
+        data = event.data
+        if event.action in UPSERTS:
+            changed = [self._upsert(connection_id, c, data.get(c.key)) for c in UPSERTS[event.action]]
+            return "applied" if any(changed) else "unchanged"
+        if event.action in DELETES:
+            key, kind = DELETES[event.action]
+            return "applied" if self._delete(connection_id, kind, _record_id(data.get(key))) else "unchanged"
+        if event.action == "candidateMerge":
+            return self._merge(connection_id, data)
+        if event.action == "interviewPlanTransition":
+            return self._refetch_job(connection_id, data)
+        assert event.action not in SPECIAL
+        return "ignored"
+
+    def _upsert(self, connection_id: str, carried: Carried, record: Any) -> bool:
+        record_id = _record_id(record)
+        if record_id is None:
+            return False
+        assert isinstance(record, dict)
+        stored = self.store.get_record(connection_id, carried.kind, record_id)
+        if is_partial(carried, record):
+            record = self._complete(connection_id, carried, record_id, record, stored.raw if stored else None)
+        return self._put_if_newer(connection_id, carried.kind, record, stored=stored)
+
+    def _complete(
+        self,
+        connection_id: str,
+        carried: Carried,
+        record_id: str,
+        record: dict[str, Any],
+        stored: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The whole record for a partial payload: fetched from Ashby, else merged over the stored one."""
+        client = self.client_for(connection_id) if carried.info_op else None
+        if client is not None and carried.info_op:
+            full = client.call(carried.info_op, {carried.id_param: record_id})
+            if isinstance(full, dict) and full.get("id"):
+                return full
+        return {**stored, **record} if stored else record
+
+    def _put_if_newer(
+        self, connection_id: str, kind: str, record: dict[str, Any], *, stored: StoredRecord | None
+    ) -> bool:
+        if stored is not None and not is_newer(record, stored.raw):
+            return False
+        self.store.put_record(connection_id, kind, record)
+        change: Change = "created" if stored is None or stored.deleted else "updated"
+        self._emit(connection_id, kind, record, change)
+        return True
+
+    def _delete(self, connection_id: str, kind: str, record_id: str | None) -> bool:
+        if record_id is None:
+            return False
+        stored = self.store.get_record(connection_id, kind, record_id)
+        if stored is not None and stored.deleted:
+            return False
+        self.store.delete_record(connection_id, kind, record_id)
+        self._emit(connection_id, kind, stored.raw if stored else {"id": record_id}, "deleted")
+        return True
+
+    def _merge(self, connection_id: str, data: dict[str, Any]) -> str:
+        """The merged-away candidate is deleted; its applications now belong to the survivor."""
+        gone, survivor = _record_id(data.get("deletedCandidate")), _record_id(data.get("mergedCandidate"))
+        if gone is None or survivor is None:
+            return "ignored"
+        client = self.client_for(connection_id)
+        changed = False
+        if client is not None:
+            full = client.call("candidate.info", {"id": survivor})
+            if isinstance(full, dict) and full.get("id"):
+                stored = self.store.get_record(connection_id, "candidate", survivor)
+                changed |= self._put_if_newer(connection_id, "candidate", full, stored=stored)
+        for app in self.store.find_records(connection_id, "application", "candidate.id", gone):
+            changed |= self._repoint_application(connection_id, app, gone, survivor, client)
+        changed |= self._delete(connection_id, "candidate", gone)
+        return "applied" if changed else "unchanged"
+
+    def _repoint_application(
+        self, connection_id: str, app: dict[str, Any], gone: str, survivor: str, client: AshbyCaller | None
+    ) -> bool:
+        fresh: dict[str, Any] | None = None
+        if client is not None:
+            fetched = client.call("application.info", {"applicationId": app["id"]})
+            fresh = fetched if isinstance(fetched, dict) and fetched.get("id") else None
+        if fresh is None or _record_id(fresh.get("candidate")) != survivor:
+            # Ashby not reachable (or not yet consistent): re-point the stored copy ourselves.
+            fresh = dict(fresh or app)
+            fresh["candidate"] = {**(fresh.get("candidate") or {}), "id": survivor}
+            if "candidateId" in fresh:
+                fresh["candidateId"] = survivor
+        if fresh == app:
+            return False
+        self.store.put_record(connection_id, "application", fresh)
+        self._emit(connection_id, "application", fresh, "updated")
+        return True
+
+    def _refetch_job(self, connection_id: str, data: dict[str, Any]) -> str:
+        job_id = data.get("jobId")
+        client = self.client_for(connection_id)
+        if not isinstance(job_id, str) or client is None:
+            return "ignored"
+        full = client.call("job.info", {"id": job_id})
+        if not isinstance(full, dict) or not full.get("id"):
+            return "ignored"
+        stored = self.store.get_record(connection_id, "job", job_id)
+        return "applied" if self._put_if_newer(connection_id, "job", full, stored=stored) else "unchanged"
+
+    def _emit(self, connection_id: str, kind: str, record: dict[str, Any], change: Change) -> None:
+        if self.on_change is not None:
+            self.on_change(connection_id, kind, record, change)
+
+
+def _record_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        rid = value.get("id")
+        return rid if isinstance(rid, str) and rid else None
+    return None
+
+
+ProcessorFactory = Callable[[], InboxProcessor]

@@ -1,0 +1,262 @@
+"""Ashby webhook settings for a connection: one generated secret per connection (encrypted at rest),
+one setting per webhook type, re-enabled when Ashby disabled it after a failed ping.
+
+Ashby has no ``webhook.list``, so the settings we create are remembered in ``webhook_setting``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+import sqlalchemy as sa
+
+from ashby_connector import catalog
+from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
+from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body
+from ashby_connector.webhooks.tables import webhook_connection, webhook_setting
+
+# The types whose payloads keep the store current (webhook.create accepts these and a few more).
+DEFAULT_TYPES: tuple[str, ...] = (
+    "applicationSubmit",
+    "applicationUpdate",
+    "candidateHire",
+    "candidateStageChange",
+    "candidateDelete",
+    "candidateMerge",
+    "interviewPlanTransition",
+    "interviewScheduleCreate",
+    "interviewScheduleUpdate",
+    "jobPostingUpdate",
+    "jobPostingPublish",
+    "jobPostingUnpublish",
+    "offerCreate",
+    "offerUpdate",
+    "offerDelete",
+)
+SECRET_CACHE_SECONDS = 60.0
+
+
+class RegistrationError(ValueError):
+    """Bad registration input (unknown types, bad URL): the server answers 422."""
+
+
+def creatable_types() -> list[str]:
+    schema = catalog.operation("webhook.create").request_schema or {}
+    return list(schema.get("properties", {}).get("webhookType", {}).get("enum", []))
+
+
+def endpoint_url(public_url: str, connection_id: str) -> str:
+    """The receiver URL for a connection: the public base URL plus ``/webhooks/ashby/{id}``."""
+    if not public_url.startswith(("http://", "https://")):
+        raise RegistrationError("url must be an http:// or https:// URL")
+    if "/webhooks/ashby/" in public_url:
+        return public_url
+    return f"{public_url.rstrip('/')}/webhooks/ashby/{connection_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingState:
+    webhook_type: str
+    ashby_webhook_id: str
+    url: str
+    enabled: bool
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "webhookType": self.webhook_type,
+            "webhookId": self.ashby_webhook_id,
+            "url": self.url,
+            "enabled": self.enabled,
+        }
+
+
+class WebhookRegistry:
+    def __init__(self, engine: sa.Engine, box: SecretBox, *, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.box = box
+        self.clock = clock
+        self._cache: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    # -- secrets --------------------------------------------------------------------------------
+    def secret_for(self, connection_id: str) -> str | None:
+        """The connection's webhook secret (cached briefly: this is on every inbound request)."""
+        now = time.monotonic()
+        hit = self._cache.get(connection_id)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        t = webhook_connection
+        with self.engine.connect() as conn:
+            token = conn.execute(
+                sa.select(t.c.secret_encrypted).where(t.c.connection_id == connection_id)
+            ).scalar()
+        if token is None:
+            return None
+        secret = self.box.decrypt(token)
+        with self._lock:
+            self._cache[connection_id] = (secret, now + SECRET_CACHE_SECONDS)
+        return secret
+
+    def ensure_secret(self, connection_id: str, url: str | None = None) -> str:
+        existing = self.secret_for(connection_id)
+        if existing is not None:
+            if url is not None:
+                with self.engine.begin() as conn:
+                    t = webhook_connection
+                    conn.execute(sa.update(t).where(t.c.connection_id == connection_id).values(url=url))
+            return existing
+        secret = secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.insert(webhook_connection).values(
+                    connection_id=connection_id,
+                    secret_encrypted=self.box.encrypt(secret),
+                    url=url,
+                    created_at=self.clock(),
+                )
+            )
+        return secret
+
+    def note_ping(self, connection_id: str) -> None:
+        t = webhook_connection
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(t).where(t.c.connection_id == connection_id).values(last_ping_at=self.clock())
+            )
+
+    # -- settings -------------------------------------------------------------------------------
+    def settings(self, connection_id: str) -> list[SettingState]:
+        t = webhook_setting
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.c.webhook_type, t.c.ashby_webhook_id, t.c.url, t.c.enabled)
+                .where(t.c.connection_id == connection_id)
+                .order_by(t.c.webhook_type)
+            )
+            return [SettingState(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+    def register(
+        self,
+        connection_id: str,
+        client: AshbyCaller,
+        public_url: str,
+        types: Iterable[str] | None = None,
+        *,
+        probe: Callable[[str, str], bool] | None = None,
+    ) -> list[SettingState]:
+        """Create (or update) a setting per type; re-enable any Ashby left disabled once we answer.
+
+        Idempotent: registering again updates the URL of existing settings instead of duplicating.
+        """
+        wanted = list(types) if types else list(DEFAULT_TYPES)
+        allowed = set(creatable_types())
+        unknown = sorted(set(wanted) - allowed)
+        if unknown:
+            raise RegistrationError(f"Ashby cannot send these types: {', '.join(unknown)}")
+        url = endpoint_url(public_url, connection_id)
+        secret = self.ensure_secret(connection_id, url)
+        existing = {s.webhook_type: s for s in self.settings(connection_id)}
+        for webhook_type in wanted:
+            current = existing.get(webhook_type)
+            if current is None:
+                result = client.call(
+                    "webhook.create", {"webhookType": webhook_type, "requestUrl": url, "secretToken": secret}
+                )
+            elif current.url != url:
+                result = client.call(
+                    "webhook.update",
+                    {"webhookId": current.ashby_webhook_id, "requestUrl": url, "secretToken": secret},
+                )
+            else:
+                result = client.call("webhook.info", {"webhookId": current.ashby_webhook_id})
+            self._save(connection_id, webhook_type, result, url)
+        self.reenable(connection_id, client, probe=probe)
+        return self.settings(connection_id)
+
+    def reenable(
+        self, connection_id: str, client: AshbyCaller, *, probe: Callable[[str, str], bool] | None = None
+    ) -> list[str]:
+        """Turn disabled settings back on once our endpoint answers a signed ping; returns their types."""
+        disabled = [s for s in self.settings(connection_id) if not s.enabled]
+        if not disabled:
+            return []
+        secret = self.secret_for(connection_id)
+        if secret is None:
+            return []
+        check = probe or probe_endpoint
+        if not check(disabled[0].url, secret):
+            return []
+        turned_on = []
+        for setting in disabled:
+            result = client.call("webhook.update", {"webhookId": setting.ashby_webhook_id, "enabled": True})
+            self._save(connection_id, setting.webhook_type, result, setting.url)
+            if isinstance(result, dict) and result.get("enabled"):
+                turned_on.append(setting.webhook_type)
+        return turned_on
+
+    def unregister(
+        self, connection_id: str, client: AshbyCaller, types: Iterable[str] | None = None
+    ) -> list[str]:
+        """Delete our settings (all, or the given types) in Ashby and here; returns removed types."""
+        chosen = set(types) if types else None
+        removed = []
+        for setting in self.settings(connection_id):
+            if chosen is not None and setting.webhook_type not in chosen:
+                continue
+            try:
+                client.call("webhook.delete", {"webhookId": setting.ashby_webhook_id})
+            except Exception as exc:  # already gone in Ashby: forget it here too
+                if "not_found" not in str(getattr(exc, "code", "")) and "not found" not in str(exc).lower():
+                    raise
+            t = webhook_setting
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sa.delete(t).where(
+                        t.c.connection_id == connection_id, t.c.webhook_type == setting.webhook_type
+                    )
+                )
+            removed.append(setting.webhook_type)
+        return removed
+
+    def _save(self, connection_id: str, webhook_type: str, result: Any, url: str) -> None:
+        if not isinstance(result, dict) or not result.get("id"):
+            raise RegistrationError(f"unexpected answer from Ashby for {webhook_type}: {result!r}")
+        t = webhook_setting
+        values = {
+            "ashby_webhook_id": str(result["id"]),
+            "url": str(result.get("requestUrl") or url),
+            "enabled": bool(result.get("enabled", True)),
+            "updated_at": self.clock(),
+        }
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                sa.update(t)
+                .where(t.c.connection_id == connection_id, t.c.webhook_type == webhook_type)
+                .values(**values)
+            )
+            if res.rowcount == 0:
+                conn.execute(
+                    sa.insert(t).values(connection_id=connection_id, webhook_type=webhook_type, **values)
+                )
+
+
+def probe_endpoint(url: str, secret: str, *, timeout: float = 5.0) -> bool:
+    """POST a signed ping to our own public endpoint: does it answer 2xx from where Ashby sees it?"""
+    body = orjson.dumps({"action": "ping", "data": {"webhookActionType": "ping"}})
+    try:
+        response = httpx.post(
+            url,
+            content=body,
+            headers={SIGNATURE_HEADER: sign_ashby_body(secret, body), "content-type": "application/json"},
+            timeout=timeout,
+        )
+    except httpx.HTTPError:
+        return False
+    return 200 <= response.status_code < 300

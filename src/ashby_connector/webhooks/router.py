@@ -1,0 +1,159 @@
+"""The HTTP face of the webhooks part (the only module here that imports FastAPI).
+
+The server includes ``webhook_router(...)``. Inbound Ashby webhooks are authenticated by their
+signature only; the tenant endpoints reuse the server's dependencies, passed in as callables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ashby_connector.webhooks.deliverer import delivery_log
+from ashby_connector.webhooks.ports import AshbyCaller
+from ashby_connector.webhooks.registration import RegistrationError
+from ashby_connector.webhooks.service import WebhookService
+from ashby_connector.webhooks.signature import SIGNATURE_HEADER
+from ashby_connector.webhooks.subscriptions import SubscriptionError
+
+# (tenant_id, connection_id) -> the connection's client, or None when the tenant has no such connection.
+ConnectionClient = Callable[[str, str], AshbyCaller | None]
+
+
+class SubscriptionIn(BaseModel):
+    url: str
+    models: list[str] = Field(default_factory=list)
+    events: list[str] = Field(default_factory=list)
+    connectionId: str | None = None
+
+
+class SubscriptionPatch(BaseModel):
+    url: str | None = None
+    models: list[str] | None = None
+    events: list[str] | None = None
+    enabled: bool | None = None
+    connectionId: str | None = None
+
+
+class RegisterIn(BaseModel):
+    url: str
+    types: list[str] = Field(default_factory=list)
+
+
+def webhook_router(
+    service: WebhookService,
+    *,
+    tenant_id: Callable[..., str],
+    connection_client: ConnectionClient,
+) -> APIRouter:
+    """``tenant_id`` is a FastAPI dependency answering the calling tenant's id (401 otherwise)."""
+    router = APIRouter()
+
+    @router.post("/webhooks/ashby/{connection_id}", tags=["webhooks"])
+    async def receive_ashby(connection_id: str, request: Request) -> Response:
+        body = await request.body()
+        receipt = service.receive(connection_id, body, request.headers.get(SIGNATURE_HEADER))
+        return JSONResponse(receipt.body, status_code=receipt.status_code)
+
+    # -- registration with Ashby ----------------------------------------------------------------
+    def _client(tenant: str, connection_id: str) -> AshbyCaller:
+        client = connection_client(tenant, connection_id)
+        if client is None:
+            raise HTTPException(
+                404, detail={"error": "not_found", "message": f"no connection {connection_id}"}
+            )
+        return client
+
+    @router.post("/connections/{connection_id}/webhooks", tags=["webhooks"])
+    def register(connection_id: str, payload: RegisterIn, tenant: str = Depends(tenant_id)) -> dict[str, Any]:
+        client = _client(tenant, connection_id)
+        try:
+            settings = service.registry.register(connection_id, client, payload.url, payload.types or None)
+        except RegistrationError as exc:
+            raise HTTPException(422, detail={"error": "invalid_input", "message": str(exc)}) from None
+        return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}
+
+    @router.get("/connections/{connection_id}/webhooks", tags=["webhooks"])
+    def list_registered(connection_id: str, tenant: str = Depends(tenant_id)) -> dict[str, Any]:
+        _client(tenant, connection_id)
+        return {
+            "connectionId": connection_id,
+            "webhooks": [s.to_api() for s in service.registry.settings(connection_id)],
+        }
+
+    @router.delete("/connections/{connection_id}/webhooks", tags=["webhooks"])
+    def unregister(connection_id: str, tenant: str = Depends(tenant_id)) -> dict[str, Any]:
+        client = _client(tenant, connection_id)
+        return {"connectionId": connection_id, "removed": service.registry.unregister(connection_id, client)}
+
+    # -- subscriptions --------------------------------------------------------------------------
+    def _found(sub: Any, subscription_id: str) -> Any:
+        if sub is None:
+            raise HTTPException(
+                404, detail={"error": "not_found", "message": f"no subscription {subscription_id}"}
+            )
+        return sub
+
+    def _check_connection(tenant: str, connection_id: str | None) -> None:
+        if connection_id is not None:
+            _client(tenant, connection_id)
+
+    @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
+    def create_subscription(payload: SubscriptionIn, tenant: str = Depends(tenant_id)) -> dict[str, Any]:
+        _check_connection(tenant, payload.connectionId)
+        try:
+            sub, secret = service.subscriptions.create(
+                tenant,
+                url=payload.url,
+                models=payload.models,
+                events=payload.events,
+                connection_id=payload.connectionId,
+            )
+        except SubscriptionError as exc:
+            raise HTTPException(422, detail={"error": "invalid_input", "message": str(exc)}) from None
+        return sub.to_api(secret=secret)
+
+    @router.get("/subscriptions", tags=["subscriptions"])
+    def list_subscriptions(tenant: str = Depends(tenant_id)) -> dict[str, Any]:
+        return {"results": [s.to_api() for s in service.subscriptions.for_tenant(tenant)]}
+
+    @router.get("/subscriptions/{subscription_id}", tags=["subscriptions"])
+    def get_subscription(subscription_id: str, tenant: str = Depends(tenant_id)) -> dict[str, Any]:
+        return dict(_found(service.subscriptions.get(tenant, subscription_id), subscription_id).to_api())
+
+    @router.patch("/subscriptions/{subscription_id}", tags=["subscriptions"])
+    def update_subscription(
+        subscription_id: str, payload: SubscriptionPatch, tenant: str = Depends(tenant_id)
+    ) -> dict[str, Any]:
+        changes = payload.model_dump(exclude_unset=True)
+        if "connectionId" in changes:
+            changes["connection_id"] = changes.pop("connectionId")
+            _check_connection(tenant, changes["connection_id"])
+        try:
+            sub = service.subscriptions.update(tenant, subscription_id, **changes)
+        except SubscriptionError as exc:
+            raise HTTPException(422, detail={"error": "invalid_input", "message": str(exc)}) from None
+        return dict(_found(sub, subscription_id).to_api())
+
+    @router.delete("/subscriptions/{subscription_id}", status_code=204, tags=["subscriptions"])
+    def delete_subscription(subscription_id: str, tenant: str = Depends(tenant_id)) -> Response:
+        if not service.subscriptions.delete(tenant, subscription_id):
+            _found(None, subscription_id)
+        return Response(status_code=204)
+
+    @router.get("/subscriptions/{subscription_id}/deliveries", tags=["subscriptions"])
+    def deliveries(
+        subscription_id: str, limit: int = 100, before: int | None = None, tenant: str = Depends(tenant_id)
+    ) -> dict[str, Any]:
+        _found(service.subscriptions.get(tenant, subscription_id), subscription_id)
+        rows = delivery_log(service.engine, subscription_id, limit=max(1, min(limit, 500)), before=before)
+        return {
+            "results": rows,
+            "nextBefore": rows[-1]["id"] if len(rows) == max(1, min(limit, 500)) else None,
+        }
+
+    return router

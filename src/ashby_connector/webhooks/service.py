@@ -1,0 +1,155 @@
+"""Everything the webhooks part runs, wired together: receive, process, fan out, deliver.
+
+``WebhookService.receive`` is the framework-free core of ``POST /webhooks/ashby/{connection_id}``
+(the FastAPI router only passes raw bytes and headers in and the answer out), so it is tested and
+benchmarked directly too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Backoff
+from ashby_connector.webhooks.deliverer import Deliverer
+from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envelope
+from ashby_connector.webhooks.inbox import Inbox
+from ashby_connector.webhooks.outbox import Outbox, TenantOf
+from ashby_connector.webhooks.ports import ClientFactory, RecordStore, SecretBox
+from ashby_connector.webhooks.processor import InboxProcessor
+from ashby_connector.webhooks.registration import WebhookRegistry
+from ashby_connector.webhooks.signature import verify_ashby_signature
+from ashby_connector.webhooks.subscriptions import Subscriptions
+from ashby_connector.webhooks.unified_events import UnifiedMapper, registry_mapper
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The answer to one inbound webhook."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def _none(connection_id: str) -> Any:
+    return None
+
+
+@dataclass
+class WebhookOptions:
+    inbox_backoff: Backoff = INBOX_BACKOFF
+    delivery_backoff: Backoff = DELIVERY_BACKOFF
+    delivery_timeout: float = 10.0
+    delivery_concurrency: int = 8
+    clock: Callable[[], float] = field(default=time.time)
+
+
+class WebhookService:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        records: RecordStore,
+        box: SecretBox,
+        *,
+        client_for: ClientFactory = _none,
+        tenant_of: TenantOf = _none,
+        mapper: UnifiedMapper | None = None,
+        options: WebhookOptions | None = None,
+    ) -> None:
+        opts = options or WebhookOptions()
+        self.engine = engine
+        self.registry = WebhookRegistry(engine, box, clock=opts.clock)
+        self.inbox = Inbox(engine, clock=opts.clock)
+        self.subscriptions = Subscriptions(engine, box, clock=opts.clock)
+        self.outbox = Outbox(
+            engine, self.subscriptions, mapper or registry_mapper(), tenant_of=tenant_of, clock=opts.clock
+        )
+        self.processor = InboxProcessor(
+            self.inbox,
+            records,
+            client_for=client_for,
+            on_change=self.outbox.on_change,
+            backoff=opts.inbox_backoff,
+        )
+        self.deliverer = Deliverer(
+            engine,
+            self.subscriptions,
+            backoff=opts.delivery_backoff,
+            clock=opts.clock,
+            timeout=opts.delivery_timeout,
+            concurrency=opts.delivery_concurrency,
+        )
+        self.client_for = client_for
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- inbound --------------------------------------------------------------------------------
+    def receive(self, connection_id: str, body: bytes, signature: str | None) -> Receipt:
+        """Verify, then write to the inbox before answering. Never processes inline: fast 2xx."""
+        secret = self.registry.secret_for(connection_id)
+        if not verify_ashby_signature(secret, body, signature):
+            return Receipt(401, {"error": "invalid_signature", "message": "missing or wrong Ashby-Signature"})
+        try:
+            event = parse_envelope(body)
+        except MalformedWebhookError as exc:
+            return Receipt(400, {"error": "malformed_body", "message": str(exc)})
+        if event.action == "ping":
+            return Receipt(200, {"status": "pong"})
+        fresh = self.inbox.accept(connection_id, event, body)
+        self._wake.set()
+        return Receipt(200, {"status": "accepted" if fresh else "duplicate"})
+
+    # -- background loops -----------------------------------------------------------------------
+    def start(self, *, process: bool = True, deliver: bool = True) -> None:
+        """Run the processor and deliverer on daemon threads (the server's embedded worker)."""
+        self._stop.clear()
+        if process:
+            self._spawn("webhooks-processor", self._process_loop)
+        if deliver:
+            self._spawn("webhooks-deliverer", lambda: self.deliverer.run(self._stop))
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def close(self) -> None:
+        self.stop()
+        self.deliverer.close()
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _process_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                handled = self.processor.process_pending()
+            except Exception:
+                log.exception("inbox processing pass failed")
+                handled = 0
+            if not handled:
+                # Woken at once by a new event; otherwise re-check for due retries now and then.
+                self._wake.wait(0.2)
+                self._wake.clear()
+
+    def drain(self, timeout: float = 30.0) -> None:
+        """Process the inbox and deliver the outbox until both are idle (tests, one-shot CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            processed = self.processor.process_pending()
+            sent = self.deliverer.deliver_due()
+            if not processed and not sent:
+                return

@@ -1,0 +1,197 @@
+"""Our users' subscriptions to unified events: per tenant, optionally per connection."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ashby_connector.webhooks.ports import SecretBox
+from ashby_connector.webhooks.tables import webhook_subscription
+
+CHANGES = ("created", "updated", "deleted")
+
+
+class SubscriptionError(ValueError):
+    """A subscription request that cannot be honoured (the server answers 422)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: str
+    tenant_id: str
+    connection_id: str | None
+    url: str
+    models: list[str]
+    events: list[str]
+    enabled: bool
+    created_at: float
+    updated_at: float
+
+    def wants(self, model: str, change: str) -> bool:
+        return (
+            self.enabled
+            and (not self.models or model in self.models)
+            and (not self.events or change in self.events)
+        )
+
+    def to_api(self, *, secret: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "url": self.url,
+            "connectionId": self.connection_id,
+            "models": self.models,
+            "events": self.events,
+            "enabled": self.enabled,
+            "createdAt": _iso(self.created_at),
+            "updatedAt": _iso(self.updated_at),
+        }
+        if secret is not None:
+            out["secret"] = secret
+        return out
+
+
+def _iso(ts: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_signing_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _known_models() -> set[str]:
+    from ashby_connector import unified
+
+    return {spec.name for spec in unified.models()}
+
+
+def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str, list[str], list[str]]:
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise SubscriptionError("url must be an http:// or https:// URL")
+    models, events = list(models), list(events)
+    unknown = sorted(set(models) - _known_models())
+    if unknown:
+        raise SubscriptionError(f"unknown models: {', '.join(unknown)}")
+    bad = sorted(set(events) - set(CHANGES))
+    if bad:
+        raise SubscriptionError(f"unknown events: {', '.join(bad)} (use created, updated, deleted)")
+    return url, models, events
+
+
+class Subscriptions:
+    def __init__(self, engine: sa.Engine, box: SecretBox, *, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.box = box
+        self.clock = clock
+
+    def create(
+        self,
+        tenant_id: str,
+        *,
+        url: str,
+        models: Iterable[str] = (),
+        events: Iterable[str] = (),
+        connection_id: str | None = None,
+    ) -> tuple[Subscription, str]:
+        """The new subscription and its signing secret (shown to the user once, stored encrypted)."""
+        url, model_list, event_list = _check(url, models, events)
+        secret = new_signing_secret()
+        now = self.clock()
+        row = {
+            "id": "sub_" + uuid.uuid4().hex,
+            "tenant_id": tenant_id,
+            "connection_id": connection_id,
+            "url": url,
+            "models": model_list,
+            "events": event_list,
+            "secret_encrypted": self.box.encrypt(secret),
+            "enabled": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(webhook_subscription).values(**row))
+        return _from_row(row), secret
+
+    def get(self, tenant_id: str, subscription_id: str) -> Subscription | None:
+        t = webhook_subscription
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t).where(t.c.id == subscription_id, t.c.tenant_id == tenant_id)
+            ).first()
+        return _from_row(row._mapping) if row is not None else None
+
+    def for_tenant(self, tenant_id: str) -> list[Subscription]:
+        t = webhook_subscription
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t).where(t.c.tenant_id == tenant_id).order_by(t.c.created_at, t.c.id)
+            )
+            return [_from_row(r._mapping) for r in rows]
+
+    def update(self, tenant_id: str, subscription_id: str, **changes: Any) -> Subscription | None:
+        """Change any of url, models, events, enabled, connection_id; None when not found."""
+        current = self.get(tenant_id, subscription_id)
+        if current is None:
+            return None
+        allowed = {"url", "models", "events", "enabled", "connection_id"}
+        extra = set(changes) - allowed
+        if extra:
+            raise SubscriptionError(f"cannot change: {', '.join(sorted(extra))}")
+        url, models, events = _check(
+            changes.get("url", current.url),
+            changes.get("models", current.models),
+            changes.get("events", current.events),
+        )
+        values = {**changes, "url": url, "models": models, "events": events, "updated_at": self.clock()}
+        t = webhook_subscription
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(t).where(t.c.id == subscription_id, t.c.tenant_id == tenant_id).values(**values)
+            )
+        return self.get(tenant_id, subscription_id)
+
+    def delete(self, tenant_id: str, subscription_id: str) -> bool:
+        t = webhook_subscription
+        with self.engine.begin() as conn:
+            res = conn.execute(sa.delete(t).where(t.c.id == subscription_id, t.c.tenant_id == tenant_id))
+        return res.rowcount > 0
+
+    def secret_of(self, subscription_id: str) -> str | None:
+        t = webhook_subscription
+        with self.engine.connect() as conn:
+            token = conn.execute(sa.select(t.c.secret_encrypted).where(t.c.id == subscription_id)).scalar()
+        return self.box.decrypt(token) if token else None
+
+    def matching(self, connection_id: str, tenant_id: str | None) -> list[Subscription]:
+        """Enabled subscriptions that receive this connection's events."""
+        t = webhook_subscription
+        cond = t.c.connection_id == connection_id
+        if tenant_id is not None:
+            cond = sa.or_(cond, sa.and_(t.c.connection_id.is_(None), t.c.tenant_id == tenant_id))
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(t).where(cond, t.c.enabled.is_(True)))
+            return [_from_row(r._mapping) for r in rows]
+
+
+def _from_row(row: Any) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        connection_id=row["connection_id"],
+        url=row["url"],
+        models=list(row["models"] or []),
+        events=list(row["events"] or []),
+        enabled=bool(row["enabled"]),
+        created_at=float(row["created_at"]),
+        updated_at=float(row["updated_at"]),
+    )

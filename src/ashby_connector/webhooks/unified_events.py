@@ -1,0 +1,99 @@
+"""Turning one changed Ashby record into unified events: ``{model}.{created|updated|deleted}``.
+
+One Ashby kind can back several unified models (a candidate is an ``atsCandidate``, a
+``genericContact`` and, per file, an ``atsAttachment``), so one change gives one event per model
+record. Event ids are derived from the event's content, so the same change reported twice (a
+re-processed webhook, a webhook then a sync) gets the same id and is enqueued once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ashby_connector.store.kinds import KIND_OPERATIONS
+from ashby_connector.webhooks.ports import Change
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class UnifiedEvent:
+    id: str
+    type: str  # "atsApplication.updated"
+    model: str
+    record_id: str
+    connection_id: str
+    data: dict[str, Any]
+
+    def body(self, *, timestamp: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "timestamp": timestamp,
+            "connectionId": self.connection_id,
+            "model": self.model,
+            "data": self.data,
+        }
+
+
+# (kind, raw) -> [(model name, unified record dict)]
+UnifiedMapper = Callable[[str, dict[str, Any], Change], list[tuple[str, dict[str, Any]]]]
+
+
+def event_id(connection_id: str, model: str, change: Change, record: dict[str, Any]) -> str:
+    """Stable id: the same change of the same record always hashes to the same id."""
+    digest = hashlib.sha256()
+    digest.update(f"{connection_id}\x00{model}\x00{change}\x00".encode())
+    digest.update(orjson.dumps(record, option=orjson.OPT_SORT_KEYS))
+    return "evt_" + digest.hexdigest()[:32]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def registry_mapper() -> UnifiedMapper:
+    """The mapper over ``ashby_connector.unified``'s model registry."""
+    from ashby_connector import unified
+
+    kind_of_operation = {op: kind for kind, op in KIND_OPERATIONS.items()}
+    by_kind: dict[str, list[Any]] = {}
+    for spec in unified.models():
+        kind = kind_of_operation.get(spec.source)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(spec)
+
+    def mapper(kind: str, raw: dict[str, Any], change: Change) -> list[tuple[str, dict[str, Any]]]:
+        out: list[tuple[str, dict[str, Any]]] = []
+        for spec in by_kind.get(kind, ()):
+            for item in spec.explode(raw) if spec.explode else [raw]:
+                try:
+                    model = unified.to_unified(spec, item)
+                except Exception:  # a record the mapper cannot read must not stop the others
+                    log.exception("cannot map %s %s to %s", kind, item.get("id"), spec.name)
+                    continue
+                out.append((spec.name, model.model_dump(mode="json")))
+        return out
+
+    return mapper
+
+
+def build_events(
+    mapper: UnifiedMapper, connection_id: str, kind: str, raw: dict[str, Any], change: Change
+) -> list[UnifiedEvent]:
+    events: list[UnifiedEvent] = []
+    for model, record in mapper(kind, raw, change):
+        eid = event_id(connection_id, model, change, record)
+        if change == "deleted":
+            # Set after hashing, so a redelivered delete keeps its id.
+            record["deletedAt"] = record.get("deletedAt") or now_iso()
+        rid = str(record.get("id") or raw.get("id") or "")
+        events.append(UnifiedEvent(eid, f"{model}.{change}", model, rid, connection_id, record))
+    return events
