@@ -1,0 +1,228 @@
+"""The handler registry: one function per catalog operation, and an honest fallback for the rest.
+
+Adding a handler (emulator-extras and anyone else)::
+
+    # src/ashby_connector/emulator/handlers_candidate.py
+    from ashby_connector.emulator.registry import handler
+    from ashby_connector.emulator.context import Ctx
+
+    @handler("candidate.create")
+    def create(ctx: Ctx) -> dict:
+        rec = {...}                      # shaped like kinds.record_schema("candidate")
+        ctx.state.put("candidate", rec)  # bumps updatedAt + change sequence
+        ctx.state.emit("candidateCreate", {"candidate": rec})  # if Ashby sends a webhook
+        return rec                       # becomes {"success": true, "results": rec}
+
+Then add the module name to ``HANDLER_MODULES`` below. The body arrives validated against the
+catalog's request schema. Raise ``errors.ApiError(code, message)`` for Ashby's error envelope.
+Return a value (the ``results``), ``Results(value, warnings=[...])``, or ``RawEnvelope(bytes)``.
+Lists: ``return paginate(ctx, "kind", accept=..., ids=...)`` (see pagination.py).
+Operations without a handler go to ``fallback``: generic list/info over the kind's records, and
+for writes a generic create/update/archive, or a schema-shaped answer with a warning saying the
+emulator did not change state.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ashby_connector import catalog
+from ashby_connector.emulator.context import Ctx
+from ashby_connector.emulator.errors import ApiError
+from ashby_connector.emulator.kinds import INFO_OP_KIND, KINDS, LIST_OP_KIND, record_schema
+from ashby_connector.emulator.pagination import RawEnvelope, paginate
+from ashby_connector.emulator.schema import Filler, properties
+
+Handler = Callable[[Ctx], Any]
+
+HANDLERS: dict[str, Handler] = {}
+
+# Modules whose import registers handlers; missing ones are skipped so parts can land in any order.
+HANDLER_MODULES = [
+    "handlers_reads",
+    "handlers_org",
+    "handlers_jobs",
+    "handlers_candidate",
+    "handlers_application",
+    "handlers_interview",
+    "handlers_offer",
+    "handlers_feedback",
+    "handlers_survey",
+    "handlers_referral",
+    "handlers_report",
+    "handlers_file",
+    "handlers_webhook",
+    "handlers_assessment",
+    "handlers_customfield",
+    "handlers_misc",
+]
+
+
+@dataclass
+class Results:
+    value: Any
+    warnings: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def handler(*names: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function for the named operations (checked against the catalog)."""
+
+    def register(fn: Handler) -> Handler:
+        for name in names:
+            catalog.operation(name)  # raises on a typo
+            HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+_loaded = False
+
+
+def load_handlers() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for mod in HANDLER_MODULES:
+        try:
+            importlib.import_module(f"ashby_connector.emulator.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ashby_connector.emulator.{mod}":
+                raise
+
+
+def dispatch(ctx: Ctx) -> Any:
+    load_handlers()
+    op = ctx.op
+    fn = HANDLERS.get(op.name) or (HANDLERS.get(op.alias_of) if op.alias_of else None)
+    if fn is None:
+        fn = fallback
+    return fn(ctx)
+
+
+# -- fallback ----------------------------------------------------------------------------------
+
+
+def kind_of_module(module: str) -> str | None:
+    return module if module in KINDS else None
+
+
+def generic_list(ctx: Ctx, kind: str) -> RawEnvelope:
+    kd = KINDS[kind]
+    state = ctx.state
+    ks = state.kinds[kind]
+    include_archived = bool(ctx.body.get("includeArchived") or ctx.body.get("includeArchivedPools"))
+    archived = ks.archived
+    filters = _equality_filters(ctx, kind)
+    created_after = ctx.body.get("createdAfter")
+    threshold = None
+    if isinstance(created_after, int | float) and not isinstance(created_after, bool):
+        from ashby_connector.emulator.state import iso_ms
+
+        threshold = iso_ms(created_after / 1000)
+
+    def accept(ident: str) -> bool:
+        if not include_archived and ident in archived and "includeArchived" in ctx.op.request_properties:
+            return False
+        if filters or threshold:
+            rec = ks.get(ident) or {}
+            for name, value in filters.items():
+                if rec.get(name) != value:
+                    return False
+            if threshold and str(rec.get("createdAt", "")) < threshold:
+                return False
+        return True
+
+    ids = None
+    if kd.parent_field:
+        parent = ctx.body.get(kd.parent_field)
+        if parent is not None:
+            ids = state.children(kind, parent)
+        elif kd.parent_field in ctx.op.required_fields:
+            raise ApiError("invalid_input", f"{kd.parent_field} is required", field=kd.parent_field)
+    return paginate(ctx, kind, accept=accept, ids=ids)
+
+
+def _equality_filters(ctx: Ctx, kind: str) -> dict[str, Any]:
+    """Request fields that are also record fields with scalar values filter by equality."""
+    rec_props = properties(record_schema(kind))
+    out: dict[str, Any] = {}
+    for name, value in ctx.body.items():
+        if name in ("cursor", "syncToken", "limit", "createdAfter", "expand") or name.startswith("include"):
+            continue
+        if name in rec_props and isinstance(value, str | int | bool):
+            out[name] = value
+    return out
+
+
+def generic_info(ctx: Ctx, kind: str) -> Any:
+    id_field = KINDS[kind].info_id
+    if id_field is None:
+        ks = ctx.state.kinds[kind]
+        first = next(iter(ks.data), None)
+        if first is None:
+            raise ApiError(f"{kind}_not_found", f"no {kind}")
+        return ctx.view(kind, first)
+    ident = ctx.body.get(id_field)
+    return ctx.require(kind, ident)
+
+
+def fallback(ctx: Ctx) -> Any:
+    op = ctx.op
+    if op.name in LIST_OP_KIND:
+        return generic_list(ctx, LIST_OP_KIND[op.name])
+    if op.name in INFO_OP_KIND:
+        return generic_info(ctx, INFO_OP_KIND[op.name])
+    kind = kind_of_module(op.module)
+    if op.kind == "write" and kind is not None:
+        return generic_write(ctx, kind)
+    return synthetic(ctx)
+
+
+def synthetic(ctx: Ctx) -> Results:
+    """A schema-shaped answer for operations whose effects the emulator does not model."""
+    value = Filler(ctx.state.rng, ctx.state.now_iso()).fill(ctx.op.results_schema)
+    return Results(value, warnings=[f"emulator: {ctx.op.name} is answered with a synthetic result"])
+
+
+def generic_write(ctx: Ctx, kind: str) -> Any:
+    """create -> a new record from the body; archive/restore -> isArchived; else update by id."""
+    state = ctx.state
+    method = ctx.op.method
+    schema = record_schema(kind)
+    rec_props = properties(schema)
+    id_field = KINDS[kind].info_id or f"{kind}Id"
+    if method == "create":
+        rec = Filler(state.rng, state.now_iso()).fill(schema, all_props=False)
+        if not isinstance(rec, dict):
+            return synthetic(ctx)
+        rec.update({k: v for k, v in ctx.body.items() if k in rec_props})
+        rec["id"] = state.new_id()
+        for stamp in ("createdAt", "updatedAt"):
+            if stamp in rec_props:
+                rec[stamp] = state.now_iso()
+        if "isArchived" in rec_props:
+            rec["isArchived"] = False
+        state.put(kind, rec)
+        return rec
+    ident = ctx.body.get(id_field) or ctx.body.get("id")
+    if not isinstance(ident, str) or not state.exists(kind, ident):
+        if ident is None:
+            return synthetic(ctx)
+        raise ApiError(f"{_snake(kind)}_not_found", f"{kind} {ident} not found")
+    rec = ctx.require(kind, ident)
+    if method in ("archive", "restore", "setArchived"):
+        rec["isArchived"] = method == "archive" or bool(ctx.body.get("isArchived", method == "archive"))
+    else:
+        rec.update({k: v for k, v in ctx.body.items() if k in rec_props and k != "id"})
+    state.put(kind, rec)
+    return rec
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -1,0 +1,214 @@
+"""Just enough JSON Schema for the emulator: validate request bodies and fill in example records.
+
+The package must not need ``jsonschema`` at runtime (it is a test dependency), and the catalog only
+uses a small subset of the vocabulary (type, properties, required, items, enum, allOf, oneOf, anyOf,
+format, minItems, minLength), so a compact hand-written walker is enough and fast.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+Schema = dict[str, Any]
+
+_PY_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    ),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+
+class SchemaError(ValueError):
+    """The first place where a value breaks its schema; ``field`` is a dotted path."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field or 'body'}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _join(path: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    return f"{path}.{part}" if path else part
+
+
+def validate(schema: Schema | None, value: Any, path: str = "") -> None:
+    """Raise ``SchemaError`` naming the first offending field; unknown properties are tolerated."""
+    if not schema:
+        return
+    for sub in schema.get("allOf", ()):
+        validate(sub, value, path)
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if branches:
+            errors: list[SchemaError] = []
+            for sub in branches:
+                try:
+                    validate(sub, value, path)
+                    break
+                except SchemaError as exc:
+                    errors.append(exc)
+            else:
+                raise errors[0]
+    typ = schema.get("type")
+    if typ is not None:
+        names = typ if isinstance(typ, list) else [typ]
+        if not any(_PY_TYPES[n](value) for n in names if n in _PY_TYPES):
+            raise SchemaError(path, f"expected {' or '.join(names)}, got {_type_name(value)}")
+    enum = schema.get("enum")
+    if enum is not None and value not in enum:
+        raise SchemaError(path, f"must be one of {', '.join(map(str, enum))}")
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            raise SchemaError(path, "is too short")
+        if schema.get("format") == "uuid" and not _is_uuid(value):
+            raise SchemaError(path, "must be a UUID")
+    if isinstance(value, dict):
+        for name in schema.get("required", ()):
+            if name not in value:
+                raise SchemaError(_join(path, name), "is required")
+        props = schema.get("properties", {})
+        for name, sub in props.items():
+            if name in value:
+                validate(sub, value[name], _join(path, name))
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            raise SchemaError(path, f"needs at least {schema['minItems']} items")
+        items = schema.get("items")
+        if items:
+            for i, item in enumerate(value):
+                validate(items, item, _join(path, i))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _type_name(value: Any) -> str:
+    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
+        if _PY_TYPES[name](value):
+            return name
+    return type(value).__name__
+
+
+def properties(schema: Schema | None) -> dict[str, Schema]:
+    """All properties of an object schema, ``allOf`` parts merged."""
+    if not schema:
+        return {}
+    props: dict[str, Schema] = dict(schema.get("properties", {}))
+    for sub in schema.get("allOf", ()):
+        props.update(properties(sub))
+    return props
+
+
+def required(schema: Schema | None) -> set[str]:
+    if not schema:
+        return set()
+    out = set(schema.get("required", ()))
+    for sub in schema.get("allOf", ()):
+        out |= required(sub)
+    return out
+
+
+def _words(name: str) -> str:
+    return name.lower()
+
+
+class Filler:
+    """Builds schema-valid example values, with realistic strings guessed from field names.
+
+    Used once per record kind to build a template (records are then cheap copies with the
+    identifying fields overridden) and by the honest fallback for write results.
+    """
+
+    def __init__(self, rng: random.Random, now_iso: str = "2026-01-15T09:30:00.000Z") -> None:
+        self.rng = rng
+        self.now_iso = now_iso
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def fill(self, schema: Schema | None, name: str = "", *, all_props: bool = True, depth: int = 0) -> Any:
+        if not schema:
+            return None
+        if "allOf" in schema:
+            merged: dict[str, Any] = {}
+            scalar: Any = None
+            for sub in schema["allOf"]:
+                v = self.fill(sub, name, all_props=all_props, depth=depth)
+                if isinstance(v, dict):
+                    merged.update(v)
+                elif v is not None:
+                    scalar = v
+            own = {k: v for k, v in schema.items() if k != "allOf"}
+            if own.get("properties"):
+                v = self.fill(own, name, all_props=all_props, depth=depth)
+                if isinstance(v, dict):
+                    merged.update(v)
+            return merged if merged or scalar is None else scalar
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                # The first branch that is a plain type keeps examples small and unambiguous.
+                branches = schema[key]
+                simple = [b for b in branches if b.get("type") in ("string", "boolean", "number")]
+                return self.fill((simple or branches)[0], name, all_props=all_props, depth=depth)
+        if "enum" in schema:
+            return schema["enum"][0]
+        typ = schema.get("type")
+        if isinstance(typ, list):
+            typ = next((t for t in typ if t != "null"), "null")
+        if typ == "object" or (typ is None and "properties" in schema):
+            req = set(schema.get("required", ()))
+            out: dict[str, Any] = {}
+            for prop, sub in schema.get("properties", {}).items():
+                if prop in req or (all_props and depth < 2):
+                    out[prop] = self.fill(sub, prop, all_props=all_props, depth=depth + 1)
+            return out
+        if typ == "array":
+            items = schema.get("items")
+            n = max(schema.get("minItems", 0), 1 if items and depth < 2 else 0)
+            return [self.fill(items, name, all_props=all_props, depth=depth + 1) for _ in range(n)]
+        if typ == "boolean":
+            return name.startswith("is") and name in ("isEnabled", "isListed", "isDefaultForm")
+        if typ == "integer":
+            return 1
+        if typ == "number":
+            return 1
+        if typ == "null":
+            return None
+        if typ == "string" or typ is None:
+            return self.string(schema, name)
+        return None
+
+    def string(self, schema: Schema, name: str) -> str:
+        fmt = schema.get("format")
+        if fmt == "uuid" or name == "id" or (name.endswith("Id") and fmt is None and name != "requestId"):
+            return self.uuid()
+        if fmt == "date-time" or name.endswith("At") or name.endswith("Date") or name.endswith("Time"):
+            return self.now_iso
+        if fmt == "uri" or name.lower().endswith(("url", "link")):
+            return f"https://app.ashbyhq.com/emulator/{self.uuid()[:8]}"
+        low = _words(name)
+        if "email" in low:
+            return f"person{self.rng.randrange(10**6)}@example.com"
+        if "phone" in low:
+            return f"+1 555 {self.rng.randrange(1000, 9999)}"
+        if "html" in low:
+            return "<p>Emulated content</p>"
+        if low in ("name", "title", "text", "reasontext"):
+            return f"Emulated {name}"
+        return f"emulated-{name or 'value'}"

@@ -1,0 +1,110 @@
+"""Per-kind record storage with a change sequence, so pages and incremental reads are cheap scans.
+
+Every record lives as its orjson bytes (compact, and a page is a join of bytes). Each write gives
+the record the next global sequence number and appends ``(seq, id)`` to the kind's log; an older log
+entry for the same id becomes stale and is skipped. Listing "everything after sequence S" is then a
+bisect plus a forward scan, which serves full syncs (S = cursor position) and incremental syncs
+(S = the syncToken's sequence) with the same code.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import orjson
+
+Record = dict[str, Any]
+
+
+class KindStore:
+    """Records of one kind (``candidate``, ``application``, ...)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.data: dict[str, bytes] = {}
+        self.seq_of: dict[str, int] = {}
+        self.log_seq: list[int] = []
+        self.log_id: list[str] = []
+        # Visibility marks: ids hidden without the confidential toggle, and ids carrying private
+        # fields (stripped, or hidden if the record itself is private, without the private toggle).
+        self.confidential: set[str] = set()
+        self.private: set[str] = set()
+        self.archived: set[str] = set()  # isArchived records, left out unless includeArchived
+        # Child lists (notes per candidate, history per application): parent id -> ids, in order.
+        self.parent_of: dict[str, str] = {}
+        self.children: dict[str, list[str]] = {}
+        # Cheap secondary indexes other code maintains (e.g. "jobId" -> job id -> set of ids).
+        self.index: dict[str, dict[str, set[str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self.data
+
+    def put_bytes(self, ident: str, raw: bytes, seq: int, parent: str | None = None) -> None:
+        if ident not in self.data and parent is not None:
+            self.parent_of[ident] = parent
+            self.children.setdefault(parent, []).append(ident)
+        self.data[ident] = raw
+        self.seq_of[ident] = seq
+        self.log_seq.append(seq)
+        self.log_id.append(ident)
+        if len(self.log_seq) > 2 * len(self.data) + 1024:
+            self._compact()
+
+    def get_bytes(self, ident: str) -> bytes | None:
+        return self.data.get(ident)
+
+    def get(self, ident: str) -> Record | None:
+        raw = self.data.get(ident)
+        return None if raw is None else orjson.loads(raw)
+
+    def remove(self, ident: str) -> None:
+        self.data.pop(ident, None)
+        self.seq_of.pop(ident, None)
+        self.confidential.discard(ident)
+        self.private.discard(ident)
+        self.archived.discard(ident)
+        parent = self.parent_of.pop(ident, None)
+        if parent is not None:
+            siblings = self.children.get(parent, [])
+            if ident in siblings:
+                siblings.remove(ident)
+        for idx in self.index.values():
+            for ids in idx.values():
+                ids.discard(ident)
+
+    def add_index(self, field: str, value: str, ident: str) -> None:
+        self.index.setdefault(field, {}).setdefault(value, set()).add(ident)
+
+    def _compact(self) -> None:
+        pairs = [(s, i) for s, i in zip(self.log_seq, self.log_id, strict=True) if self.seq_of.get(i) == s]
+        self.log_seq = [s for s, _ in pairs]
+        self.log_id = [i for _, i in pairs]
+
+    def scan_after(
+        self, after_seq: int, accept: Callable[[str], bool] | None = None
+    ) -> Iterator[tuple[int, str]]:
+        """(seq, id) of live records written after ``after_seq``, in write order."""
+        start = bisect.bisect_right(self.log_seq, after_seq)
+        seq_of = self.seq_of
+        log_seq = self.log_seq
+        log_id = self.log_id
+        for pos in range(start, len(log_seq)):
+            ident = log_id[pos]
+            seq = log_seq[pos]
+            if seq_of.get(ident) != seq:
+                continue
+            if accept is not None and not accept(ident):
+                continue
+            yield seq, ident
+
+    def count_after(self, after_seq: int) -> int:
+        """An upper bound on the records changed after ``after_seq`` (stale entries included)."""
+        return len(self.log_seq) - bisect.bisect_right(self.log_seq, after_seq)
+
+    def ids(self) -> Iterator[str]:
+        return iter(list(self.data))
