@@ -1,3 +1,28 @@
-"""Emulator fixtures (owned by the emulator part)."""
+"""Emulator fixtures (owned by the emulator part).
+
+``emulator``: one small seeded organisation for the whole session (treat it as read-mostly: tests
+that write should use ids they created, or ``fresh_emulator``). ``fresh_emulator``: a new
+organisation per test. Both are ``EmulatorHandle``s: ``.base_url``, ``.api_key``, ``.admin_key``,
+``.state``, ``.control`` (``control.add_key(permissions=[...], allow_confidential=False)`` etc.).
+Rate limits are off in fixtures so test speed never trips them; tests of limits turn them on.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ashby_connector.emulator import EmulatorHandle, run_emulator
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmulatorHandle]:
+    with run_emulator(seed=1, candidates=200, rate_limit_per_minute=None) as handle:
+        yield handle
+
+
+@pytest.fixture
+def fresh_emulator() -> Iterator[EmulatorHandle]:
+    with run_emulator(seed=2, candidates=60, rate_limit_per_minute=None) as handle:
+        yield handle
