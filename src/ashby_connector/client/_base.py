@@ -1,0 +1,195 @@
+"""Everything the sync and async clients share: settings, request building, response reading,
+retry decisions and the rate budget. The two clients add only the I/O (send, sleep, close)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+import orjson
+
+from ashby_connector import catalog
+from ashby_connector.client._files import FileTuple, read_file
+from ashby_connector.client._rate import TokenBucket, bucket_for
+from ashby_connector.client._response import AshbyResponse
+from ashby_connector.client._retry import RetryPolicy, parse_retry_after, should_retry
+from ashby_connector.client._secret import Secret
+from ashby_connector.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AshbyError,
+    RateLimitError,
+    error_from_response,
+)
+
+log = logging.getLogger("ashby_connector.client")
+
+DEFAULT_BASE_URL = "https://api.ashbyhq.com"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 4
+DEFAULT_RATE_LIMIT_PER_MINUTE = 1000
+_READ_PREFIXES = ("list", "info", "search", "get")
+
+
+def _user_agent() -> str:
+    try:
+        return f"ashby-connector/{version('ashby-connector')} python-httpx/{httpx.__version__}"
+    except PackageNotFoundError:  # running from a source tree
+        return f"ashby-connector python-httpx/{httpx.__version__}"
+
+
+def _operation_facts(name: str) -> tuple[bool, str | None]:
+    """(is it a read, which permission it needs) for ``name``; unknown names count as writes."""
+    try:
+        op = catalog.operation(name)
+    except catalog.UnknownOperationError:
+        method = name.rsplit(".", 1)[-1]
+        return method.startswith(_READ_PREFIXES), None
+    return op.is_read, op.permission
+
+
+class BaseClient:
+    """Settings and shared logic; see ``AshbyClient`` for the arguments."""
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        rate_limit_per_minute: float | None = DEFAULT_RATE_LIMIT_PER_MINUTE,
+        ashby_version: str | None = None,
+        on_behalf_of: str | None = None,
+        user_agent: str | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        if api_key is None:
+            api_key = os.environ.get("ASHBY_API_KEY")
+        if not api_key:
+            raise AshbyError("No Ashby API key: pass api_key=... or set ASHBY_API_KEY.")
+        self._key = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.ashby_version = ashby_version
+        self.on_behalf_of = on_behalf_of
+        self.rate_limit_per_minute = rate_limit_per_minute
+        self._bucket: TokenBucket | None = (
+            bucket_for(self._key.fingerprint(), rate_limit_per_minute) if rate_limit_per_minute else None
+        )
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json; version=1",
+            "User-Agent": user_agent or _user_agent(),
+        }
+        if ashby_version:
+            headers["Ashby-Version"] = ashby_version
+        if on_behalf_of:
+            headers["X-On-Behalf-Of"] = on_behalf_of
+        self._public_headers = headers
+        # Kept in a Secret so no repr or traceback-with-locals shows it.
+        self._auth = Secret(self._key.basic_auth_header())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._key!r})"
+
+    # -- request building ------------------------------------------------------------------
+    def _url(self, operation: str) -> str:
+        return f"{self.base_url}/{operation}"
+
+    def _headers(self, *, json: bool = True) -> dict[str, str]:
+        headers = dict(self._public_headers)
+        if not json:
+            del headers["Content-Type"]  # httpx sets the multipart boundary
+        headers["Authorization"] = self._auth.get_secret_value()
+        return headers
+
+    @staticmethod
+    def _encode(body: Mapping[str, Any] | None) -> bytes:
+        return orjson.dumps(body if body is not None else {})
+
+    # -- response reading ------------------------------------------------------------------
+    def _read_response(self, operation: str, response: httpx.Response) -> AshbyResponse:
+        """The success envelope, or the right ``APIError`` raised."""
+        request_id = response.headers.get("x-ashby-request-id")
+        status = response.status_code
+        try:
+            body: Any = orjson.loads(response.content) if response.content else None
+        except orjson.JSONDecodeError:
+            body = None
+        if status == 200 and isinstance(body, dict) and body.get("success", "results" in body) is True:
+            return AshbyResponse(body, request_id)
+        permission = _operation_facts(operation)[1]
+        # A 200 that is not JSON is Ashby's (or a proxy's) fault: report it as a server error.
+        status_for_error = 502 if status == 200 and body is None else status
+        error = error_from_response(
+            operation=operation,
+            http_status=status_for_error,
+            body=body if body is not None else {"message": _snippet(response)},
+            request_id=request_id,
+            permission=permission,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+        log.debug("ashby %s failed: %s", operation, error.code or status)
+        return _raise(error)
+
+    # -- retries and the rate budget -------------------------------------------------------
+    def _rate_wait(self) -> float:
+        return self._bucket.reserve() if self._bucket is not None else 0.0
+
+    def _retry_delay(self, exc: BaseException, attempt: int, *, is_read: bool) -> float | None:
+        """Seconds to wait before trying again after ``exc``, or None to give up."""
+        if attempt >= self.retry_policy.max_retries or not should_retry(exc, is_read=is_read):
+            return None
+        retry_after = exc.retry_after if isinstance(exc, APIError) else None
+        if isinstance(exc, RateLimitError) and self._bucket is not None:
+            self._bucket.penalize(retry_after)
+        delay = self.retry_policy.delay(attempt, retry_after)
+        log.info("ashby: retrying after %s in %.2fs (attempt %d)", type(exc).__name__, delay, attempt + 1)
+        return delay
+
+    def _wrap_transport_error(self, exc: httpx.TransportError, operation: str) -> AshbyError:
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(
+                f"{operation}: Ashby did not answer within the timeout ({type(exc).__name__}). "
+                "Retry, or raise timeout=.",
+                operation=operation,
+            )
+        return APIConnectionError(
+            f"{operation}: could not reach Ashby at {self.base_url} ({type(exc).__name__}: {exc}). "
+            "Check the network and base_url.",
+            operation=operation,
+        )
+
+    @staticmethod
+    def _is_read(operation: str) -> bool:
+        return _operation_facts(operation)[0]
+
+    @staticmethod
+    def _upload_file_tuple(file: Any, filename: str | None, content_type: str | None) -> FileTuple:
+        return read_file(file, filename, content_type)
+
+    @staticmethod
+    def _check_storage_response(response: httpx.Response, what: str) -> None:
+        if response.status_code >= 300:
+            raise APIError(
+                f"{what} failed with HTTP {response.status_code}; the signed URL may have expired "
+                "(they last about 10 minutes): start again",
+                http_status=response.status_code,
+                operation="file",
+            )
+
+
+def _snippet(response: httpx.Response) -> str:
+    text = response.text[:200].strip() if response.content else ""
+    return f"Ashby answered HTTP {response.status_code}" + (f": {text}" if text else "")
+
+
+def _raise(error: AshbyError) -> AshbyResponse:
+    raise error

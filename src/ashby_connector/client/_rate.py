@@ -1,0 +1,93 @@
+"""The rate budget: one token bucket per API key, shared by the whole process.
+
+Every client object, thread and asyncio task using the same key draws from the same bucket, so
+running many syncs in parallel never exceeds the key's budget. The bucket hands out *reservations*
+(how long to wait before sending), computed under a ``threading.Lock``; the sync client sleeps with
+``time.sleep`` and the async client with ``asyncio.sleep``, so the same logic serves both.
+After a 429 the bucket slows down (halves its rate, floor 10 %) and recovers linearly over a minute.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+_MIN_FACTOR = 0.1
+_RECOVERY_PER_SECOND = 1 / 60  # full speed again one minute after a single 429
+_BURST_SECONDS = 5.0
+
+
+class TokenBucket:
+    def __init__(self, per_minute: float) -> None:
+        self._lock = threading.Lock()
+        self._per_minute = float(per_minute)
+        self._factor = 1.0
+        self._tokens = self.capacity
+        self._updated = time.monotonic()
+        self._blocked_until = 0.0
+
+    @property
+    def per_minute(self) -> float:
+        return self._per_minute
+
+    @property
+    def capacity(self) -> float:
+        return max(1.0, self._per_minute / 60.0 * _BURST_SECONDS)
+
+    @property
+    def current_rate_per_second(self) -> float:
+        return self._per_minute / 60.0 * self._factor
+
+    def configure(self, per_minute: float) -> None:
+        with self._lock:
+            self._per_minute = float(per_minute)
+            self._tokens = min(self._tokens, self.capacity)
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self._updated)
+        self._updated = now
+        self._factor = min(1.0, self._factor + elapsed * _RECOVERY_PER_SECOND)
+        self._tokens = min(self.capacity, self._tokens + elapsed * self.current_rate_per_second)
+
+    def reserve(self) -> float:
+        """Take one token; return how many seconds the caller must wait before sending."""
+        with self._lock:
+            now = time.monotonic()
+            self._refill(now)
+            self._tokens -= 1.0
+            wait = 0.0 if self._tokens >= 0 else -self._tokens / self.current_rate_per_second
+            return max(wait, self._blocked_until - now)
+
+    def penalize(self, retry_after: float | None = None) -> None:
+        """Ashby answered 429: slow down, and send nothing before ``Retry-After`` has passed."""
+        with self._lock:
+            now = time.monotonic()
+            self._refill(now)
+            self._factor = max(_MIN_FACTOR, self._factor * 0.5)
+            self._tokens = min(self._tokens, 0.0)
+            if retry_after:
+                self._blocked_until = max(self._blocked_until, now + retry_after)
+
+
+_registry: dict[str, TokenBucket] = {}
+_registry_lock = threading.Lock()
+
+
+def bucket_for(key_fingerprint: str, per_minute: float) -> TokenBucket:
+    """The process-wide bucket for a key (by fingerprint, never the key itself).
+
+    A later client configuring a different budget for the same key changes the shared budget.
+    """
+    with _registry_lock:
+        bucket = _registry.get(key_fingerprint)
+        if bucket is None:
+            bucket = _registry[key_fingerprint] = TokenBucket(per_minute)
+        elif bucket.per_minute != per_minute:
+            bucket.configure(per_minute)
+        return bucket
+
+
+def reset_registry() -> None:
+    """Forget every bucket (tests)."""
+    with _registry_lock:
+        _registry.clear()
