@@ -1,0 +1,24 @@
+"""The REST server (FastAPI): connections, unified resources, proxy, syncs. See docs/server.md.
+
+FastAPI is imported lazily so that ``ashby_connector.server.tables`` (used by migrations and the
+webhooks part) works without the ``server`` extra installed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ashby_connector.server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from ashby_connector.server.app import create_app
+
+__all__ = ["ServerSettings", "create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from ashby_connector.server.app import create_app
+
+        return create_app
+    raise AttributeError(name)

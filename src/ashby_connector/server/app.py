@@ -1,0 +1,73 @@
+"""``create_app(settings)``: the FastAPI application.
+
+Other parts add routes through ``extensions``: callables ``(ctx, tenant_dependency) -> APIRouter``.
+By default the webhooks part's ``ashby_connector.webhooks.router.server_extension`` is included
+when it exists (``/webhooks/ashby/{connection_id}``, ``/subscriptions``,
+``/connections/{id}/webhooks``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from ashby_connector.server import errors, routes_connections, routes_proxy, routes_resources, routes_syncs
+from ashby_connector.server.context import ServerContext
+from ashby_connector.server.deps import tenant
+from ashby_connector.server.limits import BodyLimit
+from ashby_connector.server.settings import ServerSettings
+
+Extension = Callable[[ServerContext, Callable[..., str]], APIRouter | None]
+
+DESCRIPTION = """Ashby data the way unified-API users expect, from your own store.
+
+Every request carries `Authorization: Bearer <platform key>` (`ashby-connector keys create`);
+requests about one connection name it with `X-Connection-Id`. Errors are
+`{"error": {"code", "message", "field"}}`."""
+
+
+def webhooks_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> APIRouter | None:
+    """The webhooks part's routes, if that part provides ``server_extension``."""
+    try:
+        module = importlib.import_module("ashby_connector.webhooks.router")
+    except ImportError:
+        return None
+    factory: Any = getattr(module, "server_extension", None)
+    return factory(ctx, tenant_dep) if callable(factory) else None
+
+
+def create_app(
+    settings: ServerSettings | None = None,
+    *,
+    context: ServerContext | None = None,
+    extensions: Sequence[Extension] = (webhooks_extension,),
+) -> FastAPI:
+    settings = settings or ServerSettings()
+    ctx = context or ServerContext.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        yield
+        if context is None:  # we opened it, we close it
+            ctx.close()
+
+    app = FastAPI(title="ashby-connector", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.ctx = ctx
+    errors.install(app)
+    for router in (
+        routes_connections.router,
+        routes_resources.router,
+        routes_proxy.router,
+        routes_syncs.router,
+    ):
+        app.include_router(router)
+    for extension in extensions:
+        extra = extension(ctx, tenant)
+        if extra is not None:
+            app.include_router(extra)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app

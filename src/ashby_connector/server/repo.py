@@ -1,0 +1,234 @@
+"""Data access for the server's tables (tenants, connections, mappings, custom models, sync runs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ashby_connector.server import tables as t
+from ashby_connector.server.secrets import hash_platform_key, new_id, new_platform_key
+from ashby_connector.store import KINDS, Store, record_table, sync_state
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ConnectionRow:
+    id: str
+    tenant_id: str
+    owner_id: str
+    api_key_encrypted: str
+    key_title: str | None
+    scopes: list[str] | None
+    created_at: datetime
+    updated_at: datetime
+
+    def __repr__(self) -> str:  # the encrypted key stays out of logs too
+        return f"ConnectionRow(id={self.id!r}, tenant_id={self.tenant_id!r}, owner_id={self.owner_id!r})"
+
+
+class ServerRepo:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- platform keys -------------------------------------------------------------------------
+    def create_platform_key(self, name: str) -> tuple[str, str]:
+        """A new tenant key: returns (key id, the key itself); only its hash is stored."""
+        key = new_platform_key()
+        key_id = new_id("tenant")
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.insert(t.platform_key).values(
+                    id=key_id, name=name, key_hash=hash_platform_key(key), created_at=utcnow()
+                )
+            )
+        return key_id, key
+
+    def tenant_for_key(self, key: str) -> str | None:
+        # Lookup by hash: an index hit, and no comparison against the key itself.
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.platform_key.c.id).where(
+                    t.platform_key.c.key_hash == hash_platform_key(key),
+                    t.platform_key.c.revoked_at.is_(None),
+                )
+            ).first()
+        return str(row.id) if row else None
+
+    def list_platform_keys(self) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    t.platform_key.c.id,
+                    t.platform_key.c.name,
+                    t.platform_key.c.created_at,
+                    t.platform_key.c.revoked_at,
+                )
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def revoke_platform_key(self, key_id: str) -> bool:
+        with self.store.transaction() as conn:
+            res = conn.execute(
+                sa.update(t.platform_key).where(t.platform_key.c.id == key_id).values(revoked_at=utcnow())
+            )
+        return bool(res.rowcount)
+
+    # -- connections ---------------------------------------------------------------------------
+    def create_connection(
+        self, tenant_id: str, owner_id: str, encrypted: str, title: str | None, scopes: list[str] | None
+    ) -> ConnectionRow:
+        now = utcnow()
+        row = ConnectionRow(new_id("conn"), tenant_id, owner_id, encrypted, title, scopes, now, now)
+        with self.store.transaction() as conn:
+            conn.execute(sa.insert(t.connection).values(**row.__dict__))
+        return row
+
+    def get_connection(self, tenant_id: str, connection_id: str) -> ConnectionRow | None:
+        """The connection if ``tenant_id`` owns it; another tenant's connection is simply absent."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.connection).where(
+                    t.connection.c.id == connection_id, t.connection.c.tenant_id == tenant_id
+                )
+            ).first()
+        return ConnectionRow(**row._mapping) if row else None
+
+    def list_connections(self, tenant_id: str) -> list[ConnectionRow]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.connection)
+                .where(t.connection.c.tenant_id == tenant_id)
+                .order_by(t.connection.c.id)
+            )
+            return [ConnectionRow(**r._mapping) for r in rows]
+
+    def update_connection_key(
+        self, connection_id: str, encrypted: str, title: str | None, scopes: list[str] | None
+    ) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.update(t.connection)
+                .where(t.connection.c.id == connection_id)
+                .values(api_key_encrypted=encrypted, key_title=title, scopes=scopes, updated_at=utcnow())
+            )
+
+    def delete_connection(self, connection_id: str) -> None:
+        """Remove the connection and every record and setting it owns, in one transaction."""
+        with self.store.transaction() as conn:
+            for kind in KINDS:
+                table = record_table(kind)
+                conn.execute(sa.delete(table).where(table.c.connection_id == connection_id))
+            conn.execute(sa.delete(sync_state).where(sync_state.c.connection_id == connection_id))
+            for table in (t.field_mapping, t.custom_model, t.sync_run):
+                conn.execute(sa.delete(table).where(table.c.connection_id == connection_id))
+            # Other parts' per-connection tables (webhooks) on the same MetaData.
+            for table in self.store_tables_with_connection_id():
+                conn.execute(sa.delete(table).where(table.c.connection_id == connection_id))
+            conn.execute(sa.delete(t.connection).where(t.connection.c.id == connection_id))
+
+    @staticmethod
+    def store_tables_with_connection_id() -> list[sa.Table]:
+        skip = {
+            t.connection.name,
+            t.field_mapping.name,
+            t.custom_model.name,
+            t.sync_run.name,
+            sync_state.name,
+        }
+        skip |= {record_table(k).name for k in KINDS}
+        return [
+            table
+            for table in t.metadata.sorted_tables
+            if table.name not in skip and "connection_id" in table.c
+        ]
+
+    # -- field mappings and custom models -----------------------------------------------------
+    def get_field_mapping(self, connection_id: str, model: str) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.field_mapping.c.entries).where(
+                    t.field_mapping.c.connection_id == connection_id, t.field_mapping.c.model == model
+                )
+            ).first()
+        return list(row.entries) if row else []
+
+    def set_field_mapping(self, connection_id: str, model: str, entries: list[dict[str, Any]]) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.delete(t.field_mapping).where(
+                    t.field_mapping.c.connection_id == connection_id, t.field_mapping.c.model == model
+                )
+            )
+            conn.execute(
+                sa.insert(t.field_mapping).values(connection_id=connection_id, model=model, entries=entries)
+            )
+
+    def get_custom_model(self, connection_id: str, name: str) -> dict[str, Any] | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.custom_model.c.definition).where(
+                    t.custom_model.c.connection_id == connection_id, t.custom_model.c.name == name
+                )
+            ).first()
+        return dict(row.definition) if row else None
+
+    def list_custom_models(self, connection_id: str) -> list[dict[str, Any]]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.custom_model.c.definition)
+                .where(t.custom_model.c.connection_id == connection_id)
+                .order_by(t.custom_model.c.name)
+            )
+            return [dict(r.definition) for r in rows]
+
+    def set_custom_model(self, connection_id: str, name: str, definition: dict[str, Any]) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.delete(t.custom_model).where(
+                    t.custom_model.c.connection_id == connection_id, t.custom_model.c.name == name
+                )
+            )
+            conn.execute(
+                sa.insert(t.custom_model).values(
+                    connection_id=connection_id, name=name, definition=definition
+                )
+            )
+
+    def delete_custom_model(self, connection_id: str, name: str) -> bool:
+        with self.store.transaction() as conn:
+            res = conn.execute(
+                sa.delete(t.custom_model).where(
+                    t.custom_model.c.connection_id == connection_id, t.custom_model.c.name == name
+                )
+            )
+        return bool(res.rowcount)
+
+    # -- sync runs -----------------------------------------------------------------------------
+    def create_sync_run(self, connection_id: str, full: bool) -> str:
+        run_id = new_id("sync")
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.insert(t.sync_run).values(
+                    id=run_id, connection_id=connection_id, status="queued", full=full, created_at=utcnow()
+                )
+            )
+        return run_id
+
+    def update_sync_run(self, run_id: str, **values: Any) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(sa.update(t.sync_run).where(t.sync_run.c.id == run_id).values(**values))
+
+    def get_sync_run(self, connection_ids: list[str], run_id: str) -> dict[str, Any] | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.sync_run).where(
+                    t.sync_run.c.id == run_id, t.sync_run.c.connection_id.in_(connection_ids)
+                )
+            ).first()
+        return dict(row._mapping) if row else None

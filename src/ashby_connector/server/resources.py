@@ -1,0 +1,362 @@
+"""Serving unified models from the store: pages, filters, search, expand; writes through Ashby.
+
+Pages use our own cursor, ``<store cursor>~<records already returned from that store page>``,
+so filtering in Python (on unified values) can stop mid-page and resume exactly there.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from ashby_connector import unified
+from ashby_connector.server.context import ServerContext
+from ashby_connector.server.errors import ApiError
+from ashby_connector.server.repo import ConnectionRow
+from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord
+from ashby_connector.unified.custom import CustomModelDef
+from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
+from ashby_connector.unified.models import UnifiedModel
+from ashby_connector.unified.registry import NotSupported
+
+KIND_OF_OPERATION = {op: kind for kind, op in KIND_OPERATIONS.items()}
+COMMON = {"id", "remoteId", "createdAt", "updatedAt", "deletedAt", "remoteData"}
+# Write-only inputs some models take (Ashby needs them; they are not read back).
+WRITE_EXTRAS = {
+    "remoteFields",
+    "interviewerEmails",
+    "offerForm",
+    "formDefinitionId",
+    "linkedInUrl",
+    "scheduleId",
+}
+# Constant page size: a cursor's skip count must address the same store page on every request.
+_SCAN_PAGE = 101
+
+
+@dataclass(frozen=True)
+class Model:
+    """A built-in model or the connection's custom model, resolved for one request."""
+
+    name: str
+    spec: unified.ModelSpec | None
+    custom: CustomModelDef | None
+    kind: str
+    mapping: list[FieldMapEntry]
+
+    def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
+        raw = record.raw if isinstance(record, StoredRecord) else record
+        deleted = (
+            record.deleted_at.isoformat() if isinstance(record, StoredRecord) and record.deleted_at else None
+        )
+        if self.spec is not None:
+            return unified.to_unified(
+                self.spec, raw, self.mapping, include_raw=include_raw, deleted_at=deleted
+            )
+        assert self.custom is not None
+        return unified.to_custom(self.custom, raw, include_raw=include_raw, deleted_at=deleted)
+
+    def expand(self, record: StoredRecord) -> list[dict[str, Any]]:
+        if self.spec is not None and self.spec.explode is not None:
+            return self.spec.explode(record.raw)
+        return [record.raw]
+
+
+def resolve_model(ctx: ServerContext, conn: ConnectionRow, name: str) -> Model:
+    spec = unified.MODELS.get(name)
+    if spec is not None:
+        entries = [FieldMapEntry(**e) for e in ctx.repo.get_field_mapping(conn.id, name)]
+        return Model(name, spec, None, KIND_OF_OPERATION[spec.source], entries)
+    definition = ctx.repo.get_custom_model(conn.id, name) if len(name) <= 64 else None
+    if definition is not None:
+        custom = CustomModelDef(**definition)
+        return Model(name, None, custom, KIND_OF_OPERATION[custom.operation], [])
+    known = list(unified.MODELS)
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise ApiError(404, "unknown_model", f"no model {name[:64]!r}{hint}", "model", suggestions=close)
+
+
+# -- cursors -----------------------------------------------------------------------------------
+def encode_cursor(store_cursor: str | None, skip: int) -> str:
+    return base64.urlsafe_b64encode(f"{store_cursor or ''}~{skip}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str | None, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        store_cursor, _, skip = text.rpartition("~")
+        return store_cursor or None, int(skip)
+    except (ValueError, UnicodeError):
+        raise ApiError(
+            400, "invalid_cursor", "the cursor is not one this server gave out", "cursor"
+        ) from None
+
+
+# -- reading -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ListQuery:
+    limit: int
+    cursor: str | None
+    updated_after: datetime | None
+    created_after: datetime | None
+    ids: list[str] | None
+    q: str | None
+    filters: dict[str, str]
+    include_raw: bool
+
+
+def _matches(record: dict[str, Any], query: ListQuery, search: tuple[str, ...]) -> bool:
+    for name, wanted in query.filters.items():
+        value = record.get(name)
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if value is None or str(value) != wanted:
+            return False
+    if query.created_after is not None:
+        created = record.get("createdAt")
+        when = _parse(created) if isinstance(created, str) else None
+        if when is None or when <= query.created_after:
+            return False
+    if query.q:
+        needle = query.q.casefold()
+        fields = search or tuple(k for k, v in record.items() if isinstance(v, str))
+        if not any(isinstance(record.get(f), str) and needle in record[f].casefold() for f in fields):
+            return False
+    return True
+
+
+def _parse(text: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+def _scan(
+    ctx: ServerContext,
+    conn: ConnectionRow,
+    model: Model,
+    query: ListQuery,
+) -> Iterator[tuple[str | None, int, StoredRecord, dict[str, Any]]]:
+    """Every source record from the cursor on, with its exploded raw records and positions."""
+    store_cursor, skip = decode_cursor(query.cursor) if query.cursor else (None, 0)
+    while True:
+        page = ctx.store.list(
+            conn.id, model.kind, updated_after=query.updated_after, cursor=store_cursor, limit=_SCAN_PAGE
+        )
+        position = 0
+        for record in page.records:
+            for raw in model.expand(record):
+                position += 1
+                if position <= skip:
+                    continue
+                yield store_cursor, position, record, raw
+        if page.next_cursor is None:
+            return
+        store_cursor, skip = page.next_cursor, 0
+
+
+def list_records(
+    ctx: ServerContext, conn: ConnectionRow, model: Model, query: ListQuery
+) -> tuple[list[UnifiedModel], str | None]:
+    if query.ids is not None:
+        out = []
+        for rid in query.ids[: query.limit]:
+            found = get_record(ctx, conn, model, rid, missing_ok=True)
+            if found is not None:
+                out.append(model.convert(found[0] if found[1] is None else found[1], query.include_raw))
+        return out, None
+    results: list[UnifiedModel] = []
+    for store_cursor, position, record, raw in _scan(ctx, conn, model, query):
+        if len(results) == query.limit:
+            return results, encode_cursor(store_cursor, position - 1)
+        deleted = record.deleted_at.isoformat() if record.deleted_at else None
+        item = model.convert(raw, query.include_raw)
+        if deleted:
+            item.deletedAt = deleted
+        if _matches(item.model_dump(mode="json"), query, model.spec.search if model.spec else ()):
+            results.append(item)
+    return results, None
+
+
+def get_record(
+    ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str, *, missing_ok: bool = False
+) -> tuple[StoredRecord, dict[str, Any] | None] | None:
+    """The stored record for ``rid`` (and, for exploded models, the piece with that id)."""
+    if len(rid) <= 255:
+        if model.spec is not None and model.spec.explode is not None:
+            for record in _iter_all(ctx, conn, model.kind):
+                for piece in model.spec.explode(record.raw):
+                    if piece.get("id") == rid:
+                        return record, piece
+        else:
+            stored = ctx.store.get_record(conn.id, model.kind, rid)
+            if stored is not None and stored.deleted_at is None:
+                return stored, None
+    if missing_ok:
+        return None
+    raise ApiError(404, "record_not_found", f"no {model.name} with this id", "id")
+
+
+def _iter_all(ctx: ServerContext, conn: ConnectionRow, kind: str) -> Iterator[StoredRecord]:
+    cursor = None
+    while True:
+        page = ctx.store.list(conn.id, kind, cursor=cursor, limit=500)
+        yield from page.records
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def expand_relations(
+    ctx: ServerContext, conn: ConnectionRow, model: Model, item: dict[str, Any], names: list[str]
+) -> None:
+    relations = model.spec.relations if model.spec else {}
+    for name in names:
+        relation = relations.get(name)
+        if relation is None:
+            raise ApiError(
+                400,
+                "unknown_expand",
+                f"{model.name} cannot expand {name!r}; it can expand {', '.join(relations) or 'nothing'}",
+                "expand",
+            )
+        target_id = item.get(relation.field)
+        if not isinstance(target_id, str):
+            item[name] = None
+            continue
+        target = resolve_model(ctx, conn, relation.model)
+        found = get_record(ctx, conn, target, target_id, missing_ok=True)
+        item[name] = (
+            target.convert(found[1] or found[0].raw, False).model_dump(mode="json") if found else None
+        )
+
+
+def store_raw(ctx: ServerContext, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
+    """Keep a record Ashby just returned, so the next list sees it without waiting for a sync."""
+    if not isinstance(raw.get("id"), str) or (model.spec and model.spec.explode):
+        return
+    parent_field = CHILD_PARENTS.get(model.kind, (None, None))[1]
+    parent = raw.get(parent_field) if parent_field else None
+    ctx.store.upsert_records(
+        conn.id, model.kind, [raw], parent_id=parent if isinstance(parent, str) else None
+    )
+
+
+def read_live(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
+    if model.spec is None or model.spec.info is None:
+        raise ApiError(
+            400,
+            "live_not_supported",
+            f"Ashby has no single-record read for {model.name}; read it from the store",
+            "live",
+        )
+    op, param = model.spec.info
+    raw = ctx.call_for(conn)(op, {param: rid})
+    if not isinstance(raw, dict):
+        raise ApiError(502, "ashby_error", "Ashby answered without a record")
+    store_raw(ctx, conn, model, raw)
+    return raw
+
+
+# -- writing -----------------------------------------------------------------------------------
+def check_payload(model: Model, payload: dict[str, Any], partial: bool) -> None:
+    assert model.spec is not None
+    allowed = (set(model.spec.cls.model_fields) - COMMON) | WRITE_EXTRAS
+    for key in payload:
+        if key not in allowed:
+            raise ApiError(
+                422, "unknown_field", f"{model.name} has no writable field {key[:100]!r}", key[:100]
+            )
+    known = {k: v for k, v in payload.items() if k in model.spec.cls.model_fields}
+    try:
+        model.spec.cls.model_validate({"id": "x", "remoteId": "x", **known})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ApiError(422, "invalid_field", f"{field}: {first['msg']}", field) from None
+    if not partial and not payload:
+        raise ApiError(422, "invalid_request", "send the fields to create", "body")
+
+
+def write(
+    ctx: ServerContext,
+    conn: ConnectionRow,
+    model: Model,
+    action: str,
+    rid: str | None,
+    payload: dict[str, Any],
+    flags: set[str],
+) -> tuple[UnifiedModel, bool]:
+    """Run a create/update/delete through Ashby; returns the unified record and whether it is gone."""
+    if model.spec is None:
+        raise ApiError(501, "not_supported", "custom models are read-only; write through the proxy")
+    spec = model.spec
+    plan = spec.write(action)
+    if isinstance(plan, NotSupported):
+        raise ApiError(501, "not_supported", f"{action} {model.name}: {plan.reason}")
+    if plan.explicit and plan.explicit not in flags:
+        raise ApiError(
+            400,
+            "confirmation_required",
+            f"{action} {model.name} calls {', '.join(plan.operations)}, which cannot be undone; "
+            f"repeat with ?{plan.explicit}=true",
+            plan.explicit,
+        )
+    if action != "delete":
+        check_payload(model, payload, partial=action == "update")
+    current = _current(ctx, conn, model, rid) if rid is not None else None
+    call = ctx.call_for(conn)
+    custom_values = payload.pop("customFields", None) or {}
+    plans = []
+    if custom_values:
+        if not isinstance(custom_values, dict) or spec.custom_field_object is None:
+            raise ApiError(422, "invalid_field", f"{model.name} takes no custom fields", "customFields")
+        definitions = _definitions(ctx, conn, call)
+        try:
+            plans = plan_writes(custom_values, model.mapping, definitions, spec.custom_field_object)
+        except unified.WriteInputError as exc:
+            raise ApiError(422, "invalid_field", str(exc), exc.field) from None
+    try:
+        raw = plan.run(call, rid, payload, current)
+    except unified.WriteInputError as exc:
+        raise ApiError(422, "invalid_field", str(exc), exc.field) from None
+    record_id = raw.get("id") if isinstance(raw.get("id"), str) else rid
+    if plans and record_id and spec.custom_field_object:
+        apply_writes(call, spec.custom_field_object, record_id, plans)
+    if action == "delete" and model.kind == "application":
+        ctx.store.mark_deleted(conn.id, model.kind, [str(rid)])
+        gone = model.convert({**(current or {}), "id": rid}, False)
+        return gone, True
+    if spec.info and record_id:
+        raw = read_live(ctx, conn, model, record_id)  # the fresh record, custom fields included
+    else:
+        if current and action != "create":
+            raw = {**current, **raw}
+        store_raw(ctx, conn, model, raw)
+    return model.convert(raw, False), False
+
+
+def _current(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
+    found = get_record(ctx, conn, model, rid, missing_ok=True)
+    if found is not None:
+        return found[1] or found[0].raw
+    if model.spec is not None and model.spec.info is not None:
+        return read_live(ctx, conn, model, rid)  # not synced yet: Ashby knows (or answers 404)
+    raise ApiError(404, "record_not_found", f"no {model.name} with this id", "id")
+
+
+def _definitions(ctx: ServerContext, conn: ConnectionRow, call: Any) -> list[dict[str, Any]]:
+    stored = [r.raw for r in _iter_all(ctx, conn, "customField")]
+    if stored:
+        return stored
+    fetched = call("customField.list", {})
+    return [d for d in fetched if isinstance(d, dict)] if isinstance(fetched, list) else []

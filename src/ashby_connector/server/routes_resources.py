@@ -1,0 +1,172 @@
+"""``/resources/{model}``: the unified models (and the connection's custom models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+
+from ashby_connector.server import resources as res
+from ashby_connector.server.deps import Connection, Ctx
+from ashby_connector.server.errors import ApiError
+
+router = APIRouter(tags=["resources"])
+
+RESERVED = {
+    "limit",
+    "cursor",
+    "updatedAfter",
+    "createdAfter",
+    "ids",
+    "q",
+    "fields",
+    "expand",
+    "includeRemoteData",
+    "live",
+    "downloadUrl",
+    "anonymize",
+}
+
+
+def _csv(value: str | None, name: str, most: int = 100) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if len(items) > most:
+        raise ApiError(400, "too_many_values", f"{name} takes at most {most} values", name)
+    return items
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ApiError(422, "invalid_request", "give a timezone (e.g. 2024-01-01T00:00:00Z)", "updatedAfter")
+    return value
+
+
+def _shape(
+    ctx: Ctx,
+    conn: Connection,
+    model: res.Model,
+    item: Any,
+    fields: list[str] | None,
+    expand: list[str] | None,
+    include_raw: bool,
+) -> dict[str, Any]:
+    data: dict[str, Any] = item.model_dump(mode="json")
+    if not include_raw:
+        data.pop("remoteData", None)
+    if expand:
+        res.expand_relations(ctx, conn, model, data, expand)
+    if fields:
+        keep = {"id", *fields, *(expand or [])}
+        data = {k: v for k, v in data.items() if k in keep}
+    return data
+
+
+@router.get("/resources/{model}", summary="List records of a model from the store")
+def list_resources(
+    model: str,
+    request: Request,
+    ctx: Ctx,
+    conn: Connection,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=600)] = None,
+    updatedAfter: Annotated[datetime | None, Query()] = None,
+    createdAfter: Annotated[datetime | None, Query()] = None,
+    ids: Annotated[str | None, Query(max_length=30000, description="comma-separated ids")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="search text")] = None,
+    fields: Annotated[str | None, Query(max_length=2000)] = None,
+    expand: Annotated[str | None, Query(max_length=500)] = None,
+    includeRemoteData: bool = False,
+) -> dict[str, Any]:
+    target = res.resolve_model(ctx, conn, model)
+    filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+    if target.spec is not None:
+        allowed = set(target.spec.cls.model_fields)
+    else:
+        allowed = set((target.custom.fields if target.custom else {}).keys()) | {"id"}
+    for name in filters:
+        if name not in allowed:
+            raise ApiError(
+                400, "unknown_filter", f"{model} has no field {name[:100]!r} to filter on", name[:100]
+            )
+    query = res.ListQuery(
+        limit,
+        cursor,
+        _aware(updatedAfter),
+        _aware(createdAfter),
+        _csv(ids, "ids"),
+        q,
+        filters,
+        includeRemoteData,
+    )
+    items, next_cursor = res.list_records(ctx, conn, target, query)
+    field_list, expand_list = _csv(fields, "fields"), _csv(expand, "expand", 10)
+    return {
+        "data": [_shape(ctx, conn, target, i, field_list, expand_list, includeRemoteData) for i in items],
+        "next": next_cursor,
+    }
+
+
+@router.get("/resources/{model}/{record_id}", summary="Retrieve one record (from the store, or live)")
+def get_resource(
+    model: str,
+    record_id: str,
+    ctx: Ctx,
+    conn: Connection,
+    live: bool = False,
+    includeRemoteData: bool = False,
+    downloadUrl: bool = False,
+    fields: Annotated[str | None, Query(max_length=2000)] = None,
+    expand: Annotated[str | None, Query(max_length=500)] = None,
+) -> dict[str, Any]:
+    target = res.resolve_model(ctx, conn, model)
+    if live:
+        item = target.convert(res.read_live(ctx, conn, target, record_id), includeRemoteData)
+    else:
+        found = res.get_record(ctx, conn, target, record_id)
+        assert found is not None
+        item = target.convert(found[1] or found[0], includeRemoteData)
+    data = _shape(
+        ctx, conn, target, item, _csv(fields, "fields"), _csv(expand, "expand", 10), includeRemoteData
+    )
+    if downloadUrl:
+        if not isinstance(data.get("handle"), str):
+            raise ApiError(400, "no_file", f"{model} records have no file to download", "downloadUrl")
+        answer = ctx.call_for(conn)("file.info", {"fileHandle": data["handle"]})
+        data["downloadUrl"] = answer.get("url") if isinstance(answer, dict) else None
+    return {"data": data}
+
+
+Payload = Annotated[dict[str, Any], Body(description="Unified fields to write")]
+
+
+@router.post("/resources/{model}", status_code=201, summary="Create a record in Ashby")
+def create_resource(model: str, payload: Payload, ctx: Ctx, conn: Connection) -> dict[str, Any]:
+    target = res.resolve_model(ctx, conn, model)
+    item, _ = res.write(ctx, conn, target, "create", None, dict(payload), set())
+    return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
+
+
+@router.patch("/resources/{model}/{record_id}", summary="Update a record in Ashby")
+def update_resource(
+    model: str, record_id: str, payload: Payload, ctx: Ctx, conn: Connection
+) -> dict[str, Any]:
+    target = res.resolve_model(ctx, conn, model)
+    item, _ = res.write(ctx, conn, target, "update", record_id, dict(payload), set())
+    return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
+
+
+@router.delete("/resources/{model}/{record_id}", summary="Delete (or archive) a record in Ashby")
+def delete_resource(
+    model: str,
+    record_id: str,
+    ctx: Ctx,
+    conn: Connection,
+    anonymize: bool = False,
+) -> dict[str, Any]:
+    target = res.resolve_model(ctx, conn, model)
+    flags = {"anonymize"} if anonymize else set()
+    item, gone = res.write(ctx, conn, target, "delete", record_id, {}, flags)
+    return {"data": item.model_dump(mode="json", exclude={"remoteData"}), "deleted": gone}

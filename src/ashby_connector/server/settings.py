@@ -1,0 +1,29 @@
+"""Server configuration: where the store is, which Ashby to talk to, where the master key lives."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_ASHBY_BASE_URL = "https://api.ashbyhq.com"
+MASTER_KEY_ENV = "ASHBY_CONNECTOR_MASTER_KEY"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """``ashby_base_url`` is the only Ashby the server ever calls; tenants cannot change it."""
+
+    db_url: str = "sqlite:///ashby.db"
+    ashby_base_url: str = field(
+        default_factory=lambda: os.environ.get("ASHBY_BASE_URL", DEFAULT_ASHBY_BASE_URL)
+    )
+    # Fernet master key; None: read $ASHBY_CONNECTOR_MASTER_KEY, else the file below (made on first run).
+    master_key: str | None = None
+    master_key_file: str = field(
+        default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_MASTER_KEY_FILE", "ashby-master.key")
+    )
+    max_body_bytes: int = 1_000_000
+    ashby_timeout: float = 30.0
+    # Ashby's default budget; the emulator in tests runs without one.
+    rate_limit_per_minute: float | None = 1000.0
+    max_page_size: int = 100

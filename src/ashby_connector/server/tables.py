@@ -1,0 +1,67 @@
+"""The server's tables on the store's shared MetaData (Alembic branch ``server``)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ashby_connector.store.schema import metadata
+
+TS = sa.DateTime(timezone=True)
+
+# A platform key is a tenant: it sees only the connections it created.
+platform_key = sa.Table(
+    "server_platform_key",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS, nullable=True),
+)
+
+connection = sa.Table(
+    "server_connection",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False, index=True),
+    sa.Column("owner_id", sa.String(200), nullable=False),
+    # Fernet token of the Ashby key; the key itself is never stored in clear.
+    sa.Column("api_key_encrypted", sa.Text, nullable=False),
+    sa.Column("key_title", sa.String(500), nullable=True),
+    sa.Column("scopes", sa.JSON, nullable=True),  # None: the key did not tell
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+field_mapping = sa.Table(
+    "server_field_mapping",
+    metadata,
+    sa.Column("connection_id", sa.String(64), primary_key=True),
+    sa.Column("model", sa.String(64), primary_key=True),
+    sa.Column("entries", sa.JSON, nullable=False),
+)
+
+custom_model = sa.Table(
+    "server_custom_model",
+    metadata,
+    sa.Column("connection_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("definition", sa.JSON, nullable=False),
+)
+
+sync_run = sa.Table(
+    "server_sync_run",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("connection_id", sa.String(64), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),  # queued | running | succeeded | failed
+    sa.Column("full", sa.Boolean, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("finished_at", TS, nullable=True),
+    sa.Column("report", sa.JSON, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+__all__ = ["TABLES", "connection", "custom_model", "field_mapping", "metadata", "platform_key", "sync_run"]
+
+TABLES = (platform_key, connection, field_mapping, custom_model, sync_run)
