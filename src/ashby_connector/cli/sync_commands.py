@@ -1,5 +1,179 @@
-"""Commands registered on the shared Typer app (filled in by its part)."""
+"""``sync``, ``demo`` and ``hiring-team``: the store and sync parts on the command line."""
 
 from __future__ import annotations
 
-from ashby_connector.cli._app import app  # noqa: F401
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ashby_connector.cli._app import app
+from ashby_connector.cli._sync_view import SyncProgress, summary_table
+from ashby_connector.store import DEFAULT_URL, Store, StoreError
+from ashby_connector.sync import SyncAbortedError, SyncEngine, SyncReport
+
+DEFAULT_BASE_URL = "https://api.ashbyhq.com"
+
+
+def _fail(console: Console, message: str, code: int = 1) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _emulated(candidates: int) -> Iterator[tuple[str, str]]:
+    """An embedded emulator in this process: yields (base_url, api_key)."""
+    from ashby_connector.emulator import run_emulator
+
+    with run_emulator(candidates=candidates, rate_limit_per_minute=None) as emu:
+        yield emu.base_url, emu.api_key
+
+
+def run_sync(
+    console: Console,
+    *,
+    api_key: str,
+    base_url: str,
+    store: Store,
+    connection_id: str,
+    streams: list[str] | None,
+    full: bool,
+    reconcile: bool,
+    json_output: bool,
+    rate_limit_per_minute: float | None = 1000,
+    concurrency: int = 6,
+) -> SyncReport:
+    from ashby_connector.client import AshbyClient
+
+    with AshbyClient(api_key, base_url=base_url, rate_limit_per_minute=rate_limit_per_minute) as client:
+        engine = SyncEngine(
+            client,
+            store,
+            connection_id,
+            streams=streams,
+            full=full,
+            reconcile=reconcile,
+            concurrency=concurrency,
+        )
+        if json_output:
+            return engine.run()
+        with SyncProgress(console) as progress:
+            engine.on_progress = progress
+            return engine.run()
+
+
+@app.command()
+def sync(
+    api_key: Annotated[str | None, typer.Option(envvar="ASHBY_API_KEY", help="Ashby API key.")] = None,
+    base_url: Annotated[str, typer.Option(help="Ashby API base URL.")] = DEFAULT_BASE_URL,
+    db: Annotated[str, typer.Option(help="sqlite:///path.db or postgresql+psycopg://...")] = DEFAULT_URL,
+    streams: Annotated[str | None, typer.Option(help="Comma-separated streams (candidate,user,...).")] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore saved syncTokens: re-list everything.")
+    ] = False,
+    reconcile: Annotated[
+        bool, typer.Option("--reconcile", help="On full runs, mark records that vanished as deleted.")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    emulator: Annotated[bool, typer.Option("--emulator", help="Sync from an embedded emulator.")] = False,
+    candidates: Annotated[int, typer.Option(help="Candidates in the emulated organisation.")] = 200,
+    connection: Annotated[str, typer.Option(help="Connection id (one per Ashby account).")] = "default",
+    concurrency: Annotated[int, typer.Option(help="Streams fetched at once.")] = 6,
+    rate_limit: Annotated[float, typer.Option(help="Requests per minute for this key (0 = off).")] = 1000,
+) -> None:
+    """Copy an Ashby account into the local store: incremental by syncToken, resumable."""
+    console = Console(stderr=json_output)
+    if not emulator and not api_key:
+        raise _fail(console, "no API key: pass --api-key or set ASHBY_API_KEY (or use --emulator)", 2)
+    selected = [s.strip() for s in streams.split(",") if s.strip()] if streams else None
+    try:
+        store = Store.open(db)
+    except StoreError as exc:
+        raise _fail(console, str(exc), 2) from None
+    try:
+        with contextlib.ExitStack() as stack:
+            if emulator:
+                base_url, api_key = stack.enter_context(_emulated(candidates))
+                rate_limit = 0
+            assert api_key is not None
+            report = run_sync(
+                console,
+                api_key=api_key,
+                base_url=base_url,
+                store=store,
+                connection_id=connection,
+                streams=selected,
+                full=full,
+                reconcile=reconcile,
+                json_output=json_output,
+                rate_limit_per_minute=rate_limit or None,
+                concurrency=concurrency,
+            )
+    except SyncAbortedError as exc:
+        raise _fail(console, str(exc)) from None
+    except StoreError as exc:
+        raise _fail(console, str(exc), 2) from None
+    finally:
+        store.close()
+    if json_output:
+        typer.echo(json.dumps(report.to_dict()))
+    else:
+        console.print(summary_table(report))
+        console.print(f"store: {store.url}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+hiring_team = typer.Typer(
+    help="Hiring teams: look a user up by email and add them to a job.", no_args_is_help=True
+)
+app.add_typer(hiring_team, name="hiring-team")
+
+
+@hiring_team.command("add")
+def hiring_team_add(
+    email: Annotated[str, typer.Option(help="The Ashby user's email (looked up with user.search).")],
+    job_id: Annotated[str, typer.Option(help="The job to add them to.")],
+    role: Annotated[str, typer.Option(help="Role id, or a role title from hiringTeamRole.list.")],
+    api_key: Annotated[str | None, typer.Option(envvar="ASHBY_API_KEY", help="Ashby API key.")] = None,
+    base_url: Annotated[str, typer.Option(help="Ashby API base URL.")] = DEFAULT_BASE_URL,
+) -> None:
+    """user.search by email, then hiringTeam.addMember on the job (the integration guide's scenario)."""
+    from ashby_connector.client import AshbyClient
+    from ashby_connector.errors import AshbyError
+
+    console = Console()
+    if not api_key:
+        raise _fail(console, "no API key: pass --api-key or set ASHBY_API_KEY", 2)
+    try:
+        with AshbyClient(api_key, base_url=base_url) as client:
+            user = _find_user(client, email)
+            if user is None:
+                raise _fail(console, f"no Ashby user with email {email}")
+            role_id = _role_id(client, role)
+            result = client.call(
+                "hiringTeam.addMember", {"jobId": job_id, "teamMemberId": user["id"], "roleId": role_id}
+            )
+    except AshbyError as exc:
+        raise _fail(console, str(exc)) from None
+    name = " ".join(str(user.get(k, "")) for k in ("firstName", "lastName")).strip() or email
+    console.print(f"added [bold]{name}[/] ({user['id']}) to job {job_id} as role {role_id}")
+    console.print_json(json.dumps(result))
+
+
+def _find_user(client: Any, email: str) -> dict[str, Any] | None:
+    found = client.call("user.search", {"email": email})
+    # Ashby answers one user object; tolerate a list too.
+    if isinstance(found, list):
+        found = found[0] if found else None
+    return found if isinstance(found, dict) and found.get("id") else None
+
+
+def _role_id(client: Any, role: str) -> str:
+    roles = client.call("hiringTeamRole.list", {})
+    for r in roles if isinstance(roles, list) else []:
+        if isinstance(r, dict) and role in (r.get("id"), r.get("title"), r.get("name")):
+            return str(r["id"])
+    return role  # not a known title: pass it through as an id and let Ashby judge

@@ -79,6 +79,7 @@ class SyncEngine:
         except ValueError as exc:
             raise SyncAbortedError(str(exc)) from exc
         access = check_access(selected, self._scopes())
+        report.setup_requests = 1 if self.check_permissions else 0
         warning = access.warning()
         if warning:
             self._warn(report, warning)

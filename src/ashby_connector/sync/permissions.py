@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ashby_connector import catalog
 from ashby_connector.errors import PermissionDeniedError
 from ashby_connector.sync.streams import Stream
 
@@ -39,7 +40,11 @@ def key_scopes(client: _Caller) -> set[str] | None:
     scopes = info.get("scopes") if isinstance(info, dict) else None
     if not isinstance(scopes, list):
         return None
-    return {str(s) for s in scopes}
+    found = {str(s) for s in scopes}
+    # Scopes that name no permission we know say nothing we can use: try every stream instead.
+    if not found & set(catalog.permissions()):
+        return None
+    return found
 
 
 def check_access(streams: list[Stream], scopes: set[str] | None) -> Access:

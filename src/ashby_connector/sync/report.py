@@ -34,6 +34,7 @@ class SyncReport:
     streams: list[StreamResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duration: float = 0.0
+    setup_requests: int = 0  # apiKey.info before the streams
 
     @property
     def ok(self) -> bool:
@@ -42,7 +43,7 @@ class SyncReport:
 
     @property
     def requests(self) -> int:
-        return sum(s.requests for s in self.streams)
+        return self.setup_requests + sum(s.requests for s in self.streams)
 
     @property
     def fetched(self) -> int:

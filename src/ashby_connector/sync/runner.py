@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ashby_connector.errors import NotFoundError, SyncTokenExpiredError
 from ashby_connector.store import Store, UpsertResult
@@ -16,6 +16,13 @@ from ashby_connector.sync.streams import Stream
 OnProgress = Callable[[ProgressEvent], None]
 OnChange = Callable[[str, dict[str, Any], Change], None]
 PAGE_LIMIT = 100
+
+
+class _Page(NamedTuple):
+    results: list[dict[str, Any]]
+    next_cursor: str | None
+    sync_token: str | None
+    is_last: bool
 
 
 class Pager(Protocol):
@@ -91,11 +98,16 @@ class StreamRunner:
                 self.on_change(self.stream.kind, record, change)
         self._emit("page")
 
-    def _pages(self, body: dict[str, Any], *, sync_token: str | None, cursor: str | None) -> Iterator[Any]:
+    def _pages(self, body: dict[str, Any], *, sync_token: str | None, cursor: str | None) -> Iterator[_Page]:
         limit = PAGE_LIMIT if self.stream.paginated else None
-        return self.client.pages(
+        body = dict(self.stream.base_body) | body
+        pages = self.client.pages(
             self.stream.operation, body, sync_token=sync_token, cursor=cursor, limit=limit
         )
+        for page in pages:
+            # Some lists answer bare values (names): keep them as records all the same.
+            results = [r if isinstance(r, dict) else {"id": str(r), "value": r} for r in page.results]
+            yield _Page(results, page.next_cursor, page.sync_token, bool(page.is_last))
 
     # -- top-level streams -----------------------------------------------------------------------
 
@@ -111,12 +123,20 @@ class StreamRunner:
         return self.result
 
     def _run_top(self) -> None:
+        if not self.stream.partitions:
+            self._run_part(self.stream.name, {})
+            return
+        for field, value in self.stream.partitions:
+            self._run_part(f"{self.stream.name}:{value}", {field: value})
+
+    def _run_part(self, key: str, body: dict[str, Any]) -> None:
+        """One state row: the whole stream, or one partition of it."""
         s = self.stream
         cid = self.connection_id
-        state = self.store.get_stream_state(cid, s.name)
+        state = self.store.get_stream_state(cid, key)
         if self.full and state.unfinished and state.run_mode != "full":
-            self.store.reset_stream(cid, s.name)
-            state = self.store.get_stream_state(cid, s.name)
+            self.store.reset_stream(cid, key)
+            state = self.store.get_stream_state(cid, key)
         if state.unfinished:
             mode = state.run_mode or "full"
             self.result.mode = f"resumed {mode}"
@@ -126,29 +146,32 @@ class StreamRunner:
             mode = "incremental" if incremental else "full"
             token, cursor = (state.sync_token if incremental else None), None
             self.result.mode = mode
-            self.store.begin_run(cid, s.name, mode, run_sync_token=token)
+            self.store.begin_run(cid, key, mode, run_sync_token=token)
         self._emit("start")
         try:
-            self._fetch_top(mode, token, cursor)
+            self._fetch_top(key, body, mode, token, cursor)
         except SyncTokenExpiredError as exc:
             if mode == "full" and cursor is None:
                 raise  # nothing older to drop: a real failure
             # Token or cursor no longer valid: start again from nothing, in full.
             self._note(f"{exc.code or 'sync token expired'}: fell back to a full sync")
-            self.store.reset_stream(cid, s.name)
-            self.store.begin_run(cid, s.name, "full")
+            self.store.reset_stream(cid, key)
+            self.store.begin_run(cid, key, "full")
             self.result.mode = "full (fallback)"
-            self._fetch_top("full", None, None)
+            self._fetch_top(key, body, "full", None, None)
 
-    def _fetch_top(self, mode: str, token: str | None, cursor: str | None) -> None:
+    def _fetch_top(
+        self, key: str, body: dict[str, Any], mode: str, token: str | None, cursor: str | None
+    ) -> None:
         s = self.stream
-        reconcile = "all" if self.reconcile and mode == "full" else None
+        # Partitions share one table: reconciling one would delete the others' records.
+        reconcile = "all" if self.reconcile and mode == "full" and not s.partitions else None
         stored_any = False
-        for page in self._pages({}, sync_token=token, cursor=cursor):
+        for page in self._pages(body, sync_token=token, cursor=cursor):
             last = bool(page.is_last)
             stored = self.store.save_page(
                 self.connection_id,
-                s.name,
+                key,
                 s.kind,
                 page.results,
                 None if last else page.next_cursor,
@@ -161,7 +184,7 @@ class StreamRunner:
             stored_any = True
             self._record(len(page.results), stored)
         if not stored_any:  # an iterator that yielded nothing: still a finished run
-            self.store.finish_stream(self.connection_id, s.name, token, kind=s.kind)
+            self.store.finish_stream(self.connection_id, key, token, kind=s.kind)
 
     # -- child streams ---------------------------------------------------------------------------
 

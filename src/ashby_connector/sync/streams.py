@@ -21,6 +21,11 @@ class Stream:
     permission: str | None
     parent: str | None = None  # child lists: fetched per changed parent record
     parent_field: str | None = None
+    # Lists Ashby only answers per value of a field (surveyType): one sub-run per value, each
+    # with its own state row ``<stream>:<value>``.
+    partitions: tuple[tuple[str, str], ...] = ()
+    # Request fields every page carries: a whole copy includes archived and disabled records.
+    base_body: tuple[tuple[str, object], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -35,12 +40,50 @@ def _strategy(pagination: str) -> Strategy:
     return {"cursor+syncToken": "incremental", "cursor": "cursor"}.get(pagination, "plain")  # type: ignore[return-value]
 
 
+# Ashby requires surveyType on these lists although the spec marks it optional.
+PARTITION_FIELDS = {"surveyRequest.list": "surveyType", "surveySubmission.list": "surveyType"}
+
+
+def _partitions(op: catalog.Operation) -> tuple[tuple[str, str], ...]:
+    field = PARTITION_FIELDS.get(op.name)
+    if field is None:
+        return ()
+    schema = op.request_properties.get(field, {})
+    values: list[str] = list(schema.get("enum", []))
+    for part in schema.get("allOf", []):
+        values.extend(part.get("enum", []))
+    return tuple((field, v) for v in values)
+
+
+# Flags that widen a list to everything the account holds.
+INCLUDE_ALL = ("includeArchived", "includeDeactivated", "includeDisabled", "includeArchivedPools")
+
+
+def _base_body(op: catalog.Operation) -> tuple[tuple[str, object], ...]:
+    props = op.request_properties
+    body: list[tuple[str, object]] = [(f, True) for f in INCLUDE_ALL if f in props]
+    if "namesOnly" in props:  # hiringTeamRole.list answers bare names unless told otherwise
+        body.append(("namesOnly", False))
+    return tuple(body)
+
+
 def all_streams() -> list[Stream]:
     out = []
     for kind, name in KIND_OPERATIONS.items():
         op = catalog.operation(name)
         parent, field = CHILD_PARENTS.get(kind, (None, None))
-        out.append(Stream(kind, name, _strategy(op.pagination), op.permission, parent, field))
+        out.append(
+            Stream(
+                kind,
+                name,
+                _strategy(op.pagination),
+                op.permission,
+                parent,
+                field,
+                _partitions(op),
+                _base_body(op),
+            )
+        )
     return out
 
 

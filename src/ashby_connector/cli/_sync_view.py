@@ -1,0 +1,100 @@
+"""Rich rendering of a sync: a progress bar per stream while it runs, a summary table after."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ashby_connector.sync import ProgressEvent, SyncReport
+
+
+class SyncProgress:
+    """An ``on_progress`` handler that draws one line per stream (called from worker threads)."""
+
+    def __init__(self, console: Console, *, transient: bool = False) -> None:
+        self.console = console
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓"),
+            TextColumn("[bold]{task.fields[stream]:<30}"),
+            TextColumn("{task.fields[mode]:<16}"),
+            BarColumn(bar_width=20),
+            TextColumn("{task.completed:>8,.0f} rec"),
+            TextColumn("{task.fields[pages]:>5} pages"),
+            TextColumn("{task.fields[rate]:>8} rec/s"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=transient,
+            refresh_per_second=8,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> SyncProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(
+        self, typ: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.progress.__exit__(typ, exc, tb)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.kind == "warning":
+            self.progress.console.print(f"[yellow]warning:[/] {event.message}")
+            return
+        with self.lock:
+            task = self.tasks.get(event.stream)
+            if task is None:
+                task = self.progress.add_task(
+                    "", total=None, stream=event.stream, mode=event.mode, pages=0, rate=""
+                )
+                self.tasks[event.stream] = task
+        rate = f"{event.fetched / event.elapsed:,.0f}" if event.elapsed > 0 else ""
+        self.progress.update(task, completed=event.fetched, mode=event.mode, pages=event.pages, rate=rate)
+        if event.kind == "done":
+            if event.status == "ok":
+                self.progress.update(task, total=max(event.fetched, 1), completed=max(event.fetched, 1))
+            else:
+                self.progress.update(task, total=1, completed=0, mode=f"[red]{event.status}")
+            self.progress.stop_task(task)
+
+
+def summary_table(report: SyncReport, *, title: str = "Sync summary") -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("stream")
+    table.add_column("mode")
+    table.add_column("fetched", justify="right")
+    table.add_column("changed", justify="right")
+    table.add_column("requests", justify="right")
+    table.add_column("duration", justify="right")
+    table.add_column("status")
+    for s in report.streams:
+        status = {"ok": "[green]ok", "failed": "[red]failed", "skipped": "[yellow]skipped"}[s.status]
+        if s.error:
+            status += f" [dim]{s.error[:80]}"
+        elif s.notes:
+            status += f" [yellow]{'; '.join(s.notes)[:80]}"
+        table.add_row(
+            s.stream,
+            s.mode,
+            f"{s.fetched:,}",
+            f"{s.changed:,}",
+            f"{s.requests:,}",
+            f"{s.duration:.1f}s",
+            status,
+        )
+    table.add_section()
+    table.add_row(
+        "[bold]total",
+        "",
+        f"[bold]{report.fetched:,}",
+        f"[bold]{report.changed:,}",
+        f"[bold]{report.requests:,}",
+        f"[bold]{report.duration:.1f}s",
+        "[green]all finished" if report.ok else "[red]not all finished",
+    )
+    return table
