@@ -259,7 +259,9 @@ def error_from_response(
         message = f"Ashby answered HTTP {http_status} with no error details"
         if code:
             message = f"Ashby refused the request ({code.replace('_', ' ')})"
-    cls = _code_class(code) or _status_class(http_status) or APIError
+    # An error naming a field without a code is the old shape of invalid input.
+    by_field = InvalidInputError if field and http_status < 500 else None
+    cls = _code_class(code) or by_field or _status_class(http_status) or APIError
     kwargs: dict[str, Any] = {
         "code": code,
         "request_id": request_id,

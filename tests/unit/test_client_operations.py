@@ -18,8 +18,8 @@ import pytest
 import respx
 
 from ashby_connector import AshbyClient, AsyncAshbyClient, catalog
-from ashby_connector.client import AshbyModel, AsyncPager, Page, SyncPager
 from ashby_connector.catalog import Operation
+from ashby_connector.client import AshbyModel, AsyncPager, Page, SyncPager
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = "http://ashby.test"
