@@ -80,6 +80,12 @@ class EmulatorApp:
             status, payload = handle_control(self.emulator, path[len("/_emulator/") :], headers, body)
             await _respond(send, status, orjson.dumps(payload), request_id)
             return
+        if path.startswith("/_files/"):
+            # The upload/download URLs file.createFileUploadHandle and file.info hand out.
+            from ashby_connector.emulator.files_http import serve_files
+
+            await serve_files(self.emulator.state, scope, headers, body, send)
+            return
         if scope["method"] != "POST":
             err = ApiError("method_not_allowed", "Ashby's API only accepts POST", http_status=405)
             await _respond(send, 405, error_body(err, request_id), request_id)
@@ -118,7 +124,8 @@ class EmulatorApp:
                 )
             parsed, files = _parse_body(op, headers, body)
             try:
-                validate(op.request_schema, parsed)
+                # A multipart upload carries the file instead of the handle the JSON form requires.
+                validate(op.multipart_schema if files else op.request_schema, _with_file_placeholders(parsed, files))
             except SchemaError as err:
                 raise ApiError("invalid_input", str(err), field=err.field or None) from None
             ctx = Ctx(op, parsed, state, key, request_id, files=files, headers=headers)
@@ -195,6 +202,11 @@ def _parse_multipart(ctype: str, body: bytes) -> tuple[dict[str, Any], dict[str,
             except orjson.JSONDecodeError:
                 fields[name] = text
     return fields, files
+
+
+def _with_file_placeholders(parsed: dict[str, Any], files: dict[str, UploadedFile]) -> dict[str, Any]:
+    """The form fields plus a placeholder per file part, for validation against the multipart schema."""
+    return {**parsed, **{name: "<file>" for name in files}} if files else parsed
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -192,3 +192,7 @@ def _keys(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"unknown permissions: {', '.join(sorted(unknown))}")
     emu.state.add_key(key)
     return {"key": key.key, "permissions": sorted(key.permissions)}
+
+
+# The extras' actions (webhooks/*, candidates/merge, files/*, reports/*, assessments/*) register here.
+import ashby_connector.emulator.control_extras  # noqa: E402, F401

@@ -1,14 +1,13 @@
 """Reports: ``report.generate`` (start, then poll) and ``report.synchronous`` over emulator data.
 
 Ashby's reports are saved in its UI; the emulator offers a fixed set of built-in ones with stable
-ids (``REPORTS``), computed from the emulator's own records. Starts of both operations share a
-budget of 15 per minute and 3 running at once per organisation, as Ashby documents; polling an
-already started request is never limited.
+ids (``REPORTS``), computed from the emulator's own records. Starts of both operations go through
+the organisation's ``ReportLimiter`` (15 a minute, 3 running at once, as Ashby documents); a
+generated report frees its slot when its run time is over, polled or not. Polling is never limited.
 """
 
 from __future__ import annotations
 
-import collections
 import threading
 import time
 import uuid
@@ -18,12 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ashby_connector.emulator.errors import ApiError
+from ashby_connector.emulator.ratelimit import ReportLimiter
 
 JSON = dict[str, Any]
 Rows = Callable[[str], Iterable[Mapping[str, Any]]]
 
-STARTS_PER_MINUTE = 15
-MAX_CONCURRENT = 3
 _NAMESPACE = uuid.UUID("5f0c3c52-8d7e-4c1e-9a55-6f1d2b7a9e01")
 
 
@@ -40,14 +38,39 @@ def _report(title: str, kind: str, *columns: tuple[str, str]) -> ReportDefinitio
 
 
 REPORTS: tuple[ReportDefinition, ...] = (
-    _report("Candidates", "candidate", ("Candidate ID", "id"), ("Name", "name"),
-            ("Created At", "createdAt"), ("Source", "source.title")),
-    _report("Applications", "application", ("Application ID", "id"), ("Candidate", "candidate.name"),
-            ("Job", "job.title"), ("Status", "status"), ("Stage", "currentInterviewStage.title")),
-    _report("Jobs", "job", ("Job ID", "id"), ("Title", "title"), ("Status", "status"),
-            ("Department ID", "departmentId")),
-    _report("Offers", "offer", ("Offer ID", "id"), ("Application ID", "applicationId"),
-            ("Status", "offerStatus"), ("Decided At", "decidedAt")),
+    _report(
+        "Candidates",
+        "candidate",
+        ("Candidate ID", "id"),
+        ("Name", "name"),
+        ("Created At", "createdAt"),
+        ("Source", "source.title"),
+    ),
+    _report(
+        "Applications",
+        "application",
+        ("Application ID", "id"),
+        ("Candidate", "candidate.name"),
+        ("Job", "job.title"),
+        ("Status", "status"),
+        ("Stage", "currentInterviewStage.title"),
+    ),
+    _report(
+        "Jobs",
+        "job",
+        ("Job ID", "id"),
+        ("Title", "title"),
+        ("Status", "status"),
+        ("Department ID", "departmentId"),
+    ),
+    _report(
+        "Offers",
+        "offer",
+        ("Offer ID", "id"),
+        ("Application ID", "applicationId"),
+        ("Status", "offerStatus"),
+        ("Decided At", "decidedAt"),
+    ),
 )
 
 
@@ -67,24 +90,22 @@ class ReportRequest:
 
 
 class ReportService:
-    """Runs the built-in reports and enforces Ashby's report limits per organisation."""
+    """Runs the built-in reports; ``limiter()`` gives the organisation's current report limiter."""
 
     def __init__(
         self,
         rows: Rows,
+        limiter: Callable[[], ReportLimiter],
         *,
         generate_seconds: float = 0.5,
-        starts_per_minute: int = STARTS_PER_MINUTE,
-        max_concurrent: int = MAX_CONCURRENT,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rows = rows
+        self.limiter = limiter
         self.generate_seconds = generate_seconds
-        self.starts_per_minute = starts_per_minute
-        self.max_concurrent = max_concurrent
         self.clock = clock
-        self._starts: collections.deque[float] = collections.deque()
         self._requests: dict[str, ReportRequest] = {}
+        self._running: set[str] = set()  # generate requests still holding a concurrent slot
         self._fail_next: str | None = None
         self._lock = threading.Lock()
 
@@ -92,12 +113,6 @@ class ReportService:
         """Make the next started report end ``failed`` (control API)."""
         with self._lock:
             self._fail_next = reason
-
-    def reset_limits(self) -> None:
-        with self._lock:
-            self._starts.clear()
-            for req in self._requests.values():
-                req.ready_at = min(req.ready_at, self.clock())
 
     # -- operations -------------------------------------------------------------------------
 
@@ -107,21 +122,35 @@ class ReportService:
             return self._poll(request_id)
         report = self._lookup(report_id)
         with self._lock:
-            now = self._admit()
+            self._release_finished()
+            self.limiter().start()
+            now = self.clock()
             req = ReportRequest(
-                f"rpt_{uuid.uuid4().hex}", report, include_headers, now, now + self.generate_seconds,
+                f"rpt_{uuid.uuid4().hex}",
+                report,
+                include_headers,
+                now,
+                now + self.generate_seconds,
                 fail_reason=self._take_fail(),
             )
             self._requests[req.request_id] = req
+            self._running.add(req.request_id)
         return _pending(req.request_id)
 
     def synchronous(self, report_id: str | None, include_headers: bool = True) -> JSON:
         report = self._lookup(report_id)
         with self._lock:
-            now = self._admit()
-            req = ReportRequest(f"rpt_{uuid.uuid4().hex}", report, include_headers, now, now,
-                                fail_reason=self._take_fail())
-        return self._finish(req)
+            self._release_finished()
+            limiter = self.limiter()
+            limiter.start()
+            now = self.clock()
+            req = ReportRequest(
+                f"rpt_{uuid.uuid4().hex}", report, include_headers, now, now, fail_reason=self._take_fail()
+            )
+        try:
+            return self._finish(req)
+        finally:
+            limiter.finish()
 
     # -- internals --------------------------------------------------------------------------
 
@@ -135,24 +164,13 @@ class ReportService:
         reason, self._fail_next = self._fail_next, None
         return reason
 
-    def _admit(self) -> float:
-        """Count one start against the limits (lock held); raises 429 ``ReportError``."""
+    def _release_finished(self) -> None:
+        """Free the slots of generate requests whose run time is over (lock held)."""
         now = self.clock()
-        while self._starts and now - self._starts[0] >= 60.0:
-            self._starts.popleft()
-        running = sum(1 for r in self._requests.values() if r.ready_at > now)
-        if running >= self.max_concurrent:
-            raise ApiError(
-                "concurrent_limit_exceeded",
-                f"At most {self.max_concurrent} reports can run at once for an organization",
-                http_status=429,
-            )
-        if len(self._starts) >= self.starts_per_minute:
-            raise ApiError(
-                "rate_limit_exceeded", f"At most {self.starts_per_minute} reports per minute", http_status=429
-            )
-        self._starts.append(now)
-        return now
+        done = [rid for rid in self._running if self._requests[rid].ready_at <= now]
+        for rid in done:
+            self._running.discard(rid)
+            self.limiter().finish()
 
     def _poll(self, request_id: str) -> JSON:
         with self._lock:
@@ -167,8 +185,12 @@ class ReportService:
 
     def _finish(self, req: ReportRequest) -> JSON:
         if req.fail_reason is not None:
-            return {"requestId": req.request_id, "status": "failed", "reportData": None,
-                    "failureReason": req.fail_reason}
+            return {
+                "requestId": req.request_id,
+                "status": "failed",
+                "reportData": None,
+                "failureReason": req.fail_reason,
+            }
         columns = [name for name, _ in req.report.columns]
         data: list[list[str | float]] = [list(columns)] if req.include_headers else []
         for record in self.rows(req.report.kind):

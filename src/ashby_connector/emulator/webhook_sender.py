@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 import httpx
 
+from ashby_connector import catalog
+
 JSON = dict[str, Any]
 
 MAX_ATTEMPTS = 10
@@ -146,6 +148,7 @@ class WebhookSender:
         self._seq = itertools.count()
         self._cond = threading.Condition()
         self._in_flight = 0
+        self._seen: dict[tuple[str, str], None] = {}  # (action id, type) already queued, oldest first
         self._closed = False
         self._thread: threading.Thread | None = None
         self._client: httpx.Client | None = None
@@ -214,27 +217,50 @@ class WebhookSender:
 
     # -- events -----------------------------------------------------------------------------
 
-    def emit(self, action: str, data: JSON, *, related: dict[str, JSON] | None = None) -> str:
+    def emit(
+        self,
+        action: str,
+        data: JSON,
+        *,
+        related: dict[str, JSON] | None = None,
+        action_id: str | None = None,
+    ) -> str:
         """Queue ``action`` (and the webhooks it fires with it) to every enabled setting.
 
-        ``related`` maps the other webhook types to their ``data``; types in ``RELATED`` left out
-        get the same ``data``. Returns the shared ``webhookActionId``.
+        ``related`` maps other webhook types to their ``data``; a type in ``RELATED`` left out gets
+        the part of ``data`` its payload schema names (nothing is sent when that part is empty).
+        The same ``action_id`` emitted twice for one type is sent once, so a handler may emit a
+        related webhook itself. Returns the shared ``webhookActionId``.
         """
-        action_id = str(uuid.uuid4())
+        action_id = action_id or str(uuid.uuid4())
         events: list[tuple[str, JSON]] = [(action, data)]
         extra = dict(related or {})
         for other in RELATED.get(action, ()):
-            events.append((other, extra.pop(other, data)))
+            payload = extra.pop(other, None)
+            if payload is None:
+                payload = _project(other, data)
+            if payload:
+                events.append((other, payload))
         events.extend(extra.items())
         with self._cond:
             for kind, payload in events:
+                if (action_id, kind) in self._seen:
+                    continue
+                self._seen[(action_id, kind)] = None
+                while len(self._seen) > 10_000:
+                    self._seen.pop(next(iter(self._seen)))
                 envelope = {"webhookActionId": action_id, "action": kind, "data": payload}
                 body = _encode(envelope)
                 for setting in self._settings.values():
                     if setting.webhook_type != kind or not setting.enabled:
                         continue
                     delivery = Delivery(
-                        str(uuid.uuid4()), setting.id, action_id, kind, setting.request_url, body,
+                        str(uuid.uuid4()),
+                        setting.id,
+                        action_id,
+                        kind,
+                        setting.request_url,
+                        body,
                         setting.secret_token,
                     )
                     self._deliveries.append(delivery)
@@ -337,6 +363,16 @@ class WebhookSender:
         except httpx.HTTPError as exc:
             return None, f"{type(exc).__name__}: {exc}", (time.perf_counter() - started) * 1000
         return response.status_code, None, (time.perf_counter() - started) * 1000
+
+
+def _project(webhook_type: str, data: JSON) -> JSON:
+    """The keys of ``data`` that ``webhook_type``'s payload schema has under ``data``."""
+    try:
+        schema = catalog.webhook(webhook_type).payload_schema or {}
+    except catalog.UnknownOperationError:
+        return {}
+    names = schema.get("properties", {}).get("data", {}).get("properties", {})
+    return {k: v for k, v in data.items() if k in names}
 
 
 def _encode(envelope: JSON) -> bytes:

@@ -1,0 +1,22 @@
+"""``report.generate`` and ``report.synchronous`` (the logic lives in reports.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ashby_connector.emulator.context import Ctx
+from ashby_connector.emulator.extras import report_service
+from ashby_connector.emulator.registry import handler
+
+
+@handler("report.generate")
+def generate(ctx: Ctx) -> dict[str, Any]:
+    return report_service(ctx.state).generate(
+        ctx.arg("reportId"), ctx.arg("requestId"), bool(ctx.arg("includeHeadersInData", True))
+    )
+
+
+@handler("report.synchronous")
+def synchronous(ctx: Ctx) -> dict[str, Any]:
+    include_headers = bool(ctx.arg("includeHeadersInData", True))
+    return report_service(ctx.state).synchronous(ctx.arg("reportId"), include_headers)

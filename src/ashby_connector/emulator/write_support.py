@@ -1,0 +1,92 @@
+"""Small lookups the write handlers share: records by id with Ashby's not-found codes, and the
+summaries Ashby embeds in other records (a candidate inside an application, a user in a team)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ashby_connector.emulator.context import Ctx
+from ashby_connector.emulator.errors import ApiError
+from ashby_connector.emulator.store import Record
+
+# The stage types after which an application is no longer active.
+ARCHIVED_STAGE = "Archived"
+HIRED_STAGE = "Hired"
+
+
+def require(ctx: Ctx, kind: str, ident: Any, code: str | None = None) -> Record:
+    """The record the key may see, or Ashby's ``<kind>_not_found`` error."""
+    return ctx.require(kind, ident, code=code)
+
+
+def candidate_summary(candidate: Record) -> Record:
+    out: Record = {"id": candidate["id"], "name": candidate.get("name", "")}
+    for name in ("primaryEmailAddress", "primaryPhoneNumber"):
+        if candidate.get(name):
+            out[name] = candidate[name]
+    return out
+
+
+def job_summary(job: Record) -> Record:
+    out: Record = {"id": job["id"], "title": job.get("title", "")}
+    for name in ("locationId", "departmentId"):
+        if job.get(name):
+            out[name] = job[name]
+    return out
+
+
+def user_summary(user: Record) -> Record:
+    return {
+        "id": user["id"],
+        "firstName": user.get("firstName", ""),
+        "lastName": user.get("lastName", ""),
+        "email": user.get("email", ""),
+        "globalRole": user.get("globalRole", "Interviewer"),
+        "isEnabled": user.get("isEnabled", True),
+        "updatedAt": user.get("updatedAt", ""),
+    }
+
+
+def acting_user(ctx: Ctx) -> Record | None:
+    """The user a write is attributed to: ``X-On-Behalf-Of`` when sent, else the first user."""
+    on_behalf = ctx.headers.get("x-on-behalf-of")
+    if on_behalf:
+        user = ctx.state.get("user", on_behalf)
+        if user is None:
+            raise ApiError("user_not_found", f"user {on_behalf} (X-On-Behalf-Of) not found")
+        return user
+    ks = ctx.state.kinds["user"]
+    first = next(iter(ks.data), None)
+    return ks.get(first) if first else None
+
+
+def source_summary(ctx: Ctx, source_id: Any) -> Record:
+    source = require(ctx, "source", source_id)
+    out: Record = {
+        "id": source["id"],
+        "title": source.get("title", ""),
+        "isArchived": source.get("isArchived", False),
+    }
+    if source.get("sourceType"):
+        out["sourceType"] = source["sourceType"]
+    return out
+
+
+def stage_record(ctx: Ctx, stage_id: Any) -> Record:
+    return require(ctx, "interviewStage", stage_id, code="interview_stage_not_found")
+
+
+def plan_stages(ctx: Ctx, plan_id: str) -> list[Record]:
+    """The stages of an interview plan, in plan order."""
+    stages = [s for s in ctx.state.iter("interviewStage") if s.get("interviewPlanId") == plan_id]
+    return sorted(stages, key=lambda s: int(s.get("orderInInterviewPlan") or 0))
+
+
+def stage_view(stage: Record) -> Record:
+    """A stage as applications embed it (``currentInterviewStage``)."""
+    keys = ("id", "title", "type", "orderInInterviewPlan", "interviewStageGroupId", "interviewPlanId")
+    return {k: stage[k] for k in keys if k in stage}
+
+
+def emit(ctx: Ctx, webhook_type: str, data: dict[str, Any], action_id: str | None = None) -> str:
+    return ctx.state.emit(webhook_type, data, action_id)
