@@ -125,7 +125,8 @@ class EmulatorApp:
             parsed, files = _parse_body(op, headers, body)
             try:
                 # A multipart upload carries the file instead of the handle the JSON form requires.
-                validate(op.multipart_schema if files else op.request_schema, _with_file_placeholders(parsed, files))
+                schema = op.multipart_schema if files else op.request_schema
+                validate(schema, _with_file_placeholders(parsed, files))
             except SchemaError as err:
                 raise ApiError("invalid_input", str(err), field=err.field or None) from None
             ctx = Ctx(op, parsed, state, key, request_id, files=files, headers=headers)
