@@ -16,6 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ashby_connector.store import Store
+from ashby_connector.webhooks.adapters import StoreRecords
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.deliverer import Deliverer
 from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envelope
@@ -91,6 +93,11 @@ class WebhookService:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+
+    @classmethod
+    def for_store(cls, store: Store, box: SecretBox, **kwargs: Any) -> WebhookService:
+        """The service over the real store (its engine holds the webhooks tables too)."""
+        return cls(store.engine, StoreRecords(store), box, **kwargs)
 
     # -- inbound --------------------------------------------------------------------------------
     def receive(self, connection_id: str, body: bytes, signature: str | None) -> Receipt:

@@ -1,0 +1,162 @@
+"""Applying inbox events to the store: once each, newest wins, partial refetched, deletes and merges."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+import pytest
+from cryptography.fernet import Fernet
+
+from ashby_connector.server.secrets import SecretBox
+from ashby_connector.store import Store
+from ashby_connector.webhooks import Backoff, WebhookOptions, WebhookService, parse_envelope, sign_ashby_body
+from ashby_connector.webhooks.testing import FakeAshby
+
+C = "conn1"
+
+
+class Env:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.ashby = FakeAshby()
+        self.store = Store.open(path)
+        self.svc = self._service()
+        self.secret = self.svc.registry.ensure_secret(C)
+        self.seq = 0
+
+    def _service(self) -> WebhookService:
+        opts = WebhookOptions(inbox_backoff=Backoff(base_seconds=0.05, cap_seconds=0.05, max_attempts=3))
+        return WebhookService.for_store(
+            self.store, SecretBox(Fernet.generate_key()), client_for=lambda c: self.ashby, options=opts
+        )
+
+    def send(self, action: str, data: dict[str, Any], action_id: str | None = None) -> None:
+        self.seq += 1
+        body = orjson.dumps({"webhookActionId": action_id or f"w{self.seq}", "action": action, "data": data})
+        assert self.svc.receive(C, body, sign_ashby_body(self.secret, body)).status_code == 200
+
+    def raw(self, kind: str, rid: str) -> dict[str, Any] | None:
+        return self.store.get(C, kind, rid)
+
+    def deleted(self, kind: str, rid: str) -> bool:
+        row = self.store.get_record(C, kind, rid)
+        return row is not None and row.deleted_at is not None
+
+
+@pytest.fixture
+def env(tmp_path: object) -> Env:
+    return Env(f"{tmp_path}/proc.db")
+
+
+def app(updated: str, stage: str = "Screen", cand: str = "cand1", rid: str = "app1") -> dict[str, Any]:
+    return {
+        "id": rid,
+        "updatedAt": updated,
+        "currentInterviewStage": {"id": stage, "title": stage},
+        "candidate": {"id": cand, "name": "Ada"},
+        "status": "Active",
+    }
+
+
+def test_event_upserts_the_record_and_applying_twice_changes_nothing(env: Env) -> None:
+    env.send("candidateStageChange", {"application": app("2026-01-01T10:00:00Z")}, action_id="a")
+    env.svc.drain()
+    assert env.raw("application", "app1")["currentInterviewStage"]["id"] == "Screen"
+    assert env.svc.inbox.counts() == {"done": 1}
+    # Apply the very same event again (as after a crash between applying and marking it done).
+    again = {
+        "webhookActionId": "a",
+        "action": "candidateStageChange",
+        "data": {"application": app("2026-01-01T10:00:00Z")},
+    }
+    assert env.svc.processor.apply(C, parse_envelope(orjson.dumps(again))) == "unchanged"
+
+
+def test_older_event_never_overwrites_a_newer_record(env: Env) -> None:
+    env.send("applicationUpdate", {"application": app("2026-01-01T12:00:00.000Z", stage="Onsite")})
+    env.send("applicationUpdate", {"application": app("2026-01-01T11:00:00+00:00", stage="Screen")})
+    env.svc.drain()
+    assert env.raw("application", "app1")["currentInterviewStage"]["id"] == "Onsite"
+    env.send("applicationUpdate", {"application": app("2026-01-01T13:00:00Z", stage="Offer")})
+    env.svc.drain()
+    assert env.raw("application", "app1")["currentInterviewStage"]["id"] == "Offer"
+
+
+def test_partial_payload_is_completed_from_ashby(env: Env) -> None:
+    env.ashby.records["off1"] = {
+        "id": "off1",
+        "applicationId": "app1",
+        "acceptanceStatus": "Pending",
+        "updatedAt": "2026-01-02T00:00:00Z",
+    }
+    env.send("offerCreate", {"offer": {"id": "off1"}})
+    env.svc.drain()
+    assert env.ashby.calls == [("offer.info", {"offerId": "off1"})]
+    assert env.raw("offer", "off1")["acceptanceStatus"] == "Pending"
+
+
+def test_hire_applies_application_and_offer_and_related_webhooks_are_harmless(env: Env) -> None:
+    env.ashby.records["off1"] = {"id": "off1", "applicationId": "app1", "updatedAt": "2026-01-02T00:00:00Z"}
+    hired = {**app("2026-01-02T00:00:00Z", stage="Hired"), "status": "Hired"}
+    env.send("candidateHire", {"application": hired, "offer": {"id": "off1"}}, action_id="hire")
+    env.send("applicationUpdate", {"application": hired}, action_id="hire")
+    env.send("candidateStageChange", {"application": hired}, action_id="hire")
+    env.svc.drain()
+    assert env.svc.inbox.counts() == {"done": 3}
+    assert env.raw("application", "app1")["status"] == "Hired"
+    assert env.raw("offer", "off1") is not None
+
+
+def test_deletes_mark_records_deleted(env: Env) -> None:
+    env.store.upsert_records(C, "candidate", [{"id": "cand1", "name": "Ada"}])
+    env.store.upsert_records(C, "offer", [{"id": "off1", "applicationId": "app1"}])
+    env.store.upsert_records(C, "jobPosting", [{"id": "jp1", "title": "Eng"}])
+    env.send("candidateDelete", {"candidate": {"id": "cand1"}})
+    env.send("offerDelete", {"offer": {"id": "off1", "applicationId": "app1"}})
+    env.send("jobPostingDelete", {"jobPosting": {"id": "jp1"}})
+    env.svc.drain()
+    assert (
+        env.deleted("candidate", "cand1")
+        and env.deleted("offer", "off1")
+        and env.deleted("jobPosting", "jp1")
+    )
+    assert env.svc.inbox.counts() == {"done": 3}
+
+
+def test_merge_deletes_the_merged_away_candidate_and_repoints_its_applications(env: Env) -> None:
+    env.store.upsert_records(C, "candidate", [{"id": "gone", "name": "Ada L"}, {"id": "keep", "name": "Ada"}])
+    env.store.upsert_records(
+        C,
+        "application",
+        [
+            app("2026-01-01T00:00:00Z", cand="gone", rid="appA"),
+            app("2026-01-01T00:00:00Z", cand="keep", rid="appB"),
+        ],
+    )
+    env.ashby.fail = RuntimeError("Ashby unreachable")
+    env.send("candidateMerge", {"deletedCandidate": {"id": "gone"}, "mergedCandidate": {"id": "keep"}})
+    env.svc.drain()
+    # With Ashby unreachable the event is kept for a retry, not lost or half-applied.
+    assert env.svc.inbox.counts() == {"pending": 1}
+    assert not env.deleted("candidate", "gone")
+    env.ashby.fail = None
+    env.ashby.records["keep"] = {"id": "keep", "name": "Ada", "applicationIds": ["appA", "appB"]}
+    time.sleep(0.06)
+    env.svc.drain()
+    assert env.svc.inbox.counts() == {"done": 1}
+    assert env.deleted("candidate", "gone")
+    assert env.raw("application", "appA")["candidate"]["id"] == "keep"
+    assert env.raw("application", "appB")["candidate"]["id"] == "keep"
+
+
+def test_receiver_killed_between_inbox_write_and_processing_applies_after_restart(env: Env) -> None:
+    env.send("applicationUpdate", {"application": app("2026-01-01T10:00:00Z")})
+    env.svc.close()  # the process dies here: the answer was sent, nothing applied
+    env.store.close()
+    store = Store.open(env.path)
+    restarted = WebhookService.for_store(store, SecretBox(Fernet.generate_key()))
+    restarted.drain()
+    assert store.get(C, "application", "app1") is not None
+    assert restarted.inbox.counts() == {"done": 1}
