@@ -177,3 +177,31 @@ def _role_id(client: Any, role: str) -> str:
         if isinstance(r, dict) and role in (r.get("id"), r.get("title"), r.get("name")):
             return str(r["id"])
     return role  # not a known title: pass it through as an id and let Ashby judge
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+DEMO_CONNECTION = "demo"
+
+
+@app.command()
+def demo(
+    candidates: Annotated[int, typer.Option(help="Candidates in the seeded organisation.")] = 500,
+    db: Annotated[str, typer.Option(help="Where the local copy goes.")] = DEFAULT_URL,
+    seed: Annotated[int, typer.Option(help="Seed of the emulated organisation.")] = 7,
+) -> None:
+    """Full sync from an embedded emulator, a batch of changes, then an incremental sync."""
+    from ashby_connector.cli import _demo
+
+    console = Console()
+    try:
+        store = Store.open(db)
+    except StoreError as exc:
+        raise _fail(console, str(exc), 2) from None
+    try:
+        ok = _demo.run(console, store, candidates=candidates, seed=seed, connection_id=DEMO_CONNECTION)
+    except (SyncAbortedError, StoreError) as exc:
+        raise _fail(console, str(exc)) from None
+    finally:
+        store.close()
+    raise typer.Exit(0 if ok else 1)

@@ -1,0 +1,154 @@
+"""``ashby-connector demo``: what the sync does, shown on an emulated organisation in under a minute."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from ashby_connector.cli._sync_view import SyncProgress, summary_table
+from ashby_connector.store import Store
+from ashby_connector.sync import SyncEngine, SyncReport
+
+NEW_CANDIDATES = 12
+STAGE_MOVES = 15
+
+
+def _sync(console: Console, client: Any, store: Store, connection_id: str, **options: Any) -> SyncReport:
+    with SyncProgress(console, transient=True) as progress:
+        return SyncEngine(client, store, connection_id, on_progress=progress, **options).run()
+
+
+def _merge(first: SyncReport, second: SyncReport) -> SyncReport:
+    merged = SyncReport(first.connection_id, first.streams + second.streams, first.warnings + second.warnings)
+    merged.duration = first.duration + second.duration
+    merged.setup_requests = first.setup_requests + second.setup_requests
+    return merged
+
+
+def run(console: Console, store: Store, *, candidates: int, seed: int, connection_id: str) -> bool:
+    from ashby_connector.client import AshbyClient
+    from ashby_connector.emulator import run_emulator
+
+    console.print(
+        Panel.fit(
+            f"[bold]ashby-connector demo[/]: an emulated Ashby organisation "
+            f"({candidates:,} candidates, seed {seed}) in this process,\nsynced into [bold]{store.url}[/] (connection '{connection_id}').",
+        )
+    )
+    started = time.monotonic()
+    with (
+        run_emulator(seed=seed, candidates=candidates, rate_limit_per_minute=None) as emu,
+        AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as client,
+    ):
+        console.rule("[bold]1. Full sync")
+        # The user stream first, then its token is expired in the emulator (every token issued so
+        # far), then the rest: so step 3 shows one stream falling back to a full sync by itself.
+        first = _sync(console, client, store, connection_id, streams=["user"], full=True, reconcile=True)
+        emu.control.expire_tokens()
+        rest = [s for s in _all_stream_names() if s != "user"]
+        full = _merge(
+            first, _sync(console, client, store, connection_id, streams=rest, full=True, reconcile=True)
+        )
+        console.print(summary_table(full, title="Full sync"))
+
+        console.rule("[bold]2. Changes in the emulated Ashby (through its API)")
+        changes, archived_job = _make_changes(client, store, connection_id)
+        changes.append(
+            "user stream: its syncToken was expired in the emulator right after step 1's user sync"
+        )
+        for line in changes:
+            console.print(f"  • {line}")
+
+        console.rule("[bold]3. Incremental sync")
+        incremental = _sync(console, client, store, connection_id)
+        changed = SyncReport(
+            incremental.connection_id, [s for s in incremental.streams if s.changed or s.notes]
+        )
+        changed.duration = incremental.duration
+        console.print(summary_table(changed, title="Incremental sync: streams that changed"))
+        for warning in incremental.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+        _show_result(console, store, connection_id, full, incremental)
+        job = store.get(connection_id, "job", archived_job) or {}
+        console.print(
+            f"Job '{job.get('title')}' in the store after the incremental sync: status {job.get('status')}."
+        )
+    console.print(f"[dim]demo finished in {time.monotonic() - started:.1f}s; the copy is in {store.url}[/]")
+    return full.ok and incremental.ok
+
+
+def _all_stream_names() -> list[str]:
+    from ashby_connector.sync import all_streams
+
+    return [s.name for s in all_streams()]
+
+
+def _make_changes(client: Any, store: Store, connection_id: str) -> tuple[list[str], str]:
+    """New candidates with applications, stage moves, an archived job: a realistic hour in Ashby."""
+    jobs = [r.raw for r in store.list(connection_id, "job", limit=1000).records]
+    open_jobs = [j for j in jobs if j.get("status") == "Open"]
+    done: list[str] = []
+    target = open_jobs[0]
+    for i in range(NEW_CANDIDATES):
+        cand = client.call(
+            "candidate.create", {"name": f"Demo Candidate {i + 1}", "email": f"demo{i + 1}@example.com"}
+        )
+        client.call("application.create", {"candidateId": cand["id"], "jobId": target["id"]})
+    done.append(f"{NEW_CANDIDATES} new candidates, each applying to '{target.get('title')}'")
+    moved = 0
+    for app in store.list(connection_id, "application", limit=2000, filters={"status": "Active"}).records:
+        stage = app.raw.get("currentInterviewStage") or {}
+        plan = stage.get("interviewPlanId")
+        if not plan:
+            continue
+        stages = sorted(
+            (r.raw for r in store.list(connection_id, "interviewStage", parent_id=plan, limit=100).records),
+            key=lambda s: s.get("orderInInterviewPlan", 0),
+        )
+        later = [
+            s
+            for s in stages
+            if s.get("orderInInterviewPlan", 0) > stage.get("orderInInterviewPlan", 0)
+            and s.get("type") not in ("Archived", "Hired")
+        ]
+        if not later:
+            continue
+        client.call("application.changeStage", {"applicationId": app.id, "interviewStageId": later[0]["id"]})
+        moved += 1
+        if moved == STAGE_MOVES:
+            break
+    done.append(f"{moved} applications moved to their next interview stage")
+    archived = open_jobs[-1]
+    client.call("job.setStatus", {"jobId": archived["id"], "status": "Closed"})
+    client.call("job.setStatus", {"jobId": archived["id"], "status": "Archived"})
+    done.append(f"job '{archived.get('title')}' closed, then archived (job.setStatus)")
+    return done, str(archived["id"])
+
+
+def _show_result(
+    console: Console, store: Store, connection_id: str, full: SyncReport, inc: SyncReport
+) -> None:
+    table = Table(title="Requests per sync", show_header=True)
+    table.add_column("sync")
+    table.add_column("requests", justify="right")
+    table.add_column("records fetched", justify="right")
+    table.add_column("records changed", justify="right")
+    table.add_column("time", justify="right")
+    table.add_row(
+        "full", f"{full.requests:,}", f"{full.fetched:,}", f"{full.changed:,}", f"{full.duration:.1f}s"
+    )
+    table.add_row(
+        "incremental", f"{inc.requests:,}", f"{inc.fetched:,}", f"{inc.changed:,}", f"{inc.duration:.1f}s"
+    )
+    console.print(table)
+    share = inc.requests / full.requests if full.requests else 0.0
+    console.print(f"The incremental sync needed [bold]{share:.1%}[/] of the full sync's requests.")
+    newest = store.list(connection_id, "candidate", limit=1000, filters={}).records
+    demo_names = sorted(
+        str(r.raw.get("name")) for r in newest if str(r.raw.get("name", "")).startswith("Demo ")
+    )
+    console.print(f"In the store now: {len(demo_names)} demo candidates ({', '.join(demo_names[:3])}, ...).")
