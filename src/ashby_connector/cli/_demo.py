@@ -36,7 +36,8 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
     console.print(
         Panel.fit(
             f"[bold]ashby-connector demo[/]: an emulated Ashby organisation "
-            f"({candidates:,} candidates, seed {seed}) in this process,\nsynced into [bold]{store.url}[/] (connection '{connection_id}').",
+            f"({candidates:,} candidates, seed {seed}) in this process,\n"
+            f"synced into [bold]{store.url}[/] (connection '{connection_id}').",
         )
     )
     started = time.monotonic()
