@@ -96,6 +96,7 @@ _IMPORTED_NAMES = {
     "AshbyClient",
     "AsyncAshbyClient",
 }
+MODULE_NAMES = {"".join(p[:1].upper() + p[1:] for p in op.module.split(".")) for op in catalog.operations()}
 _PARAM_RESERVED = {"self", "extra_body", "files", "body"}
 
 
@@ -224,7 +225,9 @@ class ModelBuilder:
 
     def _unique(self, preferred: str, parent: str) -> str:
         for candidate in (preferred, parent + preferred):
-            if candidate not in self.models and candidate not in _IMPORTED_NAMES:
+            # Module names (``Candidate``) are kept for the records the module itself returns.
+            taken_by_module = bool(parent) and candidate in MODULE_NAMES
+            if candidate not in self.models and candidate not in _IMPORTED_NAMES and not taken_by_module:
                 return candidate
         n = 2
         while f"{parent}{preferred}{n}" in self.models:
@@ -343,6 +346,22 @@ def param_type(schema: Any) -> str:
     return union([base, "None"]) if nullable else base
 
 
+def request_shape(schema: Any) -> tuple[dict[str, Schema], set[str]]:
+    """(properties, required) of a request body; ``oneOf`` alternatives (``id`` or
+    ``externalMappingId``) contribute their fields, required only if every alternative needs it."""
+    schema = norm(schema)
+    props: dict[str, Schema] = dict(schema.get("properties", {}))
+    required = set(schema.get("required", []))
+    for combo in ("oneOf", "anyOf"):
+        if combo in schema:
+            shapes = [request_shape(sub) for sub in schema[combo]]
+            for sub_props, _ in shapes:
+                for key, value in sub_props.items():
+                    props.setdefault(key, value)
+            required |= set.intersection(*(req for _, req in shapes)) if shapes else set()
+    return props, required
+
+
 @dataclass
 class Param:
     name: str
@@ -355,8 +374,7 @@ class Param:
 
 def params_for(op: Operation) -> tuple[list[Param], bool]:
     """The keyword parameters of an operation's method, and whether it takes ``files``."""
-    json_props = op.request_properties
-    json_required = set(op.required_fields)
+    json_props, json_required = request_shape(op.request_schema)
     mp_schema = norm(op.multipart_schema) if op.multipart_schema else {}
     mp_props: dict[str, Schema] = mp_schema.get("properties", {})
     file_fields = set(op.multipart_file_fields)

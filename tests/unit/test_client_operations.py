@@ -89,7 +89,7 @@ def call_args(op: Operation) -> tuple[dict[str, Any], dict[str, Any]]:
     if op.request_schema is None and op.multipart_schema is None:
         return {"someId": "abc"}, {"someId": "abc"}
     params, _ = gen.params_for(op)
-    props = dict(op.request_properties)
+    props, _ = gen.request_shape(op.request_schema)
     props.update((gen.norm(op.multipart_schema or {})).get("properties", {}))
     kwargs: dict[str, Any] = {}
     body: dict[str, Any] = {}

@@ -73,13 +73,13 @@ class Value(AshbyModel):
     value: builtins.float | None = Field(default=None)
 
 
-class CustomFieldValue(AshbyModel):
+class ApplicationArchiveReasonCustomFieldValue(AshbyModel):
     max_value: builtins.float | None = Field(default=None, alias='maxValue')
     min_value: builtins.float | None = Field(default=None, alias='minValue')
     type_: builtins.str | None = Field(default=None, alias='type')
 
 
-class CustomFieldValue2(AshbyModel):
+class ApplicationArchiveReasonCustomFieldValue2(AshbyModel):
     currency_code: builtins.str | None = Field(default=None, alias='currencyCode')
     interval: builtins.str | None = Field(default=None)
     max_value: builtins.float | None = Field(default=None, alias='maxValue')
@@ -87,7 +87,7 @@ class CustomFieldValue2(AshbyModel):
     type_: builtins.str | None = Field(default=None, alias='type')
 
 
-class CustomField(AshbyModel):
+class ApplicationArchiveReasonCustomField(AshbyModel):
     id: builtins.str | None = Field(default=None)
     is_private: builtins.bool | None = Field(default=None, alias='isPrivate')
     title: builtins.str | None = Field(default=None)
@@ -95,8 +95,8 @@ class CustomField(AshbyModel):
     value_label: Any = Field(default=None, alias='valueLabel')
 
 
-class ArchiveReason(AshbyModel):
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+class ApplicationArchiveReason(AshbyModel):
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
     reason_type: builtins.str | None = Field(default=None, alias='reasonType')
@@ -115,7 +115,7 @@ class PrimaryPhoneNumber(AshbyModel):
     value: builtins.str | None = Field(default=None)
 
 
-class Candidate(AshbyModel):
+class ApplicationCandidate(AshbyModel):
     id: builtins.str | None = Field(default=None)
     name: builtins.str | None = Field(default=None)
     primary_email_address: PrimaryEmailAddress | None = Field(default=None, alias='primaryEmailAddress')
@@ -123,7 +123,7 @@ class Candidate(AshbyModel):
 
 
 class CreditedToUser(AshbyModel):
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     email: builtins.str | None = Field(default=None)
     first_name: builtins.str | None = Field(default=None, alias='firstName')
     global_role: builtins.str | None = Field(default=None, alias='globalRole')
@@ -143,7 +143,7 @@ class CurrentInterviewStage(AshbyModel):
     type_: builtins.str | None = Field(default=None, alias='type')
 
 
-class HiringTeam(AshbyModel):
+class ApplicationHiringTeam(AshbyModel):
     email: builtins.str | None = Field(default=None)
     first_name: builtins.str | None = Field(default=None, alias='firstName')
     last_name: builtins.str | None = Field(default=None, alias='lastName')
@@ -151,7 +151,7 @@ class HiringTeam(AshbyModel):
     user_id: builtins.str | None = Field(default=None, alias='userId')
 
 
-class Job(AshbyModel):
+class ApplicationJob(AshbyModel):
     department_id: builtins.str | None = Field(default=None, alias='departmentId')
     id: builtins.str | None = Field(default=None)
     location_id: builtins.str | None = Field(default=None, alias='locationId')
@@ -161,10 +161,10 @@ class Job(AshbyModel):
 class LatestVersion(AshbyModel):
     author_id: builtins.str | None = Field(default=None, alias='authorId')
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     description: builtins.str | None = Field(default=None)
     employment_type: builtins.str | None = Field(default=None, alias='employmentType')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
     identifier: builtins.str | None = Field(default=None)
     is_backfill: builtins.bool | None = Field(default=None, alias='isBackfill')
@@ -175,7 +175,7 @@ class LatestVersion(AshbyModel):
     team_id: builtins.str | None = Field(default=None, alias='teamId')
 
 
-class Opening(AshbyModel):
+class ApplicationOpening(AshbyModel):
     archived_at: builtins.str | None = Field(default=None, alias='archivedAt')
     close_reason_id: builtins.str | None = Field(default=None, alias='closeReasonId')
     closed_at: builtins.str | None = Field(default=None, alias='closedAt')
@@ -186,7 +186,7 @@ class Opening(AshbyModel):
     opening_state: builtins.str | None = Field(default=None, alias='openingState')
 
 
-class Referral(AshbyModel):
+class ApplicationReferral(AshbyModel):
     referred_at: builtins.str | None = Field(default=None, alias='referredAt')
     user: CreditedToUser | None = Field(default=None)
 
@@ -203,7 +203,7 @@ class SourceType(AshbyModel):
     title: builtins.str | None = Field(default=None)
 
 
-class Source(AshbyModel):
+class ApplicationSource(AshbyModel):
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
     source_type: SourceType | None = Field(default=None, alias='sourceType')
@@ -214,20 +214,20 @@ class Application(AshbyModel):
     application_form_submissions: builtins.list[ApplicationFormSubmission] | None = Field(default=None, alias='applicationFormSubmissions')
     application_history: builtins.list[ApplicationHistory] | None = Field(default=None, alias='applicationHistory')
     applied_via_job_posting_id: builtins.str | None = Field(default=None, alias='appliedViaJobPostingId')
-    archive_reason: ArchiveReason | None = Field(default=None, alias='archiveReason')
+    archive_reason: ApplicationArchiveReason | None = Field(default=None, alias='archiveReason')
     archived_at: builtins.str | None = Field(default=None, alias='archivedAt')
-    candidate: Candidate | None = Field(default=None)
+    candidate: ApplicationCandidate | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
     credited_to_user: CreditedToUser | None = Field(default=None, alias='creditedToUser')
     current_interview_stage: CurrentInterviewStage | None = Field(default=None, alias='currentInterviewStage')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
-    job: Job | None = Field(default=None)
-    openings: builtins.list[Opening] | None = Field(default=None)
-    referrals: builtins.list[Referral] | None = Field(default=None)
+    job: ApplicationJob | None = Field(default=None)
+    openings: builtins.list[ApplicationOpening] | None = Field(default=None)
+    referrals: builtins.list[ApplicationReferral] | None = Field(default=None)
     resume_file_handle: ResumeFileHandle | None = Field(default=None, alias='resumeFileHandle')
-    source: Source | None = Field(default=None)
+    source: ApplicationSource | None = Field(default=None)
     status: builtins.str | None = Field(default=None)
     submitter_client_ip: builtins.str | None = Field(default=None, alias='submitterClientIp')
     submitter_user_agent: builtins.str | None = Field(default=None, alias='submitterUserAgent')
@@ -239,7 +239,7 @@ class LocationComponent(AshbyModel):
     type_: builtins.str | None = Field(default=None, alias='type')
 
 
-class Location(AshbyModel):
+class CandidateLocation(AshbyModel):
     id: builtins.str | None = Field(default=None)
     location_components: builtins.list[LocationComponent] | None = Field(default=None, alias='locationComponents')
     location_summary: builtins.str | None = Field(default=None, alias='locationSummary')
@@ -250,17 +250,17 @@ class SocialLink(AshbyModel):
     url: builtins.str | None = Field(default=None)
 
 
-class Candidate2(AshbyModel):
+class Candidate(AshbyModel):
     application_ids: builtins.list[builtins.str] | None = Field(default=None, alias='applicationIds')
     company: builtins.str | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
     credited_to_user: CreditedToUser | None = Field(default=None, alias='creditedToUser')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     email_addresses: builtins.list[PrimaryEmailAddress] | None = Field(default=None, alias='emailAddresses')
     file_handles: builtins.list[ResumeFileHandle] | None = Field(default=None, alias='fileHandles')
     fraud_status: builtins.str | None = Field(default=None, alias='fraudStatus')
     id: builtins.str | None = Field(default=None)
-    location: Location | None = Field(default=None)
+    location: CandidateLocation | None = Field(default=None)
     name: builtins.str | None = Field(default=None)
     phone_numbers: builtins.list[PrimaryEmailAddress] | None = Field(default=None, alias='phoneNumbers')
     position: builtins.str | None = Field(default=None)
@@ -270,26 +270,26 @@ class Candidate2(AshbyModel):
     resume_file_handle: ResumeFileHandle | None = Field(default=None, alias='resumeFileHandle')
     school: builtins.str | None = Field(default=None)
     social_links: builtins.list[SocialLink] | None = Field(default=None, alias='socialLinks')
-    source: Source | None = Field(default=None)
+    source: ApplicationSource | None = Field(default=None)
     tags: builtins.list[SourceType] | None = Field(default=None)
     timezone: builtins.str | None = Field(default=None)
     updated_at: builtins.str | None = Field(default=None, alias='updatedAt')
 
 
-class CustomField2SelectableValue(AshbyModel):
+class CustomFieldSelectableValue(AshbyModel):
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
     label: builtins.str | None = Field(default=None)
     value: builtins.str | None = Field(default=None)
 
 
-class CustomField2(AshbyModel):
+class CustomField(AshbyModel):
     field_type: builtins.str | None = Field(default=None, alias='fieldType')
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
     is_private: builtins.bool | None = Field(default=None, alias='isPrivate')
     is_required: builtins.bool | None = Field(default=None, alias='isRequired')
     object_type: builtins.str | None = Field(default=None, alias='objectType')
-    selectable_values: builtins.list[CustomField2SelectableValue] | None = Field(default=None, alias='selectableValues')
+    selectable_values: builtins.list[CustomFieldSelectableValue] | None = Field(default=None, alias='selectableValues')
     title: builtins.str | None = Field(default=None)
 
 
@@ -334,17 +334,17 @@ class Interview(AshbyModel):
 
 class InterviewBriefingApplication(AshbyModel):
     applied_via_job_posting_id: builtins.str | None = Field(default=None, alias='appliedViaJobPostingId')
-    archive_reason: ArchiveReason | None = Field(default=None, alias='archiveReason')
+    archive_reason: ApplicationArchiveReason | None = Field(default=None, alias='archiveReason')
     archived_at: builtins.str | None = Field(default=None, alias='archivedAt')
-    candidate: Candidate | None = Field(default=None)
+    candidate: ApplicationCandidate | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
     credited_to_user: CreditedToUser | None = Field(default=None, alias='creditedToUser')
     current_interview_stage: CurrentInterviewStage | None = Field(default=None, alias='currentInterviewStage')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
-    job: Job | None = Field(default=None)
-    source: Source | None = Field(default=None)
+    job: ApplicationJob | None = Field(default=None)
+    source: ApplicationSource | None = Field(default=None)
     status: builtins.str | None = Field(default=None)
     submitter_client_ip: builtins.str | None = Field(default=None, alias='submitterClientIp')
     submitter_user_agent: builtins.str | None = Field(default=None, alias='submitterUserAgent')
@@ -366,7 +366,7 @@ class TrainingPath(AshbyModel):
     training_stages: builtins.list[TrainingStage] | None = Field(default=None, alias='trainingStages')
 
 
-class InterviewerPool(AshbyModel):
+class InterviewerInterviewerPool(AshbyModel):
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
     title: builtins.str | None = Field(default=None)
@@ -388,12 +388,12 @@ class InterviewBriefingJob(AshbyModel):
     closed_at: builtins.str | None = Field(default=None, alias='closedAt')
     confidential: builtins.bool | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     custom_requisition_id: builtins.str | None = Field(default=None, alias='customRequisitionId')
     default_interview_plan_id: builtins.str | None = Field(default=None, alias='defaultInterviewPlanId')
     department_id: builtins.str | None = Field(default=None, alias='departmentId')
     employment_type: builtins.str | None = Field(default=None, alias='employmentType')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
     interview_plan_ids: builtins.list[builtins.str] | None = Field(default=None, alias='interviewPlanIds')
     job_posting_ids: builtins.list[builtins.str] | None = Field(default=None, alias='jobPostingIds')
@@ -407,7 +407,7 @@ class InterviewBriefingJob(AshbyModel):
 class InterviewBriefing(AshbyModel):
     application: InterviewBriefingApplication | None = Field(default=None)
     application_id: builtins.str | None = Field(default=None, alias='applicationId')
-    candidate: Candidate2 | None = Field(default=None)
+    candidate: Candidate | None = Field(default=None)
     feedback_form_definition: FeedbackFormDefinition | None = Field(default=None, alias='feedbackFormDefinition')
     feedback_form_definition_id: builtins.str | None = Field(default=None, alias='feedbackFormDefinitionId')
     has_submitted_feedback: builtins.bool | None = Field(default=None, alias='hasSubmittedFeedback')
@@ -420,7 +420,7 @@ class InterviewBriefing(AshbyModel):
 
 
 class QualifiedMember(AshbyModel):
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     email: builtins.str | None = Field(default=None)
     first_name: builtins.str | None = Field(default=None, alias='firstName')
     global_role: builtins.str | None = Field(default=None, alias='globalRole')
@@ -440,7 +440,7 @@ class CurrentProgress(AshbyModel):
 
 class Trainee(AshbyModel):
     current_progress: CurrentProgress | None = Field(default=None, alias='currentProgress')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     email: builtins.str | None = Field(default=None)
     first_name: builtins.str | None = Field(default=None, alias='firstName')
     global_role: builtins.str | None = Field(default=None, alias='globalRole')
@@ -452,7 +452,7 @@ class Trainee(AshbyModel):
     updated_at: builtins.str | None = Field(default=None, alias='updatedAt')
 
 
-class InterviewerPool2(AshbyModel):
+class InterviewerPool(AshbyModel):
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
     qualified_members: builtins.list[QualifiedMember] | None = Field(default=None, alias='qualifiedMembers')
@@ -496,7 +496,7 @@ class Address(AshbyModel):
     postal_address: PostalAddress | None = Field(default=None, alias='postalAddress')
 
 
-class Job2Location(AshbyModel):
+class JobLocation(AshbyModel):
     address: Address | None = Field(default=None)
     external_name: builtins.str | None = Field(default=None, alias='externalName')
     extra_data: builtins.dict[builtins.str, builtins.str] | None = Field(default=None, alias='extraData')
@@ -509,26 +509,26 @@ class Job2Location(AshbyModel):
     workplace_type: builtins.str | None = Field(default=None, alias='workplaceType')
 
 
-class Job2(AshbyModel):
+class Job(AshbyModel):
     author: CreditedToUser | None = Field(default=None)
     brand_id: builtins.str | None = Field(default=None, alias='brandId')
     closed_at: builtins.str | None = Field(default=None, alias='closedAt')
     compensation: Compensation | None = Field(default=None)
     confidential: builtins.bool | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     custom_requisition_id: builtins.str | None = Field(default=None, alias='customRequisitionId')
     default_interview_plan_id: builtins.str | None = Field(default=None, alias='defaultInterviewPlanId')
     department_id: builtins.str | None = Field(default=None, alias='departmentId')
     employment_type: builtins.str | None = Field(default=None, alias='employmentType')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
     interview_plan_ids: builtins.list[builtins.str] | None = Field(default=None, alias='interviewPlanIds')
     job_posting_ids: builtins.list[builtins.str] | None = Field(default=None, alias='jobPostingIds')
-    location: Job2Location | None = Field(default=None)
+    location: JobLocation | None = Field(default=None)
     location_id: builtins.str | None = Field(default=None, alias='locationId')
     opened_at: builtins.str | None = Field(default=None, alias='openedAt')
-    openings: builtins.list[Opening] | None = Field(default=None)
+    openings: builtins.list[ApplicationOpening] | None = Field(default=None)
     status: builtins.str | None = Field(default=None)
     title: builtins.str | None = Field(default=None)
     updated_at: builtins.str | None = Field(default=None, alias='updatedAt')
@@ -603,13 +603,13 @@ class Identifier(AshbyModel):
     value: builtins.str | None = Field(default=None)
 
 
-class JobLocationAddress(AshbyModel):
+class LinkedDataJobLocationAddress(AshbyModel):
     type_: builtins.str | None = Field(default=None, alias='@type')
 
 
-class JobLocation(AshbyModel):
+class LinkedDataJobLocation(AshbyModel):
     type_: builtins.str | None = Field(default=None, alias='@type')
-    address: JobLocationAddress | None = Field(default=None)
+    address: LinkedDataJobLocationAddress | None = Field(default=None)
 
 
 class LinkedData(AshbyModel):
@@ -620,7 +620,7 @@ class LinkedData(AshbyModel):
     employment_type: builtins.str | None = Field(default=None, alias='employmentType')
     hiring_organization: HiringOrganization | None = Field(default=None, alias='hiringOrganization')
     identifier: Identifier | None = Field(default=None)
-    job_location: JobLocation | None = Field(default=None, alias='jobLocation')
+    job_location: LinkedDataJobLocation | None = Field(default=None, alias='jobLocation')
     title: builtins.str | None = Field(default=None)
 
 
@@ -629,7 +629,7 @@ class LocationIds(AshbyModel):
     secondary_location_ids: builtins.list[builtins.str] | None = Field(default=None, alias='secondaryLocationIds')
 
 
-class SurveyFormDefinition(AshbyModel):
+class JobPostingSurveyFormDefinition(AshbyModel):
     form_definition: FormDefinition | None = Field(default=None, alias='formDefinition')
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
@@ -663,7 +663,7 @@ class JobPosting(AshbyModel):
     published_date: builtins.str | None = Field(default=None, alias='publishedDate')
     suppress_description_closing: builtins.bool | None = Field(default=None, alias='suppressDescriptionClosing')
     suppress_description_opening: builtins.bool | None = Field(default=None, alias='suppressDescriptionOpening')
-    survey_form_definitions: builtins.list[SurveyFormDefinition] | None = Field(default=None, alias='surveyFormDefinitions')
+    survey_form_definitions: builtins.list[JobPostingSurveyFormDefinition] | None = Field(default=None, alias='surveyFormDefinitions')
     team_name: builtins.str | None = Field(default=None, alias='teamName')
     team_name_hierarchy: builtins.list[builtins.str] | None = Field(default=None, alias='teamNameHierarchy')
     title: builtins.str | None = Field(default=None)
@@ -671,7 +671,7 @@ class JobPosting(AshbyModel):
     workplace_type: builtins.str | None = Field(default=None, alias='workplaceType')
 
 
-class Location2(AshbyModel):
+class Location(AshbyModel):
     address: Address | None = Field(default=None)
     external_name: builtins.str | None = Field(default=None, alias='externalName')
     extra_data: builtins.dict[builtins.str, builtins.str] | None = Field(default=None, alias='extraData')
@@ -709,7 +709,7 @@ class OfferLatestVersion(AshbyModel):
     approval_status: builtins.str | None = Field(default=None, alias='approvalStatus')
     author: CreditedToUser | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     file_handles: builtins.list[ResumeFileHandle] | None = Field(default=None, alias='fileHandles')
     id: builtins.str | None = Field(default=None)
     opening_id: builtins.str | None = Field(default=None, alias='openingId')
@@ -732,7 +732,7 @@ class Project(AshbyModel):
     author_id: builtins.str | None = Field(default=None, alias='authorId')
     confidential: builtins.bool | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_field_entries: builtins.list[CustomField] | None = Field(default=None, alias='customFieldEntries')
+    custom_field_entries: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFieldEntries')
     description: builtins.str | None = Field(default=None)
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
@@ -757,18 +757,18 @@ class Webhook(AshbyModel):
 
 class Application2(AshbyModel):
     applied_via_job_posting_id: builtins.str | None = Field(default=None, alias='appliedViaJobPostingId')
-    archive_reason: ArchiveReason | None = Field(default=None, alias='archiveReason')
+    archive_reason: ApplicationArchiveReason | None = Field(default=None, alias='archiveReason')
     archived_at: builtins.str | None = Field(default=None, alias='archivedAt')
-    candidate: Candidate | None = Field(default=None)
+    candidate: ApplicationCandidate | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
     credited_to_user: CreditedToUser | None = Field(default=None, alias='creditedToUser')
     current_interview_stage: CurrentInterviewStage | None = Field(default=None, alias='currentInterviewStage')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
-    job: Job | None = Field(default=None)
-    openings: builtins.list[Opening] | None = Field(default=None)
-    source: Source | None = Field(default=None)
+    job: ApplicationJob | None = Field(default=None)
+    openings: builtins.list[ApplicationOpening] | None = Field(default=None)
+    source: ApplicationSource | None = Field(default=None)
     status: builtins.str | None = Field(default=None)
     submitter_client_ip: builtins.str | None = Field(default=None, alias='submitterClientIp')
     submitter_user_agent: builtins.str | None = Field(default=None, alias='submitterUserAgent')
@@ -819,7 +819,7 @@ class Approval(AshbyModel):
     submitted_at: builtins.str | None = Field(default=None, alias='submittedAt')
 
 
-class ArchiveReason2(AshbyModel):
+class ArchiveReason(AshbyModel):
     id: builtins.str | None = Field(default=None)
     is_archived: builtins.bool | None = Field(default=None, alias='isArchived')
     reason_type: builtins.str | None = Field(default=None, alias='reasonType')
@@ -847,7 +847,7 @@ class CommunicationTemplate(AshbyModel):
 
 
 class InterviewEventInterviewer(AshbyModel):
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     email: builtins.str | None = Field(default=None)
     first_name: builtins.str | None = Field(default=None, alias='firstName')
     global_role: builtins.str | None = Field(default=None, alias='globalRole')
@@ -939,7 +939,7 @@ class JobTemplate(AshbyModel):
     department_id: builtins.str | None = Field(default=None, alias='departmentId')
     id: builtins.str | None = Field(default=None)
     interview_plan_ids: builtins.list[builtins.str] | None = Field(default=None, alias='interviewPlanIds')
-    location: Job2Location | None = Field(default=None)
+    location: JobLocation | None = Field(default=None)
     location_id: builtins.str | None = Field(default=None, alias='locationId')
     status: builtins.str | None = Field(default=None)
     title: builtins.str | None = Field(default=None)
@@ -1048,19 +1048,19 @@ class ApplicationUpdateHistory(AshbyModel):
     application_form_submissions: builtins.list[ApplicationFormSubmission] | None = Field(default=None, alias='applicationFormSubmissions')
     application_history: builtins.list[ApplicationHistory] | None = Field(default=None, alias='applicationHistory')
     applied_via_job_posting_id: builtins.str | None = Field(default=None, alias='appliedViaJobPostingId')
-    archive_reason: ArchiveReason | None = Field(default=None, alias='archiveReason')
+    archive_reason: ApplicationArchiveReason | None = Field(default=None, alias='archiveReason')
     archived_at: builtins.str | None = Field(default=None, alias='archivedAt')
-    candidate: Candidate | None = Field(default=None)
+    candidate: ApplicationCandidate | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
     credited_to_user: CreditedToUser | None = Field(default=None, alias='creditedToUser')
     current_interview_stage: CurrentInterviewStage | None = Field(default=None, alias='currentInterviewStage')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
-    job: Job | None = Field(default=None)
-    openings: builtins.list[Opening] | None = Field(default=None)
-    referrals: builtins.list[Referral] | None = Field(default=None)
-    source: Source | None = Field(default=None)
+    job: ApplicationJob | None = Field(default=None)
+    openings: builtins.list[ApplicationOpening] | None = Field(default=None)
+    referrals: builtins.list[ApplicationReferral] | None = Field(default=None)
+    source: ApplicationSource | None = Field(default=None)
     status: builtins.str | None = Field(default=None)
     submitter_client_ip: builtins.str | None = Field(default=None, alias='submitterClientIp')
     submitter_user_agent: builtins.str | None = Field(default=None, alias='submitterUserAgent')
@@ -1170,12 +1170,12 @@ class JobUpdateCompensation(AshbyModel):
     compensation_tiers: builtins.list[CompensationTier] | None = Field(default=None, alias='compensationTiers')
     confidential: builtins.bool | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     custom_requisition_id: builtins.str | None = Field(default=None, alias='customRequisitionId')
     default_interview_plan_id: builtins.str | None = Field(default=None, alias='defaultInterviewPlanId')
     department_id: builtins.str | None = Field(default=None, alias='departmentId')
     employment_type: builtins.str | None = Field(default=None, alias='employmentType')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
     interview_plan_ids: builtins.list[builtins.str] | None = Field(default=None, alias='interviewPlanIds')
     job_posting_ids: builtins.list[builtins.str] | None = Field(default=None, alias='jobPostingIds')
@@ -1240,7 +1240,7 @@ class WebhookDelete(AshbyModel):
     webhook_id: builtins.str | None = Field(default=None, alias='webhookId')
 
 
-class Job3CompensationCompensationTier(AshbyModel):
+class Job2CompensationCompensationTier(AshbyModel):
     additional_information: builtins.str | None = Field(default=None, alias='additionalInformation')
     components: builtins.list[Component] | None = Field(default=None)
     id: builtins.str | None = Field(default=None)
@@ -1248,33 +1248,33 @@ class Job3CompensationCompensationTier(AshbyModel):
     title: builtins.str | None = Field(default=None)
 
 
-class Job3Compensation(AshbyModel):
-    compensation_tiers: builtins.list[Job3CompensationCompensationTier] | None = Field(default=None, alias='compensationTiers')
+class Job2Compensation(AshbyModel):
+    compensation_tiers: builtins.list[Job2CompensationCompensationTier] | None = Field(default=None, alias='compensationTiers')
 
 
-class Job3(AshbyModel):
+class Job2(AshbyModel):
     author: CreditedToUser | None = Field(default=None)
     brand_id: builtins.str | None = Field(default=None, alias='brandId')
     closed_at: builtins.str | None = Field(default=None, alias='closedAt')
-    compensation: Job3Compensation | None = Field(default=None)
+    compensation: Job2Compensation | None = Field(default=None)
     confidential: builtins.bool | None = Field(default=None)
     created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_fields: builtins.list[CustomField] | None = Field(default=None, alias='customFields')
+    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
     custom_requisition_id: builtins.str | None = Field(default=None, alias='customRequisitionId')
     default_interview_plan_id: builtins.str | None = Field(default=None, alias='defaultInterviewPlanId')
     department_id: builtins.str | None = Field(default=None, alias='departmentId')
     employment_type: builtins.str | None = Field(default=None, alias='employmentType')
-    hiring_team: builtins.list[HiringTeam] | None = Field(default=None, alias='hiringTeam')
+    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
     id: builtins.str | None = Field(default=None)
     interview_plan_ids: builtins.list[builtins.str] | None = Field(default=None, alias='interviewPlanIds')
     job_posting_ids: builtins.list[builtins.str] | None = Field(default=None, alias='jobPostingIds')
-    location: Job2Location | None = Field(default=None)
+    location: JobLocation | None = Field(default=None)
     location_id: builtins.str | None = Field(default=None, alias='locationId')
     opened_at: builtins.str | None = Field(default=None, alias='openedAt')
-    openings: builtins.list[Opening] | None = Field(default=None)
+    openings: builtins.list[ApplicationOpening] | None = Field(default=None)
     status: builtins.str | None = Field(default=None)
     title: builtins.str | None = Field(default=None)
     updated_at: builtins.str | None = Field(default=None, alias='updatedAt')
 
 
-__all__ = ['Activity', 'ActivityInterview', 'Address', 'ApiKey', 'Application', 'Application2', 'ApplicationFeedback', 'ApplicationFeedbackRequest', 'ApplicationFeedbackSubmit', 'ApplicationFormSubmission', 'ApplicationFormSubmit', 'ApplicationHiringTeamRole', 'ApplicationHistory', 'ApplicationListCriteriaEvaluations', 'ApplicationUpdateHistory', 'Approval', 'ApprovalDefinition', 'ApprovalStepDefinition', 'ApprovalStepDefinitionApprover', 'Approver', 'ArchiveReason', 'ArchiveReason2', 'AssessmentAddCompletedToCandidate', 'Author', 'Brand', 'Candidate', 'Candidate2', 'CandidateAddEmailMessage', 'CandidateCreateNote', 'CandidateListClientInfo', 'CandidateListFraudChecks', 'CloseReason', 'CommunicationTemplate', 'Compensation', 'CompensationTier', 'Component', 'CreditedToUser', 'Criterion', 'CurrentInterviewStage', 'CurrentProgress', 'CustomField', 'CustomField2', 'CustomField2SelectableValue', 'CustomFieldValue', 'CustomFieldValue2', 'Department', 'DescriptionBody', 'DescriptionParts', 'FeedbackFormDefinition', 'File', 'FileCreateFileUploadHandle', 'FormDefinition', 'FormMessages', 'FraudSignal', 'HiringOrganization', 'HiringTeam', 'Identifier', 'Interview', 'InterviewBriefing', 'InterviewBriefingApplication', 'InterviewBriefingJob', 'InterviewEvent', 'InterviewEventInterviewer', 'InterviewPlan', 'InterviewSchedule', 'InterviewStageGroup', 'Interviewer', 'InterviewerPool', 'InterviewerPool2', 'Job', 'Job2', 'Job2Location', 'Job3', 'Job3Compensation', 'Job3CompensationCompensationTier', 'JobBoard', 'JobInterviewPlan', 'JobLocation', 'JobLocationAddress', 'JobPosting', 'JobPosting2', 'JobPostingCompensation', 'JobTemplate', 'JobUpdateCompensation', 'LatestVersion', 'LinkedData', 'Location', 'Location2', 'LocationComponent', 'LocationIds', 'Metadata', 'NotetakerTranscript', 'Offer', 'Offer2', 'OfferLatestVersion', 'OfferProcessStart', 'OfferStart', 'Opening', 'Participant', 'PostalAddress', 'PrimaryEmailAddress', 'PrimaryPhoneNumber', 'Project', 'QualifiedMember', 'Referral', 'ReferralForm', 'ReportData', 'ReportDataMetadata', 'ReportGenerate', 'ResumeFileHandle', 'Salary', 'Section', 'SectionField', 'SectionFieldField', 'SelectableValue', 'SocialLink', 'Source', 'SourceTrackingLink', 'SourceType', 'Stage', 'Step', 'SummaryComponent', 'SurveyFormDefinition', 'SurveyRequest', 'SurveySubmission', 'SurveySubmission2', 'Trainee', 'TrainingPath', 'TrainingStage', 'UserCreateInterviewerPause', 'UserDeleteInterviewerPause', 'UserInterviewerSettings', 'Value', 'Webhook', 'Webhook2', 'WebhookDelete']
+__all__ = ['Activity', 'ActivityInterview', 'Address', 'ApiKey', 'Application', 'Application2', 'ApplicationArchiveReason', 'ApplicationArchiveReasonCustomField', 'ApplicationArchiveReasonCustomFieldValue', 'ApplicationArchiveReasonCustomFieldValue2', 'ApplicationCandidate', 'ApplicationFeedback', 'ApplicationFeedbackRequest', 'ApplicationFeedbackSubmit', 'ApplicationFormSubmission', 'ApplicationFormSubmit', 'ApplicationHiringTeam', 'ApplicationHiringTeamRole', 'ApplicationHistory', 'ApplicationJob', 'ApplicationListCriteriaEvaluations', 'ApplicationOpening', 'ApplicationReferral', 'ApplicationSource', 'ApplicationUpdateHistory', 'Approval', 'ApprovalDefinition', 'ApprovalStepDefinition', 'ApprovalStepDefinitionApprover', 'Approver', 'ArchiveReason', 'AssessmentAddCompletedToCandidate', 'Author', 'Brand', 'Candidate', 'CandidateAddEmailMessage', 'CandidateCreateNote', 'CandidateListClientInfo', 'CandidateListFraudChecks', 'CandidateLocation', 'CloseReason', 'CommunicationTemplate', 'Compensation', 'CompensationTier', 'Component', 'CreditedToUser', 'Criterion', 'CurrentInterviewStage', 'CurrentProgress', 'CustomField', 'CustomFieldSelectableValue', 'Department', 'DescriptionBody', 'DescriptionParts', 'FeedbackFormDefinition', 'File', 'FileCreateFileUploadHandle', 'FormDefinition', 'FormMessages', 'FraudSignal', 'HiringOrganization', 'Identifier', 'Interview', 'InterviewBriefing', 'InterviewBriefingApplication', 'InterviewBriefingJob', 'InterviewEvent', 'InterviewEventInterviewer', 'InterviewPlan', 'InterviewSchedule', 'InterviewStageGroup', 'Interviewer', 'InterviewerInterviewerPool', 'InterviewerPool', 'Job', 'Job2', 'Job2Compensation', 'Job2CompensationCompensationTier', 'JobBoard', 'JobInterviewPlan', 'JobLocation', 'JobPosting', 'JobPosting2', 'JobPostingCompensation', 'JobPostingSurveyFormDefinition', 'JobTemplate', 'JobUpdateCompensation', 'LatestVersion', 'LinkedData', 'LinkedDataJobLocation', 'LinkedDataJobLocationAddress', 'Location', 'LocationComponent', 'LocationIds', 'Metadata', 'NotetakerTranscript', 'Offer', 'Offer2', 'OfferLatestVersion', 'OfferProcessStart', 'OfferStart', 'Participant', 'PostalAddress', 'PrimaryEmailAddress', 'PrimaryPhoneNumber', 'Project', 'QualifiedMember', 'ReferralForm', 'ReportData', 'ReportDataMetadata', 'ReportGenerate', 'ResumeFileHandle', 'Salary', 'Section', 'SectionField', 'SectionFieldField', 'SelectableValue', 'SocialLink', 'SourceTrackingLink', 'SourceType', 'Stage', 'Step', 'SummaryComponent', 'SurveyRequest', 'SurveySubmission', 'SurveySubmission2', 'Trainee', 'TrainingPath', 'TrainingStage', 'UserCreateInterviewerPause', 'UserDeleteInterviewerPause', 'UserInterviewerSettings', 'Value', 'Webhook', 'Webhook2', 'WebhookDelete']

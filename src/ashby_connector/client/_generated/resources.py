@@ -12,21 +12,24 @@ from ashby_connector.client._generated.models import (
     ApiKey,
     Application,
     Application2,
+    ApplicationArchiveReasonCustomField,
     ApplicationFeedback,
     ApplicationFeedbackRequest,
     ApplicationFeedbackSubmit,
     ApplicationFormSubmit,
+    ApplicationHiringTeam,
     ApplicationHiringTeamRole,
     ApplicationHistory,
     ApplicationListCriteriaEvaluations,
+    ApplicationOpening,
+    ApplicationSource,
     ApplicationUpdateHistory,
     Approval,
     ApprovalDefinition,
-    ArchiveReason2,
+    ArchiveReason,
     AssessmentAddCompletedToCandidate,
     Brand,
     Candidate,
-    Candidate2,
     CandidateAddEmailMessage,
     CandidateCreateNote,
     CandidateListClientInfo,
@@ -36,12 +39,10 @@ from ashby_connector.client._generated.models import (
     CreditedToUser,
     CurrentInterviewStage,
     CustomField,
-    CustomField2,
     Department,
     FeedbackFormDefinition,
     File,
     FileCreateFileUploadHandle,
-    HiringTeam,
     Interview,
     InterviewBriefing,
     InterviewBriefingApplication,
@@ -50,32 +51,28 @@ from ashby_connector.client._generated.models import (
     InterviewPlan,
     InterviewSchedule,
     InterviewStageGroup,
+    InterviewerInterviewerPool,
     InterviewerPool,
-    InterviewerPool2,
     Job,
     Job2,
-    Job3,
     JobBoard,
     JobInterviewPlan,
     JobPosting,
     JobPosting2,
+    JobPostingSurveyFormDefinition,
     JobTemplate,
     JobUpdateCompensation,
     Location,
-    Location2,
     NotetakerTranscript,
     Offer,
     Offer2,
     OfferProcessStart,
     OfferStart,
-    Opening,
     Project,
     ReferralForm,
     ReportGenerate,
-    Source,
     SourceTrackingLink,
     SourceType,
-    SurveyFormDefinition,
     SurveyRequest,
     SurveySubmission,
     SurveySubmission2,
@@ -114,10 +111,10 @@ class ApplicationResource(SyncResource):
         role_id: builtins.str,
         team_member_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> HiringTeam:
+    ) -> ApplicationHiringTeam:
         """``application.addHiringTeamMember`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
-        return HiringTeam.model_validate(self._client._results('application.addHiringTeamMember', body))
+        return ApplicationHiringTeam.model_validate(self._client._results('application.addHiringTeamMember', body))
 
     def change_source(
         self,
@@ -167,10 +164,13 @@ class ApplicationResource(SyncResource):
     def info(
         self,
         *,
+        application_id: builtins.str | NotGiven = NOT_GIVEN,
+        expand: Sequence[Literal['openings', 'applicationFormSubmissions', 'referrals']] | NotGiven = NOT_GIVEN,
+        submitted_form_instance_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.info`` needs ``candidatesRead``."""
-        body = build_body({}, extra_body)
+        body = build_body({'applicationId': application_id, 'expand': expand, 'submittedFormInstanceId': submitted_form_instance_id}, extra_body)
         return Application.model_validate(self._client._results('application.info', body))
 
     def list(
@@ -260,10 +260,10 @@ class ApplicationResource(SyncResource):
         role_id: builtins.str,
         team_member_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> HiringTeam:
+    ) -> ApplicationHiringTeam:
         """``application.removeHiringTeamMember`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
-        return HiringTeam.model_validate(self._client._results('application.removeHiringTeamMember', body))
+        return ApplicationHiringTeam.model_validate(self._client._results('application.removeHiringTeamMember', body))
 
     def transfer(
         self,
@@ -296,10 +296,12 @@ class ApplicationResource(SyncResource):
     def update_history(
         self,
         *,
+        application_history: Sequence[Mapping[builtins.str, Any]],
+        application_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationUpdateHistory:
         """``application.updateHistory`` needs ``candidatesWrite``."""
-        body = build_body({}, extra_body)
+        body = build_body({'applicationHistory': application_history, 'applicationId': application_id}, extra_body)
         return ApplicationUpdateHistory.model_validate(self._client._results('application.updateHistory', body))
 
 
@@ -337,10 +339,15 @@ class ApplicationFeedbackResource(SyncResource):
     def submit(
         self,
         *,
+        application_id: builtins.str,
+        feedback_form: Mapping[builtins.str, Any],
+        form_definition_id: builtins.str,
+        interview_event_id: builtins.str | NotGiven = NOT_GIVEN,
+        user_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFeedbackSubmit:
         """``applicationFeedback.submit`` needs ``candidatesWrite``."""
-        body = build_body({}, extra_body)
+        body = build_body({'applicationId': application_id, 'feedbackForm': feedback_form, 'formDefinitionId': form_definition_id, 'interviewEventId': interview_event_id, 'userId': user_id}, extra_body)
         return ApplicationFeedbackSubmit.model_validate(self._client._results('applicationFeedback.submit', body))
 
 
@@ -350,9 +357,9 @@ class ApplicationFeedbackRequestResource(SyncResource):
     def create(
         self,
         *,
-        application_id: builtins.str | NotGiven = NOT_GIVEN,
-        interview_id: builtins.str | NotGiven = NOT_GIVEN,
-        interviewer_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        application_id: builtins.str,
+        interview_id: builtins.str,
+        interviewer_user_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFeedbackRequest:
         """``applicationFeedbackRequest.create`` needs ``candidatesWrite``."""
@@ -454,10 +461,10 @@ class ArchiveReasonResource(SyncResource):
         *,
         include_archived: builtins.bool | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> builtins.list[ArchiveReason2]:
+    ) -> builtins.list[ArchiveReason]:
         """``archiveReason.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [ArchiveReason2.model_validate(r) for r in self._client._results('archiveReason.list', body) or []]
+        return [ArchiveReason.model_validate(r) for r in self._client._results('archiveReason.list', body) or []]
 
 
 class AssessmentResource(SyncResource):
@@ -558,10 +565,10 @@ class CandidateResource(SyncResource):
         candidate_id: builtins.str,
         project_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.addProject`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'projectId': project_id}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.addProject', body))
+        return Candidate.model_validate(self._client._results('candidate.addProject', body))
 
     def add_tag(
         self,
@@ -569,20 +576,20 @@ class CandidateResource(SyncResource):
         candidate_id: builtins.str,
         tag_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.addTag`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'tagId': tag_id}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.addTag', body))
+        return Candidate.model_validate(self._client._results('candidate.addTag', body))
 
     def anonymize(
         self,
         *,
         candidate_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.anonymize`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.anonymize', body))
+        return Candidate.model_validate(self._client._results('candidate.anonymize', body))
 
     def create(
         self,
@@ -599,10 +606,10 @@ class CandidateResource(SyncResource):
         source_id: builtins.str | NotGiven = NOT_GIVEN,
         website: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.create`` needs ``candidatesWrite``."""
         body = build_body({'name': name, 'alternateEmailAddresses': alternate_email_addresses, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'phoneNumber': phone_number, 'sourceId': source_id, 'website': website}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.create', body))
+        return Candidate.model_validate(self._client._results('candidate.create', body))
 
     def create_note(
         self,
@@ -621,11 +628,13 @@ class CandidateResource(SyncResource):
     def info(
         self,
         *,
+        external_mapping_id: builtins.str | NotGiven = NOT_GIVEN,
+        id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.info`` needs ``candidatesRead``."""
-        body = build_body({}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.info', body))
+        body = build_body({'externalMappingId': external_mapping_id, 'id': id}, extra_body)
+        return Candidate.model_validate(self._client._results('candidate.info', body))
 
     def list(
         self,
@@ -635,10 +644,10 @@ class CandidateResource(SyncResource):
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[Candidate2]:
+    ) -> Page[Candidate]:
         """``candidate.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('candidate.list', body, Candidate2.model_validate)
+        return self._client._typed_page('candidate.list', body, Candidate.model_validate)
 
     def list_all(
         self,
@@ -648,10 +657,10 @@ class CandidateResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[Candidate2]:
+    ) -> SyncPager[Candidate]:
         """Every record of ``candidate.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.list', body, Candidate2.model_validate)
+        return self._client._pager('candidate.list', body, Candidate.model_validate)
 
     def list_client_info(
         self,
@@ -732,7 +741,7 @@ class CandidateResource(SyncResource):
     def list_projects(
         self,
         *,
-        candidate_id: builtins.str | NotGiven = NOT_GIVEN,
+        candidate_id: builtins.str,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
@@ -745,7 +754,7 @@ class CandidateResource(SyncResource):
     def list_projects_all(
         self,
         *,
-        candidate_id: builtins.str | NotGiven = NOT_GIVEN,
+        candidate_id: builtins.str,
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
@@ -765,10 +774,10 @@ class CandidateResource(SyncResource):
         candidate_id: builtins.str,
         project_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.removeProject`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'projectId': project_id}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.removeProject', body))
+        return Candidate.model_validate(self._client._results('candidate.removeProject', body))
 
     def remove_tag(
         self,
@@ -776,10 +785,10 @@ class CandidateResource(SyncResource):
         candidate_id: builtins.str,
         tag_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.removeTag`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'tagId': tag_id}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.removeTag', body))
+        return Candidate.model_validate(self._client._results('candidate.removeTag', body))
 
     def search(
         self,
@@ -787,10 +796,10 @@ class CandidateResource(SyncResource):
         email: builtins.str | NotGiven = NOT_GIVEN,
         name: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> builtins.list[Candidate2]:
+    ) -> builtins.list[Candidate]:
         """``candidate.search`` needs ``candidatesRead``."""
         body = build_body({'email': email, 'name': name}, extra_body)
-        return [Candidate2.model_validate(r) for r in self._client._results('candidate.search', body) or []]
+        return [Candidate.model_validate(r) for r in self._client._results('candidate.search', body) or []]
 
     def set_fraud_status(
         self,
@@ -798,10 +807,10 @@ class CandidateResource(SyncResource):
         candidate_id: builtins.str,
         fraud_status: Literal['Fraudulent', 'NotFraudulent', 'Unsure'],
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.setFraudStatus`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'fraudStatus': fraud_status}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.setFraudStatus', body))
+        return Candidate.model_validate(self._client._results('candidate.setFraudStatus', body))
 
     def update(
         self,
@@ -821,10 +830,10 @@ class CandidateResource(SyncResource):
         source_id: builtins.str | NotGiven = NOT_GIVEN,
         website_url: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.update`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'alternateEmail': alternate_email, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'name': name, 'phoneNumber': phone_number, 'sendNotifications': send_notifications, 'socialLinks': social_links, 'sourceId': source_id, 'websiteUrl': website_url}, extra_body)
-        return Candidate2.model_validate(self._client._results('candidate.update', body))
+        return Candidate.model_validate(self._client._results('candidate.update', body))
 
     def upload_file(
         self,
@@ -833,7 +842,7 @@ class CandidateResource(SyncResource):
         file: FileInput | NotGiven = NOT_GIVEN,
         file_handle: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.uploadFile`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'fileHandle': file_handle}, extra_body)
         upload: dict[builtins.str, FileInput] = {}
@@ -843,7 +852,7 @@ class CandidateResource(SyncResource):
             results = self._client._multipart('candidate.uploadFile', body, upload)
         else:
             results = self._client._results('candidate.uploadFile', body)
-        return Candidate2.model_validate(results)
+        return Candidate.model_validate(results)
 
     def upload_resume(
         self,
@@ -852,7 +861,7 @@ class CandidateResource(SyncResource):
         resume: FileInput | NotGiven = NOT_GIVEN,
         resume_handle: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Candidate2:
+    ) -> Candidate:
         """``candidate.uploadResume`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'resumeHandle': resume_handle}, extra_body)
         upload: dict[builtins.str, FileInput] = {}
@@ -862,7 +871,7 @@ class CandidateResource(SyncResource):
             results = self._client._multipart('candidate.uploadResume', body, upload)
         else:
             results = self._client._results('candidate.uploadResume', body)
-        return Candidate2.model_validate(results)
+        return Candidate.model_validate(results)
 
 
 class CandidateTagResource(SyncResource):
@@ -956,20 +965,20 @@ class CustomFieldResource(SyncResource):
         is_exposable_to_candidate: builtins.bool | NotGiven = NOT_GIVEN,
         selectable_values: Sequence[Mapping[builtins.str, Any]] | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> CustomField2:
+    ) -> CustomField:
         """``customField.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'fieldType': field_type, 'objectType': object_type, 'title': title, 'description': description, 'isDateOnlyField': is_date_only_field, 'isExposableToCandidate': is_exposable_to_candidate, 'selectableValues': selectable_values}, extra_body)
-        return CustomField2.model_validate(self._client._results('customField.create', body))
+        return CustomField.model_validate(self._client._results('customField.create', body))
 
     def info(
         self,
         *,
         custom_field_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> CustomField2:
+    ) -> CustomField:
         """``customField.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'customFieldId': custom_field_id}, extra_body)
-        return CustomField2.model_validate(self._client._results('customField.info', body))
+        return CustomField.model_validate(self._client._results('customField.info', body))
 
     def list(
         self,
@@ -978,10 +987,10 @@ class CustomFieldResource(SyncResource):
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[CustomField2]:
+    ) -> Page[CustomField]:
         """``customField.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('customField.list', body, CustomField2.model_validate)
+        return self._client._typed_page('customField.list', body, CustomField.model_validate)
 
     def list_all(
         self,
@@ -990,10 +999,10 @@ class CustomFieldResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[CustomField2]:
+    ) -> SyncPager[CustomField]:
         """Every record of ``customField.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('customField.list', body, CustomField2.model_validate)
+        return self._client._pager('customField.list', body, CustomField.model_validate)
 
     def set_value(
         self,
@@ -1003,10 +1012,10 @@ class CustomFieldResource(SyncResource):
         object_id: builtins.str,
         object_type: Literal['Application', 'Candidate', 'Job', 'Opening'],
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> CustomField:
+    ) -> ApplicationArchiveReasonCustomField:
         """``customField.setValue`` needs ``candidatesWrite``."""
         body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'objectId': object_id, 'objectType': object_type}, extra_body)
-        return CustomField.model_validate(self._client._results('customField.setValue', body))
+        return ApplicationArchiveReasonCustomField.model_validate(self._client._results('customField.setValue', body))
 
     def set_values(
         self,
@@ -1015,10 +1024,10 @@ class CustomFieldResource(SyncResource):
         object_type: Literal['Application', 'Candidate', 'Job', 'Opening'],
         values: Sequence[Mapping[builtins.str, Any]],
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> builtins.list[CustomField]:
+    ) -> builtins.list[ApplicationArchiveReasonCustomField]:
         """``customField.setValues`` needs ``candidatesWrite``."""
         body = build_body({'objectId': object_id, 'objectType': object_type, 'values': values}, extra_body)
-        return [CustomField.model_validate(r) for r in self._client._results('customField.setValues', body) or []]
+        return [ApplicationArchiveReasonCustomField.model_validate(r) for r in self._client._results('customField.setValues', body) or []]
 
     def update_selectable_values(
         self,
@@ -1026,10 +1035,10 @@ class CustomFieldResource(SyncResource):
         custom_field_id: builtins.str,
         selectable_values: Sequence[Mapping[builtins.str, Any]],
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> CustomField2:
+    ) -> CustomField:
         """``customField.updateSelectableValues`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'customFieldId': custom_field_id, 'selectableValues': selectable_values}, extra_body)
-        return CustomField2.model_validate(self._client._results('customField.updateSelectableValues', body))
+        return CustomField.model_validate(self._client._results('customField.updateSelectableValues', body))
 
 
 class DepartmentResource(SyncResource):
@@ -1202,20 +1211,30 @@ class HiringTeamResource(SyncResource):
     def add_member(
         self,
         *,
+        role_id: builtins.str,
+        team_member_id: builtins.str,
+        application_id: builtins.str | NotGiven = NOT_GIVEN,
+        job_id: builtins.str | NotGiven = NOT_GIVEN,
+        opening_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> HiringTeam:
+    ) -> ApplicationHiringTeam:
         """``hiringTeam.addMember`` needs ``organizationWrite``."""
-        body = build_body({}, extra_body)
-        return HiringTeam.model_validate(self._client._results('hiringTeam.addMember', body))
+        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': application_id, 'jobId': job_id, 'openingId': opening_id}, extra_body)
+        return ApplicationHiringTeam.model_validate(self._client._results('hiringTeam.addMember', body))
 
     def remove_member(
         self,
         *,
+        role_id: builtins.str,
+        team_member_id: builtins.str,
+        application_id: builtins.str | NotGiven = NOT_GIVEN,
+        job_id: builtins.str | NotGiven = NOT_GIVEN,
+        opening_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> HiringTeam:
+    ) -> ApplicationHiringTeam:
         """``hiringTeam.removeMember`` needs ``organizationWrite``."""
-        body = build_body({}, extra_body)
-        return HiringTeam.model_validate(self._client._results('hiringTeam.removeMember', body))
+        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': application_id, 'jobId': job_id, 'openingId': opening_id}, extra_body)
+        return ApplicationHiringTeam.model_validate(self._client._results('hiringTeam.removeMember', body))
 
 
 class HiringTeamRoleResource(SyncResource):
@@ -1297,31 +1316,31 @@ class InterviewEventResource(SyncResource):
     def list(
         self,
         *,
+        interview_schedule_id: builtins.str,
         created_after: builtins.int | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         expand: Sequence[Literal['interview']] | NotGiven = NOT_GIVEN,
-        interview_schedule_id: builtins.str | NotGiven = NOT_GIVEN,
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[InterviewEvent]:
         """``interviewEvent.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'interviewScheduleId': interview_schedule_id, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'interviewScheduleId': interview_schedule_id, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('interviewEvent.list', body, InterviewEvent.model_validate)
 
     def list_all(
         self,
         *,
+        interview_schedule_id: builtins.str,
         created_after: builtins.int | NotGiven = NOT_GIVEN,
         expand: Sequence[Literal['interview']] | NotGiven = NOT_GIVEN,
-        interview_schedule_id: builtins.str | NotGiven = NOT_GIVEN,
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[InterviewEvent]:
         """Every record of ``interviewEvent.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'interviewScheduleId': interview_schedule_id, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'interviewScheduleId': interview_schedule_id, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('interviewEvent.list', body, InterviewEvent.model_validate)
 
 
@@ -1413,14 +1432,14 @@ class InterviewScheduleResource(SyncResource):
     def update(
         self,
         *,
+        interview_schedule_id: builtins.str,
         allow_feedback_deletion: builtins.bool | NotGiven = NOT_GIVEN,
         interview_event: Mapping[builtins.str, Any] | Sequence[Mapping[builtins.str, Any]] | NotGiven = NOT_GIVEN,
         interview_event_id_to_cancel: builtins.str | Sequence[builtins.str] | NotGiven = NOT_GIVEN,
-        interview_schedule_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewSchedule:
         """``interviewSchedule.update`` needs ``interviewsWrite``."""
-        body = build_body({'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel, 'interviewScheduleId': interview_schedule_id}, extra_body)
+        body = build_body({'interviewScheduleId': interview_schedule_id, 'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel}, extra_body)
         return InterviewSchedule.model_validate(self._client._results('interviewSchedule.update', body))
 
 
@@ -1471,20 +1490,20 @@ class InterviewerPoolResource(SyncResource):
         user_id: builtins.str,
         interviewer_pool_training_path_stage_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> InterviewerPool2:
+    ) -> InterviewerPool:
         """``interviewerPool.addUser`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'userId': user_id, 'interviewerPoolTrainingPathStageId': interviewer_pool_training_path_stage_id}, extra_body)
-        return InterviewerPool2.model_validate(self._client._results('interviewerPool.addUser', body))
+        return InterviewerPool.model_validate(self._client._results('interviewerPool.addUser', body))
 
     def archive(
         self,
         *,
         interviewer_pool_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> InterviewerPool2:
+    ) -> InterviewerPool:
         """``interviewerPool.archive`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool2.model_validate(self._client._results('interviewerPool.archive', body))
+        return InterviewerPool.model_validate(self._client._results('interviewerPool.archive', body))
 
     def create(
         self,
@@ -1492,20 +1511,20 @@ class InterviewerPoolResource(SyncResource):
         title: builtins.str,
         requires_training: builtins.bool | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> InterviewerPool2:
+    ) -> InterviewerPool:
         """``interviewerPool.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'title': title, 'requiresTraining': requires_training}, extra_body)
-        return InterviewerPool2.model_validate(self._client._results('interviewerPool.create', body))
+        return InterviewerPool.model_validate(self._client._results('interviewerPool.create', body))
 
     def info(
         self,
         *,
         interviewer_pool_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> InterviewerPool2:
+    ) -> InterviewerPool:
         """``interviewerPool.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool2.model_validate(self._client._results('interviewerPool.info', body))
+        return InterviewerPool.model_validate(self._client._results('interviewerPool.info', body))
 
     def list(
         self,
@@ -1516,10 +1535,10 @@ class InterviewerPoolResource(SyncResource):
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[InterviewerPool]:
+    ) -> Page[InterviewerInterviewerPool]:
         """``interviewerPool.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchivedPools': include_archived_pools, 'includeArchivedTrainingStages': include_archived_training_stages, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('interviewerPool.list', body, InterviewerPool.model_validate)
+        return self._client._typed_page('interviewerPool.list', body, InterviewerInterviewerPool.model_validate)
 
     def list_all(
         self,
@@ -1530,10 +1549,10 @@ class InterviewerPoolResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[InterviewerPool]:
+    ) -> SyncPager[InterviewerInterviewerPool]:
         """Every record of ``interviewerPool.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchivedPools': include_archived_pools, 'includeArchivedTrainingStages': include_archived_training_stages, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewerPool.list', body, InterviewerPool.model_validate)
+        return self._client._pager('interviewerPool.list', body, InterviewerInterviewerPool.model_validate)
 
     def remove_user(
         self,
@@ -1541,20 +1560,20 @@ class InterviewerPoolResource(SyncResource):
         interviewer_pool_id: builtins.str,
         user_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> InterviewerPool2:
+    ) -> InterviewerPool:
         """``interviewerPool.removeUser`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'userId': user_id}, extra_body)
-        return InterviewerPool2.model_validate(self._client._results('interviewerPool.removeUser', body))
+        return InterviewerPool.model_validate(self._client._results('interviewerPool.removeUser', body))
 
     def restore(
         self,
         *,
         interviewer_pool_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> InterviewerPool2:
+    ) -> InterviewerPool:
         """``interviewerPool.restore`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool2.model_validate(self._client._results('interviewerPool.restore', body))
+        return InterviewerPool.model_validate(self._client._results('interviewerPool.restore', body))
 
     def update(
         self,
@@ -1563,10 +1582,10 @@ class InterviewerPoolResource(SyncResource):
         requires_training: builtins.bool | NotGiven = NOT_GIVEN,
         title: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> InterviewerPool2:
+    ) -> InterviewerPool:
         """``interviewerPool.update`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'requiresTraining': requires_training, 'title': title}, extra_body)
-        return InterviewerPool2.model_validate(self._client._results('interviewerPool.update', body))
+        return InterviewerPool.model_validate(self._client._results('interviewerPool.update', body))
 
 
 class JobResource(SyncResource):
@@ -1594,10 +1613,10 @@ class JobResource(SyncResource):
         expand: Sequence[Literal['location', 'openings']] | NotGiven = NOT_GIVEN,
         include_unpublished_job_postings_ids: builtins.bool | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Job3:
+    ) -> Job2:
         """``job.info`` needs ``jobsRead``."""
         body = build_body({'id': id, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
-        return Job3.model_validate(self._client._results('job.info', body))
+        return Job2.model_validate(self._client._results('job.info', body))
 
     def list(
         self,
@@ -1614,10 +1633,10 @@ class JobResource(SyncResource):
         status: Sequence[Literal['Draft', 'Open', 'Closed', 'Archived']] | NotGiven = NOT_GIVEN,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[Job2]:
+    ) -> Page[Job]:
         """``job.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'closedAfter': closed_after, 'closedBefore': closed_before, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids, 'limit': limit, 'openedAfter': opened_after, 'openedBefore': opened_before, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('job.list', body, Job2.model_validate)
+        return self._client._typed_page('job.list', body, Job.model_validate)
 
     def list_all(
         self,
@@ -1634,10 +1653,10 @@ class JobResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[Job2]:
+    ) -> SyncPager[Job]:
         """Every record of ``job.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'closedAfter': closed_after, 'closedBefore': closed_before, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids, 'limit': limit, 'openedAfter': opened_after, 'openedBefore': opened_before, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('job.list', body, Job2.model_validate)
+        return self._client._pager('job.list', body, Job.model_validate)
 
     def search(
         self,
@@ -1801,10 +1820,10 @@ class LocationResource(SyncResource):
         *,
         location_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.archive`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location2.model_validate(self._client._results('location.archive', body))
+        return Location.model_validate(self._client._results('location.archive', body))
 
     def create(
         self,
@@ -1818,20 +1837,20 @@ class LocationResource(SyncResource):
         parent_location_id: builtins.str | NotGiven = NOT_GIVEN,
         workplace_type: Literal['OnSite', 'Hybrid', 'Remote'] | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.create`` needs ``organizationWrite``."""
         body = build_body({'name': name, 'type': type, 'address': address, 'externalName': external_name, 'extraData': extra_data, 'isRemote': is_remote, 'parentLocationId': parent_location_id, 'workplaceType': workplace_type}, extra_body)
-        return Location2.model_validate(self._client._results('location.create', body))
+        return Location.model_validate(self._client._results('location.create', body))
 
     def info(
         self,
         *,
         location_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.info`` needs ``organizationRead``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location2.model_validate(self._client._results('location.info', body))
+        return Location.model_validate(self._client._results('location.info', body))
 
     def list(
         self,
@@ -1842,10 +1861,10 @@ class LocationResource(SyncResource):
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[Location2]:
+    ) -> Page[Location]:
         """``location.list`` needs ``organizationRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'includeLocationHierarchy': include_location_hierarchy, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('location.list', body, Location2.model_validate)
+        return self._client._typed_page('location.list', body, Location.model_validate)
 
     def list_all(
         self,
@@ -1856,10 +1875,10 @@ class LocationResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[Location2]:
+    ) -> SyncPager[Location]:
         """Every record of ``location.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'includeLocationHierarchy': include_location_hierarchy, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('location.list', body, Location2.model_validate)
+        return self._client._pager('location.list', body, Location.model_validate)
 
     def move(
         self,
@@ -1867,20 +1886,20 @@ class LocationResource(SyncResource):
         location_id: builtins.str,
         parent_location_hierarchy_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.move`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'parentLocationHierarchyId': parent_location_hierarchy_id}, extra_body)
-        return Location2.model_validate(self._client._results('location.move', body))
+        return Location.model_validate(self._client._results('location.move', body))
 
     def restore(
         self,
         *,
         location_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.restore`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location2.model_validate(self._client._results('location.restore', body))
+        return Location.model_validate(self._client._results('location.restore', body))
 
     def update_address(
         self,
@@ -1888,10 +1907,10 @@ class LocationResource(SyncResource):
         address: Mapping[builtins.str, Any],
         location_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.updateAddress`` needs ``organizationWrite``."""
         body = build_body({'address': address, 'locationId': location_id}, extra_body)
-        return Location2.model_validate(self._client._results('location.updateAddress', body))
+        return Location.model_validate(self._client._results('location.updateAddress', body))
 
     def update_external_name(
         self,
@@ -1899,10 +1918,10 @@ class LocationResource(SyncResource):
         location_id: builtins.str,
         external_name: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.updateExternalName`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'externalName': external_name}, extra_body)
-        return Location2.model_validate(self._client._results('location.updateExternalName', body))
+        return Location.model_validate(self._client._results('location.updateExternalName', body))
 
     def update_name(
         self,
@@ -1910,10 +1929,10 @@ class LocationResource(SyncResource):
         location_id: builtins.str,
         name: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.updateName`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'name': name}, extra_body)
-        return Location2.model_validate(self._client._results('location.updateName', body))
+        return Location.model_validate(self._client._results('location.updateName', body))
 
     def update_workplace_type(
         self,
@@ -1921,10 +1940,10 @@ class LocationResource(SyncResource):
         location_id: builtins.str,
         workplace_type: Literal['OnSite', 'Hybrid', 'Remote'],
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Location2:
+    ) -> Location:
         """``location.updateWorkplaceType`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'workplaceType': workplace_type}, extra_body)
-        return Location2.model_validate(self._client._results('location.updateWorkplaceType', body))
+        return Location.model_validate(self._client._results('location.updateWorkplaceType', body))
 
 
 class NotetakerTranscriptResource(SyncResource):
@@ -2081,10 +2100,10 @@ class OpeningResource(SyncResource):
         job_id: builtins.str,
         opening_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.addJob`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.addJob', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.addJob', body))
 
     def add_location(
         self,
@@ -2092,10 +2111,10 @@ class OpeningResource(SyncResource):
         location_id: builtins.str,
         opening_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.addLocation`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'openingId': opening_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.addLocation', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.addLocation', body))
 
     def create(
         self,
@@ -2111,20 +2130,20 @@ class OpeningResource(SyncResource):
         target_start_date: builtins.str | NotGiven = NOT_GIVEN,
         team_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.create`` needs ``jobsWrite``."""
         body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'jobIds': job_ids, 'locationIds': location_ids, 'openingState': opening_state, 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.create', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.create', body))
 
     def info(
         self,
         *,
         opening_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.info`` needs ``jobsRead``."""
         body = build_body({'openingId': opening_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.info', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.info', body))
 
     def list(
         self,
@@ -2134,10 +2153,10 @@ class OpeningResource(SyncResource):
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[Opening]:
+    ) -> Page[ApplicationOpening]:
         """``opening.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('opening.list', body, Opening.model_validate)
+        return self._client._typed_page('opening.list', body, ApplicationOpening.model_validate)
 
     def list_all(
         self,
@@ -2147,10 +2166,10 @@ class OpeningResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[Opening]:
+    ) -> SyncPager[ApplicationOpening]:
         """Every record of ``opening.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('opening.list', body, Opening.model_validate)
+        return self._client._pager('opening.list', body, ApplicationOpening.model_validate)
 
     def remove_job(
         self,
@@ -2158,10 +2177,10 @@ class OpeningResource(SyncResource):
         job_id: builtins.str,
         opening_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.removeJob`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.removeJob', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.removeJob', body))
 
     def remove_location(
         self,
@@ -2169,20 +2188,20 @@ class OpeningResource(SyncResource):
         location_id: builtins.str,
         opening_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.removeLocation`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'openingId': opening_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.removeLocation', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.removeLocation', body))
 
     def search(
         self,
         *,
         identifier: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> builtins.list[Opening]:
+    ) -> builtins.list[ApplicationOpening]:
         """``opening.search`` needs ``jobsRead``."""
         body = build_body({'identifier': identifier}, extra_body)
-        return [Opening.model_validate(r) for r in self._client._results('opening.search', body) or []]
+        return [ApplicationOpening.model_validate(r) for r in self._client._results('opening.search', body) or []]
 
     def set_archived(
         self,
@@ -2190,10 +2209,10 @@ class OpeningResource(SyncResource):
         archive: builtins.bool | NotGiven = NOT_GIVEN,
         opening_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.setArchived`` needs ``jobsWrite``."""
         body = build_body({'archive': archive, 'openingId': opening_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.setArchived', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.setArchived', body))
 
     def set_opening_state(
         self,
@@ -2202,10 +2221,10 @@ class OpeningResource(SyncResource):
         opening_id: builtins.str | NotGiven = NOT_GIVEN,
         opening_state: Literal['Draft', 'Approved', 'Open', 'Closed'] | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.setOpeningState`` needs ``jobsWrite``."""
         body = build_body({'closeReasonId': close_reason_id, 'openingId': opening_id, 'openingState': opening_state}, extra_body)
-        return Opening.model_validate(self._client._results('opening.setOpeningState', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.setOpeningState', body))
 
     def update(
         self,
@@ -2219,10 +2238,10 @@ class OpeningResource(SyncResource):
         target_start_date: builtins.str | NotGiven = NOT_GIVEN,
         team_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Opening:
+    ) -> ApplicationOpening:
         """``opening.update`` needs ``jobsWrite``."""
         body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'openingId': opening_id, 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
-        return Opening.model_validate(self._client._results('opening.update', body))
+        return ApplicationOpening.model_validate(self._client._results('opening.update', body))
 
 
 class ProjectResource(SyncResource):
@@ -2311,13 +2330,13 @@ class ReportResource(SyncResource):
     def generate(
         self,
         *,
+        report_id: builtins.str,
         include_headers_in_data: builtins.bool | NotGiven = NOT_GIVEN,
-        report_id: builtins.str | NotGiven = NOT_GIVEN,
         request_id: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ReportGenerate:
         """``report.generate`` needs ``reportsRead``."""
-        body = build_body({'includeHeadersInData': include_headers_in_data, 'reportId': report_id, 'requestId': request_id}, extra_body)
+        body = build_body({'reportId': report_id, 'includeHeadersInData': include_headers_in_data, 'requestId': request_id}, extra_body)
         return ReportGenerate.model_validate(self._client._results('report.generate', body))
 
     def synchronous(
@@ -2360,10 +2379,10 @@ class SourceResource(SyncResource):
         *,
         include_archived: builtins.bool | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> builtins.list[Source]:
+    ) -> builtins.list[ApplicationSource]:
         """``source.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [Source.model_validate(r) for r in self._client._results('source.list', body) or []]
+        return [ApplicationSource.model_validate(r) for r in self._client._results('source.list', body) or []]
 
 
 class SourceTrackingLinkResource(SyncResource):
@@ -2388,10 +2407,10 @@ class SurveyFormDefinitionResource(SyncResource):
         *,
         survey_form_definition_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SurveyFormDefinition:
+    ) -> JobPostingSurveyFormDefinition:
         """``surveyFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return SurveyFormDefinition.model_validate(self._client._results('surveyFormDefinition.info', body))
+        return JobPostingSurveyFormDefinition.model_validate(self._client._results('surveyFormDefinition.info', body))
 
     def list(
         self,
@@ -2400,10 +2419,10 @@ class SurveyFormDefinitionResource(SyncResource):
         limit: builtins.int | NotGiven = 100,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[SurveyFormDefinition]:
+    ) -> Page[JobPostingSurveyFormDefinition]:
         """``surveyFormDefinition.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('surveyFormDefinition.list', body, SurveyFormDefinition.model_validate)
+        return self._client._typed_page('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.model_validate)
 
     def list_all(
         self,
@@ -2412,10 +2431,10 @@ class SurveyFormDefinitionResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[SurveyFormDefinition]:
+    ) -> SyncPager[JobPostingSurveyFormDefinition]:
         """Every record of ``surveyFormDefinition.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('surveyFormDefinition.list', body, SurveyFormDefinition.model_validate)
+        return self._client._pager('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.model_validate)
 
 
 class SurveyRequestResource(SyncResource):
@@ -2436,33 +2455,33 @@ class SurveyRequestResource(SyncResource):
     def list(
         self,
         *,
+        survey_type: Literal['CandidateExperience'],
         application_id: builtins.str | NotGiven = NOT_GIVEN,
         candidate_id: builtins.str | NotGiven = NOT_GIVEN,
         created_after: builtins.int | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         limit: builtins.int | NotGiven = 100,
-        survey_type: Literal['CandidateExperience'] | NotGiven = NOT_GIVEN,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[SurveyRequest]:
         """``surveyRequest.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'surveyType': survey_type, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('surveyRequest.list', body, SurveyRequest.model_validate)
 
     def list_all(
         self,
         *,
+        survey_type: Literal['CandidateExperience'],
         application_id: builtins.str | NotGiven = NOT_GIVEN,
         candidate_id: builtins.str | NotGiven = NOT_GIVEN,
         created_after: builtins.int | NotGiven = NOT_GIVEN,
         limit: builtins.int | NotGiven = 100,
-        survey_type: Literal['CandidateExperience'] | NotGiven = NOT_GIVEN,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[SurveyRequest]:
         """Every record of ``surveyRequest.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'surveyType': survey_type, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('surveyRequest.list', body, SurveyRequest.model_validate)
 
 
@@ -2485,29 +2504,29 @@ class SurveySubmissionResource(SyncResource):
     def list(
         self,
         *,
+        survey_type: Literal['CandidateExperience', 'Questionnaire'],
         created_after: builtins.int | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         limit: builtins.int | NotGiven = 100,
-        survey_type: Literal['CandidateExperience', 'Questionnaire'] | NotGiven = NOT_GIVEN,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[SurveySubmission]:
         """``surveySubmission.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'surveyType': survey_type, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('surveySubmission.list', body, SurveySubmission.model_validate)
 
     def list_all(
         self,
         *,
+        survey_type: Literal['CandidateExperience', 'Questionnaire'],
         created_after: builtins.int | NotGiven = NOT_GIVEN,
         limit: builtins.int | NotGiven = 100,
-        survey_type: Literal['CandidateExperience', 'Questionnaire'] | NotGiven = NOT_GIVEN,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[SurveySubmission]:
         """Every record of ``surveySubmission.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'surveyType': survey_type, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('surveySubmission.list', body, SurveySubmission.model_validate)
 
 
@@ -2622,10 +2641,10 @@ class UserResource(SyncResource):
         field_value: builtins.bool | builtins.str | Sequence[builtins.str] | builtins.float | Mapping[builtins.str, Any],
         user_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> CustomField:
+    ) -> ApplicationArchiveReasonCustomField:
         """``user.setCustomFieldValue`` needs ``organizationWrite``."""
         body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'userId': user_id}, extra_body)
-        return CustomField.model_validate(self._client._results('user.setCustomFieldValue', body))
+        return ApplicationArchiveReasonCustomField.model_validate(self._client._results('user.setCustomFieldValue', body))
 
     def set_custom_field_values(
         self,
@@ -2633,10 +2652,10 @@ class UserResource(SyncResource):
         user_id: builtins.str,
         values: Sequence[Mapping[builtins.str, Any]],
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> builtins.list[CustomField]:
+    ) -> builtins.list[ApplicationArchiveReasonCustomField]:
         """``user.setCustomFieldValues`` needs ``organizationWrite``."""
         body = build_body({'userId': user_id, 'values': values}, extra_body)
-        return [CustomField.model_validate(r) for r in self._client._results('user.setCustomFieldValues', body) or []]
+        return [ApplicationArchiveReasonCustomField.model_validate(r) for r in self._client._results('user.setCustomFieldValues', body) or []]
 
     def update_interviewer_settings(
         self,
