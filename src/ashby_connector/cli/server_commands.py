@@ -1,5 +1,136 @@
-"""Commands registered on the shared Typer app (filled in by its part)."""
+"""``serve``, ``keys create|list|revoke`` and ``connections list|add|delete``."""
 
 from __future__ import annotations
 
-from ashby_connector.cli._app import app  # noqa: F401
+import json
+import os
+from typing import TYPE_CHECKING
+
+import typer
+
+from ashby_connector.cli._app import app
+from ashby_connector.server.settings import DEFAULT_ASHBY_BASE_URL, ServerSettings
+
+if TYPE_CHECKING:
+    from ashby_connector.server.repo import ServerRepo
+
+keys_app = typer.Typer(help="Platform secret keys (one per tenant).", no_args_is_help=True)
+connections_app = typer.Typer(help="Ashby connections of a tenant.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(connections_app, name="connections")
+
+DbOption = typer.Option("sqlite:///ashby.db", "--db", help="Database URL (SQLite or PostgreSQL).")
+BaseOption = typer.Option(
+    None,
+    "--ashby-base-url",
+    help=f"Ashby API base URL (env ASHBY_BASE_URL, default {DEFAULT_ASHBY_BASE_URL}).",
+)
+
+
+def _settings(db: str, ashby_base_url: str | None = None) -> ServerSettings:
+    base = ashby_base_url or os.environ.get("ASHBY_BASE_URL") or DEFAULT_ASHBY_BASE_URL
+    return ServerSettings(db_url=db, ashby_base_url=base)
+
+
+@app.command()
+def serve(
+    db: str = DbOption,
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8080, "--port"),
+    ashby_base_url: str | None = BaseOption,
+) -> None:
+    """Run the REST server (OpenAPI at /openapi.json, docs at /docs)."""
+    import uvicorn
+
+    from ashby_connector.server import create_app
+
+    typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {db}")
+    uvicorn.run(create_app(_settings(db, ashby_base_url)), host=host, port=port, log_level="warning")
+
+
+def _repo(db: str) -> ServerRepo:
+    # Local imports keep `--help` fast.
+    from ashby_connector.server.repo import ServerRepo
+    from ashby_connector.store import Store
+
+    return ServerRepo(Store.open(db))
+
+
+@keys_app.command("create")
+def keys_create(
+    name: str = typer.Option(..., "--name", help="A name for the tenant."), db: str = DbOption
+) -> None:
+    """Create a platform key; it is printed once and only its hash is kept."""
+    key_id, key = _repo(db).create_platform_key(name)
+    typer.echo(f"tenant {key_id} ({name}); your key (shown once, keep it secret):")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(db: str = DbOption) -> None:
+    """List platform keys (ids and names; the keys themselves are not stored)."""
+    for row in _repo(db).list_platform_keys():
+        state = "revoked" if row["revoked_at"] else "active"
+        typer.echo(f"{row['id']}\t{row['name']}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, db: str = DbOption) -> None:
+    """Revoke a platform key by its tenant id."""
+    if not _repo(db).revoke_platform_key(key_id):
+        raise typer.BadParameter(f"no key {key_id}")
+    typer.echo(f"revoked {key_id}")
+
+
+def _tenant(repo: ServerRepo, key: str) -> str:
+    tenant_id = repo.tenant_for_key(key)
+    if tenant_id is None:
+        raise typer.BadParameter("unknown platform key", param_hint="--key")
+    return str(tenant_id)
+
+
+KeyOption = typer.Option(..., "--key", envvar="ASHBY_CONNECTOR_KEY", help="Your platform key.")
+
+
+@connections_app.command("list")
+def connections_list(key: str = KeyOption, db: str = DbOption) -> None:
+    """List the tenant's connections."""
+    repo = _repo(db)
+    for row in repo.list_connections(_tenant(repo, key)):
+        typer.echo(f"{row.id}\t{row.owner_id}\t{row.key_title or ''}")
+
+
+@connections_app.command("add")
+def connections_add(
+    owner_id: str = typer.Option(..., "--owner-id"),
+    api_key: str = typer.Option(..., "--api-key", envvar="ASHBY_API_KEY", help="The Ashby key."),
+    key: str = KeyOption,
+    db: str = DbOption,
+    ashby_base_url: str | None = BaseOption,
+) -> None:
+    """Add a connection (checks the key with apiKey.info, prints what it can and cannot do)."""
+    from fastapi.testclient import TestClient
+
+    from ashby_connector.server import create_app
+
+    # The same path as POST /connections, in-process: one code path for checks and encryption.
+    with TestClient(create_app(_settings(db, ashby_base_url))) as http:
+        answer = http.post(
+            "/connections",
+            json={"ownerId": owner_id, "apiKey": api_key},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    typer.echo(json.dumps(answer.json(), indent=2))
+    if answer.status_code >= 400:
+        raise typer.Exit(1)
+
+
+@connections_app.command("delete")
+def connections_delete(connection_id: str, key: str = KeyOption, db: str = DbOption) -> None:
+    """Delete a connection and every record stored for it."""
+    repo = _repo(db)
+    row = repo.get_connection(_tenant(repo, key), connection_id)
+    if row is None:
+        raise typer.BadParameter(f"no connection {connection_id}")
+    repo.delete_connection(row.id)
+    typer.echo(f"deleted {connection_id}")

@@ -51,7 +51,7 @@ class Model:
     mapping: list[FieldMapEntry]
 
     def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
-        raw = record.raw if isinstance(record, StoredRecord) else record
+        raw = with_parent(self.kind, record) if isinstance(record, StoredRecord) else record
         deleted = (
             record.deleted_at.isoformat() if isinstance(record, StoredRecord) and record.deleted_at else None
         )
@@ -65,7 +65,15 @@ class Model:
     def expand(self, record: StoredRecord) -> list[dict[str, Any]]:
         if self.spec is not None and self.spec.explode is not None:
             return self.spec.explode(record.raw)
-        return [record.raw]
+        return [with_parent(self.kind, record)]
+
+
+def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
+    """Child records (a candidate's notes) do not name their parent; the store does."""
+    parent_field = CHILD_PARENTS.get(kind, (None, None))[1]
+    if parent_field and record.parent_id and parent_field not in record.raw:
+        return {**record.raw, parent_field: record.parent_id}
+    return record.raw
 
 
 def resolve_model(ctx: ServerContext, conn: ConnectionRow, name: str) -> Model:
@@ -235,9 +243,7 @@ def expand_relations(
             continue
         target = resolve_model(ctx, conn, relation.model)
         found = get_record(ctx, conn, target, target_id, missing_ok=True)
-        item[name] = (
-            target.convert(found[1] or found[0].raw, False).model_dump(mode="json") if found else None
-        )
+        item[name] = target.convert(found[1] or found[0], False).model_dump(mode="json") if found else None
 
 
 def store_raw(ctx: ServerContext, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
@@ -348,7 +354,7 @@ def write(
 def _current(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
     found = get_record(ctx, conn, model, rid, missing_ok=True)
     if found is not None:
-        return found[1] or found[0].raw
+        return found[1] or with_parent(model.kind, found[0])
     if model.spec is not None and model.spec.info is not None:
         return read_live(ctx, conn, model, rid)  # not synced yet: Ashby knows (or answers 404)
     raise ApiError(404, "record_not_found", f"no {model.name} with this id", "id")

@@ -1,9 +1,9 @@
 """Unified models over Ashby: pydantic models, read and write mappers, field mapping, custom models.
 
-    >>> from ashby_connector import unified
-    >>> spec = unified.model("atsJob")
-    >>> unified.to_unified(spec, {"id": "j1", "title": "Engineer", "status": "Open"}).status
-    <JobStatus.OPEN: 'OPEN'>
+>>> from ashby_connector import unified
+>>> spec = unified.model("atsJob")
+>>> unified.to_unified(spec, {"id": "j1", "title": "Engineer", "status": "Open"}).status
+<JobStatus.OPEN: 'OPEN'>
 """
 
 from __future__ import annotations

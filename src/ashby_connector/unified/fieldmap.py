@@ -60,9 +60,7 @@ def check_value(definition: Raw, value: Any) -> str | None:
     if value is None:
         return None  # null clears the value in Ashby
     kind = definition.get("fieldType")
-    allowed = [
-        str(s.get("value")) for s in definition.get("selectableValues") or [] if isinstance(s, dict)
-    ]
+    allowed = [str(s.get("value")) for s in definition.get("selectableValues") or [] if isinstance(s, dict)]
     if kind in ("String", "LongText"):
         return None if isinstance(value, str) else f"{kind} field needs a string"
     if kind == "Number":
@@ -87,8 +85,11 @@ def check_value(definition: Raw, value: Any) -> str | None:
         bad = [v for v in value if allowed and v not in allowed]
         return f"not among {allowed}: {bad}" if bad else None
     if kind == "Currency":
-        ok = isinstance(value, dict) and _is_number(value.get("value")) and isinstance(
-            value.get("currencyCode"), str)
+        ok = (
+            isinstance(value, dict)
+            and _is_number(value.get("value"))
+            and isinstance(value.get("currencyCode"), str)
+        )
         return None if ok else "Currency field needs {value, currencyCode}"
     if kind in ("NumberRange", "CompensationRange"):
         ok = isinstance(value, dict) and all(_is_number(value.get(k)) for k in ("minValue", "maxValue"))
@@ -124,6 +125,10 @@ def apply_writes(call: Call, object_type: str, object_id: str, plans: list[SetVa
     for plan in plans:
         call(
             "customField.setValue",
-            {"objectType": object_type, "objectId": object_id, "fieldId": plan.field_id,
-             "fieldValue": plan.value},
+            {
+                "objectType": object_type,
+                "objectId": object_id,
+                "fieldId": plan.field_id,
+                "fieldValue": plan.value,
+            },
         )

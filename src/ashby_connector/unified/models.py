@@ -122,6 +122,7 @@ class ScheduleEvent(UnifiedModel):
     meetingLink: str | None = None
     eventTypeId: str | None = None
     scheduleId: str | None = None
+    applicationId: str | None = None
     attendeeUserIds: list[str] = Field(default_factory=list)
     status: EventStatus | None = None
 

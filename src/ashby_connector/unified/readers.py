@@ -146,6 +146,7 @@ def read_event(raw: Raw) -> Fields:
         "meetingLink": _s(raw.get("meetingLink")),
         "eventTypeId": _s(raw.get("interviewId")) or _s(interview.get("id")),
         "scheduleId": _s(raw.get("interviewScheduleId")),
+        "applicationId": _s(raw.get("applicationId")),
         "attendeeUserIds": _interviewer_ids(raw),
         "status": enums.lookup(enums.SCHEDULE_STATUS, raw.get("status")),
     }

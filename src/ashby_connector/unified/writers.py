@@ -151,11 +151,15 @@ def update_application(call: Call, rid: str | None, p: Raw, _cur: Raw | None) ->
         result = _obj(
             call(
                 "application.changeStage",
-                {k: v for k, v in {
-                    "applicationId": rid,
-                    "interviewStageId": p["stageId"],
-                    "archiveReasonId": p.get("rejectReasonId"),
-                }.items() if v},
+                {
+                    k: v
+                    for k, v in {
+                        "applicationId": rid,
+                        "interviewStageId": p["stageId"],
+                        "archiveReasonId": p.get("rejectReasonId"),
+                    }.items()
+                    if v
+                },
             )
         )
     if p.get("sourceId"):
@@ -200,8 +204,9 @@ def schedule_writer(type_field: str) -> tuple[Writer, Writer, Writer]:
     """Create/update/delete writers for an interview event (scheduleEvent or atsInterview)."""
 
     def create(call: Call, _id: str | None, p: Raw, _cur: Raw | None) -> Raw:
-        body = _body({"applicationId": _need(p, "applicationId"),
-                      "interviewEvents": [_event_body(p, type_field)]}, p)
+        body = _body(
+            {"applicationId": _need(p, "applicationId"), "interviewEvents": [_event_body(p, type_field)]}, p
+        )
         return _first_event(_obj(call("interviewSchedule.create", body)))
 
     def update(call: Call, rid: str | None, p: Raw, cur: Raw | None) -> Raw:
@@ -262,8 +267,9 @@ def submit_scorecard(call: Call, _id: str | None, p: Raw, _cur: Raw | None) -> R
         "formDefinitionId": p.get("formDefinitionId"),
         "userId": p.get("interviewerId"),
         "interviewEventId": p.get("interviewEventId"),
-        "feedbackForm": {"fieldSubmissions": [{"path": k, "value": v} for k, v in
-                                              _obj(p.get("answers")).items()]},
+        "feedbackForm": {
+            "fieldSubmissions": [{"path": k, "value": v} for k, v in _obj(p.get("answers")).items()]
+        },
     }
     result = _obj(call("applicationFeedback.submit", _body(body, p)))
     instance = _obj(result.get("submittedFormInstance"))
