@@ -38,6 +38,7 @@ Schema = dict[str, Any]
 # builtins the generated annotations use.
 _BASEMODEL_NAMES = {
     "raw",
+    "from_raw",
     "copy",
     "dict",
     "json",
@@ -419,7 +420,7 @@ def returns_for(op: Operation, models: ModelBuilder) -> Returns:
         items = norm(schema.get("items", {}))
         if is_object(items):
             name = models.model_for(items, base)
-            return Returns(f"builtins.list[{name}]", item=f"{name}.model_validate", model=name)
+            return Returns(f"builtins.list[{name}]", item=f"{name}.from_raw", model=name)
         item_type = models.type_for(items, base, "")
         return Returns(f"builtins.list[{item_type}]", item="identity")
     return Returns(models.type_for(schema, base, ""))
@@ -494,9 +495,9 @@ def method_lines(op: Operation, models: ModelBuilder, is_async: bool) -> list[st
     if paged:
         lines.append(f"{ind}return {aw}self._client._typed_page({target!r}, body, {ret.item})")
     elif ret.model and not ret.item:
-        lines.append(f"{ind}return {ret.model}.model_validate({call})")
+        lines.append(f"{ind}return {ret.model}.from_raw({call})")
     elif ret.item and ret.item != "identity":
-        lines.append(f"{ind}return [{ret.model}.model_validate(r) for r in {call} or []]")
+        lines.append(f"{ind}return [{ret.model}.from_raw(r) for r in {call} or []]")
     elif ret.annotation == "Any":
         lines.append(f"{ind}return {call}")
     else:

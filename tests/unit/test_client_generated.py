@@ -35,7 +35,7 @@ def test_models_accept_unknown_fields_and_keep_the_raw_dict() -> None:
         "emailAddresses": [{"value": "a@x", "type": "Work", "isPrimary": True}],
         "somethingNew": {"nested": 1},
     }
-    candidate = models.Candidate.model_validate(raw)
+    candidate = models.Candidate.from_raw(raw)
     assert candidate.name == "Ada"
     assert candidate.email_addresses and candidate.email_addresses[0].is_primary is True
     assert candidate.raw is raw
@@ -44,5 +44,5 @@ def test_models_accept_unknown_fields_and_keep_the_raw_dict() -> None:
 
 
 def test_models_tolerate_missing_fields_and_new_enum_values() -> None:
-    candidate = models.Candidate.model_validate({"id": "c1", "fraudStatus": "SomethingAshbyAddedLater"})
+    candidate = models.Candidate.from_raw({"id": "c1", "fraudStatus": "SomethingAshbyAddedLater"})
     assert candidate.name is None and candidate.fraud_status == "SomethingAshbyAddedLater"

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 
 class AshbyModel(BaseModel):
     """A record from Ashby.
 
     Unknown fields are kept (``extra="allow"``), so a field Ashby adds tomorrow never breaks parsing
-    and is still reachable as an attribute. ``.raw`` is the dict exactly as Ashby sent it.
+    and is still reachable as an attribute. ``.raw`` is the dict as Ashby sent it.
     """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
 
-    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _raw: dict[str, Any] | None = PrivateAttr(default=None)
 
-    @model_validator(mode="wrap")
     @classmethod
-    def _keep_raw(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        obj = handler(data)
+    def from_raw(cls, data: Any) -> Self:
+        """Parse ``data`` and keep it as ``.raw`` (what the client calls for every record)."""
+        obj = cls.model_validate(data)
         if isinstance(data, dict):
             obj._raw = data
         return obj
 
     @property
     def raw(self) -> dict[str, Any]:
-        """The original dict from Ashby (camelCase keys, nothing dropped)."""
+        """The original dict from Ashby (camelCase keys, unknown fields included).
+
+        Top-level records keep the very dict Ashby sent; nested ones rebuild it from what was sent
+        (a wrap validator keeping every nested dict would double the parsing cost).
+        """
+        if self._raw is None:
+            return self.model_dump(by_alias=True, exclude_unset=True)
         return self._raw

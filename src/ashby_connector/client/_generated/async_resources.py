@@ -98,7 +98,7 @@ class AsyncApiKeyResource(AsyncResource):
     ) -> ApiKey:
         """``apiKey.info`` needs ``apiKeysRead``."""
         body = build_body({}, extra_body)
-        return ApiKey.model_validate(await self._client._results('apiKey.info', body))
+        return ApiKey.from_raw(await self._client._results('apiKey.info', body))
 
 
 class AsyncApplicationResource(AsyncResource):
@@ -114,7 +114,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> ApplicationHiringTeam:
         """``application.addHiringTeamMember`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(await self._client._results('application.addHiringTeamMember', body))
+        return ApplicationHiringTeam.from_raw(await self._client._results('application.addHiringTeamMember', body))
 
     async def change_source(
         self,
@@ -125,7 +125,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> InterviewBriefingApplication:
         """``application.changeSource`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'sourceId': source_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(await self._client._results('application.changeSource', body))
+        return InterviewBriefingApplication.from_raw(await self._client._results('application.changeSource', body))
 
     async def change_stage(
         self,
@@ -138,7 +138,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> InterviewBriefingApplication:
         """``application.changeStage`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'interviewStageId': interview_stage_id, 'archiveEmail': archive_email, 'archiveReasonId': archive_reason_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(await self._client._results('application.changeStage', body))
+        return InterviewBriefingApplication.from_raw(await self._client._results('application.changeStage', body))
 
     async def create(
         self,
@@ -155,7 +155,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> InterviewBriefingApplication:
         """``application.create`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'jobId': job_id, 'applicationHistory': application_history, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'interviewPlanId': interview_plan_id, 'interviewStageId': interview_stage_id, 'sourceId': source_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(await self._client._results('application.create', body))
+        return InterviewBriefingApplication.from_raw(await self._client._results('application.create', body))
 
     async def delete(self, **body: Any) -> Any:
         """``application.delete`` needs ``candidatesDelete``."""
@@ -171,7 +171,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> Application:
         """``application.info`` needs ``candidatesRead``."""
         body = build_body({'applicationId': application_id, 'expand': expand, 'submittedFormInstanceId': submitted_form_instance_id}, extra_body)
-        return Application.model_validate(await self._client._results('application.info', body))
+        return Application.from_raw(await self._client._results('application.info', body))
 
     async def list(
         self,
@@ -187,7 +187,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> Page[Application2]:
         """``application.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': job_id, 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('application.list', body, Application2.model_validate)
+        return await self._client._typed_page('application.list', body, Application2.from_raw)
 
     def list_all(
         self,
@@ -203,7 +203,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> AsyncPager[Application2]:
         """Every record of ``application.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': job_id, 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('application.list', body, Application2.model_validate)
+        return self._client._pager('application.list', body, Application2.from_raw)
 
     async def list_criteria_evaluations(
         self,
@@ -215,7 +215,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> Page[ApplicationListCriteriaEvaluations]:
         """``application.listCriteriaEvaluations`` needs ``candidatesRead``. Paginated (cursor)."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return await self._client._typed_page('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.model_validate)
+        return await self._client._typed_page('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.from_raw)
 
     def list_criteria_evaluations_all(
         self,
@@ -227,7 +227,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> AsyncPager[ApplicationListCriteriaEvaluations]:
         """Every record of ``application.listCriteriaEvaluations``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.model_validate)
+        return self._client._pager('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.from_raw)
 
     async def list_history(
         self,
@@ -239,7 +239,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> Page[ApplicationHistory]:
         """``application.listHistory`` needs ``candidatesRead``. Paginated (cursor)."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return await self._client._typed_page('application.listHistory', body, ApplicationHistory.model_validate)
+        return await self._client._typed_page('application.listHistory', body, ApplicationHistory.from_raw)
 
     def list_history_all(
         self,
@@ -251,7 +251,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> AsyncPager[ApplicationHistory]:
         """Every record of ``application.listHistory``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('application.listHistory', body, ApplicationHistory.model_validate)
+        return self._client._pager('application.listHistory', body, ApplicationHistory.from_raw)
 
     async def remove_hiring_team_member(
         self,
@@ -263,7 +263,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> ApplicationHiringTeam:
         """``application.removeHiringTeamMember`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(await self._client._results('application.removeHiringTeamMember', body))
+        return ApplicationHiringTeam.from_raw(await self._client._results('application.removeHiringTeamMember', body))
 
     async def transfer(
         self,
@@ -277,7 +277,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> InterviewBriefingApplication:
         """``application.transfer`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'interviewPlanId': interview_plan_id, 'interviewStageId': interview_stage_id, 'jobId': job_id, 'startAutomaticActivities': start_automatic_activities}, extra_body)
-        return InterviewBriefingApplication.model_validate(await self._client._results('application.transfer', body))
+        return InterviewBriefingApplication.from_raw(await self._client._results('application.transfer', body))
 
     async def update(
         self,
@@ -291,7 +291,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> InterviewBriefingApplication:
         """``application.update`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'sendNotifications': send_notifications, 'sourceId': source_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(await self._client._results('application.update', body))
+        return InterviewBriefingApplication.from_raw(await self._client._results('application.update', body))
 
     async def update_history(
         self,
@@ -302,7 +302,7 @@ class AsyncApplicationResource(AsyncResource):
     ) -> ApplicationUpdateHistory:
         """``application.updateHistory`` needs ``candidatesWrite``."""
         body = build_body({'applicationHistory': application_history, 'applicationId': application_id}, extra_body)
-        return ApplicationUpdateHistory.model_validate(await self._client._results('application.updateHistory', body))
+        return ApplicationUpdateHistory.from_raw(await self._client._results('application.updateHistory', body))
 
 
 class AsyncApplicationFeedbackResource(AsyncResource):
@@ -320,7 +320,7 @@ class AsyncApplicationFeedbackResource(AsyncResource):
     ) -> Page[ApplicationFeedback]:
         """``applicationFeedback.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('applicationFeedback.list', body, ApplicationFeedback.model_validate)
+        return await self._client._typed_page('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     def list_all(
         self,
@@ -334,7 +334,7 @@ class AsyncApplicationFeedbackResource(AsyncResource):
     ) -> AsyncPager[ApplicationFeedback]:
         """Every record of ``applicationFeedback.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('applicationFeedback.list', body, ApplicationFeedback.model_validate)
+        return self._client._pager('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     async def submit(
         self,
@@ -348,7 +348,7 @@ class AsyncApplicationFeedbackResource(AsyncResource):
     ) -> ApplicationFeedbackSubmit:
         """``applicationFeedback.submit`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'feedbackForm': feedback_form, 'formDefinitionId': form_definition_id, 'interviewEventId': interview_event_id, 'userId': user_id}, extra_body)
-        return ApplicationFeedbackSubmit.model_validate(await self._client._results('applicationFeedback.submit', body))
+        return ApplicationFeedbackSubmit.from_raw(await self._client._results('applicationFeedback.submit', body))
 
 
 class AsyncApplicationFeedbackRequestResource(AsyncResource):
@@ -364,7 +364,7 @@ class AsyncApplicationFeedbackRequestResource(AsyncResource):
     ) -> ApplicationFeedbackRequest:
         """``applicationFeedbackRequest.create`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'interviewId': interview_id, 'interviewerUserId': interviewer_user_id}, extra_body)
-        return ApplicationFeedbackRequest.model_validate(await self._client._results('applicationFeedbackRequest.create', body))
+        return ApplicationFeedbackRequest.from_raw(await self._client._results('applicationFeedbackRequest.create', body))
 
 
 class AsyncApplicationFormResource(AsyncResource):
@@ -388,7 +388,7 @@ class AsyncApplicationFormResource(AsyncResource):
             results = await self._client._multipart('applicationForm.submit', body, upload)
         else:
             results = await self._client._results('applicationForm.submit', body)
-        return ApplicationFormSubmit.model_validate(results)
+        return ApplicationFormSubmit.from_raw(results)
 
 
 class AsyncApplicationHiringTeamRoleResource(AsyncResource):
@@ -401,7 +401,7 @@ class AsyncApplicationHiringTeamRoleResource(AsyncResource):
     ) -> builtins.list[ApplicationHiringTeamRole]:
         """``applicationHiringTeamRole.list`` needs ``candidatesRead``."""
         body = build_body({}, extra_body)
-        return [ApplicationHiringTeamRole.model_validate(r) for r in await self._client._results('applicationHiringTeamRole.list', body) or []]
+        return [ApplicationHiringTeamRole.from_raw(r) for r in await self._client._results('applicationHiringTeamRole.list', body) or []]
 
 
 class AsyncApprovalResource(AsyncResource):
@@ -419,7 +419,7 @@ class AsyncApprovalResource(AsyncResource):
     ) -> Page[Approval]:
         """``approval.list`` needs ``approvalsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'entityId': entity_id, 'entityType': entity_type, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('approval.list', body, Approval.model_validate)
+        return await self._client._typed_page('approval.list', body, Approval.from_raw)
 
     def list_all(
         self,
@@ -433,7 +433,7 @@ class AsyncApprovalResource(AsyncResource):
     ) -> AsyncPager[Approval]:
         """Every record of ``approval.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'entityId': entity_id, 'entityType': entity_type, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('approval.list', body, Approval.model_validate)
+        return self._client._pager('approval.list', body, Approval.from_raw)
 
 
 class AsyncApprovalDefinitionResource(AsyncResource):
@@ -450,7 +450,7 @@ class AsyncApprovalDefinitionResource(AsyncResource):
     ) -> ApprovalDefinition:
         """``approvalDefinition.update`` needs ``approvalsWrite``."""
         body = build_body({'approvalStepDefinitions': approval_step_definitions, 'entityId': entity_id, 'entityType': entity_type, 'submitApprovalRequest': submit_approval_request}, extra_body)
-        return ApprovalDefinition.model_validate(await self._client._results('approvalDefinition.update', body))
+        return ApprovalDefinition.from_raw(await self._client._results('approvalDefinition.update', body))
 
 
 class AsyncArchiveReasonResource(AsyncResource):
@@ -464,7 +464,7 @@ class AsyncArchiveReasonResource(AsyncResource):
     ) -> builtins.list[ArchiveReason]:
         """``archiveReason.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [ArchiveReason.model_validate(r) for r in await self._client._results('archiveReason.list', body) or []]
+        return [ArchiveReason.from_raw(r) for r in await self._client._results('archiveReason.list', body) or []]
 
 
 class AsyncAssessmentResource(AsyncResource):
@@ -481,7 +481,7 @@ class AsyncAssessmentResource(AsyncResource):
     ) -> AssessmentAddCompletedToCandidate:
         """``assessment.addCompletedToCandidate`` needs ``candidatesWrite``."""
         body = build_body({'assessment': assessment, 'candidateId': candidate_id, 'partnerId': partner_id, 'timestamp': timestamp}, extra_body)
-        return AssessmentAddCompletedToCandidate.model_validate(await self._client._results('assessment.addCompletedToCandidate', body))
+        return AssessmentAddCompletedToCandidate.from_raw(await self._client._results('assessment.addCompletedToCandidate', body))
 
     async def update(
         self,
@@ -520,7 +520,7 @@ class AsyncBrandResource(AsyncResource):
     ) -> Page[Brand]:
         """``brand.list`` needs ``organizationRead``. Paginated (cursor)."""
         body = build_body({'cursor': cursor, 'limit': limit}, extra_body)
-        return await self._client._typed_page('brand.list', body, Brand.model_validate)
+        return await self._client._typed_page('brand.list', body, Brand.from_raw)
 
     def list_all(
         self,
@@ -531,7 +531,7 @@ class AsyncBrandResource(AsyncResource):
     ) -> AsyncPager[Brand]:
         """Every record of ``brand.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('brand.list', body, Brand.model_validate)
+        return self._client._pager('brand.list', body, Brand.from_raw)
 
 
 class AsyncCandidateResource(AsyncResource):
@@ -557,7 +557,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> CandidateAddEmailMessage:
         """``candidate.addEmailMessage`` needs ``candidatesWrite``."""
         body = build_body({'body': body_, 'candidateId': candidate_id, 'emailProviderEmailId': email_provider_email_id, 'from': from_, 'subject': subject, 'to': to, 'cc': cc, 'isPrivate': is_private, 'messageIdHeader': message_id_header, 'messageUrl': message_url, 'sentAt': sent_at, 'threadId': thread_id, 'userId': user_id}, extra_body)
-        return CandidateAddEmailMessage.model_validate(await self._client._results('candidate.addEmailMessage', body))
+        return CandidateAddEmailMessage.from_raw(await self._client._results('candidate.addEmailMessage', body))
 
     async def add_project(
         self,
@@ -568,7 +568,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.addProject`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'projectId': project_id}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.addProject', body))
+        return Candidate.from_raw(await self._client._results('candidate.addProject', body))
 
     async def add_tag(
         self,
@@ -579,7 +579,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.addTag`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'tagId': tag_id}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.addTag', body))
+        return Candidate.from_raw(await self._client._results('candidate.addTag', body))
 
     async def anonymize(
         self,
@@ -589,7 +589,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.anonymize`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.anonymize', body))
+        return Candidate.from_raw(await self._client._results('candidate.anonymize', body))
 
     async def create(
         self,
@@ -609,7 +609,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.create`` needs ``candidatesWrite``."""
         body = build_body({'name': name, 'alternateEmailAddresses': alternate_email_addresses, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'phoneNumber': phone_number, 'sourceId': source_id, 'website': website}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.create', body))
+        return Candidate.from_raw(await self._client._results('candidate.create', body))
 
     async def create_note(
         self,
@@ -623,7 +623,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> CandidateCreateNote:
         """``candidate.createNote`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'note': note, 'createdAt': created_at, 'isPrivate': is_private, 'sendNotifications': send_notifications}, extra_body)
-        return CandidateCreateNote.model_validate(await self._client._results('candidate.createNote', body))
+        return CandidateCreateNote.from_raw(await self._client._results('candidate.createNote', body))
 
     async def info(
         self,
@@ -634,7 +634,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.info`` needs ``candidatesRead``."""
         body = build_body({'externalMappingId': external_mapping_id, 'id': id}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.info', body))
+        return Candidate.from_raw(await self._client._results('candidate.info', body))
 
     async def list(
         self,
@@ -647,7 +647,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Page[Candidate]:
         """``candidate.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('candidate.list', body, Candidate.model_validate)
+        return await self._client._typed_page('candidate.list', body, Candidate.from_raw)
 
     def list_all(
         self,
@@ -660,7 +660,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> AsyncPager[Candidate]:
         """Every record of ``candidate.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.list', body, Candidate.model_validate)
+        return self._client._pager('candidate.list', body, Candidate.from_raw)
 
     async def list_client_info(
         self,
@@ -673,7 +673,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Page[CandidateListClientInfo]:
         """``candidate.listClientInfo`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('candidate.listClientInfo', body, CandidateListClientInfo.model_validate)
+        return await self._client._typed_page('candidate.listClientInfo', body, CandidateListClientInfo.from_raw)
 
     def list_client_info_all(
         self,
@@ -686,7 +686,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> AsyncPager[CandidateListClientInfo]:
         """Every record of ``candidate.listClientInfo``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.listClientInfo', body, CandidateListClientInfo.model_validate)
+        return self._client._pager('candidate.listClientInfo', body, CandidateListClientInfo.from_raw)
 
     async def list_fraud_checks(
         self,
@@ -698,7 +698,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Page[CandidateListFraudChecks]:
         """``candidate.listFraudChecks`` needs ``candidatesRead``. Paginated (cursor)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return await self._client._typed_page('candidate.listFraudChecks', body, CandidateListFraudChecks.model_validate)
+        return await self._client._typed_page('candidate.listFraudChecks', body, CandidateListFraudChecks.from_raw)
 
     def list_fraud_checks_all(
         self,
@@ -710,7 +710,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> AsyncPager[CandidateListFraudChecks]:
         """Every record of ``candidate.listFraudChecks``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('candidate.listFraudChecks', body, CandidateListFraudChecks.model_validate)
+        return self._client._pager('candidate.listFraudChecks', body, CandidateListFraudChecks.from_raw)
 
     async def list_notes(
         self,
@@ -723,7 +723,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Page[CandidateCreateNote]:
         """``candidate.listNotes`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('candidate.listNotes', body, CandidateCreateNote.model_validate)
+        return await self._client._typed_page('candidate.listNotes', body, CandidateCreateNote.from_raw)
 
     def list_notes_all(
         self,
@@ -736,7 +736,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> AsyncPager[CandidateCreateNote]:
         """Every record of ``candidate.listNotes``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.listNotes', body, CandidateCreateNote.model_validate)
+        return self._client._pager('candidate.listNotes', body, CandidateCreateNote.from_raw)
 
     async def list_projects(
         self,
@@ -749,7 +749,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Page[Project]:
         """``candidate.listProjects`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('candidate.listProjects', body, Project.model_validate)
+        return await self._client._typed_page('candidate.listProjects', body, Project.from_raw)
 
     def list_projects_all(
         self,
@@ -762,7 +762,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> AsyncPager[Project]:
         """Every record of ``candidate.listProjects``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.listProjects', body, Project.model_validate)
+        return self._client._pager('candidate.listProjects', body, Project.from_raw)
 
     async def push_to_hris(self, **body: Any) -> Any:
         """``candidate.pushToHris`` needs ``candidatesWrite``."""
@@ -777,7 +777,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.removeProject`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'projectId': project_id}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.removeProject', body))
+        return Candidate.from_raw(await self._client._results('candidate.removeProject', body))
 
     async def remove_tag(
         self,
@@ -788,7 +788,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.removeTag`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'tagId': tag_id}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.removeTag', body))
+        return Candidate.from_raw(await self._client._results('candidate.removeTag', body))
 
     async def search(
         self,
@@ -799,7 +799,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> builtins.list[Candidate]:
         """``candidate.search`` needs ``candidatesRead``."""
         body = build_body({'email': email, 'name': name}, extra_body)
-        return [Candidate.model_validate(r) for r in await self._client._results('candidate.search', body) or []]
+        return [Candidate.from_raw(r) for r in await self._client._results('candidate.search', body) or []]
 
     async def set_fraud_status(
         self,
@@ -810,7 +810,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.setFraudStatus`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'fraudStatus': fraud_status}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.setFraudStatus', body))
+        return Candidate.from_raw(await self._client._results('candidate.setFraudStatus', body))
 
     async def update(
         self,
@@ -833,7 +833,7 @@ class AsyncCandidateResource(AsyncResource):
     ) -> Candidate:
         """``candidate.update`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'alternateEmail': alternate_email, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'name': name, 'phoneNumber': phone_number, 'sendNotifications': send_notifications, 'socialLinks': social_links, 'sourceId': source_id, 'websiteUrl': website_url}, extra_body)
-        return Candidate.model_validate(await self._client._results('candidate.update', body))
+        return Candidate.from_raw(await self._client._results('candidate.update', body))
 
     async def upload_file(
         self,
@@ -852,7 +852,7 @@ class AsyncCandidateResource(AsyncResource):
             results = await self._client._multipart('candidate.uploadFile', body, upload)
         else:
             results = await self._client._results('candidate.uploadFile', body)
-        return Candidate.model_validate(results)
+        return Candidate.from_raw(results)
 
     async def upload_resume(
         self,
@@ -871,7 +871,7 @@ class AsyncCandidateResource(AsyncResource):
             results = await self._client._multipart('candidate.uploadResume', body, upload)
         else:
             results = await self._client._results('candidate.uploadResume', body)
-        return Candidate.model_validate(results)
+        return Candidate.from_raw(results)
 
 
 class AsyncCandidateTagResource(AsyncResource):
@@ -885,7 +885,7 @@ class AsyncCandidateTagResource(AsyncResource):
     ) -> SourceType:
         """``candidateTag.archive`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'tagId': tag_id}, extra_body)
-        return SourceType.model_validate(await self._client._results('candidateTag.archive', body))
+        return SourceType.from_raw(await self._client._results('candidateTag.archive', body))
 
     async def create(
         self,
@@ -895,7 +895,7 @@ class AsyncCandidateTagResource(AsyncResource):
     ) -> SourceType:
         """``candidateTag.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'title': title}, extra_body)
-        return SourceType.model_validate(await self._client._results('candidateTag.create', body))
+        return SourceType.from_raw(await self._client._results('candidateTag.create', body))
 
     async def list(
         self,
@@ -908,7 +908,7 @@ class AsyncCandidateTagResource(AsyncResource):
     ) -> Page[SourceType]:
         """``candidateTag.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('candidateTag.list', body, SourceType.model_validate)
+        return await self._client._typed_page('candidateTag.list', body, SourceType.from_raw)
 
     def list_all(
         self,
@@ -921,7 +921,7 @@ class AsyncCandidateTagResource(AsyncResource):
     ) -> AsyncPager[SourceType]:
         """Every record of ``candidateTag.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidateTag.list', body, SourceType.model_validate)
+        return self._client._pager('candidateTag.list', body, SourceType.from_raw)
 
 
 class AsyncCloseReasonResource(AsyncResource):
@@ -935,7 +935,7 @@ class AsyncCloseReasonResource(AsyncResource):
     ) -> builtins.list[CloseReason]:
         """``closeReason.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [CloseReason.model_validate(r) for r in await self._client._results('closeReason.list', body) or []]
+        return [CloseReason.from_raw(r) for r in await self._client._results('closeReason.list', body) or []]
 
 
 class AsyncCommunicationTemplateResource(AsyncResource):
@@ -948,7 +948,7 @@ class AsyncCommunicationTemplateResource(AsyncResource):
     ) -> builtins.list[CommunicationTemplate]:
         """``communicationTemplate.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({}, extra_body)
-        return [CommunicationTemplate.model_validate(r) for r in await self._client._results('communicationTemplate.list', body) or []]
+        return [CommunicationTemplate.from_raw(r) for r in await self._client._results('communicationTemplate.list', body) or []]
 
 
 class AsyncCustomFieldResource(AsyncResource):
@@ -968,7 +968,7 @@ class AsyncCustomFieldResource(AsyncResource):
     ) -> CustomField:
         """``customField.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'fieldType': field_type, 'objectType': object_type, 'title': title, 'description': description, 'isDateOnlyField': is_date_only_field, 'isExposableToCandidate': is_exposable_to_candidate, 'selectableValues': selectable_values}, extra_body)
-        return CustomField.model_validate(await self._client._results('customField.create', body))
+        return CustomField.from_raw(await self._client._results('customField.create', body))
 
     async def info(
         self,
@@ -978,7 +978,7 @@ class AsyncCustomFieldResource(AsyncResource):
     ) -> CustomField:
         """``customField.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'customFieldId': custom_field_id}, extra_body)
-        return CustomField.model_validate(await self._client._results('customField.info', body))
+        return CustomField.from_raw(await self._client._results('customField.info', body))
 
     async def list(
         self,
@@ -990,7 +990,7 @@ class AsyncCustomFieldResource(AsyncResource):
     ) -> Page[CustomField]:
         """``customField.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('customField.list', body, CustomField.model_validate)
+        return await self._client._typed_page('customField.list', body, CustomField.from_raw)
 
     def list_all(
         self,
@@ -1002,7 +1002,7 @@ class AsyncCustomFieldResource(AsyncResource):
     ) -> AsyncPager[CustomField]:
         """Every record of ``customField.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('customField.list', body, CustomField.model_validate)
+        return self._client._pager('customField.list', body, CustomField.from_raw)
 
     async def set_value(
         self,
@@ -1015,7 +1015,7 @@ class AsyncCustomFieldResource(AsyncResource):
     ) -> ApplicationArchiveReasonCustomField:
         """``customField.setValue`` needs ``candidatesWrite``."""
         body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'objectId': object_id, 'objectType': object_type}, extra_body)
-        return ApplicationArchiveReasonCustomField.model_validate(await self._client._results('customField.setValue', body))
+        return ApplicationArchiveReasonCustomField.from_raw(await self._client._results('customField.setValue', body))
 
     async def set_values(
         self,
@@ -1027,7 +1027,7 @@ class AsyncCustomFieldResource(AsyncResource):
     ) -> builtins.list[ApplicationArchiveReasonCustomField]:
         """``customField.setValues`` needs ``candidatesWrite``."""
         body = build_body({'objectId': object_id, 'objectType': object_type, 'values': values}, extra_body)
-        return [ApplicationArchiveReasonCustomField.model_validate(r) for r in await self._client._results('customField.setValues', body) or []]
+        return [ApplicationArchiveReasonCustomField.from_raw(r) for r in await self._client._results('customField.setValues', body) or []]
 
     async def update_selectable_values(
         self,
@@ -1038,7 +1038,7 @@ class AsyncCustomFieldResource(AsyncResource):
     ) -> CustomField:
         """``customField.updateSelectableValues`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'customFieldId': custom_field_id, 'selectableValues': selectable_values}, extra_body)
-        return CustomField.model_validate(await self._client._results('customField.updateSelectableValues', body))
+        return CustomField.from_raw(await self._client._results('customField.updateSelectableValues', body))
 
 
 class AsyncDepartmentResource(AsyncResource):
@@ -1052,7 +1052,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> Department:
         """``department.archive`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id}, extra_body)
-        return Department.model_validate(await self._client._results('department.archive', body))
+        return Department.from_raw(await self._client._results('department.archive', body))
 
     async def create(
         self,
@@ -1065,7 +1065,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> Department:
         """``department.create`` needs ``organizationWrite``."""
         body = build_body({'name': name, 'externalName': external_name, 'extraData': extra_data, 'parentId': parent_id}, extra_body)
-        return Department.model_validate(await self._client._results('department.create', body))
+        return Department.from_raw(await self._client._results('department.create', body))
 
     async def info(
         self,
@@ -1075,7 +1075,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> Department:
         """``department.info`` needs ``organizationRead``."""
         body = build_body({'departmentId': department_id}, extra_body)
-        return Department.model_validate(await self._client._results('department.info', body))
+        return Department.from_raw(await self._client._results('department.info', body))
 
     async def list(
         self,
@@ -1088,7 +1088,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> Page[Department]:
         """``department.list`` needs ``organizationRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('department.list', body, Department.model_validate)
+        return await self._client._typed_page('department.list', body, Department.from_raw)
 
     def list_all(
         self,
@@ -1101,7 +1101,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> AsyncPager[Department]:
         """Every record of ``department.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('department.list', body, Department.model_validate)
+        return self._client._pager('department.list', body, Department.from_raw)
 
     async def move(
         self,
@@ -1112,7 +1112,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> Department:
         """``department.move`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id, 'parentId': parent_id}, extra_body)
-        return Department.model_validate(await self._client._results('department.move', body))
+        return Department.from_raw(await self._client._results('department.move', body))
 
     async def restore(
         self,
@@ -1122,7 +1122,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> Department:
         """``department.restore`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id}, extra_body)
-        return Department.model_validate(await self._client._results('department.restore', body))
+        return Department.from_raw(await self._client._results('department.restore', body))
 
     async def update(
         self,
@@ -1135,7 +1135,7 @@ class AsyncDepartmentResource(AsyncResource):
     ) -> Department:
         """``department.update`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id, 'externalName': external_name, 'extraData': extra_data, 'name': name}, extra_body)
-        return Department.model_validate(await self._client._results('department.update', body))
+        return Department.from_raw(await self._client._results('department.update', body))
 
 
 class AsyncFeedbackFormDefinitionResource(AsyncResource):
@@ -1149,7 +1149,7 @@ class AsyncFeedbackFormDefinitionResource(AsyncResource):
     ) -> FeedbackFormDefinition:
         """``feedbackFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'feedbackFormDefinitionId': feedback_form_definition_id}, extra_body)
-        return FeedbackFormDefinition.model_validate(await self._client._results('feedbackFormDefinition.info', body))
+        return FeedbackFormDefinition.from_raw(await self._client._results('feedbackFormDefinition.info', body))
 
     async def list(
         self,
@@ -1162,7 +1162,7 @@ class AsyncFeedbackFormDefinitionResource(AsyncResource):
     ) -> Page[FeedbackFormDefinition]:
         """``feedbackFormDefinition.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('feedbackFormDefinition.list', body, FeedbackFormDefinition.model_validate)
+        return await self._client._typed_page('feedbackFormDefinition.list', body, FeedbackFormDefinition.from_raw)
 
     def list_all(
         self,
@@ -1175,7 +1175,7 @@ class AsyncFeedbackFormDefinitionResource(AsyncResource):
     ) -> AsyncPager[FeedbackFormDefinition]:
         """Every record of ``feedbackFormDefinition.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('feedbackFormDefinition.list', body, FeedbackFormDefinition.model_validate)
+        return self._client._pager('feedbackFormDefinition.list', body, FeedbackFormDefinition.from_raw)
 
 
 class AsyncFileResource(AsyncFileHelpers):
@@ -1192,7 +1192,7 @@ class AsyncFileResource(AsyncFileHelpers):
     ) -> FileCreateFileUploadHandle:
         """``file.createFileUploadHandle`` needs ``candidatesWrite``."""
         body = build_body({'contentLength': content_length, 'contentType': content_type, 'fileUploadContext': file_upload_context, 'filename': filename}, extra_body)
-        return FileCreateFileUploadHandle.model_validate(await self._client._results('file.createFileUploadHandle', body))
+        return FileCreateFileUploadHandle.from_raw(await self._client._results('file.createFileUploadHandle', body))
 
     async def info(
         self,
@@ -1202,7 +1202,7 @@ class AsyncFileResource(AsyncFileHelpers):
     ) -> File:
         """``file.info`` needs ``candidatesRead``."""
         body = build_body({'fileHandle': file_handle}, extra_body)
-        return File.model_validate(await self._client._results('file.info', body))
+        return File.from_raw(await self._client._results('file.info', body))
 
 
 class AsyncHiringTeamResource(AsyncResource):
@@ -1220,7 +1220,7 @@ class AsyncHiringTeamResource(AsyncResource):
     ) -> ApplicationHiringTeam:
         """``hiringTeam.addMember`` needs ``organizationWrite``."""
         body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': application_id, 'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(await self._client._results('hiringTeam.addMember', body))
+        return ApplicationHiringTeam.from_raw(await self._client._results('hiringTeam.addMember', body))
 
     async def remove_member(
         self,
@@ -1234,7 +1234,7 @@ class AsyncHiringTeamResource(AsyncResource):
     ) -> ApplicationHiringTeam:
         """``hiringTeam.removeMember`` needs ``organizationWrite``."""
         body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': application_id, 'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(await self._client._results('hiringTeam.removeMember', body))
+        return ApplicationHiringTeam.from_raw(await self._client._results('hiringTeam.removeMember', body))
 
 
 class AsyncHiringTeamRoleResource(AsyncResource):
@@ -1262,7 +1262,7 @@ class AsyncInterviewResource(AsyncResource):
     ) -> Interview:
         """``interview.info`` needs ``interviewsRead``."""
         body = build_body({'id': id}, extra_body)
-        return Interview.model_validate(await self._client._results('interview.info', body))
+        return Interview.from_raw(await self._client._results('interview.info', body))
 
     async def list(
         self,
@@ -1277,7 +1277,7 @@ class AsyncInterviewResource(AsyncResource):
     ) -> Page[Interview]:
         """``interview.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'excludeArchivedScheduleTemplateInterviews': exclude_archived_schedule_template_interviews, 'includeArchived': include_archived, 'includeNonSharedInterviews': include_non_shared_interviews, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('interview.list', body, Interview.model_validate)
+        return await self._client._typed_page('interview.list', body, Interview.from_raw)
 
     def list_all(
         self,
@@ -1292,7 +1292,7 @@ class AsyncInterviewResource(AsyncResource):
     ) -> AsyncPager[Interview]:
         """Every record of ``interview.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'excludeArchivedScheduleTemplateInterviews': exclude_archived_schedule_template_interviews, 'includeArchived': include_archived, 'includeNonSharedInterviews': include_non_shared_interviews, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interview.list', body, Interview.model_validate)
+        return self._client._pager('interview.list', body, Interview.from_raw)
 
 
 class AsyncInterviewBriefingResource(AsyncResource):
@@ -1307,7 +1307,7 @@ class AsyncInterviewBriefingResource(AsyncResource):
     ) -> InterviewBriefing:
         """``interviewBriefing.info`` needs ``interviewsRead``."""
         body = build_body({'interviewEventId': interview_event_id, 'expand': expand}, extra_body)
-        return InterviewBriefing.model_validate(await self._client._results('interviewBriefing.info', body))
+        return InterviewBriefing.from_raw(await self._client._results('interviewBriefing.info', body))
 
 
 class AsyncInterviewEventResource(AsyncResource):
@@ -1326,7 +1326,7 @@ class AsyncInterviewEventResource(AsyncResource):
     ) -> Page[InterviewEvent]:
         """``interviewEvent.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'interviewScheduleId': interview_schedule_id, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('interviewEvent.list', body, InterviewEvent.model_validate)
+        return await self._client._typed_page('interviewEvent.list', body, InterviewEvent.from_raw)
 
     def list_all(
         self,
@@ -1341,7 +1341,7 @@ class AsyncInterviewEventResource(AsyncResource):
     ) -> AsyncPager[InterviewEvent]:
         """Every record of ``interviewEvent.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'interviewScheduleId': interview_schedule_id, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewEvent.list', body, InterviewEvent.model_validate)
+        return self._client._pager('interviewEvent.list', body, InterviewEvent.from_raw)
 
 
 class AsyncInterviewPlanResource(AsyncResource):
@@ -1358,7 +1358,7 @@ class AsyncInterviewPlanResource(AsyncResource):
     ) -> Page[InterviewPlan]:
         """``interviewPlan.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('interviewPlan.list', body, InterviewPlan.model_validate)
+        return await self._client._typed_page('interviewPlan.list', body, InterviewPlan.from_raw)
 
     def list_all(
         self,
@@ -1371,7 +1371,7 @@ class AsyncInterviewPlanResource(AsyncResource):
     ) -> AsyncPager[InterviewPlan]:
         """Every record of ``interviewPlan.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewPlan.list', body, InterviewPlan.model_validate)
+        return self._client._pager('interviewPlan.list', body, InterviewPlan.from_raw)
 
 
 class AsyncInterviewScheduleResource(AsyncResource):
@@ -1386,7 +1386,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
     ) -> InterviewSchedule:
         """``interviewSchedule.cancel`` needs ``interviewsWrite``."""
         body = build_body({'id': id, 'allowReschedule': allow_reschedule}, extra_body)
-        return InterviewSchedule.model_validate(await self._client._results('interviewSchedule.cancel', body))
+        return InterviewSchedule.from_raw(await self._client._results('interviewSchedule.cancel', body))
 
     async def create(
         self,
@@ -1397,7 +1397,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
     ) -> InterviewSchedule:
         """``interviewSchedule.create`` needs ``interviewsWrite``."""
         body = build_body({'applicationId': application_id, 'interviewEvents': interview_events}, extra_body)
-        return InterviewSchedule.model_validate(await self._client._results('interviewSchedule.create', body))
+        return InterviewSchedule.from_raw(await self._client._results('interviewSchedule.create', body))
 
     async def list(
         self,
@@ -1412,7 +1412,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
     ) -> Page[InterviewSchedule]:
         """``interviewSchedule.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': interview_stage_id, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('interviewSchedule.list', body, InterviewSchedule.model_validate)
+        return await self._client._typed_page('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     def list_all(
         self,
@@ -1427,7 +1427,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
     ) -> AsyncPager[InterviewSchedule]:
         """Every record of ``interviewSchedule.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': interview_stage_id, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewSchedule.list', body, InterviewSchedule.model_validate)
+        return self._client._pager('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     async def update(
         self,
@@ -1440,7 +1440,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
     ) -> InterviewSchedule:
         """``interviewSchedule.update`` needs ``interviewsWrite``."""
         body = build_body({'interviewScheduleId': interview_schedule_id, 'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel}, extra_body)
-        return InterviewSchedule.model_validate(await self._client._results('interviewSchedule.update', body))
+        return InterviewSchedule.from_raw(await self._client._results('interviewSchedule.update', body))
 
 
 class AsyncInterviewStageResource(AsyncResource):
@@ -1454,7 +1454,7 @@ class AsyncInterviewStageResource(AsyncResource):
     ) -> CurrentInterviewStage:
         """``interviewStage.info`` needs ``interviewsRead``."""
         body = build_body({'interviewStageId': interview_stage_id}, extra_body)
-        return CurrentInterviewStage.model_validate(await self._client._results('interviewStage.info', body))
+        return CurrentInterviewStage.from_raw(await self._client._results('interviewStage.info', body))
 
     async def list(
         self,
@@ -1464,7 +1464,7 @@ class AsyncInterviewStageResource(AsyncResource):
     ) -> builtins.list[CurrentInterviewStage]:
         """``interviewStage.list`` needs ``interviewsRead``."""
         body = build_body({'interviewPlanId': interview_plan_id}, extra_body)
-        return [CurrentInterviewStage.model_validate(r) for r in await self._client._results('interviewStage.list', body) or []]
+        return [CurrentInterviewStage.from_raw(r) for r in await self._client._results('interviewStage.list', body) or []]
 
 
 class AsyncInterviewStageGroupResource(AsyncResource):
@@ -1477,7 +1477,7 @@ class AsyncInterviewStageGroupResource(AsyncResource):
     ) -> builtins.list[InterviewStageGroup]:
         """``interviewStageGroup.list`` needs ``interviewsRead``."""
         body = build_body({}, extra_body)
-        return [InterviewStageGroup.model_validate(r) for r in await self._client._results('interviewStageGroup.list', body) or []]
+        return [InterviewStageGroup.from_raw(r) for r in await self._client._results('interviewStageGroup.list', body) or []]
 
 
 class AsyncInterviewerPoolResource(AsyncResource):
@@ -1493,7 +1493,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.addUser`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'userId': user_id, 'interviewerPoolTrainingPathStageId': interviewer_pool_training_path_stage_id}, extra_body)
-        return InterviewerPool.model_validate(await self._client._results('interviewerPool.addUser', body))
+        return InterviewerPool.from_raw(await self._client._results('interviewerPool.addUser', body))
 
     async def archive(
         self,
@@ -1503,7 +1503,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.archive`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool.model_validate(await self._client._results('interviewerPool.archive', body))
+        return InterviewerPool.from_raw(await self._client._results('interviewerPool.archive', body))
 
     async def create(
         self,
@@ -1514,7 +1514,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'title': title, 'requiresTraining': requires_training}, extra_body)
-        return InterviewerPool.model_validate(await self._client._results('interviewerPool.create', body))
+        return InterviewerPool.from_raw(await self._client._results('interviewerPool.create', body))
 
     async def info(
         self,
@@ -1524,7 +1524,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool.model_validate(await self._client._results('interviewerPool.info', body))
+        return InterviewerPool.from_raw(await self._client._results('interviewerPool.info', body))
 
     async def list(
         self,
@@ -1538,7 +1538,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> Page[InterviewerInterviewerPool]:
         """``interviewerPool.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchivedPools': include_archived_pools, 'includeArchivedTrainingStages': include_archived_training_stages, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('interviewerPool.list', body, InterviewerInterviewerPool.model_validate)
+        return await self._client._typed_page('interviewerPool.list', body, InterviewerInterviewerPool.from_raw)
 
     def list_all(
         self,
@@ -1552,7 +1552,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> AsyncPager[InterviewerInterviewerPool]:
         """Every record of ``interviewerPool.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchivedPools': include_archived_pools, 'includeArchivedTrainingStages': include_archived_training_stages, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewerPool.list', body, InterviewerInterviewerPool.model_validate)
+        return self._client._pager('interviewerPool.list', body, InterviewerInterviewerPool.from_raw)
 
     async def remove_user(
         self,
@@ -1563,7 +1563,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.removeUser`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'userId': user_id}, extra_body)
-        return InterviewerPool.model_validate(await self._client._results('interviewerPool.removeUser', body))
+        return InterviewerPool.from_raw(await self._client._results('interviewerPool.removeUser', body))
 
     async def restore(
         self,
@@ -1573,7 +1573,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.restore`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool.model_validate(await self._client._results('interviewerPool.restore', body))
+        return InterviewerPool.from_raw(await self._client._results('interviewerPool.restore', body))
 
     async def update(
         self,
@@ -1585,7 +1585,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.update`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'requiresTraining': requires_training, 'title': title}, extra_body)
-        return InterviewerPool.model_validate(await self._client._results('interviewerPool.update', body))
+        return InterviewerPool.from_raw(await self._client._results('interviewerPool.update', body))
 
 
 class AsyncJobResource(AsyncResource):
@@ -1604,7 +1604,7 @@ class AsyncJobResource(AsyncResource):
     ) -> InterviewBriefingJob:
         """``job.create`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'teamId': team_id, 'title': title, 'brandId': brand_id, 'defaultInterviewPlanId': default_interview_plan_id, 'jobTemplateId': job_template_id}, extra_body)
-        return InterviewBriefingJob.model_validate(await self._client._results('job.create', body))
+        return InterviewBriefingJob.from_raw(await self._client._results('job.create', body))
 
     async def info(
         self,
@@ -1616,7 +1616,7 @@ class AsyncJobResource(AsyncResource):
     ) -> Job2:
         """``job.info`` needs ``jobsRead``."""
         body = build_body({'id': id, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
-        return Job2.model_validate(await self._client._results('job.info', body))
+        return Job2.from_raw(await self._client._results('job.info', body))
 
     async def list(
         self,
@@ -1636,7 +1636,7 @@ class AsyncJobResource(AsyncResource):
     ) -> Page[Job]:
         """``job.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'closedAfter': closed_after, 'closedBefore': closed_before, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids, 'limit': limit, 'openedAfter': opened_after, 'openedBefore': opened_before, 'status': status, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('job.list', body, Job.model_validate)
+        return await self._client._typed_page('job.list', body, Job.from_raw)
 
     def list_all(
         self,
@@ -1656,7 +1656,7 @@ class AsyncJobResource(AsyncResource):
     ) -> AsyncPager[Job]:
         """Every record of ``job.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'closedAfter': closed_after, 'closedBefore': closed_before, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids, 'limit': limit, 'openedAfter': opened_after, 'openedBefore': opened_before, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('job.list', body, Job.model_validate)
+        return self._client._pager('job.list', body, Job.from_raw)
 
     async def search(
         self,
@@ -1667,7 +1667,7 @@ class AsyncJobResource(AsyncResource):
     ) -> builtins.list[InterviewBriefingJob]:
         """``job.search`` needs ``jobsRead``."""
         body = build_body({'requisitionId': requisition_id, 'title': title}, extra_body)
-        return [InterviewBriefingJob.model_validate(r) for r in await self._client._results('job.search', body) or []]
+        return [InterviewBriefingJob.from_raw(r) for r in await self._client._results('job.search', body) or []]
 
     async def set_status(
         self,
@@ -1678,7 +1678,7 @@ class AsyncJobResource(AsyncResource):
     ) -> InterviewBriefingJob:
         """``job.setStatus`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'status': status}, extra_body)
-        return InterviewBriefingJob.model_validate(await self._client._results('job.setStatus', body))
+        return InterviewBriefingJob.from_raw(await self._client._results('job.setStatus', body))
 
     async def update(
         self,
@@ -1693,7 +1693,7 @@ class AsyncJobResource(AsyncResource):
     ) -> InterviewBriefingJob:
         """``job.update`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'customRequisitionId': custom_requisition_id, 'defaultInterviewPlanId': default_interview_plan_id, 'locationId': location_id, 'teamId': team_id, 'title': title}, extra_body)
-        return InterviewBriefingJob.model_validate(await self._client._results('job.update', body))
+        return InterviewBriefingJob.from_raw(await self._client._results('job.update', body))
 
     async def update_compensation(
         self,
@@ -1704,7 +1704,7 @@ class AsyncJobResource(AsyncResource):
     ) -> JobUpdateCompensation:
         """``job.updateCompensation`` needs ``jobsWrite``."""
         body = build_body({'compensationTiers': compensation_tiers, 'jobId': job_id}, extra_body)
-        return JobUpdateCompensation.model_validate(await self._client._results('job.updateCompensation', body))
+        return JobUpdateCompensation.from_raw(await self._client._results('job.updateCompensation', body))
 
 
 class AsyncJobBoardResource(AsyncResource):
@@ -1717,7 +1717,7 @@ class AsyncJobBoardResource(AsyncResource):
     ) -> builtins.list[JobBoard]:
         """``jobBoard.list`` needs ``jobsRead``."""
         body = build_body({}, extra_body)
-        return [JobBoard.model_validate(r) for r in await self._client._results('jobBoard.list', body) or []]
+        return [JobBoard.from_raw(r) for r in await self._client._results('jobBoard.list', body) or []]
 
 
 class AsyncJobInterviewPlanResource(AsyncResource):
@@ -1731,7 +1731,7 @@ class AsyncJobInterviewPlanResource(AsyncResource):
     ) -> JobInterviewPlan:
         """``jobInterviewPlan.info`` needs ``jobsRead``."""
         body = build_body({'jobId': job_id}, extra_body)
-        return JobInterviewPlan.model_validate(await self._client._results('jobInterviewPlan.info', body))
+        return JobInterviewPlan.from_raw(await self._client._results('jobInterviewPlan.info', body))
 
 
 class AsyncJobPostingResource(AsyncResource):
@@ -1747,7 +1747,7 @@ class AsyncJobPostingResource(AsyncResource):
     ) -> JobPosting:
         """``jobPosting.info`` needs ``jobsRead``."""
         body = build_body({'jobPostingId': job_posting_id, 'expand': expand, 'jobBoardId': job_board_id}, extra_body)
-        return JobPosting.model_validate(await self._client._results('jobPosting.info', body))
+        return JobPosting.from_raw(await self._client._results('jobPosting.info', body))
 
     async def list(
         self,
@@ -1760,7 +1760,7 @@ class AsyncJobPostingResource(AsyncResource):
     ) -> builtins.list[JobPosting2]:
         """``jobPosting.list`` needs ``jobsRead``."""
         body = build_body({'department': department, 'jobBoardId': job_board_id, 'listedOnly': listed_only, 'location': location}, extra_body)
-        return [JobPosting2.model_validate(r) for r in await self._client._results('jobPosting.list', body) or []]
+        return [JobPosting2.from_raw(r) for r in await self._client._results('jobPosting.list', body) or []]
 
     async def update(
         self,
@@ -1775,7 +1775,7 @@ class AsyncJobPostingResource(AsyncResource):
     ) -> JobPosting:
         """``jobPosting.update`` needs ``jobsWrite``."""
         body = build_body({'jobPostingId': job_posting_id, 'description': description, 'suppressDescriptionClosing': suppress_description_closing, 'suppressDescriptionOpening': suppress_description_opening, 'title': title, 'workplaceType': workplace_type}, extra_body)
-        return JobPosting.model_validate(await self._client._results('jobPosting.update', body))
+        return JobPosting.from_raw(await self._client._results('jobPosting.update', body))
 
     async def update_compensation(self, **body: Any) -> Any:
         """``jobPosting.updateCompensation`` needs ``jobsWrite``."""
@@ -1796,7 +1796,7 @@ class AsyncJobTemplateResource(AsyncResource):
     ) -> Page[JobTemplate]:
         """``jobTemplate.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('jobTemplate.list', body, JobTemplate.model_validate)
+        return await self._client._typed_page('jobTemplate.list', body, JobTemplate.from_raw)
 
     def list_all(
         self,
@@ -1809,7 +1809,7 @@ class AsyncJobTemplateResource(AsyncResource):
     ) -> AsyncPager[JobTemplate]:
         """Every record of ``jobTemplate.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('jobTemplate.list', body, JobTemplate.model_validate)
+        return self._client._pager('jobTemplate.list', body, JobTemplate.from_raw)
 
 
 class AsyncLocationResource(AsyncResource):
@@ -1823,7 +1823,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.archive`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location.model_validate(await self._client._results('location.archive', body))
+        return Location.from_raw(await self._client._results('location.archive', body))
 
     async def create(
         self,
@@ -1840,7 +1840,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.create`` needs ``organizationWrite``."""
         body = build_body({'name': name, 'type': type, 'address': address, 'externalName': external_name, 'extraData': extra_data, 'isRemote': is_remote, 'parentLocationId': parent_location_id, 'workplaceType': workplace_type}, extra_body)
-        return Location.model_validate(await self._client._results('location.create', body))
+        return Location.from_raw(await self._client._results('location.create', body))
 
     async def info(
         self,
@@ -1850,7 +1850,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.info`` needs ``organizationRead``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location.model_validate(await self._client._results('location.info', body))
+        return Location.from_raw(await self._client._results('location.info', body))
 
     async def list(
         self,
@@ -1864,7 +1864,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Page[Location]:
         """``location.list`` needs ``organizationRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'includeLocationHierarchy': include_location_hierarchy, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('location.list', body, Location.model_validate)
+        return await self._client._typed_page('location.list', body, Location.from_raw)
 
     def list_all(
         self,
@@ -1878,7 +1878,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> AsyncPager[Location]:
         """Every record of ``location.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'includeLocationHierarchy': include_location_hierarchy, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('location.list', body, Location.model_validate)
+        return self._client._pager('location.list', body, Location.from_raw)
 
     async def move(
         self,
@@ -1889,7 +1889,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.move`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'parentLocationHierarchyId': parent_location_hierarchy_id}, extra_body)
-        return Location.model_validate(await self._client._results('location.move', body))
+        return Location.from_raw(await self._client._results('location.move', body))
 
     async def restore(
         self,
@@ -1899,7 +1899,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.restore`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location.model_validate(await self._client._results('location.restore', body))
+        return Location.from_raw(await self._client._results('location.restore', body))
 
     async def update_address(
         self,
@@ -1910,7 +1910,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.updateAddress`` needs ``organizationWrite``."""
         body = build_body({'address': address, 'locationId': location_id}, extra_body)
-        return Location.model_validate(await self._client._results('location.updateAddress', body))
+        return Location.from_raw(await self._client._results('location.updateAddress', body))
 
     async def update_external_name(
         self,
@@ -1921,7 +1921,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.updateExternalName`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'externalName': external_name}, extra_body)
-        return Location.model_validate(await self._client._results('location.updateExternalName', body))
+        return Location.from_raw(await self._client._results('location.updateExternalName', body))
 
     async def update_name(
         self,
@@ -1932,7 +1932,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.updateName`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'name': name}, extra_body)
-        return Location.model_validate(await self._client._results('location.updateName', body))
+        return Location.from_raw(await self._client._results('location.updateName', body))
 
     async def update_workplace_type(
         self,
@@ -1943,7 +1943,7 @@ class AsyncLocationResource(AsyncResource):
     ) -> Location:
         """``location.updateWorkplaceType`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'workplaceType': workplace_type}, extra_body)
-        return Location.model_validate(await self._client._results('location.updateWorkplaceType', body))
+        return Location.from_raw(await self._client._results('location.updateWorkplaceType', body))
 
 
 class AsyncNotetakerTranscriptResource(AsyncResource):
@@ -1957,7 +1957,7 @@ class AsyncNotetakerTranscriptResource(AsyncResource):
     ) -> NotetakerTranscript:
         """``notetakerTranscript.info`` needs ``notetakerRead``."""
         body = build_body({'notetakerTranscriptId': notetaker_transcript_id}, extra_body)
-        return NotetakerTranscript.model_validate(await self._client._results('notetakerTranscript.info', body))
+        return NotetakerTranscript.from_raw(await self._client._results('notetakerTranscript.info', body))
 
 
 class AsyncOfferResource(AsyncResource):
@@ -1974,7 +1974,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> Offer:
         """``offer.approve`` needs ``offersWrite``."""
         body = build_body({'offerVersionId': offer_version_id, 'approvalStepId': approval_step_id, 'excludeFormDefinition': exclude_form_definition, 'userId': user_id}, extra_body)
-        return Offer.model_validate(await self._client._results('offer.approve', body))
+        return Offer.from_raw(await self._client._results('offer.approve', body))
 
     async def create(
         self,
@@ -1987,7 +1987,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> Offer:
         """``offer.create`` needs ``offersWrite``."""
         body = build_body({'offerForm': offer_form, 'offerFormId': offer_form_id, 'offerProcessId': offer_process_id, 'excludeFormDefinition': exclude_form_definition}, extra_body)
-        return Offer.model_validate(await self._client._results('offer.create', body))
+        return Offer.from_raw(await self._client._results('offer.create', body))
 
     async def info(
         self,
@@ -1998,7 +1998,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> Offer:
         """``offer.info`` needs ``offersRead``."""
         body = build_body({'offerId': offer_id, 'excludeFormDefinition': exclude_form_definition}, extra_body)
-        return Offer.model_validate(await self._client._results('offer.info', body))
+        return Offer.from_raw(await self._client._results('offer.info', body))
 
     async def list(
         self,
@@ -2015,7 +2015,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> Page[Offer2]:
         """``offer.list`` needs ``offersRead``. Paginated (cursor+syncToken)."""
         body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': application_id, 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('offer.list', body, Offer2.model_validate)
+        return await self._client._typed_page('offer.list', body, Offer2.from_raw)
 
     def list_all(
         self,
@@ -2032,7 +2032,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> AsyncPager[Offer2]:
         """Every record of ``offer.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': application_id, 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('offer.list', body, Offer2.model_validate)
+        return self._client._pager('offer.list', body, Offer2.from_raw)
 
     async def set_decided_at(self, **body: Any) -> Any:
         """``offer.setDecidedAt`` needs ``offersWrite``."""
@@ -2050,7 +2050,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> OfferStart:
         """``offer.start`` needs ``offersWrite``."""
         body = build_body({'offerProcessId': offer_process_id}, extra_body)
-        return OfferStart.model_validate(await self._client._results('offer.start', body))
+        return OfferStart.from_raw(await self._client._results('offer.start', body))
 
     async def start_approval_process(
         self,
@@ -2062,7 +2062,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> Offer:
         """``offer.startApprovalProcess`` needs ``offersWrite``."""
         body = build_body({'offerVersionId': offer_version_id, 'excludeFormDefinition': exclude_form_definition, 'note': note}, extra_body)
-        return Offer.model_validate(await self._client._results('offer.startApprovalProcess', body))
+        return Offer.from_raw(await self._client._results('offer.startApprovalProcess', body))
 
     async def update(
         self,
@@ -2074,7 +2074,7 @@ class AsyncOfferResource(AsyncResource):
     ) -> Offer:
         """``offer.update`` needs ``offersWrite``."""
         body = build_body({'offerForm': offer_form, 'offerId': offer_id, 'excludeFormDefinition': exclude_form_definition}, extra_body)
-        return Offer.model_validate(await self._client._results('offer.update', body))
+        return Offer.from_raw(await self._client._results('offer.update', body))
 
 
 class AsyncOfferProcessResource(AsyncResource):
@@ -2088,7 +2088,7 @@ class AsyncOfferProcessResource(AsyncResource):
     ) -> OfferProcessStart:
         """``offerProcess.start`` needs ``offersWrite``."""
         body = build_body({'applicationId': application_id}, extra_body)
-        return OfferProcessStart.model_validate(await self._client._results('offerProcess.start', body))
+        return OfferProcessStart.from_raw(await self._client._results('offerProcess.start', body))
 
 
 class AsyncOpeningResource(AsyncResource):
@@ -2103,7 +2103,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.addJob`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.addJob', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.addJob', body))
 
     async def add_location(
         self,
@@ -2114,7 +2114,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.addLocation`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.addLocation', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.addLocation', body))
 
     async def create(
         self,
@@ -2133,7 +2133,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.create`` needs ``jobsWrite``."""
         body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'jobIds': job_ids, 'locationIds': location_ids, 'openingState': opening_state, 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.create', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.create', body))
 
     async def info(
         self,
@@ -2143,7 +2143,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.info`` needs ``jobsRead``."""
         body = build_body({'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.info', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.info', body))
 
     async def list(
         self,
@@ -2156,7 +2156,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> Page[ApplicationOpening]:
         """``opening.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('opening.list', body, ApplicationOpening.model_validate)
+        return await self._client._typed_page('opening.list', body, ApplicationOpening.from_raw)
 
     def list_all(
         self,
@@ -2169,7 +2169,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> AsyncPager[ApplicationOpening]:
         """Every record of ``opening.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('opening.list', body, ApplicationOpening.model_validate)
+        return self._client._pager('opening.list', body, ApplicationOpening.from_raw)
 
     async def remove_job(
         self,
@@ -2180,7 +2180,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.removeJob`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.removeJob', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.removeJob', body))
 
     async def remove_location(
         self,
@@ -2191,7 +2191,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.removeLocation`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.removeLocation', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.removeLocation', body))
 
     async def search(
         self,
@@ -2201,7 +2201,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> builtins.list[ApplicationOpening]:
         """``opening.search`` needs ``jobsRead``."""
         body = build_body({'identifier': identifier}, extra_body)
-        return [ApplicationOpening.model_validate(r) for r in await self._client._results('opening.search', body) or []]
+        return [ApplicationOpening.from_raw(r) for r in await self._client._results('opening.search', body) or []]
 
     async def set_archived(
         self,
@@ -2212,7 +2212,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.setArchived`` needs ``jobsWrite``."""
         body = build_body({'archive': archive, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.setArchived', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.setArchived', body))
 
     async def set_opening_state(
         self,
@@ -2224,7 +2224,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.setOpeningState`` needs ``jobsWrite``."""
         body = build_body({'closeReasonId': close_reason_id, 'openingId': opening_id, 'openingState': opening_state}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.setOpeningState', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.setOpeningState', body))
 
     async def update(
         self,
@@ -2241,7 +2241,7 @@ class AsyncOpeningResource(AsyncResource):
     ) -> ApplicationOpening:
         """``opening.update`` needs ``jobsWrite``."""
         body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'openingId': opening_id, 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
-        return ApplicationOpening.model_validate(await self._client._results('opening.update', body))
+        return ApplicationOpening.from_raw(await self._client._results('opening.update', body))
 
 
 class AsyncProjectResource(AsyncResource):
@@ -2255,7 +2255,7 @@ class AsyncProjectResource(AsyncResource):
     ) -> Project:
         """``project.info`` needs ``jobsRead``."""
         body = build_body({'projectId': project_id}, extra_body)
-        return Project.model_validate(await self._client._results('project.info', body))
+        return Project.from_raw(await self._client._results('project.info', body))
 
     async def list(
         self,
@@ -2268,7 +2268,7 @@ class AsyncProjectResource(AsyncResource):
     ) -> Page[Project]:
         """``project.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('project.list', body, Project.model_validate)
+        return await self._client._typed_page('project.list', body, Project.from_raw)
 
     def list_all(
         self,
@@ -2281,7 +2281,7 @@ class AsyncProjectResource(AsyncResource):
     ) -> AsyncPager[Project]:
         """Every record of ``project.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('project.list', body, Project.model_validate)
+        return self._client._pager('project.list', body, Project.from_raw)
 
     async def search(
         self,
@@ -2291,7 +2291,7 @@ class AsyncProjectResource(AsyncResource):
     ) -> builtins.list[Project]:
         """``project.search`` needs ``candidatesRead``."""
         body = build_body({'title': title}, extra_body)
-        return [Project.model_validate(r) for r in await self._client._results('project.search', body) or []]
+        return [Project.from_raw(r) for r in await self._client._results('project.search', body) or []]
 
 
 class AsyncReferralResource(AsyncResource):
@@ -2308,7 +2308,7 @@ class AsyncReferralResource(AsyncResource):
     ) -> InterviewBriefingApplication:
         """``referral.create`` needs ``candidatesWrite``."""
         body = build_body({'creditedToUserId': credited_to_user_id, 'fieldSubmissions': field_submissions, 'id': id, 'createdAt': created_at}, extra_body)
-        return InterviewBriefingApplication.model_validate(await self._client._results('referral.create', body))
+        return InterviewBriefingApplication.from_raw(await self._client._results('referral.create', body))
 
 
 class AsyncReferralFormResource(AsyncResource):
@@ -2321,7 +2321,7 @@ class AsyncReferralFormResource(AsyncResource):
     ) -> ReferralForm:
         """``referralForm.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({}, extra_body)
-        return ReferralForm.model_validate(await self._client._results('referralForm.info', body))
+        return ReferralForm.from_raw(await self._client._results('referralForm.info', body))
 
 
 class AsyncReportResource(AsyncResource):
@@ -2337,7 +2337,7 @@ class AsyncReportResource(AsyncResource):
     ) -> ReportGenerate:
         """``report.generate`` needs ``reportsRead``."""
         body = build_body({'reportId': report_id, 'includeHeadersInData': include_headers_in_data, 'requestId': request_id}, extra_body)
-        return ReportGenerate.model_validate(await self._client._results('report.generate', body))
+        return ReportGenerate.from_raw(await self._client._results('report.generate', body))
 
     async def synchronous(
         self,
@@ -2348,7 +2348,7 @@ class AsyncReportResource(AsyncResource):
     ) -> ReportGenerate:
         """``report.synchronous`` needs ``reportsRead``."""
         body = build_body({'reportId': report_id, 'includeHeadersInData': include_headers_in_data}, extra_body)
-        return ReportGenerate.model_validate(await self._client._results('report.synchronous', body))
+        return ReportGenerate.from_raw(await self._client._results('report.synchronous', body))
 
 
 class AsyncSequenceResource(AsyncResource):
@@ -2382,7 +2382,7 @@ class AsyncSourceResource(AsyncResource):
     ) -> builtins.list[ApplicationSource]:
         """``source.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [ApplicationSource.model_validate(r) for r in await self._client._results('source.list', body) or []]
+        return [ApplicationSource.from_raw(r) for r in await self._client._results('source.list', body) or []]
 
 
 class AsyncSourceTrackingLinkResource(AsyncResource):
@@ -2396,7 +2396,7 @@ class AsyncSourceTrackingLinkResource(AsyncResource):
     ) -> builtins.list[SourceTrackingLink]:
         """``sourceTrackingLink.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeDisabled': include_disabled}, extra_body)
-        return [SourceTrackingLink.model_validate(r) for r in await self._client._results('sourceTrackingLink.list', body) or []]
+        return [SourceTrackingLink.from_raw(r) for r in await self._client._results('sourceTrackingLink.list', body) or []]
 
 
 class AsyncSurveyFormDefinitionResource(AsyncResource):
@@ -2410,7 +2410,7 @@ class AsyncSurveyFormDefinitionResource(AsyncResource):
     ) -> JobPostingSurveyFormDefinition:
         """``surveyFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return JobPostingSurveyFormDefinition.model_validate(await self._client._results('surveyFormDefinition.info', body))
+        return JobPostingSurveyFormDefinition.from_raw(await self._client._results('surveyFormDefinition.info', body))
 
     async def list(
         self,
@@ -2422,7 +2422,7 @@ class AsyncSurveyFormDefinitionResource(AsyncResource):
     ) -> Page[JobPostingSurveyFormDefinition]:
         """``surveyFormDefinition.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.model_validate)
+        return await self._client._typed_page('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.from_raw)
 
     def list_all(
         self,
@@ -2434,7 +2434,7 @@ class AsyncSurveyFormDefinitionResource(AsyncResource):
     ) -> AsyncPager[JobPostingSurveyFormDefinition]:
         """Every record of ``surveyFormDefinition.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.model_validate)
+        return self._client._pager('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.from_raw)
 
 
 class AsyncSurveyRequestResource(AsyncResource):
@@ -2450,7 +2450,7 @@ class AsyncSurveyRequestResource(AsyncResource):
     ) -> SurveyRequest:
         """``surveyRequest.create`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'candidateId': candidate_id, 'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return SurveyRequest.model_validate(await self._client._results('surveyRequest.create', body))
+        return SurveyRequest.from_raw(await self._client._results('surveyRequest.create', body))
 
     async def list(
         self,
@@ -2466,7 +2466,7 @@ class AsyncSurveyRequestResource(AsyncResource):
     ) -> Page[SurveyRequest]:
         """``surveyRequest.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'surveyType': survey_type, 'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('surveyRequest.list', body, SurveyRequest.model_validate)
+        return await self._client._typed_page('surveyRequest.list', body, SurveyRequest.from_raw)
 
     def list_all(
         self,
@@ -2482,7 +2482,7 @@ class AsyncSurveyRequestResource(AsyncResource):
     ) -> AsyncPager[SurveyRequest]:
         """Every record of ``surveyRequest.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'surveyType': survey_type, 'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('surveyRequest.list', body, SurveyRequest.model_validate)
+        return self._client._pager('surveyRequest.list', body, SurveyRequest.from_raw)
 
 
 class AsyncSurveySubmissionResource(AsyncResource):
@@ -2499,7 +2499,7 @@ class AsyncSurveySubmissionResource(AsyncResource):
     ) -> SurveySubmission2:
         """``surveySubmission.create`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'candidateId': candidate_id, 'submittedValues': submitted_values, 'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return SurveySubmission2.model_validate(await self._client._results('surveySubmission.create', body))
+        return SurveySubmission2.from_raw(await self._client._results('surveySubmission.create', body))
 
     async def list(
         self,
@@ -2513,7 +2513,7 @@ class AsyncSurveySubmissionResource(AsyncResource):
     ) -> Page[SurveySubmission]:
         """``surveySubmission.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'surveyType': survey_type, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('surveySubmission.list', body, SurveySubmission.model_validate)
+        return await self._client._typed_page('surveySubmission.list', body, SurveySubmission.from_raw)
 
     def list_all(
         self,
@@ -2527,7 +2527,7 @@ class AsyncSurveySubmissionResource(AsyncResource):
     ) -> AsyncPager[SurveySubmission]:
         """Every record of ``surveySubmission.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'surveyType': survey_type, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('surveySubmission.list', body, SurveySubmission.model_validate)
+        return self._client._pager('surveySubmission.list', body, SurveySubmission.from_raw)
 
 
 class AsyncTakeHomeAssignmentResource(AsyncResource):
@@ -2556,7 +2556,7 @@ class AsyncUserResource(AsyncResource):
     ) -> UserCreateInterviewerPause:
         """``user.createInterviewerPause`` needs ``organizationWrite``."""
         body = build_body({'userId': user_id, 'comment': comment, 'endsAt': ends_at, 'startsAt': starts_at}, extra_body)
-        return UserCreateInterviewerPause.model_validate(await self._client._results('user.createInterviewerPause', body))
+        return UserCreateInterviewerPause.from_raw(await self._client._results('user.createInterviewerPause', body))
 
     async def delete_interviewer_pause(
         self,
@@ -2566,7 +2566,7 @@ class AsyncUserResource(AsyncResource):
     ) -> UserDeleteInterviewerPause:
         """``user.deleteInterviewerPause`` needs ``organizationWrite``."""
         body = build_body({'interviewerPauseId': interviewer_pause_id}, extra_body)
-        return UserDeleteInterviewerPause.model_validate(await self._client._results('user.deleteInterviewerPause', body))
+        return UserDeleteInterviewerPause.from_raw(await self._client._results('user.deleteInterviewerPause', body))
 
     async def info(
         self,
@@ -2576,7 +2576,7 @@ class AsyncUserResource(AsyncResource):
     ) -> CreditedToUser:
         """``user.info`` needs ``organizationRead``."""
         body = build_body({'userId': user_id}, extra_body)
-        return CreditedToUser.model_validate(await self._client._results('user.info', body))
+        return CreditedToUser.from_raw(await self._client._results('user.info', body))
 
     async def interviewer_settings(
         self,
@@ -2586,7 +2586,7 @@ class AsyncUserResource(AsyncResource):
     ) -> UserInterviewerSettings:
         """``user.interviewerSettings`` needs ``organizationRead``."""
         body = build_body({'userId': user_id}, extra_body)
-        return UserInterviewerSettings.model_validate(await self._client._results('user.interviewerSettings', body))
+        return UserInterviewerSettings.from_raw(await self._client._results('user.interviewerSettings', body))
 
     async def list(
         self,
@@ -2599,7 +2599,7 @@ class AsyncUserResource(AsyncResource):
     ) -> Page[CreditedToUser]:
         """``user.list`` needs ``organizationRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeDeactivated': include_deactivated, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return await self._client._typed_page('user.list', body, CreditedToUser.model_validate)
+        return await self._client._typed_page('user.list', body, CreditedToUser.from_raw)
 
     def list_all(
         self,
@@ -2612,7 +2612,7 @@ class AsyncUserResource(AsyncResource):
     ) -> AsyncPager[CreditedToUser]:
         """Every record of ``user.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeDeactivated': include_deactivated, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('user.list', body, CreditedToUser.model_validate)
+        return self._client._pager('user.list', body, CreditedToUser.from_raw)
 
     async def list_interviewer_pauses(
         self,
@@ -2622,7 +2622,7 @@ class AsyncUserResource(AsyncResource):
     ) -> builtins.list[UserCreateInterviewerPause]:
         """``user.listInterviewerPauses`` needs ``organizationRead``."""
         body = build_body({'userId': user_id}, extra_body)
-        return [UserCreateInterviewerPause.model_validate(r) for r in await self._client._results('user.listInterviewerPauses', body) or []]
+        return [UserCreateInterviewerPause.from_raw(r) for r in await self._client._results('user.listInterviewerPauses', body) or []]
 
     async def search(
         self,
@@ -2632,7 +2632,7 @@ class AsyncUserResource(AsyncResource):
     ) -> builtins.list[CreditedToUser]:
         """``user.search`` needs ``organizationRead``."""
         body = build_body({'email': email}, extra_body)
-        return [CreditedToUser.model_validate(r) for r in await self._client._results('user.search', body) or []]
+        return [CreditedToUser.from_raw(r) for r in await self._client._results('user.search', body) or []]
 
     async def set_custom_field_value(
         self,
@@ -2644,7 +2644,7 @@ class AsyncUserResource(AsyncResource):
     ) -> ApplicationArchiveReasonCustomField:
         """``user.setCustomFieldValue`` needs ``organizationWrite``."""
         body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'userId': user_id}, extra_body)
-        return ApplicationArchiveReasonCustomField.model_validate(await self._client._results('user.setCustomFieldValue', body))
+        return ApplicationArchiveReasonCustomField.from_raw(await self._client._results('user.setCustomFieldValue', body))
 
     async def set_custom_field_values(
         self,
@@ -2655,7 +2655,7 @@ class AsyncUserResource(AsyncResource):
     ) -> builtins.list[ApplicationArchiveReasonCustomField]:
         """``user.setCustomFieldValues`` needs ``organizationWrite``."""
         body = build_body({'userId': user_id, 'values': values}, extra_body)
-        return [ApplicationArchiveReasonCustomField.model_validate(r) for r in await self._client._results('user.setCustomFieldValues', body) or []]
+        return [ApplicationArchiveReasonCustomField.from_raw(r) for r in await self._client._results('user.setCustomFieldValues', body) or []]
 
     async def update_interviewer_settings(
         self,
@@ -2667,7 +2667,7 @@ class AsyncUserResource(AsyncResource):
     ) -> UserInterviewerSettings:
         """``user.updateInterviewerSettings`` needs ``organizationWrite``."""
         body = build_body({'userId': user_id, 'dailyLimit': daily_limit, 'weeklyLimit': weekly_limit}, extra_body)
-        return UserInterviewerSettings.model_validate(await self._client._results('user.updateInterviewerSettings', body))
+        return UserInterviewerSettings.from_raw(await self._client._results('user.updateInterviewerSettings', body))
 
 
 class AsyncWebhookResource(AsyncResource):
@@ -2683,7 +2683,7 @@ class AsyncWebhookResource(AsyncResource):
     ) -> Webhook2:
         """``webhook.create`` needs ``apiKeysWrite``."""
         body = build_body({'requestUrl': request_url, 'secretToken': secret_token, 'webhookType': webhook_type}, extra_body)
-        return Webhook2.model_validate(await self._client._results('webhook.create', body))
+        return Webhook2.from_raw(await self._client._results('webhook.create', body))
 
     async def delete(
         self,
@@ -2693,7 +2693,7 @@ class AsyncWebhookResource(AsyncResource):
     ) -> WebhookDelete:
         """``webhook.delete`` needs ``apiKeysWrite``."""
         body = build_body({'webhookId': webhook_id}, extra_body)
-        return WebhookDelete.model_validate(await self._client._results('webhook.delete', body))
+        return WebhookDelete.from_raw(await self._client._results('webhook.delete', body))
 
     async def info(
         self,
@@ -2703,7 +2703,7 @@ class AsyncWebhookResource(AsyncResource):
     ) -> Webhook:
         """``webhook.info`` needs ``apiKeysRead``."""
         body = build_body({'webhookId': webhook_id}, extra_body)
-        return Webhook.model_validate(await self._client._results('webhook.info', body))
+        return Webhook.from_raw(await self._client._results('webhook.info', body))
 
     async def update(
         self,
@@ -2716,4 +2716,4 @@ class AsyncWebhookResource(AsyncResource):
     ) -> Webhook2:
         """``webhook.update`` needs ``apiKeysWrite``."""
         body = build_body({'webhookId': webhook_id, 'enabled': enabled, 'requestUrl': request_url, 'secretToken': secret_token}, extra_body)
-        return Webhook2.model_validate(await self._client._results('webhook.update', body))
+        return Webhook2.from_raw(await self._client._results('webhook.update', body))

@@ -98,7 +98,7 @@ class ApiKeyResource(SyncResource):
     ) -> ApiKey:
         """``apiKey.info`` needs ``apiKeysRead``."""
         body = build_body({}, extra_body)
-        return ApiKey.model_validate(self._client._results('apiKey.info', body))
+        return ApiKey.from_raw(self._client._results('apiKey.info', body))
 
 
 class ApplicationResource(SyncResource):
@@ -114,7 +114,7 @@ class ApplicationResource(SyncResource):
     ) -> ApplicationHiringTeam:
         """``application.addHiringTeamMember`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(self._client._results('application.addHiringTeamMember', body))
+        return ApplicationHiringTeam.from_raw(self._client._results('application.addHiringTeamMember', body))
 
     def change_source(
         self,
@@ -125,7 +125,7 @@ class ApplicationResource(SyncResource):
     ) -> InterviewBriefingApplication:
         """``application.changeSource`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'sourceId': source_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(self._client._results('application.changeSource', body))
+        return InterviewBriefingApplication.from_raw(self._client._results('application.changeSource', body))
 
     def change_stage(
         self,
@@ -138,7 +138,7 @@ class ApplicationResource(SyncResource):
     ) -> InterviewBriefingApplication:
         """``application.changeStage`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'interviewStageId': interview_stage_id, 'archiveEmail': archive_email, 'archiveReasonId': archive_reason_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(self._client._results('application.changeStage', body))
+        return InterviewBriefingApplication.from_raw(self._client._results('application.changeStage', body))
 
     def create(
         self,
@@ -155,7 +155,7 @@ class ApplicationResource(SyncResource):
     ) -> InterviewBriefingApplication:
         """``application.create`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'jobId': job_id, 'applicationHistory': application_history, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'interviewPlanId': interview_plan_id, 'interviewStageId': interview_stage_id, 'sourceId': source_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(self._client._results('application.create', body))
+        return InterviewBriefingApplication.from_raw(self._client._results('application.create', body))
 
     def delete(self, **body: Any) -> Any:
         """``application.delete`` needs ``candidatesDelete``."""
@@ -171,7 +171,7 @@ class ApplicationResource(SyncResource):
     ) -> Application:
         """``application.info`` needs ``candidatesRead``."""
         body = build_body({'applicationId': application_id, 'expand': expand, 'submittedFormInstanceId': submitted_form_instance_id}, extra_body)
-        return Application.model_validate(self._client._results('application.info', body))
+        return Application.from_raw(self._client._results('application.info', body))
 
     def list(
         self,
@@ -187,7 +187,7 @@ class ApplicationResource(SyncResource):
     ) -> Page[Application2]:
         """``application.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': job_id, 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('application.list', body, Application2.model_validate)
+        return self._client._typed_page('application.list', body, Application2.from_raw)
 
     def list_all(
         self,
@@ -203,7 +203,7 @@ class ApplicationResource(SyncResource):
     ) -> SyncPager[Application2]:
         """Every record of ``application.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': job_id, 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('application.list', body, Application2.model_validate)
+        return self._client._pager('application.list', body, Application2.from_raw)
 
     def list_criteria_evaluations(
         self,
@@ -215,7 +215,7 @@ class ApplicationResource(SyncResource):
     ) -> Page[ApplicationListCriteriaEvaluations]:
         """``application.listCriteriaEvaluations`` needs ``candidatesRead``. Paginated (cursor)."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._typed_page('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.model_validate)
+        return self._client._typed_page('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.from_raw)
 
     def list_criteria_evaluations_all(
         self,
@@ -227,7 +227,7 @@ class ApplicationResource(SyncResource):
     ) -> SyncPager[ApplicationListCriteriaEvaluations]:
         """Every record of ``application.listCriteriaEvaluations``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.model_validate)
+        return self._client._pager('application.listCriteriaEvaluations', body, ApplicationListCriteriaEvaluations.from_raw)
 
     def list_history(
         self,
@@ -239,7 +239,7 @@ class ApplicationResource(SyncResource):
     ) -> Page[ApplicationHistory]:
         """``application.listHistory`` needs ``candidatesRead``. Paginated (cursor)."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._typed_page('application.listHistory', body, ApplicationHistory.model_validate)
+        return self._client._typed_page('application.listHistory', body, ApplicationHistory.from_raw)
 
     def list_history_all(
         self,
@@ -251,7 +251,7 @@ class ApplicationResource(SyncResource):
     ) -> SyncPager[ApplicationHistory]:
         """Every record of ``application.listHistory``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('application.listHistory', body, ApplicationHistory.model_validate)
+        return self._client._pager('application.listHistory', body, ApplicationHistory.from_raw)
 
     def remove_hiring_team_member(
         self,
@@ -263,7 +263,7 @@ class ApplicationResource(SyncResource):
     ) -> ApplicationHiringTeam:
         """``application.removeHiringTeamMember`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(self._client._results('application.removeHiringTeamMember', body))
+        return ApplicationHiringTeam.from_raw(self._client._results('application.removeHiringTeamMember', body))
 
     def transfer(
         self,
@@ -277,7 +277,7 @@ class ApplicationResource(SyncResource):
     ) -> InterviewBriefingApplication:
         """``application.transfer`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'interviewPlanId': interview_plan_id, 'interviewStageId': interview_stage_id, 'jobId': job_id, 'startAutomaticActivities': start_automatic_activities}, extra_body)
-        return InterviewBriefingApplication.model_validate(self._client._results('application.transfer', body))
+        return InterviewBriefingApplication.from_raw(self._client._results('application.transfer', body))
 
     def update(
         self,
@@ -291,7 +291,7 @@ class ApplicationResource(SyncResource):
     ) -> InterviewBriefingApplication:
         """``application.update`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'sendNotifications': send_notifications, 'sourceId': source_id}, extra_body)
-        return InterviewBriefingApplication.model_validate(self._client._results('application.update', body))
+        return InterviewBriefingApplication.from_raw(self._client._results('application.update', body))
 
     def update_history(
         self,
@@ -302,7 +302,7 @@ class ApplicationResource(SyncResource):
     ) -> ApplicationUpdateHistory:
         """``application.updateHistory`` needs ``candidatesWrite``."""
         body = build_body({'applicationHistory': application_history, 'applicationId': application_id}, extra_body)
-        return ApplicationUpdateHistory.model_validate(self._client._results('application.updateHistory', body))
+        return ApplicationUpdateHistory.from_raw(self._client._results('application.updateHistory', body))
 
 
 class ApplicationFeedbackResource(SyncResource):
@@ -320,7 +320,7 @@ class ApplicationFeedbackResource(SyncResource):
     ) -> Page[ApplicationFeedback]:
         """``applicationFeedback.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('applicationFeedback.list', body, ApplicationFeedback.model_validate)
+        return self._client._typed_page('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     def list_all(
         self,
@@ -334,7 +334,7 @@ class ApplicationFeedbackResource(SyncResource):
     ) -> SyncPager[ApplicationFeedback]:
         """Every record of ``applicationFeedback.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('applicationFeedback.list', body, ApplicationFeedback.model_validate)
+        return self._client._pager('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     def submit(
         self,
@@ -348,7 +348,7 @@ class ApplicationFeedbackResource(SyncResource):
     ) -> ApplicationFeedbackSubmit:
         """``applicationFeedback.submit`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'feedbackForm': feedback_form, 'formDefinitionId': form_definition_id, 'interviewEventId': interview_event_id, 'userId': user_id}, extra_body)
-        return ApplicationFeedbackSubmit.model_validate(self._client._results('applicationFeedback.submit', body))
+        return ApplicationFeedbackSubmit.from_raw(self._client._results('applicationFeedback.submit', body))
 
 
 class ApplicationFeedbackRequestResource(SyncResource):
@@ -364,7 +364,7 @@ class ApplicationFeedbackRequestResource(SyncResource):
     ) -> ApplicationFeedbackRequest:
         """``applicationFeedbackRequest.create`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'interviewId': interview_id, 'interviewerUserId': interviewer_user_id}, extra_body)
-        return ApplicationFeedbackRequest.model_validate(self._client._results('applicationFeedbackRequest.create', body))
+        return ApplicationFeedbackRequest.from_raw(self._client._results('applicationFeedbackRequest.create', body))
 
 
 class ApplicationFormResource(SyncResource):
@@ -388,7 +388,7 @@ class ApplicationFormResource(SyncResource):
             results = self._client._multipart('applicationForm.submit', body, upload)
         else:
             results = self._client._results('applicationForm.submit', body)
-        return ApplicationFormSubmit.model_validate(results)
+        return ApplicationFormSubmit.from_raw(results)
 
 
 class ApplicationHiringTeamRoleResource(SyncResource):
@@ -401,7 +401,7 @@ class ApplicationHiringTeamRoleResource(SyncResource):
     ) -> builtins.list[ApplicationHiringTeamRole]:
         """``applicationHiringTeamRole.list`` needs ``candidatesRead``."""
         body = build_body({}, extra_body)
-        return [ApplicationHiringTeamRole.model_validate(r) for r in self._client._results('applicationHiringTeamRole.list', body) or []]
+        return [ApplicationHiringTeamRole.from_raw(r) for r in self._client._results('applicationHiringTeamRole.list', body) or []]
 
 
 class ApprovalResource(SyncResource):
@@ -419,7 +419,7 @@ class ApprovalResource(SyncResource):
     ) -> Page[Approval]:
         """``approval.list`` needs ``approvalsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'entityId': entity_id, 'entityType': entity_type, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('approval.list', body, Approval.model_validate)
+        return self._client._typed_page('approval.list', body, Approval.from_raw)
 
     def list_all(
         self,
@@ -433,7 +433,7 @@ class ApprovalResource(SyncResource):
     ) -> SyncPager[Approval]:
         """Every record of ``approval.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'entityId': entity_id, 'entityType': entity_type, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('approval.list', body, Approval.model_validate)
+        return self._client._pager('approval.list', body, Approval.from_raw)
 
 
 class ApprovalDefinitionResource(SyncResource):
@@ -450,7 +450,7 @@ class ApprovalDefinitionResource(SyncResource):
     ) -> ApprovalDefinition:
         """``approvalDefinition.update`` needs ``approvalsWrite``."""
         body = build_body({'approvalStepDefinitions': approval_step_definitions, 'entityId': entity_id, 'entityType': entity_type, 'submitApprovalRequest': submit_approval_request}, extra_body)
-        return ApprovalDefinition.model_validate(self._client._results('approvalDefinition.update', body))
+        return ApprovalDefinition.from_raw(self._client._results('approvalDefinition.update', body))
 
 
 class ArchiveReasonResource(SyncResource):
@@ -464,7 +464,7 @@ class ArchiveReasonResource(SyncResource):
     ) -> builtins.list[ArchiveReason]:
         """``archiveReason.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [ArchiveReason.model_validate(r) for r in self._client._results('archiveReason.list', body) or []]
+        return [ArchiveReason.from_raw(r) for r in self._client._results('archiveReason.list', body) or []]
 
 
 class AssessmentResource(SyncResource):
@@ -481,7 +481,7 @@ class AssessmentResource(SyncResource):
     ) -> AssessmentAddCompletedToCandidate:
         """``assessment.addCompletedToCandidate`` needs ``candidatesWrite``."""
         body = build_body({'assessment': assessment, 'candidateId': candidate_id, 'partnerId': partner_id, 'timestamp': timestamp}, extra_body)
-        return AssessmentAddCompletedToCandidate.model_validate(self._client._results('assessment.addCompletedToCandidate', body))
+        return AssessmentAddCompletedToCandidate.from_raw(self._client._results('assessment.addCompletedToCandidate', body))
 
     def update(
         self,
@@ -520,7 +520,7 @@ class BrandResource(SyncResource):
     ) -> Page[Brand]:
         """``brand.list`` needs ``organizationRead``. Paginated (cursor)."""
         body = build_body({'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._typed_page('brand.list', body, Brand.model_validate)
+        return self._client._typed_page('brand.list', body, Brand.from_raw)
 
     def list_all(
         self,
@@ -531,7 +531,7 @@ class BrandResource(SyncResource):
     ) -> SyncPager[Brand]:
         """Every record of ``brand.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('brand.list', body, Brand.model_validate)
+        return self._client._pager('brand.list', body, Brand.from_raw)
 
 
 class CandidateResource(SyncResource):
@@ -557,7 +557,7 @@ class CandidateResource(SyncResource):
     ) -> CandidateAddEmailMessage:
         """``candidate.addEmailMessage`` needs ``candidatesWrite``."""
         body = build_body({'body': body_, 'candidateId': candidate_id, 'emailProviderEmailId': email_provider_email_id, 'from': from_, 'subject': subject, 'to': to, 'cc': cc, 'isPrivate': is_private, 'messageIdHeader': message_id_header, 'messageUrl': message_url, 'sentAt': sent_at, 'threadId': thread_id, 'userId': user_id}, extra_body)
-        return CandidateAddEmailMessage.model_validate(self._client._results('candidate.addEmailMessage', body))
+        return CandidateAddEmailMessage.from_raw(self._client._results('candidate.addEmailMessage', body))
 
     def add_project(
         self,
@@ -568,7 +568,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.addProject`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'projectId': project_id}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.addProject', body))
+        return Candidate.from_raw(self._client._results('candidate.addProject', body))
 
     def add_tag(
         self,
@@ -579,7 +579,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.addTag`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'tagId': tag_id}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.addTag', body))
+        return Candidate.from_raw(self._client._results('candidate.addTag', body))
 
     def anonymize(
         self,
@@ -589,7 +589,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.anonymize`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.anonymize', body))
+        return Candidate.from_raw(self._client._results('candidate.anonymize', body))
 
     def create(
         self,
@@ -609,7 +609,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.create`` needs ``candidatesWrite``."""
         body = build_body({'name': name, 'alternateEmailAddresses': alternate_email_addresses, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'phoneNumber': phone_number, 'sourceId': source_id, 'website': website}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.create', body))
+        return Candidate.from_raw(self._client._results('candidate.create', body))
 
     def create_note(
         self,
@@ -623,7 +623,7 @@ class CandidateResource(SyncResource):
     ) -> CandidateCreateNote:
         """``candidate.createNote`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'note': note, 'createdAt': created_at, 'isPrivate': is_private, 'sendNotifications': send_notifications}, extra_body)
-        return CandidateCreateNote.model_validate(self._client._results('candidate.createNote', body))
+        return CandidateCreateNote.from_raw(self._client._results('candidate.createNote', body))
 
     def info(
         self,
@@ -634,7 +634,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.info`` needs ``candidatesRead``."""
         body = build_body({'externalMappingId': external_mapping_id, 'id': id}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.info', body))
+        return Candidate.from_raw(self._client._results('candidate.info', body))
 
     def list(
         self,
@@ -647,7 +647,7 @@ class CandidateResource(SyncResource):
     ) -> Page[Candidate]:
         """``candidate.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('candidate.list', body, Candidate.model_validate)
+        return self._client._typed_page('candidate.list', body, Candidate.from_raw)
 
     def list_all(
         self,
@@ -660,7 +660,7 @@ class CandidateResource(SyncResource):
     ) -> SyncPager[Candidate]:
         """Every record of ``candidate.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.list', body, Candidate.model_validate)
+        return self._client._pager('candidate.list', body, Candidate.from_raw)
 
     def list_client_info(
         self,
@@ -673,7 +673,7 @@ class CandidateResource(SyncResource):
     ) -> Page[CandidateListClientInfo]:
         """``candidate.listClientInfo`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('candidate.listClientInfo', body, CandidateListClientInfo.model_validate)
+        return self._client._typed_page('candidate.listClientInfo', body, CandidateListClientInfo.from_raw)
 
     def list_client_info_all(
         self,
@@ -686,7 +686,7 @@ class CandidateResource(SyncResource):
     ) -> SyncPager[CandidateListClientInfo]:
         """Every record of ``candidate.listClientInfo``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.listClientInfo', body, CandidateListClientInfo.model_validate)
+        return self._client._pager('candidate.listClientInfo', body, CandidateListClientInfo.from_raw)
 
     def list_fraud_checks(
         self,
@@ -698,7 +698,7 @@ class CandidateResource(SyncResource):
     ) -> Page[CandidateListFraudChecks]:
         """``candidate.listFraudChecks`` needs ``candidatesRead``. Paginated (cursor)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._typed_page('candidate.listFraudChecks', body, CandidateListFraudChecks.model_validate)
+        return self._client._typed_page('candidate.listFraudChecks', body, CandidateListFraudChecks.from_raw)
 
     def list_fraud_checks_all(
         self,
@@ -710,7 +710,7 @@ class CandidateResource(SyncResource):
     ) -> SyncPager[CandidateListFraudChecks]:
         """Every record of ``candidate.listFraudChecks``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit}, extra_body)
-        return self._client._pager('candidate.listFraudChecks', body, CandidateListFraudChecks.model_validate)
+        return self._client._pager('candidate.listFraudChecks', body, CandidateListFraudChecks.from_raw)
 
     def list_notes(
         self,
@@ -723,7 +723,7 @@ class CandidateResource(SyncResource):
     ) -> Page[CandidateCreateNote]:
         """``candidate.listNotes`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('candidate.listNotes', body, CandidateCreateNote.model_validate)
+        return self._client._typed_page('candidate.listNotes', body, CandidateCreateNote.from_raw)
 
     def list_notes_all(
         self,
@@ -736,7 +736,7 @@ class CandidateResource(SyncResource):
     ) -> SyncPager[CandidateCreateNote]:
         """Every record of ``candidate.listNotes``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.listNotes', body, CandidateCreateNote.model_validate)
+        return self._client._pager('candidate.listNotes', body, CandidateCreateNote.from_raw)
 
     def list_projects(
         self,
@@ -749,7 +749,7 @@ class CandidateResource(SyncResource):
     ) -> Page[Project]:
         """``candidate.listProjects`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('candidate.listProjects', body, Project.model_validate)
+        return self._client._typed_page('candidate.listProjects', body, Project.from_raw)
 
     def list_projects_all(
         self,
@@ -762,7 +762,7 @@ class CandidateResource(SyncResource):
     ) -> SyncPager[Project]:
         """Every record of ``candidate.listProjects``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'candidateId': candidate_id, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidate.listProjects', body, Project.model_validate)
+        return self._client._pager('candidate.listProjects', body, Project.from_raw)
 
     def push_to_hris(self, **body: Any) -> Any:
         """``candidate.pushToHris`` needs ``candidatesWrite``."""
@@ -777,7 +777,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.removeProject`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'projectId': project_id}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.removeProject', body))
+        return Candidate.from_raw(self._client._results('candidate.removeProject', body))
 
     def remove_tag(
         self,
@@ -788,7 +788,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.removeTag`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'tagId': tag_id}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.removeTag', body))
+        return Candidate.from_raw(self._client._results('candidate.removeTag', body))
 
     def search(
         self,
@@ -799,7 +799,7 @@ class CandidateResource(SyncResource):
     ) -> builtins.list[Candidate]:
         """``candidate.search`` needs ``candidatesRead``."""
         body = build_body({'email': email, 'name': name}, extra_body)
-        return [Candidate.model_validate(r) for r in self._client._results('candidate.search', body) or []]
+        return [Candidate.from_raw(r) for r in self._client._results('candidate.search', body) or []]
 
     def set_fraud_status(
         self,
@@ -810,7 +810,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.setFraudStatus`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'fraudStatus': fraud_status}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.setFraudStatus', body))
+        return Candidate.from_raw(self._client._results('candidate.setFraudStatus', body))
 
     def update(
         self,
@@ -833,7 +833,7 @@ class CandidateResource(SyncResource):
     ) -> Candidate:
         """``candidate.update`` needs ``candidatesWrite``."""
         body = build_body({'candidateId': candidate_id, 'alternateEmail': alternate_email, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'name': name, 'phoneNumber': phone_number, 'sendNotifications': send_notifications, 'socialLinks': social_links, 'sourceId': source_id, 'websiteUrl': website_url}, extra_body)
-        return Candidate.model_validate(self._client._results('candidate.update', body))
+        return Candidate.from_raw(self._client._results('candidate.update', body))
 
     def upload_file(
         self,
@@ -852,7 +852,7 @@ class CandidateResource(SyncResource):
             results = self._client._multipart('candidate.uploadFile', body, upload)
         else:
             results = self._client._results('candidate.uploadFile', body)
-        return Candidate.model_validate(results)
+        return Candidate.from_raw(results)
 
     def upload_resume(
         self,
@@ -871,7 +871,7 @@ class CandidateResource(SyncResource):
             results = self._client._multipart('candidate.uploadResume', body, upload)
         else:
             results = self._client._results('candidate.uploadResume', body)
-        return Candidate.model_validate(results)
+        return Candidate.from_raw(results)
 
 
 class CandidateTagResource(SyncResource):
@@ -885,7 +885,7 @@ class CandidateTagResource(SyncResource):
     ) -> SourceType:
         """``candidateTag.archive`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'tagId': tag_id}, extra_body)
-        return SourceType.model_validate(self._client._results('candidateTag.archive', body))
+        return SourceType.from_raw(self._client._results('candidateTag.archive', body))
 
     def create(
         self,
@@ -895,7 +895,7 @@ class CandidateTagResource(SyncResource):
     ) -> SourceType:
         """``candidateTag.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'title': title}, extra_body)
-        return SourceType.model_validate(self._client._results('candidateTag.create', body))
+        return SourceType.from_raw(self._client._results('candidateTag.create', body))
 
     def list(
         self,
@@ -908,7 +908,7 @@ class CandidateTagResource(SyncResource):
     ) -> Page[SourceType]:
         """``candidateTag.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('candidateTag.list', body, SourceType.model_validate)
+        return self._client._typed_page('candidateTag.list', body, SourceType.from_raw)
 
     def list_all(
         self,
@@ -921,7 +921,7 @@ class CandidateTagResource(SyncResource):
     ) -> SyncPager[SourceType]:
         """Every record of ``candidateTag.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('candidateTag.list', body, SourceType.model_validate)
+        return self._client._pager('candidateTag.list', body, SourceType.from_raw)
 
 
 class CloseReasonResource(SyncResource):
@@ -935,7 +935,7 @@ class CloseReasonResource(SyncResource):
     ) -> builtins.list[CloseReason]:
         """``closeReason.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [CloseReason.model_validate(r) for r in self._client._results('closeReason.list', body) or []]
+        return [CloseReason.from_raw(r) for r in self._client._results('closeReason.list', body) or []]
 
 
 class CommunicationTemplateResource(SyncResource):
@@ -948,7 +948,7 @@ class CommunicationTemplateResource(SyncResource):
     ) -> builtins.list[CommunicationTemplate]:
         """``communicationTemplate.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({}, extra_body)
-        return [CommunicationTemplate.model_validate(r) for r in self._client._results('communicationTemplate.list', body) or []]
+        return [CommunicationTemplate.from_raw(r) for r in self._client._results('communicationTemplate.list', body) or []]
 
 
 class CustomFieldResource(SyncResource):
@@ -968,7 +968,7 @@ class CustomFieldResource(SyncResource):
     ) -> CustomField:
         """``customField.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'fieldType': field_type, 'objectType': object_type, 'title': title, 'description': description, 'isDateOnlyField': is_date_only_field, 'isExposableToCandidate': is_exposable_to_candidate, 'selectableValues': selectable_values}, extra_body)
-        return CustomField.model_validate(self._client._results('customField.create', body))
+        return CustomField.from_raw(self._client._results('customField.create', body))
 
     def info(
         self,
@@ -978,7 +978,7 @@ class CustomFieldResource(SyncResource):
     ) -> CustomField:
         """``customField.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'customFieldId': custom_field_id}, extra_body)
-        return CustomField.model_validate(self._client._results('customField.info', body))
+        return CustomField.from_raw(self._client._results('customField.info', body))
 
     def list(
         self,
@@ -990,7 +990,7 @@ class CustomFieldResource(SyncResource):
     ) -> Page[CustomField]:
         """``customField.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('customField.list', body, CustomField.model_validate)
+        return self._client._typed_page('customField.list', body, CustomField.from_raw)
 
     def list_all(
         self,
@@ -1002,7 +1002,7 @@ class CustomFieldResource(SyncResource):
     ) -> SyncPager[CustomField]:
         """Every record of ``customField.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('customField.list', body, CustomField.model_validate)
+        return self._client._pager('customField.list', body, CustomField.from_raw)
 
     def set_value(
         self,
@@ -1015,7 +1015,7 @@ class CustomFieldResource(SyncResource):
     ) -> ApplicationArchiveReasonCustomField:
         """``customField.setValue`` needs ``candidatesWrite``."""
         body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'objectId': object_id, 'objectType': object_type}, extra_body)
-        return ApplicationArchiveReasonCustomField.model_validate(self._client._results('customField.setValue', body))
+        return ApplicationArchiveReasonCustomField.from_raw(self._client._results('customField.setValue', body))
 
     def set_values(
         self,
@@ -1027,7 +1027,7 @@ class CustomFieldResource(SyncResource):
     ) -> builtins.list[ApplicationArchiveReasonCustomField]:
         """``customField.setValues`` needs ``candidatesWrite``."""
         body = build_body({'objectId': object_id, 'objectType': object_type, 'values': values}, extra_body)
-        return [ApplicationArchiveReasonCustomField.model_validate(r) for r in self._client._results('customField.setValues', body) or []]
+        return [ApplicationArchiveReasonCustomField.from_raw(r) for r in self._client._results('customField.setValues', body) or []]
 
     def update_selectable_values(
         self,
@@ -1038,7 +1038,7 @@ class CustomFieldResource(SyncResource):
     ) -> CustomField:
         """``customField.updateSelectableValues`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'customFieldId': custom_field_id, 'selectableValues': selectable_values}, extra_body)
-        return CustomField.model_validate(self._client._results('customField.updateSelectableValues', body))
+        return CustomField.from_raw(self._client._results('customField.updateSelectableValues', body))
 
 
 class DepartmentResource(SyncResource):
@@ -1052,7 +1052,7 @@ class DepartmentResource(SyncResource):
     ) -> Department:
         """``department.archive`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id}, extra_body)
-        return Department.model_validate(self._client._results('department.archive', body))
+        return Department.from_raw(self._client._results('department.archive', body))
 
     def create(
         self,
@@ -1065,7 +1065,7 @@ class DepartmentResource(SyncResource):
     ) -> Department:
         """``department.create`` needs ``organizationWrite``."""
         body = build_body({'name': name, 'externalName': external_name, 'extraData': extra_data, 'parentId': parent_id}, extra_body)
-        return Department.model_validate(self._client._results('department.create', body))
+        return Department.from_raw(self._client._results('department.create', body))
 
     def info(
         self,
@@ -1075,7 +1075,7 @@ class DepartmentResource(SyncResource):
     ) -> Department:
         """``department.info`` needs ``organizationRead``."""
         body = build_body({'departmentId': department_id}, extra_body)
-        return Department.model_validate(self._client._results('department.info', body))
+        return Department.from_raw(self._client._results('department.info', body))
 
     def list(
         self,
@@ -1088,7 +1088,7 @@ class DepartmentResource(SyncResource):
     ) -> Page[Department]:
         """``department.list`` needs ``organizationRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('department.list', body, Department.model_validate)
+        return self._client._typed_page('department.list', body, Department.from_raw)
 
     def list_all(
         self,
@@ -1101,7 +1101,7 @@ class DepartmentResource(SyncResource):
     ) -> SyncPager[Department]:
         """Every record of ``department.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('department.list', body, Department.model_validate)
+        return self._client._pager('department.list', body, Department.from_raw)
 
     def move(
         self,
@@ -1112,7 +1112,7 @@ class DepartmentResource(SyncResource):
     ) -> Department:
         """``department.move`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id, 'parentId': parent_id}, extra_body)
-        return Department.model_validate(self._client._results('department.move', body))
+        return Department.from_raw(self._client._results('department.move', body))
 
     def restore(
         self,
@@ -1122,7 +1122,7 @@ class DepartmentResource(SyncResource):
     ) -> Department:
         """``department.restore`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id}, extra_body)
-        return Department.model_validate(self._client._results('department.restore', body))
+        return Department.from_raw(self._client._results('department.restore', body))
 
     def update(
         self,
@@ -1135,7 +1135,7 @@ class DepartmentResource(SyncResource):
     ) -> Department:
         """``department.update`` needs ``organizationWrite``."""
         body = build_body({'departmentId': department_id, 'externalName': external_name, 'extraData': extra_data, 'name': name}, extra_body)
-        return Department.model_validate(self._client._results('department.update', body))
+        return Department.from_raw(self._client._results('department.update', body))
 
 
 class FeedbackFormDefinitionResource(SyncResource):
@@ -1149,7 +1149,7 @@ class FeedbackFormDefinitionResource(SyncResource):
     ) -> FeedbackFormDefinition:
         """``feedbackFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'feedbackFormDefinitionId': feedback_form_definition_id}, extra_body)
-        return FeedbackFormDefinition.model_validate(self._client._results('feedbackFormDefinition.info', body))
+        return FeedbackFormDefinition.from_raw(self._client._results('feedbackFormDefinition.info', body))
 
     def list(
         self,
@@ -1162,7 +1162,7 @@ class FeedbackFormDefinitionResource(SyncResource):
     ) -> Page[FeedbackFormDefinition]:
         """``feedbackFormDefinition.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('feedbackFormDefinition.list', body, FeedbackFormDefinition.model_validate)
+        return self._client._typed_page('feedbackFormDefinition.list', body, FeedbackFormDefinition.from_raw)
 
     def list_all(
         self,
@@ -1175,7 +1175,7 @@ class FeedbackFormDefinitionResource(SyncResource):
     ) -> SyncPager[FeedbackFormDefinition]:
         """Every record of ``feedbackFormDefinition.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('feedbackFormDefinition.list', body, FeedbackFormDefinition.model_validate)
+        return self._client._pager('feedbackFormDefinition.list', body, FeedbackFormDefinition.from_raw)
 
 
 class FileResource(SyncFileHelpers):
@@ -1192,7 +1192,7 @@ class FileResource(SyncFileHelpers):
     ) -> FileCreateFileUploadHandle:
         """``file.createFileUploadHandle`` needs ``candidatesWrite``."""
         body = build_body({'contentLength': content_length, 'contentType': content_type, 'fileUploadContext': file_upload_context, 'filename': filename}, extra_body)
-        return FileCreateFileUploadHandle.model_validate(self._client._results('file.createFileUploadHandle', body))
+        return FileCreateFileUploadHandle.from_raw(self._client._results('file.createFileUploadHandle', body))
 
     def info(
         self,
@@ -1202,7 +1202,7 @@ class FileResource(SyncFileHelpers):
     ) -> File:
         """``file.info`` needs ``candidatesRead``."""
         body = build_body({'fileHandle': file_handle}, extra_body)
-        return File.model_validate(self._client._results('file.info', body))
+        return File.from_raw(self._client._results('file.info', body))
 
 
 class HiringTeamResource(SyncResource):
@@ -1220,7 +1220,7 @@ class HiringTeamResource(SyncResource):
     ) -> ApplicationHiringTeam:
         """``hiringTeam.addMember`` needs ``organizationWrite``."""
         body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': application_id, 'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(self._client._results('hiringTeam.addMember', body))
+        return ApplicationHiringTeam.from_raw(self._client._results('hiringTeam.addMember', body))
 
     def remove_member(
         self,
@@ -1234,7 +1234,7 @@ class HiringTeamResource(SyncResource):
     ) -> ApplicationHiringTeam:
         """``hiringTeam.removeMember`` needs ``organizationWrite``."""
         body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': application_id, 'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationHiringTeam.model_validate(self._client._results('hiringTeam.removeMember', body))
+        return ApplicationHiringTeam.from_raw(self._client._results('hiringTeam.removeMember', body))
 
 
 class HiringTeamRoleResource(SyncResource):
@@ -1262,7 +1262,7 @@ class InterviewResource(SyncResource):
     ) -> Interview:
         """``interview.info`` needs ``interviewsRead``."""
         body = build_body({'id': id}, extra_body)
-        return Interview.model_validate(self._client._results('interview.info', body))
+        return Interview.from_raw(self._client._results('interview.info', body))
 
     def list(
         self,
@@ -1277,7 +1277,7 @@ class InterviewResource(SyncResource):
     ) -> Page[Interview]:
         """``interview.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'excludeArchivedScheduleTemplateInterviews': exclude_archived_schedule_template_interviews, 'includeArchived': include_archived, 'includeNonSharedInterviews': include_non_shared_interviews, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('interview.list', body, Interview.model_validate)
+        return self._client._typed_page('interview.list', body, Interview.from_raw)
 
     def list_all(
         self,
@@ -1292,7 +1292,7 @@ class InterviewResource(SyncResource):
     ) -> SyncPager[Interview]:
         """Every record of ``interview.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'excludeArchivedScheduleTemplateInterviews': exclude_archived_schedule_template_interviews, 'includeArchived': include_archived, 'includeNonSharedInterviews': include_non_shared_interviews, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interview.list', body, Interview.model_validate)
+        return self._client._pager('interview.list', body, Interview.from_raw)
 
 
 class InterviewBriefingResource(SyncResource):
@@ -1307,7 +1307,7 @@ class InterviewBriefingResource(SyncResource):
     ) -> InterviewBriefing:
         """``interviewBriefing.info`` needs ``interviewsRead``."""
         body = build_body({'interviewEventId': interview_event_id, 'expand': expand}, extra_body)
-        return InterviewBriefing.model_validate(self._client._results('interviewBriefing.info', body))
+        return InterviewBriefing.from_raw(self._client._results('interviewBriefing.info', body))
 
 
 class InterviewEventResource(SyncResource):
@@ -1326,7 +1326,7 @@ class InterviewEventResource(SyncResource):
     ) -> Page[InterviewEvent]:
         """``interviewEvent.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'interviewScheduleId': interview_schedule_id, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('interviewEvent.list', body, InterviewEvent.model_validate)
+        return self._client._typed_page('interviewEvent.list', body, InterviewEvent.from_raw)
 
     def list_all(
         self,
@@ -1341,7 +1341,7 @@ class InterviewEventResource(SyncResource):
     ) -> SyncPager[InterviewEvent]:
         """Every record of ``interviewEvent.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'interviewScheduleId': interview_schedule_id, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewEvent.list', body, InterviewEvent.model_validate)
+        return self._client._pager('interviewEvent.list', body, InterviewEvent.from_raw)
 
 
 class InterviewPlanResource(SyncResource):
@@ -1358,7 +1358,7 @@ class InterviewPlanResource(SyncResource):
     ) -> Page[InterviewPlan]:
         """``interviewPlan.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('interviewPlan.list', body, InterviewPlan.model_validate)
+        return self._client._typed_page('interviewPlan.list', body, InterviewPlan.from_raw)
 
     def list_all(
         self,
@@ -1371,7 +1371,7 @@ class InterviewPlanResource(SyncResource):
     ) -> SyncPager[InterviewPlan]:
         """Every record of ``interviewPlan.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewPlan.list', body, InterviewPlan.model_validate)
+        return self._client._pager('interviewPlan.list', body, InterviewPlan.from_raw)
 
 
 class InterviewScheduleResource(SyncResource):
@@ -1386,7 +1386,7 @@ class InterviewScheduleResource(SyncResource):
     ) -> InterviewSchedule:
         """``interviewSchedule.cancel`` needs ``interviewsWrite``."""
         body = build_body({'id': id, 'allowReschedule': allow_reschedule}, extra_body)
-        return InterviewSchedule.model_validate(self._client._results('interviewSchedule.cancel', body))
+        return InterviewSchedule.from_raw(self._client._results('interviewSchedule.cancel', body))
 
     def create(
         self,
@@ -1397,7 +1397,7 @@ class InterviewScheduleResource(SyncResource):
     ) -> InterviewSchedule:
         """``interviewSchedule.create`` needs ``interviewsWrite``."""
         body = build_body({'applicationId': application_id, 'interviewEvents': interview_events}, extra_body)
-        return InterviewSchedule.model_validate(self._client._results('interviewSchedule.create', body))
+        return InterviewSchedule.from_raw(self._client._results('interviewSchedule.create', body))
 
     def list(
         self,
@@ -1412,7 +1412,7 @@ class InterviewScheduleResource(SyncResource):
     ) -> Page[InterviewSchedule]:
         """``interviewSchedule.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': interview_stage_id, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('interviewSchedule.list', body, InterviewSchedule.model_validate)
+        return self._client._typed_page('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     def list_all(
         self,
@@ -1427,7 +1427,7 @@ class InterviewScheduleResource(SyncResource):
     ) -> SyncPager[InterviewSchedule]:
         """Every record of ``interviewSchedule.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'applicationId': application_id, 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': interview_stage_id, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewSchedule.list', body, InterviewSchedule.model_validate)
+        return self._client._pager('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     def update(
         self,
@@ -1440,7 +1440,7 @@ class InterviewScheduleResource(SyncResource):
     ) -> InterviewSchedule:
         """``interviewSchedule.update`` needs ``interviewsWrite``."""
         body = build_body({'interviewScheduleId': interview_schedule_id, 'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel}, extra_body)
-        return InterviewSchedule.model_validate(self._client._results('interviewSchedule.update', body))
+        return InterviewSchedule.from_raw(self._client._results('interviewSchedule.update', body))
 
 
 class InterviewStageResource(SyncResource):
@@ -1454,7 +1454,7 @@ class InterviewStageResource(SyncResource):
     ) -> CurrentInterviewStage:
         """``interviewStage.info`` needs ``interviewsRead``."""
         body = build_body({'interviewStageId': interview_stage_id}, extra_body)
-        return CurrentInterviewStage.model_validate(self._client._results('interviewStage.info', body))
+        return CurrentInterviewStage.from_raw(self._client._results('interviewStage.info', body))
 
     def list(
         self,
@@ -1464,7 +1464,7 @@ class InterviewStageResource(SyncResource):
     ) -> builtins.list[CurrentInterviewStage]:
         """``interviewStage.list`` needs ``interviewsRead``."""
         body = build_body({'interviewPlanId': interview_plan_id}, extra_body)
-        return [CurrentInterviewStage.model_validate(r) for r in self._client._results('interviewStage.list', body) or []]
+        return [CurrentInterviewStage.from_raw(r) for r in self._client._results('interviewStage.list', body) or []]
 
 
 class InterviewStageGroupResource(SyncResource):
@@ -1477,7 +1477,7 @@ class InterviewStageGroupResource(SyncResource):
     ) -> builtins.list[InterviewStageGroup]:
         """``interviewStageGroup.list`` needs ``interviewsRead``."""
         body = build_body({}, extra_body)
-        return [InterviewStageGroup.model_validate(r) for r in self._client._results('interviewStageGroup.list', body) or []]
+        return [InterviewStageGroup.from_raw(r) for r in self._client._results('interviewStageGroup.list', body) or []]
 
 
 class InterviewerPoolResource(SyncResource):
@@ -1493,7 +1493,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.addUser`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'userId': user_id, 'interviewerPoolTrainingPathStageId': interviewer_pool_training_path_stage_id}, extra_body)
-        return InterviewerPool.model_validate(self._client._results('interviewerPool.addUser', body))
+        return InterviewerPool.from_raw(self._client._results('interviewerPool.addUser', body))
 
     def archive(
         self,
@@ -1503,7 +1503,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.archive`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool.model_validate(self._client._results('interviewerPool.archive', body))
+        return InterviewerPool.from_raw(self._client._results('interviewerPool.archive', body))
 
     def create(
         self,
@@ -1514,7 +1514,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.create`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'title': title, 'requiresTraining': requires_training}, extra_body)
-        return InterviewerPool.model_validate(self._client._results('interviewerPool.create', body))
+        return InterviewerPool.from_raw(self._client._results('interviewerPool.create', body))
 
     def info(
         self,
@@ -1524,7 +1524,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool.model_validate(self._client._results('interviewerPool.info', body))
+        return InterviewerPool.from_raw(self._client._results('interviewerPool.info', body))
 
     def list(
         self,
@@ -1538,7 +1538,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> Page[InterviewerInterviewerPool]:
         """``interviewerPool.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchivedPools': include_archived_pools, 'includeArchivedTrainingStages': include_archived_training_stages, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('interviewerPool.list', body, InterviewerInterviewerPool.model_validate)
+        return self._client._typed_page('interviewerPool.list', body, InterviewerInterviewerPool.from_raw)
 
     def list_all(
         self,
@@ -1552,7 +1552,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> SyncPager[InterviewerInterviewerPool]:
         """Every record of ``interviewerPool.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchivedPools': include_archived_pools, 'includeArchivedTrainingStages': include_archived_training_stages, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('interviewerPool.list', body, InterviewerInterviewerPool.model_validate)
+        return self._client._pager('interviewerPool.list', body, InterviewerInterviewerPool.from_raw)
 
     def remove_user(
         self,
@@ -1563,7 +1563,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.removeUser`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'userId': user_id}, extra_body)
-        return InterviewerPool.model_validate(self._client._results('interviewerPool.removeUser', body))
+        return InterviewerPool.from_raw(self._client._results('interviewerPool.removeUser', body))
 
     def restore(
         self,
@@ -1573,7 +1573,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.restore`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id}, extra_body)
-        return InterviewerPool.model_validate(self._client._results('interviewerPool.restore', body))
+        return InterviewerPool.from_raw(self._client._results('interviewerPool.restore', body))
 
     def update(
         self,
@@ -1585,7 +1585,7 @@ class InterviewerPoolResource(SyncResource):
     ) -> InterviewerPool:
         """``interviewerPool.update`` needs ``hiringProcessMetadataWrite``."""
         body = build_body({'interviewerPoolId': interviewer_pool_id, 'requiresTraining': requires_training, 'title': title}, extra_body)
-        return InterviewerPool.model_validate(self._client._results('interviewerPool.update', body))
+        return InterviewerPool.from_raw(self._client._results('interviewerPool.update', body))
 
 
 class JobResource(SyncResource):
@@ -1604,7 +1604,7 @@ class JobResource(SyncResource):
     ) -> InterviewBriefingJob:
         """``job.create`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'teamId': team_id, 'title': title, 'brandId': brand_id, 'defaultInterviewPlanId': default_interview_plan_id, 'jobTemplateId': job_template_id}, extra_body)
-        return InterviewBriefingJob.model_validate(self._client._results('job.create', body))
+        return InterviewBriefingJob.from_raw(self._client._results('job.create', body))
 
     def info(
         self,
@@ -1616,7 +1616,7 @@ class JobResource(SyncResource):
     ) -> Job2:
         """``job.info`` needs ``jobsRead``."""
         body = build_body({'id': id, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
-        return Job2.model_validate(self._client._results('job.info', body))
+        return Job2.from_raw(self._client._results('job.info', body))
 
     def list(
         self,
@@ -1636,7 +1636,7 @@ class JobResource(SyncResource):
     ) -> Page[Job]:
         """``job.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'closedAfter': closed_after, 'closedBefore': closed_before, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids, 'limit': limit, 'openedAfter': opened_after, 'openedBefore': opened_before, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('job.list', body, Job.model_validate)
+        return self._client._typed_page('job.list', body, Job.from_raw)
 
     def list_all(
         self,
@@ -1656,7 +1656,7 @@ class JobResource(SyncResource):
     ) -> SyncPager[Job]:
         """Every record of ``job.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'closedAfter': closed_after, 'closedBefore': closed_before, 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids, 'limit': limit, 'openedAfter': opened_after, 'openedBefore': opened_before, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('job.list', body, Job.model_validate)
+        return self._client._pager('job.list', body, Job.from_raw)
 
     def search(
         self,
@@ -1667,7 +1667,7 @@ class JobResource(SyncResource):
     ) -> builtins.list[InterviewBriefingJob]:
         """``job.search`` needs ``jobsRead``."""
         body = build_body({'requisitionId': requisition_id, 'title': title}, extra_body)
-        return [InterviewBriefingJob.model_validate(r) for r in self._client._results('job.search', body) or []]
+        return [InterviewBriefingJob.from_raw(r) for r in self._client._results('job.search', body) or []]
 
     def set_status(
         self,
@@ -1678,7 +1678,7 @@ class JobResource(SyncResource):
     ) -> InterviewBriefingJob:
         """``job.setStatus`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'status': status}, extra_body)
-        return InterviewBriefingJob.model_validate(self._client._results('job.setStatus', body))
+        return InterviewBriefingJob.from_raw(self._client._results('job.setStatus', body))
 
     def update(
         self,
@@ -1693,7 +1693,7 @@ class JobResource(SyncResource):
     ) -> InterviewBriefingJob:
         """``job.update`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'customRequisitionId': custom_requisition_id, 'defaultInterviewPlanId': default_interview_plan_id, 'locationId': location_id, 'teamId': team_id, 'title': title}, extra_body)
-        return InterviewBriefingJob.model_validate(self._client._results('job.update', body))
+        return InterviewBriefingJob.from_raw(self._client._results('job.update', body))
 
     def update_compensation(
         self,
@@ -1704,7 +1704,7 @@ class JobResource(SyncResource):
     ) -> JobUpdateCompensation:
         """``job.updateCompensation`` needs ``jobsWrite``."""
         body = build_body({'compensationTiers': compensation_tiers, 'jobId': job_id}, extra_body)
-        return JobUpdateCompensation.model_validate(self._client._results('job.updateCompensation', body))
+        return JobUpdateCompensation.from_raw(self._client._results('job.updateCompensation', body))
 
 
 class JobBoardResource(SyncResource):
@@ -1717,7 +1717,7 @@ class JobBoardResource(SyncResource):
     ) -> builtins.list[JobBoard]:
         """``jobBoard.list`` needs ``jobsRead``."""
         body = build_body({}, extra_body)
-        return [JobBoard.model_validate(r) for r in self._client._results('jobBoard.list', body) or []]
+        return [JobBoard.from_raw(r) for r in self._client._results('jobBoard.list', body) or []]
 
 
 class JobInterviewPlanResource(SyncResource):
@@ -1731,7 +1731,7 @@ class JobInterviewPlanResource(SyncResource):
     ) -> JobInterviewPlan:
         """``jobInterviewPlan.info`` needs ``jobsRead``."""
         body = build_body({'jobId': job_id}, extra_body)
-        return JobInterviewPlan.model_validate(self._client._results('jobInterviewPlan.info', body))
+        return JobInterviewPlan.from_raw(self._client._results('jobInterviewPlan.info', body))
 
 
 class JobPostingResource(SyncResource):
@@ -1747,7 +1747,7 @@ class JobPostingResource(SyncResource):
     ) -> JobPosting:
         """``jobPosting.info`` needs ``jobsRead``."""
         body = build_body({'jobPostingId': job_posting_id, 'expand': expand, 'jobBoardId': job_board_id}, extra_body)
-        return JobPosting.model_validate(self._client._results('jobPosting.info', body))
+        return JobPosting.from_raw(self._client._results('jobPosting.info', body))
 
     def list(
         self,
@@ -1760,7 +1760,7 @@ class JobPostingResource(SyncResource):
     ) -> builtins.list[JobPosting2]:
         """``jobPosting.list`` needs ``jobsRead``."""
         body = build_body({'department': department, 'jobBoardId': job_board_id, 'listedOnly': listed_only, 'location': location}, extra_body)
-        return [JobPosting2.model_validate(r) for r in self._client._results('jobPosting.list', body) or []]
+        return [JobPosting2.from_raw(r) for r in self._client._results('jobPosting.list', body) or []]
 
     def update(
         self,
@@ -1775,7 +1775,7 @@ class JobPostingResource(SyncResource):
     ) -> JobPosting:
         """``jobPosting.update`` needs ``jobsWrite``."""
         body = build_body({'jobPostingId': job_posting_id, 'description': description, 'suppressDescriptionClosing': suppress_description_closing, 'suppressDescriptionOpening': suppress_description_opening, 'title': title, 'workplaceType': workplace_type}, extra_body)
-        return JobPosting.model_validate(self._client._results('jobPosting.update', body))
+        return JobPosting.from_raw(self._client._results('jobPosting.update', body))
 
     def update_compensation(self, **body: Any) -> Any:
         """``jobPosting.updateCompensation`` needs ``jobsWrite``."""
@@ -1796,7 +1796,7 @@ class JobTemplateResource(SyncResource):
     ) -> Page[JobTemplate]:
         """``jobTemplate.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('jobTemplate.list', body, JobTemplate.model_validate)
+        return self._client._typed_page('jobTemplate.list', body, JobTemplate.from_raw)
 
     def list_all(
         self,
@@ -1809,7 +1809,7 @@ class JobTemplateResource(SyncResource):
     ) -> SyncPager[JobTemplate]:
         """Every record of ``jobTemplate.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('jobTemplate.list', body, JobTemplate.model_validate)
+        return self._client._pager('jobTemplate.list', body, JobTemplate.from_raw)
 
 
 class LocationResource(SyncResource):
@@ -1823,7 +1823,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.archive`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location.model_validate(self._client._results('location.archive', body))
+        return Location.from_raw(self._client._results('location.archive', body))
 
     def create(
         self,
@@ -1840,7 +1840,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.create`` needs ``organizationWrite``."""
         body = build_body({'name': name, 'type': type, 'address': address, 'externalName': external_name, 'extraData': extra_data, 'isRemote': is_remote, 'parentLocationId': parent_location_id, 'workplaceType': workplace_type}, extra_body)
-        return Location.model_validate(self._client._results('location.create', body))
+        return Location.from_raw(self._client._results('location.create', body))
 
     def info(
         self,
@@ -1850,7 +1850,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.info`` needs ``organizationRead``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location.model_validate(self._client._results('location.info', body))
+        return Location.from_raw(self._client._results('location.info', body))
 
     def list(
         self,
@@ -1864,7 +1864,7 @@ class LocationResource(SyncResource):
     ) -> Page[Location]:
         """``location.list`` needs ``organizationRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'includeLocationHierarchy': include_location_hierarchy, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('location.list', body, Location.model_validate)
+        return self._client._typed_page('location.list', body, Location.from_raw)
 
     def list_all(
         self,
@@ -1878,7 +1878,7 @@ class LocationResource(SyncResource):
     ) -> SyncPager[Location]:
         """Every record of ``location.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeArchived': include_archived, 'includeLocationHierarchy': include_location_hierarchy, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('location.list', body, Location.model_validate)
+        return self._client._pager('location.list', body, Location.from_raw)
 
     def move(
         self,
@@ -1889,7 +1889,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.move`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'parentLocationHierarchyId': parent_location_hierarchy_id}, extra_body)
-        return Location.model_validate(self._client._results('location.move', body))
+        return Location.from_raw(self._client._results('location.move', body))
 
     def restore(
         self,
@@ -1899,7 +1899,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.restore`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id}, extra_body)
-        return Location.model_validate(self._client._results('location.restore', body))
+        return Location.from_raw(self._client._results('location.restore', body))
 
     def update_address(
         self,
@@ -1910,7 +1910,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.updateAddress`` needs ``organizationWrite``."""
         body = build_body({'address': address, 'locationId': location_id}, extra_body)
-        return Location.model_validate(self._client._results('location.updateAddress', body))
+        return Location.from_raw(self._client._results('location.updateAddress', body))
 
     def update_external_name(
         self,
@@ -1921,7 +1921,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.updateExternalName`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'externalName': external_name}, extra_body)
-        return Location.model_validate(self._client._results('location.updateExternalName', body))
+        return Location.from_raw(self._client._results('location.updateExternalName', body))
 
     def update_name(
         self,
@@ -1932,7 +1932,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.updateName`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'name': name}, extra_body)
-        return Location.model_validate(self._client._results('location.updateName', body))
+        return Location.from_raw(self._client._results('location.updateName', body))
 
     def update_workplace_type(
         self,
@@ -1943,7 +1943,7 @@ class LocationResource(SyncResource):
     ) -> Location:
         """``location.updateWorkplaceType`` needs ``organizationWrite``."""
         body = build_body({'locationId': location_id, 'workplaceType': workplace_type}, extra_body)
-        return Location.model_validate(self._client._results('location.updateWorkplaceType', body))
+        return Location.from_raw(self._client._results('location.updateWorkplaceType', body))
 
 
 class NotetakerTranscriptResource(SyncResource):
@@ -1957,7 +1957,7 @@ class NotetakerTranscriptResource(SyncResource):
     ) -> NotetakerTranscript:
         """``notetakerTranscript.info`` needs ``notetakerRead``."""
         body = build_body({'notetakerTranscriptId': notetaker_transcript_id}, extra_body)
-        return NotetakerTranscript.model_validate(self._client._results('notetakerTranscript.info', body))
+        return NotetakerTranscript.from_raw(self._client._results('notetakerTranscript.info', body))
 
 
 class OfferResource(SyncResource):
@@ -1974,7 +1974,7 @@ class OfferResource(SyncResource):
     ) -> Offer:
         """``offer.approve`` needs ``offersWrite``."""
         body = build_body({'offerVersionId': offer_version_id, 'approvalStepId': approval_step_id, 'excludeFormDefinition': exclude_form_definition, 'userId': user_id}, extra_body)
-        return Offer.model_validate(self._client._results('offer.approve', body))
+        return Offer.from_raw(self._client._results('offer.approve', body))
 
     def create(
         self,
@@ -1987,7 +1987,7 @@ class OfferResource(SyncResource):
     ) -> Offer:
         """``offer.create`` needs ``offersWrite``."""
         body = build_body({'offerForm': offer_form, 'offerFormId': offer_form_id, 'offerProcessId': offer_process_id, 'excludeFormDefinition': exclude_form_definition}, extra_body)
-        return Offer.model_validate(self._client._results('offer.create', body))
+        return Offer.from_raw(self._client._results('offer.create', body))
 
     def info(
         self,
@@ -1998,7 +1998,7 @@ class OfferResource(SyncResource):
     ) -> Offer:
         """``offer.info`` needs ``offersRead``."""
         body = build_body({'offerId': offer_id, 'excludeFormDefinition': exclude_form_definition}, extra_body)
-        return Offer.model_validate(self._client._results('offer.info', body))
+        return Offer.from_raw(self._client._results('offer.info', body))
 
     def list(
         self,
@@ -2015,7 +2015,7 @@ class OfferResource(SyncResource):
     ) -> Page[Offer2]:
         """``offer.list`` needs ``offersRead``. Paginated (cursor+syncToken)."""
         body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': application_id, 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('offer.list', body, Offer2.model_validate)
+        return self._client._typed_page('offer.list', body, Offer2.from_raw)
 
     def list_all(
         self,
@@ -2032,7 +2032,7 @@ class OfferResource(SyncResource):
     ) -> SyncPager[Offer2]:
         """Every record of ``offer.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': application_id, 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('offer.list', body, Offer2.model_validate)
+        return self._client._pager('offer.list', body, Offer2.from_raw)
 
     def set_decided_at(self, **body: Any) -> Any:
         """``offer.setDecidedAt`` needs ``offersWrite``."""
@@ -2050,7 +2050,7 @@ class OfferResource(SyncResource):
     ) -> OfferStart:
         """``offer.start`` needs ``offersWrite``."""
         body = build_body({'offerProcessId': offer_process_id}, extra_body)
-        return OfferStart.model_validate(self._client._results('offer.start', body))
+        return OfferStart.from_raw(self._client._results('offer.start', body))
 
     def start_approval_process(
         self,
@@ -2062,7 +2062,7 @@ class OfferResource(SyncResource):
     ) -> Offer:
         """``offer.startApprovalProcess`` needs ``offersWrite``."""
         body = build_body({'offerVersionId': offer_version_id, 'excludeFormDefinition': exclude_form_definition, 'note': note}, extra_body)
-        return Offer.model_validate(self._client._results('offer.startApprovalProcess', body))
+        return Offer.from_raw(self._client._results('offer.startApprovalProcess', body))
 
     def update(
         self,
@@ -2074,7 +2074,7 @@ class OfferResource(SyncResource):
     ) -> Offer:
         """``offer.update`` needs ``offersWrite``."""
         body = build_body({'offerForm': offer_form, 'offerId': offer_id, 'excludeFormDefinition': exclude_form_definition}, extra_body)
-        return Offer.model_validate(self._client._results('offer.update', body))
+        return Offer.from_raw(self._client._results('offer.update', body))
 
 
 class OfferProcessResource(SyncResource):
@@ -2088,7 +2088,7 @@ class OfferProcessResource(SyncResource):
     ) -> OfferProcessStart:
         """``offerProcess.start`` needs ``offersWrite``."""
         body = build_body({'applicationId': application_id}, extra_body)
-        return OfferProcessStart.model_validate(self._client._results('offerProcess.start', body))
+        return OfferProcessStart.from_raw(self._client._results('offerProcess.start', body))
 
 
 class OpeningResource(SyncResource):
@@ -2103,7 +2103,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.addJob`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.addJob', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.addJob', body))
 
     def add_location(
         self,
@@ -2114,7 +2114,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.addLocation`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.addLocation', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.addLocation', body))
 
     def create(
         self,
@@ -2133,7 +2133,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.create`` needs ``jobsWrite``."""
         body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'jobIds': job_ids, 'locationIds': location_ids, 'openingState': opening_state, 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.create', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.create', body))
 
     def info(
         self,
@@ -2143,7 +2143,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.info`` needs ``jobsRead``."""
         body = build_body({'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.info', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.info', body))
 
     def list(
         self,
@@ -2156,7 +2156,7 @@ class OpeningResource(SyncResource):
     ) -> Page[ApplicationOpening]:
         """``opening.list`` needs ``jobsRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('opening.list', body, ApplicationOpening.model_validate)
+        return self._client._typed_page('opening.list', body, ApplicationOpening.from_raw)
 
     def list_all(
         self,
@@ -2169,7 +2169,7 @@ class OpeningResource(SyncResource):
     ) -> SyncPager[ApplicationOpening]:
         """Every record of ``opening.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('opening.list', body, ApplicationOpening.model_validate)
+        return self._client._pager('opening.list', body, ApplicationOpening.from_raw)
 
     def remove_job(
         self,
@@ -2180,7 +2180,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.removeJob`` needs ``jobsWrite``."""
         body = build_body({'jobId': job_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.removeJob', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.removeJob', body))
 
     def remove_location(
         self,
@@ -2191,7 +2191,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.removeLocation`` needs ``jobsWrite``."""
         body = build_body({'locationId': location_id, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.removeLocation', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.removeLocation', body))
 
     def search(
         self,
@@ -2201,7 +2201,7 @@ class OpeningResource(SyncResource):
     ) -> builtins.list[ApplicationOpening]:
         """``opening.search`` needs ``jobsRead``."""
         body = build_body({'identifier': identifier}, extra_body)
-        return [ApplicationOpening.model_validate(r) for r in self._client._results('opening.search', body) or []]
+        return [ApplicationOpening.from_raw(r) for r in self._client._results('opening.search', body) or []]
 
     def set_archived(
         self,
@@ -2212,7 +2212,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.setArchived`` needs ``jobsWrite``."""
         body = build_body({'archive': archive, 'openingId': opening_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.setArchived', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.setArchived', body))
 
     def set_opening_state(
         self,
@@ -2224,7 +2224,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.setOpeningState`` needs ``jobsWrite``."""
         body = build_body({'closeReasonId': close_reason_id, 'openingId': opening_id, 'openingState': opening_state}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.setOpeningState', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.setOpeningState', body))
 
     def update(
         self,
@@ -2241,7 +2241,7 @@ class OpeningResource(SyncResource):
     ) -> ApplicationOpening:
         """``opening.update`` needs ``jobsWrite``."""
         body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'openingId': opening_id, 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
-        return ApplicationOpening.model_validate(self._client._results('opening.update', body))
+        return ApplicationOpening.from_raw(self._client._results('opening.update', body))
 
 
 class ProjectResource(SyncResource):
@@ -2255,7 +2255,7 @@ class ProjectResource(SyncResource):
     ) -> Project:
         """``project.info`` needs ``jobsRead``."""
         body = build_body({'projectId': project_id}, extra_body)
-        return Project.model_validate(self._client._results('project.info', body))
+        return Project.from_raw(self._client._results('project.info', body))
 
     def list(
         self,
@@ -2268,7 +2268,7 @@ class ProjectResource(SyncResource):
     ) -> Page[Project]:
         """``project.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('project.list', body, Project.model_validate)
+        return self._client._typed_page('project.list', body, Project.from_raw)
 
     def list_all(
         self,
@@ -2281,7 +2281,7 @@ class ProjectResource(SyncResource):
     ) -> SyncPager[Project]:
         """Every record of ``project.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('project.list', body, Project.model_validate)
+        return self._client._pager('project.list', body, Project.from_raw)
 
     def search(
         self,
@@ -2291,7 +2291,7 @@ class ProjectResource(SyncResource):
     ) -> builtins.list[Project]:
         """``project.search`` needs ``candidatesRead``."""
         body = build_body({'title': title}, extra_body)
-        return [Project.model_validate(r) for r in self._client._results('project.search', body) or []]
+        return [Project.from_raw(r) for r in self._client._results('project.search', body) or []]
 
 
 class ReferralResource(SyncResource):
@@ -2308,7 +2308,7 @@ class ReferralResource(SyncResource):
     ) -> InterviewBriefingApplication:
         """``referral.create`` needs ``candidatesWrite``."""
         body = build_body({'creditedToUserId': credited_to_user_id, 'fieldSubmissions': field_submissions, 'id': id, 'createdAt': created_at}, extra_body)
-        return InterviewBriefingApplication.model_validate(self._client._results('referral.create', body))
+        return InterviewBriefingApplication.from_raw(self._client._results('referral.create', body))
 
 
 class ReferralFormResource(SyncResource):
@@ -2321,7 +2321,7 @@ class ReferralFormResource(SyncResource):
     ) -> ReferralForm:
         """``referralForm.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({}, extra_body)
-        return ReferralForm.model_validate(self._client._results('referralForm.info', body))
+        return ReferralForm.from_raw(self._client._results('referralForm.info', body))
 
 
 class ReportResource(SyncResource):
@@ -2337,7 +2337,7 @@ class ReportResource(SyncResource):
     ) -> ReportGenerate:
         """``report.generate`` needs ``reportsRead``."""
         body = build_body({'reportId': report_id, 'includeHeadersInData': include_headers_in_data, 'requestId': request_id}, extra_body)
-        return ReportGenerate.model_validate(self._client._results('report.generate', body))
+        return ReportGenerate.from_raw(self._client._results('report.generate', body))
 
     def synchronous(
         self,
@@ -2348,7 +2348,7 @@ class ReportResource(SyncResource):
     ) -> ReportGenerate:
         """``report.synchronous`` needs ``reportsRead``."""
         body = build_body({'reportId': report_id, 'includeHeadersInData': include_headers_in_data}, extra_body)
-        return ReportGenerate.model_validate(self._client._results('report.synchronous', body))
+        return ReportGenerate.from_raw(self._client._results('report.synchronous', body))
 
 
 class SequenceResource(SyncResource):
@@ -2382,7 +2382,7 @@ class SourceResource(SyncResource):
     ) -> builtins.list[ApplicationSource]:
         """``source.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeArchived': include_archived}, extra_body)
-        return [ApplicationSource.model_validate(r) for r in self._client._results('source.list', body) or []]
+        return [ApplicationSource.from_raw(r) for r in self._client._results('source.list', body) or []]
 
 
 class SourceTrackingLinkResource(SyncResource):
@@ -2396,7 +2396,7 @@ class SourceTrackingLinkResource(SyncResource):
     ) -> builtins.list[SourceTrackingLink]:
         """``sourceTrackingLink.list`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'includeDisabled': include_disabled}, extra_body)
-        return [SourceTrackingLink.model_validate(r) for r in self._client._results('sourceTrackingLink.list', body) or []]
+        return [SourceTrackingLink.from_raw(r) for r in self._client._results('sourceTrackingLink.list', body) or []]
 
 
 class SurveyFormDefinitionResource(SyncResource):
@@ -2410,7 +2410,7 @@ class SurveyFormDefinitionResource(SyncResource):
     ) -> JobPostingSurveyFormDefinition:
         """``surveyFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
         body = build_body({'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return JobPostingSurveyFormDefinition.model_validate(self._client._results('surveyFormDefinition.info', body))
+        return JobPostingSurveyFormDefinition.from_raw(self._client._results('surveyFormDefinition.info', body))
 
     def list(
         self,
@@ -2422,7 +2422,7 @@ class SurveyFormDefinitionResource(SyncResource):
     ) -> Page[JobPostingSurveyFormDefinition]:
         """``surveyFormDefinition.list`` needs ``hiringProcessMetadataRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.model_validate)
+        return self._client._typed_page('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.from_raw)
 
     def list_all(
         self,
@@ -2434,7 +2434,7 @@ class SurveyFormDefinitionResource(SyncResource):
     ) -> SyncPager[JobPostingSurveyFormDefinition]:
         """Every record of ``surveyFormDefinition.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.model_validate)
+        return self._client._pager('surveyFormDefinition.list', body, JobPostingSurveyFormDefinition.from_raw)
 
 
 class SurveyRequestResource(SyncResource):
@@ -2450,7 +2450,7 @@ class SurveyRequestResource(SyncResource):
     ) -> SurveyRequest:
         """``surveyRequest.create`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'candidateId': candidate_id, 'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return SurveyRequest.model_validate(self._client._results('surveyRequest.create', body))
+        return SurveyRequest.from_raw(self._client._results('surveyRequest.create', body))
 
     def list(
         self,
@@ -2466,7 +2466,7 @@ class SurveyRequestResource(SyncResource):
     ) -> Page[SurveyRequest]:
         """``surveyRequest.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'surveyType': survey_type, 'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('surveyRequest.list', body, SurveyRequest.model_validate)
+        return self._client._typed_page('surveyRequest.list', body, SurveyRequest.from_raw)
 
     def list_all(
         self,
@@ -2482,7 +2482,7 @@ class SurveyRequestResource(SyncResource):
     ) -> SyncPager[SurveyRequest]:
         """Every record of ``surveyRequest.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'surveyType': survey_type, 'applicationId': application_id, 'candidateId': candidate_id, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('surveyRequest.list', body, SurveyRequest.model_validate)
+        return self._client._pager('surveyRequest.list', body, SurveyRequest.from_raw)
 
 
 class SurveySubmissionResource(SyncResource):
@@ -2499,7 +2499,7 @@ class SurveySubmissionResource(SyncResource):
     ) -> SurveySubmission2:
         """``surveySubmission.create`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'candidateId': candidate_id, 'submittedValues': submitted_values, 'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return SurveySubmission2.model_validate(self._client._results('surveySubmission.create', body))
+        return SurveySubmission2.from_raw(self._client._results('surveySubmission.create', body))
 
     def list(
         self,
@@ -2513,7 +2513,7 @@ class SurveySubmissionResource(SyncResource):
     ) -> Page[SurveySubmission]:
         """``surveySubmission.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'surveyType': survey_type, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('surveySubmission.list', body, SurveySubmission.model_validate)
+        return self._client._typed_page('surveySubmission.list', body, SurveySubmission.from_raw)
 
     def list_all(
         self,
@@ -2527,7 +2527,7 @@ class SurveySubmissionResource(SyncResource):
     ) -> SyncPager[SurveySubmission]:
         """Every record of ``surveySubmission.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'surveyType': survey_type, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('surveySubmission.list', body, SurveySubmission.model_validate)
+        return self._client._pager('surveySubmission.list', body, SurveySubmission.from_raw)
 
 
 class TakeHomeAssignmentResource(SyncResource):
@@ -2556,7 +2556,7 @@ class UserResource(SyncResource):
     ) -> UserCreateInterviewerPause:
         """``user.createInterviewerPause`` needs ``organizationWrite``."""
         body = build_body({'userId': user_id, 'comment': comment, 'endsAt': ends_at, 'startsAt': starts_at}, extra_body)
-        return UserCreateInterviewerPause.model_validate(self._client._results('user.createInterviewerPause', body))
+        return UserCreateInterviewerPause.from_raw(self._client._results('user.createInterviewerPause', body))
 
     def delete_interviewer_pause(
         self,
@@ -2566,7 +2566,7 @@ class UserResource(SyncResource):
     ) -> UserDeleteInterviewerPause:
         """``user.deleteInterviewerPause`` needs ``organizationWrite``."""
         body = build_body({'interviewerPauseId': interviewer_pause_id}, extra_body)
-        return UserDeleteInterviewerPause.model_validate(self._client._results('user.deleteInterviewerPause', body))
+        return UserDeleteInterviewerPause.from_raw(self._client._results('user.deleteInterviewerPause', body))
 
     def info(
         self,
@@ -2576,7 +2576,7 @@ class UserResource(SyncResource):
     ) -> CreditedToUser:
         """``user.info`` needs ``organizationRead``."""
         body = build_body({'userId': user_id}, extra_body)
-        return CreditedToUser.model_validate(self._client._results('user.info', body))
+        return CreditedToUser.from_raw(self._client._results('user.info', body))
 
     def interviewer_settings(
         self,
@@ -2586,7 +2586,7 @@ class UserResource(SyncResource):
     ) -> UserInterviewerSettings:
         """``user.interviewerSettings`` needs ``organizationRead``."""
         body = build_body({'userId': user_id}, extra_body)
-        return UserInterviewerSettings.model_validate(self._client._results('user.interviewerSettings', body))
+        return UserInterviewerSettings.from_raw(self._client._results('user.interviewerSettings', body))
 
     def list(
         self,
@@ -2599,7 +2599,7 @@ class UserResource(SyncResource):
     ) -> Page[CreditedToUser]:
         """``user.list`` needs ``organizationRead``. Paginated (cursor+syncToken)."""
         body = build_body({'cursor': cursor, 'includeDeactivated': include_deactivated, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('user.list', body, CreditedToUser.model_validate)
+        return self._client._typed_page('user.list', body, CreditedToUser.from_raw)
 
     def list_all(
         self,
@@ -2612,7 +2612,7 @@ class UserResource(SyncResource):
     ) -> SyncPager[CreditedToUser]:
         """Every record of ``user.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'cursor': cursor, 'includeDeactivated': include_deactivated, 'limit': limit, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('user.list', body, CreditedToUser.model_validate)
+        return self._client._pager('user.list', body, CreditedToUser.from_raw)
 
     def list_interviewer_pauses(
         self,
@@ -2622,7 +2622,7 @@ class UserResource(SyncResource):
     ) -> builtins.list[UserCreateInterviewerPause]:
         """``user.listInterviewerPauses`` needs ``organizationRead``."""
         body = build_body({'userId': user_id}, extra_body)
-        return [UserCreateInterviewerPause.model_validate(r) for r in self._client._results('user.listInterviewerPauses', body) or []]
+        return [UserCreateInterviewerPause.from_raw(r) for r in self._client._results('user.listInterviewerPauses', body) or []]
 
     def search(
         self,
@@ -2632,7 +2632,7 @@ class UserResource(SyncResource):
     ) -> builtins.list[CreditedToUser]:
         """``user.search`` needs ``organizationRead``."""
         body = build_body({'email': email}, extra_body)
-        return [CreditedToUser.model_validate(r) for r in self._client._results('user.search', body) or []]
+        return [CreditedToUser.from_raw(r) for r in self._client._results('user.search', body) or []]
 
     def set_custom_field_value(
         self,
@@ -2644,7 +2644,7 @@ class UserResource(SyncResource):
     ) -> ApplicationArchiveReasonCustomField:
         """``user.setCustomFieldValue`` needs ``organizationWrite``."""
         body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'userId': user_id}, extra_body)
-        return ApplicationArchiveReasonCustomField.model_validate(self._client._results('user.setCustomFieldValue', body))
+        return ApplicationArchiveReasonCustomField.from_raw(self._client._results('user.setCustomFieldValue', body))
 
     def set_custom_field_values(
         self,
@@ -2655,7 +2655,7 @@ class UserResource(SyncResource):
     ) -> builtins.list[ApplicationArchiveReasonCustomField]:
         """``user.setCustomFieldValues`` needs ``organizationWrite``."""
         body = build_body({'userId': user_id, 'values': values}, extra_body)
-        return [ApplicationArchiveReasonCustomField.model_validate(r) for r in self._client._results('user.setCustomFieldValues', body) or []]
+        return [ApplicationArchiveReasonCustomField.from_raw(r) for r in self._client._results('user.setCustomFieldValues', body) or []]
 
     def update_interviewer_settings(
         self,
@@ -2667,7 +2667,7 @@ class UserResource(SyncResource):
     ) -> UserInterviewerSettings:
         """``user.updateInterviewerSettings`` needs ``organizationWrite``."""
         body = build_body({'userId': user_id, 'dailyLimit': daily_limit, 'weeklyLimit': weekly_limit}, extra_body)
-        return UserInterviewerSettings.model_validate(self._client._results('user.updateInterviewerSettings', body))
+        return UserInterviewerSettings.from_raw(self._client._results('user.updateInterviewerSettings', body))
 
 
 class WebhookResource(SyncResource):
@@ -2683,7 +2683,7 @@ class WebhookResource(SyncResource):
     ) -> Webhook2:
         """``webhook.create`` needs ``apiKeysWrite``."""
         body = build_body({'requestUrl': request_url, 'secretToken': secret_token, 'webhookType': webhook_type}, extra_body)
-        return Webhook2.model_validate(self._client._results('webhook.create', body))
+        return Webhook2.from_raw(self._client._results('webhook.create', body))
 
     def delete(
         self,
@@ -2693,7 +2693,7 @@ class WebhookResource(SyncResource):
     ) -> WebhookDelete:
         """``webhook.delete`` needs ``apiKeysWrite``."""
         body = build_body({'webhookId': webhook_id}, extra_body)
-        return WebhookDelete.model_validate(self._client._results('webhook.delete', body))
+        return WebhookDelete.from_raw(self._client._results('webhook.delete', body))
 
     def info(
         self,
@@ -2703,7 +2703,7 @@ class WebhookResource(SyncResource):
     ) -> Webhook:
         """``webhook.info`` needs ``apiKeysRead``."""
         body = build_body({'webhookId': webhook_id}, extra_body)
-        return Webhook.model_validate(self._client._results('webhook.info', body))
+        return Webhook.from_raw(self._client._results('webhook.info', body))
 
     def update(
         self,
@@ -2716,4 +2716,4 @@ class WebhookResource(SyncResource):
     ) -> Webhook2:
         """``webhook.update`` needs ``apiKeysWrite``."""
         body = build_body({'webhookId': webhook_id, 'enabled': enabled, 'requestUrl': request_url, 'secretToken': secret_token}, extra_body)
-        return Webhook2.model_validate(self._client._results('webhook.update', body))
+        return Webhook2.from_raw(self._client._results('webhook.update', body))
