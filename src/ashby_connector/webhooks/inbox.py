@@ -56,12 +56,20 @@ class Inbox:
             return [InboxRow(*r) for r in conn.execute(query)]
 
     def mark_done(self, seq: int, result: str) -> None:
+        self.mark_done_many([(seq, result)])
+
+    def mark_done_many(self, done: list[tuple[int, str]]) -> None:
+        """Mark a processed batch in one transaction (a crash before it re-applies: harmless)."""
+        if not done:
+            return
+        t = webhook_inbox
+        stmt = (
+            sa.update(t)
+            .where(t.c.seq == sa.bindparam("b_seq"))
+            .values(status="done", processed_at=self.clock(), result=sa.bindparam("b_result"), error=None)
+        )
         with self.engine.begin() as conn:
-            conn.execute(
-                sa.update(webhook_inbox)
-                .where(webhook_inbox.c.seq == seq)
-                .values(status="done", processed_at=self.clock(), result=result, error=None)
-            )
+            conn.execute(stmt, [{"b_seq": seq, "b_result": result} for seq, result in done])
 
     def mark_failed(self, row: InboxRow, error: str, *, retry_in: float | None) -> None:
         """Record a failed attempt; ``retry_in=None`` gives up (status ``failed``)."""

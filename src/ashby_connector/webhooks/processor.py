@@ -56,8 +56,12 @@ class InboxProcessor:
     def process_pending(self, limit: int = 200) -> int:
         """Process due events in arrival order; returns how many were handled (done or retried)."""
         rows = self.inbox.pending(limit)
+        done: list[tuple[int, str]] = []
         for row in rows:
-            self._process_row(row)
+            result = self._process_row(row)
+            if result is not None:
+                done.append((row.seq, result))
+        self.inbox.mark_done_many(done)
         return len(rows)
 
     def run(self, stop: threading.Event, *, idle_seconds: float = 0.05) -> None:
@@ -77,7 +81,8 @@ class InboxProcessor:
         while self.process_pending() and time.monotonic() < deadline:
             pass
 
-    def _process_row(self, row: InboxRow) -> None:
+    def _process_row(self, row: InboxRow) -> str | None:
+        """Apply one row; its result, or None when it failed (then it is scheduled for a retry)."""
         try:
             doc = orjson.loads(row.body)
             event = InboundEvent(row.webhook_action_id, row.action, doc.get("data") or {})
@@ -86,8 +91,8 @@ class InboxProcessor:
             log.warning("webhook %s/%s failed: %s", row.action, row.webhook_action_id, exc)
             retry_in = self.backoff.delay(row.attempts + 1)
             self.inbox.mark_failed(row, f"{type(exc).__name__}: {exc}", retry_in=retry_in)
-            return
-        self.inbox.mark_done(row.seq, result)
+            return None
+        return result
 
     # -- applying one event ---------------------------------------------------------------------
     def apply(self, connection_id: str, event: InboundEvent) -> str:

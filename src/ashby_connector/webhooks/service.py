@@ -51,6 +51,10 @@ class WebhookOptions:
     delivery_backoff: Backoff = DELIVERY_BACKOFF
     delivery_timeout: float = 10.0
     delivery_concurrency: int = 8
+    # Inbox rows per processing pass, and how long the in-process processor pauses (as a share of the
+    # time its last pass took) while events keep arriving.
+    process_batch: int = 50
+    yield_ratio: float = 1.0
     clock: Callable[[], float] = field(default=time.time)
 
 
@@ -90,6 +94,7 @@ class WebhookService:
             concurrency=opts.delivery_concurrency,
         )
         self.client_for = client_for
+        self.options = opts
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -142,15 +147,20 @@ class WebhookService:
 
     def _process_loop(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()
+            started = time.monotonic()
             try:
-                handled = self.processor.process_pending()
+                handled = self.processor.process_pending(self.options.process_batch)
             except Exception:
                 log.exception("inbox processing pass failed")
                 handled = 0
             if not handled:
                 # Woken at once by a new event; otherwise re-check for due retries now and then.
                 self._wake.wait(0.2)
-                self._wake.clear()
+            elif self._wake.is_set() and self.options.yield_ratio > 0:
+                # Events are arriving: leave the interpreter to the receiver for a while, so answering
+                # Ashby stays fast (Python threads share one lock). Processing catches up when calm.
+                self._stop.wait((time.monotonic() - started) * self.options.yield_ratio)
 
     def drain(self, timeout: float = 30.0) -> None:
         """Process the inbox and deliver the outbox until both are idle (tests, one-shot CLI)."""

@@ -16,6 +16,7 @@ from ashby_connector.webhooks.ports import SecretBox
 from ashby_connector.webhooks.tables import webhook_subscription
 
 CHANGES = ("created", "updated", "deleted")
+MATCH_CACHE_SECONDS = 2.0
 
 
 class SubscriptionError(ValueError):
@@ -92,6 +93,9 @@ class Subscriptions:
         self.engine = engine
         self.box = box
         self.clock = clock
+        # connection -> (expires, subscriptions): every stored change asks, so the answer is cached
+        # briefly; changes made through this object clear it at once.
+        self._matching: dict[tuple[str, str | None], tuple[float, list[Subscription]]] = {}
 
     def create(
         self,
@@ -120,6 +124,7 @@ class Subscriptions:
         }
         with self.engine.begin() as conn:
             conn.execute(sa.insert(webhook_subscription).values(**row))
+        self._matching.clear()
         return _from_row(row), secret
 
     def get(self, tenant_id: str, subscription_id: str) -> Subscription | None:
@@ -158,12 +163,14 @@ class Subscriptions:
             conn.execute(
                 sa.update(t).where(t.c.id == subscription_id, t.c.tenant_id == tenant_id).values(**values)
             )
+        self._matching.clear()
         return self.get(tenant_id, subscription_id)
 
     def delete(self, tenant_id: str, subscription_id: str) -> bool:
         t = webhook_subscription
         with self.engine.begin() as conn:
             res = conn.execute(sa.delete(t).where(t.c.id == subscription_id, t.c.tenant_id == tenant_id))
+        self._matching.clear()
         return res.rowcount > 0
 
     def secret_of(self, subscription_id: str) -> str | None:
@@ -173,7 +180,17 @@ class Subscriptions:
         return self.box.decrypt(token) if token else None
 
     def matching(self, connection_id: str, tenant_id: str | None) -> list[Subscription]:
-        """Enabled subscriptions that receive this connection's events."""
+        """Enabled subscriptions that receive this connection's events (at most 2 s stale)."""
+        key = (connection_id, tenant_id)
+        hit = self._matching.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = self._query_matching(connection_id, tenant_id)
+        self._matching[key] = (now + MATCH_CACHE_SECONDS, found)
+        return found
+
+    def _query_matching(self, connection_id: str, tenant_id: str | None) -> list[Subscription]:
         t = webhook_subscription
         cond = t.c.connection_id == connection_id
         if tenant_id is not None:

@@ -1,8 +1,8 @@
 """A test subscriber on 127.0.0.1 that checks Standard Webhooks signatures, for tests and demos.
 
-    with RecordingReceiver(secret) as rx:
-        ...  # subscribe rx.url, make changes
-        rx.wait_for(lambda events: len(events) >= 3)
+with RecordingReceiver(secret) as rx:
+    ...  # subscribe rx.url, make changes
+    rx.wait_for(lambda events: len(events) >= 3)
 """
 
 from __future__ import annotations
