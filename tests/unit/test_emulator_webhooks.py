@@ -192,12 +192,18 @@ def test_related_webhooks_share_action_id(sender: WebhookSender, receiver: Recei
     for kind in ("candidateHire", "applicationUpdate", "candidateStageChange"):
         sender.create(kind, receiver.url, "k")
     app = {"id": "a1"}
-    action_id = sender.emit("candidateHire", {"application": app, "offer": {"id": "o1"}},
-                            related={"applicationUpdate": {"application": app},
-                                     "candidateStageChange": {"application": app}})
+    action_id = sender.emit(
+        "candidateHire",
+        {"application": app, "offer": {"id": "o1"}},
+        related={"applicationUpdate": {"application": app}, "candidateStageChange": {"application": app}},
+    )
     assert sender.wait_idle(5)
     events = [b for b in receiver.bodies() if b["action"] != "ping"]
-    assert sorted(e["action"] for e in events) == ["applicationUpdate", "candidateHire", "candidateStageChange"]
+    assert sorted(e["action"] for e in events) == [
+        "applicationUpdate",
+        "candidateHire",
+        "candidateStageChange",
+    ]
     assert {e["webhookActionId"] for e in events} == {action_id}
 
 

@@ -22,6 +22,7 @@ from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.pagination import RawEnvelope
 from ashby_connector.emulator.registry import Results, dispatch
 from ashby_connector.emulator.schema import SchemaError, validate
+from ashby_connector.emulator.write_support import validation_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -126,7 +127,7 @@ class EmulatorApp:
             try:
                 # A multipart upload carries the file instead of the handle the JSON form requires.
                 schema = op.multipart_schema if files else op.request_schema
-                validate(schema, _with_file_placeholders(parsed, files))
+                validate(schema, validation_body(op, parsed, files))
             except SchemaError as err:
                 raise ApiError("invalid_input", str(err), field=err.field or None) from None
             ctx = Ctx(op, parsed, state, key, request_id, files=files, headers=headers)
@@ -203,11 +204,6 @@ def _parse_multipart(ctype: str, body: bytes) -> tuple[dict[str, Any], dict[str,
             except orjson.JSONDecodeError:
                 fields[name] = text
     return fields, files
-
-
-def _with_file_placeholders(parsed: dict[str, Any], files: dict[str, UploadedFile]) -> dict[str, Any]:
-    """The form fields plus a placeholder per file part, for validation against the multipart schema."""
-    return {**parsed, **{name: "<file>" for name in files}} if files else parsed
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -241,6 +241,10 @@ def delete(ctx: Ctx) -> dict[str, Any]:
     if cand is not None:
         cand["applicationIds"] = [i for i in cand.get("applicationIds", []) if i != app["id"]]
         ctx.state.put("candidate", cand)
+    # Its offers go with it: offerDelete is how a receiver learns, as list results never show deletes.
+    for offer in [o for o in ctx.state.iter("offer") if o.get("applicationId") == app["id"]]:
+        ctx.state.delete("offer", offer["id"])
+        emit(ctx, "offerDelete", {"offer": {"id": offer["id"], "applicationId": app["id"]}})
     for hist_id in ctx.state.children("applicationHistory", app["id"]):
         ctx.state.delete("applicationHistory", hist_id)
     ctx.state.delete("application", app["id"])

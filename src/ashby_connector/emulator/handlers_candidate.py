@@ -10,7 +10,14 @@ from ashby_connector.emulator.errors import ApiError, invalid_input
 from ashby_connector.emulator.extras import file_store
 from ashby_connector.emulator.registry import handler
 from ashby_connector.emulator.store import Record
-from ashby_connector.emulator.write_support import acting_user, emit, require, source_summary, user_summary
+from ashby_connector.emulator.write_support import (
+    acting_user,
+    emit,
+    new_candidate,
+    require,
+    source_summary,
+    user_summary,
+)
 
 _ANONYMIZED = "anonymized_candidates"
 _PROJECTS = "candidate_projects"
@@ -110,20 +117,7 @@ def _apply_fields(ctx: Ctx, rec: Record) -> None:
 
 @handler("candidate.create")
 def create(ctx: Ctx) -> Record:
-    ident = ctx.state.new_id()
-    rec: Record = {
-        "id": ident,
-        "createdAt": ctx.state.now_iso(),
-        "name": "",
-        "emailAddresses": [],
-        "phoneNumbers": [],
-        "socialLinks": [],
-        "tags": [],
-        "applicationIds": [],
-        "fileHandles": [],
-        "customFields": [],
-        "profileUrl": f"https://app.ashbyhq.com/candidate-searches/new/right-side/candidates/{ident}",
-    }
+    rec = new_candidate(ctx, "")
     _apply_fields(ctx, rec)
     return save(ctx, rec)
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
+from ashby_connector.catalog import Operation
 from ashby_connector.emulator.context import Ctx
 from ashby_connector.emulator.errors import ApiError
+from ashby_connector.emulator.pagination import RawEnvelope
 from ashby_connector.emulator.store import Record
 
 # The stage types after which an application is no longer active.
@@ -86,6 +90,63 @@ def stage_view(stage: Record) -> Record:
     """A stage as applications embed it (``currentInterviewStage``)."""
     keys = ("id", "title", "type", "orderInInterviewPlan", "interviewStageGroupId", "interviewPlanId")
     return {k: stage[k] for k in keys if k in stage}
+
+
+def form_definition(ctx: Ctx, title: str, fields: list[tuple[str, str, str, bool]]) -> Record:
+    """A one-section form definition from ``(path, title, field type, required)`` tuples."""
+    entries = [
+        {
+            "isRequired": required,
+            "field": {
+                "id": ctx.state.new_id(),
+                "type": kind,
+                "path": path,
+                "humanReadablePath": label,
+                "title": label,
+                "isNullable": not required,
+            },
+        }
+        for path, label, kind, required in fields
+    ]
+    return {"sections": [{"title": title, "fields": entries}]}
+
+
+def new_candidate(ctx: Ctx, name: str) -> Record:
+    """A candidate record with every list Ashby always returns, empty."""
+    ident = ctx.state.new_id()
+    return {
+        "id": ident,
+        "name": name,
+        "createdAt": ctx.state.now_iso(),
+        "emailAddresses": [],
+        "phoneNumbers": [],
+        "socialLinks": [],
+        "tags": [],
+        "applicationIds": [],
+        "fileHandles": [],
+        "customFields": [],
+        "profileUrl": f"https://app.ashbyhq.com/candidates/{ident}",
+    }
+
+
+def exact(value: Any) -> RawEnvelope:
+    """A success envelope sent as is, bypassing the dispatcher's schema repair, for answers whose
+    ``null``s carry meaning (a report still running, a custom field just cleared)."""
+    return RawEnvelope(orjson.dumps({"success": True, "results": value}))
+
+
+def validation_body(op: Operation, parsed: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
+    """What the app validates against the catalog schema for this request.
+
+    Multipart uploads get a placeholder per file part (their schema names the file field).
+    ``customField.setValue`` accepts ``fieldValue: null`` to clear a value, which Ashby documents
+    but the spec's schema does not allow, so a stand-in value is validated instead.
+    """
+    if files:
+        return {**parsed, **{name: "<file>" for name in files}}
+    if op.name == "customField.setValue" and parsed.get("fieldValue", 0) is None:
+        return {**parsed, "fieldValue": ""}
+    return parsed
 
 
 def emit(ctx: Ctx, webhook_type: str, data: dict[str, Any], action_id: str | None = None) -> str:

@@ -1,0 +1,78 @@
+"""Test helpers shared by the emulator-extras tests: a bare-httpx caller for one emulator.
+
+The emulator must not be tested through ``ashby_connector.client`` (the two could agree on a
+mistake), so these talk HTTP directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from ashby_connector.emulator.runner import EmulatorHandle, run_emulator
+
+
+class Api:
+    def __init__(self, emu: EmulatorHandle, key: str | None = None) -> None:
+        self.emu = emu
+        self.http = httpx.Client(base_url=emu.base_url, auth=(key or emu.api_key, ""), timeout=30)
+
+    def raw(self, op: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return self.http.post(f"/{op}", json=body or {})
+
+    def call(self, op: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        resp = self.raw(op, body)
+        data: dict[str, Any] = resp.json()
+        return data
+
+    def ok(self, op: str, body: dict[str, Any] | None = None) -> Any:
+        data = self.call(op, body)
+        assert data.get("success") is True, data
+        return data["results"]
+
+    def error(self, op: str, body: dict[str, Any] | None = None) -> str:
+        data = self.call(op, body)
+        assert data.get("success") is False, data
+        return str(data["errorInfo"]["code"])
+
+    def control(self, action: str, **args: Any) -> dict[str, Any]:
+        return self.emu.control.call(action, **args)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@contextmanager
+def emulator_api(**settings: Any) -> Iterator[Api]:
+    settings.setdefault("candidates", 20)
+    settings.setdefault("webhook_time_scale", 0.001)
+    settings.setdefault("rate_limit_per_minute", None)
+    with run_emulator(**settings) as emu:
+        api = Api(emu)
+        try:
+            yield api
+        finally:
+            api.close()
+
+
+def first_open_job(api: Api) -> dict[str, Any]:
+    jobs = api.ok("job.list", {})
+    return next(j for j in jobs if j.get("status") == "Open")
+
+
+def stages_of(api: Api, plan_id: str) -> list[dict[str, Any]]:
+    stages: list[dict[str, Any]] = api.ok("interviewStage.list", {"interviewPlanId": plan_id})
+    return sorted(stages, key=lambda s: s["orderInInterviewPlan"])
+
+
+def new_application(api: Api, name: str = "Test Candidate") -> dict[str, Any]:
+    cand = api.ok(
+        "candidate.create", {"name": name, "email": f"{name.replace(' ', '.').lower()}@example.com"}
+    )
+    app: dict[str, Any] = api.ok(
+        "application.create", {"candidateId": cand["id"], "jobId": first_open_job(api)["id"]}
+    )
+    return app
