@@ -9,6 +9,7 @@ next; none of them ever contains the API key or request headers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,7 @@ PAGINATION_ERROR_CODES = frozenset(
         "incremental_sync_too_large",
     }
 )
+_FIELD_PREFIX = re.compile(r"^([A-Za-z_][\w.\[\]]*): ")
 RATE_LIMIT_CODES = frozenset({"rate_limit_exceeded", "concurrent_limit_exceeded"})
 CONFLICT_CODES = frozenset({"opening_in_use", "application_blocked"})
 
@@ -259,6 +261,10 @@ def error_from_response(
         message = f"Ashby answered HTTP {http_status} with no error details"
         if code:
             message = f"Ashby refused the request ({code.replace('_', ' ')})"
+    if not field and message and code == "invalid_input":
+        # Messages shaped "candidateId: must be a UUID" name the field first.
+        match = _FIELD_PREFIX.match(message)
+        field = match.group(1) if match else None
     # An error naming a field without a code is the old shape of invalid input.
     by_field = InvalidInputError if field and http_status < 500 else None
     cls = _code_class(code) or by_field or _status_class(http_status) or APIError

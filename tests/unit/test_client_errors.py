@@ -201,3 +201,9 @@ def test_success_with_warnings_is_not_an_error() -> None:
         with client() as c:
             response = c.request("candidate.update", {"candidateId": "1"})
     assert response.warnings == ["w"] and response.results == {"id": "1"}
+
+
+def test_invalid_input_field_from_the_message() -> None:
+    error = answer(200, envelope("invalid_input", "interviewPlanId: is required"))
+    assert isinstance(error, InvalidInputError) and error.field == "interviewPlanId"
+    assert "Fix the field 'interviewPlanId'" in str(error)
