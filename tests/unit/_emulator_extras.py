@@ -38,8 +38,17 @@ class Api:
         assert data.get("success") is False, data
         return str(data["errorInfo"]["code"])
 
-    def control(self, action: str, **args: Any) -> dict[str, Any]:
-        return self.emu.control.call(action, **args)
+    def control(self, name: str, /, **args: Any) -> dict[str, Any]:
+        """``POST /_emulator/<name>`` (positional-only, so an ``action`` argument can pass through)."""
+        resp = httpx.post(
+            f"{self.emu.base_url}/_emulator/{name}",
+            json=args,
+            headers={"Authorization": f"Bearer {self.emu.admin_key}"},
+            timeout=30,
+        )
+        data: dict[str, Any] = resp.json()
+        assert data.get("ok") is True, data
+        return data
 
     def close(self) -> None:
         self.http.close()

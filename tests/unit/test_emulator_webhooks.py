@@ -225,3 +225,72 @@ def test_delete_stops_deliveries(sender: WebhookSender, receiver: Receiver) -> N
     sender.emit("offerUpdate", {"offer": {"id": "o"}})
     assert sender.wait_idle(2)
     assert len(receiver.requests) == 1
+
+
+# -- through the emulator's API ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[Any]:
+    from tests.unit._emulator_extras import emulator_api
+
+    with emulator_api(seed=41) as a:
+        yield a
+
+
+def test_webhook_create_via_api_signs_deliveries(api: Any, receiver: Receiver) -> None:
+    hook = api.ok(
+        "webhook.create",
+        {"webhookType": "candidateStageChange", "requestUrl": receiver.url, "secretToken": "topsecret"},
+    )
+    assert hook["enabled"] is True and hook["secretToken"] == "topsecret"
+    info = api.ok("webhook.info", {"webhookId": hook["id"]})
+    assert "secretToken" not in info and info["webhookType"] == "candidateStageChange"
+    from tests.unit._emulator_extras import new_application, stages_of
+
+    app = new_application(api, "Signed Mover")
+    stage = next(
+        s for s in stages_of(api, app["currentInterviewStage"]["interviewPlanId"]) if s["type"] == "Active"
+    )
+    api.ok("application.changeStage", {"applicationId": app["id"], "interviewStageId": stage["id"]})
+    assert api.control("webhooks/wait", timeout=5)["idle"]
+    headers, body = next(
+        (h, b) for h, b in receiver.requests if json.loads(b)["action"] == "candidateStageChange"
+    )
+    assert headers["ashby-signature"] == sign("topsecret", body)
+    assert json.loads(body)["data"]["application"]["id"] == app["id"]
+    deliveries = api.control("webhooks/deliveries", action="candidateStageChange")["deliveries"]
+    assert deliveries[-1]["outcome"] == "delivered"
+    api.ok("webhook.delete", {"webhookId": hook["id"]})
+    assert api.error("webhook.info", {"webhookId": hook["id"]}) == "webhook_not_found"
+
+
+def test_webhook_create_via_api_disabled_when_ping_fails(api: Any, receiver: Receiver) -> None:
+    receiver.statuses = [500]
+    hook = api.ok(
+        "webhook.create", {"webhookType": "offerUpdate", "requestUrl": receiver.url, "secretToken": "x"}
+    )
+    assert hook["enabled"] is False
+    assert api.ok("webhook.info", {"webhookId": hook["id"]})["enabled"] is False
+    receiver.statuses = [200]
+    enabled = api.ok("webhook.update", {"webhookId": hook["id"], "enabled": True})
+    assert enabled["enabled"] is True
+    api.ok("webhook.delete", {"webhookId": hook["id"]})
+
+
+def test_webhook_create_rejects_non_http_url(api: Any) -> None:
+    body = {"webhookType": "offerUpdate", "requestUrl": "file:///etc/passwd", "secretToken": "x"}
+    assert api.error("webhook.create", body) == "invalid_input"
+
+
+def test_control_emit_sends_any_type(api: Any, receiver: Receiver) -> None:
+    hook = api.ok(
+        "webhook.create", {"webhookType": "jobPostingUpdate", "requestUrl": receiver.url, "secretToken": "k"}
+    )
+    out = api.control("webhooks/emit", webhookType="jobPostingPublish", data={"jobPosting": {"id": "p1"}})
+    assert api.control("webhooks/wait", timeout=5)["idle"]
+    [update] = [json.loads(b) for _, b in receiver.requests if json.loads(b)["action"] == "jobPostingUpdate"]
+    assert update["webhookActionId"] == out["webhookActionId"] and update["data"] == {
+        "jobPosting": {"id": "p1"}
+    }
+    api.ok("webhook.delete", {"webhookId": hook["id"]})
