@@ -107,3 +107,27 @@ def test_incremental_sync_against_the_emulator(emu: EmulatorHandle) -> None:
         changed_ids = [c.id for c in changes]
         assert created.id in changed_ids
         assert changes.sync_token
+
+
+def test_missing_permission_is_named(emu: EmulatorHandle) -> None:
+    from ashby_connector import PermissionDeniedError
+
+    key = emu.control.add_key(permissions=["jobsRead"])
+    with AshbyClient(key, base_url=emu.base_url, rate_limit_per_minute=None) as client:
+        assert isinstance(client.job.list().results, list)
+        with pytest.raises(PermissionDeniedError) as info:
+            client.offer.list()
+    assert info.value.permission == "offersRead" and "offersRead" in str(info.value)
+
+
+def test_upload_and_download_against_the_emulator(emu: EmulatorHandle) -> None:
+    with AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as client:
+        candidate_id = client.candidate.list(limit=1).results[0].id
+        assert candidate_id
+        handle = client.file.upload(b"%PDF-1.4 contract", filename="cv.pdf", context="CandidateResume")
+        client.candidate.upload_resume(candidate_id=candidate_id, resume_handle=handle)
+        stored = client.candidate.info(id=candidate_id).resume_file_handle
+        assert stored and stored.handle
+        assert client.file.download(stored.handle) == b"%PDF-1.4 contract"
+        # The deprecated multipart form works too.
+        client.candidate.upload_resume(candidate_id=candidate_id, resume=b"%PDF-1.4 multipart")
