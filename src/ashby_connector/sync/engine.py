@@ -26,6 +26,10 @@ class SyncAbortedError(Exception):
     """Nothing can be synced (refused key, unreachable Ashby, no readable stream); store untouched."""
 
 
+def _refused(exc: APIError) -> str:
+    return f"the API key was refused by Ashby ({exc.code or exc.http_status}): check the key"
+
+
 class SyncEngine:
     """Sync an Ashby account into the store. ``run()`` never raises for one stream's failure."""
 
@@ -65,9 +69,11 @@ class SyncEngine:
         try:
             return key_scopes(self.client)
         except AuthenticationError as exc:
-            raise SyncAbortedError(
-                f"the API key was refused by Ashby ({exc.code or exc.http_status}): check the key"
-            ) from exc
+            raise SyncAbortedError(_refused(exc)) from exc
+        except APIError as exc:
+            if exc.http_status in (401, 403) or (exc.code or "").endswith("api_key"):
+                raise SyncAbortedError(_refused(exc)) from exc
+            raise SyncAbortedError(f"apiKey.info failed: {exc}") from exc
         except APIConnectionError as exc:
             raise SyncAbortedError(f"cannot reach Ashby: {exc}") from exc
 
