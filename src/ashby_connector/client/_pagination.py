@@ -62,11 +62,10 @@ class _PagerState:
             self.sync_token = page.sync_token
 
 
-class SyncPager(Generic[T]):
-    """Every record of a list operation, page after page (sync)."""
+class _Pager:
+    """What both pagers expose besides iteration."""
 
-    def __init__(self, fetch: Callable[[dict[str, Any]], Page[T]], body: dict[str, Any]) -> None:
-        self._fetch = fetch
+    def __init__(self, body: dict[str, Any]) -> None:
         self._state = _PagerState(body)
 
     @property
@@ -77,6 +76,18 @@ class SyncPager(Generic[T]):
     @property
     def done(self) -> bool:
         return self._state.done
+
+    @property
+    def pages_read(self) -> int:
+        return self._state.pages_read
+
+
+class SyncPager(_Pager, Generic[T]):
+    """Every record of a list operation, page after page (sync)."""
+
+    def __init__(self, fetch: Callable[[dict[str, Any]], Page[T]], body: dict[str, Any]) -> None:
+        super().__init__(body)
+        self._fetch = fetch
 
     def pages(self) -> Iterator[Page[T]]:
         state = self._state
@@ -93,20 +104,12 @@ class SyncPager(Generic[T]):
         return list(self)
 
 
-class AsyncPager(Generic[T]):
+class AsyncPager(_Pager, Generic[T]):
     """Every record of a list operation, page after page (async: ``async for``)."""
 
     def __init__(self, fetch: Callable[[dict[str, Any]], Awaitable[Page[T]]], body: dict[str, Any]) -> None:
+        super().__init__(body)
         self._fetch = fetch
-        self._state = _PagerState(body)
-
-    @property
-    def sync_token(self) -> str | None:
-        return self._state.sync_token
-
-    @property
-    def done(self) -> bool:
-        return self._state.done
 
     async def pages(self) -> AsyncIterator[Page[T]]:
         state = self._state
