@@ -81,7 +81,7 @@ def test_ping_on_create_and_signature(sender: WebhookSender, receiver: Receiver)
     headers, body = receiver.requests[0]
     ping = json.loads(body)
     assert ping["action"] == "ping"
-    assert ping["data"] == {"webhookActionType": "applicationSubmit"}
+    assert ping["data"] == {"webhookActionType": "ping"}
     expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     assert headers["ashby-signature"] == f"sha256={expected}"
 

@@ -201,7 +201,7 @@ class WebhookSender:
     def ping(self, setting: WebhookSetting) -> bool:
         """Send ``ping`` once, synchronously; True when the endpoint answered 2xx..400."""
         action_id = str(uuid.uuid4())
-        data = {"webhookActionType": setting.webhook_type}
+        data = {"webhookActionType": "ping"}  # the spec's payload schema allows only "ping" here
         envelope = {"webhookActionId": action_id, "action": "ping", "data": data}
         body = _encode(envelope)
         delivery = Delivery(
