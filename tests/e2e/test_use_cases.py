@@ -51,24 +51,27 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     ids: dict[str, Any] = {}
     cand = _first(http, "atsCandidate")
     ids |= {"candidate": cand["id"], "candidateName": (cand["name"] or "")[:4]}
-    app = _first(http, "atsApplication", status="ACTIVE")
-    ids["application"] = app["id"]
-    ids["offerApplication"] = _first(http, "atsApplication", status="ACTIVE", cursor=None)["id"]
+    app = _first(http, "atsApplication", status="ACTIVE", includeRemoteData="true")
+    ids |= {"application": app["id"], "applicationCandidate": app["candidateId"]}
+    active = http.get("/resources/atsApplication", params={"status": "ACTIVE", "limit": 3}).json()["data"]
+    ids |= {"offerApplication": active[1]["id"], "offerProcessApplication": active[2]["id"]}
     job = _first(http, "atsJob")
     ids |= {"job": job["id"], "jobTitle": job["title"]}
     user = _first(http, "genericUser")
     ids |= {"user": user["id"], "userEmail": user["email"]}
-    for key, model in [
+    models = [
         ("department", "atsDepartment"),
         ("location", "atsLocation"),
         ("tag", "atsTag"),
         ("source", "atsSource"),
         ("interview", "scheduleEventType"),
         ("offer", "atsOffer"),
-    ]:
+    ]
+    for key, model in models:
         ids[key] = _first(http, model)["id"]
-    plan_stages = ashby.call("interviewStage.list", {"interviewPlanId": job["interviewPlanIds"][0]})
-    ids["stage"] = plan_stages[-1]["id"] if plan_stages else _first(http, "atsApplicationStage")["id"]
+    current = app["remoteData"].get("currentInterviewStage") or {}
+    stages = ashby.call("interviewStage.list", {"interviewPlanId": current.get("interviewPlanId")})
+    ids["stage"] = next(s["id"] for s in stages if s["id"] != current.get("id") and s.get("type") == "Active")
     role = ashby.call("applicationHiringTeamRole.list", {})[0]
     ids["role"] = role["id"] if isinstance(role, dict) else role
     ids["pool"] = ashby.call("interviewerPool.create", {"title": "Prepared pool"})["id"]
@@ -78,22 +81,20 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     ids["surveyForm"] = ashby.call("surveyFormDefinition.list", {})[0]["id"]
     ids["jobPosting"] = ashby.call("jobPosting.list", {})[0]["id"]
     ids["referralForm"] = ashby.call("referralForm.info", {})["id"]
-    ids["webhook"] = ashby.call(
-        "webhook.create",
-        {"webhookType": "candidateHire", "requestUrl": "https://example.com/h", "secretToken": "t0ken"},
-    )["id"]
-    for key, context in [("resumeHandle", "CandidateResume"), ("uploadHandle", "CandidateFiles")]:
-        ids[key] = ashby.call(
-            "file.createFileUploadHandle",
-            {
-                "filename": "cv.pdf",
-                "contentType": "application/pdf",
-                "contentLength": 10,
-                "fileUploadContext": context,
-            },
-        )["handle"]
-    files = [f for c in ashby.call("candidate.list", {}) for f in c.get("fileHandles") or []]
-    ids["fileHandle"] = files[0]["handle"] if files else ids["resumeHandle"]
+    for key in ("webhook", "webhookToDelete"):
+        hook = {"webhookType": "candidateHire", "requestUrl": "https://example.com/h", "secretToken": "t0ken"}
+        ids[key] = ashby.call("webhook.create", hook)["id"]
+    uploads = [
+        ("resumeHandle", "CandidateResume"),
+        ("uploadHandle", "CandidateFiles"),
+        ("attachedHandle", "CandidateFiles"),
+    ]
+    for key, context in uploads:
+        ids[key] = _upload(ashby, context)
+    # A file on the candidate, for the attachment use case (file handle + fresh download URL).
+    ashby.call("candidate.uploadFile", {"candidateId": cand["id"], "fileHandle": ids["attachedHandle"]})
+    fresh = http.get(f"/resources/atsCandidate/{cand['id']}", params={"live": "true"}).json()["data"]
+    ids["fileId"] = fresh["attachments"][0]["id"]
     # Records made for the writes, so no use case depends on another's side effects.
     for key in ("newCandidate", "newCandidate2", "anonymizable"):
         ids[key] = http.post("/resources/atsCandidate", json={"name": f"Made for {key}"}).json()["data"]["id"]
@@ -102,17 +103,14 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     )
     ids["draftJob"] = draft["id"]
     http.get(f"/resources/atsJob/{draft['id']}", params={"live": "true"})
-    event = http.post(
-        "/resources/scheduleEvent",
-        json={
-            "applicationId": app["id"],
-            "startTime": "2030-03-01T10:00:00Z",
-            "endTime": "2030-03-01T11:00:00Z",
-            "interviewerEmails": [user["email"]],
-        },
-    )
-    assert event.status_code == 201, event.text
-    ids["newEvent"] = event.json()["data"]["id"]
+    for key in ("newEvent", "eventToCancel"):
+        times = {"startTime": "2030-03-01T10:00:00Z", "endTime": "2030-03-01T11:00:00Z"}
+        event = http.post(
+            "/resources/scheduleEvent",
+            json={"applicationId": app["id"], "interviewerEmails": [user["email"]], **times},
+        )
+        assert event.status_code == 201, event.text
+        ids[key] = event.json()["data"]["id"]
     field = ashby.call(
         "customField.create", {"fieldType": "String", "objectType": "Candidate", "title": "Level"}
     )
@@ -122,6 +120,25 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     )
     ids |= {"mappedField": "level", "mappedValue": "Senior"}
     return ids
+
+
+def _upload(ashby: AshbyClient, context: str) -> str:
+    """A file really uploaded to (emulated) storage: Ashby's handle flow."""
+    content = b"%PDF-1.4 use case"
+    slot = ashby.call(
+        "file.createFileUploadHandle",
+        {
+            "filename": "cv.pdf",
+            "contentType": "application/pdf",
+            "contentLength": len(content),
+            "fileUploadContext": context,
+        },
+    )
+    answer = httpx.post(
+        slot["url"], data=slot["fields"], files={"file": ("cv.pdf", content, "application/pdf")}
+    )
+    assert answer.status_code < 300, answer.text
+    return str(slot["handle"])
 
 
 def _fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -149,7 +166,10 @@ def test_use_case(case: dict[str, Any], world: tuple[Server, httpx.Client, dict[
         answer = http.post(f"/proxy/{case['operation']}", json=_fill(case["body"], ids))
         assert answer.status_code == 200, answer.text
         envelope = answer.json()
-        assert envelope["success"] is True, envelope
+        if "expectAshbyError" in case:  # Ashby's refusal, passed through untouched
+            assert envelope["success"] is False and envelope["errorInfo"]["code"] == case["expectAshbyError"]
+        else:
+            assert envelope["success"] is True, envelope
         return
     model, action = case["model"], case["action"]
     query = _fill(case.get("query", {}), ids)

@@ -12,18 +12,30 @@ from ashby_connector.unified.custom import CustomModelDef, pluck
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, check_value, plan_writes
 
 DEFS = [
-    {"id": "cf1", "title": "Level", "objectType": "Candidate", "fieldType": "ValueSelect",
-     "selectableValues": [{"label": "Senior", "value": "Senior"}, {"label": "Junior", "value": "Junior"}]},
+    {
+        "id": "cf1",
+        "title": "Level",
+        "objectType": "Candidate",
+        "fieldType": "ValueSelect",
+        "selectableValues": [{"label": "Senior", "value": "Senior"}, {"label": "Junior", "value": "Junior"}],
+    },
     {"id": "cf2", "title": "Years", "objectType": "Candidate", "fieldType": "Number"},
     {"id": "cf3", "title": "Years", "objectType": "Job", "fieldType": "String"},
 ]
-MAP = [FieldMapEntry(unifiedField="level", ashbyFieldTitle="Level"),
-       FieldMapEntry(unifiedField="years", ashbyFieldId="cf2")]
+MAP = [
+    FieldMapEntry(unifiedField="level", ashbyFieldTitle="Level"),
+    FieldMapEntry(unifiedField="years", ashbyFieldId="cf2"),
+]
 
 
 def test_read_maps_by_id_and_title() -> None:
-    raw = {"id": "c", "customFields": [{"id": "cf1", "title": "Level", "value": "Senior"},
-                                        {"id": "cf2", "title": "Years", "value": 7}]}
+    raw = {
+        "id": "c",
+        "customFields": [
+            {"id": "cf1", "title": "Level", "value": "Senior"},
+            {"id": "cf2", "title": "Years", "value": 7},
+        ],
+    }
     rec = unified.to_unified(unified.model("atsCandidate"), raw, MAP)
     assert rec.customFields == {"level": "Senior", "years": 7}
 
@@ -33,19 +45,26 @@ def test_write_plans_set_value_calls() -> None:
     calls: list[tuple[str, dict[str, Any]]] = []
     apply_writes(lambda op, body: calls.append((op, body)), "Candidate", "c", plans)
     assert calls == [
-        ("customField.setValue", {"objectType": "Candidate", "objectId": "c", "fieldId": "cf1",
-                                  "fieldValue": "Junior"}),
-        ("customField.setValue", {"objectType": "Candidate", "objectId": "c", "fieldId": "cf2",
-                                  "fieldValue": 3}),
+        (
+            "customField.setValue",
+            {"objectType": "Candidate", "objectId": "c", "fieldId": "cf1", "fieldValue": "Junior"},
+        ),
+        (
+            "customField.setValue",
+            {"objectType": "Candidate", "objectId": "c", "fieldId": "cf2", "fieldValue": 3},
+        ),
     ]
 
 
-@pytest.mark.parametrize(("values", "field"), [
-    ({"level": "Principal"}, "customFields.level"),
-    ({"years": "seven"}, "customFields.years"),
-    ({"years": True}, "customFields.years"),
-    ({"nope": 1}, "customFields.nope"),
-])
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"level": "Principal"}, "customFields.level"),
+        ({"years": "seven"}, "customFields.years"),
+        ({"years": True}, "customFields.years"),
+        ({"nope": 1}, "customFields.nope"),
+    ],
+)
 def test_write_rejects_wrong_types_naming_the_field(values: dict[str, Any], field: str) -> None:
     with pytest.raises(unified.WriteInputError) as err:
         plan_writes(values, MAP, DEFS, "Candidate")
@@ -58,15 +77,20 @@ def test_mapping_to_another_objects_field_is_refused() -> None:
         plan_writes({"years": 3}, entries, DEFS, "Candidate")
 
 
-@pytest.mark.parametrize(("definition", "value", "ok"), [
-    ({"fieldType": "Date"}, "2024-01-02", True), ({"fieldType": "Date"}, "yesterday", False),
-    ({"fieldType": "Boolean"}, False, True), ({"fieldType": "Boolean"}, "no", False),
-    ({"fieldType": "Currency"}, {"value": 1, "currencyCode": "EUR"}, True),
-    ({"fieldType": "MultiValueSelect", "selectableValues": [{"value": "a"}]}, ["a"], True),
-    ({"fieldType": "MultiValueSelect", "selectableValues": [{"value": "a"}]}, ["b"], False),
-    ({"fieldType": "NumberRange"}, {"minValue": 1, "maxValue": 2}, True),
-    ({"fieldType": "String"}, None, True),
-])
+@pytest.mark.parametrize(
+    ("definition", "value", "ok"),
+    [
+        ({"fieldType": "Date"}, "2024-01-02", True),
+        ({"fieldType": "Date"}, "yesterday", False),
+        ({"fieldType": "Boolean"}, False, True),
+        ({"fieldType": "Boolean"}, "no", False),
+        ({"fieldType": "Currency"}, {"value": 1, "currencyCode": "EUR"}, True),
+        ({"fieldType": "MultiValueSelect", "selectableValues": [{"value": "a"}]}, ["a"], True),
+        ({"fieldType": "MultiValueSelect", "selectableValues": [{"value": "a"}]}, ["b"], False),
+        ({"fieldType": "NumberRange"}, {"minValue": 1, "maxValue": 2}, True),
+        ({"fieldType": "String"}, None, True),
+    ],
+)
 def test_check_value(definition: dict[str, Any], value: Any, ok: bool) -> None:
     assert (check_value(definition, value) is None) is ok
 

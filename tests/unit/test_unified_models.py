@@ -10,10 +10,30 @@ from ashby_connector import catalog, unified
 from ashby_connector.unified import enums
 from ashby_connector.unified.registry import NotSupported, Write
 
-MORPH = ["genericContact", "genericUser", "genericWorkspace", "scheduleCalendar", "scheduleEventType",
-         "scheduleEvent", "atsJob", "atsApplication", "atsApplicationStage", "atsOffer"]
-ATS = ["atsCandidate", "atsInterview", "atsScorecard", "atsNote", "atsAttachment", "atsDepartment",
-       "atsLocation", "atsRejectReason", "atsTag", "atsSource"]
+MORPH = [
+    "genericContact",
+    "genericUser",
+    "genericWorkspace",
+    "scheduleCalendar",
+    "scheduleEventType",
+    "scheduleEvent",
+    "atsJob",
+    "atsApplication",
+    "atsApplicationStage",
+    "atsOffer",
+]
+ATS = [
+    "atsCandidate",
+    "atsInterview",
+    "atsScorecard",
+    "atsNote",
+    "atsAttachment",
+    "atsDepartment",
+    "atsLocation",
+    "atsRejectReason",
+    "atsTag",
+    "atsSource",
+]
 
 
 def _enum_values(schema: dict[str, Any] | None, path: tuple[str, ...]) -> set[str]:
@@ -71,13 +91,18 @@ def test_architecture_table_writes() -> None:
 
 
 CANDIDATE = {
-    "id": "c1", "name": "Ada Lovelace",
-    "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-02-01T00:00:00Z",
+    "id": "c1",
+    "name": "Ada Lovelace",
+    "createdAt": "2024-01-01T00:00:00Z",
+    "updatedAt": "2024-02-01T00:00:00Z",
     "primaryEmailAddress": {"value": "ada@example.com", "type": "Work", "isPrimary": True},
     "emailAddresses": [{"value": "ada@example.com", "type": "Work", "isPrimary": True}],
     "phoneNumbers": [{"value": "+1 555", "type": "Mobile", "isPrimary": False}],
-    "applicationIds": ["a1"], "tags": [{"id": "t1", "title": "x"}], "source": {"id": "s1"},
-    "fraudStatus": "Unsure", "location": {"id": "l", "locationSummary": "London"},
+    "applicationIds": ["a1"],
+    "tags": [{"id": "t1", "title": "x"}],
+    "source": {"id": "s1"},
+    "fraudStatus": "Unsure",
+    "location": {"id": "l", "locationSummary": "London"},
     "fileHandles": [{"id": "f1", "name": "cv.pdf", "handle": "h1"}],
     "resumeFileHandle": {"id": "f1", "name": "cv.pdf", "handle": "h1"},
     "customFields": [{"id": "cf1", "title": "Level", "value": "Senior"}],
@@ -104,14 +129,26 @@ def test_attachments_explode_from_candidate_files() -> None:
 @pytest.mark.parametrize(
     ("model", "raw", "field", "value"),
     [
-        ("atsJob", {"id": "j", "title": "Eng", "status": "Archived", "employmentType": "FullTime"},
-         "status", "ARCHIVED"),
-        ("atsApplication", {"id": "a", "status": "Archived", "candidate": {"id": "c"},
-                            "archiveReason": {"id": "r"}}, "status", "REJECTED"),
+        (
+            "atsJob",
+            {"id": "j", "title": "Eng", "status": "Archived", "employmentType": "FullTime"},
+            "status",
+            "ARCHIVED",
+        ),
+        (
+            "atsApplication",
+            {"id": "a", "status": "Archived", "candidate": {"id": "c"}, "archiveReason": {"id": "r"}},
+            "status",
+            "REJECTED",
+        ),
         ("atsOffer", {"id": "o", "acceptanceStatus": "WaitingOnResponse"}, "status", "SENT"),
         ("genericUser", {"id": "u", "globalRole": "Elevated Access", "isEnabled": True}, "role", "ELEVATED"),
-        ("atsRejectReason", {"id": "r", "text": "No", "reasonType": "RejectedByOrg"}, "type",
-         "REJECTED_BY_ORGANIZATION"),
+        (
+            "atsRejectReason",
+            {"id": "r", "text": "No", "reasonType": "RejectedByOrg"},
+            "type",
+            "REJECTED_BY_ORGANIZATION",
+        ),
         ("atsLocation", {"id": "l", "name": "HQ", "workplaceType": "Hybrid"}, "workplaceType", "HYBRID"),
         ("scheduleCalendar", {"id": "u", "firstName": "A", "lastName": "B"}, "ownerId", "u"),
         ("atsApplicationStage", {"id": "s", "title": "Screen", "orderInInterviewPlan": 2}, "order", 2),

@@ -14,7 +14,8 @@ from ashby_connector.server.settings import ServerSettings
 from ashby_connector.store import Store
 
 
-@dataclass
+# eq=False: hashed by identity, so other parts can key per-server state on it (webhooks does).
+@dataclass(eq=False)
 class ServerContext:
     settings: ServerSettings
     store: Store

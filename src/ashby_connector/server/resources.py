@@ -335,7 +335,8 @@ def write(
         raw = plan.run(call, rid, payload, current)
     except unified.WriteInputError as exc:
         raise ApiError(422, "invalid_field", str(exc), exc.field) from None
-    record_id = raw.get("id") if isinstance(raw.get("id"), str) else rid
+    # Updates and deletes concern the record asked for, whatever id Ashby's answer carries.
+    record_id = rid or (raw.get("id") if isinstance(raw.get("id"), str) else None)
     if plans and record_id and spec.custom_field_object:
         apply_writes(call, spec.custom_field_object, record_id, plans)
     if action == "delete" and model.kind == "application":
@@ -361,8 +362,9 @@ def _current(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) ->
 
 
 def _definitions(ctx: ServerContext, conn: ConnectionRow, call: Any) -> list[dict[str, Any]]:
-    stored = [r.raw for r in _iter_all(ctx, conn, "customField")]
-    if stored:
-        return stored
+    """Custom field definitions, read live: a field made a minute ago must be writable now."""
     fetched = call("customField.list", {})
-    return [d for d in fetched if isinstance(d, dict)] if isinstance(fetched, list) else []
+    definitions = [d for d in fetched if isinstance(d, dict)] if isinstance(fetched, list) else []
+    if definitions:
+        ctx.store.upsert_records(conn.id, "customField", definitions)
+    return definitions
