@@ -6,17 +6,20 @@ signature only; the tenant endpoints reuse the server's dependencies, passed in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
+from ashby_connector.server.context import ServerContext
+from ashby_connector.webhooks.connections import ServerConnections
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.ports import AshbyCaller
 from ashby_connector.webhooks.registration import RegistrationError
-from ashby_connector.webhooks.service import WebhookService
+from ashby_connector.webhooks.service import WebhookService, attach
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER
 from ashby_connector.webhooks.subscriptions import SubscriptionError
 
@@ -51,9 +54,17 @@ def webhook_router(
     connection_client: ConnectionClient,
 ) -> APIRouter:
     """``tenant_id`` is a FastAPI dependency answering the calling tenant's id (401 otherwise)."""
-    router = APIRouter()
+
+    @asynccontextmanager
+    async def lifespan(_: Any) -> AsyncIterator[None]:
+        service.ensure_started()
+        yield
+        service.stop()
+
+    router = APIRouter(lifespan=lifespan)
 
     async def receive_ashby(request: Request) -> Response:
+        service.ensure_started()  # also when the host runs without lifespan events
         body = await request.body()
         connection_id = request.path_params["connection_id"]
         receipt = service.receive(connection_id, body, request.headers.get(SIGNATURE_HEADER))
@@ -165,3 +176,26 @@ def webhook_router(
         }
 
     return router
+
+
+def server_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> APIRouter:
+    """What ``server.create_app`` includes: the service over the server's store, keys and tenants."""
+    settings = ctx.settings
+    connections = ServerConnections(
+        ctx.store.engine,
+        ctx.box,
+        base_url=settings.ashby_base_url,
+        rate_limit_per_minute=settings.rate_limit_per_minute,
+        timeout=settings.ashby_timeout,
+        http_client=ctx.http,
+    )
+    service = WebhookService.for_store(
+        ctx.store, ctx.box, client_for=connections.client_for, tenant_of=connections.tenant_of
+    )
+    attach(ctx, service)
+
+    def connection_client(tenant: str, connection_id: str) -> AshbyCaller | None:
+        row = ctx.repo.get_connection(tenant, connection_id) if len(connection_id) <= 64 else None
+        return ctx.client_for(row) if row is not None else None
+
+    return webhook_router(service, tenant_id=tenant_dep, connection_client=connection_client)

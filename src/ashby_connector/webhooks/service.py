@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from ashby_connector.webhooks.deliverer import Deliverer
 from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envelope
 from ashby_connector.webhooks.inbox import Inbox
 from ashby_connector.webhooks.outbox import Outbox, TenantOf
-from ashby_connector.webhooks.ports import ClientFactory, RecordStore, SecretBox
+from ashby_connector.webhooks.ports import Change, ClientFactory, RecordStore, SecretBox
 from ashby_connector.webhooks.processor import InboxProcessor
 from ashby_connector.webhooks.registration import WebhookRegistry
 from ashby_connector.webhooks.signature import verify_ashby_signature
@@ -98,6 +99,7 @@ class WebhookService:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._start_lock = threading.Lock()
 
     @classmethod
     def for_store(cls, store: Store, box: SecretBox, **kwargs: Any) -> WebhookService:
@@ -121,6 +123,18 @@ class WebhookService:
         return Receipt(200, {"status": "accepted" if fresh else "duplicate"})
 
     # -- background loops -----------------------------------------------------------------------
+    def ensure_started(self) -> None:
+        """Start the loops once (the server calls this at startup and, lazily, on the first webhook)."""
+        if not self._threads:
+            with self._start_lock:
+                if not self._threads:
+                    self.start()
+
+    def sync_callback(self, connection_id: str) -> Callable[[str, dict[str, Any], Change], None]:
+        """``SyncEngine(..., on_change=service.sync_callback(connection_id))``: sync diffs become events."""
+        self.ensure_started()
+        return self.outbox.for_connection(connection_id)
+
     def start(self, *, process: bool = True, deliver: bool = True) -> None:
         """Run the processor and deliverer on daemon threads (the server's embedded worker)."""
         self._stop.clear()
@@ -170,3 +184,16 @@ class WebhookService:
             sent = self.deliverer.deliver_due()
             if not processed and not sent:
                 return
+
+
+# The service each server context runs, so other parts (the sync routes, the worker) can reach it
+# without importing FastAPI: ``attached(ctx)``.
+_ATTACHED: weakref.WeakKeyDictionary[object, WebhookService] = weakref.WeakKeyDictionary()
+
+
+def attach(owner: object, service: WebhookService) -> None:
+    _ATTACHED[owner] = service
+
+
+def attached(owner: object) -> WebhookService | None:
+    return _ATTACHED.get(owner)

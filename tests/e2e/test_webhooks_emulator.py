@@ -1,0 +1,217 @@
+"""End to end: a change in the emulator -> its signed webhook -> our receiver -> the store -> a
+unified event at a subscriber on 127.0.0.1 with a valid Standard Webhooks signature."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import sqlalchemy as sa
+
+from ashby_connector.client import AshbyClient
+from ashby_connector.emulator import EmulatorHandle, run_emulator
+from ashby_connector.webhooks import sign_ashby_body
+from ashby_connector.webhooks.service import WebhookService, attached
+from ashby_connector.webhooks.tables import webhook_inbox
+from ashby_connector.webhooks.testing import RecordingReceiver
+from tests.e2e.server_harness import Server, run_server
+
+
+@dataclass
+class World:
+    emu: EmulatorHandle
+    server: Server
+    http: httpx.Client
+    ashby: AshbyClient
+    connection_id: str
+    rx: RecordingReceiver
+
+    @property
+    def service(self) -> WebhookService:
+        service = attached(self.server.ctx)
+        assert service is not None
+        return service
+
+    def stored(self, kind: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any] | None:
+        return self.server.ctx.store.get(self.connection_id, kind, record_id, include_deleted=include_deleted)
+
+    def deleted(self, kind: str, record_id: str) -> bool:
+        row = self.server.ctx.store.get_record(self.connection_id, kind, record_id)
+        return row is not None and row.deleted_at is not None
+
+    def inbox_rows(self, webhook_action_id: str) -> int:
+        t = webhook_inbox
+        query = sa.select(sa.func.count()).where(t.c.webhook_action_id == webhook_action_id)
+        with self.server.ctx.store.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    def events_of(self, event_type: str, record_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.rx.events() if e["type"] == event_type and e["data"]["id"] == record_id]
+
+    def wait_event(self, event_type: str, record_id: str, check: Any = None) -> dict[str, Any]:
+        def seen(_: list[dict[str, Any]]) -> bool:
+            return any(check is None or check(e) for e in self.events_of(event_type, record_id))
+
+        assert self.rx.wait_for(seen, timeout=20), f"no {event_type} for {record_id}: {self.rx.events()}"
+        return next(e for e in self.events_of(event_type, record_id) if check is None or check(e))
+
+    def stages(self, app: dict[str, Any]) -> dict[str, str]:
+        plan = self.emu.state.get("interviewStage", app["currentInterviewStage"]["id"])["interviewPlanId"]
+        return {
+            s["type"] + ":" + s["title"]: s["id"]
+            for s in self.emu.state.iter("interviewStage")
+            if s.get("interviewPlanId") == plan
+        }
+
+    def active_app(self, skip: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+        for app in self.emu.state.iter("application"):
+            stage = app.get("currentInterviewStage") or {}
+            if app.get("status") == "Active" and app["id"] not in skip and stage.get("type") == "Active":
+                if not any(o.get("applicationId") == app["id"] for o in self.emu.state.iter("offer")):
+                    return dict(app)
+        raise AssertionError("no active application in the seeded organisation")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    folder: Path = tmp_path_factory.mktemp("webhooks-e2e")
+    with (
+        run_emulator(seed=5, candidates=40, rate_limit_per_minute=None, webhook_time_scale=0.001) as emu,
+        run_server(emu.base_url, f"sqlite:///{folder}/e2e.db") as server,
+        RecordingReceiver() as rx,
+    ):
+        http = server.tenant("acme")
+        connection_id = server.connect(http, emu.api_key, sync=True)
+        answer = http.post(f"/connections/{connection_id}/webhooks", json={"url": server.url})
+        assert answer.status_code == 200, answer.text
+        hooks = answer.json()["webhooks"]
+        assert hooks and all(h["enabled"] for h in hooks), hooks  # Ashby's ping reached us and was answered
+        sub = http.post(
+            "/subscriptions",
+            json={
+                "url": rx.url,
+                "connectionId": connection_id,
+                "models": ["atsApplication", "atsOffer", "atsCandidate"],
+            },
+        )
+        assert sub.status_code == 201, sub.text
+        rx.secret = sub.json()["secret"]
+        with AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as ashby:
+            yield World(emu, server, http, ashby, connection_id, rx)
+        http.close()
+
+
+def test_stage_move_reaches_store_and_subscriber(world: World) -> None:
+    app = world.active_app()
+    target = next(
+        sid
+        for name, sid in world.stages(app).items()
+        if name.startswith("Active:") and sid != app["currentInterviewStage"]["id"]
+    )
+    world.ashby.call("application.changeStage", {"applicationId": app["id"], "interviewStageId": target})
+    event = world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["stageId"] == target)
+    assert world.stored("application", app["id"])["currentInterviewStage"]["id"] == target
+    received = next(r for r in world.rx.received if r.event["id"] == event["id"])
+    assert received.verified and received.headers["webhook-id"] == event["id"]
+
+
+def test_hire_applies_once_despite_the_related_webhooks(world: World) -> None:
+    app = world.active_app()
+    hired = next(sid for name, sid in world.stages(app).items() if name.startswith("Hired:"))
+    world.ashby.call("application.changeStage", {"applicationId": app["id"], "interviewStageId": hired})
+    world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["stageId"] == hired)
+    assert world.stored("application", app["id"])["status"] == "Hired"
+    world.emu.control.call("webhooks/wait")
+    world.service.drain()
+    # candidateHire, applicationUpdate and candidateStageChange share one webhookActionId: each was
+    # handled, and together they made exactly one event for this change.
+    hires = [e for e in world.events_of("atsApplication.updated", app["id"]) if e["data"]["stageId"] == hired]
+    assert len(hires) == 1
+
+
+def test_new_offer_then_deletion(world: World) -> None:
+    app = world.active_app()
+    process = world.ashby.call("offerProcess.start", {"applicationId": app["id"]})
+    form = world.ashby.call("offer.start", {"offerProcessId": process["id"]})
+    offer = world.ashby.call(
+        "offer.create",
+        {
+            "offerProcessId": process["id"],
+            "offerFormId": form["id"],
+            "offerForm": {
+                "fieldSubmissions": [
+                    {"path": "salary", "value": "123000"},
+                    {"path": "startDate", "value": "2026-03-01"},
+                ]
+            },
+        },
+    )
+    world.wait_event("atsOffer.created", offer["id"])
+    assert world.stored("offer", offer["id"]) is not None
+    # Deleting the application takes its offer with it: offerDelete is the only way to learn that.
+    world.ashby.call("application.delete", {"applicationId": app["id"]})
+    world.wait_event("atsOffer.deleted", offer["id"])
+    assert world.deleted("offer", offer["id"])
+
+
+def test_candidate_merge_moves_applications_to_the_survivor(world: World) -> None:
+    cands = [c for c in world.emu.state.iter("candidate") if c.get("applicationIds")]
+    gone, kept = cands[-1], cands[-2]
+    moved = list(gone["applicationIds"])
+    world.emu.control.call("candidates/merge", deletedCandidateId=gone["id"], mergedCandidateId=kept["id"])
+    world.wait_event("atsCandidate.deleted", gone["id"])
+    assert world.deleted("candidate", gone["id"])
+    for app_id in moved:
+        world.wait_event("atsApplication.updated", app_id, lambda e: e["data"]["candidateId"] == kept["id"])
+        assert world.stored("application", app_id)["candidate"]["id"] == kept["id"]
+
+
+def test_bad_signature_rejected_and_redelivery_applied_once(world: World) -> None:
+    url = f"{world.server.url}/webhooks/ashby/{world.connection_id}"
+    app = world.active_app()
+    body = orjson.dumps(
+        {
+            "webhookActionId": "e2e-redelivery",
+            "action": "applicationUpdate",
+            "data": {"application": {**app, "updatedAt": "2099-01-01T00:00:00.000Z"}},
+        }
+    )
+    assert httpx.post(url, content=body, headers={"Ashby-Signature": "sha256=" + "0" * 64}).status_code == 401
+    assert httpx.post(url, content=body).status_code == 401
+    assert world.inbox_rows("e2e-redelivery") == 0  # nothing was stored
+    assert world.stored("application", app["id"])["updatedAt"] != "2099-01-01T00:00:00.000Z"
+    secret = world.service.registry.secret_for(world.connection_id)
+    assert secret is not None
+    signed = {"Ashby-Signature": sign_ashby_body(secret, body)}
+    first = httpx.post(url, content=body, headers=signed)
+    again = httpx.post(url, content=body, headers=signed)
+    assert (first.status_code, first.json()["status"]) == (200, "accepted")
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    assert world.inbox_rows("e2e-redelivery") == 1
+    world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["updatedAt"].startswith("2099"))
+    world.service.drain()
+    assert (
+        len(
+            [
+                e
+                for e in world.events_of("atsApplication.updated", app["id"])
+                if e["data"]["updatedAt"].startswith("2099")
+            ]
+        )
+        == 1
+    )
+
+
+def test_delivery_log_is_readable_through_the_server(world: World) -> None:
+    subs = world.http.get("/subscriptions").json()["results"]
+    assert len(subs) == 1
+    log = world.http.get(f"/subscriptions/{subs[0]['id']}/deliveries").json()["results"]
+    assert log and all(entry["success"] for entry in log)
+    other = world.server.tenant("someone-else")
+    assert other.get(f"/subscriptions/{subs[0]['id']}/deliveries").status_code == 404
+    other.close()
