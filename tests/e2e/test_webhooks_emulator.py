@@ -68,12 +68,17 @@ class World:
             if s.get("interviewPlanId") == plan
         }
 
-    def active_app(self, skip: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+    def active_app(self) -> dict[str, Any]:
+        """An application in an ordinary active stage, without an offer yet."""
+        with_offer = {o.get("applicationId") for o in self.emu.state.iter("offer")}
         for app in self.emu.state.iter("application"):
             stage = app.get("currentInterviewStage") or {}
-            if app.get("status") == "Active" and app["id"] not in skip and stage.get("type") == "Active":
-                if not any(o.get("applicationId") == app["id"] for o in self.emu.state.iter("offer")):
-                    return dict(app)
+            if (
+                app.get("status") == "Active"
+                and stage.get("type") == "Active"
+                and app["id"] not in with_offer
+            ):
+                return dict(app)
         raise AssertionError("no active application in the seeded organisation")
 
 
