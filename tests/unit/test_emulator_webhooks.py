@@ -294,3 +294,38 @@ def test_control_emit_sends_any_type(api: Any, receiver: Receiver) -> None:
         "jobPosting": {"id": "p1"}
     }
     api.ok("webhook.delete", {"webhookId": hook["id"]})
+
+
+def _events_of(receiver: Receiver, action_id: str) -> dict[str, dict[str, Any]]:
+    bodies = [json.loads(b) for _, b in receiver.requests]
+    return {b["action"]: b for b in bodies if b["webhookActionId"] == action_id}
+
+
+def test_ui_only_events_via_control(api: Any, receiver: Receiver) -> None:
+    kinds = [
+        "jobPostingPublish",
+        "jobPostingUnpublish",
+        "jobPostingUpdate",
+        "candidateDelete",
+        "interviewPlanTransition",
+    ]
+    hooks = [
+        api.ok("webhook.create", {"webhookType": k, "requestUrl": receiver.url, "secretToken": "k"})
+        for k in kinds
+    ]
+    posting = api.ok("jobPosting.list", {})[0]
+    published = api.control("jobPostings/unpublish", jobPostingId=posting["id"])["webhookActionId"]
+    cand = api.ok("candidate.create", {"name": "Deleted In UI"})
+    deleted = api.control("candidates/delete", candidateId=cand["id"])["webhookActionId"]
+    jobs = api.ok("job.list", {})
+    moved = api.control(
+        "jobs/transition_plan", jobId=jobs[0]["id"], toInterviewPlanId=jobs[1]["defaultInterviewPlanId"]
+    )["webhookActionId"]
+    assert api.control("webhooks/wait", timeout=5)["idle"]
+    assert set(_events_of(receiver, published)) == {"jobPostingUnpublish", "jobPostingUpdate"}
+    assert _events_of(receiver, deleted)["candidateDelete"]["data"] == {"candidate": {"id": cand["id"]}}
+    transition = _events_of(receiver, moved)["interviewPlanTransition"]["data"]
+    assert transition["jobId"] == jobs[0]["id"] and transition["interviewStageMappings"]
+    assert api.error("candidate.info", {"id": cand["id"]}) == "candidate_not_found"
+    for hook in hooks:
+        api.ok("webhook.delete", {"webhookId": hook["id"]})

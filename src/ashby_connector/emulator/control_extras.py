@@ -2,13 +2,15 @@
 
 webhooks/deliveries, webhooks/wait, webhooks/emit, candidates/merge, files/expire_uploads,
 reports/list, reports/fail_next, assessments/partner, assessments/start, assessments/cancel,
-assessments/log. Imported by control.py so the actions exist before the first API call.
+assessments/log (UI-only events live in control_ui_events.py). Imported by control.py so the
+actions exist before the first API call.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import ashby_connector.emulator.control_ui_events  # noqa: F401  (registers its actions)
 from ashby_connector import catalog
 from ashby_connector.emulator.assessments import assessment_service
 from ashby_connector.emulator.control import action
