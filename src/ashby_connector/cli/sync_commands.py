@@ -205,3 +205,71 @@ def demo(
     finally:
         store.close()
     raise typer.Exit(0 if ok else 1)
+
+
+# -- distributed worker --------------------------------------------------------------------------
+
+worker_app = typer.Typer(help="Distributed sync workers on PostgreSQL (procrastinate).", no_args_is_help=True)
+app.add_typer(worker_app, name="worker")
+
+
+def _single_key_factory(api_key: str | None, base_url: str, rate_limit: float) -> Any:
+    from ashby_connector.client import AshbyClient
+
+    if not api_key:
+        raise typer.BadParameter("no API key: pass --api-key or set ASHBY_API_KEY")
+
+    def factory(_connection_id: str) -> Any:
+        # One key for every connection id: single-account use. The server part registers
+        # connections with their own keys and runs syncs through its own factory.
+        return AshbyClient(api_key, base_url=base_url, rate_limit_per_minute=rate_limit or None)
+
+    return factory
+
+
+@worker_app.command("run")
+def worker_run(
+    db: Annotated[str, typer.Option(help="postgresql+psycopg://... (store and job queue).")],
+    api_key: Annotated[str | None, typer.Option(envvar="ASHBY_API_KEY", help="Ashby API key.")] = None,
+    base_url: Annotated[str, typer.Option(help="Ashby API base URL.")] = DEFAULT_BASE_URL,
+    concurrency: Annotated[int, typer.Option(help="Syncs this worker runs at once.")] = 2,
+    once: Annotated[bool, typer.Option("--once", help="Exit when the queue is empty.")] = False,
+    rate_limit: Annotated[float, typer.Option(help="Requests per minute per key (0 = off).")] = 1000,
+) -> None:
+    """Run queued syncs (one per connection at a time across all workers)."""
+    from ashby_connector.worker.distributed import DistributedRunner
+
+    console = Console()
+    try:
+        runner = DistributedRunner(db, _single_key_factory(api_key, base_url, rate_limit))
+        runner.install_schema()
+    except (ValueError, StoreError) as exc:
+        raise _fail(console, str(exc), 2) from None
+    except Exception as exc:
+        raise _fail(console, f"cannot use {db.split('@')[-1]}: {exc}", 2) from None
+    console.print(f"worker on queue 'ashby-sync' ({'until empty' if once else 'Ctrl-C to stop'})")
+    runner.work(wait=not once, concurrency=concurrency)
+
+
+@worker_app.command("enqueue")
+def worker_enqueue(
+    db: Annotated[str, typer.Option(help="postgresql+psycopg://... (store and job queue).")],
+    connection: Annotated[str, typer.Option(help="Connection id to sync.")] = "default",
+    full: Annotated[bool, typer.Option("--full", help="Ignore saved syncTokens.")] = False,
+    streams: Annotated[str | None, typer.Option(help="Comma-separated streams.")] = None,
+) -> None:
+    """Queue a sync of one connection for the workers."""
+    from ashby_connector.worker.distributed import DistributedRunner
+
+    console = Console()
+    selected = [s.strip() for s in streams.split(",") if s.strip()] if streams else None
+    try:
+        runner = DistributedRunner(db, lambda _c: None)
+        runner.install_schema()
+        job = runner.enqueue(connection, full=full, streams=selected)
+    except (ValueError, StoreError) as exc:
+        raise _fail(console, str(exc), 2) from None
+    if job is None:
+        console.print(f"a sync of {connection} is already queued")
+    else:
+        console.print(f"queued sync of {connection} as job {job}")

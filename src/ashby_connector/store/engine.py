@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from ashby_connector.store.errors import StoreError
 
 DEFAULT_URL = "sqlite:///ashby.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's context is module-global: two threads migrating at once would trample each other.
+_MIGRATE_LOCK = threading.Lock()
 
 
 def normalize_url(url: str) -> str:
@@ -94,7 +97,7 @@ def alembic_config(connection: sa.Connection) -> Config:
 def upgrade(engine: sa.Engine, target: str = "heads") -> None:
     """Bring the schema to ``target`` (every branch's head by default)."""
     try:
-        with engine.begin() as conn:
+        with _MIGRATE_LOCK, engine.begin() as conn:
             command.upgrade(alembic_config(conn), target)
     except StoreError:
         raise

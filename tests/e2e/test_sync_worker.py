@@ -1,0 +1,54 @@
+"""Sync runners: in-process threads, and procrastinate workers on PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ashby_connector.client import AshbyClient
+from ashby_connector.emulator import EmulatorHandle
+from ashby_connector.store import Store
+from ashby_connector.worker import EmbeddedRunner, SyncAlreadyRunningError
+
+
+def factory(emu: EmulatorHandle) -> object:
+    return lambda _connection_id: AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None)
+
+
+def test_embedded_runner_one_sync_per_connection(fresh_emulator: EmulatorHandle, tmp_path: Path) -> None:
+    fresh_emulator.control.set_faults("latency_ms:5")
+    with Store.open(f"sqlite:///{tmp_path / 'a.db'}") as store:
+        runner = EmbeddedRunner(store, factory(fresh_emulator))  # type: ignore[arg-type]
+        job = runner.submit("acme", streams=["user", "candidate", "candidateNote"])
+        with pytest.raises(SyncAlreadyRunningError):
+            runner.submit("acme")
+        other = runner.submit("globex", streams=["user"])
+        assert runner.wait(job.id, 60).status == "succeeded", job.error
+        assert runner.wait(other.id, 60).status == "succeeded"
+        assert job.report is not None and job.report["ok"]
+        assert store.count("acme", "candidate") > 0 and store.count("globex", "candidate") == 0
+        assert store.count("globex", "user") == store.count("acme", "user") > 0
+        assert runner.running() == {}
+
+
+@pytest.mark.postgres
+def test_distributed_runner_on_postgres(fresh_emulator: EmulatorHandle, postgres_db: str) -> None:
+    from ashby_connector.worker.distributed import DistributedRunner
+
+    runner = DistributedRunner(postgres_db, factory(fresh_emulator))  # type: ignore[arg-type]
+    runner.install_schema()
+    runner.install_schema()  # idempotent
+    first = runner.enqueue("acme", streams=["user", "job"])
+    assert first is not None
+    assert runner.enqueue("acme", streams=["user"]) is None  # one waiting sync per connection
+    assert runner.enqueue("globex", streams=["user"]) is not None
+    runner.work(wait=False)
+    with Store.open(postgres_db) as store:
+        assert store.count("acme", "job") > 0 and store.count("globex", "user") > 0
+        assert store.get_stream_state("acme", "user").sync_token
+    import psycopg
+
+    with psycopg.connect(postgres_db.replace("postgresql+psycopg", "postgresql")) as conn:
+        statuses = [r[0] for r in conn.execute("SELECT status FROM procrastinate_jobs ORDER BY id")]
+    assert statuses == ["succeeded", "succeeded"]
