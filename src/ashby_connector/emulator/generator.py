@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ashby_connector.emulator.kinds import KINDS, record_schema
-from ashby_connector.emulator.schema import Filler
+from ashby_connector.emulator.schema import Filler, properties
 from ashby_connector.emulator.state import State, iso_ms
 
 FIRST = [
@@ -214,6 +214,7 @@ class Gen:
         self.rng = random.Random(seed)
         self.filler = Filler(random.Random(seed + 1), iso_ms(BASE_TS))
         self._templates: dict[str, dict[str, Any]] = {}
+        self._interviewers: dict[str, Any] = {}
 
     def uid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -238,6 +239,18 @@ class Gen:
                 rec[stamp] = iso_ms(self.ts())
         rec.update(fields)
         return rec
+
+    def interviewer(self, user: dict[str, Any]) -> dict[str, Any]:
+        """A user as an interview event lists it (with the extra fields that shape requires)."""
+        done = self._interviewers.get(user["id"])
+        if done is None:
+            items = properties(record_schema("interviewEvent")).get("interviewers", {}).get("items")
+            done = self.filler.conform(items, dict(user))
+            if isinstance(done, dict) and "trainingRole" in done:
+                done["trainingRole"] = "Qualified" if "Qualified" in str(items) else done["trainingRole"]
+            self._interviewers[user["id"]] = done
+        assert isinstance(done, dict)
+        return done
 
     def put(self, kind: str, rec: dict[str, Any], **kw: Any) -> dict[str, Any]:
         self.state.put(kind, rec, touch=False, **kw)
@@ -409,7 +422,7 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
         status = (
             "Open" if j % 10 < 6 else ("Closed" if j % 10 < 8 else ("Draft" if j % 10 == 8 else "Archived"))
         )
-        conf = j % 12 == 11
+        conf = j % 12 == 5
         created = g.ts(900)
         dept, loc = rng.choice(depts[:-1]), rng.choice(locs)
         plan = g.put(
@@ -596,7 +609,13 @@ def _people(
     cand_field = next(f for f in fields if f["title"] == "Years of experience")
     priv_field = next(f for f in fields if f["title"] == "Desired salary")
     reason_refs = [
-        {"id": r["id"], "text": r["text"], "reasonType": r["reasonType"], "isArchived": False}
+        {
+            "id": r["id"],
+            "text": r["text"],
+            "reasonType": r["reasonType"],
+            "isArchived": False,
+            "customFields": [],
+        }
         for r in reasons
     ]
     proj_links = state.extras.setdefault("candidate_projects", {})
@@ -609,7 +628,7 @@ def _people(
         email_obj = {"value": email, "type": "Personal", "isPrimary": True}
         phone_obj = {
             "value": f"+1 555 {rng.randrange(1000, 9999)} {i % 10000:04d}",
-            "type": "Mobile",
+            "type": "Personal",
             "isPrimary": True,
         }
         source = source_refs[rng.randrange(len(source_refs))]
@@ -783,7 +802,7 @@ def _schedule(
             "interviewId": iv,
             "interviewScheduleId": sid,
             "interviewerUserIds": [who["id"]],
-            "interviewers": [who],
+            "interviewers": [g.interviewer(who)],
             "createdAt": iso_ms(start + 86400),
             "updatedAt": iso_ms(begin + 7200),
             "startTime": iso_ms(begin),
@@ -840,7 +859,7 @@ def _offer(g: Gen, aid: str, status: str, user_refs: list[dict[str, Any]], at: f
         "id": oid,
         "applicationId": aid,
         "acceptanceStatus": "Accepted" if hired else "Pending",
-        "offerStatus": "OfferAccepted" if hired else "WaitingOnCandidateResponse",
+        "offerStatus": "CandidateAccepted" if hired else "WaitingOnCandidateResponse",
         "latestVersion": version,
         "versions": [{"id": vid, "createdAt": version["createdAt"]}],
     }
@@ -878,8 +897,6 @@ _ENUMS: dict[tuple[str, str], list[Any] | None] = {}
 
 
 def _enum_ok(kind: str, field: str, value: Any) -> bool:
-    from ashby_connector.emulator.schema import properties
-
     key = (kind, field)
     if key not in _ENUMS:
         sub = properties(record_schema(kind)).get(field, {})

@@ -49,7 +49,6 @@ KINDS: dict[str, KindDef] = {
             "feedbackFormDefinition.info",
             "feedbackFormDefinitionId",
         ),
-        KindDef("hiringTeamRole", "hiringTeamRole.list"),
         KindDef("interview", "interview.list", "interview.info", "id"),
         KindDef("interviewEvent", "interviewEvent.list"),
         KindDef("interviewPlan", "interviewPlan.list"),

@@ -102,7 +102,18 @@ def dispatch(ctx: Ctx) -> Any:
     fn = HANDLERS.get(op.name) or (HANDLERS.get(op.alias_of) if op.alias_of else None)
     if fn is None:
         fn = fallback
-    return fn(ctx)
+    result = fn(ctx)
+    if isinstance(result, RawEnvelope):
+        return result
+    if not isinstance(result, Results):
+        result = Results(result)
+    # Handlers answer with records shaped by the state; make sure the answer fits this
+    # operation's own results schema (some operations require fields the record kind lacks).
+    if ctx.op.results_schema and result.value is not None:
+        result.value = ctx.state.filler.conform(ctx.op.results_schema, result.value)
+    if ctx.op.is_list and isinstance(result.value, list) and "moreDataAvailable" not in result.extra:
+        result.extra["moreDataAvailable"] = False
+    return result
 
 
 # -- fallback ----------------------------------------------------------------------------------

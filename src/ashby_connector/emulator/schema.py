@@ -124,6 +124,49 @@ def required(schema: Schema | None) -> set[str]:
     return out
 
 
+def merge_all_of(schema: Schema) -> Schema:
+    """One schema with the ``allOf`` parts' properties and required lists merged."""
+    parts = [schema, *[merge_all_of(p) if "allOf" in p else p for p in schema.get("allOf", ())]]
+    merged: Schema = {k: v for k, v in schema.items() if k != "allOf"}
+    props: dict[str, Schema] = {}
+    req: list[str] = []
+    for part in parts:
+        for key, val in part.items():
+            if key in ("properties", "required", "allOf"):
+                continue
+            if key == "enum" and "enum" in merged:
+                both = [v for v in merged["enum"] if v in val]
+                merged["enum"] = both or merged["enum"]
+                continue
+            merged.setdefault(key, val)
+        for key, sub in part.get("properties", {}).items():
+            old = props.get(key)
+            if not old:
+                props[key] = sub
+            elif sub and sub != old:
+                props[key] = {"allOf": [old, sub]}
+        req.extend(r for r in part.get("required", ()) if r not in req)
+    if props:
+        merged["properties"] = props
+        merged.setdefault("type", "object")
+    if req:
+        merged["required"] = req
+    return merged
+
+
+def _type_fits(schema: Schema, value: Any) -> bool:
+    typ = schema.get("type")
+    if typ is None:
+        return isinstance(value, dict) and "properties" in schema
+    names = typ if isinstance(typ, list) else [typ]
+    return any(_PY_TYPES[n](value) for n in names if n in _PY_TYPES)
+
+
+def _allows_null(schema: Schema) -> bool:
+    typ = schema.get("type")
+    return typ == "null" or (isinstance(typ, list) and "null" in typ)
+
+
 def _words(name: str) -> str:
     return name.lower()
 
@@ -146,20 +189,7 @@ class Filler:
         if not schema:
             return None
         if "allOf" in schema:
-            merged: dict[str, Any] = {}
-            scalar: Any = None
-            for sub in schema["allOf"]:
-                v = self.fill(sub, name, all_props=all_props, depth=depth)
-                if isinstance(v, dict):
-                    merged.update(v)
-                elif v is not None:
-                    scalar = v
-            own = {k: v for k, v in schema.items() if k != "allOf"}
-            if own.get("properties"):
-                v = self.fill(own, name, all_props=all_props, depth=depth)
-                if isinstance(v, dict):
-                    merged.update(v)
-            return merged if merged or scalar is None else scalar
+            schema = merge_all_of(schema)
         for key in ("oneOf", "anyOf"):
             if key in schema:
                 # The first branch that is a plain type keeps examples small and unambiguous.
@@ -171,28 +201,78 @@ class Filler:
         typ = schema.get("type")
         if isinstance(typ, list):
             typ = next((t for t in typ if t != "null"), "null")
-        if typ == "object" or (typ is None and "properties" in schema):
+        if typ == "object" or (typ is None and ("properties" in schema or "required" in schema)):
             req = set(schema.get("required", ()))
             out: dict[str, Any] = {}
-            for prop, sub in schema.get("properties", {}).items():
+            props = schema.get("properties", {})
+            for prop, sub in props.items():
                 if prop in req or (all_props and depth < 2):
                     out[prop] = self.fill(sub, prop, all_props=all_props, depth=depth + 1)
+            for prop in req - set(props):
+                out[prop] = self.string({}, prop)
             return out
         if typ == "array":
             items = schema.get("items")
             n = max(schema.get("minItems", 0), 1 if items and depth < 2 else 0)
             return [self.fill(items, name, all_props=all_props, depth=depth + 1) for _ in range(n)]
         if typ == "boolean":
-            return name.startswith("is") and name in ("isEnabled", "isListed", "isDefaultForm")
-        if typ == "integer":
-            return 1
-        if typ == "number":
+            return name in ("isEnabled", "isListed", "isDefaultForm")
+        if typ in ("integer", "number"):
             return 1
         if typ == "null":
             return None
         if typ == "string" or typ is None:
             return self.string(schema, name)
         return None
+
+    def conform(self, schema: Schema | None, value: Any, name: str = "") -> Any:
+        """``value`` repaired to satisfy ``schema``: missing required fields filled in, nulls and
+        out-of-enum values replaced. Values that already fit are returned unchanged."""
+        if not schema:
+            return value
+        if "allOf" in schema:
+            schema = merge_all_of(schema)
+        for key in ("oneOf", "anyOf"):
+            branches = schema.get(key)
+            if branches:
+                for sub in branches:
+                    try:
+                        validate(sub, value)
+                        return value
+                    except SchemaError:
+                        continue
+                same = [b for b in branches if _type_fits(b, value)]
+                return self.conform((same or branches)[0], value, name)
+        enum = schema.get("enum")
+        if enum is not None and value not in enum:
+            return enum[0]
+        typ = schema.get("type")
+        names = typ if isinstance(typ, list) else ([typ] if typ else [])
+        if names and not any(_PY_TYPES[n](value) for n in names if n in _PY_TYPES):
+            return self.fill(schema, name, all_props=False)
+        if isinstance(value, dict) and ("properties" in schema or "required" in schema):
+            props = schema.get("properties", {})
+            req = set(schema.get("required", ()))
+            for prop in list(value):
+                sub = props.get(prop)
+                if sub is None:
+                    continue
+                fixed = self.conform(sub, value[prop], prop)
+                if fixed is None and not _allows_null(sub):
+                    if prop in req:
+                        value[prop] = self.fill(sub, prop, all_props=False)
+                    else:
+                        del value[prop]
+                else:
+                    value[prop] = fixed
+            for prop in req:
+                if prop not in value:
+                    value[prop] = self.fill(props.get(prop, {}), prop, all_props=False)
+        elif isinstance(value, list) and schema.get("items"):
+            items = schema["items"]
+            for i, item in enumerate(value):
+                value[i] = self.conform(items, item, name)
+        return value
 
     def string(self, schema: Schema, name: str) -> str:
         fmt = schema.get("format")

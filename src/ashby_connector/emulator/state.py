@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 
 from ashby_connector.emulator.config import ApiKeyConfig, EmulatorConfig
-from ashby_connector.emulator.kinds import KINDS, record_schema
-from ashby_connector.emulator.schema import properties
+from ashby_connector.emulator.kinds import KINDS, list_item_schema, record_schema
+from ashby_connector.emulator.schema import Filler, properties
 from ashby_connector.emulator.store import KindStore, Record
 
 EventListener = Callable[[str, dict[str, Any], str], None]
@@ -43,6 +43,8 @@ class State:
         self.tokens_valid_after = 0.0  # tokens issued before this wall time are expired
         self.extras: dict[str, Any] = {}  # room for other modules' state (webhook sender, files...)
         self._last_ms = 0
+        # Repairs records written by handlers so every read stays valid against the catalog.
+        self.filler = Filler(random.Random(config.seed + 2), "2026-01-01T00:00:00.000Z")
         self._has_updated_at = {k: "updatedAt" in properties(record_schema(k)) for k in KINDS}
 
     # -- clock and ids -------------------------------------------------------------------------
@@ -91,6 +93,9 @@ class State:
         """
         if touch and self._has_updated_at.get(kind):
             record["updatedAt"] = self.now_iso()
+        record = _conformed(self.filler, record_schema(kind), record)
+        if list_item_schema(kind) is not record_schema(kind):
+            record = _conformed(self.filler, list_item_schema(kind), record)
         ks = self.kinds[kind]
         ident = record["id"]
         ks.put_bytes(ident, orjson.dumps(record), self.next_seq(), parent)
@@ -158,6 +163,11 @@ class State:
     # -- stats ---------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         return {name: len(ks) for name, ks in self.kinds.items() if len(ks)}
+
+
+def _conformed(filler: Filler, schema: dict[str, Any], record: Record) -> Record:
+    fixed = filler.conform(schema, record)
+    return fixed if isinstance(fixed, dict) and "id" in fixed else record
 
 
 def _has_private(record: Record) -> bool:

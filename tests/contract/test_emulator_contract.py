@@ -1,0 +1,168 @@
+"""Contract: every operation's answers validate against the catalog's response schema, and every
+request example in Ashby's spec is accepted (no ``invalid_input``, no 5xx)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+from ashby_connector import catalog
+from ashby_connector.emulator import EmulatorHandle
+from ashby_connector.emulator.kinds import INFO_OP_KIND, KINDS, LIST_OP_KIND
+from ashby_connector.emulator.schema import Filler
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "ashby" / "openapi.yml"
+OPS = [op for op in catalog.operations() if not op.multipart]
+
+
+def branches(op: catalog.Operation) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(success schema, error schema) of an operation's ``oneOf`` response."""
+    schema = op.response_schema or {}
+    options = schema.get("oneOf")
+    if not options:
+        return schema or None, None
+    ok = [b for b in options if "errorInfo" not in str(b)]
+    err = [b for b in options if "errorInfo" in str(b)]
+    return (ok[0] if ok else None), (err[0] if err else None)
+
+
+def check(op: catalog.Operation, body: dict[str, Any]) -> None:
+    ok, err = branches(op)
+    if body.get("success") is True:
+        if ok is not None:
+            jsonschema.validate(body, ok)
+    else:
+        assert body["success"] is False
+        assert body["errorInfo"]["code"]
+        if err is not None:
+            jsonschema.validate(body, err)
+
+
+def id_for(emu: EmulatorHandle, field: str) -> str | None:
+    """A real id for a request field such as ``candidateId`` or ``interviewPlanId``."""
+    base = field[:-2] if field.endswith("Id") else field
+    for kind in (base, base[0].lower() + base[1:] if base else base):
+        if kind in KINDS and len(emu.state.kinds[kind]):
+            return next(iter(emu.state.kinds[kind].data))
+    return None
+
+
+def request_for(emu: EmulatorHandle, op: catalog.Operation) -> dict[str, Any]:
+    body = Filler(random.Random(1)).fill(op.request_schema, all_props=False) if op.request_schema else {}
+    if not isinstance(body, dict):
+        return {}
+    kind = INFO_OP_KIND.get(op.name)
+    id_field = KINDS[kind].info_id if kind else None
+    if kind and id_field and len(emu.state.kinds[kind]):
+        body[id_field] = next(iter(emu.state.kinds[kind].data))
+    for name in list(body):
+        if name == id_field:
+            continue
+        if name.endswith("Id") or name == "id":
+            kind_field = name
+            if name == "id":
+                kind_field = (INFO_OP_KIND.get(op.name) or op.module) + "Id"
+            real = id_for(emu, kind_field)
+            if real:
+                body[name] = real
+        if name in ("cursor", "syncToken"):
+            del body[name]
+    return body
+
+
+def post(emu: EmulatorHandle, name: str, body: Any) -> httpx.Response:
+    return httpx.post(f"{emu.base_url}/{name}", json=body, auth=(emu.api_key, ""), timeout=30)
+
+
+@pytest.mark.parametrize("op", OPS, ids=lambda o: o.name)
+def test_every_operation_answers_schema_valid(fresh_emulator: EmulatorHandle, op: catalog.Operation) -> None:
+    resp = post(fresh_emulator, op.name, request_for(fresh_emulator, op))
+    if op.partner_side:
+        # Implemented by assessment partners and called by Ashby: Ashby itself does not serve them.
+        assert resp.status_code in (200, 404), resp.text
+    else:
+        assert resp.status_code == 200, resp.text
+    body = resp.json()
+    check(op, body)
+    kind = LIST_OP_KIND.get(op.name) or INFO_OP_KIND.get(op.name)
+    if kind and (op.name in LIST_OP_KIND or len(fresh_emulator.state.kinds[kind])):
+        assert body["success"] is True, body
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if o.required_fields], ids=lambda o: o.name)
+def test_bad_bodies_get_invalid_input_naming_the_field(
+    emulator: EmulatorHandle, op: catalog.Operation
+) -> None:
+    resp = post(emulator, op.name, {})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["success"] is False
+    assert body["errorInfo"]["code"] == "invalid_input"
+    assert body["errorInfo"]["meta"]["field"] in op.required_fields
+    check(op, body)
+
+
+def test_wrong_types_are_invalid_input_not_500(emulator: EmulatorHandle) -> None:
+    body = post(emulator, "candidate.list", {"limit": "many"}).json()
+    assert body["errorInfo"]["code"] == "invalid_input"
+    assert body["errorInfo"]["meta"]["field"] == "limit"
+    resp = httpx.post(
+        f"{emulator.base_url}/candidate.list", content=b"{not json", auth=(emulator.api_key, "")
+    )
+    assert resp.status_code == 200
+    assert resp.json()["errorInfo"]["code"] == "invalid_input"
+
+
+def _resolve(doc: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = doc
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def spec_examples() -> list[tuple[str, Any]]:
+    if not SPEC.exists():
+        return []
+    import yaml
+
+    doc = yaml.safe_load(SPEC.read_text())
+    out: list[tuple[str, Any]] = []
+    for path, item in doc.get("paths", {}).items():
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            content = _resolve(doc, op.get("requestBody", {})).get("content", {})
+            media = content.get("application/json")
+            if not media:
+                continue
+            if "example" in media:
+                out.append((path.lstrip("/"), media["example"]))
+            for ex in (media.get("examples") or {}).values():
+                ex = _resolve(doc, ex)
+                if isinstance(ex, dict) and "value" in ex:
+                    out.append((path.lstrip("/"), ex["value"]))
+            schema = _resolve(doc, media.get("schema", {}))
+            if isinstance(schema, dict) and "example" in schema:
+                out.append((path.lstrip("/"), schema["example"]))
+    return out
+
+
+EXAMPLES = spec_examples()
+
+
+@pytest.mark.skipif(not EXAMPLES, reason="Ashby's spec is not next to the project")
+@pytest.mark.parametrize(("name", "example"), EXAMPLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(EXAMPLES)])
+def test_spec_examples_are_accepted(emulator: EmulatorHandle, name: str, example: Any) -> None:
+    resp = post(emulator, name, example)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    if not body["success"]:
+        assert body["errorInfo"]["code"] != "invalid_input", body
+    check(catalog.operation(name), body)
