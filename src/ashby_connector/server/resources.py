@@ -347,7 +347,7 @@ def write(
         raw = read_live(ctx, conn, model, record_id)  # the fresh record, custom fields included
     else:
         if current and action != "create":
-            raw = {**current, **raw}
+            raw = {**current, **raw, "id": record_id}
         store_raw(ctx, conn, model, raw)
     return model.convert(raw, False), False
 

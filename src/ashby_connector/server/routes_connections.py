@@ -46,11 +46,12 @@ def _check_key(ctx: Ctx, api_key: str) -> tuple[str | None, list[str] | None]:
     client = ctx.client_for_key(api_key)
     try:
         info = client.call("apiKey.info", {})
-    except ashby_errors.AuthenticationError:
-        raise ApiError(422, "invalid_ashby_key", "Ashby rejected this API key", "apiKey") from None
     except ashby_errors.PermissionDeniedError:
         # No apiKeysRead: the key works but will not tell its scopes.
         return None, None
+    except ashby_errors.APIError:
+        # Unknown, deactivated or malformed: whatever Ashby's words, the key cannot be used.
+        raise ApiError(422, "invalid_ashby_key", "Ashby rejected this API key", "apiKey") from None
     info = info if isinstance(info, dict) else {}
     scopes = info.get("scopes")
     title = info.get("title")

@@ -68,11 +68,12 @@ def create_candidate(call: Call, _id: str | None, p: Raw, _cur: Raw | None) -> R
 
 
 def update_candidate(call: Call, rid: str | None, p: Raw, cur: Raw | None) -> Raw:
-    name = _contact_name(p)
-    if name is None and ("firstName" in p or "lastName" in p) and cur:
-        # One half of the name changed: keep the other half from Ashby's current name.
-        first, _, last = str(cur.get("name") or "").partition(" ")
-        name = " ".join(x for x in (p.get("firstName", first), p.get("lastName", last)) if x) or None
+    name = str(p["name"]) if p.get("name") else None
+    if name is None and ("firstName" in p or "lastName" in p):
+        # One half of the name may change alone: keep the other half from Ashby's current name.
+        first, _, last = str((cur or {}).get("name") or "").partition(" ")
+        halves = (p.get("firstName", first), p.get("lastName", last))
+        name = " ".join(str(x) for x in halves if x) or None
     body = {
         "candidateId": rid,
         "name": name,
