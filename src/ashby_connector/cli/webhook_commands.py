@@ -1,5 +1,157 @@
-"""Commands registered on the shared Typer app (filled in by its part)."""
+"""``webhooks register|unregister|status|process|deliver|run``: Ashby webhooks in, unified events out."""
 
 from __future__ import annotations
 
-from ashby_connector.cli._app import app  # noqa: F401
+import os
+import signal
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import typer
+
+from ashby_connector.cli._app import app
+from ashby_connector.server.settings import DEFAULT_ASHBY_BASE_URL, ServerSettings
+
+if TYPE_CHECKING:
+    from ashby_connector.server.context import ServerContext
+    from ashby_connector.webhooks.service import WebhookService
+
+webhooks_app = typer.Typer(
+    help="Receive Ashby's webhooks and deliver unified events to subscribers.", no_args_is_help=True
+)
+app.add_typer(webhooks_app, name="webhooks")
+
+DbOption = typer.Option("sqlite:///ashby.db", "--db", help="Database URL (SQLite or PostgreSQL).")
+BaseOption = typer.Option(None, "--ashby-base-url", help="Ashby API base URL (env ASHBY_BASE_URL).")
+ConnectionOption = typer.Option(..., "--connection", help="The connection id (see `connections list`).")
+TypesOption = typer.Option(
+    None, "--types", help="Webhook types, comma-separated (default: all that keep the store current)."
+)
+
+
+def _context(db: str, ashby_base_url: str | None) -> ServerContext:
+    from ashby_connector.server.context import ServerContext
+
+    base = ashby_base_url or os.environ.get("ASHBY_BASE_URL") or DEFAULT_ASHBY_BASE_URL
+    return ServerContext.open(ServerSettings(db_url=db, ashby_base_url=base))
+
+
+def _service(ctx: ServerContext) -> WebhookService:
+    from ashby_connector.webhooks.wiring import service_for_context
+
+    return service_for_context(ctx)
+
+
+def _types(value: str | None) -> list[str] | None:
+    return [t.strip() for t in value.split(",") if t.strip()] if value else None
+
+
+@webhooks_app.command("register")
+def register(
+    connection: str = ConnectionOption,
+    url: str = typer.Option(..., "--url", help="Public base URL of this server (Ashby must reach it)."),
+    types: str | None = TypesOption,
+    db: str = DbOption,
+    ashby_base_url: str | None = BaseOption,
+) -> None:
+    """Create Ashby webhook settings for the connection (a generated secret, stored encrypted)."""
+    from ashby_connector.webhooks.registration import RegistrationError
+
+    ctx = _context(db, ashby_base_url)
+    try:
+        service = _service(ctx)
+        client = service.connections.client_for(connection)
+        if client is None:
+            raise typer.BadParameter(f"no connection {connection}", param_hint="--connection")
+        try:
+            settings = service.registry.register(connection, client, url, _types(types))
+        except RegistrationError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        for s in settings:
+            state = "enabled" if s.enabled else "DISABLED (Ashby's ping failed: is the URL reachable?)"
+            typer.echo(f"{s.webhook_type}\t{s.ashby_webhook_id}\t{state}")
+        typer.echo(f"Ashby sends to {settings[0].url}" if settings else "nothing registered")
+    finally:
+        ctx.close()
+
+
+@webhooks_app.command("unregister")
+def unregister(
+    connection: str = ConnectionOption,
+    types: str | None = TypesOption,
+    db: str = DbOption,
+    ashby_base_url: str | None = BaseOption,
+) -> None:
+    """Delete this connection's Ashby webhook settings (all, or the given types)."""
+    ctx = _context(db, ashby_base_url)
+    try:
+        service = _service(ctx)
+        client = service.connections.client_for(connection)
+        if client is None:
+            raise typer.BadParameter(f"no connection {connection}", param_hint="--connection")
+        removed = service.registry.unregister(connection, client, _types(types))
+        typer.echo(f"removed: {', '.join(removed) or 'nothing'}")
+    finally:
+        ctx.close()
+
+
+@webhooks_app.command("status")
+def status(connection: str | None = typer.Option(None, "--connection"), db: str = DbOption) -> None:
+    """Registered settings, inbox and outbox counts."""
+    ctx = _context(db, None)
+    try:
+        service = _service(ctx)
+        if connection:
+            for s in service.registry.settings(connection):
+                typer.echo(f"{s.webhook_type}\t{'enabled' if s.enabled else 'disabled'}\t{s.url}")
+        typer.echo(f"inbox: {service.inbox.counts()}")
+        typer.echo(f"outbox: {service.outbox.counts()}")
+    finally:
+        ctx.close()
+
+
+def _run_loops(db: str, ashby_base_url: str | None, *, process: bool, deliver: bool, once: bool) -> None:
+    ctx = _context(db, ashby_base_url)
+    service = _service(ctx)
+    try:
+        if once:
+            while (process and service.processor.process_pending()) or (
+                deliver and service.deliverer.deliver_due()
+            ):
+                pass
+            typer.echo(f"inbox: {service.inbox.counts()}  outbox: {service.outbox.counts()}")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        service.start(process=process, deliver=deliver)
+        typer.echo("running; Ctrl-C to stop")
+        try:
+            while not stop.is_set():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+    finally:
+        service.close()
+        ctx.close()
+
+
+OnceOption = typer.Option(False, "--once", help="Work through what is due now, then exit.")
+
+
+@webhooks_app.command("process")
+def process(once: bool = OnceOption, db: str = DbOption, ashby_base_url: str | None = BaseOption) -> None:
+    """Apply received Ashby webhooks to the store (the server does this too, in the background)."""
+    _run_loops(db, ashby_base_url, process=True, deliver=False, once=once)
+
+
+@webhooks_app.command("deliver")
+def deliver(once: bool = OnceOption, db: str = DbOption) -> None:
+    """Deliver queued unified events to subscribers, with retries."""
+    _run_loops(db, None, process=False, deliver=True, once=once)
+
+
+@webhooks_app.command("run")
+def run(once: bool = OnceOption, db: str = DbOption, ashby_base_url: str | None = BaseOption) -> None:
+    """Process and deliver (both loops) until stopped."""
+    _run_loops(db, ashby_base_url, process=True, deliver=True, once=once)

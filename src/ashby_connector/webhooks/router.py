@@ -15,13 +15,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from ashby_connector.server.context import ServerContext
-from ashby_connector.webhooks.connections import ServerConnections
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.ports import AshbyCaller
 from ashby_connector.webhooks.registration import RegistrationError
-from ashby_connector.webhooks.service import WebhookService, attach
+from ashby_connector.webhooks.service import WebhookService
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER
 from ashby_connector.webhooks.subscriptions import SubscriptionError
+from ashby_connector.webhooks.wiring import service_for_context
 
 # (tenant_id, connection_id) -> the connection's client, or None when the tenant has no such connection.
 ConnectionClient = Callable[[str, str], AshbyCaller | None]
@@ -180,19 +180,7 @@ def webhook_router(
 
 def server_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> APIRouter:
     """What ``server.create_app`` includes: the service over the server's store, keys and tenants."""
-    settings = ctx.settings
-    connections = ServerConnections(
-        ctx.store.engine,
-        ctx.box,
-        base_url=settings.ashby_base_url,
-        rate_limit_per_minute=settings.rate_limit_per_minute,
-        timeout=settings.ashby_timeout,
-        http_client=ctx.http,
-    )
-    service = WebhookService.for_store(
-        ctx.store, ctx.box, client_for=connections.client_for, tenant_of=connections.tenant_of
-    )
-    attach(ctx, service)
+    service = service_for_context(ctx)
 
     def connection_client(tenant: str, connection_id: str) -> AshbyCaller | None:
         row = ctx.repo.get_connection(tenant, connection_id) if len(connection_id) <= 64 else None

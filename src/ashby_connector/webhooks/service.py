@@ -96,6 +96,7 @@ class WebhookService:
         )
         self.client_for = client_for
         self.options = opts
+        self.connections: Any = None  # set by wiring: the server's connections, for the CLI
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
