@@ -283,3 +283,13 @@ def test_no_fake_success_for_sequences(api: Api) -> None:
 
 def test_first_open_job_helper(api: Api) -> None:
     assert first_open_job(api)["status"] == "Open"
+
+
+def test_docs_examples_run() -> None:
+    """docs/emulator-extras.md promises its examples run as written."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "emulator-extras.md").read_text("utf-8")
+    code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
+    exec(compile(code, "emulator-extras.md", "exec"), {})
