@@ -6,6 +6,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
@@ -15,6 +17,7 @@ from ashby_connector.server.settings import DEFAULT_ASHBY_BASE_URL, ServerSettin
 
 if TYPE_CHECKING:
     from ashby_connector.server.context import ServerContext
+    from ashby_connector.webhooks.ports import AshbyCaller
     from ashby_connector.webhooks.service import WebhookService
 
 webhooks_app = typer.Typer(
@@ -43,6 +46,22 @@ def _service(ctx: ServerContext) -> WebhookService:
     return service_for_context(ctx)
 
 
+@contextmanager
+def _connection(
+    connection: str, db: str, ashby_base_url: str | None
+) -> Iterator[tuple[WebhookService, AshbyCaller]]:
+    """The service and the connection's Ashby client; the context is closed afterwards."""
+    ctx = _context(db, ashby_base_url)
+    try:
+        service = _service(ctx)
+        client = service.connections.client_for(connection)
+        if client is None:
+            raise typer.BadParameter(f"no connection {connection}", param_hint="--connection")
+        yield service, client
+    finally:
+        ctx.close()
+
+
 def _types(value: str | None) -> list[str] | None:
     return [t.strip() for t in value.split(",") if t.strip()] if value else None
 
@@ -58,22 +77,15 @@ def register(
     """Create Ashby webhook settings for the connection (a generated secret, stored encrypted)."""
     from ashby_connector.webhooks.registration import RegistrationError
 
-    ctx = _context(db, ashby_base_url)
-    try:
-        service = _service(ctx)
-        client = service.connections.client_for(connection)
-        if client is None:
-            raise typer.BadParameter(f"no connection {connection}", param_hint="--connection")
+    with _connection(connection, db, ashby_base_url) as (service, client):
         try:
             settings = service.registry.register(connection, client, url, _types(types))
         except RegistrationError as exc:
             raise typer.BadParameter(str(exc)) from None
-        for s in settings:
-            state = "enabled" if s.enabled else "DISABLED (Ashby's ping failed: is the URL reachable?)"
-            typer.echo(f"{s.webhook_type}\t{s.ashby_webhook_id}\t{state}")
-        typer.echo(f"Ashby sends to {settings[0].url}" if settings else "nothing registered")
-    finally:
-        ctx.close()
+    for s in settings:
+        state = "enabled" if s.enabled else "DISABLED (Ashby's ping failed: is the URL reachable?)"
+        typer.echo(f"{s.webhook_type}\t{s.ashby_webhook_id}\t{state}")
+    typer.echo(f"Ashby sends to {settings[0].url}" if settings else "nothing registered")
 
 
 @webhooks_app.command("unregister")
@@ -84,16 +96,9 @@ def unregister(
     ashby_base_url: str | None = BaseOption,
 ) -> None:
     """Delete this connection's Ashby webhook settings (all, or the given types)."""
-    ctx = _context(db, ashby_base_url)
-    try:
-        service = _service(ctx)
-        client = service.connections.client_for(connection)
-        if client is None:
-            raise typer.BadParameter(f"no connection {connection}", param_hint="--connection")
+    with _connection(connection, db, ashby_base_url) as (service, client):
         removed = service.registry.unregister(connection, client, _types(types))
-        typer.echo(f"removed: {', '.join(removed) or 'nothing'}")
-    finally:
-        ctx.close()
+    typer.echo(f"removed: {', '.join(removed) or 'nothing'}")
 
 
 @webhooks_app.command("status")
