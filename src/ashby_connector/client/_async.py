@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ashby_connector.client._base import BaseClient
+from ashby_connector.client._base import BaseClient, shared_ssl_context
 from ashby_connector.client._files import multipart_parts, upload_parts
 from ashby_connector.client._generated.namespaces import AsyncNamespaces
 from ashby_connector.client._pagination import DEFAULT_LIMIT, AsyncPager, first_body
@@ -41,7 +41,9 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
     ) -> None:
         super().__init__(api_key, **settings)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self.timeout, follow_redirects=False, verify=shared_ssl_context()
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     async def close(self) -> None:
@@ -117,14 +119,14 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
     ) -> None:
         # A third-party storage URL: no Ashby credentials go with it.
         try:
-            response = await self._http.post(url, files=upload_parts(fields, file))
+            response = await self._http.post(url, files=upload_parts(fields, file), timeout=self.timeout)
         except httpx.TransportError as exc:
             raise self._wrap_transport_error(exc, "file upload") from None
         self._check_storage_response(response, "Uploading the file to Ashby's storage")
 
     async def _download(self, url: str) -> bytes:
         try:
-            response = await self._http.get(url, follow_redirects=True)
+            response = await self._http.get(url, follow_redirects=True, timeout=self.timeout)
         except httpx.TransportError as exc:
             raise self._wrap_transport_error(exc, "file download") from None
         self._check_storage_response(response, "Downloading the file")
@@ -149,7 +151,7 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
                 await asyncio.sleep(wait)
             try:
                 response = await self._http.post(
-                    url, content=content, data=data, files=files, headers=headers
+                    url, content=content, data=data, files=files, headers=headers, timeout=self.timeout
                 )
                 return self._read_response(operation, response)
             except httpx.TransportError as exc:

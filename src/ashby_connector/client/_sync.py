@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ashby_connector.client._base import BaseClient
+from ashby_connector.client._base import BaseClient, shared_ssl_context
 from ashby_connector.client._files import multipart_parts, upload_parts
 from ashby_connector.client._generated.namespaces import SyncNamespaces
 from ashby_connector.client._pagination import DEFAULT_LIMIT, SyncPager, first_body
@@ -41,7 +41,9 @@ class AshbyClient(SyncNamespaces, BaseClient):
     ) -> None:
         super().__init__(api_key, **settings)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._http = http_client or httpx.Client(
+            timeout=self.timeout, follow_redirects=False, verify=shared_ssl_context()
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -110,14 +112,14 @@ class AshbyClient(SyncNamespaces, BaseClient):
     def _upload_to_storage(self, url: str, fields: Mapping[str, Any], file: tuple[str, bytes, str]) -> None:
         # A third-party storage URL: no Ashby credentials go with it.
         try:
-            response = self._http.post(url, files=upload_parts(fields, file))
+            response = self._http.post(url, files=upload_parts(fields, file), timeout=self.timeout)
         except httpx.TransportError as exc:
             raise self._wrap_transport_error(exc, "file upload") from None
         self._check_storage_response(response, "Uploading the file to Ashby's storage")
 
     def _download(self, url: str) -> bytes:
         try:
-            response = self._http.get(url, follow_redirects=True)
+            response = self._http.get(url, follow_redirects=True, timeout=self.timeout)
         except httpx.TransportError as exc:
             raise self._wrap_transport_error(exc, "file download") from None
         self._check_storage_response(response, "Downloading the file")
@@ -141,7 +143,9 @@ class AshbyClient(SyncNamespaces, BaseClient):
             if wait > 0:
                 time.sleep(wait)
             try:
-                response = self._http.post(url, content=content, data=data, files=files, headers=headers)
+                response = self._http.post(
+                    url, content=content, data=data, files=files, headers=headers, timeout=self.timeout
+                )
                 return self._read_response(operation, response)
             except httpx.TransportError as exc:
                 delay = self._retry_delay(exc, attempt, is_read=is_read)
