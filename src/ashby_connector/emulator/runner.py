@@ -173,3 +173,6 @@ def run_emulator(**settings: Any) -> Iterator[EmulatorHandle]:
             yield EmulatorHandle(base_url, emulator.api_key, emulator.admin_key, emulator, control, app)
         finally:
             control.close()
+            from ashby_connector.emulator.extras import close_extras
+
+            close_extras(emulator.state)  # stop the webhook delivery thread
