@@ -98,7 +98,7 @@ class APIError(AshbyError):
         code = f" [{self.code}]" if self.code else ""
         hint = f" {self.default_hint}" if self.default_hint else ""
         rid = f" (request id {self.request_id})" if self.request_id else ""
-        return f"{head}{self.message}{code}.{hint}{rid}".replace("..", ".")
+        return f"{head}{self.message.rstrip('. ')}{code}.{hint}{rid}"
 
     def __repr__(self) -> str:
         return (

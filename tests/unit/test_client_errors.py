@@ -207,3 +207,18 @@ def test_invalid_input_field_from_the_message() -> None:
     error = answer(200, envelope("invalid_input", "interviewPlanId: is required"))
     assert isinstance(error, InvalidInputError) and error.field == "interviewPlanId"
     assert "Fix the field 'interviewPlanId'" in str(error)
+
+
+def test_partner_side_operations_are_refused_without_a_request() -> None:
+    from ashby_connector import OperationNotSupportedError
+
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock, client() as c:
+        route = mock.post("/assessment.start").respond(200, json={"success": True, "results": {}})
+        with pytest.raises(OperationNotSupportedError, match="called by Ashby"):
+            c.call("assessment.start", {})
+    assert not route.called
+
+
+def test_message_punctuation_is_kept() -> None:
+    error = answer(200, envelope("invalid_input", "Expected one of: a, b, c..."))
+    assert "Expected one of: a, b, c [invalid_input]." in str(error)

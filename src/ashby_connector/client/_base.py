@@ -25,6 +25,7 @@ from ashby_connector.errors import (
     APIError,
     APITimeoutError,
     AshbyError,
+    OperationNotSupportedError,
     RateLimitError,
     error_from_response,
 )
@@ -51,13 +52,23 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+@cache
 def _operation_facts(name: str) -> tuple[bool, str | None]:
-    """(is it a read, which permission it needs) for ``name``; unknown names count as writes."""
+    """(is it a read, which permission it needs) for ``name``.
+
+    Names the catalog does not know yet (newer than this package) count as reads only when their
+    method says so (list/info/search/get), so an unknown write is never retried unsafely.
+    """
     try:
         op = catalog.operation(name)
     except catalog.UnknownOperationError:
         method = name.rsplit(".", 1)[-1]
         return method.startswith(_READ_PREFIXES), None
+    if op.partner_side:
+        raise OperationNotSupportedError(
+            f"{name} is implemented by assessment partners and called by Ashby, not an Ashby endpoint: "
+            "serve it from your own API (see the assessment partner docs) instead of calling it."
+        )
     return op.is_read, op.permission
 
 
