@@ -19,5 +19,7 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any
         stmt = sqlite.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - only the two supported databases
         raise NotImplementedError(conn.dialect.name)
-    result = conn.execute(stmt, rows)
-    return max(result.rowcount, 0)
+    # Count what RETURNING gives back: rowcount is unreliable here (psycopg reports -1).
+    stmt = stmt.returning(*table.primary_key.columns)
+    result = conn.execute(stmt, rows[0] if len(rows) == 1 else rows)
+    return len(result.fetchall())
