@@ -329,3 +329,21 @@ def test_ui_only_events_via_control(api: Any, receiver: Receiver) -> None:
     assert api.error("candidate.info", {"id": cand["id"]}) == "candidate_not_found"
     for hook in hooks:
         api.ok("webhook.delete", {"webhookId": hook["id"]})
+
+
+def test_slow_receiver_does_not_hold_up_others(receiver: Receiver) -> None:
+    slow = Receiver()
+    s = WebhookSender(time_scale=0.001, timeout_seconds=2.0)
+    try:
+        s.create("offerCreate", slow.url, "k")
+        s.create("offerCreate", receiver.url, "k")
+        slow.delay = 1.0
+        started = time.monotonic()
+        s.emit("offerCreate", {"offer": {"id": "o"}})
+        while len(receiver.requests) < 2 and time.monotonic() - started < 5:
+            time.sleep(0.01)
+        assert time.monotonic() - started < 0.8  # the fast receiver did not wait for the slow one
+        assert s.wait_idle(5)
+    finally:
+        s.close()
+        slow.close()

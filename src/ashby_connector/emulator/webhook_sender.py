@@ -3,7 +3,7 @@
 Settings are registered through ``webhook.create/update/delete/info``. Every event is wrapped in
 ``{"webhookActionId", "action", "data"}``; the same action id is kept across retries and across
 the related webhooks one event fires, because that id is the receiver's only de-duplication key.
-Deliveries run on one background thread with its own httpx client, so a slow receiver never
+Deliveries run on a few background threads sharing one httpx client, so a slow receiver never
 blocks an API call; retries follow Ashby's (2^n - 1) x 10 s schedule times ``time_scale``.
 """
 
@@ -127,7 +127,7 @@ class Delivery:
 class WebhookSender:
     """Webhook settings plus a background delivery queue.
 
-    Thread-safe: API handlers call ``create``/``emit`` from any thread; one daemon thread sends.
+    Thread-safe: API handlers call ``create``/``emit`` from any thread; daemon threads send.
     """
 
     def __init__(
@@ -137,6 +137,7 @@ class WebhookSender:
         timeout_seconds: float = 10.0,
         max_attempts: int = MAX_ATTEMPTS,
         ping_timeout_seconds: float = 5.0,
+        workers: int = 4,
     ) -> None:
         self.time_scale = time_scale
         self.timeout_seconds = timeout_seconds
@@ -150,7 +151,9 @@ class WebhookSender:
         self._in_flight = 0
         self._seen: dict[tuple[str, str], None] = {}  # (action id, type) already queued, oldest first
         self._closed = False
-        self._thread: threading.Thread | None = None
+        # A few senders, so one slow or hanging receiver does not hold up every other delivery.
+        self.workers = max(1, workers)
+        self._threads: list[threading.Thread] = []
         self._client: httpx.Client | None = None
 
     # -- settings ---------------------------------------------------------------------------
@@ -293,8 +296,8 @@ class WebhookSender:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in self._threads:
+            thread.join(timeout=5)
         if self._client is not None:
             self._client.close()
 
@@ -306,10 +309,12 @@ class WebhookSender:
 
     def _ensure_thread(self) -> None:
         with self._cond:
-            if self._thread is not None or self._closed:
+            if self._threads or self._closed:
                 return
-            self._thread = threading.Thread(target=self._run, name="emulator-webhooks", daemon=True)
-            self._thread.start()
+            for n in range(self.workers):
+                thread = threading.Thread(target=self._run, name=f"emulator-webhooks-{n}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
 
     def _run(self) -> None:
         while True:
