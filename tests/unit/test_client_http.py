@@ -136,3 +136,12 @@ def test_headers(base_url: str) -> None:
     with make(base_url) as client:
         sent = client.call("apiKey.info")
     assert sent["ashby-version"] is None and sent["user-agent"].startswith("ashby-connector")
+
+
+def test_with_options_acts_on_behalf_of_a_user_and_shares_the_pool(base_url: str) -> None:
+    with make(base_url) as client:
+        as_user = client.with_options(on_behalf_of="user-9")
+        assert as_user.call("apiKey.info")["x-on-behalf-of"] == "user-9"
+        assert client.call("apiKey.info")["x-on-behalf-of"] is None
+        assert as_user._http is client._http and as_user._bucket is client._bucket
+        assert "local-key" not in repr(as_user)

@@ -9,7 +9,7 @@ import ssl
 from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import orjson
@@ -88,6 +88,16 @@ class BaseClient:
         user_agent: str | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
+        # Kept for with_options(); the key itself lives only in the Secret below.
+        self._settings: dict[str, Any] = {
+            "base_url": base_url,
+            "timeout": timeout,
+            "rate_limit_per_minute": rate_limit_per_minute,
+            "ashby_version": ashby_version,
+            "on_behalf_of": on_behalf_of,
+            "user_agent": user_agent,
+            "retry_policy": retry_policy or RetryPolicy(max_retries=max_retries),
+        }
         if api_key is None:
             api_key = os.environ.get("ASHBY_API_KEY")
         if not api_key:
@@ -114,6 +124,15 @@ class BaseClient:
         self._public_headers = headers
         # Kept in a Secret so no repr or traceback-with-locals shows it.
         self._auth = Secret(self._key.basic_auth_header())
+
+    def with_options(self, **overrides: Any) -> Self:
+        """A client with some settings changed (``on_behalf_of=user_id``, ``timeout=...``) that
+        shares this one's key, connection pool and rate budget. Close only the original."""
+        settings = {**self._settings, **overrides}
+        factory: Any = type(self)
+        http = vars(self)["_http"]  # set by the sync or async subclass
+        clone: Self = factory(self._key, http_client=http, **settings)
+        return clone
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, api_key={self._key!r})"
