@@ -47,6 +47,8 @@ def test_candidate_create_and_update_move_updated_at(api: Api) -> None:
     assert updated["name"] == "Grace B. Hopper" and updated["primaryPhoneNumber"]["value"] == "+1 555"
     assert updated["updatedAt"] > cand["updatedAt"]
     assert api.ok("candidate.info", {"id": cand["id"]})["name"] == "Grace B. Hopper"
+    found = api.ok("candidate.search", {"email": "grace@example.com"})
+    assert [c["id"] for c in found] == [cand["id"]]
 
 
 def test_tags_add_remove(api: Api) -> None:

@@ -90,6 +90,8 @@ def _apply_fields(ctx: Ctx, rec: Record) -> None:
         rec["name"] = body["name"]
     if body.get("email"):
         _set_email(rec, body["email"])
+        # candidate.search looks primary emails up in this index (the generator fills it too).
+        ctx.state.kinds["candidate"].add_index("email", str(body["email"]).strip().lower(), rec["id"])
     for alt in [
         *body.get("alternateEmailAddresses", []),
         *([body["alternateEmail"]] if body.get("alternateEmail") else []),
