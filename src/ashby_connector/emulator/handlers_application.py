@@ -259,7 +259,7 @@ def _member(ctx: Ctx) -> tuple[Record, str]:
     role_id = ctx.need("roleId")
     role = None
     for kind in ("applicationHiringTeamRole", "hiringTeamRole"):
-        if ctx.state.exists(kind, role_id):
+        if kind in ctx.state.kinds and ctx.state.exists(kind, role_id):
             role = ctx.state.get(kind, role_id)
             break
     if role is None:
