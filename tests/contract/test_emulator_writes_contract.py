@@ -299,3 +299,5 @@ def test_webhook_payloads_match_catalog(world: tuple[Api, Receiver, list[tuple[s
         "applicationSubmit",
     }
     assert expected <= seen, expected - seen
+    hires = [json.loads(b) for _, b in receiver.requests if json.loads(b)["action"] == "candidateHire"]
+    assert hires and all("offer" in h["data"] and "application" in h["data"] for h in hires)

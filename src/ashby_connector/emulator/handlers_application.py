@@ -18,6 +18,7 @@ from ashby_connector.emulator.write_support import (
     candidate_summary,
     emit,
     job_summary,
+    offers_of,
     plan_stages,
     require,
     source_summary,
@@ -92,7 +93,7 @@ def _announce_stage_change(ctx: Ctx, app: Record) -> None:
         service.on_stage_entered(app["id"], app["currentInterviewStage"]["id"])
     data = {"application": app}
     if app.get("status") == "Hired":
-        offers = [o for o in ctx.state.iter("offer") if o.get("applicationId") == app["id"]]
+        offers = offers_of(ctx.state, app["id"])
         hire: dict[str, Any] = {"application": app}
         if offers:
             hire["offer"] = offers[-1]
@@ -242,7 +243,7 @@ def delete(ctx: Ctx) -> dict[str, Any]:
         cand["applicationIds"] = [i for i in cand.get("applicationIds", []) if i != app["id"]]
         ctx.state.put("candidate", cand)
     # Its offers go with it: offerDelete is how a receiver learns, as list results never show deletes.
-    for offer in [o for o in ctx.state.iter("offer") if o.get("applicationId") == app["id"]]:
+    for offer in offers_of(ctx.state, app["id"]):
         ctx.state.delete("offer", offer["id"])
         emit(ctx, "offerDelete", {"offer": {"id": offer["id"], "applicationId": app["id"]}})
     for hist_id in ctx.state.children("applicationHistory", app["id"]):

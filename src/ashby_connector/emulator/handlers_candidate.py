@@ -14,6 +14,7 @@ from ashby_connector.emulator.write_support import (
     acting_user,
     emit,
     new_candidate,
+    offers_of,
     require,
     source_summary,
     user_summary,
@@ -301,7 +302,7 @@ def push_to_hris(ctx: Ctx) -> Record:
         app = hired[0]
     else:
         app = require(ctx, "application", app_id, code="application_not_found")
-    offers = [o for o in ctx.state.iter("offer") if o.get("applicationId") == app["id"]]
+    offers = offers_of(ctx.state, app["id"])
     if app.get("status") != "Hired" or (offers and offers[-1].get("acceptanceStatus") != "Accepted"):
         raise ApiError(
             "candidate_hris_push_blocked_by_offer_status",

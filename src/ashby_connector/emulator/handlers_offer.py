@@ -10,7 +10,15 @@ from ashby_connector.emulator.context import Ctx
 from ashby_connector.emulator.errors import ApiError, invalid_input
 from ashby_connector.emulator.registry import handler
 from ashby_connector.emulator.store import Record
-from ashby_connector.emulator.write_support import acting_user, emit, form_definition, require, user_summary
+from ashby_connector.emulator.write_support import (
+    acting_user,
+    emit,
+    form_definition,
+    index_offer,
+    offers_of,
+    require,
+    user_summary,
+)
 
 # The offer form every offer uses: path -> (title, field type).
 FORM_FIELDS = {
@@ -110,7 +118,7 @@ def create(ctx: Ctx) -> Record:
     form = ctx.state.extras.get("offer_forms", {}).get(ctx.need("offerFormId"))
     if form is None:
         raise ApiError("offer_form_not_found", "offerFormId must come from offer.start", field="offerFormId")
-    if any(o.get("offerProcessId") == process["id"] for o in ctx.state.iter("offer")):
+    if any(o.get("offerProcessId") == process["id"] for o in offers_of(ctx.state, process["applicationId"])):
         raise ApiError("offer_already_exists", "this offer process already has an offer; use offer.update")
     version = _version(ctx, ctx.need("offerForm")["fieldSubmissions"])
     offer: Record = {
@@ -126,6 +134,7 @@ def create(ctx: Ctx) -> Record:
         offer["formDefinition"] = form["formDefinition"]
     process["status"] = "WaitingOnApprovalStart"
     ctx.state.put("offerProcess", process)
+    index_offer(ctx.state, offer)
     return _save(ctx, offer, "offerCreate")
 
 

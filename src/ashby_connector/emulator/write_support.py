@@ -11,6 +11,7 @@ from ashby_connector.catalog import Operation
 from ashby_connector.emulator.context import Ctx
 from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.pagination import RawEnvelope
+from ashby_connector.emulator.state import State
 from ashby_connector.emulator.store import Record
 
 # The stage types after which an application is no longer active.
@@ -82,8 +83,39 @@ def stage_record(ctx: Ctx, stage_id: Any) -> Record:
 
 def plan_stages(ctx: Ctx, plan_id: str) -> list[Record]:
     """The stages of an interview plan, in plan order."""
-    stages = [s for s in ctx.state.iter("interviewStage") if s.get("interviewPlanId") == plan_id]
+    # Stages are stored as children of their plan; scan only for stages written without one.
+    found = [ctx.state.get("interviewStage", i) for i in ctx.state.children("interviewStage", plan_id)]
+    stages = [s for s in found if s is not None]
+    if not stages:
+        stages = [s for s in ctx.state.iter("interviewStage") if s.get("interviewPlanId") == plan_id]
     return sorted(stages, key=lambda s: int(s.get("orderInInterviewPlan") or 0))
+
+
+def offers_of(state: State, application_id: str) -> list[Record]:
+    """The application's offers, oldest first, through an index instead of a scan of every offer."""
+    found = (state.get("offer", i) for i in _offer_index(state).get(application_id, []))
+    return [o for o in found if o is not None]
+
+
+def index_offer(state: State, offer: Record) -> None:
+    ids = _offer_index(state).setdefault(str(offer.get("applicationId")), [])
+    if offer["id"] not in ids:
+        ids.append(offer["id"])
+
+
+def _offer_index(state: State) -> dict[str, list[str]]:
+    # Built once per generated organisation (a reset brings a new offer store, hence the identity
+    # check), then kept current by the offer writes.
+    store = state.kinds["offer"]
+    cached = state.extras.get("offers_by_application")
+    if isinstance(cached, tuple) and cached[0] is store:
+        index: dict[str, list[str]] = cached[1]
+        return index
+    index = {}
+    for rec in state.iter("offer"):
+        index.setdefault(str(rec.get("applicationId")), []).append(rec["id"])
+    state.extras["offers_by_application"] = (store, index)
+    return index
 
 
 def stage_view(stage: Record) -> Record:
