@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,9 +34,39 @@ class ConnectionRow:
         return f"ConnectionRow(id={self.id!r}, tenant_id={self.tenant_id!r}, owner_id={self.owner_id!r})"
 
 
+# Hot lookups (key -> tenant, connection, field mapping) are cached this long. Writes through this
+# process clear the cache at once; another server process sees a revocation within this delay.
+CACHE_SECONDS = 2.0
+
+
+class _TTLCache:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._data: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        with self._lock:
+            hit = self._data.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return False, None
+        return True, hit[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            if len(self._data) > 10_000:
+                self._data.clear()
+            self._data[key] = (time.monotonic() + self.seconds, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
 class ServerRepo:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, cache_seconds: float = CACHE_SECONDS) -> None:
         self.store = store
+        self._cache = _TTLCache(cache_seconds)
 
     # -- platform keys -------------------------------------------------------------------------
     def create_platform_key(self, name: str) -> tuple[str, str]:
@@ -51,10 +83,19 @@ class ServerRepo:
 
     def tenant_for_key(self, key: str) -> str | None:
         # Lookup by hash: an index hit, and no comparison against the key itself.
+        digest = hash_platform_key(key)
+        found, cached = self._cache.get(("key", digest))
+        if found:
+            return str(cached) if cached else None
+        tenant = self._tenant_for_hash(digest)
+        self._cache.put(("key", digest), tenant)
+        return tenant
+
+    def _tenant_for_hash(self, digest: str) -> str | None:
         with self.store.engine.connect() as conn:
             row = conn.execute(
                 sa.select(t.platform_key.c.id).where(
-                    t.platform_key.c.key_hash == hash_platform_key(key),
+                    t.platform_key.c.key_hash == digest,
                     t.platform_key.c.revoked_at.is_(None),
                 )
             ).first()
@@ -77,6 +118,7 @@ class ServerRepo:
             res = conn.execute(
                 sa.update(t.platform_key).where(t.platform_key.c.id == key_id).values(revoked_at=utcnow())
             )
+        self._cache.clear()
         return bool(res.rowcount)
 
     # -- connections ---------------------------------------------------------------------------
@@ -91,6 +133,14 @@ class ServerRepo:
 
     def get_connection(self, tenant_id: str, connection_id: str) -> ConnectionRow | None:
         """The connection if ``tenant_id`` owns it; another tenant's connection is simply absent."""
+        found, cached = self._cache.get(("conn", tenant_id, connection_id))
+        if found:
+            return cached  # type: ignore[no-any-return]
+        row = self._get_connection(tenant_id, connection_id)
+        self._cache.put(("conn", tenant_id, connection_id), row)
+        return row
+
+    def _get_connection(self, tenant_id: str, connection_id: str) -> ConnectionRow | None:
         with self.store.engine.connect() as conn:
             row = conn.execute(
                 sa.select(t.connection).where(
@@ -117,6 +167,7 @@ class ServerRepo:
                 .where(t.connection.c.id == connection_id)
                 .values(api_key_encrypted=encrypted, key_title=title, scopes=scopes, updated_at=utcnow())
             )
+        self._cache.clear()
 
     def delete_connection(self, connection_id: str) -> None:
         """Remove the connection and every record and setting it owns, in one transaction."""
@@ -131,6 +182,7 @@ class ServerRepo:
             for table in self.store_tables_with_connection_id():
                 conn.execute(sa.delete(table).where(table.c.connection_id == connection_id))
             conn.execute(sa.delete(t.connection).where(t.connection.c.id == connection_id))
+        self._cache.clear()
 
     @staticmethod
     def store_tables_with_connection_id() -> list[sa.Table]:
@@ -150,6 +202,14 @@ class ServerRepo:
 
     # -- field mappings and custom models -----------------------------------------------------
     def get_field_mapping(self, connection_id: str, model: str) -> list[dict[str, Any]]:
+        found, cached = self._cache.get(("map", connection_id, model))
+        if found:
+            return list(cached)
+        entries = self._get_field_mapping(connection_id, model)
+        self._cache.put(("map", connection_id, model), entries)
+        return list(entries)
+
+    def _get_field_mapping(self, connection_id: str, model: str) -> list[dict[str, Any]]:
         with self.store.engine.connect() as conn:
             row = conn.execute(
                 sa.select(t.field_mapping.c.entries).where(
@@ -168,6 +228,7 @@ class ServerRepo:
             conn.execute(
                 sa.insert(t.field_mapping).values(connection_id=connection_id, model=model, entries=entries)
             )
+        self._cache.clear()
 
     def get_custom_model(self, connection_id: str, name: str) -> dict[str, Any] | None:
         with self.store.engine.connect() as conn:

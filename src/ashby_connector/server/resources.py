@@ -190,7 +190,11 @@ def list_records(
         item = model.convert(raw, query.include_raw)
         if deleted:
             item.deletedAt = deleted
-        if _matches(item.model_dump(mode="json"), query, model.spec.search if model.spec else ()):
+        # Filtering needs the unified values; without filters skip the extra serialisation.
+        needs_check = bool(query.filters or query.q or query.created_after)
+        if not needs_check or _matches(
+            item.model_dump(mode="json"), query, model.spec.search if model.spec else ()
+        ):
             results.append(item)
     return results, None
 

@@ -1,0 +1,225 @@
+"""REST server latency: list (100 records) and retrieve, at rising concurrency, SQLite and PostgreSQL.
+
+The server runs in its own process (uvicorn, one worker) over a store seeded with 1,000 jobs; the
+load generator runs in this process and speaks HTTP/1.1 over keep-alive sockets with asyncio
+streams, so it costs little CPU next to the server. For each database and request kind it prints
+p50 and p99 per concurrency level, and the throughput at which p99 first passes 50 ms.
+
+    .venv/bin/python benchmarks/server_latency.py                  # SQLite + a private PostgreSQL
+    .venv/bin/python benchmarks/server_latency.py --no-postgres --seconds 3
+    .venv/bin/python benchmarks/server_latency.py --postgres-url postgresql+psycopg://u@127.0.0.1/db
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import glob
+import multiprocessing
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+from cryptography.fernet import Fernet
+
+from ashby_connector.server.repo import ServerRepo
+from ashby_connector.server.secrets import SecretBox
+from ashby_connector.server.settings import ServerSettings
+from ashby_connector.store import Store
+
+LEVELS = (1, 2, 4, 8, 16, 32)
+RECORDS = 1000
+P99_LIMIT_MS = 50.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seed(db_url: str, master_key: str) -> tuple[str, str, str]:
+    """A tenant, a connection and RECORDS jobs; returns (platform key, connection id, a job id)."""
+    store = Store.open(db_url)
+    repo = ServerRepo(store)
+    _, key = repo.create_platform_key("bench")
+    tenant = repo.tenant_for_key(key)
+    assert tenant is not None
+    conn = repo.create_connection(
+        tenant, "bench", SecretBox(master_key.encode()).encrypt("unused"), "bench", []
+    )
+    jobs = [
+        {
+            "id": f"job-{i:05d}",
+            "title": f"Engineer {i}",
+            "status": "Open",
+            "employmentType": "FullTime",
+            "departmentId": "d1",
+            "locationId": "l1",
+            "createdAt": "2024-01-01T00:00:00Z",
+            "updatedAt": "2024-06-01T00:00:00Z",
+            "hiringTeam": [],
+            "customFields": [],
+        }
+        for i in range(RECORDS)
+    ]
+    store.upsert_records(conn.id, "job", jobs)
+    store.close()
+    return key, conn.id, jobs[RECORDS // 2]["id"]
+
+
+def serve(db_url: str, master_key: str, port: int) -> None:
+    import uvicorn
+
+    from ashby_connector.server import create_app
+
+    settings = ServerSettings(db_url=db_url, master_key=master_key, ashby_base_url="http://127.0.0.1:9")
+    uvicorn.run(
+        create_app(settings, extensions=()), host="127.0.0.1", port=port, log_level="error", access_log=False
+    )
+
+
+async def _client(port: int, request: bytes, stop: float, latencies: list[float]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+            body = await reader.readexactly(length)
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(f"{head[:40]!r} {body[:200]!r}")
+            latencies.append(time.perf_counter() - start)
+    finally:
+        writer.close()
+
+
+async def measure(port: int, request: bytes, concurrency: int, seconds: float) -> tuple[float, float, float]:
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    began = time.perf_counter()
+    await asyncio.gather(*(_client(port, request, stop, latencies) for _ in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / elapsed
+
+
+def run_database(label: str, db_url: str, seconds: float) -> list[str]:
+    master = Fernet.generate_key().decode()
+    key, connection_id, job_id = seed(db_url, master)
+    port = free_port()
+    proc = multiprocessing.get_context("spawn").Process(
+        target=serve, args=(db_url, master, port), daemon=True
+    )
+    proc.start()
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.1)
+    headers = f"Host: 127.0.0.1\r\nAuthorization: Bearer {key}\r\nX-Connection-Id: {connection_id}\r\n"
+    kinds = {
+        "list (100)": f"GET /resources/atsJob?limit=100 HTTP/1.1\r\n{headers}\r\n".encode(),
+        "retrieve": f"GET /resources/atsJob/{job_id} HTTP/1.1\r\n{headers}\r\n".encode(),
+    }
+    lines = []
+    try:
+        for kind, request in kinds.items():
+            asyncio.run(measure(port, request, 2, 0.5))  # warm-up
+            knee = None
+            for level in LEVELS:
+                p50, p99, rps = asyncio.run(measure(port, request, level, seconds))
+                lines.append(f"| {label} | {kind} | {level} | {p50:.1f} | {p99:.1f} | {rps:.0f} |")
+                print(lines[-1], flush=True)
+                if p99 > P99_LIMIT_MS and knee is None:
+                    knee = f"{label} {kind}: p99 passes {P99_LIMIT_MS:.0f} ms at concurrency {level}"
+                    knee += f", throughput there {rps:.0f} req/s"
+            lines.append(
+                knee
+                or f"{label} {kind}: p99 stays under {P99_LIMIT_MS:.0f} ms up to concurrency {LEVELS[-1]}"
+            )
+            print(lines[-1], flush=True)
+    finally:
+        proc.terminate()
+        proc.join(10)
+    return lines
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[str | None]:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        yield None
+        return
+    bindir = Path(found[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    as_owner = (lambda c: ["runuser", "-u", "postgres", "--", *c]) if os.geteuid() == 0 else (lambda c: c)
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    port = free_port()
+
+    def run(cmd: list[str]) -> None:
+        subprocess.run(as_owner(cmd), check=True, capture_output=True)
+
+    run([str(bindir / "initdb"), "-D", str(root / "data"), "-U", "postgres", "-A", "trust", "--no-sync"])
+    run(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(root / "data"),
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+            "-o",
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off",
+        ]
+    )
+    try:
+        run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"])
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/bench"
+    finally:
+        subprocess.run(
+            as_owner([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per concurrency level")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--postgres-url")
+    args = parser.parse_args()
+    print("| database | request | concurrency | p50 ms | p99 ms | req/s |\n|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        results = run_database("SQLite", f"sqlite:///{tmp}/bench.db", args.seconds)
+        if not args.no_postgres:
+            with contextlib.ExitStack() as stack:
+                url = args.postgres_url or stack.enter_context(private_postgres())
+                if url:
+                    results += run_database("PostgreSQL", url, args.seconds)
+                else:
+                    print("PostgreSQL not installed: skipped")
+    print(orjson.dumps([r for r in results if not r.startswith("|")], option=orjson.OPT_INDENT_2).decode())
+
+
+if __name__ == "__main__":
+    main()
