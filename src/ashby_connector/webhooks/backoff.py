@@ -10,7 +10,7 @@ class Backoff:
     """Delay after failed attempt ``n`` (1-based): ``base * 2**(n-1)``, capped, times ``time_scale``.
 
     The default outbound schedule (30 s doubling to a 1 h cap, 20 attempts) keeps retrying for
-    about 16 hours, so a receiver that is down overnight still gets everything.
+    about 13 hours, so a receiver that is down overnight still gets everything.
     """
 
     base_seconds: float = 30.0

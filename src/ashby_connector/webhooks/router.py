@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.server.context import ServerContext
 from ashby_connector.webhooks.deliverer import delivery_log
@@ -62,12 +63,19 @@ def webhook_router(
         service.stop()
 
     router = APIRouter(lifespan=lifespan)
+    # SQLite has one writer and answers in microseconds: writing on the event loop is fastest. A
+    # PostgreSQL commit waits on the network and the disk, so there many run at once in threads.
+    inline = service.engine.dialect.name == "sqlite"
 
     async def receive_ashby(request: Request) -> Response:
         service.ensure_started()  # also when the host runs without lifespan events
         body = await request.body()
         connection_id = request.path_params["connection_id"]
-        receipt = service.receive(connection_id, body, request.headers.get(SIGNATURE_HEADER))
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if inline:
+            receipt = service.receive(connection_id, body, signature)
+        else:
+            receipt = await run_in_threadpool(service.receive, connection_id, body, signature)
         return Response(
             orjson.dumps(receipt.body), status_code=receipt.status_code, media_type="application/json"
         )
