@@ -162,3 +162,24 @@ def test_multipart_parser_keeps_bytes() -> None:
     parts = parse_multipart(body, req.headers["content-type"])
     assert [p.name for p in parts] == ["a", "file"]
     assert parts[1].data == data and parts[1].filename == "f.bin"
+
+
+def test_application_form_multipart_with_resume(api: Api) -> None:
+    import json
+
+    posting = next(p for p in api.ok("jobPosting.list", {}) if p.get("isListed"))
+    data = os.urandom(2048)
+    form = {
+        "fieldSubmissions": [
+            {"path": "_systemfield_name", "value": "Multi Part"},
+            {"path": "_systemfield_email", "value": "multi.part@example.com"},
+        ]
+    }
+    resp = api.http.post(
+        "/applicationForm.submit",
+        data={"jobPostingId": posting["id"], "applicationForm": json.dumps(form)},
+        files={"_systemfield_resume": ("resume.pdf", data, "application/pdf")},
+    ).json()
+    assert resp["success"] is True, resp
+    [cand] = api.ok("candidate.search", {"email": "multi.part@example.com"})
+    assert _download(api, cand["resumeFileHandle"]["handle"]) == data
