@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import orjson
 import pytest
 from cryptography.fernet import Fernet
@@ -76,3 +78,12 @@ def test_redelivery_is_recognised_and_related_webhooks_each_kept(service: Webhoo
 
 def test_header_name_matches_ashby() -> None:
     assert SIGNATURE_HEADER == "Ashby-Signature"
+
+
+def test_old_finished_rows_are_pruned_recent_ones_kept(service: WebhookService) -> None:
+    from ashby_connector.webhooks.retention import prune
+
+    _post(service, {"webhookActionId": "old", "action": "applicationUpdate", "data": {"application": APP}})
+    service.drain()
+    assert prune(service.engine, time.time())["inbox"] == 0  # still inside the de-duplication window
+    assert prune(service.engine, time.time() + 8 * 86400)["inbox"] == 1

@@ -27,11 +27,14 @@ from ashby_connector.webhooks.outbox import Outbox, TenantOf
 from ashby_connector.webhooks.ports import Change, ClientFactory, RecordStore, SecretBox
 from ashby_connector.webhooks.processor import InboxProcessor
 from ashby_connector.webhooks.registration import WebhookRegistry
+from ashby_connector.webhooks.retention import prune
 from ashby_connector.webhooks.signature import verify_ashby_signature
 from ashby_connector.webhooks.subscriptions import Subscriptions
 from ashby_connector.webhooks.unified_events import UnifiedMapper, registry_mapper
 
 log = logging.getLogger(__name__)
+
+PRUNE_EVERY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,14 @@ class WebhookService:
         self._threads.append(thread)
 
     def _process_loop(self) -> None:
+        next_prune = 0.0
         while not self._stop.is_set():
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
+                try:
+                    prune(self.engine, self.options.clock())
+                except Exception:
+                    log.exception("pruning old webhook rows failed")
             self._wake.clear()
             started = time.monotonic()
             try:
