@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import hashlib
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -14,9 +15,10 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ashby_connector.store import bulk
 from ashby_connector.store import engine as _engine
 from ashby_connector.store.errors import StoreError
-from ashby_connector.store.records import as_utc, raw_hash, record_id, updated_at
+from ashby_connector.store.records import as_utc, canonical, record_id, updated_at
 from ashby_connector.store.schema import record_table, sync_state
 
 Change = Literal["created", "updated", "deleted"]
@@ -165,72 +167,55 @@ class Store:
         parent_id: str | None,
     ) -> UpsertResult:
         table = record_table(kind)
+        name = table.name
+        dialect = self.dialect
         result = UpsertResult()
-        rows: dict[str, dict[str, Any]] = {}
+        rows: dict[str, tuple[dict[str, Any], tuple[Any, ...]]] = {}
+        at = bulk.ts(dialect, synced_at)
         for record in records:
             rid = record_id(record, parent_id)
+            text = canonical(record)
+            digest = hashlib.blake2b(text, digest_size=16).hexdigest()
             # A page may repeat a record: the last copy wins, counted once.
-            rows[rid] = {
-                "connection_id": connection_id,
-                "id": rid,
-                "parent_id": parent_id,
-                "raw": record,
-                "raw_hash": raw_hash(record),
-                "updated_at": updated_at(record),
-                "synced_at": synced_at,
-                "changed_at": synced_at,
-                "deleted_at": None,
-            }
+            rows[rid] = (
+                record,
+                (
+                    connection_id,
+                    rid,
+                    parent_id,
+                    text.decode(),
+                    digest,
+                    bulk.ts(dialect, updated_at(record)),
+                    at,
+                    at,
+                ),
+            )
         if not rows:
             return result
-        existing: dict[str, tuple[str, Any]] = {}
+        known: dict[str, tuple[str, bool]] = {}
         ids = list(rows)
         for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            query = sa.select(table.c.id, table.c.raw_hash, table.c.deleted_at).where(
-                table.c.connection_id == connection_id, table.c.id.in_(chunk)
-            )
-            existing.update({r.id: (r.raw_hash, r.deleted_at) for r in conn.execute(query)})
-        writes: list[dict[str, Any]] = []
+            known.update(bulk.existing(conn, dialect, name, connection_id, ids[start : start + _CHUNK]))
+        writes: list[tuple[Any, ...]] = []
         touched: list[str] = []
-        for rid, row in rows.items():
-            old = existing.get(rid)
+        for rid, (record, row) in rows.items():
+            old = known.get(rid)
             if old is None:
                 result.inserted += 1
-                result.changes.append(("created", row["raw"]))
+                result.changes.append(("created", record))
                 writes.append(row)
-            elif old[0] != row["raw_hash"] or old[1] is not None:
+            elif old[0] != row[4] or old[1]:
                 # Changed, or seen again after being marked deleted: both are news to a reader.
                 result.changed += 1
-                result.changes.append(("updated" if old[1] is None else "created", row["raw"]))
+                result.changes.append(("created" if old[1] else "updated", record))
                 writes.append(row)
             else:
                 result.unchanged += 1
                 touched.append(rid)
         if writes:
-            stmt = self._insert(table)
-            excluded = stmt.excluded
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[table.c.connection_id, table.c.id],
-                set_={
-                    "parent_id": excluded.parent_id,
-                    "raw": excluded.raw,
-                    "raw_hash": excluded.raw_hash,
-                    "updated_at": excluded.updated_at,
-                    "synced_at": excluded.synced_at,
-                    "changed_at": excluded.changed_at,
-                    "deleted_at": None,
-                },
-            )
-            conn.execute(stmt, writes)
-        # Unchanged records are still "seen": reconcile relies on synced_at.
+            bulk.upsert(conn, dialect, name, writes)
         for start in range(0, len(touched), _CHUNK):
-            chunk = touched[start : start + _CHUNK]
-            conn.execute(
-                sa.update(table)
-                .where(table.c.connection_id == connection_id, table.c.id.in_(chunk))
-                .values(synced_at=synced_at)
-            )
+            bulk.touch(conn, dialect, name, connection_id, touched[start : start + _CHUNK], at)
         return result
 
     def mark_deleted(

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, Protocol
 from ashby_connector.errors import NotFoundError, SyncTokenExpiredError
 from ashby_connector.store import Store, UpsertResult
 from ashby_connector.store.repository import Change, utcnow
+from ashby_connector.sync.prefetch import read_ahead
 from ashby_connector.sync.report import ProgressEvent, StreamResult
 from ashby_connector.sync.streams import Stream
 
@@ -104,6 +105,8 @@ class StreamRunner:
         pages = self.client.pages(
             self.stream.operation, body, sync_token=sync_token, cursor=cursor, limit=limit
         )
+        if self.stream.paginated and self.stream.parent is None:
+            pages = read_ahead(pages, name=f"prefetch-{self.stream.name}")
         for page in pages:
             # Some lists answer bare values (names): keep them as records all the same.
             results = [r if isinstance(r, dict) else {"id": str(r), "value": r} for r in page.results]

@@ -1,0 +1,75 @@
+"""The hot path of a sync: page-sized reads and writes as plain driver SQL.
+
+SQLAlchemy's per-row type processing (JSON and DateTime bind processors) costs as much as the
+network for a 100-record page, so pages are written with ``exec_driver_sql`` and values prepared
+here: the JSON text is the canonical form already made for the hash, timestamps are in the same
+format SQLAlchemy's SQLite ``DateTime`` reads back. Everything else in the store stays on Core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+_SELECT = "SELECT id, raw_hash, deleted_at IS NOT NULL FROM {table} WHERE connection_id = "
+_COLUMNS = "connection_id, id, parent_id, raw, raw_hash, updated_at, synced_at, changed_at, deleted_at"
+_UPDATE = (
+    "parent_id = excluded.parent_id, raw = excluded.raw, raw_hash = excluded.raw_hash, "
+    "updated_at = excluded.updated_at, synced_at = excluded.synced_at, changed_at = excluded.changed_at, "
+    "deleted_at = NULL"
+)
+
+
+def sqlite_ts(value: datetime | None) -> str | None:
+    """SQLAlchemy's SQLite DateTime storage format (UTC, no offset)."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def ts(dialect: str, value: datetime | None) -> Any:
+    return sqlite_ts(value) if dialect == "sqlite" else value
+
+
+def existing(
+    conn: sa.Connection, dialect: str, table: str, connection_id: str, ids: Sequence[str]
+) -> dict[str, tuple[str, bool]]:
+    """id -> (raw_hash, is_deleted) for the ids already stored."""
+    if dialect == "sqlite":
+        marks = ", ".join("?" for _ in ids)
+        sql = _SELECT.format(table=table) + f"? AND id IN ({marks})"
+        params: Any = (connection_id, *ids)
+    else:
+        sql = _SELECT.format(table=table) + "%s AND id = ANY(%s)"
+        params = (connection_id, list(ids))
+    return {row[0]: (row[1], bool(row[2])) for row in conn.exec_driver_sql(sql, params)}
+
+
+def upsert(conn: sa.Connection, dialect: str, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """Rows: (connection_id, id, parent_id, raw_json_text, raw_hash, updated_at, synced_at, changed_at)."""
+    if dialect == "sqlite":
+        values = "?, ?, ?, ?, ?, ?, ?, ?, NULL"
+    else:
+        values = "%s, %s, %s, %s::jsonb, %s, %s, %s, %s, NULL"
+    sql = (
+        f"INSERT INTO {table} ({_COLUMNS}) VALUES ({values}) "
+        f"ON CONFLICT (connection_id, id) DO UPDATE SET {_UPDATE}"
+    )
+    conn.exec_driver_sql(sql, rows)
+
+
+def touch(
+    conn: sa.Connection, dialect: str, table: str, connection_id: str, ids: Sequence[str], at: Any
+) -> None:
+    """Mark unchanged records as seen in this run (reconcile compares synced_at)."""
+    if dialect == "sqlite":
+        marks = ", ".join("?" for _ in ids)
+        sql = f"UPDATE {table} SET synced_at = ? WHERE connection_id = ? AND id IN ({marks})"
+        params: Any = (at, connection_id, *ids)
+    else:
+        sql = f"UPDATE {table} SET synced_at = %s WHERE connection_id = %s AND id = ANY(%s)"
+        params = (at, connection_id, list(ids))
+    conn.exec_driver_sql(sql, params)
