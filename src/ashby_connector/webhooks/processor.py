@@ -2,7 +2,8 @@
 
 Processing is at-least-once (a crash between applying and marking done re-applies), so every step
 is idempotent: an upsert only lands when strictly newer, a delete of a deleted record is a no-op,
-and the outbound event ids are stable, so a re-applied change never produces a second event.
+and the outbound event ids are stable, so a re-applied change never produces a second event. Each
+change is queued for subscribers before the store is written, so no crash can lose its event.
 """
 
 from __future__ import annotations
@@ -142,9 +143,11 @@ class InboxProcessor:
     ) -> bool:
         if stored is not None and not is_newer(record, stored.raw):
             return False
-        self.store.put_record(connection_id, kind, record)
         change: Change = "created" if stored is None or stored.deleted else "updated"
+        # Queue the event before writing the store: a crash in between re-applies the change and
+        # re-queues the same event id (ignored), where the other order would lose the event.
         self._emit(connection_id, kind, record, change)
+        self.store.put_record(connection_id, kind, record)
         return True
 
     def _delete(self, connection_id: str, kind: str, record_id: str | None) -> bool:
@@ -153,8 +156,8 @@ class InboxProcessor:
         stored = self.store.get_record(connection_id, kind, record_id)
         if stored is not None and stored.deleted:
             return False
-        self.store.delete_record(connection_id, kind, record_id)
         self._emit(connection_id, kind, stored.raw if stored else {"id": record_id}, "deleted")
+        self.store.delete_record(connection_id, kind, record_id)
         return True
 
     def _merge(self, connection_id: str, data: dict[str, Any]) -> str:
@@ -189,8 +192,8 @@ class InboxProcessor:
                 fresh["candidateId"] = survivor
         if fresh == app:
             return False
-        self.store.put_record(connection_id, "application", fresh)
         self._emit(connection_id, "application", fresh, "updated")
+        self.store.put_record(connection_id, "application", fresh)
         return True
 
     def _refetch_job(self, connection_id: str, data: dict[str, Any]) -> str:
