@@ -12,8 +12,7 @@ import jsonschema
 import pytest
 
 from ashby_connector import catalog
-from tests.unit._emulator_extras import Api, emulator_api, new_application, stages_of
-from tests.unit.test_emulator_webhooks import Receiver
+from tests.unit._emulator_extras import Api, Receiver, emulator_api, new_application, stages_of
 
 SUBSCRIBABLE = [w.name for w in catalog.webhooks() if w.subscribable]
 

@@ -6,8 +6,12 @@ mistake), so these talk HTTP directly.
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -85,3 +89,43 @@ def new_application(api: Api, name: str = "Test Candidate") -> dict[str, Any]:
         "application.create", {"candidateId": cand["id"], "jobId": first_open_job(api)["id"]}
     )
     return app
+
+
+class Receiver:
+    """A webhook endpoint on 127.0.0.1 answering from a script of status codes (last one repeats)."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = [200]
+        self.delay = 0.0
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                    index = min(len(receiver.requests) - 1, len(receiver.statuses) - 1)
+                    status = receiver.statuses[index]
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self.thread.start()
+
+    def bodies(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [json.loads(body) for _, body in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -8,8 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.unit._emulator_extras import Api, emulator_api, first_open_job, new_application, stages_of
-from tests.unit.test_emulator_webhooks import Receiver
+from tests.unit._emulator_extras import (
+    Api,
+    Receiver,
+    emulator_api,
+    first_open_job,
+    new_application,
+    stages_of,
+)
 
 
 @pytest.fixture(scope="module")
