@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import orjson
 import uvicorn
@@ -164,7 +165,17 @@ def serve(service: WebhookService, port: int) -> uvicorn.Server:
     return server
 
 
-def run_backend(name: str, url: str, n: int, concurrency: int, *, process_after: bool = False) -> Result:
+def _external_processor(url: str, stop: Any) -> None:
+    """``ashby-connector webhooks process`` in miniature: the processor in its own process."""
+    store = Store.open(url, migrate=False)
+    service = WebhookService.for_store(store, SecretBox(Fernet.generate_key()))
+    service.processor.run(stop, idle_seconds=0.01)
+    store.close()
+
+
+def run_backend(
+    name: str, url: str, n: int, concurrency: int, *, process_after: bool = False, external: bool = False
+) -> Result:
     store = Store.open(url)
     service = WebhookService.for_store(store, SecretBox(Fernet.generate_key()))
     secret = service.registry.ensure_secret(CONNECTION)
@@ -178,16 +189,24 @@ def run_backend(name: str, url: str, n: int, concurrency: int, *, process_after:
         f"Ashby-Signature: {sign_ashby_body(secret, ping)}\r\n\r\n"
     ).encode() + ping
     asyncio.run(load(port, [warm] * 50, 4))
-    if not process_after:
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    worker = ctx.Process(target=_external_processor, args=(url, stop)) if external else None
+    if worker is not None:
+        worker.start()  # a separate worker process applies events (recommended for high volume)
+    elif not process_after:
         service.start(deliver=False)  # as in the server: the processor runs while events arrive
     started = time.perf_counter()
     elapsed, latencies, errors = load_in_subprocess(port, requests, concurrency)
-    if process_after:
+    if process_after and worker is None:
         started = time.perf_counter()
         service.start(deliver=False)
     while service.inbox.counts().get("done", 0) < n:
         time.sleep(0.02)
     applied = time.perf_counter() - started
+    if worker is not None:
+        stop.set()
+        worker.join(10)
     service.close()
     server.should_exit = True
     store.close()
@@ -248,30 +267,46 @@ def main() -> None:
         action="store_true",
         help="accept everything first, then time the processing alone (default: both at once)",
     )
+    parser.add_argument(
+        "--external-processor",
+        action="store_true",
+        help="apply events in a separate process (like `ashby-connector webhooks process`)",
+    )
     args = parser.parse_args()
 
     results = []
     pa = args.process_after
+    ext = args.external_processor
     with tempfile.TemporaryDirectory() as folder:
         results.append(
             run_backend(
-                "SQLite", f"sqlite:///{folder}/bench.db", args.events, args.concurrency, process_after=pa
+                "SQLite",
+                f"sqlite:///{folder}/bench.db",
+                args.events,
+                args.concurrency,
+                process_after=pa,
+                external=ext,
             )
         )
     if args.postgres_url:
         results.append(
-            run_backend("PostgreSQL", args.postgres_url, args.events, args.concurrency, process_after=pa)
+            run_backend(
+                "PostgreSQL", args.postgres_url, args.events, args.concurrency, process_after=pa, external=ext
+            )
         )
     elif not args.no_postgres:
         try:
             with private_postgres() as url:
                 results.append(
-                    run_backend("PostgreSQL", url, args.events, args.concurrency, process_after=pa)
+                    run_backend(
+                        "PostgreSQL", url, args.events, args.concurrency, process_after=pa, external=ext
+                    )
                 )
         except (FileNotFoundError, subprocess.CalledProcessError) as exc:
             print(f"PostgreSQL skipped: {exc}")
 
     mode = "processed after" if pa else "processed while arriving"
+    mode += " by a separate process" if ext else " in the server process"
     print(f"\n{args.events} signed webhooks, {args.concurrency} connections, {mode}, {os.cpu_count()} CPUs")
     print(f"{'database':<12}{'accepted/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'all applied s':>15}")
     for r in results:
