@@ -149,6 +149,8 @@ def norm(schema: Any) -> Schema:
         return {}
     if "allOf" in schema:
         merged: Schema = {k: v for k, v in schema.items() if k != "allOf"}
+        if "properties" in merged:  # a copy: never change the catalog's own (cached) schema
+            merged["properties"] = dict(merged["properties"])
         for sub in schema["allOf"]:
             sub = norm(sub)
             for key, value in sub.items():
@@ -224,8 +226,8 @@ class ModelBuilder:
         self.models: dict[str, Model] = {}
         self.order: list[str] = []
 
-    def _unique(self, preferred: str, parent: str) -> str:
-        for candidate in (preferred, parent + preferred):
+    def _unique(self, preferred: str, parent: str, fallback: str | None = None) -> str:
+        for candidate in (preferred, parent + preferred, *([fallback] if fallback else [])):
             # Module names (``Candidate``) are kept for the records the module itself returns.
             taken_by_module = bool(parent) and candidate in MODULE_NAMES
             if candidate not in self.models and candidate not in _IMPORTED_NAMES and not taken_by_module:
@@ -235,12 +237,12 @@ class ModelBuilder:
             n += 1
         return f"{parent}{preferred}{n}"
 
-    def model_for(self, schema: Schema, preferred: str, parent: str = "") -> str:
+    def model_for(self, schema: Schema, preferred: str, parent: str = "", fallback: str | None = None) -> str:
         schema = norm(schema)
         key = json.dumps(schema, sort_keys=True)
         if key in self.by_shape:
             return self.by_shape[key]
-        name = self._unique(preferred, parent)
+        name = self._unique(preferred, parent, fallback)
         model = Model(name)
         self.models[name] = model  # reserve the name before recursing
         self.by_shape[key] = name
@@ -413,13 +415,14 @@ def returns_for(op: Operation, models: ModelBuilder) -> Returns:
     base = pascal(op.module if op.method in ("info", "list", "create", "update") else op.name)
     if not schema:
         return Returns("Any")
+    # When the module's name is taken by another shape: ``ApplicationListItem``, ``JobSearchResult``.
     if is_object(schema):
-        name = models.model_for(schema, base)
+        name = models.model_for(schema, base, fallback=pascal(op.name) + "Result")
         return Returns(name, model=name)
     if types_of(schema) == ["array"]:
         items = norm(schema.get("items", {}))
         if is_object(items):
-            name = models.model_for(items, base)
+            name = models.model_for(items, base, fallback=pascal(op.name) + "Item")
             return Returns(f"builtins.list[{name}]", item=f"{name}.from_raw", model=name)
         item_type = models.type_for(items, base, "")
         return Returns(f"builtins.list[{item_type}]", item="identity")

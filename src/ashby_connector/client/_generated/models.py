@@ -755,7 +755,7 @@ class Webhook(AshbyModel):
     webhook_type: builtins.str | None = Field(default=None, alias='webhookType')
 
 
-class Application2(AshbyModel):
+class ApplicationListItem(AshbyModel):
     applied_via_job_posting_id: builtins.str | None = Field(default=None, alias='appliedViaJobPostingId')
     archive_reason: ApplicationArchiveReason | None = Field(default=None, alias='archiveReason')
     archived_at: builtins.str | None = Field(default=None, alias='archivedAt')
@@ -913,7 +913,7 @@ class JobBoard(AshbyModel):
     title: builtins.str | None = Field(default=None)
 
 
-class JobPosting2(AshbyModel):
+class JobPostingListItem(AshbyModel):
     application_deadline: builtins.str | None = Field(default=None, alias='applicationDeadline')
     apply_link: builtins.str | None = Field(default=None, alias='applyLink')
     compensation_tier_summary: builtins.str | None = Field(default=None, alias='compensationTierSummary')
@@ -946,7 +946,7 @@ class JobTemplate(AshbyModel):
     updated_at: builtins.str | None = Field(default=None, alias='updatedAt')
 
 
-class Offer2(AshbyModel):
+class OfferListItem(AshbyModel):
     acceptance_status: builtins.str | None = Field(default=None, alias='acceptanceStatus')
     application_id: builtins.str | None = Field(default=None, alias='applicationId')
     decided_at: builtins.str | None = Field(default=None, alias='decidedAt')
@@ -988,7 +988,7 @@ class ApplicationFeedbackRequest(AshbyModel):
     interviewer_user_id: builtins.str | None = Field(default=None, alias='interviewerUserId')
 
 
-class SurveySubmission2(AshbyModel):
+class SurveySubmissionCreateResult(AshbyModel):
     application_id: builtins.str | None = Field(default=None, alias='applicationId')
     candidate_id: builtins.str | None = Field(default=None, alias='candidateId')
     form_definition: FormDefinition | None = Field(default=None, alias='formDefinition')
@@ -999,7 +999,7 @@ class SurveySubmission2(AshbyModel):
     survey_type: builtins.str | None = Field(default=None, alias='surveyType')
 
 
-class Webhook2(AshbyModel):
+class WebhookCreateResult(AshbyModel):
     enabled: builtins.bool | None = Field(default=None)
     id: builtins.str | None = Field(default=None)
     request_url: builtins.str | None = Field(default=None, alias='requestUrl')
@@ -1240,41 +1240,4 @@ class WebhookDelete(AshbyModel):
     webhook_id: builtins.str | None = Field(default=None, alias='webhookId')
 
 
-class Job2CompensationCompensationTier(AshbyModel):
-    additional_information: builtins.str | None = Field(default=None, alias='additionalInformation')
-    components: builtins.list[Component] | None = Field(default=None)
-    id: builtins.str | None = Field(default=None)
-    tier_summary: builtins.str | None = Field(default=None, alias='tierSummary')
-    title: builtins.str | None = Field(default=None)
-
-
-class Job2Compensation(AshbyModel):
-    compensation_tiers: builtins.list[Job2CompensationCompensationTier] | None = Field(default=None, alias='compensationTiers')
-
-
-class Job2(AshbyModel):
-    author: CreditedToUser | None = Field(default=None)
-    brand_id: builtins.str | None = Field(default=None, alias='brandId')
-    closed_at: builtins.str | None = Field(default=None, alias='closedAt')
-    compensation: Job2Compensation | None = Field(default=None)
-    confidential: builtins.bool | None = Field(default=None)
-    created_at: builtins.str | None = Field(default=None, alias='createdAt')
-    custom_fields: builtins.list[ApplicationArchiveReasonCustomField] | None = Field(default=None, alias='customFields')
-    custom_requisition_id: builtins.str | None = Field(default=None, alias='customRequisitionId')
-    default_interview_plan_id: builtins.str | None = Field(default=None, alias='defaultInterviewPlanId')
-    department_id: builtins.str | None = Field(default=None, alias='departmentId')
-    employment_type: builtins.str | None = Field(default=None, alias='employmentType')
-    hiring_team: builtins.list[ApplicationHiringTeam] | None = Field(default=None, alias='hiringTeam')
-    id: builtins.str | None = Field(default=None)
-    interview_plan_ids: builtins.list[builtins.str] | None = Field(default=None, alias='interviewPlanIds')
-    job_posting_ids: builtins.list[builtins.str] | None = Field(default=None, alias='jobPostingIds')
-    location: JobLocation | None = Field(default=None)
-    location_id: builtins.str | None = Field(default=None, alias='locationId')
-    opened_at: builtins.str | None = Field(default=None, alias='openedAt')
-    openings: builtins.list[ApplicationOpening] | None = Field(default=None)
-    status: builtins.str | None = Field(default=None)
-    title: builtins.str | None = Field(default=None)
-    updated_at: builtins.str | None = Field(default=None, alias='updatedAt')
-
-
-__all__ = ['Activity', 'ActivityInterview', 'Address', 'ApiKey', 'Application', 'Application2', 'ApplicationArchiveReason', 'ApplicationArchiveReasonCustomField', 'ApplicationArchiveReasonCustomFieldValue', 'ApplicationArchiveReasonCustomFieldValue2', 'ApplicationCandidate', 'ApplicationFeedback', 'ApplicationFeedbackRequest', 'ApplicationFeedbackSubmit', 'ApplicationFormSubmission', 'ApplicationFormSubmit', 'ApplicationHiringTeam', 'ApplicationHiringTeamRole', 'ApplicationHistory', 'ApplicationJob', 'ApplicationListCriteriaEvaluations', 'ApplicationOpening', 'ApplicationReferral', 'ApplicationSource', 'ApplicationUpdateHistory', 'Approval', 'ApprovalDefinition', 'ApprovalStepDefinition', 'ApprovalStepDefinitionApprover', 'Approver', 'ArchiveReason', 'AssessmentAddCompletedToCandidate', 'Author', 'Brand', 'Candidate', 'CandidateAddEmailMessage', 'CandidateCreateNote', 'CandidateListClientInfo', 'CandidateListFraudChecks', 'CandidateLocation', 'CloseReason', 'CommunicationTemplate', 'Compensation', 'CompensationTier', 'Component', 'CreditedToUser', 'Criterion', 'CurrentInterviewStage', 'CurrentProgress', 'CustomField', 'CustomFieldSelectableValue', 'Department', 'DescriptionBody', 'DescriptionParts', 'FeedbackFormDefinition', 'File', 'FileCreateFileUploadHandle', 'FormDefinition', 'FormMessages', 'FraudSignal', 'HiringOrganization', 'Identifier', 'Interview', 'InterviewBriefing', 'InterviewBriefingApplication', 'InterviewBriefingJob', 'InterviewEvent', 'InterviewEventInterviewer', 'InterviewPlan', 'InterviewSchedule', 'InterviewStageGroup', 'Interviewer', 'InterviewerInterviewerPool', 'InterviewerPool', 'Job', 'Job2', 'Job2Compensation', 'Job2CompensationCompensationTier', 'JobBoard', 'JobInterviewPlan', 'JobLocation', 'JobPosting', 'JobPosting2', 'JobPostingCompensation', 'JobPostingSurveyFormDefinition', 'JobTemplate', 'JobUpdateCompensation', 'LatestVersion', 'LinkedData', 'LinkedDataJobLocation', 'LinkedDataJobLocationAddress', 'Location', 'LocationComponent', 'LocationIds', 'Metadata', 'NotetakerTranscript', 'Offer', 'Offer2', 'OfferLatestVersion', 'OfferProcessStart', 'OfferStart', 'Participant', 'PostalAddress', 'PrimaryEmailAddress', 'PrimaryPhoneNumber', 'Project', 'QualifiedMember', 'ReferralForm', 'ReportData', 'ReportDataMetadata', 'ReportGenerate', 'ResumeFileHandle', 'Salary', 'Section', 'SectionField', 'SectionFieldField', 'SelectableValue', 'SocialLink', 'SourceTrackingLink', 'SourceType', 'Stage', 'Step', 'SummaryComponent', 'SurveyRequest', 'SurveySubmission', 'SurveySubmission2', 'Trainee', 'TrainingPath', 'TrainingStage', 'UserCreateInterviewerPause', 'UserDeleteInterviewerPause', 'UserInterviewerSettings', 'Value', 'Webhook', 'Webhook2', 'WebhookDelete']
+__all__ = ['Activity', 'ActivityInterview', 'Address', 'ApiKey', 'Application', 'ApplicationArchiveReason', 'ApplicationArchiveReasonCustomField', 'ApplicationArchiveReasonCustomFieldValue', 'ApplicationArchiveReasonCustomFieldValue2', 'ApplicationCandidate', 'ApplicationFeedback', 'ApplicationFeedbackRequest', 'ApplicationFeedbackSubmit', 'ApplicationFormSubmission', 'ApplicationFormSubmit', 'ApplicationHiringTeam', 'ApplicationHiringTeamRole', 'ApplicationHistory', 'ApplicationJob', 'ApplicationListCriteriaEvaluations', 'ApplicationListItem', 'ApplicationOpening', 'ApplicationReferral', 'ApplicationSource', 'ApplicationUpdateHistory', 'Approval', 'ApprovalDefinition', 'ApprovalStepDefinition', 'ApprovalStepDefinitionApprover', 'Approver', 'ArchiveReason', 'AssessmentAddCompletedToCandidate', 'Author', 'Brand', 'Candidate', 'CandidateAddEmailMessage', 'CandidateCreateNote', 'CandidateListClientInfo', 'CandidateListFraudChecks', 'CandidateLocation', 'CloseReason', 'CommunicationTemplate', 'Compensation', 'CompensationTier', 'Component', 'CreditedToUser', 'Criterion', 'CurrentInterviewStage', 'CurrentProgress', 'CustomField', 'CustomFieldSelectableValue', 'Department', 'DescriptionBody', 'DescriptionParts', 'FeedbackFormDefinition', 'File', 'FileCreateFileUploadHandle', 'FormDefinition', 'FormMessages', 'FraudSignal', 'HiringOrganization', 'Identifier', 'Interview', 'InterviewBriefing', 'InterviewBriefingApplication', 'InterviewBriefingJob', 'InterviewEvent', 'InterviewEventInterviewer', 'InterviewPlan', 'InterviewSchedule', 'InterviewStageGroup', 'Interviewer', 'InterviewerInterviewerPool', 'InterviewerPool', 'Job', 'JobBoard', 'JobInterviewPlan', 'JobLocation', 'JobPosting', 'JobPostingCompensation', 'JobPostingListItem', 'JobPostingSurveyFormDefinition', 'JobTemplate', 'JobUpdateCompensation', 'LatestVersion', 'LinkedData', 'LinkedDataJobLocation', 'LinkedDataJobLocationAddress', 'Location', 'LocationComponent', 'LocationIds', 'Metadata', 'NotetakerTranscript', 'Offer', 'OfferLatestVersion', 'OfferListItem', 'OfferProcessStart', 'OfferStart', 'Participant', 'PostalAddress', 'PrimaryEmailAddress', 'PrimaryPhoneNumber', 'Project', 'QualifiedMember', 'ReferralForm', 'ReportData', 'ReportDataMetadata', 'ReportGenerate', 'ResumeFileHandle', 'Salary', 'Section', 'SectionField', 'SectionFieldField', 'SelectableValue', 'SocialLink', 'SourceTrackingLink', 'SourceType', 'Stage', 'Step', 'SummaryComponent', 'SurveyRequest', 'SurveySubmission', 'SurveySubmissionCreateResult', 'Trainee', 'TrainingPath', 'TrainingStage', 'UserCreateInterviewerPause', 'UserDeleteInterviewerPause', 'UserInterviewerSettings', 'Value', 'Webhook', 'WebhookCreateResult', 'WebhookDelete']

@@ -11,7 +11,6 @@ from typing import Any, Literal, cast
 from ashby_connector.client._generated.models import (
     ApiKey,
     Application,
-    Application2,
     ApplicationArchiveReasonCustomField,
     ApplicationFeedback,
     ApplicationFeedbackRequest,
@@ -21,6 +20,7 @@ from ashby_connector.client._generated.models import (
     ApplicationHiringTeamRole,
     ApplicationHistory,
     ApplicationListCriteriaEvaluations,
+    ApplicationListItem,
     ApplicationOpening,
     ApplicationSource,
     ApplicationUpdateHistory,
@@ -54,18 +54,17 @@ from ashby_connector.client._generated.models import (
     InterviewerInterviewerPool,
     InterviewerPool,
     Job,
-    Job2,
     JobBoard,
     JobInterviewPlan,
     JobPosting,
-    JobPosting2,
+    JobPostingListItem,
     JobPostingSurveyFormDefinition,
     JobTemplate,
     JobUpdateCompensation,
     Location,
     NotetakerTranscript,
     Offer,
-    Offer2,
+    OfferListItem,
     OfferProcessStart,
     OfferStart,
     Project,
@@ -75,12 +74,12 @@ from ashby_connector.client._generated.models import (
     SourceType,
     SurveyRequest,
     SurveySubmission,
-    SurveySubmission2,
+    SurveySubmissionCreateResult,
     UserCreateInterviewerPause,
     UserDeleteInterviewerPause,
     UserInterviewerSettings,
     Webhook,
-    Webhook2,
+    WebhookCreateResult,
     WebhookDelete,
 )
 from ashby_connector.client._pagination import SyncPager
@@ -184,10 +183,10 @@ class ApplicationResource(SyncResource):
         status: Literal['Hired', 'Archived', 'Active', 'Lead'] | NotGiven = NOT_GIVEN,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[Application2]:
+    ) -> Page[ApplicationListItem]:
         """``application.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': job_id, 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('application.list', body, Application2.from_raw)
+        return self._client._typed_page('application.list', body, ApplicationListItem.from_raw)
 
     def list_all(
         self,
@@ -200,10 +199,10 @@ class ApplicationResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[Application2]:
+    ) -> SyncPager[ApplicationListItem]:
         """Every record of ``application.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': job_id, 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('application.list', body, Application2.from_raw)
+        return self._client._pager('application.list', body, ApplicationListItem.from_raw)
 
     def list_criteria_evaluations(
         self,
@@ -1613,10 +1612,10 @@ class JobResource(SyncResource):
         expand: Sequence[Literal['location', 'openings']] | NotGiven = NOT_GIVEN,
         include_unpublished_job_postings_ids: builtins.bool | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Job2:
+    ) -> Job:
         """``job.info`` needs ``jobsRead``."""
         body = build_body({'id': id, 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
-        return Job2.from_raw(self._client._results('job.info', body))
+        return Job.from_raw(self._client._results('job.info', body))
 
     def list(
         self,
@@ -1757,10 +1756,10 @@ class JobPostingResource(SyncResource):
         listed_only: builtins.bool | NotGiven = NOT_GIVEN,
         location: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> builtins.list[JobPosting2]:
+    ) -> builtins.list[JobPostingListItem]:
         """``jobPosting.list`` needs ``jobsRead``."""
         body = build_body({'department': department, 'jobBoardId': job_board_id, 'listedOnly': listed_only, 'location': location}, extra_body)
-        return [JobPosting2.from_raw(r) for r in self._client._results('jobPosting.list', body) or []]
+        return [JobPostingListItem.from_raw(r) for r in self._client._results('jobPosting.list', body) or []]
 
     def update(
         self,
@@ -2012,10 +2011,10 @@ class OfferResource(SyncResource):
         offer_status: Sequence[Literal['WaitingOnApprovalStart', 'WaitingOnOfferApproval', 'WaitingOnApprovalDefinition', 'WaitingOnCandidateResponse', 'CandidateRejected', 'CandidateAccepted', 'OfferCancelled']] | NotGiven = NOT_GIVEN,
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Page[Offer2]:
+    ) -> Page[OfferListItem]:
         """``offer.list`` needs ``offersRead``. Paginated (cursor+syncToken)."""
         body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': application_id, 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
-        return self._client._typed_page('offer.list', body, Offer2.from_raw)
+        return self._client._typed_page('offer.list', body, OfferListItem.from_raw)
 
     def list_all(
         self,
@@ -2029,10 +2028,10 @@ class OfferResource(SyncResource):
         sync_token: builtins.str | NotGiven = NOT_GIVEN,
         cursor: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SyncPager[Offer2]:
+    ) -> SyncPager[OfferListItem]:
         """Every record of ``offer.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
         body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': application_id, 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
-        return self._client._pager('offer.list', body, Offer2.from_raw)
+        return self._client._pager('offer.list', body, OfferListItem.from_raw)
 
     def set_decided_at(self, **body: Any) -> Any:
         """``offer.setDecidedAt`` needs ``offersWrite``."""
@@ -2496,10 +2495,10 @@ class SurveySubmissionResource(SyncResource):
         submitted_values: Mapping[builtins.str, Any],
         survey_form_definition_id: builtins.str,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> SurveySubmission2:
+    ) -> SurveySubmissionCreateResult:
         """``surveySubmission.create`` needs ``candidatesWrite``."""
         body = build_body({'applicationId': application_id, 'candidateId': candidate_id, 'submittedValues': submitted_values, 'surveyFormDefinitionId': survey_form_definition_id}, extra_body)
-        return SurveySubmission2.from_raw(self._client._results('surveySubmission.create', body))
+        return SurveySubmissionCreateResult.from_raw(self._client._results('surveySubmission.create', body))
 
     def list(
         self,
@@ -2680,10 +2679,10 @@ class WebhookResource(SyncResource):
         secret_token: builtins.str,
         webhook_type: Literal['applicationSubmit', 'applicationUpdate', 'candidateHire', 'candidateStageChange', 'candidateDelete', 'candidateMerge', 'interviewPlanTransition', 'interviewScheduleCreate', 'interviewScheduleUpdate', 'jobPostingUpdate', 'jobPostingPublish', 'jobPostingUnpublish', 'offerCreate', 'offerUpdate', 'offerDelete', 'pushToHRIS', 'surveySubmit'],
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Webhook2:
+    ) -> WebhookCreateResult:
         """``webhook.create`` needs ``apiKeysWrite``."""
         body = build_body({'requestUrl': request_url, 'secretToken': secret_token, 'webhookType': webhook_type}, extra_body)
-        return Webhook2.from_raw(self._client._results('webhook.create', body))
+        return WebhookCreateResult.from_raw(self._client._results('webhook.create', body))
 
     def delete(
         self,
@@ -2713,7 +2712,7 @@ class WebhookResource(SyncResource):
         request_url: builtins.str | NotGiven = NOT_GIVEN,
         secret_token: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
-    ) -> Webhook2:
+    ) -> WebhookCreateResult:
         """``webhook.update`` needs ``apiKeysWrite``."""
         body = build_body({'webhookId': webhook_id, 'enabled': enabled, 'requestUrl': request_url, 'secretToken': secret_token}, extra_body)
-        return Webhook2.from_raw(self._client._results('webhook.update', body))
+        return WebhookCreateResult.from_raw(self._client._results('webhook.update', body))
