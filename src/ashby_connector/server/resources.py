@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ashby_connector import unified
+from ashby_connector.server import events
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.errors import ApiError
-from ashby_connector.server.repo import ConnectionRow
+from ashby_connector.server.repo import ConnectionRow, iso
 from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
@@ -52,9 +53,7 @@ class Model:
 
     def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
         raw = with_parent(self.kind, record) if isinstance(record, StoredRecord) else record
-        deleted = (
-            record.deleted_at.isoformat() if isinstance(record, StoredRecord) and record.deleted_at else None
-        )
+        deleted = iso(record.deleted_at) if isinstance(record, StoredRecord) else None
         if self.spec is not None:
             return unified.to_unified(
                 self.spec, raw, self.mapping, include_raw=include_raw, deleted_at=deleted
@@ -186,7 +185,7 @@ def list_records(
     for store_cursor, position, record, raw in _scan(ctx, conn, model, query):
         if len(results) == query.limit:
             return results, encode_cursor(store_cursor, position - 1)
-        deleted = record.deleted_at.isoformat() if record.deleted_at else None
+        deleted = iso(record.deleted_at)
         item = model.convert(raw, query.include_raw)
         if deleted:
             item.deletedAt = deleted
@@ -256,9 +255,10 @@ def store_raw(ctx: ServerContext, conn: ConnectionRow, model: Model, raw: dict[s
         return
     parent_field = CHILD_PARENTS.get(model.kind, (None, None))[1]
     parent = raw.get(parent_field) if parent_field else None
-    ctx.store.upsert_records(
+    result = ctx.store.upsert_records(
         conn.id, model.kind, [raw], parent_id=parent if isinstance(parent, str) else None
     )
+    events.notify(ctx, conn.id, model.kind, list(result.changes))
 
 
 def read_live(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
@@ -344,7 +344,8 @@ def write(
     if plans and record_id and spec.custom_field_object:
         apply_writes(call, spec.custom_field_object, record_id, plans)
     if action == "delete" and model.kind == "application":
-        ctx.store.mark_deleted(conn.id, model.kind, [str(rid)])
+        if ctx.store.mark_deleted(conn.id, model.kind, [str(rid)]):
+            events.notify(ctx, conn.id, model.kind, [("deleted", {**(current or {}), "id": rid})])
         gone = model.convert({**(current or {}), "id": rid}, False)
         return gone, True
     if spec.info and record_id:

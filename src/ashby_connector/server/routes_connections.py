@@ -12,7 +12,7 @@ from ashby_connector import unified
 from ashby_connector.server import access
 from ashby_connector.server.deps import Ctx, Tenant, connection_by_id
 from ashby_connector.server.errors import ApiError
-from ashby_connector.server.repo import ConnectionRow
+from ashby_connector.server.repo import ConnectionRow, iso
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry
 
@@ -66,8 +66,8 @@ def _out(row: ConnectionRow, with_access: bool = True) -> dict[str, Any]:
         "id": row.id,
         "ownerId": row.owner_id,
         "keyTitle": row.key_title,
-        "createdAt": row.created_at.isoformat(),
-        "updatedAt": row.updated_at.isoformat(),
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
     }
     if with_access:
         out["access"] = access.report(row.scopes)

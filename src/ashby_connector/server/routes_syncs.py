@@ -9,10 +9,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from ashby_connector.server import events
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.deps import Connection, Ctx, Tenant
 from ashby_connector.server.errors import ApiError
-from ashby_connector.server.repo import ConnectionRow, utcnow
+from ashby_connector.server.repo import ConnectionRow, iso, utcnow
 
 router = APIRouter(tags=["syncs"])
 log = logging.getLogger("ashby_connector.server")
@@ -33,7 +34,11 @@ def run_sync(ctx: ServerContext, conn: ConnectionRow, run_id: str, body: SyncSta
     ctx.repo.update_sync_run(run_id, status="running")
     try:
         client = ctx.client_for(conn)
-        report = SyncEngine(client, ctx.store, conn.id, streams=body.streams, full=body.full).run()
+        on_change = events.change_callback(ctx, conn.id)  # sync diffs become unified events
+        engine = SyncEngine(
+            client, ctx.store, conn.id, streams=body.streams, full=body.full, on_change=on_change
+        )
+        report = engine.run()
         ctx.repo.update_sync_run(
             run_id,
             status="succeeded" if report.ok else "failed",
@@ -56,8 +61,8 @@ def _out(run: dict[str, Any]) -> dict[str, Any]:
         "connectionId": run["connection_id"],
         "status": run["status"],
         "full": run["full"],
-        "createdAt": run["created_at"].isoformat(),
-        "finishedAt": run["finished_at"].isoformat() if run["finished_at"] else None,
+        "createdAt": iso(run["created_at"]),
+        "finishedAt": iso(run["finished_at"]),
         "report": run["report"],
         "error": run["error"],
     }

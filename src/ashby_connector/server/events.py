@@ -1,0 +1,44 @@
+"""Store changes made by the server (writes, live reads, syncs) reach the webhooks part's outbox.
+
+The webhooks part attaches its service to the server context when its routes are included; without
+it (or with the part absent) these are no-ops.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from ashby_connector.server.context import ServerContext
+
+ChangeCallback = Callable[[str, dict[str, Any], Any], None]
+
+
+def _service(ctx: ServerContext) -> Any:
+    try:
+        module = importlib.import_module("ashby_connector.webhooks.service")
+    except ImportError:
+        return None
+    attached = getattr(module, "attached", None)
+    return attached(ctx) if callable(attached) else None
+
+
+def change_callback(ctx: ServerContext, connection_id: str) -> ChangeCallback | None:
+    """``on_change(kind, record, change)`` for one connection, or None when nobody listens."""
+    service = _service(ctx)
+    if service is None:
+        return None
+    callback: ChangeCallback = service.sync_callback(connection_id)
+    return callback
+
+
+def notify(
+    ctx: ServerContext, connection_id: str, kind: str, changes: list[tuple[Any, dict[str, Any]]]
+) -> None:
+    if not changes:
+        return
+    callback = change_callback(ctx, connection_id)
+    if callback is not None:
+        for change, record in changes:
+            callback(kind, record, change)
