@@ -46,3 +46,21 @@ def test_models_accept_unknown_fields_and_keep_the_raw_dict() -> None:
 def test_models_tolerate_missing_fields_and_new_enum_values() -> None:
     candidate = models.Candidate.from_raw({"id": "c1", "fraudStatus": "SomethingAshbyAddedLater"})
     assert candidate.name is None and candidate.fraud_status == "SomethingAshbyAddedLater"
+
+
+def test_generating_leaves_the_catalog_untouched() -> None:
+    import copy
+    import importlib.util
+
+    from ashby_connector import catalog
+
+    before = {op.name: copy.deepcopy((op.request_schema, op.results_schema)) for op in catalog.operations()}
+    spec = importlib.util.spec_from_file_location("gen_check", ROOT / "scripts" / "generate_client.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_check"] = module
+    spec.loader.exec_module(module)
+    first = module.render_all()
+    assert module.render_all() == first
+    after = {op.name: (op.request_schema, op.results_schema) for op in catalog.operations()}
+    assert after == before
