@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+# Opens one write transaction. The store's ``Store.transaction`` serialises SQLite writers on a lock
+# in-process (waking at once) instead of leaving them to SQLite's sleeping busy handler.
+Begin = Callable[[], AbstractContextManager[sa.Connection]]
 
 
 def insert_ignore(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> int:

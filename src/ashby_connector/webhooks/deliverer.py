@@ -20,6 +20,7 @@ import httpx
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
+from ashby_connector.webhooks._sql import Begin
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, Backoff
 from ashby_connector.webhooks.subscriptions import Subscriptions
 from ashby_connector.webhooks.tables import webhook_delivery, webhook_outbox, webhook_subscription
@@ -48,11 +49,13 @@ class Deliverer:
         *,
         backoff: Backoff = DELIVERY_BACKOFF,
         clock: Callable[[], float] = time.time,
+        begin: Begin | None = None,
         http: httpx.Client | None = None,
         timeout: float = 10.0,
         concurrency: int = 8,
     ) -> None:
         self.engine = engine
+        self.begin: Begin = begin or engine.begin
         self.subscriptions = subscriptions
         self.backoff = backoff
         self.clock = clock
@@ -131,7 +134,7 @@ class Deliverer:
         claimed = []
         lease_until = self.clock() + LEASE_SECONDS
         t = webhook_outbox
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             for row in rows:
                 res = conn.execute(
                     sa.update(t)
@@ -186,7 +189,7 @@ class Deliverer:
                 values["status"] = "failed"
             else:
                 values["next_attempt_at"] = finished + delay
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(sa.update(t).where(t.c.seq == row.seq).values(**values))
             conn.execute(
                 sa.insert(webhook_delivery).values(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ashby_connector.webhooks._sql import insert_ignore
+from ashby_connector.webhooks._sql import Begin, insert_ignore
 from ashby_connector.webhooks.envelope import InboundEvent
 from ashby_connector.webhooks.tables import webhook_inbox
 
@@ -24,8 +24,11 @@ class InboxRow:
 
 
 class Inbox:
-    def __init__(self, engine: sa.Engine, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, engine: sa.Engine, *, clock: Callable[[], float] = time.time, begin: Begin | None = None
+    ) -> None:
         self.engine = engine
+        self.begin: Begin = begin or engine.begin
         self.clock = clock
 
     def accept(self, connection_id: str, event: InboundEvent, body: bytes) -> bool:
@@ -40,7 +43,7 @@ class Inbox:
             "attempts": 0,
             "next_attempt_at": 0.0,
         }
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             return insert_ignore(conn, webhook_inbox, [row]) == 1
 
     def pending(self, limit: int = 100) -> list[InboxRow]:
@@ -68,7 +71,7 @@ class Inbox:
             .where(t.c.seq == sa.bindparam("b_seq"))
             .values(status="done", processed_at=self.clock(), result=sa.bindparam("b_result"), error=None)
         )
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(stmt, [{"b_seq": seq, "b_result": result} for seq, result in done])
 
     def mark_failed(self, row: InboxRow, error: str, *, retry_in: float | None) -> None:
@@ -78,7 +81,7 @@ class Inbox:
             values.update(status="failed", processed_at=self.clock())
         else:
             values["next_attempt_at"] = self.clock() + retry_in
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(sa.update(webhook_inbox).where(webhook_inbox.c.seq == row.seq).values(**values))
 
     def counts(self) -> dict[str, int]:

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from ashby_connector.webhooks._sql import insert_ignore
+from ashby_connector.webhooks._sql import Begin, insert_ignore
 from ashby_connector.webhooks.ports import Change
 from ashby_connector.webhooks.subscriptions import Subscriptions
 from ashby_connector.webhooks.tables import webhook_outbox
@@ -33,8 +33,10 @@ class Outbox:
         *,
         tenant_of: TenantOf = _no_tenant,
         clock: Callable[[], float] = time.time,
+        begin: Begin | None = None,
     ) -> None:
         self.engine = engine
+        self.begin: Begin = begin or engine.begin
         self.subscriptions = subscriptions
         self.mapper = mapper
         self.tenant_of = tenant_of
@@ -81,7 +83,7 @@ class Outbox:
                 )
         if not rows:
             return 0
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             # Unique (subscription, event id): a change reported twice is queued once.
             return insert_ignore(conn, webhook_outbox, rows)
 

@@ -18,6 +18,7 @@ import orjson
 import sqlalchemy as sa
 
 from ashby_connector import catalog
+from ashby_connector.webhooks._sql import Begin
 from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body
 from ashby_connector.webhooks.tables import webhook_connection, webhook_setting
@@ -78,8 +79,16 @@ class SettingState:
 
 
 class WebhookRegistry:
-    def __init__(self, engine: sa.Engine, box: SecretBox, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        box: SecretBox,
+        *,
+        clock: Callable[[], float] = time.time,
+        begin: Begin | None = None,
+    ) -> None:
         self.engine = engine
+        self.begin: Begin = begin or engine.begin
         self.box = box
         self.clock = clock
         self._cache: dict[str, tuple[str, float]] = {}
@@ -108,12 +117,12 @@ class WebhookRegistry:
         existing = self.secret_for(connection_id)
         if existing is not None:
             if url is not None:
-                with self.engine.begin() as conn:
+                with self.begin() as conn:
                     t = webhook_connection
                     conn.execute(sa.update(t).where(t.c.connection_id == connection_id).values(url=url))
             return existing
         secret = secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 sa.insert(webhook_connection).values(
                     connection_id=connection_id,
@@ -126,7 +135,7 @@ class WebhookRegistry:
 
     def note_ping(self, connection_id: str) -> None:
         t = webhook_connection
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 sa.update(t).where(t.c.connection_id == connection_id).values(last_ping_at=self.clock())
             )
@@ -216,7 +225,7 @@ class WebhookRegistry:
                 if "not_found" not in str(getattr(exc, "code", "")) and "not found" not in str(exc).lower():
                     raise
             t = webhook_setting
-            with self.engine.begin() as conn:
+            with self.begin() as conn:
                 conn.execute(
                     sa.delete(t).where(
                         t.c.connection_id == connection_id, t.c.webhook_type == setting.webhook_type
@@ -235,7 +244,7 @@ class WebhookRegistry:
             "enabled": bool(result.get("enabled", True)),
             "updated_at": self.clock(),
         }
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             res = conn.execute(
                 sa.update(t)
                 .where(t.c.connection_id == connection_id, t.c.webhook_type == webhook_type)

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ashby_connector.store import Store
+from ashby_connector.webhooks._sql import Begin
 from ashby_connector.webhooks.adapters import StoreRecords
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.deliverer import Deliverer
@@ -73,14 +74,20 @@ class WebhookService:
         tenant_of: TenantOf = _none,
         mapper: UnifiedMapper | None = None,
         options: WebhookOptions | None = None,
+        begin: Begin | None = None,
     ) -> None:
         opts = options or WebhookOptions()
         self.engine = engine
-        self.registry = WebhookRegistry(engine, box, clock=opts.clock)
-        self.inbox = Inbox(engine, clock=opts.clock)
-        self.subscriptions = Subscriptions(engine, box, clock=opts.clock)
+        self.registry = WebhookRegistry(engine, box, clock=opts.clock, begin=begin)
+        self.inbox = Inbox(engine, clock=opts.clock, begin=begin)
+        self.subscriptions = Subscriptions(engine, box, clock=opts.clock, begin=begin)
         self.outbox = Outbox(
-            engine, self.subscriptions, mapper or registry_mapper(), tenant_of=tenant_of, clock=opts.clock
+            engine,
+            self.subscriptions,
+            mapper or registry_mapper(),
+            tenant_of=tenant_of,
+            clock=opts.clock,
+            begin=begin,
         )
         self.processor = InboxProcessor(
             self.inbox,
@@ -94,6 +101,7 @@ class WebhookService:
             self.subscriptions,
             backoff=opts.delivery_backoff,
             clock=opts.clock,
+            begin=begin,
             timeout=opts.delivery_timeout,
             concurrency=opts.delivery_concurrency,
         )
@@ -108,7 +116,8 @@ class WebhookService:
     @classmethod
     def for_store(cls, store: Store, box: SecretBox, **kwargs: Any) -> WebhookService:
         """The service over the real store (its engine holds the webhooks tables too)."""
-        return cls(store.engine, StoreRecords(store), box, **kwargs)
+        # Every write goes through the store's transaction: one writer lock shared with the store.
+        return cls(store.engine, StoreRecords(store), box, begin=store.transaction, **kwargs)
 
     # -- inbound --------------------------------------------------------------------------------
     def receive(self, connection_id: str, body: bytes, signature: str | None) -> Receipt:

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ashby_connector.webhooks._sql import Begin
 from ashby_connector.webhooks.ports import SecretBox
 from ashby_connector.webhooks.tables import webhook_subscription
 
@@ -89,8 +90,16 @@ def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str,
 
 
 class Subscriptions:
-    def __init__(self, engine: sa.Engine, box: SecretBox, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        box: SecretBox,
+        *,
+        clock: Callable[[], float] = time.time,
+        begin: Begin | None = None,
+    ) -> None:
         self.engine = engine
+        self.begin: Begin = begin or engine.begin
         self.box = box
         self.clock = clock
         # connection -> (expires, subscriptions): every stored change asks, so the answer is cached
@@ -122,7 +131,7 @@ class Subscriptions:
             "created_at": now,
             "updated_at": now,
         }
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(sa.insert(webhook_subscription).values(**row))
         self._matching.clear()
         return _from_row(row), secret
@@ -159,7 +168,7 @@ class Subscriptions:
         )
         values = {**changes, "url": url, "models": models, "events": events, "updated_at": self.clock()}
         t = webhook_subscription
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 sa.update(t).where(t.c.id == subscription_id, t.c.tenant_id == tenant_id).values(**values)
             )
@@ -168,7 +177,7 @@ class Subscriptions:
 
     def delete(self, tenant_id: str, subscription_id: str) -> bool:
         t = webhook_subscription
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             res = conn.execute(sa.delete(t).where(t.c.id == subscription_id, t.c.tenant_id == tenant_id))
         self._matching.clear()
         return res.rowcount > 0
