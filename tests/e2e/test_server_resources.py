@@ -289,3 +289,34 @@ def test_sync_endpoint_and_delete_removes_the_data(server: Server, emu: Emulator
     assert tenant.get("/resources/atsCandidate").status_code == 404
     assert tenant.get(f"/syncs/{run_id}").status_code == 404
     tenant.close()
+
+
+def test_job_create_update_archive(http: httpx.Client) -> None:
+    dept = http.get("/resources/atsDepartment", params={"limit": 1}).json()["data"][0]
+    loc = http.get("/resources/atsLocation", params={"limit": 1}).json()["data"][0]
+    made = http.post(
+        "/resources/atsJob",
+        json={"title": "Platform engineer", "departmentId": dept["id"], "locationId": loc["id"]},
+    )
+    assert made.status_code == 201, made.text
+    job = made.json()["data"]
+    assert job["title"] == "Platform engineer" and job["status"] == "DRAFT"
+    bad = http.patch(f"/resources/atsJob/{job['id']}", json={"status": "SOMEWHERE"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "status"
+    archived = http.delete(f"/resources/atsJob/{job['id']}")
+    assert archived.status_code == 200, archived.text
+    assert archived.json()["deleted"] is False  # archived, not gone: Ashby keeps jobs
+
+
+def test_offer_update_sends_the_form(http: httpx.Client) -> None:
+    offers = http.get("/resources/atsOffer", params={"limit": 100}).json()["data"]
+    open_offers = [o for o in offers if o["status"] in ("DRAFT", "PENDING_APPROVAL", "SENT")]
+    if not open_offers:
+        pytest.skip("no undecided offer in this seeded organisation")
+    offer = open_offers[0]
+    missing = http.patch(f"/resources/atsOffer/{offer['id']}", json={})
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "offerForm"
+    updated = http.patch(f"/resources/atsOffer/{offer['id']}", json={"offerForm": {"fieldSubmissions": []}})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["data"]["id"] == offer["id"]
+    assert http.delete(f"/resources/atsOffer/{offer['id']}").status_code == 501
