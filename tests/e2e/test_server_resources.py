@@ -320,3 +320,11 @@ def test_offer_update_sends_the_form(http: httpx.Client) -> None:
     assert updated.status_code == 200, updated.text
     assert updated.json()["data"]["id"] == offer["id"]
     assert http.delete(f"/resources/atsOffer/{offer['id']}").status_code == 501
+
+
+def test_synced_events_carry_their_schedules_status_and_application(http: httpx.Client) -> None:
+    events = http.get("/resources/scheduleEvent", params={"limit": 20}).json()["data"]
+    assert events and all(e["scheduleId"] for e in events)
+    assert all(e["status"] is not None and e["applicationId"] for e in events)
+    interviews = http.get("/resources/atsInterview", params={"limit": 5}).json()["data"]
+    assert all(i["applicationId"] for i in interviews)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,9 +50,11 @@ class Model:
     custom: CustomModelDef | None
     kind: str
     mapping: list[FieldMapEntry]
+    # Parent records read during this request (an event's schedule), by id.
+    parent_lookup: Callable[[str], dict[str, Any] | None] | None = None
 
     def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
-        raw = with_parent(self.kind, record) if isinstance(record, StoredRecord) else record
+        raw = self.complete(record) if isinstance(record, StoredRecord) else record
         deleted = iso(record.deleted_at) if isinstance(record, StoredRecord) else None
         if self.spec is not None:
             return unified.to_unified(
@@ -64,7 +66,18 @@ class Model:
     def expand(self, record: StoredRecord) -> list[dict[str, Any]]:
         if self.spec is not None and self.spec.explode is not None:
             return self.spec.explode(record.raw)
-        return [with_parent(self.kind, record)]
+        return [self.complete(record)]
+
+    def complete(self, record: StoredRecord) -> dict[str, Any]:
+        """The raw record plus what its parent knows (the parent's id; fields the model takes from it)."""
+        raw = with_parent(self.kind, record)
+        fields = self.spec.parent_fields if self.spec else ()
+        if fields and self.parent_lookup and record.parent_id:
+            parent = self.parent_lookup(record.parent_id) or {}
+            missing = {f: parent[f] for f in fields if f in parent and raw.get(f) is None}
+            if missing:
+                raw = {**raw, **missing}
+        return raw
 
 
 def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
@@ -75,11 +88,27 @@ def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
     return record.raw
 
 
+def _parent_lookup(
+    ctx: ServerContext, conn: ConnectionRow, kind: str
+) -> Callable[[str], dict[str, Any] | None]:
+    parent_kind = CHILD_PARENTS[kind][0]
+    memo: dict[str, dict[str, Any] | None] = {}
+
+    def lookup(parent_id: str) -> dict[str, Any] | None:
+        if parent_id not in memo:
+            memo[parent_id] = ctx.store.get(conn.id, parent_kind, parent_id, include_deleted=True)
+        return memo[parent_id]
+
+    return lookup
+
+
 def resolve_model(ctx: ServerContext, conn: ConnectionRow, name: str) -> Model:
     spec = unified.MODELS.get(name)
     if spec is not None:
         entries = [FieldMapEntry(**e) for e in ctx.repo.get_field_mapping(conn.id, name)]
-        return Model(name, spec, None, KIND_OF_OPERATION[spec.source], entries)
+        kind = KIND_OF_OPERATION[spec.source]
+        lookup = _parent_lookup(ctx, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
+        return Model(name, spec, None, kind, entries, lookup)
     definition = ctx.repo.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)

@@ -52,6 +52,8 @@ class ModelSpec:
     search: tuple[str, ...] = ()  # unified fields `q` matches
     relations: dict[str, Relation] = field(default_factory=dict)
     description: str = ""
+    # Fields a child record takes from its parent when it lacks them (an event's schedule status).
+    parent_fields: tuple[str, ...] = ()
 
     def write(self, action: str) -> Write | NotSupported:
         return {"create": self.create, "update": self.update, "delete": self.delete}[action]
@@ -151,6 +153,7 @@ _SPECS = (
         search=("title",),
         relations={"eventType": Relation("eventTypeId", "scheduleEventType")},
         description="A scheduled interview event.",
+        parent_fields=("status", "applicationId"),
     ),
     ModelSpec(
         "atsJob",
@@ -225,6 +228,7 @@ _SPECS = (
         search=("title",),
         relations={"application": Relation("applicationId", "atsApplication")},
         description="A scheduled interview of an application.",
+        parent_fields=("status", "applicationId"),
     ),
     ModelSpec(
         "atsScorecard",
