@@ -25,6 +25,9 @@ def test_openapi_document_and_docs_are_served(tmp_path: Path) -> None:
         doc = h.http.get("/openapi.json").json()
         assert {"/resources/{model}", "/proxy/{operation}", "/connections", "/syncs"} <= set(doc["paths"])
         assert h.http.get("/docs").status_code == 200
+        schemas = doc["components"]["schemas"]
+        assert schemas["atsJob"]["properties"]["status"]
+        assert "OPEN" in str(schemas["JobStatus"])
 
 
 def test_fuzz_every_operation_never_answers_5xx(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from ashby_connector import unified
 from ashby_connector.server import errors, routes_connections, routes_proxy, routes_resources, routes_syncs
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.deps import tenant
@@ -70,4 +71,26 @@ def create_app(
         if extra is not None:
             app.include_router(extra)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    _document_models(app)
     return app
+
+
+def _document_models(app: FastAPI) -> None:
+    """Put every unified model's JSON schema in the OpenAPI document (the routes are generic)."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = base()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for spec in unified.models():
+            schema = spec.cls.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in schema.pop("$defs", {}).items():
+                schemas.setdefault(name, sub)
+            schema["description"] = spec.description
+            schemas[spec.name] = schema
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
