@@ -10,14 +10,13 @@ notes, offers) are built by hand so they stay compact and consistent with each o
 from __future__ import annotations
 
 import random
-import uuid
 from typing import Any
 
 import orjson
 
-from ashby_connector.emulator.kinds import KINDS, record_schema
+from ashby_connector.emulator.kinds import KINDS, list_item_schema, record_schema
 from ashby_connector.emulator.schema import Filler, properties
-from ashby_connector.emulator.state import State, iso_ms
+from ashby_connector.emulator.state import State, iso_ms, random_uuid4
 
 FIRST = [
     "Ada",
@@ -215,9 +214,10 @@ class Gen:
         self.filler = Filler(random.Random(seed + 1), iso_ms(BASE_TS))
         self._templates: dict[str, dict[str, Any]] = {}
         self._interviewers: dict[str, Any] = {}
+        self._shapes: dict[str, set[str]] = {}
 
     def uid(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return random_uuid4(self.rng.getrandbits(128))
 
     def ts(self, days_back: float = 720.0) -> float:
         return BASE_TS - self.rng.random() * days_back * 86400
@@ -253,8 +253,28 @@ class Gen:
         return done
 
     def put(self, kind: str, rec: dict[str, Any], **kw: Any) -> dict[str, Any]:
-        self.state.put(kind, rec, touch=False, **kw)
+        """Write a small-kind record. The first of each kind goes through the schema repair of
+        ``State.put``; later ones, built by the same code, reuse the shape it settled on."""
+        shape = self._shapes.get(kind)
+        if shape is None or kind in ("department", "location"):
+            self.state.put(kind, rec, touch=False, **kw)
+            self._shapes[kind] = set(rec)
+            return rec
+        for missing in shape - set(rec):
+            rec[missing] = self._filled(kind, missing)
+        self.state.put_raw(
+            kind,
+            rec["id"],
+            orjson.dumps(rec),
+            parent=kw.get("parent"),
+            confidential=bool(kw.get("confidential")),
+            archived=rec.get("isArchived") is True,
+        )
         return rec
+
+    def _filled(self, kind: str, field: str) -> Any:
+        sub = properties(record_schema(kind)).get(field) or properties(list_item_schema(kind)).get(field)
+        return self.filler.fill(sub, field, all_props=False)
 
 
 def generate_org(state: State, *, candidates: int, seed: int) -> None:
@@ -485,6 +505,8 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 "latestVersion": {
                     "id": g.uid(),
                     "identifier": f"REQ-{1000 + j}",
+                    "description": f"Opening for {title}",
+                    "authorId": users[0]["id"],
                     "jobIds": [job_id],
                     "locationIds": [loc["id"]],
                     "createdAt": iso_ms(created),

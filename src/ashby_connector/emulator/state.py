@@ -25,10 +25,33 @@ from ashby_connector.emulator.store import KindStore, Record
 EventListener = Callable[[str, dict[str, Any], str], None]
 
 
+_DAY_PREFIX: dict[int, str] = {}
+
+
 def iso_ms(ts: float) -> str:
-    """ISO-8601 UTC with milliseconds and ``Z``, as Ashby writes timestamps."""
-    dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    """ISO-8601 UTC with milliseconds and ``Z``, as Ashby writes timestamps.
+
+    Called millions of times by the generator: the date part is cached per day and the time of
+    day is plain arithmetic (strftime dominated generation time).
+    """
+    ms = int(ts * 1000)
+    day, rem = divmod(ms, 86_400_000)
+    prefix = _DAY_PREFIX.get(day)
+    if prefix is None:
+        prefix = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%dT")
+        _DAY_PREFIX[day] = prefix
+    secs, milli = divmod(rem, 1000)
+    hours, secs = divmod(secs, 3600)
+    minutes, secs = divmod(secs, 60)
+    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}.{milli:03d}Z"
+
+
+def random_uuid4(bits: int) -> str:
+    """A version-4 UUID string from 128 random bits (as ``uuid.UUID(int=..., version=4)``)."""
+    bits = (bits & ~(0xF000 << 64)) | (4 << 76)
+    bits = (bits & ~(0xC000 << 48)) | (0x8000 << 48)
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class State:
@@ -60,7 +83,7 @@ class State:
         return iso_ms(self.now_ms() / 1000)
 
     def new_id(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        return random_uuid4(self.rng.getrandbits(128))
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -114,9 +137,23 @@ class State:
             ks.private.discard(ident)
         return record
 
-    def put_raw(self, kind: str, ident: str, raw: bytes, *, parent: str | None = None) -> None:
-        """Fast path for the generator: bytes already serialised, no private/confidential marks."""
-        self.kinds[kind].put_bytes(ident, raw, self.next_seq(), parent)
+    def put_raw(
+        self,
+        kind: str,
+        ident: str,
+        raw: bytes,
+        *,
+        parent: str | None = None,
+        confidential: bool = False,
+        archived: bool = False,
+    ) -> None:
+        """Fast path for the generator: bytes already serialised and known to fit the schema."""
+        ks = self.kinds[kind]
+        ks.put_bytes(ident, raw, self.next_seq(), parent)
+        if confidential:
+            ks.confidential.add(ident)
+        if archived:
+            ks.archived.add(ident)
 
     def update(self, kind: str, ident: str, **fields: Any) -> Record | None:
         rec = self.get(kind, ident)
