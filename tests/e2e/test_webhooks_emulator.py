@@ -4,7 +4,7 @@ unified event at a subscriber on 127.0.0.1 with a valid Standard Webhooks signat
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import EmulatorHandle, run_emulator
-from ashby_connector.webhooks import sign_ashby_body
+from ashby_connector.webhooks import Backoff, sign_ashby_body
 from ashby_connector.webhooks.service import WebhookService, attached
 from ashby_connector.webhooks.tables import webhook_inbox
 from ashby_connector.webhooks.testing import RecordingReceiver
@@ -30,6 +30,7 @@ class World:
     ashby: AshbyClient
     connection_id: str
     rx: RecordingReceiver
+    used: set[str] = field(default_factory=set)
 
     @property
     def service(self) -> WebhookService:
@@ -69,15 +70,13 @@ class World:
         }
 
     def active_app(self) -> dict[str, Any]:
-        """An application in an ordinary active stage, without an offer yet."""
+        """An application in an ordinary active stage, without an offer, not used by another test."""
         with_offer = {o.get("applicationId") for o in self.emu.state.iter("offer")}
         for app in self.emu.state.iter("application"):
             stage = app.get("currentInterviewStage") or {}
-            if (
-                app.get("status") == "Active"
-                and stage.get("type") == "Active"
-                and app["id"] not in with_offer
-            ):
+            fresh = app["id"] not in with_offer and app["id"] not in self.used
+            if app.get("status") == "Active" and stage.get("type") == "Active" and fresh:
+                self.used.add(app["id"])
                 return dict(app)
         raise AssertionError("no active application in the seeded organisation")
 
@@ -220,3 +219,75 @@ def test_delivery_log_is_readable_through_the_server(world: World) -> None:
     other = world.server.tenant("someone-else")
     assert other.get(f"/subscriptions/{subs[0]['id']}/deliveries").status_code == 404
     other.close()
+
+
+def _signed_post(world: World, doc: dict[str, Any]) -> httpx.Response:
+    secret = world.service.registry.secret_for(world.connection_id)
+    assert secret is not None
+    body = orjson.dumps(doc)
+    url = f"{world.server.url}/webhooks/ashby/{world.connection_id}"
+    return httpx.post(url, content=body, headers={"Ashby-Signature": sign_ashby_body(secret, body)})
+
+
+def test_out_of_order_events_leave_the_newest_record(world: World) -> None:
+    app = world.active_app()
+    newer = {
+        **app,
+        "updatedAt": "2098-06-01T12:00:00.000Z",
+        "currentInterviewStage": {"id": "s-new", "title": "New"},
+    }
+    older = {
+        **app,
+        "updatedAt": "2098-06-01T11:00:00.000Z",
+        "currentInterviewStage": {"id": "s-old", "title": "Old"},
+    }
+    for action_id, record in (("ooo-newer", newer), ("ooo-older", older)):
+        doc = {"webhookActionId": action_id, "action": "applicationUpdate", "data": {"application": record}}
+        assert _signed_post(world, doc).status_code == 200
+    world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["stageId"] == "s-new")
+    world.service.drain()
+    assert world.stored("application", app["id"])["currentInterviewStage"]["id"] == "s-new"
+    assert not world.events_of("atsApplication.updated", app["id"]) or all(
+        e["data"]["stageId"] != "s-old" for e in world.events_of("atsApplication.updated", app["id"])
+    )
+
+
+def test_event_accepted_by_a_receiver_that_dies_is_applied_after_restart(world: World) -> None:
+    # A second receiver over the same database accepts the event and dies before processing it;
+    # the inbox is durable, so the (re)started processor applies it.
+    from cryptography.fernet import Fernet
+
+    from ashby_connector.server.secrets import SecretBox
+
+    app = world.active_app()
+    doomed = WebhookService.for_store(world.server.ctx.store, SecretBox(Fernet.generate_key()))
+    doomed.registry.secret_for = world.service.registry.secret_for  # type: ignore[method-assign]
+    record = {**app, "updatedAt": "2097-01-01T00:00:00.000Z"}
+    body = orjson.dumps(
+        {"webhookActionId": "crash-1", "action": "applicationUpdate", "data": {"application": record}}
+    )
+    secret = world.service.registry.secret_for(world.connection_id) or ""
+    assert doomed.receive(world.connection_id, body, sign_ashby_body(secret, body)).status_code == 200
+    del doomed  # killed: answered 200, processed nothing
+    world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["updatedAt"].startswith("2097"))
+    assert world.stored("application", app["id"])["updatedAt"].startswith("2097")
+
+
+def test_subscriber_down_then_up_receives_every_event_in_order(world: World) -> None:
+    world.service.deliverer.backoff = Backoff(time_scale=1e-4)  # hours of retries in milliseconds
+    app = world.active_app()
+    current = app["currentInterviewStage"]["id"]
+    stages = [sid for name, sid in world.stages(app).items() if name.startswith("Active:") and sid != current]
+    world.rx.down()
+    try:
+        for sid in stages:
+            world.ashby.call("application.changeStage", {"applicationId": app["id"], "interviewStageId": sid})
+        world.emu.control.call("webhooks/wait")
+        world.service.processor.drain()
+        assert world.stored("application", app["id"])["currentInterviewStage"]["id"] == stages[-1]
+    finally:
+        world.rx.up()
+    got = world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["stageId"] == stages[-1])
+    seen = [e["data"]["stageId"] for e in world.events_of("atsApplication.updated", app["id"])]
+    assert seen[-len(stages) :] == stages, seen
+    assert got["id"]
