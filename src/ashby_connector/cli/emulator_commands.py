@@ -1,5 +1,66 @@
-"""Commands registered on the shared Typer app (filled in by its part)."""
+"""``ashby-connector emulator``: run a local, stateful Ashby until Ctrl-C."""
 
 from __future__ import annotations
 
-from ashby_connector.cli._app import app  # noqa: F401
+import time
+
+import typer
+from rich.console import Console
+
+from ashby_connector.cli._app import app
+
+
+@app.command()
+def emulator(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8010, help="Port to listen on."),
+    seed: int = typer.Option(1, help="Seed of the generated organisation (same seed, same data)."),
+    candidates: int = typer.Option(5000, help="Candidates to generate; everything else in proportion."),
+    api_key: str = typer.Option("", "--api-key", help="Full-permission API key (generated when empty)."),
+    admin_key: str = typer.Option("", "--admin-key", help="Key for the /_emulator/ control API."),
+    rate_limit: int = typer.Option(1000, help="Requests per minute per key; 0 turns the limit off."),
+    faults: str = typer.Option(
+        "", help='Fault spec, e.g. "500:0.02,503:0.02,timeout:0.01,reset:0.01;candidate.list=429:0.1".'
+    ),
+    webhook_time_scale: float = typer.Option(1.0, help="Speeds up webhook retry delays (10 = ten times)."),
+    sync_token_ttl: float = typer.Option(30 * 24 * 3600.0, help="Seconds a syncToken stays valid."),
+    incremental_too_large: int = typer.Option(
+        0, help="Changes above which an incremental read answers incremental_sync_too_large (0 = never)."
+    ),
+) -> None:
+    """Serve an emulated Ashby organisation at POST http://HOST:PORT/<module>.<method>."""
+    import uvicorn
+
+    from ashby_connector.emulator import Emulator, EmulatorConfig, create_app
+
+    console = Console()
+    started = time.perf_counter()
+    with console.status(f"Generating an organisation with {candidates:,} candidates (seed {seed})..."):
+        emu = Emulator(
+            EmulatorConfig(
+                seed=seed,
+                candidates=candidates,
+                api_key=api_key,
+                admin_key=admin_key,
+                rate_limit_per_minute=rate_limit or None,
+                faults=faults or None,
+                webhook_time_scale=webhook_time_scale,
+                sync_token_ttl_seconds=sync_token_ttl,
+                incremental_too_large_threshold=incremental_too_large or None,
+            )
+        )
+    base_url = f"http://{host}:{port}"
+    emu.state.extras["base_url"] = base_url
+    counts = emu.state.counts()
+    console.print(
+        f"Generated {sum(counts.values()):,} records in {time.perf_counter() - started:.1f} s "
+        f"({counts.get('candidate', 0):,} candidates, {counts.get('application', 0):,} applications, "
+        f"{counts.get('job', 0):,} jobs)"
+    )
+    console.print(f"Base URL:   [bold]{base_url}[/bold]")
+    console.print(f"API key:    [bold]{emu.api_key}[/bold]  (HTTP Basic username, any password)")
+    console.print(f"Admin key:  {emu.admin_key}  (Authorization: Bearer, for {base_url}/_emulator/...)")
+    console.print("Press Ctrl-C to stop.")
+    # uvicorn in the main thread installs its own SIGINT/SIGTERM handlers: Ctrl-C shuts down cleanly.
+    uvicorn.run(create_app(emulator=emu), host=host, port=port, log_level="warning", access_log=False)
+    console.print("Emulator stopped.")
