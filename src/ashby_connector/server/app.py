@@ -16,7 +16,14 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from ashby_connector import unified
-from ashby_connector.server import errors, routes_connections, routes_proxy, routes_resources, routes_syncs
+from ashby_connector.server import (
+    errors,
+    routes_connect,
+    routes_connections,
+    routes_proxy,
+    routes_resources,
+    routes_syncs,
+)
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.deps import tenant
 from ashby_connector.server.limits import BodyLimit
@@ -64,6 +71,7 @@ def create_app(
         routes_resources.router,
         routes_proxy.router,
         routes_syncs.router,
+        routes_connect.router,
     ):
         app.include_router(router)
     for extension in extensions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -274,6 +275,46 @@ class ServerRepo:
                 sa.delete(t.custom_model).where(
                     t.custom_model.c.connection_id == connection_id, t.custom_model.c.name == name
                 )
+            )
+        return bool(res.rowcount)
+
+    # -- connect links ---------------------------------------------------------------------------
+    def create_connect_link(self, tenant_id: str, owner_id: str, expires_at: datetime) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.insert(t.connect_link).values(
+                    token_hash=hash_platform_key(token),
+                    tenant_id=tenant_id,
+                    owner_id=owner_id,
+                    expires_at=expires_at,
+                )
+            )
+        return token
+
+    def open_connect_link(self, token: str) -> tuple[str, str] | None:
+        """(tenant id, owner id) of a link that exists, has not expired and was not used."""
+        if len(token) > 100:
+            return None
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.connect_link).where(t.connect_link.c.token_hash == hash_platform_key(token))
+            ).first()
+        if row is None or row.connection_id is not None:
+            return None
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+        return (str(row.tenant_id), str(row.owner_id)) if expires > utcnow() else None
+
+    def use_connect_link(self, token: str, connection_id: str) -> bool:
+        """Mark the link used; False when another request used it first."""
+        with self.store.transaction() as conn:
+            res = conn.execute(
+                sa.update(t.connect_link)
+                .where(
+                    t.connect_link.c.token_hash == hash_platform_key(token),
+                    t.connect_link.c.connection_id.is_(None),
+                )
+                .values(connection_id=connection_id)
             )
         return bool(res.rowcount)
 

@@ -41,7 +41,7 @@ class CustomModelBody(BaseModel):
     fields: dict[str, str] = Field(min_length=1, max_length=200, description="field name -> dotted path")
 
 
-def _check_key(ctx: Ctx, api_key: str) -> tuple[str | None, list[str] | None]:
+def check_key(ctx: Ctx, api_key: str) -> tuple[str | None, list[str] | None]:
     """Ask Ashby who the key is (``apiKey.info``); a key Ashby rejects is refused here."""
     client = ctx.client_for_key(api_key)
     try:
@@ -76,7 +76,7 @@ def _out(row: ConnectionRow, with_access: bool = True) -> dict[str, Any]:
 
 @router.post("/connections", status_code=201, summary="Add an Ashby connection")
 def create_connection(body: ConnectionCreate, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
-    title, scopes = _check_key(ctx, body.apiKey)
+    title, scopes = check_key(ctx, body.apiKey)
     row = ctx.repo.create_connection(tenant_id, body.ownerId, ctx.box.encrypt(body.apiKey), title, scopes)
     return _out(row)
 
@@ -94,7 +94,7 @@ def get_connection(connection_id: str, ctx: Ctx, tenant_id: Tenant) -> dict[str,
 @router.post("/connections/{connection_id}/rotate", summary="Replace the connection's Ashby key")
 def rotate_key(connection_id: str, body: KeyRotate, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
     row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
-    title, scopes = _check_key(ctx, body.apiKey)
+    title, scopes = check_key(ctx, body.apiKey)
     ctx.repo.update_connection_key(row.id, ctx.box.encrypt(body.apiKey), title, scopes)
     return _out(connection_by_id(ctx, tenant_id, connection_id, "connection_id"))
 

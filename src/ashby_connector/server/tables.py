@@ -62,6 +62,26 @@ sync_run = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
 )
 
-__all__ = ["TABLES", "connection", "custom_model", "field_mapping", "metadata", "platform_key", "sync_run"]
+# A one-time link an end customer opens to paste their Ashby key (the token is stored hashed).
+connect_link = sa.Table(
+    "server_connect_link",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("owner_id", sa.String(200), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("connection_id", sa.String(64), nullable=True),  # set once used
+)
 
-TABLES = (platform_key, connection, field_mapping, custom_model, sync_run)
+__all__ = [
+    "TABLES",
+    "connect_link",
+    "connection",
+    "custom_model",
+    "field_mapping",
+    "metadata",
+    "platform_key",
+    "sync_run",
+]
+
+TABLES = (platform_key, connection, field_mapping, custom_model, sync_run, connect_link)
