@@ -275,7 +275,11 @@ def expand_relations(
             continue
         target = resolve_model(ctx, conn, relation.model)
         found = get_record(ctx, conn, target, target_id, missing_ok=True)
-        item[name] = target.convert(found[1] or found[0], False).model_dump(mode="json") if found else None
+        item[name] = (
+            target.convert(found[1] or found[0], False).model_dump(mode="json", exclude={"remoteData"})
+            if found
+            else None
+        )
 
 
 def store_raw(ctx: ServerContext, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
