@@ -42,3 +42,14 @@ def notify(
     if callback is not None:
         for change, record in changes:
             callback(kind, record, change)
+
+
+def connection_changed(ctx: ServerContext, connection_id: str) -> None:
+    """A connection's key was rotated or the connection deleted: parts caching clients drop theirs.
+
+    Calls ``forget_connection(connection_id)`` on the attached webhooks service when it has one.
+    """
+    service = _service(ctx)
+    forget = getattr(service, "forget_connection", None) if service is not None else None
+    if callable(forget):
+        forget(connection_id)

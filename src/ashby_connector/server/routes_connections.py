@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector import errors as ashby_errors
 from ashby_connector import unified
-from ashby_connector.server import access
+from ashby_connector.server import access, events
 from ashby_connector.server.deps import Ctx, Tenant, connection_by_id
 from ashby_connector.server.errors import ApiError
 from ashby_connector.server.repo import ConnectionRow, iso
@@ -96,6 +96,7 @@ def rotate_key(connection_id: str, body: KeyRotate, ctx: Ctx, tenant_id: Tenant)
     row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
     title, scopes = check_key(ctx, body.apiKey)
     ctx.repo.update_connection_key(row.id, ctx.box.encrypt(body.apiKey), title, scopes)
+    events.connection_changed(ctx, row.id)
     return _out(connection_by_id(ctx, tenant_id, connection_id, "connection_id"))
 
 
@@ -103,6 +104,7 @@ def rotate_key(connection_id: str, body: KeyRotate, ctx: Ctx, tenant_id: Tenant)
 def delete_connection(connection_id: str, ctx: Ctx, tenant_id: Tenant) -> Response:
     row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
     ctx.repo.delete_connection(row.id)
+    events.connection_changed(ctx, row.id)
     return Response(status_code=204)
 
 
