@@ -184,9 +184,15 @@ def _scan(
 ) -> Iterator[tuple[str | None, int, StoredRecord, dict[str, Any]]]:
     """Every source record from the cursor on, with its exploded raw records and positions."""
     store_cursor, skip = decode_cursor(query.cursor) if query.cursor else (None, 0)
+    raw_filters = _pushdown(model, query.filters)
     while True:
         page = ctx.store.list(
-            conn.id, model.kind, updated_after=query.updated_after, cursor=store_cursor, limit=_SCAN_PAGE
+            conn.id,
+            model.kind,
+            updated_after=query.updated_after,
+            cursor=store_cursor,
+            limit=_SCAN_PAGE,
+            filters=raw_filters,
         )
         position = 0
         for record in page.records:
@@ -198,6 +204,19 @@ def _scan(
         if page.next_cursor is None:
             return
         store_cursor, skip = page.next_cursor, 0
+
+
+def _pushdown(model: Model, filters: dict[str, str]) -> dict[str, Any]:
+    """The filters the store can apply on raw fields (the rest are checked in Python)."""
+    if model.spec is None:
+        return {}
+    raw: dict[str, Any] = {}
+    for name, wanted in filters.items():
+        rule = model.spec.pushdown.get(name)
+        if rule is not None:
+            field, values = rule
+            raw[field] = values.get(wanted, wanted) if values is not None else wanted
+    return raw
 
 
 def list_records(

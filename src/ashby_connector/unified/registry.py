@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ashby_connector.unified import enums
 from ashby_connector.unified import models as m
 from ashby_connector.unified import readers as r
 from ashby_connector.unified import writers as w
@@ -54,9 +55,20 @@ class ModelSpec:
     description: str = ""
     # Fields a child record takes from its parent when it lacks them (an event's schedule status).
     parent_fields: tuple[str, ...] = ()
+    # Filters the store can apply itself: unified field -> (raw top-level field, unified -> raw values
+    # or None when equal). The server still checks the unified value; this only narrows the scan.
+    pushdown: dict[str, tuple[str, dict[str, str] | None]] = field(default_factory=dict)
 
     def write(self, action: str) -> Write | NotSupported:
         return {"create": self.create, "update": self.update, "delete": self.delete}[action]
+
+
+def _reverse(mapping: dict[str, Any]) -> dict[str, str]:
+    """Unified value -> Ashby value, for enums that map one to one."""
+    reverse: dict[str, str] = {}
+    for ashby, value in mapping.items():
+        reverse.setdefault(str(value.value if hasattr(value, "value") else value), ashby)
+    return reverse
 
 
 _CANDIDATE_WRITES: dict[str, Any] = {
@@ -104,6 +116,7 @@ _SPECS = (
         delete=_USER_501,
         search=("firstName", "lastName", "email"),
         description="An Ashby user (a member of the organisation).",
+        pushdown={"email": ("email", None)},
     ),
     ModelSpec(
         "genericWorkspace",
@@ -171,6 +184,11 @@ _SPECS = (
             "location": Relation("locationId", "atsLocation"),
         },
         description="A job; delete archives it.",
+        pushdown={
+            "status": ("status", _reverse(enums.JOB_STATUS)),
+            "departmentId": ("departmentId", None),
+            "locationId": ("locationId", None),
+        },
     ),
     ModelSpec(
         "atsApplication",
@@ -192,6 +210,7 @@ _SPECS = (
             "rejectReason": Relation("rejectReasonId", "atsRejectReason"),
         },
         description="A candidate's application to a job.",
+        pushdown={"status": ("status", _reverse(enums.APPLICATION_STATUS))},
     ),
     ModelSpec(
         "atsApplicationStage",
@@ -204,6 +223,7 @@ _SPECS = (
         delete=_META_501,
         search=("name",),
         description="A stage of an interview plan.",
+        pushdown={"interviewPlanId": ("interviewPlanId", None)},
     ),
     ModelSpec(
         "atsOffer",
@@ -216,6 +236,7 @@ _SPECS = (
         delete=NotSupported("Ashby's API cannot delete an offer"),
         relations={"application": Relation("applicationId", "atsApplication")},
         description="An offer (its latest version).",
+        pushdown={"applicationId": ("applicationId", None)},
     ),
     ModelSpec(
         "atsInterview",
