@@ -18,6 +18,10 @@ def _s(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _bool(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
 def _obj(value: object) -> Raw:
     return value if isinstance(value, dict) else {}
 
@@ -98,7 +102,7 @@ def read_user(raw: Raw) -> Fields:
         "lastName": _s(raw.get("lastName")),
         "email": _s(raw.get("email")),
         "role": enums.lookup(enums.USER_ROLE, raw.get("globalRole")),
-        "isActive": raw.get("isEnabled") if isinstance(raw.get("isEnabled"), bool) else None,
+        "isActive": _bool(raw.get("isEnabled")),
         "managerId": _s(raw.get("managerId")),
     }
 
@@ -126,7 +130,7 @@ def read_event_type(raw: Raw) -> Fields:
         "duration": raw.get("durationMinutes") if isinstance(raw.get("durationMinutes"), int) else None,
         "location": None,
         "jobId": _s(raw.get("jobId")),
-        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+        "isArchived": _bool(raw.get("isArchived")),
     }
 
 
@@ -164,9 +168,7 @@ def read_interview(raw: Raw) -> Fields:
         "location": _s(raw.get("location")),
         "meetingLink": _s(raw.get("meetingLink")),
         "interviewerIds": _interviewer_ids(raw),
-        "hasSubmittedFeedback": raw.get("hasSubmittedFeedback")
-        if isinstance(raw.get("hasSubmittedFeedback"), bool)
-        else None,
+        "hasSubmittedFeedback": _bool(raw.get("hasSubmittedFeedback")),
     }
 
 
@@ -179,7 +181,7 @@ def read_job(raw: Raw) -> Fields:
         "departmentId": _s(raw.get("departmentId")),
         "locationId": _s(raw.get("locationId")),
         "requisitionId": _s(raw.get("customRequisitionId")),
-        "confidential": raw.get("confidential") if isinstance(raw.get("confidential"), bool) else None,
+        "confidential": _bool(raw.get("confidential")),
         "openedAt": _s(raw.get("openedAt")),
         "closedAt": _s(raw.get("closedAt")),
         "hiringManagerIds": [
@@ -260,7 +262,7 @@ def read_note(raw: Raw) -> Fields:
         "candidateId": _s(raw.get("candidateId")),
         "authorId": _id_of(raw.get("author")),
         "content": _s(raw.get("content")),
-        "isPrivate": raw.get("isPrivate") if isinstance(raw.get("isPrivate"), bool) else None,
+        "isPrivate": _bool(raw.get("isPrivate")),
     }
 
 
@@ -278,7 +280,7 @@ def read_department(raw: Raw) -> Fields:
         "name": _s(raw.get("name")),
         "externalName": _s(raw.get("externalName")),
         "parentId": _s(raw.get("parentId")),
-        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+        "isArchived": _bool(raw.get("isArchived")),
     }
 
 
@@ -287,9 +289,9 @@ def read_location(raw: Raw) -> Fields:
         "name": _s(raw.get("name")),
         "externalName": _s(raw.get("externalName")),
         "parentId": _s(raw.get("parentLocationId")),
-        "isRemote": raw.get("isRemote") if isinstance(raw.get("isRemote"), bool) else None,
+        "isRemote": _bool(raw.get("isRemote")),
         "workplaceType": enums.lookup(enums.WORKPLACE_TYPE, raw.get("workplaceType")),
-        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+        "isArchived": _bool(raw.get("isArchived")),
         "address": _obj(raw.get("address")) or None,
     }
 
@@ -298,14 +300,14 @@ def read_reject_reason(raw: Raw) -> Fields:
     return {
         "name": _s(raw.get("text")),
         "type": enums.lookup(enums.REJECT_REASON_TYPE, raw.get("reasonType")),
-        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+        "isArchived": _bool(raw.get("isArchived")),
     }
 
 
 def read_tag(raw: Raw) -> Fields:
     return {
         "name": _s(raw.get("title")),
-        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+        "isArchived": _bool(raw.get("isArchived")),
     }
 
 
@@ -313,7 +315,7 @@ def read_source(raw: Raw) -> Fields:
     return {
         "name": _s(raw.get("title")),
         "type": _s(_obj(raw.get("sourceType")).get("title")),
-        "isArchived": raw.get("isArchived") if isinstance(raw.get("isArchived"), bool) else None,
+        "isArchived": _bool(raw.get("isArchived")),
     }
 
 
