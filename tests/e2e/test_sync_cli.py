@@ -230,3 +230,13 @@ def test_kill_9_mid_sync_resumes_and_converges(tmp_path: Path) -> None:
         assert any(s["mode"].startswith("resumed") for s in report["streams"])
         with Store.open(db) as store:
             assert_store_equals_emulator(store, emu)
+
+
+def test_demo_runs_full_then_incremental(tmp_path: Path) -> None:
+    code, out = cli("demo", "--candidates", "60", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
+    assert code == 0, out
+    assert "Full sync" in out and "Incremental sync" in out
+    assert "full (fallback)" in out and "sync_token_expired" in out
+    assert "12 demo candidates" in out
+    with Store.open(f"sqlite:///{tmp_path / 'demo.db'}") as store:
+        assert store.count("demo", "candidate") == 72

@@ -82,7 +82,9 @@ def test_faults_of_every_kind_leave_no_record_lost_duplicated_or_stale(store: St
             emu.control.set_faults(faults)
             inc = SyncEngine(client, store, concurrency=4).run()
             assert inc.ok, [(s.stream, s.error) for s in inc.streams if s.error]
+            injected = emu.control.stats()["faults"]
             emu.control.set_faults(None)
+        assert sum(injected.values()) > 0, injected  # the faults really happened
         assert_store_equals_emulator(store, emu)
 
 

@@ -108,6 +108,8 @@ def test_every_catalog_list_has_a_table() -> None:
 def test_bad_urls_give_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="unsupported database"):
         Store.open("mysql://x/y")
+    with pytest.raises(StoreError, match="cannot open the database"):
+        Store.open("postgresql+psycopg://nobody@127.0.0.1:1/nothing")
     with pytest.raises(StoreError, match="does not exist"):
         Store.open(f"sqlite:///{tmp_path}/missing/dir/a.db")
 
