@@ -187,10 +187,11 @@ def rate_phase(emu: dict[str, str], names: list[str], window: float) -> None:
     done = list(events)
     sent = len(done)
     late_429 = sum(1 for t, code in done if code == 429 and t > 60)
+    after = sum(1 for t, _ in done if t > 60)
     print(
         f"(f) rate limit 1,000/min over {window:.0f}s: {sent} requests = {sent / (window / 60 * 1000):.1%} "
-        f"of the budget; 429s after the first minute: {late_429} (all 429s: "
-        f"{sum(1 for _, c in done if c == 429)})"
+        f"of the budget ({after / ((window - 60) / 60 * 1000):.1%} after the first minute); "
+        f"429s after the first minute: {late_429} (all 429s: {sum(1 for _, c in done if c == 429)})"
     )
 
 

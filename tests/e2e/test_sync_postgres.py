@@ -15,7 +15,9 @@ from tests.e2e.test_sync_emulator import assert_store_equals_emulator, mutate_so
 def test_full_and_incremental_into_postgres(fresh_emulator: EmulatorHandle, postgres_db: str) -> None:
     with (
         Store.open(postgres_db) as store,
-        AshbyClient(fresh_emulator.api_key, base_url=fresh_emulator.base_url, rate_limit_per_minute=None) as client,
+        AshbyClient(
+            fresh_emulator.api_key, base_url=fresh_emulator.base_url, rate_limit_per_minute=None
+        ) as client,
     ):
         full = SyncEngine(client, store, concurrency=6).run()
         assert full.ok, [(s.stream, s.error) for s in full.streams if s.error]
