@@ -247,7 +247,7 @@ def build_operation(
     file_fields: list[str] = []
     if multipart_schema:
         for prop, sub in multipart_schema.get("properties", {}).items():
-            if sub.get("format") == "binary" or sub.get("type") == "string" and sub.get("contentEncoding"):
+            if sub.get("format") == "binary" or (sub.get("type") == "string" and sub.get("contentEncoding")):
                 file_fields.append(prop)
     return {
         "name": name,
@@ -285,7 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = render(derive(args.source))
     if args.check:
-        stale = [n for n, text in files.items() if not (OUT_DIR / n).exists() or (OUT_DIR / n).read_text() != text]
+        stale = [
+            n for n, text in files.items() if not (OUT_DIR / n).exists() or (OUT_DIR / n).read_text() != text
+        ]
         if stale:
             print(f"catalog is stale: {', '.join(stale)}; run scripts/derive_catalog.py", file=sys.stderr)
             return 1
@@ -294,8 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     for fname, text in files.items():
         (OUT_DIR / fname).write_text(text)
-    ops = json.loads(files["operations.json"])
-    print(f"wrote {len(ops)} operations and {len(json.loads(files['webhooks.json']))} webhook types to {OUT_DIR}")
+    counts = {name: len(json.loads(text)) for name, text in files.items()}
+    print(f"wrote {counts['operations.json']} operations, {counts['webhooks.json']} webhook types: {OUT_DIR}")
     return 0
 
 

@@ -39,7 +39,12 @@ def test_the_26_sync_token_lists_match_ashbys_documentation() -> None:
 
 def test_partner_side_assessment_operations_are_marked() -> None:
     partner = {op.name for op in catalog.operations() if op.partner_side}
-    assert partner == {"assessment.start", "assessment.list", "assessment.cancel", "assessment.customField.list"}
+    assert partner == {
+        "assessment.start",
+        "assessment.list",
+        "assessment.cancel",
+        "assessment.customField.list",
+    }
 
 
 def test_deprecated_aliases_point_at_their_operation() -> None:
@@ -90,5 +95,5 @@ def test_webhook_types() -> None:
 
 
 def test_unknown_operation_suggests_close_names() -> None:
-    with pytest.raises(catalog.UnknownOperationError, match="did you mean candidate.list"):
+    with pytest.raises(catalog.UnknownOperationError, match=r"did you mean candidate\.list"):
         catalog.operation("candidate.lst")

@@ -64,7 +64,7 @@ class Operation:
     def is_list(self) -> bool:
         """A list whose results are an array of records (paginated or not)."""
         schema = self.results_schema or {}
-        return self.method.startswith("list") and schema.get("type") == "array" or self.pagination != "none"
+        return (self.method.startswith("list") and schema.get("type") == "array") or self.pagination != "none"
 
     @property
     def partner_side(self) -> bool:

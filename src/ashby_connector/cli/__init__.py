@@ -5,7 +5,6 @@ Each command group lives in its own module and registers itself on ``app``.
 
 from __future__ import annotations
 
-from ashby_connector.cli._app import app
 from ashby_connector.cli import (  # noqa: F401  (imported for their command registrations)
     api_commands,
     emulator_commands,
@@ -13,6 +12,7 @@ from ashby_connector.cli import (  # noqa: F401  (imported for their command reg
     sync_commands,
     webhook_commands,
 )
+from ashby_connector.cli._app import app
 
 
 def main() -> None:
