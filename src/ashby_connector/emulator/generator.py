@@ -16,7 +16,7 @@ import orjson
 
 from ashby_connector.emulator.kinds import KINDS, list_item_schema, record_schema
 from ashby_connector.emulator.schema import Filler, properties
-from ashby_connector.emulator.state import State, iso_ms, random_uuid4
+from ashby_connector.emulator.state import State, has_private, iso_ms, random_uuid4
 
 FIRST = [
     "Ada",
@@ -269,6 +269,7 @@ class Gen:
             parent=kw.get("parent"),
             confidential=bool(kw.get("confidential")),
             archived=rec.get("isArchived") is True,
+            private=has_private(rec),
         )
         return rec
 

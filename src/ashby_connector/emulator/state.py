@@ -131,7 +131,7 @@ class State:
             ks.archived.add(ident)
         else:
             ks.archived.discard(ident)
-        if _has_private(record):
+        if has_private(record):
             ks.private.add(ident)
         else:
             ks.private.discard(ident)
@@ -146,6 +146,7 @@ class State:
         parent: str | None = None,
         confidential: bool = False,
         archived: bool = False,
+        private: bool = False,
     ) -> None:
         """Fast path for the generator: bytes already serialised and known to fit the schema."""
         ks = self.kinds[kind]
@@ -154,6 +155,8 @@ class State:
             ks.confidential.add(ident)
         if archived:
             ks.archived.add(ident)
+        if private:
+            ks.private.add(ident)
 
     def update(self, kind: str, ident: str, **fields: Any) -> Record | None:
         rec = self.get(kind, ident)
@@ -207,7 +210,7 @@ def _conformed(filler: Filler, schema: dict[str, Any], record: Record) -> Record
     return fixed if isinstance(fixed, dict) and "id" in fixed else record
 
 
-def _has_private(record: Record) -> bool:
+def has_private(record: Record) -> bool:
     if record.get("isPrivate") is True:
         return True
     fields = record.get("customFields")
