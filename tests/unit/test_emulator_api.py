@@ -150,6 +150,8 @@ def test_confidential_toggle_hides_jobs_applications_and_candidates(emulator: Em
     assert not {a["id"] for a in apps} & state.kinds["application"].confidential
     everything, _ = walk(emulator, "application.list")
     assert len(everything) == len(apps) + len(state.kinds["application"].confidential)
+    schedules, _ = walk(emulator, "interviewSchedule.list", key=key)
+    assert not {s["applicationId"] for s in schedules} & state.kinds["application"].confidential
 
 
 def test_private_fields_toggle(emulator: EmulatorHandle) -> None:

@@ -269,6 +269,11 @@ async def _inject(fault: str, hang_s: float, send: Send, request_id: str) -> boo
             }
         )
         await send({"type": "http.response.body", "body": payload, "more_body": True})
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if transport is not None and hasattr(transport, "close"):
+            # Close once the partial body is flushed: the client sees fewer bytes than announced.
+            transport.close()
+            return True
         raise ConnectionReset("injected truncated body")
     if fault == "reset":
         # uvicorn's ``send`` is a bound method of the request cycle, which holds the transport:

@@ -215,6 +215,7 @@ class Gen:
         self._templates: dict[str, dict[str, Any]] = {}
         self._interviewers: dict[str, Any] = {}
         self._shapes: dict[str, set[str]] = {}
+        self.conf = False  # whether the application being generated belongs to a confidential job
 
     def uid(self) -> str:
         return random_uuid4(self.rng.getrandbits(128))
@@ -707,7 +708,9 @@ def _people(
             put_raw("application", aid, dumps(app))
             app_store.add_index("candidateId", cid, aid)
             app_store.add_index("jobId", job["id"], aid)
-            if job["id"] in conf_jobs:
+            # Everything hanging off an application of a confidential job is hidden with it.
+            g.conf = job["id"] in conf_jobs
+            if g.conf:
                 app_store.confidential.add(aid)
                 confidential = True
             # Stage history: every stage up to the current one (archived ones skip the tail).
@@ -730,7 +733,7 @@ def _people(
                 }
                 if k < len(path) - 1:
                     h["leftStageAt"] = iso_ms(left)
-                put_raw("applicationHistory", h["id"], dumps(h), parent=aid)
+                put_raw("applicationHistory", h["id"], dumps(h), parent=aid, confidential=g.conf)
                 t = left
             if last_order >= 3 and rng.random() < 0.6:
                 _schedule(g, aid, stage["id"], interviews_of[job["id"]], user_refs, forms, a_created)
@@ -835,7 +838,7 @@ def _schedule(
             "location": "Video call",
             "meetingLink": f"https://meet.example.com/{sid[:8]}",
         }
-        g.state.put_raw("interviewEvent", ev["id"], orjson.dumps(ev), parent=sid)
+        g.state.put_raw("interviewEvent", ev["id"], orjson.dumps(ev), parent=sid, confidential=g.conf)
         events.append(ev)
         fb = {
             "id": g.uid(),
@@ -848,7 +851,7 @@ def _schedule(
             "formDefinition": {"sections": []},
             "submittedValues": {"overall_recommendation": 1 + rng.randrange(4), "notes": "Solid signal."},
         }
-        g.state.put_raw("applicationFeedback", fb["id"], orjson.dumps(fb))
+        g.state.put_raw("applicationFeedback", fb["id"], orjson.dumps(fb), confidential=g.conf)
     sched = {
         "id": sid,
         "status": "Complete",
@@ -859,7 +862,7 @@ def _schedule(
         "interviewEvents": events,
         "scheduledBy": user_refs[rng.randrange(len(user_refs))],
     }
-    g.state.put_raw("interviewSchedule", sid, orjson.dumps(sched))
+    g.state.put_raw("interviewSchedule", sid, orjson.dumps(sched), confidential=g.conf)
 
 
 def _offer(g: Gen, aid: str, status: str, user_refs: list[dict[str, Any]], at: float) -> None:
@@ -892,7 +895,7 @@ def _offer(g: Gen, aid: str, status: str, user_refs: list[dict[str, Any]], at: f
     for key in ("acceptanceStatus", "offerStatus"):
         if not _enum_ok("offer", key, offer[key]):
             offer[key] = tmpl.get(key)
-    g.state.put_raw("offer", oid, orjson.dumps(offer))
+    g.state.put_raw("offer", oid, orjson.dumps(offer), confidential=g.conf)
     appr: dict[str, Any] = {
         "id": g.uid(),
         "createdAt": iso_ms(at - 86400),
@@ -905,7 +908,7 @@ def _offer(g: Gen, aid: str, status: str, user_refs: list[dict[str, Any]], at: f
     }
     if not _enum_ok("approval", "entityType", "offer"):
         appr["entityType"] = g.template("approval").get("entityType")
-    g.state.put_raw("approval", appr["id"], orjson.dumps(appr))
+    g.state.put_raw("approval", appr["id"], orjson.dumps(appr), confidential=g.conf)
 
 
 def _approval_definition(g: Gen) -> str:
