@@ -239,3 +239,30 @@ def test_tag_titles_are_unique(fresh_emulator: EmulatorHandle) -> None:
 def test_unknown_ids_answer_not_found(emulator: EmulatorHandle) -> None:
     body = call(emulator, "job.info", {"id": "00000000-0000-4000-8000-000000000000"})
     assert body["success"] is False and body["errorInfo"]["code"] == "job_not_found"
+
+
+def test_list_filters(emulator: EmulatorHandle) -> None:
+    jobs, _ = walk(emulator, "job.list", {"status": ["Open", "Closed"]})
+    assert jobs and {j["status"] for j in jobs} <= {"Open", "Closed"}
+    hired, _ = walk(emulator, "application.list", {"status": "Hired"})
+    assert hired and all(a["status"] == "Hired" for a in hired)
+    job_id = hired[0]["job"]["id"]
+    for_job, _ = walk(emulator, "application.list", {"jobId": job_id})
+    assert for_job and all(a["job"]["id"] == job_id for a in for_job)
+    recent, _ = walk(emulator, "candidate.list", {"createdAfter": 1_760_000_000_000})
+    everyone, _ = walk(emulator, "candidate.list")
+    assert 0 < len(recent) < len(everyone)
+    assert all(c["createdAt"] >= "2025-10-09" for c in recent)
+
+
+def test_searches(emulator: EmulatorHandle) -> None:
+    cand = call(emulator, "candidate.list", {"limit": 1})["results"][0]
+    email = cand["primaryEmailAddress"]["value"]
+    found = call(emulator, "candidate.search", {"email": email})["results"]
+    assert [c["id"] for c in found] == [cand["id"]]
+    by_name = call(emulator, "candidate.search", {"name": cand["name"]})["results"]
+    assert cand["id"] in {c["id"] for c in by_name} and len(by_name) <= 100
+    user = call(emulator, "user.list", {"limit": 1})["results"][0]
+    assert call(emulator, "user.search", {"email": user["email"]})["results"][0]["id"] == user["id"]
+    job = call(emulator, "job.list", {"limit": 1})["results"][0]
+    assert job["id"] in {j["id"] for j in call(emulator, "job.search", {"title": job["title"]})["results"]}

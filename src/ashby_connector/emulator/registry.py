@@ -130,23 +130,20 @@ def generic_list(ctx: Ctx, kind: str) -> RawEnvelope:
     include_archived = bool(ctx.body.get("includeArchived") or ctx.body.get("includeArchivedPools"))
     archived = ks.archived
     filters = _equality_filters(ctx, kind)
-    created_after = ctx.body.get("createdAfter")
-    threshold = None
-    if isinstance(created_after, int | float) and not isinstance(created_after, bool):
-        from ashby_connector.emulator.state import iso_ms
-
-        threshold = iso_ms(created_after / 1000)
+    ranges = _time_ranges(ctx, kind)
 
     def accept(ident: str) -> bool:
         if not include_archived and ident in archived and "includeArchived" in ctx.op.request_properties:
             return False
-        if filters or threshold:
+        if filters or ranges:
             rec = ks.get(ident) or {}
-            for name, value in filters.items():
-                if rec.get(name) != value:
+            for name, allowed in filters.items():
+                if rec.get(name) not in allowed:
                     return False
-            if threshold and str(rec.get("createdAt", "")) < threshold:
-                return False
+            for name, low, high in ranges:
+                stamp = rec.get(name)
+                if not isinstance(stamp, str) or (low and stamp < low) or (high and stamp >= high):
+                    return False
         return True
 
     ids = None
@@ -159,15 +156,37 @@ def generic_list(ctx: Ctx, kind: str) -> RawEnvelope:
     return paginate(ctx, kind, accept=accept, ids=ids)
 
 
-def _equality_filters(ctx: Ctx, kind: str) -> dict[str, Any]:
-    """Request fields that are also record fields with scalar values filter by equality."""
+def _equality_filters(ctx: Ctx, kind: str) -> dict[str, list[Any]]:
+    """Request fields that are also record fields filter by value (a list means any of them)."""
     rec_props = properties(record_schema(kind))
-    out: dict[str, Any] = {}
+    out: dict[str, list[Any]] = {}
     for name, value in ctx.body.items():
-        if name in ("cursor", "syncToken", "limit", "createdAfter", "expand") or name.startswith("include"):
+        if name in ("cursor", "syncToken", "limit", "expand") or name.startswith("include"):
             continue
-        if name in rec_props and isinstance(value, str | int | bool):
-            out[name] = value
+        if name not in rec_props:
+            continue
+        if isinstance(value, str | int | bool):
+            out[name] = [value]
+        elif isinstance(value, list) and value and all(isinstance(v, str | int | bool) for v in value):
+            out[name] = list(value)
+    return out
+
+
+def _time_ranges(ctx: Ctx, kind: str) -> list[tuple[str, str | None, str | None]]:
+    """``createdAfter``, ``openedBefore``... (epoch ms) against the record's ``createdAt``, ``openedAt``."""
+    from ashby_connector.emulator.state import iso_ms
+
+    rec_props = properties(record_schema(kind))
+    out: list[tuple[str, str | None, str | None]] = []
+    for name, value in ctx.body.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        for suffix, is_low in (("After", True), ("Before", False)):
+            if name.endswith(suffix):
+                field = name[: -len(suffix)] + "At"
+                if field in rec_props:
+                    stamp = iso_ms(value / 1000)
+                    out.append((field, stamp, None) if is_low else (field, None, stamp))
     return out
 
 
