@@ -242,7 +242,18 @@ def opening_update(ctx: Ctx) -> dict[str, Any]:
     return _save_opening(ctx, opening)
 
 
-def _list_edit(ctx: Ctx, field: str, kind: str, arg: str, add: bool) -> dict[str, Any]:
+# method -> (field of the latest version, kind, request field, add?)
+_OPENING_LISTS = {
+    "addJob": ("jobIds", "job", "jobId", True),
+    "removeJob": ("jobIds", "job", "jobId", False),
+    "addLocation": ("locationIds", "location", "locationId", True),
+    "removeLocation": ("locationIds", "location", "locationId", False),
+}
+
+
+@handler("opening.addJob", "opening.removeJob", "opening.addLocation", "opening.removeLocation")
+def opening_list_edit(ctx: Ctx) -> dict[str, Any]:
+    field, kind, arg, add = _OPENING_LISTS[ctx.op.method]
     opening = _opening(ctx)
     ident = ctx.need(arg)
     ctx.require(kind, ident, code=f"{kind}_not_found")
@@ -252,26 +263,6 @@ def _list_edit(ctx: Ctx, field: str, kind: str, arg: str, add: bool) -> dict[str
     if not add and ident in values:
         values.remove(ident)
     return _save_opening(ctx, opening)
-
-
-@handler("opening.addJob")
-def opening_add_job(ctx: Ctx) -> dict[str, Any]:
-    return _list_edit(ctx, "jobIds", "job", "jobId", True)
-
-
-@handler("opening.removeJob")
-def opening_remove_job(ctx: Ctx) -> dict[str, Any]:
-    return _list_edit(ctx, "jobIds", "job", "jobId", False)
-
-
-@handler("opening.addLocation")
-def opening_add_location(ctx: Ctx) -> dict[str, Any]:
-    return _list_edit(ctx, "locationIds", "location", "locationId", True)
-
-
-@handler("opening.removeLocation")
-def opening_remove_location(ctx: Ctx) -> dict[str, Any]:
-    return _list_edit(ctx, "locationIds", "location", "locationId", False)
 
 
 @handler("opening.setArchived")
