@@ -247,8 +247,11 @@ class Gen:
         if done is None:
             items = properties(record_schema("interviewEvent")).get("interviewers", {}).get("items")
             done = self.filler.conform(items, dict(user))
-            if isinstance(done, dict) and "trainingRole" in done:
-                done["trainingRole"] = "Qualified" if "Qualified" in str(items) else done["trainingRole"]
+            pools = self.state.kinds["interviewerPool"]
+            if isinstance(done, dict) and "interviewerPool" in done and len(pools):
+                # Point at a real pool of this organisation rather than the schema's placeholder.
+                pool = pools.get(next(iter(pools.data))) or {}
+                done["interviewerPool"] = {k: pool[k] for k in ("id", "isArchived", "title") if k in pool}
             self._interviewers[user["id"]] = done
         assert isinstance(done, dict)
         return done
