@@ -203,7 +203,14 @@ def main() -> None:
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--memory-at", type=int, nargs="*", default=[], help="more sizes for (e)")
     ap.add_argument("--rate-window", type=float, default=0, help="seconds of the rate-limited phase (f)")
+    ap.add_argument("--rate-only", action="store_true", help="run only (f)")
+    ap.add_argument("--only-ab", action="store_true", help="stop after (b)")
     args = ap.parse_args()
+    if args.rate_only:
+        with emulator_process(args.candidates) as emu:
+            # Every stream, children included: enough requests to fill the window.
+            rate_phase(emu, stream_names(True), args.rate_window or 150)
+        return
     names = stream_names(args.children)
     conc = DEFAULT_CONCURRENCY
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
@@ -226,6 +233,13 @@ def main() -> None:
                 f"{'' if full.ok else ' [NOT ALL STREAMS FINISHED]'}",
                 flush=True,
             )
+            slow = sorted(full.streams, key=lambda r: -r.duration)[:4]
+            print(
+                "    slowest streams: "
+                + ", ".join(f"{r.stream} {r.fetched:,} in {r.duration:.1f}s" for r in slow)
+            )
+            if args.only_ab:
+                return
             if not args.no_pg:
                 with (
                     contextmanager(lambda: iter([args.pg_url]))() if args.pg_url else private_postgres()

@@ -73,3 +73,22 @@ def touch(
         sql = f"UPDATE {table} SET synced_at = %s WHERE connection_id = %s AND id = ANY(%s)"
         params = (at, connection_id, list(ids))
     conn.exec_driver_sql(sql, params)
+
+
+def advance(
+    conn: sa.Connection,
+    dialect: str,
+    connection_id: str,
+    stream: str,
+    cursor: str | None,
+    fetched: int,
+    changed: int,
+) -> bool:
+    """Move a running stream's checkpoint past one page; False when the stream has no state row."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = (
+        f"UPDATE sync_state SET cursor = {mark}, run_fetched = run_fetched + {mark}, "
+        f"run_changed = run_changed + {mark}, run_pages = run_pages + 1 "
+        f"WHERE connection_id = {mark} AND stream = {mark}"
+    )
+    return bool(conn.exec_driver_sql(sql, (cursor, fetched, changed, connection_id, stream)).rowcount)
