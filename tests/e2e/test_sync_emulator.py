@@ -32,8 +32,12 @@ def emulator_records(emu: EmulatorHandle, operation: str, body: dict[str, Any] |
         return {r["id"]: r for page in client.pages(operation, body) for r in page.results}
 
 
-def assert_store_equals_emulator(store: Store, emu: EmulatorHandle, connection_id: str = "default") -> None:
+def assert_store_equals_emulator(
+    store: Store, emu: EmulatorHandle, connection_id: str = "default", kinds: list[str] | None = None
+) -> None:
     for kind, (operation, body) in COMPARED.items():
+        if kinds is not None and kind not in kinds:
+            continue
         expected = emulator_records(emu, operation, body)
         stored = {r.id: r.raw for r in store.list(connection_id, kind, limit=100_000).records}
         assert stored.keys() == expected.keys(), f"{kind}: ids differ"
@@ -111,3 +115,15 @@ def test_missing_permission_skips_streams_with_one_warning(
     assert "user" in streams and "candidate" not in streams
     assert report.ok, [(s.stream, s.error) for s in report.streams if s.error]
     assert len(report.warnings) == 1 and "candidatesRead" in report.warnings[0]
+
+
+def test_incremental_too_large_falls_back_to_full(fresh_emulator: EmulatorHandle, store: Store) -> None:
+    with _client(fresh_emulator) as client:
+        assert SyncEngine(client, store, streams=["candidate"]).run().ok
+        fresh_emulator.control.configure(incremental_too_large_threshold=3)
+        fresh_emulator.control.mutate("candidate", count=10, set={"company": "Big Change"})
+        report = SyncEngine(client, store, streams=["candidate"]).run()
+        fresh_emulator.control.configure(incremental_too_large_threshold=None)
+    assert report.ok and report.streams[0].mode == "full (fallback)"
+    assert any("incremental_sync_too_large" in n for n in report.streams[0].notes)
+    assert_store_equals_emulator(store, fresh_emulator, kinds=["candidate"])
