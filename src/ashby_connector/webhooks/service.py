@@ -58,8 +58,8 @@ class WebhookOptions:
     delivery_concurrency: int = 8
     # Inbox rows per processing pass, and how long the in-process processor pauses (as a share of the
     # time its last pass took) while events keep arriving.
-    process_batch: int = 50
-    yield_ratio: float = 1.0
+    process_batch: int = 20
+    yield_ratio: float = 3.0
     clock: Callable[[], float] = field(default=time.time)
 
 
