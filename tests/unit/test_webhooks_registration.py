@@ -84,3 +84,18 @@ def test_bad_input_is_refused(registry: WebhookRegistry) -> None:
         registry.register("c1", AshbySettings(True), "https://x.example", ["notAType"])
     with pytest.raises(RegistrationError):
         endpoint_url("ftp://x", "c1")
+
+
+def test_housekeeping_reenables_disabled_settings(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ashby_connector.webhooks import WebhookService
+
+    store = Store.open(f"{tmp_path}/hk.db")
+    ashby = AshbySettings(ping_ok=False)
+    service = WebhookService.for_store(store, SecretBox(Fernet.generate_key()), client_for=lambda cid: ashby)
+    service.registry.register("c1", ashby, "https://x.example", ["offerCreate"], probe=lambda url, s: False)
+    assert service.registry.disabled_connections() == ["c1"]
+    import ashby_connector.webhooks.registration as registration
+
+    monkeypatch.setattr(registration, "probe_endpoint", lambda url, secret, **kw: True)  # we answer now
+    service._housekeeping()
+    assert service.registry.disabled_connections() == []

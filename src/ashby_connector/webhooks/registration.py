@@ -189,6 +189,12 @@ class WebhookRegistry:
         self.reenable(connection_id, client, probe=probe)
         return self.settings(connection_id)
 
+    def disabled_connections(self) -> list[str]:
+        t = webhook_setting
+        with self.engine.connect() as conn:
+            query = sa.select(t.c.connection_id).where(t.c.enabled.is_(False)).distinct()
+            return [str(c) for c in conn.execute(query).scalars()]
+
     def reenable(
         self, connection_id: str, client: AshbyCaller, *, probe: Callable[[str, str], bool] | None = None
     ) -> list[str]:

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ashby_connector.webhooks._sql import Begin
 from ashby_connector.webhooks.tables import webhook_delivery, webhook_inbox, webhook_outbox
 
 DAY = 86400.0
 
 
-def prune(engine: sa.Engine, now: float, *, inbox_days: float = 7, outbox_days: float = 30) -> dict[str, int]:
+def prune(
+    engine: sa.Engine,
+    now: float,
+    *,
+    inbox_days: float = 7,
+    outbox_days: float = 30,
+    begin: Begin | None = None,
+) -> dict[str, int]:
     """Delete done inbox rows, delivered/failed outbox rows and log entries older than the windows."""
     inbox_cut, outbox_cut = now - inbox_days * DAY, now - outbox_days * DAY
-    with engine.begin() as conn:
+    with (begin or engine.begin)() as conn:
         inbox = conn.execute(
             sa.delete(webhook_inbox).where(
                 webhook_inbox.c.status == "done", webhook_inbox.c.received_at < inbox_cut

@@ -177,10 +177,7 @@ class WebhookService:
         while not self._stop.is_set():
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
-                try:
-                    prune(self.engine, self.options.clock())
-                except Exception:
-                    log.exception("pruning old webhook rows failed")
+                self._housekeeping()
             self._wake.clear()
             started = time.monotonic()
             try:
@@ -195,6 +192,19 @@ class WebhookService:
                 # Events are arriving: leave the interpreter to the receiver for a while, so answering
                 # Ashby stays fast (Python threads share one lock). Processing catches up when calm.
                 self._stop.wait((time.monotonic() - started) * self.options.yield_ratio)
+
+    def _housekeeping(self) -> None:
+        """Hourly: prune old rows; re-enable Ashby settings left disabled once our endpoint answers."""
+        try:
+            prune(self.engine, self.options.clock(), begin=self.inbox.begin)
+            for connection_id in self.registry.disabled_connections():
+                client = self.client_for(connection_id)
+                if client is not None:
+                    turned_on = self.registry.reenable(connection_id, client)
+                    if turned_on:
+                        log.info("re-enabled Ashby webhooks %s for %s", turned_on, connection_id)
+        except Exception:
+            log.exception("webhook housekeeping failed")
 
     def drain(self, timeout: float = 30.0) -> None:
         """Process the inbox and deliver the outbox until both are idle (tests, one-shot CLI)."""
