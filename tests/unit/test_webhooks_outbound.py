@@ -171,3 +171,24 @@ def test_backoff_schedule_spans_hours() -> None:
     assert default.delay(1) == 30 and default.delay(2) == 60 and default.delay(20) is None
     assert default.total_seconds() > 10 * 3600
     assert Backoff(time_scale=0.001).delay(3) == pytest.approx(0.12)
+
+
+def test_events_carry_the_connections_custom_field_mapping() -> None:
+    from ashby_connector.unified.fieldmap import FieldMapEntry
+    from ashby_connector.webhooks.unified_events import build_events, registry_mapper
+
+    def mapping_for(connection_id: str, model: str) -> list[FieldMapEntry]:
+        return (
+            [FieldMapEntry(unifiedField="seniority", ashbyFieldTitle="Seniority")]
+            if model == "atsJob"
+            else []
+        )
+
+    job = {
+        "id": "j1",
+        "title": "Engineer",
+        "status": "Open",
+        "customFields": [{"id": "cf1", "title": "Seniority", "value": "Senior"}],
+    }
+    events = build_events(registry_mapper(mapping_for), C, "job", job, "updated")
+    assert [(e.type, e.data["customFields"]) for e in events] == [("atsJob.updated", {"seniority": "Senior"})]

@@ -43,8 +43,10 @@ class UnifiedEvent:
         }
 
 
-# (kind, raw) -> [(model name, unified record dict)]
-UnifiedMapper = Callable[[str, dict[str, Any], Change], list[tuple[str, dict[str, Any]]]]
+# (connection_id, kind, raw, change) -> [(model name, unified record dict)]
+UnifiedMapper = Callable[[str, str, dict[str, Any], Change], list[tuple[str, dict[str, Any]]]]
+# (connection_id, model) -> the connection's custom-field mapping entries for that model
+MappingFor = Callable[[str, str], list[Any] | None]
 
 
 def event_id(connection_id: str, model: str, change: Change, record: dict[str, Any]) -> str:
@@ -59,8 +61,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def registry_mapper() -> UnifiedMapper:
-    """The mapper over ``ashby_connector.unified``'s model registry."""
+def registry_mapper(mapping_for: MappingFor | None = None) -> UnifiedMapper:
+    """The mapper over ``ashby_connector.unified``'s model registry, with each connection's
+    custom-field mapping when ``mapping_for`` is given (events match what the REST API returns)."""
     from ashby_connector import unified
 
     kind_of_operation = {op: kind for kind, op in KIND_OPERATIONS.items()}
@@ -70,12 +73,15 @@ def registry_mapper() -> UnifiedMapper:
         if kind is not None:
             by_kind.setdefault(kind, []).append(spec)
 
-    def mapper(kind: str, raw: dict[str, Any], change: Change) -> list[tuple[str, dict[str, Any]]]:
+    def mapper(
+        connection_id: str, kind: str, raw: dict[str, Any], change: Change
+    ) -> list[tuple[str, dict[str, Any]]]:
         out: list[tuple[str, dict[str, Any]]] = []
         for spec in by_kind.get(kind, ()):
+            mapping = mapping_for(connection_id, spec.name) if mapping_for else None
             for item in spec.explode(raw) if spec.explode else [raw]:
                 try:
-                    model = unified.to_unified(spec, item)
+                    model = unified.to_unified(spec, item, mapping or None)
                 except Exception:  # a record the mapper cannot read must not stop the others
                     log.exception("cannot map %s %s to %s", kind, item.get("id"), spec.name)
                     continue
@@ -89,7 +95,7 @@ def build_events(
     mapper: UnifiedMapper, connection_id: str, kind: str, raw: dict[str, Any], change: Change
 ) -> list[UnifiedEvent]:
     events: list[UnifiedEvent] = []
-    for model, record in mapper(kind, raw, change):
+    for model, record in mapper(connection_id, kind, raw, change):
         eid = event_id(connection_id, model, change, record)
         if change == "deleted":
             # Set after hashing, so a redelivered delete keeps its id.
