@@ -26,7 +26,8 @@ TABLES = (
 
 
 def upgrade() -> None:
-    from ashby_connector.webhooks.tables import metadata
+    from ashby_connector.store.schema import metadata
+    from ashby_connector.webhooks import tables  # noqa: F401  (defines the tables on metadata)
 
     bind = op.get_bind()
     for name in TABLES:
