@@ -48,9 +48,9 @@ class KindStore:
         if ident not in self.data and parent is not None:
             self.parent_of[ident] = parent
             self.children.setdefault(parent, []).append(ident)
-        # orjson hands back bytes inside a buffer of 4 KiB or more; copying trims them to size,
-        # which cuts memory several times over for small records.
-        self.data[ident] = bytes(memoryview(raw)) if len(raw) < 2048 else raw
+        # orjson hands back bytes inside a buffer of 4 KiB or more (doubling as it grows); copying
+        # trims them to size, which cuts memory several times over for small records.
+        self.data[ident] = bytes(memoryview(raw))
         self.seq_of[ident] = seq
         self.log_seq.append(seq)
         self.log_id.append(ident)
