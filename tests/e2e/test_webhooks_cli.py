@@ -64,3 +64,34 @@ def test_register_status_unregister(tmp_path: Path) -> None:
         )
         assert bad.exit_code != 0
         http.close()
+
+
+def test_run_once_applies_the_inbox_and_reports(tmp_path: Path) -> None:
+    import orjson
+    from cryptography.fernet import Fernet
+
+    from ashby_connector.server.context import ServerContext
+    from ashby_connector.server.settings import ServerSettings
+    from ashby_connector.webhooks import sign_ashby_body
+    from ashby_connector.webhooks.wiring import service_for_context
+
+    db = f"sqlite:///{tmp_path}/once.db"
+    key = Fernet.generate_key().decode()
+    ctx = ServerContext.open(ServerSettings(db_url=db, master_key=key))
+    service = service_for_context(ctx)
+    secret = service.registry.ensure_secret("conn_1")
+    app_record = {"id": "app1", "updatedAt": "2026-01-01T00:00:00Z", "candidate": {"id": "c1"}}
+    body = orjson.dumps(
+        {"webhookActionId": "w1", "action": "applicationUpdate", "data": {"application": app_record}}
+    )
+    assert service.receive("conn_1", body, sign_ashby_body(secret, body)).status_code == 200
+    ctx.close()  # the server stops before processing
+
+    result = CliRunner().invoke(
+        app, ["webhooks", "run", "--once", "--db", db], env={"ASHBY_CONNECTOR_MASTER_KEY": key}
+    )
+    assert result.exit_code == 0, result.output
+    assert "'done': 1" in result.output
+    ctx = ServerContext.open(ServerSettings(db_url=db, master_key=key))
+    assert ctx.store.get("conn_1", "application", "app1") is not None
+    ctx.close()
