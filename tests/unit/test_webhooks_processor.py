@@ -165,16 +165,16 @@ def test_receiver_killed_between_inbox_write_and_processing_applies_after_restar
 def test_a_crash_between_queueing_the_event_and_writing_the_store_loses_nothing(env: Env) -> None:
     queued: list[tuple[str, str]] = []
     env.svc.processor.on_change = lambda cid, kind, rec, change: queued.append((rec["id"], change))
-    real_put = env.svc.processor.store.put_record
+    real_put = env.svc.processor.store.put_records
 
     def crash(*args: Any) -> None:
         raise OSError("killed")
 
-    env.svc.processor.store.put_record = crash  # type: ignore[method-assign]
+    env.svc.processor.store.put_records = crash  # type: ignore[method-assign]
     env.send("applicationUpdate", {"application": app("2026-01-01T10:00:00Z")})
     env.svc.drain()
     assert queued == [("app1", "created")] and env.raw("application", "app1") is None
-    env.svc.processor.store.put_record = real_put  # type: ignore[method-assign]
+    env.svc.processor.store.put_records = real_put  # type: ignore[method-assign]
     time.sleep(0.06)
     env.svc.drain()
     # Applied on the retry, and the event was queued again with the same content (same id).

@@ -26,6 +26,12 @@ class StoreRecords:
     def delete_record(self, connection_id: str, kind: str, record_id: str) -> None:
         self.store.mark_deleted(connection_id, kind, [record_id])
 
+    def put_records(self, connection_id: str, kind: str, raws: list[dict[str, Any]]) -> None:
+        self.store.upsert_records(connection_id, kind, raws)
+
+    def delete_records(self, connection_id: str, kind: str, record_ids: list[str]) -> None:
+        self.store.mark_deleted(connection_id, kind, record_ids)
+
     def find_records(self, connection_id: str, kind: str, path: str, value: str) -> list[dict[str, Any]]:
         # The store filters top-level fields only; nested paths are checked here page by page.
         head, _, rest = path.partition(".")

@@ -20,6 +20,7 @@ from ashby_connector.webhooks.actions import DELETES, SPECIAL, UPSERTS, Carried,
 from ashby_connector.webhooks.backoff import INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.envelope import InboundEvent
 from ashby_connector.webhooks.inbox import Inbox, InboxRow
+from ashby_connector.webhooks.overlay import BatchOverlay
 from ashby_connector.webhooks.ports import (
     AshbyCaller,
     Change,
@@ -55,13 +56,34 @@ class InboxProcessor:
 
     # -- the loop -------------------------------------------------------------------------------
     def process_pending(self, limit: int = 200) -> int:
-        """Process due events in arrival order; returns how many were handled (done or retried)."""
+        """Process due events in arrival order; returns how many were handled (done or retried).
+
+        The batch is applied against an overlay and written to the store at the end (events for
+        subscribers are queued first, as ever); only then are its rows marked done.
+        """
         rows = self.inbox.pending(limit)
+        if not rows:
+            return 0
+        durable = self.store
+        overlay = BatchOverlay(durable)
+        self.store = overlay
         done: list[tuple[int, str]] = []
-        for row in rows:
-            result = self._process_row(row)
-            if result is not None:
-                done.append((row.seq, result))
+        try:
+            for row in rows:
+                result = self._process_row(row)
+                if result is not None:
+                    done.append((row.seq, result))
+            overlay.flush()
+        except Exception as exc:  # the store write failed: every row of the batch is retried
+            log.warning("writing a webhook batch failed: %s", exc)
+            for row in rows:
+                if any(seq == row.seq for seq, _ in done):
+                    self.inbox.mark_failed(
+                        row, f"{type(exc).__name__}: {exc}", retry_in=self.backoff.delay(1)
+                    )
+            return len(rows)
+        finally:
+            self.store = durable
         self.inbox.mark_done_many(done)
         return len(rows)
 
