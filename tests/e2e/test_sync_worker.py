@@ -52,3 +52,37 @@ def test_distributed_runner_on_postgres(fresh_emulator: EmulatorHandle, postgres
     with psycopg.connect(postgres_db.replace("postgresql+psycopg", "postgresql")) as conn:
         statuses = [r[0] for r in conn.execute("SELECT status FROM procrastinate_jobs ORDER BY id")]
     assert statuses == ["succeeded", "succeeded"]
+
+
+@pytest.mark.postgres
+def test_worker_commands(fresh_emulator: EmulatorHandle, postgres_db: str) -> None:
+    from typer.testing import CliRunner
+
+    from ashby_connector.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["worker", "enqueue", "--db", postgres_db, "--streams", "user"])
+    assert out.exit_code == 0 and "queued sync of default" in out.output
+    out = runner.invoke(app, ["worker", "enqueue", "--db", postgres_db])
+    assert out.exit_code == 0 and "already queued" in out.output
+    out = runner.invoke(
+        app,
+        [
+            "worker",
+            "run",
+            "--db",
+            postgres_db,
+            "--once",
+            "--api-key",
+            fresh_emulator.api_key,
+            "--base-url",
+            fresh_emulator.base_url,
+            "--rate-limit",
+            "0",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    with Store.open(postgres_db) as store:
+        assert store.count("default", "user") > 0
+    out = runner.invoke(app, ["worker", "run", "--db", "sqlite:///x.db", "--once", "--api-key", "k"])
+    assert out.exit_code == 2 and "PostgreSQL" in out.output
