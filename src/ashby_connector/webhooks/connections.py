@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import sqlalchemy as sa
 
 from ashby_connector.server.tables import connection as connection_table
 from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
+
+
+CLIENT_TTL_SECONDS = 300.0
 
 
 class ServerConnections:
@@ -18,7 +22,8 @@ class ServerConnections:
         self.engine = engine
         self.box = box
         self.client_settings = client_settings
-        self._clients: dict[str, AshbyCaller] = {}
+        # connection -> (client, built at): rebuilt after a while so a changed key is picked up.
+        self._clients: dict[str, tuple[AshbyCaller, float]] = {}
         self._lock = threading.Lock()
 
     def tenant_of(self, connection_id: str) -> str | None:
@@ -28,10 +33,11 @@ class ServerConnections:
         return str(tenant) if tenant is not None else None
 
     def client_for(self, connection_id: str) -> AshbyCaller | None:
+        now = time.monotonic()
         with self._lock:
             cached = self._clients.get(connection_id)
-        if cached is not None:
-            return cached
+        if cached is not None and now - cached[1] < CLIENT_TTL_SECONDS:
+            return cached[0]
         t = connection_table
         with self.engine.connect() as conn:
             token = conn.execute(sa.select(t.c.api_key_encrypted).where(t.c.id == connection_id)).scalar()
@@ -41,8 +47,8 @@ class ServerConnections:
 
         client = AshbyClient(self.box.decrypt(token), **self.client_settings)
         with self._lock:
-            self._clients.setdefault(connection_id, client)
-            return self._clients[connection_id]
+            self._clients[connection_id] = (client, now)
+        return client
 
     def forget(self, connection_id: str) -> None:
         """Drop a cached client (the connection's key changed or it was deleted)."""
