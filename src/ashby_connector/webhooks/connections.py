@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from ashby_connector.server.tables import connection as connection_table
 from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
 
-
 CLIENT_TTL_SECONDS = 300.0
 
 
