@@ -291,3 +291,35 @@ def test_subscriber_down_then_up_receives_every_event_in_order(world: World) -> 
     seen = [e["data"]["stageId"] for e in world.events_of("atsApplication.updated", app["id"])]
     assert seen[-len(stages) :] == stages, seen
     assert got["id"]
+
+
+def test_sync_diffs_produce_events_for_models_ashby_never_pushes(world: World) -> None:
+    from ashby_connector.sync import SyncEngine
+
+    with RecordingReceiver() as rx:
+        sub = world.http.post(
+            "/subscriptions",
+            json={
+                "url": rx.url,
+                "connectionId": world.connection_id,
+                "models": ["atsDepartment", "genericUser"],
+            },
+        )
+        rx.secret = sub.json()["secret"]
+        dept_id = world.emu.control.ids("department", limit=1)[0]
+        world.emu.control.mutate("department", ids=[dept_id], set={"name": "Renamed in Ashby"})
+        engine = SyncEngine(
+            world.ashby,
+            world.server.ctx.store,
+            world.connection_id,
+            streams=["department", "user"],
+            on_change=world.service.sync_callback(world.connection_id),
+        )
+        assert engine.run().ok
+        assert rx.wait_for(
+            lambda events: any(e["type"] == "atsDepartment.updated" for e in events), timeout=20
+        )
+        event = next(e for e in rx.events() if e["type"] == "atsDepartment.updated")
+        assert event["data"]["id"] == dept_id and event["data"]["name"] == "Renamed in Ashby"
+        assert all(r.verified for r in rx.received)
+        world.http.delete(f"/subscriptions/{sub.json()['id']}")
