@@ -50,7 +50,10 @@ class Emulator:
             finally:
                 if was_enabled:
                     gc.enable()
-                gc.freeze()  # keep the generated organisation out of later collections
+            if cfg.candidates >= 20_000:
+                # Keep a big organisation's millions of lists out of later full collections.
+                # Not for small ones: tests start many, and frozen garbage is never collected.
+                gc.freeze()
             state.extras["generation_seconds"] = time.perf_counter() - started
         return state
 
