@@ -18,6 +18,7 @@ add --children to include them).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -195,6 +196,10 @@ def rate_phase(emu: dict[str, str], names: list[str], window: float) -> None:
     )
 
 
+class _SkipPhases(Exception):
+    """--memory-only: go straight to the memory measurements."""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--candidates", type=int, default=100_000)
@@ -205,6 +210,7 @@ def main() -> None:
     ap.add_argument("--rate-window", type=float, default=0, help="seconds of the rate-limited phase (f)")
     ap.add_argument("--rate-only", action="store_true", help="run only (f)")
     ap.add_argument("--only-ab", action="store_true", help="stop after (b)")
+    ap.add_argument("--memory-only", action="store_true", help="run only (e), at each --memory-at size")
     args = ap.parse_args()
     if args.rate_only:
         with emulator_process(args.candidates) as emu:
@@ -214,9 +220,13 @@ def main() -> None:
     names = stream_names(args.children)
     conc = DEFAULT_CONCURRENCY
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    if args.memory_only:
+        args.candidates = 0
     try:
         print(f"emulator: {args.candidates:,} candidates (starting...)", flush=True)
-        with emulator_process(args.candidates) as emu:
+        with emulator_process(args.candidates) if args.candidates else contextlib.nullcontext() as emu:
+            if emu is None:
+                raise _SkipPhases
             rec, req, secs = bare_fetch(emu, names, conc)
             limit = rec / secs
             print(
@@ -270,6 +280,9 @@ def main() -> None:
             )
             if args.rate_window:
                 rate_phase(emu, names, args.rate_window)
+    except _SkipPhases:
+        pass
+    try:
         for size in args.memory_at:
             with emulator_process(size) as emu:
                 mb, fetched = peak_rss_mb(emu, f"sqlite:///{tmp / f'mem{size}.db'}", names)
