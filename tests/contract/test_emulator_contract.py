@@ -178,3 +178,20 @@ def test_spec_examples_are_accepted(emulator: EmulatorHandle, name: str, example
     if not body["success"]:
         assert body["errorInfo"]["code"] != "invalid_input", body
     check(catalog.operation(name), body)
+
+
+def test_auth_and_limit_errors_use_the_error_schema(fresh_emulator: EmulatorHandle) -> None:
+    op = catalog.operation("candidate.list")
+    url = f"{fresh_emulator.base_url}/candidate.list"
+    jobs_only = fresh_emulator.control.add_key(permissions=["jobsRead"])
+    for resp, status in (
+        (httpx.post(url, json={}), 401),
+        (httpx.post(url, json={}, auth=("unknown", "")), 403),
+        (httpx.post(url, json={}, auth=(jobs_only, "")), 403),
+    ):
+        assert resp.status_code == status
+        check(op, resp.json())
+    fresh_emulator.control.set_faults("candidate.list=429:1")
+    limited = post(fresh_emulator, "candidate.list", {})
+    assert limited.status_code == 429
+    check(op, limited.json())
