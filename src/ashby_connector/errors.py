@@ -45,6 +45,8 @@ PAGINATION_ERROR_CODES = frozenset(
 )
 _FIELD_PREFIX = re.compile(r"^([A-Za-z_][\w.\[\]]*): ")
 RATE_LIMIT_CODES = frozenset({"rate_limit_exceeded", "concurrent_limit_exceeded"})
+# Codes that mean "this key is refused"; checked before the ``invalid_*`` prefix of invalid input.
+AUTH_CODES = frozenset({"unauthorized", "unauthenticated", "invalid_api_key", "api_key_deactivated"})
 CONFLICT_CODES = frozenset({"opening_in_use", "application_blocked"})
 
 
@@ -172,14 +174,14 @@ def _code_class(code: str | None) -> type[APIError] | None:
         return ConflictError
     if code == "missing_endpoint_permission":
         return PermissionDeniedError
+    if code in AUTH_CODES:
+        return AuthenticationError
     if code == "invalid_input" or code.startswith("invalid_"):
         return InvalidInputError
     if code.endswith("_not_found"):
         return NotFoundError
     if code in ("generic_internal_error", "internal_error"):
         return ServerError
-    if code in ("unauthorized", "invalid_api_key", "api_key_deactivated"):
-        return AuthenticationError
     return None
 
 
@@ -268,6 +270,10 @@ def error_from_response(
     # An error naming a field without a code is the old shape of invalid input.
     by_field = InvalidInputError if field and http_status < 500 else None
     cls = _code_class(code) or by_field or _status_class(http_status) or APIError
+    if http_status in (401, 403) and cls is not PermissionDeniedError:
+        # 401/403 is a refused key whatever the code says (``invalid_api_key`` is not bad input);
+        # only ``missing_endpoint_permission`` means a valid key without the permission.
+        cls = AuthenticationError
     kwargs: dict[str, Any] = {
         "code": code,
         "request_id": request_id,

@@ -10,8 +10,9 @@ import pytest
 
 from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import EmulatorHandle, run_emulator
+from ashby_connector.errors import AuthenticationError
 from ashby_connector.store import Store
-from ashby_connector.sync import SyncEngine
+from ashby_connector.sync import SyncAbortedError, SyncEngine
 
 # Streams compared record by record (top-level, incremental, and a child list).
 COMPARED = {
@@ -115,6 +116,19 @@ def test_missing_permission_skips_streams_with_one_warning(
     assert "user" in streams and "candidate" not in streams
     assert report.ok, [(s.stream, s.error) for s in report.streams if s.error]
     assert len(report.warnings) == 1 and "candidatesRead" in report.warnings[0]
+
+
+def test_refused_key_is_an_authentication_error_and_aborts(
+    fresh_emulator: EmulatorHandle, store: Store
+) -> None:
+    # The emulator refuses an unknown key with HTTP 403 invalid_api_key, as Ashby does.
+    with AshbyClient("not-a-key", base_url=fresh_emulator.base_url, rate_limit_per_minute=None) as client:
+        with pytest.raises(AuthenticationError) as info:
+            client.call("apiKey.info", {})
+        assert info.value.http_status == 403 and info.value.code == "invalid_api_key"
+        with pytest.raises(SyncAbortedError, match="refused"):
+            SyncEngine(client, store).run()
+    assert store.stream_states("default") == []
 
 
 def test_incremental_too_large_falls_back_to_full(fresh_emulator: EmulatorHandle, store: Store) -> None:

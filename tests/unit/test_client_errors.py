@@ -152,6 +152,40 @@ def test_http_statuses_map_to_classes(status: int, cls: type[APIError]) -> None:
     assert error.request_id == "rid"
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (403, envelope("invalid_api_key", "The API key is not valid or was deactivated")),
+        (200, envelope("invalid_api_key", "The API key is not valid or was deactivated")),
+        (200, envelope("api_key_deactivated")),
+        (401, envelope("unauthenticated", "Missing API key")),
+        (403, envelope("invalid_input", "Forbidden")),  # a refused key whatever the code says
+        (403, {"success": False, "errors": ["forbidden"]}),
+        (403, {"success": False, "errors": [{"message": "Forbidden", "parameter": "apiKey"}]}),
+        (401, {"message": "Unauthorized"}),
+    ],
+)
+def test_a_refused_key_is_an_authentication_error(status: int, body: dict[str, Any]) -> None:
+    error = answer(status, body)
+    assert type(error) is AuthenticationError
+    assert error.http_status == status
+    assert "ASHBY_API_KEY" in str(error)
+
+
+def test_403_with_missing_permission_is_not_an_authentication_error() -> None:
+    error = answer(403, envelope("missing_endpoint_permission", "Missing permission"), op="offer.list")
+    assert type(error) is PermissionDeniedError
+
+
+def test_refused_key_from_error_from_response_directly() -> None:
+    body = envelope("invalid_api_key")
+    assert type(error_from_response(operation="x", http_status=403, body=body)) is AuthenticationError
+    assert type(error_from_response(operation="x", http_status=200, body=body)) is AuthenticationError
+    # invalid_* codes other than the key's are still bad input
+    other = envelope("invalid_next_cursor_format")
+    assert type(error_from_response(operation="x", http_status=200, body=other)) is InvalidInputError
+
+
 def test_authentication_error_says_what_to_do() -> None:
     error = answer(401, b"Unauthorized")
     assert "ASHBY_API_KEY" in str(error)

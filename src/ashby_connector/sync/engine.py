@@ -71,8 +71,6 @@ class SyncEngine:
         except AuthenticationError as exc:
             raise SyncAbortedError(_refused(exc)) from exc
         except APIError as exc:
-            if exc.http_status in (401, 403) or (exc.code or "").endswith("api_key"):
-                raise SyncAbortedError(_refused(exc)) from exc
             raise SyncAbortedError(f"apiKey.info failed: {exc}") from exc
         except APIConnectionError as exc:
             raise SyncAbortedError(f"cannot reach Ashby: {exc}") from exc
