@@ -32,6 +32,32 @@ def test_embedded_runner_one_sync_per_connection(fresh_emulator: EmulatorHandle,
         assert runner.running() == {}
 
 
+def test_embedded_runner_gives_each_connection_its_own_callback(
+    fresh_emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    seen: dict[str, set[str]] = {}
+    statuses: list[tuple[str, str]] = []
+
+    def on_change_for(connection_id: str) -> object:
+        return lambda kind, raw, change: seen.setdefault(connection_id, set()).add(kind)
+
+    with Store.open(f"sqlite:///{tmp_path / 'b.db'}") as store:
+        runner = EmbeddedRunner(
+            store,
+            factory(fresh_emulator),  # type: ignore[arg-type]
+            on_change_for=on_change_for,  # type: ignore[arg-type]
+            on_status=lambda job: statuses.append((job.id, job.status)),
+        )
+        first = runner.submit("acme", streams=["user"], job_id="run-1")
+        second = runner.submit("globex", streams=["department"])
+        assert runner.wait(first.id, 60).status == "succeeded" and first.id == "run-1"
+        assert runner.wait(second.id, 60).status == "succeeded"
+    assert seen == {"acme": {"user"}, "globex": {"department"}}
+    assert ("run-1", "running") in statuses and ("run-1", "succeeded") in statuses
+    with pytest.raises(ValueError):
+        EmbeddedRunner(store, factory(fresh_emulator), on_change=print, on_change_for=on_change_for)  # type: ignore[arg-type]
+
+
 @pytest.mark.postgres
 def test_distributed_runner_on_postgres(fresh_emulator: EmulatorHandle, postgres_db: str) -> None:
     from ashby_connector.worker.distributed import DistributedRunner

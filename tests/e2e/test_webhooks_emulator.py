@@ -3,6 +3,7 @@ unified event at a subscriber on 127.0.0.1 with a valid Standard Webhooks signat
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,15 @@ class World:
 
         assert self.rx.wait_for(seen, timeout=20), f"no {event_type} for {record_id}: {self.rx.events()}"
         return next(e for e in self.events_of(event_type, record_id) if check is None or check(e))
+
+    def subscribe(self, rx: RecordingReceiver, models: list[str]) -> str:
+        """Subscribe ``rx`` to the connection's events of ``models``; returns the subscription id."""
+        sub = self.http.post(
+            "/subscriptions", json={"url": rx.url, "connectionId": self.connection_id, "models": models}
+        )
+        assert sub.status_code == 201, sub.text
+        rx.secret = sub.json()["secret"]
+        return str(sub.json()["id"])
 
     def stages(self, app: dict[str, Any]) -> dict[str, str]:
         plan = self.emu.state.get("interviewStage", app["currentInterviewStage"]["id"])["interviewPlanId"]
@@ -297,15 +307,7 @@ def test_sync_diffs_produce_events_for_models_ashby_never_pushes(world: World) -
     from ashby_connector.sync import SyncEngine
 
     with RecordingReceiver() as rx:
-        sub = world.http.post(
-            "/subscriptions",
-            json={
-                "url": rx.url,
-                "connectionId": world.connection_id,
-                "models": ["atsDepartment", "genericUser"],
-            },
-        )
-        rx.secret = sub.json()["secret"]
+        sub_id = world.subscribe(rx, ["atsDepartment", "genericUser"])
         dept_id = world.emu.control.ids("department", limit=1)[0]
         world.emu.control.mutate("department", ids=[dept_id], set={"name": "Renamed in Ashby"})
         engine = SyncEngine(
@@ -322,4 +324,34 @@ def test_sync_diffs_produce_events_for_models_ashby_never_pushes(world: World) -
         event = next(e for e in rx.events() if e["type"] == "atsDepartment.updated")
         assert event["data"]["id"] == dept_id and event["data"]["name"] == "Renamed in Ashby"
         assert all(r.verified for r in rx.received)
-        world.http.delete(f"/subscriptions/{sub.json()['id']}")
+        world.http.delete(f"/subscriptions/{sub_id}")
+
+
+def test_post_syncs_turns_diffs_into_signed_events(world: World) -> None:
+    """``POST /syncs`` runs on the server's runner with the connection's callback: a renamed
+    department and user (Ashby pushes neither) reach the subscriber as signed unified events."""
+    with RecordingReceiver() as rx:
+        sub_id = world.subscribe(rx, ["atsDepartment", "genericUser"])
+        dept_id = world.emu.control.ids("department", limit=2)[-1]
+        user_id = world.emu.control.ids("user", limit=1)[0]
+        world.emu.control.mutate("department", ids=[dept_id], set={"name": "Synced through POST"})
+        world.emu.control.mutate("user", ids=[user_id], set={"firstName": "Renamed"})
+        headers = {"X-Connection-Id": world.connection_id}
+        started = world.http.post("/syncs", json={"streams": ["department", "user"]}, headers=headers)
+        assert started.status_code == 202, started.text
+        run_id = started.json()["id"]
+        assert rx.wait_for(
+            lambda events: {"atsDepartment.updated", "genericUser.updated"} <= {e["type"] for e in events},
+            timeout=30,
+        ), rx.events()
+        dept = next(e for e in rx.events() if e["type"] == "atsDepartment.updated")
+        assert dept["data"]["id"] == dept_id and dept["data"]["name"] == "Synced through POST"
+        user = next(e for e in rx.events() if e["type"] == "genericUser.updated")
+        assert user["data"]["id"] == user_id and user["data"]["firstName"] == "Renamed"
+        assert rx.received and all(r.verified for r in rx.received)
+        deadline = time.monotonic() + 30
+        while (run := world.http.get(f"/syncs/{run_id}").json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, run
+            time.sleep(0.05)
+        assert run["status"] == "succeeded" and run["report"]["ok"], run
+        world.http.delete(f"/subscriptions/{sub_id}")

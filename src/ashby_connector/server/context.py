@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -12,6 +13,9 @@ from ashby_connector.server.repo import ConnectionRow, ServerRepo
 from ashby_connector.server.secrets import SecretBox, load_master_key
 from ashby_connector.server.settings import ServerSettings
 from ashby_connector.store import Store
+
+if TYPE_CHECKING:
+    from ashby_connector.worker import EmbeddedRunner
 
 
 # eq=False: hashed by identity, so other parts can key per-server state on it (webhooks does).
@@ -26,6 +30,49 @@ class ServerContext:
     http: httpx.Client = field(
         default_factory=lambda: httpx.Client(follow_redirects=False, trust_env=False, timeout=30.0)
     )
+
+    _runner: EmbeddedRunner | None = field(default=None, init=False, repr=False)
+    _runner_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def runner(self) -> EmbeddedRunner:
+        """The in-process sync runner of this server (one sync per connection at a time).
+
+        Each job reads its connection's key when it starts, and its store changes go to the
+        webhooks outbox under that connection's id (``events.change_callback``).
+        """
+        if self._runner is None:
+            with self._runner_lock:
+                if self._runner is None:
+                    from ashby_connector.server import events
+                    from ashby_connector.worker import EmbeddedRunner
+
+                    self._runner = EmbeddedRunner(
+                        self.store,
+                        self._client_by_connection_id,
+                        on_change_for=lambda connection_id: events.change_callback(self, connection_id),
+                        on_status=self._record_job,
+                    )
+        return self._runner
+
+    def _client_by_connection_id(self, connection_id: str) -> AshbyClient:
+        row = self.repo.find_connection(connection_id)
+        if row is None:
+            raise LookupError(f"connection {connection_id} no longer exists")
+        return self.client_for(row)
+
+    def _record_job(self, job: Any) -> None:
+        """Mirror a runner job into ``server_sync_run`` (what ``GET /syncs/{id}`` reads)."""
+        if job.finished_at is None:
+            self.repo.update_sync_run(job.id, status=job.status)
+        else:
+            self.repo.update_sync_run(
+                job.id,
+                status=job.status,
+                report=job.report,
+                error=job.error,
+                finished_at=job.finished_at,
+            )
 
     @classmethod
     def open(cls, settings: ServerSettings, store: Store | None = None) -> ServerContext:

@@ -157,6 +157,12 @@ class ServerRepo:
             ).first()
         return ConnectionRow(**row._mapping) if row else None
 
+    def find_connection(self, connection_id: str) -> ConnectionRow | None:
+        """The connection whoever owns it (background jobs; never for a request's tenant check)."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(sa.select(t.connection).where(t.connection.c.id == connection_id)).first()
+        return ConnectionRow(**row._mapping) if row else None
+
     def list_connections(self, tenant_id: str) -> list[ConnectionRow]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(

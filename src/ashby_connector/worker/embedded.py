@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -13,8 +14,12 @@ from ashby_connector.store import Store
 from ashby_connector.sync import SyncEngine, SyncReport
 from ashby_connector.sync.runner import OnChange
 
+log = logging.getLogger(__name__)
+
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 ClientFactory = Callable[[str], Any]  # connection id -> a client (closed by the runner if it can)
+# connection id -> that connection's ``on_change(kind, raw, change)`` (or None: nobody listens).
+OnChangeFactory = Callable[[str], OnChange | None]
 
 
 class SyncAlreadyRunningError(Exception):
@@ -36,14 +41,30 @@ class SyncJob:
 
 
 class EmbeddedRunner:
-    """Runs ``SyncEngine`` for connections in daemon threads of this process."""
+    """Runs ``SyncEngine`` for connections in daemon threads of this process.
+
+    ``on_change`` is one callback for every connection; a runner shared by connections whose
+    changes must be told apart (the server's outbound events) passes ``on_change_for`` instead,
+    called once per job with its connection id. ``on_status(job)`` is called when a job starts
+    running and when it has finished (its report or error set), e.g. to persist it.
+    """
 
     def __init__(
-        self, store: Store, client_factory: ClientFactory, *, on_change: OnChange | None = None
+        self,
+        store: Store,
+        client_factory: ClientFactory,
+        *,
+        on_change: OnChange | None = None,
+        on_change_for: OnChangeFactory | None = None,
+        on_status: Callable[[SyncJob], None] | None = None,
     ) -> None:
+        if on_change is not None and on_change_for is not None:
+            raise ValueError("pass on_change or on_change_for, not both")
         self.store = store
         self.client_factory = client_factory
         self.on_change = on_change
+        self.on_change_for = on_change_for
+        self.on_status = on_status
         self._jobs: dict[str, SyncJob] = {}
         self._running: dict[str, str] = {}  # connection id -> job id
         self._lock = threading.Lock()
@@ -55,11 +76,13 @@ class EmbeddedRunner:
         full: bool = False,
         streams: list[str] | None = None,
         reconcile: bool = False,
+        job_id: str | None = None,
     ) -> SyncJob:
+        """Start a sync; ``job_id`` names the job (default: a random hex id)."""
         with self._lock:
             if connection_id in self._running:
                 raise SyncAlreadyRunningError(f"a sync of connection {connection_id} is already running")
-            job = SyncJob(uuid.uuid4().hex, connection_id, full, streams)
+            job = SyncJob(job_id or uuid.uuid4().hex, connection_id, full, streams)
             self._jobs[job.id] = job
             self._running[connection_id] = job.id
         thread = threading.Thread(
@@ -80,9 +103,23 @@ class EmbeddedRunner:
         with self._lock:
             return dict(self._running)
 
+    def _changes_for(self, connection_id: str) -> OnChange | None:
+        if self.on_change_for is not None:
+            return self.on_change_for(connection_id)
+        return self.on_change
+
+    def _notify(self, job: SyncJob) -> None:
+        if self.on_status is not None:
+            try:
+                self.on_status(job)
+            except Exception:  # a status hook must not kill the job or leave it marked running
+                log.exception("sync job %s: status hook failed", job.id)
+
     def _run(self, job: SyncJob, reconcile: bool) -> None:
         job.status = "running"
+        self._notify(job)
         try:
+            on_change = self._changes_for(job.connection_id)
             client = self.client_factory(job.connection_id)
             try:
                 report: SyncReport = SyncEngine(
@@ -92,7 +129,7 @@ class EmbeddedRunner:
                     streams=job.streams,
                     full=job.full,
                     reconcile=reconcile,
-                    on_change=self.on_change,
+                    on_change=on_change,
                 ).run()
             finally:
                 close = getattr(client, "close", None)
@@ -105,6 +142,7 @@ class EmbeddedRunner:
             job.status = "failed"
         finally:
             job.finished_at = datetime.now(UTC)
+            self._notify(job)
             with self._lock:
                 self._running.pop(job.connection_id, None)
             job.done.set()
