@@ -255,6 +255,61 @@ def test_restricted_key_shows_exactly_the_missing_permissions(server: Server, em
     tenant.close()
 
 
+def test_requested_operations_report_permissions_and_support(server: Server, emu: EmulatorHandle) -> None:
+    key = emu.control.add_key(permissions=["candidatesRead", "apiKeysRead"])
+    tenant = server.tenant("morph-style")
+    wanted = ["genericContact::list", "genericContact::create", "genericUser::list", "genericUser::create"]
+    answer = tenant.post("/connections", json={"ownerId": "m", "apiKey": key, "operations": wanted})
+    assert answer.status_code == 201, answer.text
+    ops = answer.json()["operations"]
+    assert ops["requested"] == wanted and ops["status"] == "insufficient_permissions"
+    assert ops["missingPermissions"] == ["candidatesWrite", "organizationRead"]
+    by_name = {d["operation"]: d for d in ops["details"]}
+    assert by_name["genericContact::list"] == {
+        "operation": "genericContact::list",
+        "supported": True,
+        "allowed": True,
+        "ashbyOperations": ["candidate.list"],
+        "permissions": ["candidatesRead"],
+        "missingPermissions": [],
+        "reason": None,
+    }
+    create = by_name["genericContact::create"]
+    assert create["allowed"] is False and create["missingPermissions"] == ["candidatesWrite"]
+    assert create["ashbyOperations"] == ["candidate.create"]
+    users = by_name["genericUser::list"]
+    assert users["allowed"] is False and users["missingPermissions"] == ["organizationRead"]
+    user_create = by_name["genericUser::create"]
+    assert user_create["supported"] is False and user_create["allowed"] is False
+    assert "SCIM" in user_create["reason"]
+    # Stored with the connection; GET shows the current status (recomputed from the key's scopes).
+    shown = tenant.get(f"/connections/{answer.json()['id']}").json()
+    assert shown["operations"] == ops
+    # A key with every permission: only what Ashby cannot do remains.
+    full = tenant.post(
+        "/connections", json={"ownerId": "m2", "apiKey": emu.api_key, "operations": wanted}
+    ).json()["operations"]
+    assert full["status"] == "not_supported" and full["missingPermissions"] == []
+    ready = tenant.post(
+        "/connections", json={"ownerId": "m3", "apiKey": key, "operations": ["atsCandidate::retrieve"]}
+    ).json()["operations"]
+    assert ready["status"] == "ready"
+    assert ready["details"][0]["ashbyOperations"] == ["candidate.list", "candidate.info"]
+    plain = tenant.post("/connections", json={"ownerId": "m4", "apiKey": key}).json()
+    assert plain["operations"] is None
+    for bad, field in (
+        (["genericContact::list", "genericThing::list"], "operations[1]"),
+        (["genericContact::explode"], "operations[0]"),
+        (["genericContact"], "operations[0]"),
+    ):
+        refused = tenant.post("/connections", json={"ownerId": "x", "apiKey": key, "operations": bad})
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "unknown_operation" and error["field"] == field
+        assert bad[-1] in error["message"]
+    tenant.close()
+
+
 def test_bad_ashby_key_is_refused_and_keys_rotate(server: Server, emu: EmulatorHandle) -> None:
     tenant = server.tenant("rotate")
     bad = tenant.post("/connections", json={"ownerId": "o", "apiKey": "not-a-key"})

@@ -46,3 +46,85 @@ def report(scopes: list[str] | None) -> dict[str, Any]:
         "operations": {"allowed": allowed_ops, "denied": denied_ops},
         "models": models,
     }
+
+
+# -- requested operations (Morph's ``model::action``) -------------------------------------------
+ACTIONS = ("list", "retrieve", "create", "update", "delete")
+
+
+def parse_operation(entry: str) -> tuple[unified.ModelSpec, str]:
+    """``genericContact::list`` -> (model spec, action); ValueError naming what is wrong."""
+    model, sep, action = entry.partition("::")
+    if not sep:
+        raise ValueError(f"{entry[:100]!r} is not of the form model::action")
+    spec = unified.MODELS.get(model)
+    if spec is None:
+        raise ValueError(f"{entry[:100]!r}: no unified model {model[:64]!r}")
+    if action not in ACTIONS:
+        raise ValueError(f"{entry[:100]!r}: action {action[:32]!r} is not one of {', '.join(ACTIONS)}")
+    return spec, action
+
+
+def _operation_needs(spec: unified.ModelSpec, action: str) -> list[str] | unified.NotSupported:
+    """The Ashby operations behind one action (list and retrieve read the synced store)."""
+    if action == "list":
+        return [spec.source]
+    if action == "retrieve":
+        return [spec.source] + ([spec.info[0]] if spec.info else [])
+    write = spec.write(action)
+    return list(write.operations) if isinstance(write, Write) else write
+
+
+def operations_report(requested: list[str], scopes: list[str] | None) -> dict[str, Any]:
+    """Per requested operation: supported by Ashby at all, allowed for the key, what it lacks.
+
+    ``status`` sums it up: ``insufficient_permissions`` (some supported operation lacks a
+    permission), ``not_supported`` (the key covers the rest, but Ashby's API cannot do one),
+    ``unknown`` (the key does not tell its scopes) or ``ready``.
+    """
+    have = set(scopes or ())
+    details: list[dict[str, Any]] = []
+    for entry in requested:
+        spec, action = parse_operation(entry)
+        needs = _operation_needs(spec, action)
+        if isinstance(needs, unified.NotSupported):
+            details.append(
+                {
+                    "operation": entry,
+                    "supported": False,
+                    "allowed": False,
+                    "ashbyOperations": [],
+                    "permissions": [],
+                    "missingPermissions": [],
+                    "reason": needs.reason,
+                }
+            )
+            continue
+        permissions = sorted({p for o in needs if (p := catalog.operation(o).permission)})
+        missing = [p for p in permissions if p not in have] if scopes is not None else []
+        details.append(
+            {
+                "operation": entry,
+                "supported": True,
+                "allowed": None if scopes is None else not missing,
+                "ashbyOperations": needs,
+                "permissions": permissions,
+                "missingPermissions": missing,
+                "reason": None,
+            }
+        )
+    supported = [d for d in details if d["supported"]]
+    if any(d["missingPermissions"] for d in supported):
+        status = "insufficient_permissions"
+    elif len(supported) < len(details):
+        status = "not_supported"
+    elif scopes is None and details:
+        status = "unknown"
+    else:
+        status = "ready"
+    return {
+        "requested": list(requested),
+        "status": status,
+        "missingPermissions": sorted({p for d in details for p in d["missingPermissions"]}),
+        "details": details,
+    }

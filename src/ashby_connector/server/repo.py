@@ -37,6 +37,7 @@ class ConnectionRow:
     scopes: list[str] | None
     created_at: datetime
     updated_at: datetime
+    operations: list[str] | None = None
 
     def __repr__(self) -> str:  # the encrypted key stays out of logs too
         return f"ConnectionRow(id={self.id!r}, tenant_id={self.tenant_id!r}, owner_id={self.owner_id!r})"
@@ -131,10 +132,18 @@ class ServerRepo:
 
     # -- connections ---------------------------------------------------------------------------
     def create_connection(
-        self, tenant_id: str, owner_id: str, encrypted: str, title: str | None, scopes: list[str] | None
+        self,
+        tenant_id: str,
+        owner_id: str,
+        encrypted: str,
+        title: str | None,
+        scopes: list[str] | None,
+        operations: list[str] | None = None,
     ) -> ConnectionRow:
         now = utcnow()
-        row = ConnectionRow(new_id("conn"), tenant_id, owner_id, encrypted, title, scopes, now, now)
+        row = ConnectionRow(
+            new_id("conn"), tenant_id, owner_id, encrypted, title, scopes, now, now, operations
+        )
         with self.store.transaction() as conn:
             conn.execute(sa.insert(t.connection).values(**row.__dict__))
         return row

@@ -23,6 +23,13 @@ class ConnectionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ownerId: str = Field(min_length=1, max_length=200, description="Your id for the end customer")
     apiKey: str = Field(min_length=1, max_length=500, description="The customer's Ashby API key", repr=False)
+    operations: list[str] | None = Field(
+        default=None,
+        max_length=200,
+        description="What you will do with it, as model::action (genericContact::list, "
+        "atsJob::create; actions list, retrieve, create, update, delete): the answer tells, for "
+        "each, whether Ashby supports it and whether the key has the permissions it needs",
+    )
 
 
 class KeyRotate(BaseModel):
@@ -71,13 +78,31 @@ def _out(row: ConnectionRow, with_access: bool = True) -> dict[str, Any]:
     }
     if with_access:
         out["access"] = access.report(row.scopes)
+        out["operations"] = (
+            access.operations_report(row.operations, row.scopes) if row.operations is not None else None
+        )
     return out
+
+
+def _requested(operations: list[str] | None) -> list[str] | None:
+    """The requested ``model::action`` entries, checked against the model registry, de-duplicated."""
+    if operations is None:
+        return None
+    for index, entry in enumerate(operations):
+        try:
+            access.parse_operation(entry)
+        except ValueError as exc:
+            raise ApiError(422, "unknown_operation", str(exc), f"operations[{index}]") from None
+    return list(dict.fromkeys(operations))
 
 
 @router.post("/connections", status_code=201, summary="Add an Ashby connection")
 def create_connection(body: ConnectionCreate, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
+    operations = _requested(body.operations)
     title, scopes = check_key(ctx, body.apiKey)
-    row = ctx.repo.create_connection(tenant_id, body.ownerId, ctx.box.encrypt(body.apiKey), title, scopes)
+    row = ctx.repo.create_connection(
+        tenant_id, body.ownerId, ctx.box.encrypt(body.apiKey), title, scopes, operations
+    )
     return _out(row)
 
 

@@ -29,6 +29,8 @@ connection = sa.Table(
     sa.Column("api_key_encrypted", sa.Text, nullable=False),
     sa.Column("key_title", sa.String(500), nullable=True),
     sa.Column("scopes", sa.JSON, nullable=True),  # None: the key did not tell
+    # Requested ``model::action`` operations (Morph style); None: none requested (server_0003).
+    sa.Column("operations", sa.JSON, nullable=True),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
 )
