@@ -88,6 +88,31 @@ def test_expired_and_invalid_tokens(fresh_emulator: EmulatorHandle) -> None:
     assert expired["errorInfo"]["code"] == "next_cursor_expired"
 
 
+def test_expire_tokens_of_one_stream_only(fresh_emulator: EmulatorHandle) -> None:
+    emu = fresh_emulator
+    _, cand_token = walk(emu, "candidate.list")
+    _, job_token = walk(emu, "job.list")
+    _, dept_token = walk(emu, "department.list")
+    cand_cursor = call(emu, "candidate.list", {"limit": 5})["nextCursor"]
+    assert emu.control.expire_tokens(kinds=["candidate"]) == ["candidate.list"]
+    assert call(emu, "candidate.list", {"syncToken": cand_token})["errorInfo"]["code"] == "sync_token_expired"
+    expired = call(emu, "candidate.list", {"cursor": cand_cursor})
+    assert expired["errorInfo"]["code"] == "next_cursor_expired"
+    assert call(emu, "job.list", {"syncToken": job_token})["success"] is True
+    # Operation names work too; a new token of an expired stream is valid again.
+    assert emu.control.expire_tokens(kinds=["job.list"]) == ["job.list"]
+    assert call(emu, "job.list", {"syncToken": job_token})["errorInfo"]["code"] == "sync_token_expired"
+    assert call(emu, "department.list", {"syncToken": dept_token})["success"] is True
+    _, fresh = walk(emu, "candidate.list")
+    assert call(emu, "candidate.list", {"syncToken": fresh})["success"] is True
+    bad = httpx.post(
+        f"{emu.base_url}/_emulator/expire_tokens",
+        json={"kinds": ["nope"]},
+        headers={"Authorization": f"Bearer {emu.admin_key}"},
+    )
+    assert bad.status_code == 400 and "nope" in bad.json()["error"]
+
+
 def test_tokens_expire_after_the_configured_time(fresh_emulator: EmulatorHandle) -> None:
     emu = fresh_emulator
     _, token = walk(emu, "job.list")

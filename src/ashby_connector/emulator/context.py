@@ -56,7 +56,9 @@ class Ctx:
     def render(self, kind: str, ident: str) -> bytes:
         """The record's bytes as this key sees them (private custom fields stripped if needed)."""
         ks = self.state.kinds[kind]
-        raw = ks.data[ident]
+        raw = ks.get_bytes(ident)
+        if raw is None:
+            raise KeyError(ident)
         if self.key.allow_private_fields or ident not in ks.private:
             return raw
         return orjson.dumps(strip_private(orjson.loads(raw)))

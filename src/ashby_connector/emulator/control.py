@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from ashby_connector import catalog
 from ashby_connector.emulator.config import ApiKeyConfig, all_permissions
 from ashby_connector.emulator.core import Emulator
 from ashby_connector.emulator.kinds import KINDS
@@ -129,10 +130,41 @@ def _mutate(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
 
 @action("expire_tokens")
 def _expire(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
-    """Every syncToken and cursor issued so far answers ``sync_token_expired`` / ``next_cursor_expired``."""
-    emu.state.tokens_valid_after = time.time() + 0.001
+    """Every syncToken and cursor issued so far answers ``sync_token_expired`` / ``next_cursor_expired``.
+
+    ``{"kinds": ["candidate", "candidate.listNotes", ...]}`` expires only those streams: a record
+    kind stands for its list operation, an operation name for itself; the other lists' tokens stay
+    valid. Answers ``{"operations": [...]}``, the lists whose tokens expired."""
+    at = time.time() + 0.001
+    names = args.get("kinds")
+    if names is None:
+        emu.state.tokens_valid_after = at
+        time.sleep(0.002)
+        return {"operations": "all"}
+    ops = token_operations(names)
+    for op in ops:
+        emu.state.op_tokens_valid_after[op] = at
     time.sleep(0.002)
-    return {}
+    return {"operations": ops}
+
+
+def token_operations(names: Any) -> list[str]:
+    """The paginated list operations named by record kinds or operation names (ValueError else)."""
+    if isinstance(names, str) or not isinstance(names, list) or not names:
+        raise ValueError("kinds must be a non-empty list of record kinds or list operations")
+    paged = {op.name: op for op in catalog.operations() if op.pagination != "none"}
+    out: list[str] = []
+    for name in names:
+        kd = KINDS.get(name) if isinstance(name, str) else None
+        op_name = kd.list_op if kd is not None else name
+        if not isinstance(op_name, str) or op_name not in paged:
+            raise ValueError(f"{name!r} is neither a record kind with a paginated list nor a paginated list")
+        alias = paged[op_name].alias_of
+        for found in (op_name, alias):
+            if found and found not in out:
+                out.append(found)
+        out.extend(o for o, op in paged.items() if op.alias_of == op_name and o not in out)
+    return out
 
 
 @action("faults")

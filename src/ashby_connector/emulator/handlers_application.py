@@ -256,7 +256,10 @@ def delete(ctx: Ctx) -> dict[str, Any]:
 
 
 def _member(ctx: Ctx) -> tuple[Record, str]:
-    user = require(ctx, "user", ctx.need("teamMemberId"))
+    member_id = ctx.need("teamMemberId")
+    if not isinstance(member_id, str) or not ctx.visible("user", member_id):
+        raise ApiError("user_not_found", f"teamMemberId: user {member_id} not found", field="teamMemberId")
+    user = require(ctx, "user", member_id)
     role_id = ctx.need("roleId")
     role = None
     for kind in ("applicationHiringTeamRole", "hiringTeamRole"):
@@ -264,7 +267,9 @@ def _member(ctx: Ctx) -> tuple[Record, str]:
             role = ctx.state.get(kind, role_id)
             break
     if role is None:
-        raise ApiError("hiring_team_role_not_found", f"hiring team role {role_id} not found")
+        raise ApiError(
+            "hiring_team_role_not_found", f"roleId: hiring team role {role_id} not found", field="roleId"
+        )
     title = str(role.get("title") or role.get("name") or "Member")
     member = {
         "userId": user["id"],

@@ -162,6 +162,38 @@ def job_posting_update(ctx: Ctx) -> dict[str, Any]:
     return posting
 
 
+@handler("jobPosting.updateCompensation")
+def job_posting_update_compensation(ctx: Ctx) -> dict[str, Any]:
+    """Replaces the posting's tiers; ``compensationTiers: null`` inherits the job's again.
+    (Not in the spec: shaped after the endpoint index's description.)"""
+    posting = ctx.require("jobPosting", ctx.need("jobPostingId"), code="job_posting_not_found")
+    if "compensationTiers" not in ctx.body:
+        raise ApiError(
+            "invalid_input",
+            "compensationTiers: is required (null inherits the job's)",
+            field="compensationTiers",
+        )
+    tiers = ctx.body["compensationTiers"]
+    if tiers is None:
+        job = ctx.state.get("job", str(posting.get("jobId"))) or {}
+        inherited = job.get("compensation")
+        if isinstance(inherited, dict):
+            posting["compensation"] = {"compensationTiers": list(inherited.get("compensationTiers", []))}
+        else:
+            posting.pop("compensation", None)
+    elif isinstance(tiers, list) and tiers and all(isinstance(t, dict) for t in tiers):
+        posting["compensation"] = {"compensationTiers": tiers}
+    else:
+        raise ApiError(
+            "invalid_input",
+            "compensationTiers: must be a non-empty array of tiers or null",
+            field="compensationTiers",
+        )
+    posting = ctx.state.put("jobPosting", posting)
+    ctx.state.emit("jobPostingUpdate", {"jobPosting": posting})
+    return posting
+
+
 def _plain(html: str) -> str:
     out, inside = [], False
     for ch in html:

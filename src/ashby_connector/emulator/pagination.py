@@ -2,7 +2,8 @@
 
 Cursors and sync tokens are opaque to clients: ``base64url(json) + "." + hmac``. A token carries the
 operation, the change sequence it stands for and when it was issued, so expiry, on-demand expiry
-(``State.tokens_valid_after``) and tampering (``sync_token_invalid``) are all checked here.
+(``State.tokens_expired_before``, for all lists or one) and tampering (``sync_token_invalid``) are
+all checked here.
 """
 
 from __future__ import annotations
@@ -93,17 +94,16 @@ def paginate(
     token = ctx.body.get("syncToken") if uses_tokens else None
     if cursor is not None:
         c = decode_token(ctx, cursor, "invalid_next_cursor")
-        if (
-            now - float(c.get("t", 0)) > cfg.cursor_ttl_seconds
-            or float(c.get("t", 0)) < state.tokens_valid_after
-        ):
+        if now - float(c.get("t", 0)) > cfg.cursor_ttl_seconds or float(
+            c.get("t", 0)
+        ) < state.tokens_expired_before(op.name):
             raise ApiError("next_cursor_expired", "The cursor has expired; start the list again")
         after = int(c["s"])
         incremental = bool(c.get("i"))
     elif token is not None:
         t = decode_token(ctx, token, "sync_token_invalid")
         issued = float(t.get("t", 0))
-        if now - issued > cfg.sync_token_ttl_seconds or issued < state.tokens_valid_after:
+        if now - issued > cfg.sync_token_ttl_seconds or issued < state.tokens_expired_before(op.name):
             raise ApiError("sync_token_expired", "The sync token has expired; run a full sync")
         after = int(t["s"])
         incremental = True

@@ -34,7 +34,7 @@ from ashby_connector.emulator.context import Ctx
 from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.kinds import INFO_OP_KIND, KINDS, LIST_OP_KIND, record_schema
 from ashby_connector.emulator.pagination import RawEnvelope, paginate
-from ashby_connector.emulator.schema import Filler, properties
+from ashby_connector.emulator.schema import Filler, properties, results_schema
 
 Handler = Callable[[Ctx], Any]
 
@@ -109,8 +109,9 @@ def dispatch(ctx: Ctx) -> Any:
         result = Results(result)
     # Handlers answer with records shaped by the state; make sure the answer fits this
     # operation's own results schema (some operations require fields the record kind lacks).
-    if ctx.op.results_schema and result.value is not None:
-        result.value = ctx.state.filler.conform(ctx.op.results_schema, result.value)
+    schema = results_schema(ctx.op)
+    if schema and result.value is not None:
+        result.value = ctx.state.filler.conform(schema, result.value)
     if ctx.op.is_list and isinstance(result.value, list) and "moreDataAvailable" not in result.extra:
         result.extra["moreDataAvailable"] = False
     return result

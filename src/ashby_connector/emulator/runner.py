@@ -65,8 +65,14 @@ class Control:
     ) -> list[str]:
         return list(self.call("mutate", kind=kind, ids=ids, count=count, set=set)["changed"])
 
-    def expire_tokens(self) -> None:
-        self.call("expire_tokens")
+    def expire_tokens(self, kinds: list[str] | None = None) -> list[str] | None:
+        """Expire every syncToken and cursor, or only those of the streams in ``kinds`` (record
+        kinds such as ``"candidate"`` or list operations such as ``"candidate.listNotes"``).
+        Returns the list operations affected (None for all)."""
+        if kinds is None:
+            self.call("expire_tokens")
+            return None
+        return list(self.call("expire_tokens", kinds=list(kinds))["operations"])
 
     def set_faults(self, spec: str | None) -> None:
         self.call("faults", spec=spec)

@@ -14,6 +14,8 @@ from typing import Any
 
 Schema = dict[str, Any]
 
+_RESULTS_CACHE: dict[str, Schema | None] = {}
+
 _PY_TYPES: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "boolean": lambda v: isinstance(v, bool),
@@ -51,15 +53,17 @@ def validate(schema: Schema | None, value: Any, path: str = "") -> None:
     for key in ("oneOf", "anyOf"):
         branches = schema.get(key)
         if branches:
-            errors: list[SchemaError] = []
             for sub in branches:
                 try:
                     validate(sub, value, path)
                     break
-                except SchemaError as exc:
-                    errors.append(exc)
+                except SchemaError:
+                    continue
             else:
-                raise errors[0]
+                # Report the problem of the branch the value was meant for (the one it is
+                # closest to), not the first branch's missing discriminator.
+                validate(closest_branch(branches, value), value, path)
+                raise SchemaError(path, f"matches none of the allowed shapes ({key})")
     typ = schema.get("type")
     if typ is not None:
         names = typ if isinstance(typ, list) else [typ]
@@ -162,9 +166,69 @@ def _type_fits(schema: Schema, value: Any) -> bool:
     return any(_PY_TYPES[n](value) for n in names if n in _PY_TYPES)
 
 
-def _allows_null(schema: Schema) -> bool:
+def _allows_null(schema: Schema | None) -> bool:
+    """Whether ``null`` is valid here: a null type, ``nullable``, an enum with null, any branch of
+    ``oneOf``/``anyOf`` that allows it, or every ``allOf`` part allowing it (``{}`` allows all)."""
+    if not schema:
+        return True
+    if schema.get("nullable") is True:
+        return True
+    enum = schema.get("enum")
+    if enum is not None and None not in enum:
+        return False
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if branches and not any(_allows_null(b) for b in branches):
+            return False
+    if not all(_allows_null(p) for p in schema.get("allOf", ())):
+        return False
     typ = schema.get("type")
+    if typ is None:
+        # A bare object schema (properties without a type) does not accept null.
+        return not ("properties" in schema or "required" in schema) or bool(
+            schema.get("oneOf") or schema.get("anyOf")
+        )
     return typ == "null" or (isinstance(typ, list) and "null" in typ)
+
+
+def _fit_score(schema: Schema, value: Any) -> int:
+    """How well ``value`` resembles ``schema`` (higher is closer): type, item types, known keys.
+
+    Picks the branch of a ``oneOf``/``anyOf`` that repair should bend a value towards."""
+    if "allOf" in schema:
+        schema = merge_all_of(schema)
+    if not _type_fits(schema, value):
+        return 0
+    score = 1
+    if isinstance(value, list) and value and isinstance(schema.get("items"), dict):
+        items = schema["items"]
+        score += sum(1 for v in value[:5] if _type_fits_deep(items, v))
+    elif isinstance(value, dict):
+        props = properties(schema)
+        score += sum(1 for k in value if k in props)
+        score -= sum(1 for r in schema.get("required", ()) if r not in value)
+    return max(score, 1)
+
+
+def _type_fits_deep(schema: Schema, value: Any) -> bool:
+    if "allOf" in schema:
+        schema = merge_all_of(schema)
+    for key in ("oneOf", "anyOf"):
+        if schema.get(key):
+            return any(_type_fits_deep(b, value) for b in schema[key])
+    if schema.get("type") is None and "properties" not in schema:
+        return True
+    return _type_fits(schema, value)
+
+
+def closest_branch(branches: list[Schema], value: Any) -> Schema:
+    """The branch ``value`` is nearest to (the first one on a tie)."""
+    best, best_score = branches[0], -1
+    for sub in branches:
+        score = _fit_score(sub, value)
+        if score > best_score:
+            best, best_score = sub, score
+    return best
 
 
 def _words(name: str) -> str:
@@ -230,6 +294,8 @@ class Filler:
         out-of-enum values replaced. Values that already fit are returned unchanged."""
         if not schema:
             return value
+        if value is None and _allows_null(schema):
+            return None
         if "allOf" in schema:
             schema = merge_all_of(schema)
         for key in ("oneOf", "anyOf"):
@@ -241,8 +307,7 @@ class Filler:
                         return value
                     except SchemaError:
                         continue
-                same = [b for b in branches if _type_fits(b, value)]
-                return self.conform((same or branches)[0], value, name)
+                return self.conform(closest_branch(branches, value), value, name)
         enum = schema.get("enum")
         if enum is not None and value not in enum:
             return enum[0]
@@ -292,3 +357,40 @@ class Filler:
         if low in ("name", "title", "text", "reasontext"):
             return f"Emulated {name}"
         return f"emulated-{name or 'value'}"
+
+
+def _results_branches(schema: Schema | None) -> list[Schema]:
+    """Every ``results`` schema a response schema allows (its ``oneOf``/``anyOf`` branches)."""
+    if not schema:
+        return []
+    out: list[Schema] = []
+    for key in ("oneOf", "anyOf"):
+        for sub in schema.get(key, ()):
+            out.extend(_results_branches(sub))
+    results = properties(schema).get("results")
+    if results:
+        out.append(results)
+    return out
+
+
+def results_schema(op: Any) -> Schema | None:
+    """The operation's results schema with every branch of the response kept.
+
+    The catalog's ``results_schema`` holds the first success branch only; responses that differ
+    by request (``hiringTeamRole.list`` with ``namesOnly: false`` answers objects, not titles)
+    have several, and a value fitting any of them is valid."""
+    name: str = op.name
+    if name in _RESULTS_CACHE:
+        return _RESULTS_CACHE[name]
+    found: list[Schema] = []
+    for branch in _results_branches(op.response_schema):
+        if branch not in found:
+            found.append(branch)
+    first: Schema | None = op.results_schema
+    if len(found) > 1:
+        ordered = ([first] if first in found else []) + [b for b in found if b != first]
+        out: Schema | None = {"anyOf": ordered}
+    else:
+        out = first
+    _RESULTS_CACHE[name] = out
+    return out

@@ -24,6 +24,9 @@ from ashby_connector.emulator.store import KindStore, Record
 
 EventListener = Callable[[str, dict[str, Any], str], None]
 
+# Organisations this big keep records deflated (``EmulatorConfig.compress_records=None``).
+COMPRESS_FROM_CANDIDATES = 50_000
+
 
 _DAY_PREFIX: dict[int, str] = {}
 
@@ -60,10 +63,15 @@ class State:
         self.lock = threading.RLock()
         self.rng = random.Random(config.seed)
         self.seq = 0
-        self.kinds: dict[str, KindStore] = {name: KindStore(name) for name in KINDS}
+        compress = config.compress_records
+        if compress is None:
+            compress = config.candidates >= COMPRESS_FROM_CANDIDATES
+        self.kinds: dict[str, KindStore] = {name: KindStore(name, compress=compress) for name in KINDS}
         self.keys: dict[str, ApiKeyConfig] = {}
         self.listeners: list[EventListener] = []
         self.tokens_valid_after = 0.0  # tokens issued before this wall time are expired
+        # The same per list operation (``expire_tokens {"kinds": [...]}``): one stream's tokens.
+        self.op_tokens_valid_after: dict[str, float] = {}
         self.extras: dict[str, Any] = {}  # room for other modules' state (webhook sender, files...)
         self._last_ms = 0
         # Repairs records written by handlers so every read stays valid against the catalog.
@@ -170,8 +178,7 @@ class State:
 
     def iter(self, kind: str) -> Iterator[Record]:
         """Decoded copies of every record (slow for big kinds: prefer indexes)."""
-        ks = self.kinds[kind]
-        for raw in list(ks.data.values()):
+        for raw in self.kinds[kind].values_bytes():
             yield orjson.loads(raw)
 
     def find(self, kind: str, pred: Callable[[Record], bool]) -> Record | None:
@@ -199,6 +206,10 @@ class State:
         for listener in list(self.listeners):
             listener(webhook_type, data, action_id)
         return action_id
+
+    def tokens_expired_before(self, operation: str) -> float:
+        """Tokens and cursors of ``operation`` issued before this wall time are expired."""
+        return max(self.tokens_valid_after, self.op_tokens_valid_after.get(operation, 0.0))
 
     # -- stats ---------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
