@@ -4,7 +4,16 @@ Every client object, thread and asyncio task using the same key draws from the s
 running many syncs in parallel never exceeds the key's budget. The bucket hands out *reservations*
 (how long to wait before sending), computed under a ``threading.Lock``; the sync client sleeps with
 ``time.sleep`` and the async client with ``asyncio.sleep``, so the same logic serves both.
-After a 429 the bucket slows down (halves its rate, floor 10 %) and recovers linearly over a minute.
+
+Ashby counts requests per key over a minute (the emulator over any sliding 60 seconds). A bucket
+refilling at rate ``r`` with room for ``b`` tokens sends at most ``b + 60 r`` in any minute, so the
+bucket keeps a burst of one second and refills at 97 % of the budget: 16 + 970 = 986 of 1,000 in
+the worst minute, which leaves about a second of slack for network jitter and still uses 97 % of
+the budget when busy.
+
+A 429 means the server's window is full: nothing is sent for ``Retry-After`` (or about one second
+when Ashby does not say), and the rate drops by a fifth (429s within one second count as one), then
+comes back linearly within six seconds. Repeated 429s keep cutting it, down to 10 %.
 """
 
 from __future__ import annotations
@@ -12,9 +21,13 @@ from __future__ import annotations
 import threading
 import time
 
+HEADROOM = 0.97  # share of the budget the bucket refills at (see the module docstring)
+BURST_SECONDS = 1.0
+PAUSE_SECONDS = 1.0  # after a 429 without Retry-After
+_CUT = 0.8
+_CUT_GROUPING_SECONDS = 1.0
 _MIN_FACTOR = 0.1
-_RECOVERY_PER_SECOND = 1 / 60  # full speed again one minute after a single 429
-_BURST_SECONDS = 5.0
+_RECOVERY_PER_SECOND = 1 / 30  # a single cut (to 0.8) is recovered in six seconds
 
 
 class TokenBucket:
@@ -25,6 +38,7 @@ class TokenBucket:
         self._tokens = self.capacity
         self._updated = time.monotonic()
         self._blocked_until = 0.0
+        self._last_cut = float("-inf")
 
     @property
     def per_minute(self) -> float:
@@ -32,11 +46,11 @@ class TokenBucket:
 
     @property
     def capacity(self) -> float:
-        return max(1.0, self._per_minute / 60.0 * _BURST_SECONDS)
+        return max(1.0, self._per_minute / 60.0 * HEADROOM * BURST_SECONDS)
 
     @property
     def current_rate_per_second(self) -> float:
-        return self._per_minute / 60.0 * self._factor
+        return self._per_minute / 60.0 * HEADROOM * self._factor
 
     def configure(self, per_minute: float) -> None:
         with self._lock:
@@ -59,14 +73,20 @@ class TokenBucket:
             return max(wait, self._blocked_until - now)
 
     def penalize(self, retry_after: float | None = None) -> None:
-        """Ashby answered 429: slow down, and send nothing before ``Retry-After`` has passed."""
+        """Ashby answered 429: send nothing for a while, and slow down a little."""
         with self._lock:
             now = time.monotonic()
             self._refill(now)
-            self._factor = max(_MIN_FACTOR, self._factor * 0.5)
             self._tokens = min(self._tokens, 0.0)
             if retry_after:
                 self._blocked_until = max(self._blocked_until, now + retry_after)
+            if now - self._last_cut < _CUT_GROUPING_SECONDS:
+                return  # several requests in flight hit the same full window: one reaction for all
+            self._last_cut = now
+            self._factor = max(_MIN_FACTOR, self._factor * _CUT)
+            if not retry_after:
+                # A debt rather than a block: sending resumes at the normal pace, not in a burst.
+                self._tokens -= PAUSE_SECONDS * self.current_rate_per_second
 
 
 _registry: dict[str, TokenBucket] = {}
