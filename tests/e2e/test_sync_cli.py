@@ -237,6 +237,9 @@ def test_demo_runs_full_then_incremental(tmp_path: Path) -> None:
     assert code == 0, out
     assert "Full sync" in out and "Incremental sync" in out
     assert "full (fallback)" in out and "sync_token_expired" in out
+    # Only the user stream's token was expired: it alone falls back, the others stay incremental.
+    fallbacks = [ln for ln in out.splitlines() if "fell back to a full sync" in ln and "warning" in ln]
+    assert len(fallbacks) == 1 and "user:" in fallbacks[0], fallbacks
     assert "12 demo candidates" in out
     with Store.open(f"sqlite:///{tmp_path / 'demo.db'}") as store:
         assert store.count("demo", "candidate") == 72
