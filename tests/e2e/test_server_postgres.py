@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ashby_connector.emulator import EmulatorHandle
@@ -21,10 +23,35 @@ def test_server_on_postgres(emulator: EmulatorHandle, postgres_db: str) -> None:
         assert http.get(f"/resources/atsCandidate/{one['id']}").json()["data"]["name"] == one["name"]
         jobs = http.get("/resources/atsJob", params={"status": "OPEN", "limit": 100}).json()["data"]
         assert all(j["status"] == "OPEN" for j in jobs)
-        put = http.put(f"/connections/{cid}/custom-models/plans",
-                       json={"operation": "interviewPlan.list", "fields": {"title": "title"}})
+        # createdAfter and q narrowed in SQL (jsonb) give what the exact check gives.
+        everyone = _all(http, {})
+        pivot = sorted(c["createdAt"] for c in everyone)[len(everyone) // 2]
+        later = _all(http, {"createdAfter": pivot})
+        assert [c["id"] for c in later] == [c["id"] for c in everyone if c["createdAt"] > pivot]
+        needle = one["name"].split()[-1].upper()
+        found = [c["id"] for c in _all(http, {"q": needle})]
+        assert found == [
+            c["id"]
+            for c in everyone
+            if any(needle.casefold() in (c.get(f) or "").casefold() for f in ("name", "email", "company"))
+        ]
+        put = http.put(
+            f"/connections/{cid}/custom-models/plans",
+            json={"operation": "interviewPlan.list", "fields": {"title": "title"}},
+        )
         assert put.status_code == 200
         assert http.get("/resources/plans").json()["data"]
         assert http.delete(f"/connections/{cid}").status_code == 204
         assert server.ctx.store.count(cid, "candidate", include_deleted=True) == 0
         http.close()
+
+
+def _all(http: Any, params: dict[str, str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = http.get("/resources/atsCandidate", params={"limit": 100, **params, "cursor": cursor or ""})
+        out += page.json()["data"]
+        cursor = page.json()["next"]
+        if not cursor:
+            return out

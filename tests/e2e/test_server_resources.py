@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -383,3 +384,53 @@ def test_synced_events_carry_their_schedules_status_and_application(http: httpx.
     assert all(e["status"] is not None and e["applicationId"] for e in events)
     interviews = http.get("/resources/atsInterview", params={"limit": 5}).json()["data"]
     assert all(i["applicationId"] for i in interviews)
+
+
+def _all(http: httpx.Client, model: str, **params: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = http.get(
+            f"/resources/{model}", params={"limit": 100, **params, **({"cursor": cursor} if cursor else {})}
+        )
+        assert page.status_code == 200, page.text
+        out += page.json()["data"]
+        cursor = page.json()["next"]
+        if not cursor:
+            return out
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in unified.models() if s.search or s.created_field], ids=lambda s: s.name
+)
+def test_sql_narrowed_created_after_and_q_agree_with_the_exact_check(
+    spec: unified.ModelSpec, http: httpx.Client, server: Server
+) -> None:
+    everything = _all(http, spec.name)
+    if not everything:
+        pytest.skip(f"no {spec.name} in the seeded organisation")
+    created = sorted(_when(r["createdAt"]) for r in everything if r.get("createdAt"))
+    if created:
+        # A zone other than UTC on purpose: the SQL margin must cover it.
+        pivot = created[len(created) // 2].astimezone(timezone(timedelta(hours=-9)))
+        expected = [r["id"] for r in everything if r.get("createdAt") and _when(r["createdAt"]) > pivot]
+        got = [r["id"] for r in _all(http, spec.name, createdAfter=pivot.isoformat())]
+        assert got == expected
+    for field in spec.search:
+        values = [r[field] for r in everything if isinstance(r.get(field), str) and r[field]]
+        for value in values[:3]:
+            for needle in {value.split()[0][1:4], value.split()[-1].upper(), value}:
+                if not needle:
+                    continue
+                folded = needle.casefold()
+                expected = [
+                    r["id"]
+                    for r in everything
+                    if any(isinstance(r.get(f), str) and folded in r[f].casefold() for f in spec.search)
+                ]
+                got = [r["id"] for r in _all(http, spec.name, q=needle)]
+                assert got == expected, (field, needle)

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ashby_connector import unified
-from ashby_connector.server import events
+from ashby_connector.server import events, scan
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.errors import ApiError
 from ashby_connector.server.repo import ConnectionRow, iso
@@ -184,26 +184,34 @@ def _scan(
 ) -> Iterator[tuple[str | None, int, StoredRecord, dict[str, Any]]]:
     """Every source record from the cursor on, with its exploded raw records and positions."""
     store_cursor, skip = decode_cursor(query.cursor) if query.cursor else (None, 0)
-    raw_filters = _pushdown(model, query.filters)
+    narrowing = _narrowing(model, query)
     while True:
-        page = ctx.store.list(
-            conn.id,
-            model.kind,
-            updated_after=query.updated_after,
-            cursor=store_cursor,
-            limit=_SCAN_PAGE,
-            filters=raw_filters,
+        records, next_cursor = scan.page(
+            ctx.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
         )
         position = 0
-        for record in page.records:
+        for record in records:
             for raw in model.expand(record):
                 position += 1
                 if position <= skip:
                     continue
                 yield store_cursor, position, record, raw
-        if page.next_cursor is None:
+        if next_cursor is None:
             return
-        store_cursor, skip = page.next_cursor, 0
+        store_cursor, skip = next_cursor, 0
+
+
+def _narrowing(model: Model, query: ListQuery) -> scan.Narrowing:
+    """What of the query SQL can apply (a superset of the answer; the rest is checked in Python)."""
+    spec = model.spec
+    searchable = spec is not None and bool(spec.search) and spec.search_in_raw
+    return scan.Narrowing(
+        raw_filters=_pushdown(model, query.filters),
+        updated_after=query.updated_after,
+        created_field=spec.created_field if spec is not None else "createdAt",
+        created_after=query.created_after,
+        needle=scan.searchable_needle(query.q) if searchable else None,
+    )
 
 
 def _pushdown(model: Model, filters: dict[str, str]) -> dict[str, Any]:

@@ -58,6 +58,20 @@ class ModelSpec:
     # Filters the store can apply itself: unified field -> (raw top-level field, unified -> raw values
     # or None when equal). The server still checks the unified value; this only narrows the scan.
     pushdown: dict[str, tuple[str, dict[str, str] | None]] = field(default_factory=dict)
+    # Whether every whitespace-free piece of a ``search`` field's value appears in the raw record's
+    # JSON (values copied or joined with spaces), so SQL may narrow ``q`` on the raw text.
+    search_in_raw: bool = True
+
+    @property
+    def created_field(self) -> str | None:
+        """The raw top-level field the unified ``createdAt`` is copied from, if it is one."""
+        if self.explode is not None or "createdAt" in self.parent_fields:
+            return None
+        try:
+            overridden = "createdAt" in self.read({})
+        except Exception:  # a reader that needs a real record: do not guess
+            return None
+        return None if overridden else "createdAt"
 
     def write(self, action: str) -> Write | NotSupported:
         return {"create": self.create, "update": self.update, "delete": self.delete}[action]
@@ -140,6 +154,7 @@ _SPECS = (
         delete=NotSupported("Ashby has no calendars in its API; each user has one implicitly"),
         search=("name", "ownerEmail"),
         relations={"owner": Relation("ownerId", "genericUser")},
+        search_in_raw=False,  # "<first> <last>'s interviews": the suffix is not in the record
         description="One interview calendar per Ashby user (id = the user's id).",
     ),
     ModelSpec(
