@@ -91,5 +91,8 @@ _FIELDS = tuple(f.name for f in dataclasses.fields(StoredRecord))
 
 def _stored(row: Any) -> StoredRecord:
     """A row as the store's own ``StoredRecord`` (times zone-aware: SQLite hands them back naive)."""
-    values: dict[str, Any] = {name: getattr(row, name) for name in _FIELDS}
-    return StoredRecord(**{k: as_utc(v) if isinstance(v, datetime) else v for k, v in values.items()})
+    values: dict[str, Any] = {}
+    for name in _FIELDS:
+        value = getattr(row, name)
+        values[name] = as_utc(value) if isinstance(value, datetime) else value
+    return StoredRecord(**values)
