@@ -53,3 +53,20 @@ def test_compressed_emulator_serves_reads_and_writes() -> None:
         updated = api.ok("candidate.update", {"candidateId": first["id"], "name": "Packed Name"})
         assert api.ok("candidate.info", {"id": first["id"]})["name"] == "Packed Name" == updated["name"]
         assert len(_all(api, "application.list")) > 0
+
+
+def test_index_keeps_bare_ids_for_single_values() -> None:
+    ks = KindStore("application")
+    ks.add_index("jobId", "j1", "a1")
+    assert ks.index["jobId"]["j1"] == "a1" and ks.lookup("jobId", "j1") == {"a1"}
+    ks.add_index("jobId", "j1", "a1")
+    ks.add_index("jobId", "j1", "a2")
+    assert ks.lookup("jobId", "j1") == {"a1", "a2"}
+    ks.lookup("jobId", "j1").clear()  # a copy: the index is unchanged
+    ks.drop_index("jobId", "j1", "a1")
+    assert ks.lookup("jobId", "j1") == {"a2"}
+    ks.put_bytes("a2", b'{"id":"a2"}', 1)
+    ks.add_index("jobId", "j2", "a2")
+    ks.remove("a2")
+    assert ks.lookup("jobId", "j1") == set() and ks.lookup("jobId", "j2") == set()
+    assert ks.lookup("nope", "x") == set()

@@ -75,7 +75,7 @@ def _merge(emu: Emulator, args: JSON) -> JSON:
         if app is not None:
             app["candidate"] = {**app.get("candidate", {}), "id": kept_id, "name": kept.get("name", "")}
             state.put("application", app)
-            apps.index.get("candidateId", {}).get(gone_id, set()).discard(app_id)
+            apps.drop_index("candidateId", gone_id, app_id)
             apps.add_index("candidateId", kept_id, app_id)
     for note_id in state.children("note", gone_id):
         note = state.get("note", note_id)

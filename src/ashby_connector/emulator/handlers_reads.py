@@ -29,9 +29,7 @@ def candidate_search(ctx: Ctx) -> list[dict[str, Any]]:
         raise ApiError("invalid_input", "email or name is required", field="email")
     ks = ctx.state.kinds["candidate"]
     if email:
-        ids: Any = sorted(
-            ks.index.get("email", {}).get(email.strip().lower(), set()), key=lambda i: ks.seq_of.get(i, 0)
-        )
+        ids: Any = sorted(ks.lookup("email", email.strip().lower()), key=lambda i: ks.seq_of.get(i, 0))
         if not ids:
             # Secondary addresses are not indexed: fall back to a scan of decoded records.
             ids = [
@@ -109,7 +107,7 @@ def application_list(ctx: Ctx) -> RawEnvelope:
     job_id = ctx.arg("jobId")
     if job_id is None:
         return generic_list(ctx, "application")
-    ids = list(ctx.state.kinds["application"].index.get("jobId", {}).get(job_id, set()))
+    ids = list(ctx.state.kinds["application"].lookup("jobId", job_id))
     status = ctx.arg("status")
     ks = ctx.state.kinds["application"]
 

@@ -54,7 +54,7 @@ def _values(ctx: Ctx) -> dict[str, Any]:
 def _find_or_create_candidate(ctx: Ctx, values: dict[str, Any]) -> Record:
     email = str(values[EMAIL]).strip().lower()
     ks = ctx.state.kinds["candidate"]
-    for ident in ks.index.get("email", {}).get(email, set()):
+    for ident in ks.lookup("email", email):
         found = ctx.state.get("candidate", ident)
         if found is not None:
             return found

@@ -44,8 +44,10 @@ class KindStore:
         # Child lists (notes per candidate, history per application): parent id -> ids, in order.
         self.parent_of: dict[str, str] = {}
         self.children: dict[str, list[str]] = {}
-        # Cheap secondary indexes other code maintains (e.g. "jobId" -> job id -> set of ids).
-        self.index: dict[str, dict[str, set[str]]] = {}
+        # Cheap secondary indexes other code maintains (e.g. "jobId" -> job id -> ids): read them
+        # with ``lookup``. A value with one id holds the bare id (a set per candidate email
+        # cost ~200 bytes each at a million candidates), more ids a set.
+        self.index: dict[str, dict[str, str | set[str]]] = {}
 
     def __len__(self) -> int:
         return len(self.data)
@@ -110,11 +112,36 @@ class KindStore:
             if ident in siblings:
                 siblings.remove(ident)
         for idx in self.index.values():
-            for ids in idx.values():
-                ids.discard(ident)
+            for value, ids in list(idx.items()):
+                if ids == ident:
+                    del idx[value]
+                elif isinstance(ids, set):
+                    ids.discard(ident)
 
     def add_index(self, field: str, value: str, ident: str) -> None:
-        self.index.setdefault(field, {}).setdefault(value, set()).add(ident)
+        idx = self.index.setdefault(field, {})
+        ids = idx.get(value)
+        if ids is None:
+            idx[value] = ident
+        elif isinstance(ids, set):
+            ids.add(ident)
+        elif ids != ident:
+            idx[value] = {ids, ident}
+
+    def drop_index(self, field: str, value: str, ident: str) -> None:
+        idx = self.index.get(field, {})
+        ids = idx.get(value)
+        if ids == ident:
+            del idx[value]
+        elif isinstance(ids, set):
+            ids.discard(ident)
+
+    def lookup(self, field: str, value: str) -> set[str]:
+        """The ids indexed under ``value`` (a new set: change the index with add/drop_index)."""
+        ids = self.index.get(field, {}).get(value)
+        if ids is None:
+            return set()
+        return {ids} if isinstance(ids, str) else set(ids)
 
     def _compact(self) -> None:
         pairs = [(s, i) for s, i in zip(self.log_seq, self.log_id, strict=True) if self.seq_of.get(i) == s]
