@@ -162,8 +162,10 @@ def new_candidate(ctx: Ctx, name: str) -> Record:
 
 
 def exact(value: Any) -> RawEnvelope:
-    """A success envelope sent as is, bypassing the dispatcher's schema repair, for answers whose
-    ``null``s carry meaning (a report still running, a custom field just cleared)."""
+    """A success envelope sent as is, bypassing the dispatcher's schema repair, for answers Ashby
+    gives that its schema does not allow (a custom field just cleared answers ``value: null``,
+    which the spec's ``oneOf`` of value types leaves out). Nulls the schema allows, directly or
+    through an ``anyOf``/``oneOf`` branch, survive the repair: don't use this for those."""
     return RawEnvelope(orjson.dumps({"success": True, "results": value}))
 
 
