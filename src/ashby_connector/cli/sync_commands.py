@@ -172,7 +172,7 @@ def _find_user(client: Any, email: str) -> dict[str, Any] | None:
 
 
 def _role_id(client: Any, role: str) -> str:
-    roles = client.call("hiringTeamRole.list", {})
+    roles = client.call("hiringTeamRole.list", {"namesOnly": False})  # objects with ids
     for r in roles if isinstance(roles, list) else []:
         if isinstance(r, dict) and role in (r.get("id"), r.get("title"), r.get("name")):
             return str(r["id"])
