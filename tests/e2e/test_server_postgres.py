@@ -35,6 +35,10 @@ def test_server_on_postgres(emulator: EmulatorHandle, postgres_db: str) -> None:
             for c in everyone
             if any(needle.casefold() in (c.get(f) or "").casefold() for f in ("name", "email", "company"))
         ]
+        app = http.get("/resources/atsApplication", params={"limit": 1}).json()["data"][0]
+        mine = http.get("/resources/atsApplication", params={"limit": 100, "candidateId": app["candidateId"]})
+        assert app["id"] in [a["id"] for a in mine.json()["data"]]
+        assert all(a["candidateId"] == app["candidateId"] for a in mine.json()["data"])
         put = http.put(
             f"/connections/{cid}/custom-models/plans",
             json={"operation": "interviewPlan.list", "fields": {"title": "title"}},

@@ -434,3 +434,12 @@ def test_sql_narrowed_created_after_and_q_agree_with_the_exact_check(
                 ]
                 got = [r["id"] for r in _all(http, spec.name, q=needle)]
                 assert got == expected, (field, needle)
+
+
+def test_application_filters_on_nested_ids_agree_with_the_exact_check(http: httpx.Client) -> None:
+    everything = _all(http, "atsApplication")
+    for name in ("candidateId", "jobId", "stageId"):
+        for value in list(dict.fromkeys(a[name] for a in everything if a.get(name)))[:3]:
+            expected = [a["id"] for a in everything if a.get(name) == value]
+            assert [a["id"] for a in _all(http, "atsApplication", **{name: value})] == expected
+    assert _all(http, "atsApplication", candidateId="nobody") == []

@@ -172,3 +172,18 @@ def test_store_filters_agree_with_the_read_mappers(spec: unified.ModelSpec) -> N
         for unified_value, raw_value in samples:
             record = unified.to_unified(spec, {"id": "r", raw_field: raw_value}).model_dump(mode="json")
             assert record[name] == unified_value
+
+
+@pytest.mark.parametrize("spec", [s for s in unified.models() if s.pushdown_paths], ids=lambda s: s.name)
+def test_nested_store_filters_name_every_place_the_value_comes_from(spec: unified.ModelSpec) -> None:
+    # The server narrows with "any of these paths equals"; each path alone must give the value.
+    for name, paths in spec.pushdown_paths.items():
+        for path in paths:
+            raw: dict[str, object] = {"id": "r"}
+            *parents, leaf = path.split(".")
+            node = raw
+            for part in parents:
+                node[part] = {}
+                node = node[part]  # type: ignore[assignment]
+            node[leaf] = "v-1"
+            assert unified.to_unified(spec, raw).model_dump(mode="json")[name] == "v-1", path

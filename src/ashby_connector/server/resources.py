@@ -207,6 +207,11 @@ def _narrowing(model: Model, query: ListQuery) -> scan.Narrowing:
     searchable = spec is not None and bool(spec.search) and spec.search_in_raw
     return scan.Narrowing(
         raw_filters=_pushdown(model, query.filters),
+        path_filters=tuple(
+            (spec.pushdown_paths[name], wanted)
+            for name, wanted in query.filters.items()
+            if spec is not None and name in spec.pushdown_paths
+        ),
         updated_after=query.updated_after,
         created_field=spec.created_field if spec is not None else "createdAt",
         created_after=query.created_after,

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ashby_connector.store import StoredRecord, record_table
 from ashby_connector.store.records import as_utc
+from ashby_connector.webhooks.lookup import json_path_sql
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Narrowing:
     """What SQL may use: raw equality filters, a raw createdAt field, a search needle."""
 
     raw_filters: dict[str, Any]
+    # (raw dotted paths, value): a record whose JSON holds the value at any of the paths.
+    path_filters: tuple[tuple[tuple[str, ...], str], ...] = ()
     updated_after: datetime | None = None
     created_field: str | None = None  # top-level raw field the unified createdAt comes from
     created_after: datetime | None = None
@@ -60,6 +63,8 @@ def page(
             query = query.where(table.c.raw[name].as_boolean() == value)
         else:
             query = query.where(table.c.raw[name].as_string() == str(value))
+    for paths, wanted in narrowing.path_filters:
+        query = query.where(sa.or_(*(_at(engine, path) == wanted for path in paths)))
     if narrowing.created_field and narrowing.created_after is not None:
         # ISO-8601 text sorts by date; a day's margin covers any zone offset. Records without a
         # string there fail both this and the exact check.
@@ -77,6 +82,12 @@ def page(
         rows = conn.execute(query).all()
     records = [_stored(r) for r in rows[:limit]]
     return records, (records[-1].id if len(rows) > limit and records else None)
+
+
+def _at(engine: sa.Engine, path: str) -> Any:
+    """The JSON text at ``path``, written as the webhooks part's expression index writes it
+    (``application`` by ``candidate.id``), so that index serves these filters too."""
+    return sa.literal_column(json_path_sql(engine.dialect.name, path), sa.String)
 
 
 def _non_ascii(engine: sa.Engine, text: Any) -> Any:

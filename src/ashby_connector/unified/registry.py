@@ -61,6 +61,9 @@ class ModelSpec:
     # Whether every whitespace-free piece of a ``search`` field's value appears in the raw record's
     # JSON (values copied or joined with spaces), so SQL may narrow ``q`` on the raw text.
     search_in_raw: bool = True
+    # Equality filters on ids nested in the raw record: unified field -> raw dotted paths, the
+    # unified value being the first of them that is set (so "any path equals" narrows safely).
+    pushdown_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def created_field(self) -> str | None:
@@ -226,6 +229,11 @@ _SPECS = (
         },
         description="A candidate's application to a job.",
         pushdown={"status": ("status", _reverse(enums.APPLICATION_STATUS))},
+        pushdown_paths={
+            "candidateId": ("candidate.id", "candidateId"),
+            "jobId": ("job.id", "jobId"),
+            "stageId": ("currentInterviewStage.id",),
+        },
     ),
     ModelSpec(
         "atsApplicationStage",
