@@ -338,6 +338,8 @@ def test_sync_endpoint_and_delete_removes_the_data(server: Server, emu: Emulator
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert run["status"] == "succeeded", run
+    last = tenant.get(f"/connections/{cid}").json()["lastSync"]
+    assert last["id"] == run_id and last["status"] == "succeeded" and last["finishedAt"]
     assert tenant.get("/resources/atsCandidate", params={"limit": 1}).json()["data"]
     assert server.ctx.store.count(cid, "candidate") > 0
     assert tenant.delete(f"/connections/{cid}").status_code == 204

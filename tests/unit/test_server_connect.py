@@ -38,3 +38,25 @@ def test_unknown_links_and_escaping(tmp_path: Path) -> None:
         tenant = h.tenant()
         bad = h.http.post("/connect-links", json={"ownerId": "o", "expiresInMinutes": 0}, headers=tenant)
         assert bad.status_code == 422
+
+
+def test_a_link_can_ask_for_operations_and_the_page_says_what_they_need(tmp_path: Path) -> None:
+    with harness(tmp_path, FakeAshby(scopes=["candidatesRead", "apiKeysRead"])) as h:
+        tenant = h.tenant()
+        wanted = ["genericContact::list", "genericContact::create", "genericUser::create"]
+        link = h.http.post("/connect-links", json={"ownerId": "c8", "operations": wanted}, headers=tenant)
+        assert link.status_code == 201 and link.json()["operations"] == wanted
+        url = link.json()["url"]
+        assert "genericContact::create" in h.http.get(url).text
+        done = h.http.post(url, data={"apiKey": GOOD_KEY})
+        assert "genericContact::create: the key needs candidatesWrite" in done.text
+        assert "genericUser::create: not possible with Ashby" in done.text
+        connection = h.http.get("/connections", headers=tenant).json()["data"][0]
+        shown = h.http.get(f"/connections/{connection['id']}", headers=tenant).json()
+        assert shown["operations"]["requested"] == wanted
+        assert shown["operations"]["status"] == "insufficient_permissions"
+        assert shown["lastSync"] is None
+        bad = h.http.post(
+            "/connect-links", json={"ownerId": "c9", "operations": ["atsJob::fly"]}, headers=tenant
+        )
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "operations[0]"

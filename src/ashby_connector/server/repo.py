@@ -294,7 +294,9 @@ class ServerRepo:
         return bool(res.rowcount)
 
     # -- connect links ---------------------------------------------------------------------------
-    def create_connect_link(self, tenant_id: str, owner_id: str, expires_at: datetime) -> str:
+    def create_connect_link(
+        self, tenant_id: str, owner_id: str, expires_at: datetime, operations: list[str] | None = None
+    ) -> str:
         token = secrets.token_urlsafe(32)
         with self.store.transaction() as conn:
             conn.execute(
@@ -303,9 +305,20 @@ class ServerRepo:
                     tenant_id=tenant_id,
                     owner_id=owner_id,
                     expires_at=expires_at,
+                    operations=operations,
                 )
             )
         return token
+
+    def connect_link_operations(self, token: str) -> list[str] | None:
+        """The operations a link asks for (None: none named)."""
+        with self.store.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(t.connect_link.c.operations).where(
+                    t.connect_link.c.token_hash == hash_platform_key(token[:100])
+                )
+            ).scalar()
+        return [str(o) for o in found] if isinstance(found, list) else None
 
     def open_connect_link(self, token: str) -> tuple[str, str] | None:
         """(tenant id, owner id) of a link that exists, has not expired and was not used."""
@@ -347,6 +360,16 @@ class ServerRepo:
     def update_sync_run(self, run_id: str, **values: Any) -> None:
         with self.store.transaction() as conn:
             conn.execute(sa.update(t.sync_run).where(t.sync_run.c.id == run_id).values(**values))
+
+    def latest_sync_run(self, connection_id: str) -> dict[str, Any] | None:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(t.sync_run)
+                .where(t.sync_run.c.connection_id == connection_id)
+                .order_by(t.sync_run.c.created_at.desc())
+                .limit(1)
+            ).first()
+        return dict(row._mapping) if row else None
 
     def get_sync_run(self, connection_ids: list[str], run_id: str) -> dict[str, Any] | None:
         with self.store.engine.connect() as conn:

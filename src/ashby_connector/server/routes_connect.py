@@ -20,7 +20,7 @@ from ashby_connector.server import access
 from ashby_connector.server.deps import Ctx, Tenant
 from ashby_connector.server.errors import ApiError
 from ashby_connector.server.repo import iso, utcnow
-from ashby_connector.server.routes_connections import check_key
+from ashby_connector.server.routes_connections import check_key, requested_operations
 
 router = APIRouter(tags=["connect"])
 
@@ -37,13 +37,22 @@ class ConnectLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ownerId: str = Field(min_length=1, max_length=200)
     expiresInMinutes: int = Field(default=60, ge=1, le=10080)
+    operations: list[str] | None = Field(
+        default=None, max_length=200, description="model::action list, as on POST /connections"
+    )
 
 
 @router.post("/connect-links", status_code=201, summary="A one-time Connect page link for a customer")
 def create_link(body: ConnectLinkCreate, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
+    operations = requested_operations(body.operations)
     expires = utcnow() + timedelta(minutes=body.expiresInMinutes)
-    token = ctx.repo.create_connect_link(tenant_id, body.ownerId, expires)
-    return {"url": f"/connect/{token}", "ownerId": body.ownerId, "expiresAt": iso(expires)}
+    token = ctx.repo.create_connect_link(tenant_id, body.ownerId, expires, operations)
+    return {
+        "url": f"/connect/{token}",
+        "ownerId": body.ownerId,
+        "expiresAt": iso(expires),
+        "operations": operations,
+    }
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -67,9 +76,15 @@ _GONE = "<p>This link is unknown, expired or already used. Ask for a new one.</p
 def connect_form(token: str, ctx: Ctx) -> HTMLResponse:
     if ctx.repo.open_connect_link(token) is None:
         return _page("Connect Ashby", _GONE, 404)
+    operations = ctx.repo.connect_link_operations(token)
+    asks = (
+        "<p>It will be used to: " + ", ".join(f"<code>{html.escape(o)}</code>" for o in operations) + ".</p>"
+        if operations
+        else ""
+    )
     form = (
         "<p>Paste an Ashby API key (Ashby: Admin &rarr; API Keys). It is checked with Ashby, then "
-        "stored encrypted.</p><form method='post'><label for='k'>Ashby API key</label>"
+        "stored encrypted.</p>" + asks + "<form method='post'><label for='k'>Ashby API key</label>"
         "<input id='k' name='apiKey' type='password' autocomplete='off' required maxlength='500'>"
         "<button type='submit'>Connect</button></form>"
     )
@@ -90,11 +105,31 @@ async def connect_submit(token: str, request: Request, ctx: Ctx) -> HTMLResponse
         title, scopes = check_key(ctx, api_key)
     except ApiError:
         return _page("Connect Ashby", "<p class='no'>Ashby did not accept this key.</p>", 422)
-    row = ctx.repo.create_connection(tenant_id, owner_id, ctx.box.encrypt(api_key), title, scopes)
+    operations = ctx.repo.connect_link_operations(token)
+    row = ctx.repo.create_connection(tenant_id, owner_id, ctx.box.encrypt(api_key), title, scopes, operations)
     if not ctx.repo.use_connect_link(token, row.id):
         ctx.repo.delete_connection(row.id)  # another submission won the race
         return _page("Connect Ashby", _GONE, 409)
-    return _page("Ashby connected", _report(access.report(scopes)))
+    body = _report(access.report(scopes))
+    if operations:
+        body += _operations(access.operations_report(operations, scopes))
+    return _page("Ashby connected", body)
+
+
+def _operations(report: dict[str, Any]) -> str:
+    """What the requested operations need, so the customer can fix the key's permissions now."""
+    items = []
+    for detail in report["details"]:
+        name = html.escape(detail["operation"])
+        if not detail["supported"]:
+            reason = html.escape(detail["reason"])
+            items.append(f"<li class='no'>{name}: not possible with Ashby ({reason})</li>")
+        elif detail["missingPermissions"]:
+            missing = html.escape(", ".join(detail["missingPermissions"]))
+            items.append(f"<li class='no'>{name}: the key needs {missing}</li>")
+        else:
+            items.append(f"<li class='ok'>{name}</li>")
+    return "<p>What you were asked to allow:</p><ul>" + "".join(items) + "</ul>"
 
 
 def _report(report: dict[str, Any]) -> str:

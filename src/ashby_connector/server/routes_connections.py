@@ -84,7 +84,7 @@ def _out(row: ConnectionRow, with_access: bool = True) -> dict[str, Any]:
     return out
 
 
-def _requested(operations: list[str] | None) -> list[str] | None:
+def requested_operations(operations: list[str] | None) -> list[str] | None:
     """The requested ``model::action`` entries, checked against the model registry, de-duplicated."""
     if operations is None:
         return None
@@ -98,7 +98,7 @@ def _requested(operations: list[str] | None) -> list[str] | None:
 
 @router.post("/connections", status_code=201, summary="Add an Ashby connection")
 def create_connection(body: ConnectionCreate, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
-    operations = _requested(body.operations)
+    operations = requested_operations(body.operations)
     title, scopes = check_key(ctx, body.apiKey)
     row = ctx.repo.create_connection(
         tenant_id, body.ownerId, ctx.box.encrypt(body.apiKey), title, scopes, operations
@@ -113,7 +113,19 @@ def list_connections(ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
 
 @router.get("/connections/{connection_id}", summary="A connection and what its key can do")
 def get_connection(connection_id: str, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
-    return _out(connection_by_id(ctx, tenant_id, connection_id, "connection_id"))
+    out = _out(connection_by_id(ctx, tenant_id, connection_id, "connection_id"))
+    run = ctx.repo.latest_sync_run(connection_id)
+    out["lastSync"] = (
+        {
+            "id": run["id"],
+            "status": run["status"],
+            "createdAt": iso(run["created_at"]),
+            "finishedAt": iso(run["finished_at"]),
+        }
+        if run
+        else None
+    )
+    return out
 
 
 @router.post("/connections/{connection_id}/rotate", summary="Replace the connection's Ashby key")

@@ -73,6 +73,7 @@ connect_link = sa.Table(
     sa.Column("owner_id", sa.String(200), nullable=False),
     sa.Column("expires_at", TS, nullable=False),
     sa.Column("connection_id", sa.String(64), nullable=True),  # set once used
+    sa.Column("operations", sa.JSON, nullable=True),  # requested model::action list (server_0004)
 )
 
 __all__ = [
