@@ -62,7 +62,16 @@ def test_embedded_runner_gives_each_connection_its_own_callback(
 def test_distributed_runner_on_postgres(fresh_emulator: EmulatorHandle, postgres_db: str) -> None:
     from ashby_connector.worker.distributed import DistributedRunner
 
-    runner = DistributedRunner(postgres_db, factory(fresh_emulator))  # type: ignore[arg-type]
+    kinds: dict[str, set[str]] = {}
+
+    def on_change_for(connection_id: str) -> object:
+        return lambda kind, raw, change: kinds.setdefault(connection_id, set()).add(kind)
+
+    runner = DistributedRunner(
+        postgres_db,
+        factory(fresh_emulator),  # type: ignore[arg-type]
+        on_change_for=on_change_for,  # type: ignore[arg-type]
+    )
     runner.install_schema()
     runner.install_schema()  # idempotent
     first = runner.enqueue("acme", streams=["user", "job"])
@@ -73,6 +82,7 @@ def test_distributed_runner_on_postgres(fresh_emulator: EmulatorHandle, postgres
     with Store.open(postgres_db) as store:
         assert store.count("acme", "job") > 0 and store.count("globex", "user") > 0
         assert store.get_stream_state("acme", "user").sync_token
+    assert kinds == {"acme": {"user", "job"}, "globex": {"user"}}
     import psycopg
 
     with psycopg.connect(postgres_db.replace("postgresql+psycopg", "postgresql")) as conn:

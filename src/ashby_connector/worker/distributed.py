@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from ashby_connector.store import Store, normalize_url
+from ashby_connector.worker.embedded import OnChangeFactory
 
 QUEUE = "ashby-sync"
 TASK_NAME = "ashby_connector.sync_connection"
@@ -31,11 +32,16 @@ def _conninfo(db_url: str) -> str:
 class DistributedRunner:
     """Enqueue syncs from anywhere; run them in ``work()`` on any machine."""
 
-    def __init__(self, db_url: str, client_factory: ClientFactory) -> None:
+    def __init__(
+        self, db_url: str, client_factory: ClientFactory, *, on_change_for: OnChangeFactory | None = None
+    ) -> None:
+        """``on_change_for(connection_id)``: that connection's change callback (as ``EmbeddedRunner``),
+        e.g. a webhooks service's ``sync_callback``, so syncs on workers produce unified events."""
         import procrastinate
 
         self.db_url = db_url
         self.client_factory = client_factory
+        self.on_change_for = on_change_for
         self.app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=_conninfo(db_url)))
         self._worker_app: Any = None
         self._store: Store | None = None
@@ -97,7 +103,10 @@ class DistributedRunner:
                 self._store = Store.open(self.db_url)
         client = self.client_factory(connection_id)
         try:
-            report = SyncEngine(client, self._store, connection_id, streams=streams, full=full).run()
+            on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
+            report = SyncEngine(
+                client, self._store, connection_id, streams=streams, full=full, on_change=on_change
+            ).run()
         finally:
             close = getattr(client, "close", None)
             if callable(close):
