@@ -361,6 +361,10 @@ class ServerRepo:
         with self.store.transaction() as conn:
             conn.execute(sa.update(t.sync_run).where(t.sync_run.c.id == run_id).values(**values))
 
+    def delete_sync_run(self, run_id: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(sa.delete(t.sync_run).where(t.sync_run.c.id == run_id))
+
     def latest_sync_run(self, connection_id: str) -> dict[str, Any] | None:
         with self.store.engine.connect() as conn:
             row = conn.execute(

@@ -45,7 +45,7 @@ def start_sync(ctx: Ctx, conn: Connection, body: SyncStart | None = None) -> dic
     try:
         runner.submit(conn.id, full=body.full, streams=body.streams, job_id=run_id)
     except SyncAlreadyRunningError:  # another request won the race since the check above
-        ctx.repo.update_sync_run(run_id, status="failed", error="a sync of this connection was running")
+        ctx.repo.delete_sync_run(run_id)
         raise _running() from None
     run = ctx.repo.get_sync_run([conn.id], run_id)
     assert run is not None
