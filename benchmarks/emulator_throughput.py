@@ -35,9 +35,18 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--kinds", default="candidate,application,applicationFeedback,interviewSchedule")
+    parser.add_argument(
+        "--compress",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="compressed record storage (auto: from 50,000 candidates)",
+    )
     args = parser.parse_args()
+    compress = {"auto": None, "on": True, "off": False}[args.compress]
     started = time.perf_counter()
-    with run_emulator(seed=args.seed, candidates=args.candidates, rate_limit_per_minute=None) as emu:
+    with run_emulator(
+        seed=args.seed, candidates=args.candidates, rate_limit_per_minute=None, compress_records=compress
+    ) as emu:
         print(f"generated {args.candidates:,} candidates in {time.perf_counter() - started:.1f} s")
         with httpx.Client(base_url=emu.base_url, auth=(emu.api_key, ""), timeout=60) as client:
             total_records = total_seconds = 0.0
