@@ -120,3 +120,37 @@ def test_read_only_file_is_refused(tmp_path: Path) -> None:
     path.chmod(0o444)
     with pytest.raises(StoreError, match="read-only"):
         Store.open(f"sqlite:///{path}")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-05-01T12:34:56.789Z",
+        "2024-05-01T12:34:56Z",
+        "2024-05-01T12:34:56.1Z",
+        "2024-05-01T12:34:56.123456Z",
+        "2024-05-01T12:34:56.1234567Z",
+        "2024-05-01T12:34:56.789+02:00",
+        "2024-02-30T00:00:00.000Z",
+        "2024-13-01T00:00:00.000Z",
+        "2024-05-01",
+        "not a date",
+    ],
+)
+def test_record_ts_fast_path_equals_the_datetime_path(value: str) -> None:
+    from ashby_connector.store import bulk
+    from ashby_connector.store.records import updated_at
+
+    record = {"updatedAt": value, "createdAt": "2020-01-02T03:04:05.006Z"}
+    for dialect in ("sqlite", "postgresql"):
+        assert bulk.record_ts(dialect, record) == bulk.ts(dialect, updated_at(record))
+    assert bulk.record_ts("sqlite", {"createdAt": value}) == bulk.ts(
+        "sqlite", updated_at({"createdAt": value})
+    )
+
+
+def test_updated_at_round_trips_through_sqlite(store: Store) -> None:
+    store.upsert_records("c", "candidate", [{"id": "a", "updatedAt": "2024-05-01T12:34:56.789Z"}])
+    stored = store.get_record("c", "candidate", "a")
+    assert stored is not None and stored.updated_at is not None
+    assert stored.updated_at.isoformat() == "2024-05-01T12:34:56.789000+00:00"

@@ -8,11 +8,15 @@ format SQLAlchemy's SQLite ``DateTime`` reads back. Everything else in the store
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+
+from ashby_connector.store.records import TS_FIELDS as _TS_FIELDS
+from ashby_connector.store.records import updated_at
 
 _SELECT = "SELECT id, raw_hash, deleted_at IS NOT NULL FROM {table} WHERE connection_id = "
 _COLUMNS = "connection_id, id, parent_id, raw, raw_hash, updated_at, synced_at, changed_at, deleted_at"
@@ -32,6 +36,26 @@ def sqlite_ts(value: datetime | None) -> str | None:
 
 def ts(dialect: str, value: datetime | None) -> Any:
     return sqlite_ts(value) if dialect == "sqlite" else value
+
+
+_ISO_UTC = re.compile(
+    r"(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))T((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)"
+    r"(?:\.(\d{1,6}))?Z"
+)
+
+
+def record_ts(dialect: str, record: dict[str, Any]) -> Any:
+    """``ts(dialect, updated_at(record))``; on SQLite Ashby's usual ``2024-05-01T12:34:56.789Z`` is
+    rewritten as text without building a datetime (that cost 7-10 % of storing a page)."""
+    if dialect == "sqlite":
+        for field in _TS_FIELDS:
+            value = record.get(field)
+            if isinstance(value, str):
+                match = _ISO_UTC.fullmatch(value)
+                if match is not None and match[1][8:] <= "28":  # later days: let datetime check
+                    return f"{match[1]} {match[2]}.{(match[3] or ''):0<6}"
+                break
+    return ts(dialect, updated_at(record))
 
 
 def existing(

@@ -27,8 +27,11 @@ def record_id(record: dict[str, Any], parent_id: str | None = None) -> str:
     return f"{parent_id or ''}:{raw_hash(record)}"
 
 
+TS_FIELDS = ("updatedAt", "lastUpdatedAt", "createdAt")  # the record's updated_at, first found
+
+
 def updated_at(record: dict[str, Any]) -> datetime | None:
-    for field in ("updatedAt", "lastUpdatedAt", "createdAt"):
+    for field in TS_FIELDS:
         value = record.get(field)
         if isinstance(value, str):
             try:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ashby_connector.store import bulk
 from ashby_connector.store import engine as _engine
 from ashby_connector.store.errors import StoreError
-from ashby_connector.store.records import as_utc, canonical, record_id, updated_at
+from ashby_connector.store.records import as_utc, canonical, record_id
 from ashby_connector.store.schema import record_table, sync_state
 
 Change = Literal["created", "updated", "deleted"]
@@ -185,7 +185,7 @@ class Store:
                     parent_id,
                     text.decode(),
                     digest,
-                    bulk.ts(dialect, updated_at(record)),
+                    bulk.record_ts(dialect, record),
                     at,
                     at,
                 ),
