@@ -46,5 +46,5 @@ class EmulatorConfig:
     incremental_too_large_threshold: int | None = None
     max_page_size: int = 100
     # Keep records deflate-compressed in memory (about half the memory, slower generation and a
-    # few microseconds per record read); None: only from 50,000 candidates.
+    # few microseconds per record read); None: only from 500,000 candidates.
     compress_records: bool | None = None
