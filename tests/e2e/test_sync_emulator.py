@@ -141,3 +141,17 @@ def test_incremental_too_large_falls_back_to_full(fresh_emulator: EmulatorHandle
     assert report.ok and report.streams[0].mode == "full (fallback)"
     assert any("incremental_sync_too_large" in n for n in report.streams[0].notes)
     assert_store_equals_emulator(store, fresh_emulator, kinds=["candidate"])
+
+
+def test_a_feature_the_account_lacks_is_unavailable(fresh_emulator: EmulatorHandle, store: Store) -> None:
+    """Audit logs are not enabled in the emulated account, as in most Ashby accounts."""
+    with _client(fresh_emulator) as client:
+        report = SyncEngine(client, store, "default", streams=None).run()
+        audit = next(s for s in report.streams if s.stream == "auditLog")
+        assert audit.status == "unavailable" and "audit_logs_not_enabled" in (audit.error or "")
+        assert any("auditLog" in w and "not enabled" in w for w in report.warnings)
+        assert report.ok, "a feature the account lacks is not a failed sync"
+
+        # Asked for by name, the stream could not do what was asked: the run did not finish.
+        named = SyncEngine(client, store, "default", streams=["auditLog"]).run()
+        assert not named.ok and named.streams[0].status == "failed"

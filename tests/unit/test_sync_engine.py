@@ -13,6 +13,7 @@ import pytest
 from ashby_connector.errors import AuthenticationError, ServerError, SyncTokenExpiredError
 from ashby_connector.store import Store
 from ashby_connector.sync import SyncAbortedError, SyncEngine
+from ashby_connector.sync.report import StreamResult, SyncReport
 
 STREAMS = ["candidate", "candidateNote", "user", "job", "source"]
 
@@ -241,3 +242,13 @@ def test_refused_key_aborts_before_touching_the_store(store: Store) -> None:
 def test_unknown_stream_is_a_clear_error(store: Store) -> None:
     with pytest.raises(SyncAbortedError, match="unknown stream"):
         SyncEngine(FakeAshby(), store, streams=["nope"]).run()
+
+
+def test_a_feature_the_account_lacks_is_unavailable_not_failed() -> None:
+    """Ashby answers `audit_logs_not_enabled` for accounts without audit logs: nothing to copy."""
+    report = SyncReport("c")
+    report.streams.append(StreamResult("user"))
+    report.streams.append(StreamResult("auditLog", status="unavailable", error="not enabled"))
+    assert report.ok
+    report.streams.append(StreamResult("job", status="failed", error="boom"))
+    assert not report.ok

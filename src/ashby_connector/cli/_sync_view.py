@@ -73,7 +73,12 @@ def summary_table(report: SyncReport, *, title: str = "Sync summary") -> Table:
     table.add_column("duration", justify="right")
     table.add_column("status")
     for s in report.streams:
-        status = {"ok": "[green]ok", "failed": "[red]failed", "skipped": "[yellow]skipped"}[s.status]
+        status = {
+            "ok": "[green]ok",
+            "failed": "[red]failed",
+            "skipped": "[yellow]skipped",
+            "unavailable": "[dim]unavailable",
+        }[s.status]
         if s.error:
             status += f" [dim]{s.error[:80]}"
         elif s.notes:

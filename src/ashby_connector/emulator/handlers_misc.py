@@ -6,7 +6,7 @@ from typing import Any
 
 from ashby_connector.emulator.context import Ctx
 from ashby_connector.emulator.errors import ApiError
-from ashby_connector.emulator.registry import handler
+from ashby_connector.emulator.registry import Results, handler
 
 
 @handler("sequence.cancel")
@@ -14,3 +14,30 @@ def cancel_sequence(ctx: Ctx) -> Any:
     # The emulated organisation has no outreach sequences, so there is nothing to cancel.
     ident = ctx.arg("sequenceId") or ctx.arg("id")
     raise ApiError("sequence_not_found", f"sequence {ident} not found (the emulator models no sequences)")
+
+
+# Ashby's endpoint index lists these without a schema. The emulated organisation has none of the
+# features behind them enabled, so it answers as such an organisation does: empty lists, records
+# not found, and audit logs not enabled. Never a made-up record.
+
+
+@handler("auditLog.list")
+def list_audit_log(ctx: Ctx) -> Any:
+    raise ApiError("audit_logs_not_enabled", "audit logs are not enabled for this organisation (emulator)")
+
+
+@handler("sequenceTemplate.list", "takeHomeAssignment.list")
+def list_unused_feature(ctx: Ctx) -> Results:
+    return Results([], extra={"moreDataAvailable": False})
+
+
+@handler("sequenceTemplate.info")
+def sequence_template_info(ctx: Ctx) -> Any:
+    ident = ctx.arg("sequenceTemplateId") or ctx.arg("id")
+    raise ApiError("sequence_template_not_found", f"sequence template {ident} not found")
+
+
+@handler("takeHomeAssignment.info")
+def take_home_assignment_info(ctx: Ctx) -> Any:
+    ident = ctx.arg("takeHomeAssignmentId") or ctx.arg("id")
+    raise ApiError("take_home_assignment_not_found", f"take-home assignment {ident} not found")

@@ -18,8 +18,8 @@ catalog's request schema. Raise ``errors.ApiError(code, message)`` for Ashby's e
 Return a value (the ``results``), ``Results(value, warnings=[...])``, or ``RawEnvelope(bytes)``.
 Lists: ``return paginate(ctx, "kind", accept=..., ids=...)`` (see pagination.py).
 Operations without a handler go to ``fallback``: generic list/info over the kind's records, and
-for writes a generic create/update/archive, or a schema-shaped answer with a warning saying the
-emulator did not change state.
+for writes a generic create/update/archive; anything else answers HTTP 501
+``emulator_not_implemented`` rather than a made-up success.
 """
 
 from __future__ import annotations
@@ -212,13 +212,16 @@ def fallback(ctx: Ctx) -> Any:
     kind = kind_of_module(op.module)
     if op.kind == "write" and kind is not None:
         return generic_write(ctx, kind)
-    return synthetic(ctx)
+    raise not_modelled(ctx)
 
 
-def synthetic(ctx: Ctx) -> Results:
-    """A schema-shaped answer for operations whose effects the emulator does not model."""
-    value = Filler(ctx.state.rng, ctx.state.now_iso()).fill(ctx.op.results_schema)
-    return Results(value, warnings=[f"emulator: {ctx.op.name} is answered with a synthetic result"])
+def not_modelled(ctx: Ctx) -> ApiError:
+    """An operation whose effects the emulator does not model says so instead of faking success."""
+    return ApiError(
+        "emulator_not_implemented",
+        f"the emulator does not model {ctx.op.name}; nothing was changed",
+        http_status=501,
+    )
 
 
 def generic_write(ctx: Ctx, kind: str) -> Any:
@@ -231,7 +234,7 @@ def generic_write(ctx: Ctx, kind: str) -> Any:
     if method == "create":
         rec = Filler(state.rng, state.now_iso()).fill(schema, all_props=False)
         if not isinstance(rec, dict):
-            return synthetic(ctx)
+            raise not_modelled(ctx)
         rec.update({k: v for k, v in ctx.body.items() if k in rec_props})
         rec["id"] = state.new_id()
         for stamp in ("createdAt", "updatedAt"):
@@ -244,7 +247,7 @@ def generic_write(ctx: Ctx, kind: str) -> Any:
     ident = ctx.body.get(id_field) or ctx.body.get("id")
     if not isinstance(ident, str) or not state.exists(kind, ident):
         if ident is None:
-            return synthetic(ctx)
+            raise ApiError("invalid_input", f"{id_field}: is required", field=id_field)
         raise ApiError(f"{_snake(kind)}_not_found", f"{kind} {ident} not found")
     rec = ctx.require(kind, ident)
     if method in ("archive", "restore", "setArchived"):

@@ -155,7 +155,16 @@ class SyncEngine:
             self._warn(
                 report, f"{stream.name}: the API key lacks {exc.permission or stream.permission}; skipped"
             )
-        except (APIError, APIConnectionError) as exc:
+        except APIError as exc:
+            result = runner.result
+            if (exc.code or "").endswith("_not_enabled") and not self.stream_names:
+                result.status = "unavailable"
+                result.error = f"not enabled for this Ashby account ({exc.code})"
+                self._warn(report, f"{stream.name}: not enabled for this Ashby account ({exc.code}); skipped")
+            else:
+                result.status = "failed"
+                result.error = f"{type(exc).__name__}: {exc}"
+        except APIConnectionError as exc:
             result = runner.result
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}"
@@ -163,7 +172,7 @@ class SyncEngine:
             result = runner.result
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}"
-        if result.status != "ok" and result.error:
+        if result.status not in ("ok", "unavailable") and result.error:
             # The store itself may be what failed; the report still says why.
             with contextlib.suppress(Exception):
                 self.store.fail_stream(self.connection_id, stream.name, result.error)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Status = Literal["ok", "failed", "skipped"]
+# "unavailable": the Ashby account does not have the feature behind the list (Ashby answers a
+# `*_not_enabled` code, e.g. audit logs); the stream has nothing to copy, which is not a failure.
+Status = Literal["ok", "failed", "skipped", "unavailable"]
 EventKind = Literal["start", "page", "done", "warning"]
 
 
@@ -38,8 +40,8 @@ class SyncReport:
 
     @property
     def ok(self) -> bool:
-        """Every selected stream finished."""
-        return all(s.status == "ok" for s in self.streams)
+        """Every selected stream finished (a feature the account lacks leaves nothing to copy)."""
+        return all(s.status in ("ok", "unavailable") for s in self.streams)
 
     @property
     def requests(self) -> int:
