@@ -64,12 +64,9 @@ class Server:
 
 @contextmanager
 def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Server]:
+    settings.setdefault("master_key", Fernet.generate_key().decode())
     config = ServerSettings(
-        db_url=db_url,
-        ashby_base_url=ashby_base_url,
-        master_key=Fernet.generate_key().decode(),
-        rate_limit_per_minute=None,
-        **settings,
+        db_url=db_url, ashby_base_url=ashby_base_url, rate_limit_per_minute=None, **settings
     )
     ctx = ServerContext.open(config)
     app = create_app(config, context=ctx)

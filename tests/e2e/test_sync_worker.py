@@ -122,3 +122,62 @@ def test_worker_commands(fresh_emulator: EmulatorHandle, postgres_db: str) -> No
         assert store.count("default", "user") > 0
     out = runner.invoke(app, ["worker", "run", "--db", "sqlite:///x.db", "--once", "--api-key", "k"])
     assert out.exit_code == 2 and "PostgreSQL" in out.output
+
+
+@pytest.mark.postgres
+def test_worker_without_a_key_syncs_the_servers_connections_and_queues_events(
+    fresh_emulator: EmulatorHandle, postgres_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many machines: each worker job uses its connection's own encrypted key, and its diffs
+    are queued for the tenant's subscribers exactly as syncs the server runs itself."""
+    import sqlalchemy as sa
+    from cryptography.fernet import Fernet
+    from typer.testing import CliRunner
+
+    from ashby_connector.cli import app
+    from ashby_connector.webhooks.tables import webhook_outbox
+    from tests.e2e.server_harness import run_server
+
+    master_key = Fernet.generate_key().decode()
+    monkeypatch.setenv("ASHBY_CONNECTOR_MASTER_KEY", master_key)
+    with run_server(fresh_emulator.base_url, postgres_db, master_key=master_key) as server:
+        http = server.tenant("acme")
+        connection_id = server.connect(http, fresh_emulator.api_key, sync=False)
+        sub = http.post(
+            "/subscriptions",
+            json={"url": "http://127.0.0.1:9/hook", "models": ["genericUser"], "connectionId": connection_id},
+        )
+        assert sub.status_code in (200, 201), sub.text
+
+        cli = CliRunner()
+        out = cli.invoke(
+            app,
+            ["worker", "enqueue", "--db", postgres_db, "--connection", connection_id, "--streams", "user"],
+        )
+        assert out.exit_code == 0, out.output
+        out = cli.invoke(
+            app,
+            [
+                "worker",
+                "run",
+                "--db",
+                postgres_db,
+                "--once",
+                "--base-url",
+                fresh_emulator.base_url,
+                "--rate-limit",
+                "0",
+            ],
+            env={"ASHBY_API_KEY": ""},
+        )
+        assert out.exit_code == 0, out.output
+
+        users = server.ctx.store.count(connection_id, "user")
+        assert users > 0
+        with server.ctx.store.engine.connect() as conn:
+            queued = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(webhook_outbox)
+                .where(webhook_outbox.c.subscription_id == sub.json()["id"])
+            ).scalar_one()
+        assert queued == users, "every synced user is a genericUser.created event for the subscriber"

@@ -227,11 +227,34 @@ def _single_key_factory(api_key: str | None, base_url: str, rate_limit: float) -
     return factory
 
 
+def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> Any:
+    """Syncs of the server's connections: each job uses its connection's own encrypted key, and
+    its changes are queued in the webhooks outbox for subscribers, as syncs the server runs are."""
+    from ashby_connector.server.context import ServerContext
+    from ashby_connector.server.settings import ServerSettings
+    from ashby_connector.webhooks.wiring import service_for_context
+    from ashby_connector.worker.distributed import DistributedRunner
+
+    settings = ServerSettings(db_url=db, ashby_base_url=base_url, rate_limit_per_minute=rate_limit or None)
+    ctx = ServerContext.open(settings)
+    outbox = service_for_context(ctx).outbox
+    return DistributedRunner(db, ctx.client_by_connection_id, on_change_for=outbox.for_connection)
+
+
 @worker_app.command("run")
 def worker_run(
     db: Annotated[str, typer.Option(help="postgresql+psycopg://... (store and job queue).")],
-    api_key: Annotated[str | None, typer.Option(envvar="ASHBY_API_KEY", help="Ashby API key.")] = None,
-    base_url: Annotated[str, typer.Option(help="Ashby API base URL.")] = DEFAULT_BASE_URL,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ASHBY_API_KEY",
+            help="One Ashby key for every job (single account). Without it, jobs use the keys of the "
+            "server's connections and queue unified events for subscribers.",
+        ),
+    ] = None,
+    base_url: Annotated[
+        str, typer.Option(envvar="ASHBY_BASE_URL", help="Ashby API base URL.")
+    ] = DEFAULT_BASE_URL,
     concurrency: Annotated[int, typer.Option(help="Syncs this worker runs at once.")] = 2,
     once: Annotated[bool, typer.Option("--once", help="Exit when the queue is empty.")] = False,
     rate_limit: Annotated[float, typer.Option(help="Requests per minute per key (0 = off).")] = 1000,
@@ -241,7 +264,10 @@ def worker_run(
 
     console = Console()
     try:
-        runner = DistributedRunner(db, _single_key_factory(api_key, base_url, rate_limit))
+        if api_key:
+            runner = DistributedRunner(db, _single_key_factory(api_key, base_url, rate_limit))
+        else:
+            runner = _server_connections_runner(db, base_url, rate_limit)
         runner.install_schema()
     except (ValueError, StoreError) as exc:
         raise _fail(console, str(exc), 2) from None

@@ -49,13 +49,14 @@ class ServerContext:
 
                     self._runner = EmbeddedRunner(
                         self.store,
-                        self._client_by_connection_id,
+                        self.client_by_connection_id,
                         on_change_for=lambda connection_id: events.change_callback(self, connection_id),
                         on_status=self._record_job,
                     )
         return self._runner
 
-    def _client_by_connection_id(self, connection_id: str) -> AshbyClient:
+    def client_by_connection_id(self, connection_id: str) -> AshbyClient:
+        """A client with the connection's own (decrypted) key; what sync runners call per job."""
         row = self.repo.find_connection(connection_id)
         if row is None:
             raise LookupError(f"connection {connection_id} no longer exists")
