@@ -58,9 +58,8 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
             incremental.connection_id, [s for s in incremental.streams if s.changed or s.notes]
         )
         changed.duration = incremental.duration
+        # Warnings were shown as they happened, just above this table.
         console.print(summary_table(changed, title="Incremental sync: streams that changed"))
-        for warning in incremental.warnings:
-            console.print(f"[yellow]warning:[/] {warning}")
         _show_result(console, store, connection_id, full, incremental)
         job = store.get(connection_id, "job", archived_job) or {}
         console.print(
