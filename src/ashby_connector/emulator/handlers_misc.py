@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ashby_connector.emulator.context import Ctx
-from ashby_connector.emulator.errors import ApiError
+from ashby_connector.emulator.errors import ApiError, not_found
 from ashby_connector.emulator.registry import Results, handler
 
 
@@ -31,13 +31,7 @@ def list_unused_feature(ctx: Ctx) -> Results:
     return Results([], extra={"moreDataAvailable": False})
 
 
-@handler("sequenceTemplate.info")
-def sequence_template_info(ctx: Ctx) -> Any:
-    ident = ctx.arg("sequenceTemplateId") or ctx.arg("id")
-    raise ApiError("sequence_template_not_found", f"sequence template {ident} not found")
-
-
-@handler("takeHomeAssignment.info")
-def take_home_assignment_info(ctx: Ctx) -> Any:
-    ident = ctx.arg("takeHomeAssignmentId") or ctx.arg("id")
-    raise ApiError("take_home_assignment_not_found", f"take-home assignment {ident} not found")
+@handler("sequenceTemplate.info", "takeHomeAssignment.info")
+def info_of_unused_feature(ctx: Ctx) -> Any:
+    kind = ctx.op.module  # sequence_template_not_found / take_home_assignment_not_found
+    raise not_found(kind, ctx.arg(f"{kind}Id") or ctx.arg("id"))
