@@ -2,8 +2,8 @@
 
     >>> from ashby_connector import AshbyClient, AsyncAshbyClient, APIError   # doctest: +SKIP
 
-The client and error names are loaded on first use, so ``import ashby_connector.catalog`` (the
-emulator's only dependency) stays light and never imports httpx or pydantic.
+The client names are loaded on first use, so ``import ashby_connector.catalog`` (the emulator's
+only dependency) stays light and never imports httpx or pydantic; the errors import nothing heavy.
 """
 
 from __future__ import annotations
@@ -11,48 +11,27 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ashby_connector.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AshbyError,
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    OperationNotSupportedError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    SyncTokenExpiredError,
+)
+
 if TYPE_CHECKING:
     from ashby_connector.client import AshbyClient, AsyncAshbyClient, Page, RetryPolicy
-    from ashby_connector.errors import (
-        APIConnectionError,
-        APIError,
-        APITimeoutError,
-        AshbyError,
-        AuthenticationError,
-        ConflictError,
-        InvalidInputError,
-        NotFoundError,
-        OperationNotSupportedError,
-        PermissionDeniedError,
-        RateLimitError,
-        ServerError,
-        SyncTokenExpiredError,
-    )
 
-_LAZY = {
-    "AshbyClient": "ashby_connector.client",
-    "AsyncAshbyClient": "ashby_connector.client",
-    "Page": "ashby_connector.client",
-    "RetryPolicy": "ashby_connector.client",
-    **{
-        name: "ashby_connector.errors"
-        for name in (
-            "APIConnectionError",
-            "APIError",
-            "APITimeoutError",
-            "AshbyError",
-            "AuthenticationError",
-            "ConflictError",
-            "InvalidInputError",
-            "NotFoundError",
-            "OperationNotSupportedError",
-            "PermissionDeniedError",
-            "RateLimitError",
-            "ServerError",
-            "SyncTokenExpiredError",
-        )
-    },
-}
+_CLIENT_NAMES = ("AshbyClient", "AsyncAshbyClient", "Page", "RetryPolicy")
+_LAZY = dict.fromkeys(_CLIENT_NAMES, "ashby_connector.client")
 
 __all__ = [
     "APIConnectionError",

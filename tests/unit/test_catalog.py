@@ -97,3 +97,14 @@ def test_webhook_types() -> None:
 def test_unknown_operation_suggests_close_names() -> None:
     with pytest.raises(catalog.UnknownOperationError, match=r"did you mean candidate\.list"):
         catalog.operation("candidate.lst")
+
+
+def test_importing_the_catalog_stays_light() -> None:
+    """The emulator depends on the catalog only: importing it must not pull in the client stack."""
+    code = (
+        "import sys, ashby_connector.catalog, ashby_connector.errors\n"
+        "heavy = {'httpx', 'pydantic'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
