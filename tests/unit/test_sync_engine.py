@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ashby_connector.errors import AuthenticationError, ServerError, SyncTokenExpiredError
+from ashby_connector.errors import APIError, AuthenticationError, ServerError, SyncTokenExpiredError
 from ashby_connector.store import Store
 from ashby_connector.sync import SyncAbortedError, SyncEngine
 from ashby_connector.sync.report import StreamResult, SyncReport
@@ -58,6 +58,7 @@ class FakeAshby:
         self.kill_after: int | None = None
         self.expired_tokens: set[str] = set()
         self.fail_ops: set[str] = set()
+        self.not_enabled_ops: set[str] = set()
         self.scopes: list[str] | None = None
 
     def put(self, op: str, record: dict[str, Any]) -> None:
@@ -85,6 +86,8 @@ class FakeAshby:
             self.requests.append(operation)
             if operation in self.fail_ops:
                 raise ServerError("boom", code="generic_internal_error", http_status=500)
+            if operation in self.not_enabled_ops:
+                raise APIError("not enabled for this account", code="feature_not_enabled")
             if sync_token in self.expired_tokens:
                 raise SyncTokenExpiredError("expired", code="sync_token_expired")
             if operation == "candidate.listNotes":
@@ -252,3 +255,15 @@ def test_a_feature_the_account_lacks_is_unavailable_not_failed() -> None:
     assert report.ok
     report.streams.append(StreamResult("job", status="failed", error="boom"))
     assert not report.ok
+
+
+def test_children_of_an_unavailable_parent_are_unavailable_too(store: Store) -> None:
+    fake = FakeAshby()
+    fake.not_enabled_ops.add("candidate.list")
+    report = SyncEngine(fake, store).run()  # every stream, as a plain `ashby-connector sync`
+    by = {r.stream: r for r in report.streams}
+    assert by["candidate"].status == "unavailable"
+    assert by["candidateNote"].status == "unavailable" and not by["candidateNote"].error.endswith("failed")
+    assert "candidate.listNotes" not in fake.requests
+    assert by["user"].status == "ok"
+    assert report.ok, [(r.stream, r.status, r.error) for r in report.streams if not r.finished]

@@ -59,7 +59,8 @@ class SyncProgress:
             if event.status == "ok":
                 self.progress.update(task, total=max(event.fetched, 1), completed=max(event.fetched, 1))
             else:
-                self.progress.update(task, total=1, completed=0, mode=f"[red]{event.status}")
+                colour = "dim" if event.status == "unavailable" else "red"
+                self.progress.update(task, total=1, completed=0, mode=f"[{colour}]{event.status}")
             self.progress.stop_task(task)
 
 

@@ -15,7 +15,7 @@ from ashby_connector.errors import (
 )
 from ashby_connector.store import Store
 from ashby_connector.sync.permissions import check_access, key_scopes
-from ashby_connector.sync.report import ProgressEvent, StreamResult, SyncReport
+from ashby_connector.sync.report import ProgressEvent, Status, StreamResult, SyncReport
 from ashby_connector.sync.runner import OnChange, OnProgress, Pager, StreamRunner
 from ashby_connector.sync.streams import Stream, select_streams
 
@@ -129,8 +129,10 @@ class SyncEngine:
                             # Children run after their parent so they see its changes.
                             submit(child)
                         else:
+                            # Without the parent's feature there are no children; otherwise they cannot run.
+                            status: Status = "unavailable" if result.status == "unavailable" else "failed"
                             results[child.name] = StreamResult(
-                                child.name, status="failed", error=f"parent stream {stream.name} failed"
+                                child.name, status=status, error=f"parent stream {stream.name} {status}"
                             )
         return results
 
@@ -172,7 +174,7 @@ class SyncEngine:
             result = runner.result
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}"
-        if result.status not in ("ok", "unavailable") and result.error:
+        if not result.finished and result.error:
             # The store itself may be what failed; the report still says why.
             with contextlib.suppress(Exception):
                 self.store.fail_stream(self.connection_id, stream.name, result.error)

@@ -26,6 +26,11 @@ class StreamResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def finished(self) -> bool:
+        """Done, or nothing to copy because the account does not have the feature."""
+        return self.status in ("ok", "unavailable")
+
+    @property
     def records_per_second(self) -> float:
         return self.fetched / self.duration if self.duration > 0 else 0.0
 
@@ -41,7 +46,7 @@ class SyncReport:
     @property
     def ok(self) -> bool:
         """Every selected stream finished (a feature the account lacks leaves nothing to copy)."""
-        return all(s.status in ("ok", "unavailable") for s in self.streams)
+        return all(s.finished for s in self.streams)
 
     @property
     def requests(self) -> int:

@@ -112,6 +112,6 @@ class DistributedRunner:
             if callable(close):
                 close()
         if not report.ok:
-            failed = [s.stream for s in report.streams if s.status != "ok"]
+            failed = [s.stream for s in report.streams if not s.finished]
             raise RuntimeError(f"sync of {connection_id} did not finish: {', '.join(failed)}")
         return report.to_dict()
