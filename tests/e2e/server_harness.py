@@ -52,7 +52,7 @@ class Server:
     def tenant_of(self, connection_id: str) -> str:
         import sqlalchemy as sa
 
-        from ashby_connector.server.tables import connection
+        from ashby_connector.store.schema_tenancy import connection
 
         with self.ctx.store.engine.connect() as conn:
             return str(

@@ -135,7 +135,7 @@ def test_worker_without_a_key_syncs_the_servers_connections_and_queues_events(
     from typer.testing import CliRunner
 
     from ashby_connector.cli import app
-    from ashby_connector.webhooks.tables import webhook_outbox
+    from ashby_connector.store.schema_webhooks import webhook_outbox
     from tests.e2e.server_harness import run_server
 
     master_key = Fernet.generate_key().decode()

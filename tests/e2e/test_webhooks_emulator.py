@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import EmulatorHandle, run_emulator
+from ashby_connector.store.schema_webhooks import webhook_inbox
 from ashby_connector.webhooks import Backoff, sign_ashby_body
 from ashby_connector.webhooks.service import WebhookService, attached
-from ashby_connector.webhooks.tables import webhook_inbox
 from ashby_connector.webhooks.testing import RecordingReceiver
 from tests.e2e.server_harness import Server, run_server
 

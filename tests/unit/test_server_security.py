@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ashby_connector.server.secrets import SecretBox, SecretBoxError, hash_platform_key, load_master_key
 from ashby_connector.server.settings import ServerSettings
-from ashby_connector.server.tables import connection, platform_key
+from ashby_connector.store.schema_tenancy import connection, platform_key
 from tests.unit.server_fakes import BASE, GOOD_KEY, FakeAshby, harness
 
 

@@ -138,13 +138,13 @@ def test_read_only_file_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_record_ts_fast_path_equals_the_datetime_path(value: str) -> None:
-    from ashby_connector.store import bulk
+    from ashby_connector.store import queries
     from ashby_connector.store.records import updated_at
 
     record = {"updatedAt": value, "createdAt": "2020-01-02T03:04:05.006Z"}
     for dialect in ("sqlite", "postgresql"):
-        assert bulk.record_ts(dialect, record) == bulk.ts(dialect, updated_at(record))
-    assert bulk.record_ts("sqlite", {"createdAt": value}) == bulk.ts(
+        assert queries.record_ts(dialect, record) == queries.ts(dialect, updated_at(record))
+    assert queries.record_ts("sqlite", {"createdAt": value}) == queries.ts(
         "sqlite", updated_at({"createdAt": value})
     )
 

@@ -1,7 +1,7 @@
 """The REST server (FastAPI): connections, unified resources, proxy, syncs. See docs/server.md.
 
-FastAPI is imported lazily so that ``ashby_connector.server.tables`` (used by migrations and the
-webhooks part) works without the ``server`` extra installed.
+FastAPI is imported lazily so that ``ashby_connector.server.settings`` works without the ``server``
+extra installed.
 """
 
 from __future__ import annotations

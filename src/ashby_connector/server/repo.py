@@ -11,9 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ashby_connector.server import tables as t
 from ashby_connector.server.secrets import hash_platform_key, new_id, new_platform_key
-from ashby_connector.store import KINDS, Store, record_table, sync_state
+from ashby_connector.store import Store, queries
+from ashby_connector.store import schema_tenancy as t
 
 
 def utcnow() -> datetime:
@@ -192,36 +192,12 @@ class ServerRepo:
             )
         self._cache.clear()
 
-    def delete_connection(self, connection_id: str) -> None:
-        """Remove the connection and every record and setting it owns, in one transaction."""
+    def delete_connection(self, connection_id: str) -> dict[str, int]:
+        """Remove the connection and every row it owns in every table, in one transaction."""
         with self.store.transaction() as conn:
-            for kind in KINDS:
-                table = record_table(kind)
-                conn.execute(sa.delete(table).where(table.c.connection_id == connection_id))
-            conn.execute(sa.delete(sync_state).where(sync_state.c.connection_id == connection_id))
-            for table in (t.field_mapping, t.custom_model, t.sync_run):
-                conn.execute(sa.delete(table).where(table.c.connection_id == connection_id))
-            # Other parts' per-connection tables (webhooks) on the same MetaData.
-            for table in self.store_tables_with_connection_id():
-                conn.execute(sa.delete(table).where(table.c.connection_id == connection_id))
-            conn.execute(sa.delete(t.connection).where(t.connection.c.id == connection_id))
+            deleted = queries.delete_connection_rows(conn, connection_id)
         self._cache.clear()
-
-    @staticmethod
-    def store_tables_with_connection_id() -> list[sa.Table]:
-        skip = {
-            t.connection.name,
-            t.field_mapping.name,
-            t.custom_model.name,
-            t.sync_run.name,
-            sync_state.name,
-        }
-        skip |= {record_table(k).name for k in KINDS}
-        return [
-            table
-            for table in t.metadata.sorted_tables
-            if table.name not in skip and "connection_id" in table.c
-        ]
+        return deleted
 
     # -- field mappings and custom models -----------------------------------------------------
     def get_field_mapping(self, connection_id: str, model: str) -> list[dict[str, Any]]:
@@ -243,14 +219,8 @@ class ServerRepo:
 
     def set_field_mapping(self, connection_id: str, model: str, entries: list[dict[str, Any]]) -> None:
         with self.store.transaction() as conn:
-            conn.execute(
-                sa.delete(t.field_mapping).where(
-                    t.field_mapping.c.connection_id == connection_id, t.field_mapping.c.model == model
-                )
-            )
-            conn.execute(
-                sa.insert(t.field_mapping).values(connection_id=connection_id, model=model, entries=entries)
-            )
+            row = {"connection_id": connection_id, "model": model, "entries": entries}
+            queries.upsert(conn, t.field_mapping, [row], update=["entries"])
         self._cache.clear()
 
     def get_custom_model(self, connection_id: str, name: str) -> dict[str, Any] | None:
@@ -273,16 +243,8 @@ class ServerRepo:
 
     def set_custom_model(self, connection_id: str, name: str, definition: dict[str, Any]) -> None:
         with self.store.transaction() as conn:
-            conn.execute(
-                sa.delete(t.custom_model).where(
-                    t.custom_model.c.connection_id == connection_id, t.custom_model.c.name == name
-                )
-            )
-            conn.execute(
-                sa.insert(t.custom_model).values(
-                    connection_id=connection_id, name=name, definition=definition
-                )
-            )
+            row = {"connection_id": connection_id, "name": name, "definition": definition}
+            queries.upsert(conn, t.custom_model, [row], update=["definition"])
 
     def delete_custom_model(self, connection_id: str, name: str) -> bool:
         with self.store.transaction() as conn:

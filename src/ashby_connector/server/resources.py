@@ -16,11 +16,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from ashby_connector import unified
-from ashby_connector.server import events, scan
+from ashby_connector.server import events
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.errors import ApiError
 from ashby_connector.server.repo import ConnectionRow, iso
-from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord
+from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, queries
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
 from ashby_connector.unified.models import UnifiedModel
@@ -186,7 +186,7 @@ def _scan(
     store_cursor, skip = decode_cursor(query.cursor) if query.cursor else (None, 0)
     narrowing = _narrowing(model, query)
     while True:
-        records, next_cursor = scan.page(
+        records, next_cursor = queries.narrowed_page(
             ctx.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
         )
         position = 0
@@ -201,11 +201,11 @@ def _scan(
         store_cursor, skip = next_cursor, 0
 
 
-def _narrowing(model: Model, query: ListQuery) -> scan.Narrowing:
+def _narrowing(model: Model, query: ListQuery) -> queries.Narrowing:
     """What of the query SQL can apply (a superset of the answer; the rest is checked in Python)."""
     spec = model.spec
     searchable = spec is not None and bool(spec.search) and spec.search_in_raw
-    return scan.Narrowing(
+    return queries.Narrowing(
         raw_filters=_pushdown(model, query.filters),
         path_filters=tuple(
             (spec.pushdown_paths[name], wanted)
@@ -215,7 +215,7 @@ def _narrowing(model: Model, query: ListQuery) -> scan.Narrowing:
         updated_after=query.updated_after,
         created_field=spec.created_field if spec is not None else "createdAt",
         created_after=query.created_after,
-        needle=scan.searchable_needle(query.q) if searchable else None,
+        needle=queries.searchable_needle(query.q) if searchable else None,
     )
 
 

@@ -1,17 +1,24 @@
-"""The local copy of Ashby accounts: SQLAlchemy Core over SQLite (default) and PostgreSQL.
+"""The local copy of Ashby accounts and every table of the product, over SQLAlchemy Core on SQLite
+(default) and PostgreSQL, with its Alembic migrations.
 
-See docs/CONTRACTS.md for the API other parts rely on and docs/sync.md for users.
+Tables: ``schema`` (one record table per Ashby kind, and sync state), ``schema_tenancy``
+(platform keys, connections, field mappings, custom models, Connect links, sync runs) and
+``schema_webhooks``
+(inbox, outbox, subscriptions, delivery log, Ashby settings). Every SQL statement over the record
+tables lives in ``queries``. See docs/sync.md for users.
 """
 
 from __future__ import annotations
 
+# Imported for their tables: ``metadata`` is complete once the package is imported.
+from ashby_connector.store import schema_tenancy, schema_webhooks  # noqa: F401
 from ashby_connector.store.engine import DEFAULT_URL, normalize_url
 from ashby_connector.store.errors import StoreError
 from ashby_connector.store.kinds import CHILD_PARENTS, KIND_OPERATIONS, KINDS, table_name
+from ashby_connector.store.records import StoredRecord
 from ashby_connector.store.repository import (
     RecordPage,
     Store,
-    StoredRecord,
     StreamState,
     UpsertResult,
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +115,8 @@ def upgrade(engine: sa.Engine, target: str = "heads") -> None:
 
 def _short(exc: sa.exc.DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+
+
+# Opens one write transaction. ``Store.transaction`` serialises SQLite writers on a lock in-process
+# (waking at once) instead of leaving them to SQLite's sleeping busy handler.
+Begin = Callable[[], AbstractContextManager[sa.Connection]]

@@ -1,12 +1,26 @@
-"""Turning raw Ashby records into store rows: id, hash, updatedAt."""
+"""Stored records, and turning raw Ashby records into store rows: id, hash, updatedAt."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One row of a record table: the raw Ashby record and when it was seen, changed, deleted."""
+
+    id: str
+    parent_id: str | None
+    raw: dict[str, Any]
+    updated_at: datetime | None
+    synced_at: datetime
+    changed_at: datetime
+    deleted_at: datetime | None
 
 
 def canonical(record: Any) -> bytes:

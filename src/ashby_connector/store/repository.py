@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ashby_connector.store import bulk
 from ashby_connector.store import engine as _engine
+from ashby_connector.store import queries
 from ashby_connector.store.errors import StoreError
-from ashby_connector.store.records import as_utc, canonical, record_id
+from ashby_connector.store.records import StoredRecord, as_utc, canonical, record_id
 from ashby_connector.store.schema import record_table, sync_state
 
 Change = Literal["created", "updated", "deleted"]
@@ -48,17 +47,6 @@ class UpsertResult:
         self.deleted += other.deleted
         self.changes.extend(other.changes)
         return self
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    id: str
-    parent_id: str | None
-    raw: dict[str, Any]
-    updated_at: datetime | None
-    synced_at: datetime
-    changed_at: datetime
-    deleted_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -154,9 +142,6 @@ class Store:
         with self.transaction() as conn:
             return self._upsert(conn, connection_id, kind, records, synced_at or utcnow(), parent_id)
 
-    def _insert(self, table: sa.Table) -> Any:
-        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
-
     def _upsert(
         self,
         conn: sa.Connection,
@@ -171,7 +156,7 @@ class Store:
         dialect = self.dialect
         result = UpsertResult()
         rows: dict[str, tuple[dict[str, Any], tuple[Any, ...]]] = {}
-        at = bulk.ts(dialect, synced_at)
+        at = queries.ts(dialect, synced_at)
         for record in records:
             rid = record_id(record, parent_id)
             text = canonical(record)
@@ -185,7 +170,7 @@ class Store:
                     parent_id,
                     text.decode(),
                     digest,
-                    bulk.record_ts(dialect, record),
+                    queries.record_ts(dialect, record),
                     at,
                     at,
                 ),
@@ -195,7 +180,7 @@ class Store:
         known: dict[str, tuple[str, bool]] = {}
         ids = list(rows)
         for start in range(0, len(ids), _CHUNK):
-            known.update(bulk.existing(conn, dialect, name, connection_id, ids[start : start + _CHUNK]))
+            known.update(queries.existing(conn, dialect, name, connection_id, ids[start : start + _CHUNK]))
         writes: list[tuple[Any, ...]] = []
         touched: list[str] = []
         for rid, (record, row) in rows.items():
@@ -213,9 +198,9 @@ class Store:
                 result.unchanged += 1
                 touched.append(rid)
         if writes:
-            bulk.upsert(conn, dialect, name, writes)
+            queries.write_records(conn, dialect, name, writes)
         for start in range(0, len(touched), _CHUNK):
-            bulk.touch(conn, dialect, name, connection_id, touched[start : start + _CHUNK], at)
+            queries.touch(conn, dialect, name, connection_id, touched[start : start + _CHUNK], at)
         return result
 
     def mark_deleted(
@@ -267,7 +252,7 @@ class Store:
             row = conn.execute(
                 sa.select(table).where(table.c.connection_id == connection_id, table.c.id == id)
             ).first()
-        return _stored(row) if row is not None else None
+        return queries.stored(row) if row is not None else None
 
     def list(
         self,
@@ -293,16 +278,12 @@ class Store:
             query = query.where(table.c.updated_at > updated_after)
         if parent_id is not None:
             query = query.where(table.c.parent_id == parent_id)
-        for name, value in (filters or {}).items():
-            if isinstance(value, bool):
-                query = query.where(table.c.raw[name].as_boolean() == value)
-            else:
-                query = query.where(table.c.raw[name].as_string() == str(value))
+        query = query.where(*queries.record_filters(table, filters or {}))
         if cursor:
             query = query.where(table.c.id > _decode_cursor(cursor))
         query = query.order_by(table.c.id).limit(limit + 1)
         with self.engine.connect() as conn:
-            rows = [_stored(r) for r in conn.execute(query)]
+            rows = [queries.stored(r) for r in conn.execute(query)]
         more = len(rows) > limit
         rows = rows[:limit]
         return RecordPage(rows, _encode_cursor(rows[-1].id) if more and rows else None)
@@ -368,11 +349,8 @@ class Store:
     def _write_state(
         self, conn: sa.Connection, connection_id: str, stream: str, values: dict[str, Any]
     ) -> None:
-        stmt = self._insert(sync_state).values(connection_id=connection_id, stream=stream, **values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[sync_state.c.connection_id, sync_state.c.stream], set_=values
-        )
-        conn.execute(stmt)
+        row = {"connection_id": connection_id, "stream": stream, **values}
+        queries.upsert(conn, sync_state, [row], update=list(values))
 
     def begin_run(
         self,
@@ -428,7 +406,8 @@ class Store:
             if not finish and not reconcile:
                 # The common page: advance the checkpoint with one statement.
                 added = result.inserted + result.changed
-                if bulk.advance(conn, self.dialect, connection_id, stream, next_cursor, len(records), added):
+                dialect = self.dialect
+                if queries.advance(conn, dialect, connection_id, stream, next_cursor, len(records), added):
                     return result
             state = self._locked_state(conn, connection_id, stream)
             started = as_utc(state["run_started_at"]) if state else None
@@ -535,18 +514,6 @@ class Store:
         """Remember why a run stopped; its cursor stays so the next run resumes."""
         with self.transaction() as conn:
             self._write_state(conn, connection_id, stream, {"last_error": error[:2000]})
-
-
-def _stored(row: Any) -> StoredRecord:
-    return StoredRecord(
-        id=row.id,
-        parent_id=row.parent_id,
-        raw=row.raw,
-        updated_at=as_utc(row.updated_at),
-        synced_at=as_utc(row.synced_at) or utcnow(),
-        changed_at=as_utc(row.changed_at) or utcnow(),
-        deleted_at=as_utc(row.deleted_at),
-    )
 
 
 def _encode_cursor(last_id: str) -> str:

@@ -23,7 +23,6 @@ from ashby_connector.webhooks.registration import DEFAULT_TYPES, RegistrationErr
 from ashby_connector.webhooks.service import Receipt, WebhookOptions, WebhookService
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body, verify_ashby_signature
 from ashby_connector.webhooks.subscriptions import Subscription, SubscriptionError, Subscriptions
-from ashby_connector.webhooks.tables import create_webhook_tables
 
 __all__ = [
     "DEFAULT_TYPES",
@@ -50,7 +49,6 @@ __all__ = [
     "WebhookOptions",
     "WebhookRegistry",
     "WebhookService",
-    "create_webhook_tables",
     "delivery_log",
     "parse_envelope",
     "sign_ashby_body",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ashby_connector.store import Store
-from ashby_connector.webhooks.lookup import INDEXED, find_by_json
+from ashby_connector.store.queries import JSON_INDEXES, find_by_json
 from ashby_connector.webhooks.ports import StoredRecord
 
 
@@ -34,7 +34,7 @@ class StoreRecords:
         self.store.mark_deleted(connection_id, kind, record_ids)
 
     def find_records(self, connection_id: str, kind: str, path: str, value: str) -> list[dict[str, Any]]:
-        if (kind, path) in INDEXED:  # the candidateMerge lookup: one indexed query
+        if (kind, path) in JSON_INDEXES:  # the candidateMerge lookup: one indexed query
             return find_by_json(self.store.engine, connection_id, kind, path, value)
         # Other paths (none today): the store filters top-level fields only; check page by page.
         head, _, rest = path.partition(".")

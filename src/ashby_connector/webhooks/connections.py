@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ashby_connector.server.tables import connection as connection_table
+from ashby_connector.store.schema_tenancy import connection as connection_table
 from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
 
 CLIENT_TTL_SECONDS = 300.0

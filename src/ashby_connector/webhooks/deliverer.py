@@ -20,10 +20,10 @@ import httpx
 import sqlalchemy as sa
 from standardwebhooks import Webhook
 
-from ashby_connector.webhooks._sql import Begin
+from ashby_connector.store.engine import Begin
+from ashby_connector.store.schema_webhooks import webhook_delivery, webhook_outbox, webhook_subscription
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, Backoff
 from ashby_connector.webhooks.subscriptions import Subscriptions
-from ashby_connector.webhooks.tables import webhook_delivery, webhook_outbox, webhook_subscription
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,7 @@ class Deliverer:
             sa.select(
                 o.c.seq,
                 o.c.subscription_id,
+                o.c.connection_id,
                 o.c.event_id,
                 o.c.event_type,
                 o.c.payload,
@@ -190,10 +191,12 @@ class Deliverer:
             else:
                 values["next_attempt_at"] = finished + delay
         with self.begin() as conn:
-            conn.execute(sa.update(t).where(t.c.seq == row.seq).values(**values))
+            if not conn.execute(sa.update(t).where(t.c.seq == row.seq).values(**values)).rowcount:
+                return  # the row is gone (its connection was deleted meanwhile): log nothing of it
             conn.execute(
                 sa.insert(webhook_delivery).values(
                     subscription_id=row.subscription_id,
+                    connection_id=row.connection_id,
                     event_id=row.event_id,
                     event_type=row.event_type,
                     attempt=attempt,

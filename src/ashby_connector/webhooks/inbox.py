@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ashby_connector.webhooks._sql import Begin, insert_ignore
+from ashby_connector.store.engine import Begin
+from ashby_connector.store.queries import upsert
+from ashby_connector.store.schema_webhooks import webhook_inbox
 from ashby_connector.webhooks.envelope import InboundEvent
-from ashby_connector.webhooks.tables import webhook_inbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class Inbox:
             "next_attempt_at": 0.0,
         }
         with self.begin() as conn:
-            return insert_ignore(conn, webhook_inbox, [row]) == 1
+            return upsert(conn, webhook_inbox, [row]) == 1
 
     def pending(self, limit: int = 100) -> list[InboxRow]:
         """The oldest events due for processing, in arrival order."""

@@ -9,10 +9,11 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from ashby_connector.webhooks._sql import Begin, insert_ignore
+from ashby_connector.store.engine import Begin
+from ashby_connector.store.queries import upsert
+from ashby_connector.store.schema_webhooks import webhook_outbox
 from ashby_connector.webhooks.ports import Change
 from ashby_connector.webhooks.subscriptions import Subscriptions
-from ashby_connector.webhooks.tables import webhook_outbox
 from ashby_connector.webhooks.unified_events import UnifiedEvent, UnifiedMapper, build_events, now_iso
 
 TenantOf = Callable[[str], str | None]
@@ -71,6 +72,7 @@ class Outbox:
                 rows.append(
                     {
                         "subscription_id": sub.id,
+                        "connection_id": event.connection_id,
                         "event_id": event.id,
                         "event_type": event.type,
                         "record_key": f"{event.connection_id}:{event.model}:{event.record_id}"[:255],
@@ -85,7 +87,7 @@ class Outbox:
             return 0
         with self.begin() as conn:
             # Unique (subscription, event id): a change reported twice is queued once.
-            return insert_ignore(conn, webhook_outbox, rows)
+            return upsert(conn, webhook_outbox, rows)
 
     def counts(self) -> dict[str, int]:
         t = webhook_outbox

@@ -18,10 +18,11 @@ import orjson
 import sqlalchemy as sa
 
 from ashby_connector import catalog
-from ashby_connector.webhooks._sql import Begin
+from ashby_connector.store.engine import Begin
+from ashby_connector.store.queries import upsert
+from ashby_connector.store.schema_webhooks import webhook_connection, webhook_setting
 from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body
-from ashby_connector.webhooks.tables import webhook_connection, webhook_setting
 
 # The types whose payloads keep the store current (webhook.create accepts these and a few more).
 DEFAULT_TYPES: tuple[str, ...] = (
@@ -251,15 +252,8 @@ class WebhookRegistry:
             "updated_at": self.clock(),
         }
         with self.begin() as conn:
-            res = conn.execute(
-                sa.update(t)
-                .where(t.c.connection_id == connection_id, t.c.webhook_type == webhook_type)
-                .values(**values)
-            )
-            if res.rowcount == 0:
-                conn.execute(
-                    sa.insert(t).values(connection_id=connection_id, webhook_type=webhook_type, **values)
-                )
+            row = {"connection_id": connection_id, "webhook_type": webhook_type, **values}
+            upsert(conn, t, [row], update=list(values))
 
 
 def probe_endpoint(url: str, secret: str, *, timeout: float = 5.0) -> bool:

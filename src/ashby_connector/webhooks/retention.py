@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ashby_connector.webhooks._sql import Begin
-from ashby_connector.webhooks.tables import webhook_delivery, webhook_inbox, webhook_outbox
+from ashby_connector.store.engine import Begin
+from ashby_connector.store.schema_webhooks import webhook_delivery, webhook_inbox, webhook_outbox
 
 DAY = 86400.0
 

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ashby_connector.store import Store
-from ashby_connector.webhooks._sql import Begin
+from ashby_connector.store.engine import Begin
 from ashby_connector.webhooks.adapters import StoreRecords
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.deliverer import Deliverer

@@ -12,9 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ashby_connector.webhooks._sql import Begin
+from ashby_connector.store.engine import Begin
+from ashby_connector.store.schema_webhooks import webhook_subscription
 from ashby_connector.webhooks.ports import SecretBox
-from ashby_connector.webhooks.tables import webhook_subscription
 
 CHANGES = ("created", "updated", "deleted")
 MATCH_CACHE_SECONDS = 2.0

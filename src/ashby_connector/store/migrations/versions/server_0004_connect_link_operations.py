@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # server_0002 creates the table from today's definition, which already has the column.
+    # Databases made before the migrations were explicit got this column from server_0002.
     columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("server_connect_link")}
     if "operations" not in columns:
         op.add_column("server_connect_link", sa.Column("operations", sa.JSON, nullable=True))

@@ -13,17 +13,21 @@ down_revision = "webhooks_0001"
 branch_labels = None
 depends_on = None
 
+# The expression must be written exactly as ``store.queries.json_path_sql`` writes it, or the
+# planner will not use the index (a test checks the query plan on both databases).
+EXPRESSION = {
+    "postgresql": "(raw #>> '{candidate,id}')",
+    "sqlite": "json_extract(raw, '$.candidate.id')",
+}
+
 
 def upgrade() -> None:
-    from ashby_connector.webhooks.lookup import INDEXED, create_index_sql
-
-    dialect = op.get_bind().dialect.name
-    for kind, path in INDEXED:
-        op.execute(create_index_sql(dialect, kind, path))
+    expression = EXPRESSION[op.get_bind().dialect.name]
+    op.execute(
+        "CREATE INDEX IF NOT EXISTS ix_ashby_application_candidate_id "
+        f"ON ashby_application (connection_id, {expression})"
+    )
 
 
 def downgrade() -> None:
-    from ashby_connector.webhooks.lookup import INDEXED
-
-    for name in INDEXED.values():
-        op.execute(f"DROP INDEX IF EXISTS {name}")
+    op.execute("DROP INDEX IF EXISTS ix_ashby_application_candidate_id")

@@ -1,4 +1,5 @@
-"""The webhooks part's tables, on the store's shared ``MetaData`` (Alembic branch ``webhooks``).
+"""Webhook tables: inbox, connection secrets, Ashby settings, subscriptions, outbox, delivery log
+(Alembic branch ``webhooks``).
 
 Times that drive scheduling are float epoch seconds: compared in SQL on every poll, cheap and the
 same on SQLite and PostgreSQL.
@@ -84,6 +85,8 @@ webhook_outbox = sa.Table(
     metadata,
     sa.Column("seq", SEQ, primary_key=True, autoincrement=True),
     sa.Column("subscription_id", sa.String(64), nullable=False),
+    # The connection the event is about: deleting a connection deletes its queued events too.
+    sa.Column("connection_id", sa.String(64), nullable=True),
     sa.Column("event_id", sa.String(64), nullable=False),
     sa.Column("event_type", sa.String(96), nullable=False),
     # The ordering key: events for one record go out in seq order.
@@ -98,6 +101,7 @@ webhook_outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.UniqueConstraint("subscription_id", "event_id", name="uq_webhook_outbox_event"),
     sa.Index("ix_webhook_outbox_status_seq", "status", "seq"),
+    sa.Index("ix_webhook_outbox_connection", "connection_id"),
 )
 
 # Every delivery attempt, readable per subscription through the server.
@@ -106,6 +110,7 @@ webhook_delivery = sa.Table(
     metadata,
     sa.Column("seq", SEQ, primary_key=True, autoincrement=True),
     sa.Column("subscription_id", sa.String(64), nullable=False),
+    sa.Column("connection_id", sa.String(64), nullable=True),
     sa.Column("event_id", sa.String(64), nullable=False),
     sa.Column("event_type", sa.String(96), nullable=False),
     sa.Column("attempt", sa.Integer, nullable=False),
@@ -115,6 +120,7 @@ webhook_delivery = sa.Table(
     sa.Column("duration_ms", sa.Float, nullable=False),
     sa.Column("error", sa.Text, nullable=True),
     sa.Index("ix_webhook_delivery_subscription", "subscription_id", "seq"),
+    sa.Index("ix_webhook_delivery_connection", "connection_id"),
 )
 
 WEBHOOK_TABLES: tuple[sa.Table, ...] = (
@@ -126,7 +132,3 @@ WEBHOOK_TABLES: tuple[sa.Table, ...] = (
     webhook_delivery,
 )
 
-
-def create_webhook_tables(engine: sa.Engine) -> None:
-    """Create just these tables (tests and the benchmark; deployments migrate with Alembic)."""
-    metadata.create_all(engine, tables=list(WEBHOOK_TABLES))

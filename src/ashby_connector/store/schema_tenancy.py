@@ -1,12 +1,11 @@
-"""The server's tables on the store's shared MetaData (Alembic branch ``server``)."""
+"""Tenancy tables: platform keys (tenants), connections, their field mappings and custom models,
+Connect links and sync runs (Alembic branch ``server``)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ashby_connector.store.schema import metadata
-
-TS = sa.DateTime(timezone=True)
+from ashby_connector.store.schema import TS, metadata
 
 # A platform key is a tenant: it sees only the connections it created.
 platform_key = sa.Table(
@@ -56,7 +55,8 @@ sync_run = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("connection_id", sa.String(64), nullable=False, index=True),
-    sa.Column("status", sa.String(16), nullable=False),  # queued | running | succeeded | failed
+    # queued | running | succeeded | failed | cancelled | interrupted (its process died mid-run)
+    sa.Column("status", sa.String(16), nullable=False),
     sa.Column("full", sa.Boolean, nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("finished_at", TS, nullable=True),
@@ -76,15 +76,4 @@ connect_link = sa.Table(
     sa.Column("operations", sa.JSON, nullable=True),  # requested model::action list (server_0004)
 )
 
-__all__ = [
-    "TABLES",
-    "connect_link",
-    "connection",
-    "custom_model",
-    "field_mapping",
-    "metadata",
-    "platform_key",
-    "sync_run",
-]
-
-TABLES = (platform_key, connection, field_mapping, custom_model, sync_run, connect_link)
+TENANCY_TABLES = (platform_key, connection, field_mapping, custom_model, sync_run, connect_link)
