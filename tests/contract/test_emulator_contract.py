@@ -14,8 +14,8 @@ import pytest
 
 from ashby_connector import catalog
 from ashby_connector.emulator import EmulatorHandle
-from ashby_connector.emulator.kinds import INFO_OP_KIND, KINDS, LIST_OP_KIND
-from ashby_connector.emulator.schema import Filler
+from ashby_connector.emulator.records.kinds import INFO_OP_KIND, KINDS, LIST_OP_KIND
+from ashby_connector.emulator.records.schema import Filler
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "ashby" / "openapi.yml"
 OPS = [op for op in catalog.operations() if not op.multipart]

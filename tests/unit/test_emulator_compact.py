@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from ashby_connector.emulator import Emulator, EmulatorConfig
-from ashby_connector.emulator.store import KindStore
+from ashby_connector.emulator.records.kind_store import KindStore
 from tests.unit._emulator_extras import emulator_api
 
 

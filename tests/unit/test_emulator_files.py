@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ashby_connector.emulator.files import FileStore, Part, parse_multipart
+from ashby_connector.emulator.delivery.files import FileStore, Part, parse_multipart
 from tests.unit._emulator_extras import Api, emulator_api
 
 

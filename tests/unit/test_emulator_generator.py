@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from ashby_connector.emulator import Emulator, EmulatorConfig
-from ashby_connector.emulator.kinds import KINDS, list_item_schema, record_schema
+from ashby_connector.emulator.records.kinds import KINDS, list_item_schema, record_schema
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ashby_connector import catalog
-from ashby_connector.emulator.schema import Filler, SchemaError, results_schema, validate
+from ashby_connector.emulator.records.schema import Filler, SchemaError, results_schema, validate
 from tests.unit._emulator_extras import Api, emulator_api
 
 ROLE_OBJECTS = {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}

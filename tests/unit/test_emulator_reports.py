@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from ashby_connector.emulator.delivery.reports import REPORTS, ReportService
 from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.ratelimit import ReportLimiter
-from ashby_connector.emulator.reports import REPORTS, ReportService
 from tests.unit._emulator_extras import Api, emulator_api
 
 CANDIDATES = next(r.id for r in REPORTS if r.kind == "candidate")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ashby_connector.emulator.schema import Filler, SchemaError, validate
+from ashby_connector.emulator.records.schema import Filler, SchemaError, validate
 
 SCHEMA = {
     "type": "object",

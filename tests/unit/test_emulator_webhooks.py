@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ashby_connector.emulator.webhook_sender import WebhookSender, retry_delay, sign
+from ashby_connector.emulator.delivery.webhooks import WebhookSender, retry_delay, sign
 from tests.unit._emulator_extras import Receiver
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from ashby_connector.emulator.app import EmulatorApp, create_app
 from ashby_connector.emulator.config import ApiKeyConfig, EmulatorConfig
-from ashby_connector.emulator.context import Ctx
-from ashby_connector.emulator.core import Emulator
 from ashby_connector.emulator.errors import ApiError
-from ashby_connector.emulator.registry import handler
+from ashby_connector.emulator.handlers.context import Ctx
+from ashby_connector.emulator.handlers.registry import handler
+from ashby_connector.emulator.organisation import Emulator
+from ashby_connector.emulator.records.state import State
 from ashby_connector.emulator.runner import Control, EmulatorHandle, run_emulator
-from ashby_connector.emulator.state import State
 
 __all__ = [
     "ApiError",

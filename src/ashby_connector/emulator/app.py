@@ -16,13 +16,13 @@ import orjson
 
 from ashby_connector import catalog
 from ashby_connector.emulator.config import EmulatorConfig
-from ashby_connector.emulator.context import Ctx, UploadedFile
-from ashby_connector.emulator.core import Emulator
 from ashby_connector.emulator.errors import ApiError
-from ashby_connector.emulator.pagination import RawEnvelope
-from ashby_connector.emulator.registry import Results, dispatch
-from ashby_connector.emulator.schema import SchemaError, validate
-from ashby_connector.emulator.write_support import validation_body
+from ashby_connector.emulator.handlers.context import Ctx, UploadedFile
+from ashby_connector.emulator.handlers.lookups import validation_body
+from ashby_connector.emulator.handlers.pagination import RawEnvelope
+from ashby_connector.emulator.handlers.registry import Results, dispatch
+from ashby_connector.emulator.organisation import Emulator
+from ashby_connector.emulator.records.schema import SchemaError, validate
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -76,14 +76,14 @@ class EmulatorApp:
         body = await _read_body(receive)
         request_id = uuid.uuid4().hex
         if path.startswith("/_emulator/"):
-            from ashby_connector.emulator.control import handle_control
+            from ashby_connector.emulator.control.api import handle_control
 
             status, payload = handle_control(self.emulator, path[len("/_emulator/") :], headers, body)
             await _respond(send, status, orjson.dumps(payload), request_id)
             return
         if path.startswith("/_files/"):
             # The upload/download URLs file.createFileUploadHandle and file.info hand out.
-            from ashby_connector.emulator.files_http import serve_files
+            from ashby_connector.emulator.delivery.file_urls import serve_files
 
             await serve_files(self.emulator.state, scope, headers, body, send)
             return

@@ -15,8 +15,8 @@ import uvicorn
 
 from ashby_connector.emulator.app import EmulatorApp, create_app
 from ashby_connector.emulator.config import EmulatorConfig
-from ashby_connector.emulator.core import Emulator
-from ashby_connector.emulator.state import State
+from ashby_connector.emulator.organisation import Emulator
+from ashby_connector.emulator.records.state import State
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -179,6 +179,6 @@ def run_emulator(**settings: Any) -> Iterator[EmulatorHandle]:
             yield EmulatorHandle(base_url, emulator.api_key, emulator.admin_key, emulator, control, app)
         finally:
             control.close()
-            from ashby_connector.emulator.extras import close_extras
+            from ashby_connector.emulator.delivery.services import close_extras
 
             close_extras(emulator.state)  # stop the webhook delivery thread

@@ -1,0 +1,103 @@
+"""Control-API actions for what happens only in Ashby's UI yet fires webhooks: deleting a
+candidate, publishing, unpublishing or deleting a job posting, moving a job to another interview
+plan. Ashby's API has no operation for these, so tests and demos trigger them here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ashby_connector.emulator.control.api import action
+from ashby_connector.emulator.delivery.services import webhook_sender
+from ashby_connector.emulator.organisation import Emulator
+from ashby_connector.emulator.records.state import State
+
+JSON = dict[str, Any]
+
+
+def _need(state: State, kind: str, ident: Any) -> JSON:
+    rec = state.get(kind, str(ident))
+    if rec is None:
+        raise KeyError(f"{kind} {ident} not found")
+    return rec
+
+
+def _emit(state: State, webhook_type: str, data: JSON) -> str:
+    webhook_sender(state)  # the sender must be listening before the event goes out
+    return state.emit(webhook_type, data)
+
+
+@action("candidates/delete")
+def _delete_candidate(emu: Emulator, args: JSON) -> JSON:
+    """Delete a candidate and its applications, as an admin can in the UI: ``{"candidateId"}``."""
+    state = emu.state
+    cand = _need(state, "candidate", args["candidateId"])
+    for app_id in cand.get("applicationIds", []):
+        for hist_id in state.children("applicationHistory", app_id):
+            state.delete("applicationHistory", hist_id)
+        state.delete("application", app_id)
+    for note_id in state.children("note", cand["id"]):
+        state.delete("note", note_id)
+    state.delete("candidate", cand["id"])
+    return {"webhookActionId": _emit(state, "candidateDelete", {"candidate": {"id": cand["id"]}})}
+
+
+def _set_listed(emu: Emulator, args: JSON, listed: bool) -> JSON:
+    state = emu.state
+    posting = _need(state, "jobPosting", args["jobPostingId"])
+    posting["isListed"] = listed
+    state.put("jobPosting", posting)
+    kind = "jobPostingPublish" if listed else "jobPostingUnpublish"
+    # jobPostingUpdate follows under the same action id (webhook_sender.RELATED).
+    return {"webhookActionId": _emit(state, kind, {"jobPosting": state.get("jobPosting", posting["id"])})}
+
+
+@action("jobPostings/publish")
+def _publish(emu: Emulator, args: JSON) -> JSON:
+    """``{"jobPostingId"}``: list the posting; fires jobPostingPublish and jobPostingUpdate."""
+    return _set_listed(emu, args, True)
+
+
+@action("jobPostings/unpublish")
+def _unpublish(emu: Emulator, args: JSON) -> JSON:
+    """``{"jobPostingId"}``: unlist the posting; fires jobPostingUnpublish and jobPostingUpdate."""
+    return _set_listed(emu, args, False)
+
+
+@action("jobPostings/delete")
+def _delete_posting(emu: Emulator, args: JSON) -> JSON:
+    """``{"jobPostingId"}``: remove the posting; fires jobPostingDelete."""
+    state = emu.state
+    posting = _need(state, "jobPosting", args["jobPostingId"])
+    state.delete("jobPosting", posting["id"])
+    return {"webhookActionId": _emit(state, "jobPostingDelete", {"jobPosting": {"id": posting["id"]}})}
+
+
+@action("jobs/transition_plan")
+def _transition(emu: Emulator, args: JSON) -> JSON:
+    """Move a job to another interview plan: ``{"jobId", "toInterviewPlanId"}``. Stages map by
+    position; fires interviewPlanTransition and, under the same action id, jobUpdate."""
+    state = emu.state
+    job = _need(state, "job", args["jobId"])
+    to_plan = _need(state, "interviewPlan", args["toInterviewPlanId"])
+    from_plan = _need(state, "interviewPlan", job.get("defaultInterviewPlanId"))
+
+    def stages(plan_id: str) -> list[str]:
+        found = [state.get("interviewStage", i) for i in state.children("interviewStage", plan_id)]
+        ordered = sorted((s for s in found if s), key=lambda s: int(s.get("orderInInterviewPlan") or 0))
+        return [s["id"] for s in ordered]
+
+    old, new = stages(from_plan["id"]), stages(to_plan["id"])
+    mappings = [{"fromInterviewStageId": a, "toInterviewStageId": b} for a, b in zip(old, new, strict=False)]
+    job["defaultInterviewPlanId"] = to_plan["id"]
+    job["interviewPlanIds"] = [
+        to_plan["id"],
+        *[p for p in job.get("interviewPlanIds", []) if p != to_plan["id"]],
+    ]
+    state.put("job", job)
+    data = {
+        "jobId": job["id"],
+        "fromInterviewPlan": {"id": from_plan["id"], "title": from_plan.get("title", "")},
+        "toInterviewPlan": {"id": to_plan["id"], "title": to_plan.get("title", "")},
+        "interviewStageMappings": mappings,
+    }
+    return {"webhookActionId": _emit(state, "interviewPlanTransition", data)}

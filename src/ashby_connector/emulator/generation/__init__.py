@@ -1,0 +1,1 @@
+"""Seeded generation of an organisation's records."""

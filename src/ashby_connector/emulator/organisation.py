@@ -1,0 +1,102 @@
+"""``Emulator``: one organisation's state plus its keys, limits and faults."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import time
+from typing import Any
+
+from ashby_connector.emulator.config import ApiKeyConfig, EmulatorConfig
+from ashby_connector.emulator.faults import FaultInjector, parse_faults
+from ashby_connector.emulator.ratelimit import RateLimiter, ReportLimiter
+from ashby_connector.emulator.records.state import State
+
+
+def _derived_key(seed: int, label: str) -> str:
+    return "emu_" + hashlib.sha256(f"{label}:{seed}".encode()).hexdigest()[:32]
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig | None = None, *, generate: bool = True) -> None:
+        self.config = config or EmulatorConfig()
+        cfg = self.config
+        cfg.api_key = cfg.api_key or _derived_key(cfg.seed, "api")
+        cfg.admin_key = cfg.admin_key or _derived_key(cfg.seed, "admin")
+        self.faults = FaultInjector(parse_faults(cfg.faults), cfg.seed)
+        self.rate_limiter = RateLimiter(cfg.rate_limit_per_minute)
+        self.state = self._new_state(generate)
+
+    def _new_state(self, generate: bool) -> State:
+        cfg = self.config
+        state = State(cfg)
+        state.add_key(ApiKeyConfig(key=cfg.api_key, title="Emulator full-access key"))
+        for key in cfg.api_keys:
+            state.add_key(key)
+        state.extras["report_limiter"] = ReportLimiter(
+            cfg.report_limit_per_minute, cfg.report_concurrent_limit
+        )
+        state.extras["emulator"] = self
+        if generate:
+            from ashby_connector.emulator.generation.seed import generate_org
+
+            started = time.perf_counter()
+            # Millions of long-lived dicts and strings: the cyclic GC would rescan them again and
+            # again while they are built (none of them form cycles), so pause it meanwhile.
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                generate_org(state, candidates=cfg.candidates, seed=cfg.seed)
+            finally:
+                if was_enabled:
+                    gc.enable()
+            if cfg.candidates >= 20_000:
+                # Keep a big organisation's millions of lists out of later full collections.
+                # Not for small ones: tests start many, and frozen garbage is never collected.
+                gc.freeze()
+            state.extras["generation_seconds"] = time.perf_counter() - started
+        return state
+
+    @property
+    def api_key(self) -> str:
+        return self.config.api_key
+
+    @property
+    def admin_key(self) -> str:
+        return self.config.admin_key
+
+    def reset(self, *, seed: int | None = None, candidates: int | None = None) -> None:
+        """Regenerate the organisation in place (listeners such as the webhook sender are kept)."""
+        if seed is not None:
+            self.config.seed = seed
+        if candidates is not None:
+            self.config.candidates = candidates
+        old = self.state
+        new = self._new_state(True)
+        with old.lock:
+            # Swap contents, not the object: holders of ``state`` (handles, senders) stay valid.
+            keep_listeners = old.listeners
+            extra_keys = {k: v for k, v in old.keys.items() if k not in new.keys}
+            keep_extras = {
+                k: v for k, v in old.extras.items() if k not in new.extras and k != "pagination_secret"
+            }
+            old.__dict__.update({k: v for k, v in new.__dict__.items() if k != "lock"})
+            old.listeners = keep_listeners
+            old.keys.update(extra_keys)
+            old.extras.update(keep_extras)
+            old.extras["emulator"] = self
+
+    def set_faults(self, spec: str | None) -> None:
+        self.config.faults = spec
+        self.faults = FaultInjector(parse_faults(spec), self.config.seed)
+
+    def set_rate_limit(self, per_minute: int | None) -> None:
+        self.config.rate_limit_per_minute = per_minute
+        self.rate_limiter = RateLimiter(per_minute)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "seed": self.config.seed,
+            "counts": self.state.counts(),
+            "generation_seconds": self.state.extras.get("generation_seconds"),
+        }
