@@ -137,9 +137,9 @@ def test_child_lists_filter_by_parent(emulator: EmulatorHandle) -> None:
     app_id = next(iter(state.kinds["application"].data))
     history = call(emulator, "application.listHistory", {"applicationId": app_id})["results"]
     assert {h["id"] for h in history} == set(state.children("applicationHistory", app_id))
-    parent = next(iter(state.kinds["note"].parent_of.values()))
+    parent = next(iter(state.kinds["candidateNote"].parent_of.values()))
     notes = call(emulator, "candidate.listNotes", {"candidateId": parent})["results"]
-    assert {n["id"] for n in notes} == set(state.children("note", parent))
+    assert {n["id"] for n in notes} == set(state.children("candidateNote", parent))
 
 
 # -- auth, permissions, toggles ----------------------------------------------------------------
@@ -186,8 +186,8 @@ def test_private_fields_toggle(emulator: EmulatorHandle) -> None:
     assert not any(f.get("isPrivate") for c in cands for f in c.get("customFields", []))
     fields = call(emulator, "customField.list", key=key)["results"]
     assert not any(f["isPrivate"] for f in fields)
-    private_note = next(iter(state.kinds["note"].private))
-    parent = state.kinds["note"].parent_of[private_note]
+    private_note = next(iter(state.kinds["candidateNote"].private))
+    parent = state.kinds["candidateNote"].parent_of[private_note]
     notes = call(emulator, "candidate.listNotes", {"candidateId": parent}, key=key)["results"]
     assert private_note not in {n["id"] for n in notes}
     full = call(emulator, "candidate.listNotes", {"candidateId": parent})["results"]

@@ -35,7 +35,7 @@ def test_proportions(org: Emulator) -> None:
         "interviewEvent",
         "applicationFeedback",
         "offer",
-        "note",
+        "candidateNote",
         "customField",
         "user",
         "department",

@@ -77,11 +77,11 @@ def _merge(emu: Emulator, args: JSON) -> JSON:
             state.put("application", app)
             apps.drop_index("candidateId", gone_id, app_id)
             apps.add_index("candidateId", kept_id, app_id)
-    for note_id in state.children("note", gone_id):
-        note = state.get("note", note_id)
-        state.delete("note", note_id)
+    for note_id in state.children("candidateNote", gone_id):
+        note = state.get("candidateNote", note_id)
+        state.delete("candidateNote", note_id)
         if note is not None:
-            state.put("note", note, parent=kept_id, touch=False)
+            state.put("candidateNote", note, parent=kept_id, touch=False)
     projects: dict[str, list[str]] = state.extras.setdefault("candidate_projects", {})
     for project_id in projects.pop(gone_id, []):
         if project_id not in projects.setdefault(kept_id, []):

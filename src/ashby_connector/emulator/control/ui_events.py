@@ -35,8 +35,8 @@ def _delete_candidate(emu: Emulator, args: JSON) -> JSON:
         for hist_id in state.children("applicationHistory", app_id):
             state.delete("applicationHistory", hist_id)
         state.delete("application", app_id)
-    for note_id in state.children("note", cand["id"]):
-        state.delete("note", note_id)
+    for note_id in state.children("candidateNote", cand["id"]):
+        state.delete("candidateNote", note_id)
     state.delete("candidate", cand["id"])
     return {"webhookActionId": _emit(state, "candidateDelete", {"candidate": {"id": cand["id"]}})}
 

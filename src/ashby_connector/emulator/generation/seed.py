@@ -802,9 +802,9 @@ def _people(
                     "email": author["email"],
                 },
             }
-            put_raw("note", note["id"], dumps(note), parent=cid)
+            put_raw("candidateNote", note["id"], dumps(note), parent=cid)
             if is_priv:
-                state.kinds["note"].private.add(note["id"])
+                state.kinds["candidateNote"].private.add(note["id"])
         if projects and rng.random() < 0.05:
             proj_links.setdefault(cid, []).append(projects[rng.randrange(len(projects))]["id"])
 

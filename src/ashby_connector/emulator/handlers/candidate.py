@@ -181,7 +181,7 @@ def create_note(ctx: Ctx) -> Record:
         if author
         else {"id": ctx.state.new_id(), "firstName": "API", "lastName": "Key"},
     }
-    ctx.state.put("note", record, parent=rec["id"])
+    ctx.state.put("candidateNote", record, parent=rec["id"])
     save(ctx, rec)  # a new note is a change to the candidate for incremental sync
     return record
 
@@ -279,8 +279,8 @@ def anonymize(ctx: Ctx) -> Record:
         fileHandles=[],
         customFields=[],
     )
-    for note_id in ctx.state.children("note", rec["id"]):
-        ctx.state.delete("note", note_id)
+    for note_id in ctx.state.children("candidateNote", rec["id"]):
+        ctx.state.delete("candidateNote", note_id)
     ctx.state.extras.setdefault(_ANONYMIZED, set()).add(rec["id"])
     for app_id in rec.get("applicationIds", []):
         app = ctx.state.get("application", app_id)

@@ -262,15 +262,15 @@ def create_pause(ctx: Ctx) -> dict[str, Any]:
     for name in ("endsAt", "comment"):
         if ctx.arg(name) is not None:
             rec[name] = ctx.arg(name)
-    return ctx.state.put("interviewerPause", rec, parent=user["id"])
+    return ctx.state.put("userInterviewerPause", rec, parent=user["id"])
 
 
 @handler("user.deleteInterviewerPause")
 def delete_pause(ctx: Ctx) -> dict[str, Any]:
     pause = ctx.require(
-        "interviewerPause", ctx.need("interviewerPauseId"), code="interviewer_pause_not_found"
+        "userInterviewerPause", ctx.need("interviewerPauseId"), code="interviewer_pause_not_found"
     )
-    ctx.state.delete("interviewerPause", pause["id"])
+    ctx.state.delete("userInterviewerPause", pause["id"])
     return pause
 
 

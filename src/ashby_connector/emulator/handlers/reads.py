@@ -173,7 +173,7 @@ def interviewer_pools(ctx: Ctx) -> RawEnvelope:
 def interviewer_pauses(ctx: Ctx) -> list[dict[str, Any]]:
     user_id = ctx.need("userId")
     ctx.require("user", user_id)
-    return _visible_records(ctx, "interviewerPause", ctx.state.children("interviewerPause", user_id))
+    return _visible_records(ctx, "userInterviewerPause", ctx.state.children("userInterviewerPause", user_id))
 
 
 @handler("jobPosting.list")
