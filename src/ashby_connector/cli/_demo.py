@@ -69,12 +69,6 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
     return full.ok and incremental.ok
 
 
-def _all_stream_names() -> list[str]:
-    from ashby_connector.sync import all_streams
-
-    return [s.name for s in all_streams()]
-
-
 def _make_changes(client: Any, store: Store, connection_id: str) -> tuple[list[str], str]:
     """New candidates with applications, stage moves, an archived job: a realistic hour in Ashby."""
     jobs = [r.raw for r in store.list(connection_id, "job", limit=1000).records]

@@ -15,7 +15,6 @@ import httpx
 import orjson
 
 from ashby_connector import catalog
-from ashby_connector.client._files import FileTuple, read_file
 from ashby_connector.client._rate import TokenBucket, bucket_for
 from ashby_connector.client._response import AshbyResponse
 from ashby_connector.client._retry import RetryPolicy, parse_retry_after, should_retry
@@ -210,10 +209,6 @@ class BaseClient:
     @staticmethod
     def _is_read(operation: str) -> bool:
         return _operation_facts(operation)[0]
-
-    @staticmethod
-    def _upload_file_tuple(file: Any, filename: str | None, content_type: str | None) -> FileTuple:
-        return read_file(file, filename, content_type)
 
     @staticmethod
     def _check_storage_response(response: httpx.Response, what: str) -> None:

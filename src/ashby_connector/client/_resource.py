@@ -16,11 +16,6 @@ if TYPE_CHECKING:
 UploadContext = Literal["CandidateResume", "CandidateFiles", "ApplicationForm"]
 
 
-def identity(value: Any) -> Any:
-    """Item parser for list results that are not records (ids, strings)."""
-    return value
-
-
 def handle_request(
     file: FileInput, context: UploadContext, filename: str | None, content_type: str | None
 ) -> tuple[dict[str, Any], tuple[str, bytes, str]]:

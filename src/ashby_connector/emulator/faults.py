@@ -33,11 +33,6 @@ class FaultPlan:
     def rule(self, operation: str) -> FaultRule:
         return self.per_operation.get(operation, self.default)
 
-    @property
-    def empty(self) -> bool:
-        rules = [self.default, *self.per_operation.values()]
-        return not any(r.probabilities or r.latency_ms for r in rules)
-
 
 def parse_faults(spec: str | None) -> FaultPlan:
     plan = FaultPlan()

@@ -8,7 +8,6 @@ stretching needed: nothing to brute-force).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 from pathlib import Path
@@ -71,10 +70,6 @@ def new_platform_key() -> str:
 
 def hash_platform_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def same_hash(a: str, b: str) -> bool:
-    return hmac.compare_digest(a, b)
 
 
 def new_id(prefix: str) -> str:

@@ -30,10 +30,6 @@ class StreamResult:
         """Done, or nothing to copy because the account does not have the feature."""
         return self.status in ("ok", "unavailable")
 
-    @property
-    def records_per_second(self) -> float:
-        return self.fetched / self.duration if self.duration > 0 else 0.0
-
 
 @dataclass
 class SyncReport:

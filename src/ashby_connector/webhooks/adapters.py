@@ -34,22 +34,8 @@ class StoreRecords:
         self.store.mark_deleted(connection_id, kind, record_ids)
 
     def find_records(self, connection_id: str, kind: str, path: str, value: str) -> list[dict[str, Any]]:
-        if (kind, path) in JSON_INDEXES:  # the candidateMerge lookup: one indexed query
-            return find_by_json(self.store.engine, connection_id, kind, path, value)
-        # Other paths (none today): the store filters top-level fields only; check page by page.
-        head, _, rest = path.partition(".")
-        out: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            page = self.store.list(connection_id, kind, cursor=cursor, limit=500)
-            out.extend(r.raw for r in page.records if _at(r.raw, head, rest) == value)
-            if page.next_cursor is None:
-                return out
-            cursor = page.next_cursor
-
-
-def _at(raw: dict[str, Any], head: str, rest: str) -> Any:
-    value: Any = raw.get(head)
-    for part in rest.split(".") if rest else ():
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
+        # Every lookup the processor makes has a JSON index (candidateMerge: applications by
+        # candidate.id); an unindexed path would scan a whole table per event, so it is refused.
+        if (kind, path) not in JSON_INDEXES:
+            raise ValueError(f"no JSON index for {kind} records by {path}")
+        return find_by_json(self.store.engine, connection_id, kind, path, value)

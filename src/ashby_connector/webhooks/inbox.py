@@ -59,9 +59,6 @@ class Inbox:
         with self.engine.connect() as conn:
             return [InboxRow(*r) for r in conn.execute(query)]
 
-    def mark_done(self, seq: int, result: str) -> None:
-        self.mark_done_many([(seq, result)])
-
     def mark_done_many(self, done: list[tuple[int, str]]) -> None:
         """Mark a processed batch in one transaction (a crash before it re-applies: harmless)."""
         if not done:

@@ -134,13 +134,6 @@ class WebhookRegistry:
             )
         return secret
 
-    def note_ping(self, connection_id: str) -> None:
-        t = webhook_connection
-        with self.begin() as conn:
-            conn.execute(
-                sa.update(t).where(t.c.connection_id == connection_id).values(last_ping_at=self.clock())
-            )
-
     # -- settings -------------------------------------------------------------------------------
     def settings(self, connection_id: str) -> list[SettingState]:
         t = webhook_setting

@@ -43,7 +43,6 @@ class DistributedRunner:
         self.client_factory = client_factory
         self.on_change_for = on_change_for
         self.app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=_conninfo(db_url)))
-        self._worker_app: Any = None
         self._store: Store | None = None
         self._store_lock = threading.Lock()
 
@@ -85,7 +84,6 @@ class DistributedRunner:
         import procrastinate
 
         async_app = self.app.with_connector(procrastinate.PsycopgConnector(conninfo=_conninfo(self.db_url)))
-        self._worker_app = async_app
         try:
             async_app.run_worker(
                 queues=[QUEUE], wait=wait, concurrency=concurrency, install_signal_handlers=wait

@@ -277,10 +277,6 @@ class WebhookSender:
             items = list(self._deliveries)
         return [d.to_json() for d in items if action is None or d.action == action]
 
-    def clear_log(self) -> None:
-        with self._cond:
-            self._deliveries = [d for d in self._deliveries if d.outcome in ("pending", "retrying")]
-
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing is queued or in flight (for tests); False on timeout."""
         deadline = time.monotonic() + timeout

@@ -32,14 +32,6 @@ class Ctx:
     files: dict[str, UploadedFile] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def see_confidential(self) -> bool:
-        return self.key.allow_confidential
-
-    @property
-    def see_private(self) -> bool:
-        return self.key.allow_private_fields
-
     def visible(self, kind: str, ident: str) -> bool:
         """Whether this key may see the record at all (the two toggles)."""
         ks = self.state.kinds[kind]

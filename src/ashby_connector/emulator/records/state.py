@@ -183,12 +183,6 @@ class State:
         for raw in self.kinds[kind].values_bytes():
             yield orjson.loads(raw)
 
-    def find(self, kind: str, pred: Callable[[Record], bool]) -> Record | None:
-        for rec in self.iter(kind):
-            if pred(rec):
-                return rec
-        return None
-
     def children(self, kind: str, parent: str) -> list[str]:
         return list(self.kinds[kind].children.get(parent, ()))
 
