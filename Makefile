@@ -38,4 +38,4 @@ catalog: $(STAMP)
 	$(BIN)/python scripts/derive_catalog.py
 
 clean:
-	rm -rf $(VENV) ashby.db ashby.db-wal ashby.db-shm
+	rm -rf $(VENV) ashby.db ashby.db-wal ashby.db-shm ashby-master.key

@@ -19,8 +19,10 @@ class ServerSettings:
     )
     # Fernet master key; None: read $ASHBY_CONNECTOR_MASTER_KEY, else the file below (made on first run).
     master_key: str | None = None
-    master_key_file: str = field(
-        default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_MASTER_KEY_FILE", "ashby-master.key")
+    # None: ``ashby-master.key`` beside the SQLite database, or in the platform data directory
+    # for PostgreSQL (see ``secrets.master_key_path``); never the current directory.
+    master_key_file: str | None = field(
+        default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_MASTER_KEY_FILE") or None
     )
     max_body_bytes: int = 1_000_000
     ashby_timeout: float = 30.0

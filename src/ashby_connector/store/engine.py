@@ -62,6 +62,18 @@ def _check_sqlite_path(database: str | None) -> None:
         )
 
 
+def _create_owner_only(database: str | None) -> None:
+    """Create a new database file with mode 0600 before SQLite does (SQLite follows the umask,
+    often 0644): it holds candidates' personal data. SQLite gives its -wal and -shm files the
+    database file's mode, so they are private too. An empty file is a valid empty database."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+
+
 def create_engine(url: str) -> sa.Engine:
     url = normalize_url(url)
     try:
@@ -79,6 +91,7 @@ def create_engine(url: str) -> sa.Engine:
     }
     if backend == "sqlite":
         _check_sqlite_path(parsed.database)
+        _create_owner_only(parsed.database)
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
         kwargs["pool_size"] = 10
