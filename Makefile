@@ -28,11 +28,13 @@ postgres:
 test: $(STAMP) postgres
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 catalog: $(STAMP)
 	$(BIN)/python scripts/derive_catalog.py
