@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from ashby_connector import unified
 from ashby_connector.server import (
@@ -28,6 +29,8 @@ from ashby_connector.server.context import ServerContext
 from ashby_connector.server.deps import tenant
 from ashby_connector.server.limits import BodyLimit
 from ashby_connector.server.settings import ServerSettings
+
+DOCS_ASSETS_URL = "/docs-assets"
 
 Extension = Callable[[ServerContext, Callable[..., str]], APIRouter | None]
 
@@ -63,7 +66,15 @@ def create_app(
         if context is None:  # we opened it, we close it
             ctx.close()
 
-    app = FastAPI(title="ashby-connector", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc serve Swagger UI's and ReDoc's files from an installed package: no CDN, so
+    # they work on a machine without internet access.
+    app = FastAPIOffline(
+        title="ashby-connector",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        static_url=DOCS_ASSETS_URL,
+    )
     app.state.ctx = ctx
     errors.install(app)
     for router in (
