@@ -8,7 +8,6 @@ plain-dict pagination. See ``docs/client.md``.
 from __future__ import annotations
 
 from ashby_connector.client._async import AsyncAshbyClient
-from ashby_connector.client._models import AshbyModel
 from ashby_connector.client._pagination import AsyncPager, SyncPager
 from ashby_connector.client._rate import TokenBucket, bucket_for
 from ashby_connector.client._response import AshbyResponse, Page
@@ -16,6 +15,7 @@ from ashby_connector.client._retry import RetryPolicy
 from ashby_connector.client._secret import Secret
 from ashby_connector.client._sync import AshbyClient
 from ashby_connector.client._types import NOT_GIVEN, FileInput, NotGiven
+from ashby_connector.types._base import AshbyModel
 
 __all__ = [
     "NOT_GIVEN",

@@ -10,11 +10,11 @@ import httpx
 
 from ashby_connector.client._base import BaseClient, shared_ssl_context
 from ashby_connector.client._files import multipart_parts, upload_parts
-from ashby_connector.client._generated.namespaces import AsyncNamespaces
 from ashby_connector.client._pagination import DEFAULT_LIMIT, AsyncPager, first_body
 from ashby_connector.client._response import AshbyResponse, Page
 from ashby_connector.client._secret import Secret
 from ashby_connector.client._types import FileInput
+from ashby_connector.client.resources import AsyncNamespaces
 from ashby_connector.errors import APIError
 
 T = TypeVar("T")

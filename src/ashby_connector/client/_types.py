@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import IO, Any, Final, Literal, TypeAlias
+from typing import IO, Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
 
 
 class NotGiven:
@@ -36,3 +36,42 @@ def build_body(fields: Mapping[str, Any], extra_body: Mapping[str, Any] | None) 
     if extra_body:
         body.update(extra_body)
     return body
+
+
+@runtime_checkable
+class HasHandle(Protocol):
+    """A file handle object as Ashby returns it (``candidate.resume_file_handle``)."""
+
+    @property
+    def handle(self) -> str | None: ...
+
+
+@runtime_checkable
+class HasId(Protocol):
+    """A record with an id (any model of ``ashby_connector.types`` that has one)."""
+
+    @property
+    def id(self) -> str | None: ...
+
+
+def handle_of(value: Any) -> Any:
+    """The handle string of a file handle given as a string, a handle object or its dict."""
+    if value is NOT_GIVEN or value is None or isinstance(value, str):
+        return value
+    handle = value.get("handle") if isinstance(value, Mapping) else getattr(value, "handle", None)
+    if not isinstance(handle, str) or not handle:
+        raise TypeError(
+            f"expected a file handle: a string, or an object with a .handle string "
+            f"(like candidate.resume_file_handle), not {type(value).__name__}"
+        )
+    return handle
+
+
+def id_of(value: Any) -> Any:
+    """The id of a record given as its id string or as the model itself."""
+    if value is NOT_GIVEN or value is None or isinstance(value, str):
+        return value
+    record_id = getattr(value, "id", None)
+    if not isinstance(record_id, str) or not record_id:
+        raise TypeError(f"expected an id string or a record with an .id, not {type(value).__name__}")
+    return record_id

@@ -1,4 +1,4 @@
-"""The base of every generated response model."""
+"""The base of every model in ``ashby_connector.types`` (hand-written; the models are generated)."""
 
 from __future__ import annotations
 
