@@ -97,7 +97,6 @@ _IMPORTED_NAMES = {
     "AsyncFileHelpers",
     "NOT_GIVEN",
     "HasHandle",
-    "HasId",
     "TYPE_CHECKING",
     "AshbyClient",
     "AsyncAshbyClient",
@@ -785,11 +784,14 @@ def id_model(op: Operation, param: Param, registry: Registry) -> str | None:
         return None
     if param.key == "id":
         target = module_class(op.module)
-    elif param.key.endswith("Id") and len(param.key) > 2:
-        target = pascal(param.key[:-2])
-    else:
+        return target if target in registry.module_objects else None
+    if not param.key.endswith("Id") or len(param.key) == 2:
         return None
-    return target if target in registry.module_objects else None
+    parts = words(param.key[:-2])  # creditedToUserId and interviewerUserId take a User
+    for k in range(len(parts)):
+        if "".join(parts[k:]) in registry.module_objects:
+            return "".join(parts[k:])
+    return None
 
 
 def is_handle(param: Param) -> bool:
@@ -829,8 +831,9 @@ class MethodWriter:
         return p.type
 
     def value(self, op: Operation, p: Param) -> str:
-        if id_model(op, p, self.registry):
-            return f"id_of({p.name})"
+        model = id_model(op, p, self.registry)
+        if model:
+            return f"id_of({p.name}, {model})"
         if is_handle(p):
             return f"handle_of({p.name})"
         return p.name

@@ -25,6 +25,8 @@ from ashby_connector.errors import (
     RateLimitError,
     ServerError,
     SyncTokenExpiredError,
+    UnexpectedResponseError,
+    UnknownOperationError,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +53,8 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "SyncTokenExpiredError",
+    "UnexpectedResponseError",
+    "UnknownOperationError",
 ]
 
 

@@ -9,8 +9,9 @@ next; none of them ever contains the API key or request headers.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -28,7 +29,10 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "SyncTokenExpiredError",
+    "UnexpectedResponseError",
+    "UnknownOperationError",
     "error_from_response",
+    "looks_like_ashby",
 ]
 
 # Every code Ashby uses to say "your cursor or syncToken can no longer be used"; recovery is the
@@ -58,6 +62,21 @@ class OperationNotSupportedError(AshbyError):
     """Something Ashby's API cannot do at all (e.g. create a user); no request was sent."""
 
 
+class UnknownOperationError(AshbyError, KeyError):
+    """An operation or webhook name Ashby's API does not have; raised before any request, with
+    the closest names the catalog knows."""
+
+    def __init__(self, name: str, known: Iterable[str], what: str = "operation") -> None:
+        close = difflib.get_close_matches(name, list(known), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        self.name = name
+        self.suggestions = close
+        super().__init__(f"unknown Ashby {what} {name!r}{hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class APIConnectionError(AshbyError):
     """The request did not get an answer: DNS, refused connection, TLS, dropped connection."""
 
@@ -85,7 +104,9 @@ class APIError(AshbyError):
         operation: str | None = None,
         body: Any = None,
         retry_after: float | None = None,
+        url: str | None = None,
     ) -> None:
+        self.url = url
         self.code = code
         self.message = message
         self.request_id = request_id
@@ -97,10 +118,13 @@ class APIError(AshbyError):
 
     def __str__(self) -> str:
         head = f"{self.operation}: " if self.operation else ""
+        message = tidy(self.message)
         code = f" [{self.code}]" if self.code else ""
-        hint = f" {self.default_hint}" if self.default_hint else ""
+        hint = self.default_hint
+        if hint and _said(hint, message):
+            hint = ""
         rid = f" (request id {self.request_id})" if self.request_id else ""
-        return f"{head}{self.message.rstrip('. ')}{code}.{hint}{rid}"
+        return f"{head}{message.rstrip('. ')}{code}.{' ' + hint if hint else ''}{rid}"
 
     def __repr__(self) -> str:
         return (
@@ -123,16 +147,25 @@ class PermissionDeniedError(APIError):
 
     @property
     def default_hint(self) -> str:  # type: ignore[override]
+        where = "on the key in Ashby (Admin > Integrations > API keys)"
+        if self.permission and self.permission in self.message:
+            return f"Enable it {where}."  # Ashby's message already names it
         if self.permission:
-            return (
-                f"The API key lacks the {self.permission} permission: enable it on the key in "
-                "Ashby (Admin > Integrations > API keys)."
-            )
+            return f"The API key lacks the {self.permission} permission: enable it {where}."
         return "The API key lacks a permission this call needs: check the key's permissions in Ashby."
 
 
 class NotFoundError(APIError):
-    default_hint = "Check the id: it may be wrong, deleted, merged, or hidden from this key (confidential)."
+    @property
+    def default_hint(self) -> str:  # type: ignore[override]
+        if self.code == "unknown_endpoint" or (self.http_status == 404 and not self.code):
+            # Ashby answers a missing record with 200 and a *_not_found code; a 404 is the URL.
+            where = f" at {self.url}" if self.url else ""
+            return (
+                f"There is no such endpoint{where}: check base_url (https://api.ashbyhq.com, or the "
+                "emulator's address, with no path) and the operation name."
+            )
+        return "Check the id: it may be wrong, deleted, merged, or hidden from this key (confidential)."
 
 
 class InvalidInputError(APIError):
@@ -161,6 +194,40 @@ class ServerError(APIError):
 
 class SyncTokenExpiredError(APIError):
     default_hint = "Drop the stored syncToken and cursor and run a full sync."
+
+
+class UnexpectedResponseError(ServerError):
+    """An answer that is not from Ashby's API: an HTML page, a proxy's page, plain text, or JSON
+    that is no Ashby envelope (usually a wrong ``base_url``). Retried for reads only on 5xx."""
+
+    default_hint = (
+        "Check base_url (https://api.ashbyhq.com, or the emulator's address, with no path) and any "
+        "proxy between here and Ashby."
+    )
+
+
+def looks_like_ashby(body: Any) -> bool:
+    """Is ``body`` (decoded JSON) one of Ashby's envelopes, success or error?"""
+    return isinstance(body, Mapping) and any(k in body for k in ("success", "errorInfo", "errors", "results"))
+
+
+def tidy(message: str) -> str:
+    """Ashby's message as one clean line: no stray space before punctuation, no repeated sentence."""
+    text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s+", " ", message)).strip()
+    sentences: list[str] = []
+    for sentence in re.split(r"(?<=[.!?;])\s+", text):
+        if sentence and not any(_same(sentence, seen) for seen in sentences):
+            sentences.append(sentence)
+    return " ".join(sentences)
+
+
+def _same(a: str, b: str) -> bool:
+    return a.rstrip(".!?; ").lower() == b.rstrip(".!?; ").lower()
+
+
+def _said(hint: str, message: str) -> bool:
+    """Does ``message`` already say what ``hint`` says (the hint is then left out)?"""
+    return hint.rstrip(". ").lower() in message.lower()
 
 
 def _code_class(code: str | None) -> type[APIError] | None:
@@ -211,9 +278,10 @@ def _read_errors_list(errors: Any) -> tuple[str | None, str | None, str | None]:
     if isinstance(first, str):
         # ["code"] shape; some old answers put a sentence here instead of a code.
         is_code = " " not in first and first.lower() == first
-        return (first if is_code else None), ("; ".join(str(e) for e in errors)), None
+        return (first if is_code else None), "; ".join(dict.fromkeys(str(e) for e in errors)), None
     if isinstance(first, Mapping):
-        messages = [str(e.get("message")) for e in errors if isinstance(e, Mapping) and e.get("message")]
+        found = (str(e.get("message")) for e in errors if isinstance(e, Mapping) and e.get("message"))
+        messages = list(dict.fromkeys(found))
         field = first.get("parameter") or first.get("field") or first.get("path")
         code = first.get("code")
         return (
@@ -241,6 +309,7 @@ def error_from_response(
     request_id: str | None = None,
     permission: str | None = None,
     retry_after: float | None = None,
+    url: str | None = None,
 ) -> APIError:
     """Build the right ``APIError`` subclass from an HTTP status and a decoded body (any shape)."""
     info = body.get("errorInfo") if isinstance(body, Mapping) else None
@@ -281,6 +350,7 @@ def error_from_response(
         "operation": operation,
         "body": body,
         "retry_after": retry_after,
+        "url": url,
     }
     if cls is PermissionDeniedError:
         return PermissionDeniedError(message, permission=permission, **kwargs)

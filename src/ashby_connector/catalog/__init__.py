@@ -14,7 +14,6 @@ from ashby_connector.catalog._loader import (
     Kind,
     Operation,
     Pagination,
-    UnknownOperationError,
     WebhookType,
     operation,
     operations,
@@ -22,6 +21,7 @@ from ashby_connector.catalog._loader import (
     webhook,
     webhooks,
 )
+from ashby_connector.errors import UnknownOperationError
 
 __all__ = [
     "Direction",

@@ -7,6 +7,7 @@ import logging
 import os
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Self
@@ -26,7 +27,10 @@ from ashby_connector.errors import (
     AshbyError,
     OperationNotSupportedError,
     RateLimitError,
+    UnexpectedResponseError,
+    UnknownOperationError,
     error_from_response,
+    looks_like_ashby,
 )
 
 log = logging.getLogger("ashby_connector.client")
@@ -51,24 +55,32 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-@cache
-def _operation_facts(name: str) -> tuple[bool, str | None]:
-    """(is it a read, which permission it needs) for ``name``.
+@dataclass(frozen=True, slots=True)
+class OperationFacts:
+    is_read: bool
+    permission: str | None
+    known: bool
 
-    Names the catalog does not know yet (newer than this package) count as reads only when their
-    method says so (list/info/search/get), so an unknown write is never retried unsafely.
+
+@cache
+def _operation_facts(name: str) -> OperationFacts:
+    """Whether ``name`` reads, which permission it needs, and whether the catalog knows it.
+
+    Names the catalog does not know (newer than this package, when ``allow_unknown_operations``
+    lets them through) count as reads only when their method says so (list/info/search/get), so
+    an unknown write is never retried unsafely.
     """
     try:
         op = catalog.operation(name)
-    except catalog.UnknownOperationError:
+    except UnknownOperationError:
         method = name.rsplit(".", 1)[-1]
-        return method.startswith(_READ_PREFIXES), None
+        return OperationFacts(method.startswith(_READ_PREFIXES), None, known=False)
     if op.partner_side:
         raise OperationNotSupportedError(
             f"{name} is implemented by assessment partners and called by Ashby, not an Ashby endpoint: "
             "serve it from your own API (see the assessment partner docs) instead of calling it."
         )
-    return op.is_read, op.permission
+    return OperationFacts(op.is_read, op.permission, known=True)
 
 
 class BaseClient:
@@ -86,6 +98,7 @@ class BaseClient:
         on_behalf_of: str | None = None,
         user_agent: str | None = None,
         retry_policy: RetryPolicy | None = None,
+        allow_unknown_operations: bool = False,
     ) -> None:
         # Kept for with_options(); the key itself lives only in the Secret below.
         self._settings: dict[str, Any] = {
@@ -96,6 +109,7 @@ class BaseClient:
             "on_behalf_of": on_behalf_of,
             "user_agent": user_agent,
             "retry_policy": retry_policy or RetryPolicy(max_retries=max_retries),
+            "allow_unknown_operations": allow_unknown_operations,
         }
         if api_key is None:
             api_key = os.environ.get("ASHBY_API_KEY")
@@ -108,6 +122,7 @@ class BaseClient:
         self.ashby_version = ashby_version
         self.on_behalf_of = on_behalf_of
         self.rate_limit_per_minute = rate_limit_per_minute
+        self.allow_unknown_operations = allow_unknown_operations
         self._bucket: TokenBucket | None = (
             bucket_for(self._key.fingerprint(), rate_limit_per_minute) if rate_limit_per_minute else None
         )
@@ -164,17 +179,21 @@ class BaseClient:
             if body.get("warnings"):
                 log.warning("ashby %s succeeded with warnings: %s", operation, body["warnings"])
             return AshbyResponse(body, request_id)
-        permission = _operation_facts(operation)[1]
-        # A 200 that is not JSON is Ashby's (or a proxy's) fault: report it as a server error.
-        status_for_error = 502 if status == 200 and body is None else status
-        error = error_from_response(
-            operation=operation,
-            http_status=status_for_error,
-            body=body if body is not None else {"message": _snippet(response)},
-            request_id=request_id,
-            permission=permission,
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
-        )
+        permission = _operation_facts(operation).permission
+        url = self._url(operation)
+        if response.content and not looks_like_ashby(body) and status not in (401, 403, 429):
+            error: APIError = _unexpected(operation, response, url, self.base_url, request_id)
+        else:
+            error = error_from_response(
+                operation=operation,
+                # An empty 200 is Ashby's (or a proxy's) fault: report it as a server error.
+                http_status=502 if status == 200 and body is None else status,
+                body=body if body is not None else {"message": _snippet(response)},
+                request_id=request_id,
+                permission=permission,
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+                url=url,
+            )
         log.debug("ashby %s failed: %s", operation, error.code or status)
         return _raise(error)
 
@@ -206,9 +225,18 @@ class BaseClient:
             operation=operation,
         )
 
-    @staticmethod
-    def _is_read(operation: str) -> bool:
-        return _operation_facts(operation)[0]
+    def _is_read(self, operation: str) -> bool:
+        """Whether ``operation`` only reads; raises ``UnknownOperationError`` (before any request)
+        for a name the catalog does not know, unless ``allow_unknown_operations`` is set."""
+        facts = _operation_facts(operation)
+        if not facts.known and not self.allow_unknown_operations:
+            error = UnknownOperationError(operation, (op.name for op in catalog.operations()))
+            error.args = (
+                f"{error.args[0]} (`ashby-connector operations` lists them all; "
+                "allow_unknown_operations=True sends names newer than this package)",
+            )
+            raise error
+        return facts.is_read
 
     @staticmethod
     def _check_storage_response(response: httpx.Response, what: str) -> None:
@@ -219,6 +247,20 @@ class BaseClient:
                 http_status=response.status_code,
                 operation="file",
             )
+
+
+def _unexpected(
+    operation: str, response: httpx.Response, url: str, base_url: str, request_id: str | None
+) -> UnexpectedResponseError:
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    text = " ".join(response.text[:120].split())
+    message = (
+        f"HTTP {response.status_code} ({kind}): this does not look like Ashby's API at {base_url}; "
+        f"{url} answered: {text!r}"
+    )
+    return UnexpectedResponseError(
+        message, http_status=response.status_code, operation=operation, request_id=request_id, url=url
+    )
 
 
 def _snippet(response: httpx.Response) -> str:

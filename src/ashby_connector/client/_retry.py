@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from ashby_connector.errors import APIError, RateLimitError, ServerError
+from ashby_connector.errors import APIError, RateLimitError, ServerError, UnexpectedResponseError
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,8 @@ def should_retry(exc: BaseException, *, is_read: bool) -> bool:
         return True  # refused unprocessed, read or write
     if isinstance(exc, httpx.TransportError):
         return is_read or _never_reached_ashby(exc)
+    if isinstance(exc, UnexpectedResponseError):
+        return is_read and exc.http_status >= 500  # a proxy's error page may pass; a wrong URL will not
     if isinstance(exc, ServerError):
         return is_read
     if isinstance(exc, APIError):

@@ -46,14 +46,6 @@ class HasHandle(Protocol):
     def handle(self) -> str | None: ...
 
 
-@runtime_checkable
-class HasId(Protocol):
-    """A record with an id (any model of ``ashby_connector.types`` that has one)."""
-
-    @property
-    def id(self) -> str | None: ...
-
-
 def handle_of(value: Any) -> Any:
     """The handle string of a file handle given as a string, a handle object or its dict."""
     if value is NOT_GIVEN or value is None or isinstance(value, str):
@@ -67,11 +59,14 @@ def handle_of(value: Any) -> Any:
     return handle
 
 
-def id_of(value: Any) -> Any:
-    """The id of a record given as its id string or as the model itself."""
+def id_of(value: Any, model: type) -> Any:
+    """The id of a record given as its id string or as the model itself (``model``: the one
+    class the parameter takes, so a ``Candidate`` is never sent where an application id goes)."""
     if value is NOT_GIVEN or value is None or isinstance(value, str):
         return value
+    if not isinstance(value, model):
+        raise TypeError(f"expected a {model.__name__} or its id string, not {type(value).__name__}")
     record_id = getattr(value, "id", None)
     if not isinstance(record_id, str) or not record_id:
-        raise TypeError(f"expected an id string or a record with an .id, not {type(value).__name__}")
+        raise TypeError(f"this {model.__name__} has no id to send")
     return record_id

@@ -20,6 +20,7 @@ from ashby_connector.types.interview_plan import InterviewPlan
 from ashby_connector.types.interview_stage import InterviewStage
 from ashby_connector.types.job import Job
 from ashby_connector.types.source import Source
+from ashby_connector.types.user import User
 
 class ApplicationResource(SyncResource):
     """Operations of the ``application`` module."""
@@ -33,7 +34,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``application.addHiringTeamMember`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
         return HiringTeamMember.from_raw(self._client._results('application.addHiringTeamMember', body))
 
     def change_source(
@@ -44,7 +45,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.changeSource`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'sourceId': id_of(source_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'sourceId': id_of(source_id, Source)}, extra_body)
         return Application.from_raw(self._client._results('application.changeSource', body))
 
     def change_stage(
@@ -57,7 +58,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.changeStage`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewStageId': id_of(interview_stage_id), 'archiveEmail': archive_email, 'archiveReasonId': id_of(archive_reason_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'archiveEmail': archive_email, 'archiveReasonId': id_of(archive_reason_id, ArchiveReason)}, extra_body)
         return Application.from_raw(self._client._results('application.changeStage', body))
 
     def create(
@@ -67,14 +68,14 @@ class ApplicationResource(SyncResource):
         job_id: builtins.str | Job,
         application_history: Sequence[Mapping[builtins.str, Any]] | NotGiven = NOT_GIVEN,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         interview_plan_id: builtins.str | InterviewPlan | NotGiven = NOT_GIVEN,
         interview_stage_id: builtins.str | InterviewStage | NotGiven = NOT_GIVEN,
         source_id: builtins.str | Source | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.create`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'jobId': id_of(job_id), 'applicationHistory': application_history, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'interviewPlanId': id_of(interview_plan_id), 'interviewStageId': id_of(interview_stage_id), 'sourceId': id_of(source_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'jobId': id_of(job_id, Job), 'applicationHistory': application_history, 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'interviewPlanId': id_of(interview_plan_id, InterviewPlan), 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'sourceId': id_of(source_id, Source)}, extra_body)
         return Application.from_raw(self._client._results('application.create', body))
 
     def delete(self, **body: Any) -> Any:
@@ -90,7 +91,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.info`` needs ``candidatesRead``."""
-        body = build_body({'applicationId': id_of(application_id), 'expand': expand, 'submittedFormInstanceId': submitted_form_instance_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'expand': expand, 'submittedFormInstanceId': submitted_form_instance_id}, extra_body)
         return Application.from_raw(self._client._results('application.info', body))
 
     def list(
@@ -106,7 +107,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[Application]:
         """``application.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id, Job), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('application.list', body, Application.from_raw)
 
     def list_all(
@@ -122,7 +123,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[Application]:
         """Every record of ``application.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id, Job), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
         return self._client._pager('application.list', body, Application.from_raw)
 
     def list_criteria_evaluations(
@@ -134,7 +135,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[ApplicationCriteriaEvaluation]:
         """``application.listCriteriaEvaluations`` needs ``candidatesRead``. Paginated (cursor)."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._typed_page('application.listCriteriaEvaluations', body, ApplicationCriteriaEvaluation.from_raw)
 
     def list_criteria_evaluations_all(
@@ -146,7 +147,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[ApplicationCriteriaEvaluation]:
         """Every record of ``application.listCriteriaEvaluations``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._pager('application.listCriteriaEvaluations', body, ApplicationCriteriaEvaluation.from_raw)
 
     def list_history(
@@ -158,7 +159,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[ApplicationHistory]:
         """``application.listHistory`` needs ``candidatesRead``. Paginated (cursor)."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._typed_page('application.listHistory', body, ApplicationHistory.from_raw)
 
     def list_history_all(
@@ -170,7 +171,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[ApplicationHistory]:
         """Every record of ``application.listHistory``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._pager('application.listHistory', body, ApplicationHistory.from_raw)
 
     def remove_hiring_team_member(
@@ -182,7 +183,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``application.removeHiringTeamMember`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
         return HiringTeamMember.from_raw(self._client._results('application.removeHiringTeamMember', body))
 
     def transfer(
@@ -196,7 +197,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.transfer`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewPlanId': id_of(interview_plan_id), 'interviewStageId': id_of(interview_stage_id), 'jobId': id_of(job_id), 'startAutomaticActivities': start_automatic_activities}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewPlanId': id_of(interview_plan_id, InterviewPlan), 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'jobId': id_of(job_id, Job), 'startAutomaticActivities': start_automatic_activities}, extra_body)
         return Application.from_raw(self._client._results('application.transfer', body))
 
     def update(
@@ -204,13 +205,13 @@ class ApplicationResource(SyncResource):
         *,
         application_id: builtins.str | Application,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         send_notifications: builtins.bool | NotGiven = NOT_GIVEN,
         source_id: builtins.str | Source | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.update`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'sendNotifications': send_notifications, 'sourceId': id_of(source_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'sendNotifications': send_notifications, 'sourceId': id_of(source_id, Source)}, extra_body)
         return Application.from_raw(self._client._results('application.update', body))
 
     def update_history(
@@ -221,7 +222,7 @@ class ApplicationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.updateHistory`` needs ``candidatesWrite``."""
-        body = build_body({'applicationHistory': application_history, 'applicationId': id_of(application_id)}, extra_body)
+        body = build_body({'applicationHistory': application_history, 'applicationId': id_of(application_id, Application)}, extra_body)
         return Application.from_raw(self._client._results('application.updateHistory', body))
 
 
@@ -237,7 +238,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``application.addHiringTeamMember`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
         return HiringTeamMember.from_raw(await self._client._results('application.addHiringTeamMember', body))
 
     async def change_source(
@@ -248,7 +249,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.changeSource`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'sourceId': id_of(source_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'sourceId': id_of(source_id, Source)}, extra_body)
         return Application.from_raw(await self._client._results('application.changeSource', body))
 
     async def change_stage(
@@ -261,7 +262,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.changeStage`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewStageId': id_of(interview_stage_id), 'archiveEmail': archive_email, 'archiveReasonId': id_of(archive_reason_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'archiveEmail': archive_email, 'archiveReasonId': id_of(archive_reason_id, ArchiveReason)}, extra_body)
         return Application.from_raw(await self._client._results('application.changeStage', body))
 
     async def create(
@@ -271,14 +272,14 @@ class AsyncApplicationResource(AsyncResource):
         job_id: builtins.str | Job,
         application_history: Sequence[Mapping[builtins.str, Any]] | NotGiven = NOT_GIVEN,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         interview_plan_id: builtins.str | InterviewPlan | NotGiven = NOT_GIVEN,
         interview_stage_id: builtins.str | InterviewStage | NotGiven = NOT_GIVEN,
         source_id: builtins.str | Source | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.create`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'jobId': id_of(job_id), 'applicationHistory': application_history, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'interviewPlanId': id_of(interview_plan_id), 'interviewStageId': id_of(interview_stage_id), 'sourceId': id_of(source_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'jobId': id_of(job_id, Job), 'applicationHistory': application_history, 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'interviewPlanId': id_of(interview_plan_id, InterviewPlan), 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'sourceId': id_of(source_id, Source)}, extra_body)
         return Application.from_raw(await self._client._results('application.create', body))
 
     async def delete(self, **body: Any) -> Any:
@@ -294,7 +295,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.info`` needs ``candidatesRead``."""
-        body = build_body({'applicationId': id_of(application_id), 'expand': expand, 'submittedFormInstanceId': submitted_form_instance_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'expand': expand, 'submittedFormInstanceId': submitted_form_instance_id}, extra_body)
         return Application.from_raw(await self._client._results('application.info', body))
 
     async def list(
@@ -310,7 +311,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[Application]:
         """``application.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id, Job), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('application.list', body, Application.from_raw)
 
     def list_all(
@@ -326,7 +327,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[Application]:
         """Every record of ``application.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'jobId': id_of(job_id, Job), 'limit': limit, 'status': status, 'syncToken': sync_token}, extra_body)
         return self._client._pager('application.list', body, Application.from_raw)
 
     async def list_criteria_evaluations(
@@ -338,7 +339,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[ApplicationCriteriaEvaluation]:
         """``application.listCriteriaEvaluations`` needs ``candidatesRead``. Paginated (cursor)."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return await self._client._typed_page('application.listCriteriaEvaluations', body, ApplicationCriteriaEvaluation.from_raw)
 
     def list_criteria_evaluations_all(
@@ -350,7 +351,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[ApplicationCriteriaEvaluation]:
         """Every record of ``application.listCriteriaEvaluations``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._pager('application.listCriteriaEvaluations', body, ApplicationCriteriaEvaluation.from_raw)
 
     async def list_history(
@@ -362,7 +363,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[ApplicationHistory]:
         """``application.listHistory`` needs ``candidatesRead``. Paginated (cursor)."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return await self._client._typed_page('application.listHistory', body, ApplicationHistory.from_raw)
 
     def list_history_all(
@@ -374,7 +375,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[ApplicationHistory]:
         """Every record of ``application.listHistory``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._pager('application.listHistory', body, ApplicationHistory.from_raw)
 
     async def remove_hiring_team_member(
@@ -386,7 +387,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``application.removeHiringTeamMember`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'roleId': role_id, 'teamMemberId': team_member_id}, extra_body)
         return HiringTeamMember.from_raw(await self._client._results('application.removeHiringTeamMember', body))
 
     async def transfer(
@@ -400,7 +401,7 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.transfer`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewPlanId': id_of(interview_plan_id), 'interviewStageId': id_of(interview_stage_id), 'jobId': id_of(job_id), 'startAutomaticActivities': start_automatic_activities}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewPlanId': id_of(interview_plan_id, InterviewPlan), 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'jobId': id_of(job_id, Job), 'startAutomaticActivities': start_automatic_activities}, extra_body)
         return Application.from_raw(await self._client._results('application.transfer', body))
 
     async def update(
@@ -408,13 +409,13 @@ class AsyncApplicationResource(AsyncResource):
         *,
         application_id: builtins.str | Application,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         send_notifications: builtins.bool | NotGiven = NOT_GIVEN,
         source_id: builtins.str | Source | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.update`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'sendNotifications': send_notifications, 'sourceId': id_of(source_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'sendNotifications': send_notifications, 'sourceId': id_of(source_id, Source)}, extra_body)
         return Application.from_raw(await self._client._results('application.update', body))
 
     async def update_history(
@@ -425,5 +426,5 @@ class AsyncApplicationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``application.updateHistory`` needs ``candidatesWrite``."""
-        body = build_body({'applicationHistory': application_history, 'applicationId': id_of(application_id)}, extra_body)
+        body = build_body({'applicationHistory': application_history, 'applicationId': id_of(application_id, Application)}, extra_body)
         return Application.from_raw(await self._client._results('application.updateHistory', body))

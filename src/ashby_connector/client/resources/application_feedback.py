@@ -31,7 +31,7 @@ class ApplicationFeedbackResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[ApplicationFeedback]:
         """``applicationFeedback.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     def list_all(
@@ -45,7 +45,7 @@ class ApplicationFeedbackResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[ApplicationFeedback]:
         """Every record of ``applicationFeedback.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     def submit(
@@ -59,7 +59,7 @@ class ApplicationFeedbackResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFeedbackSubmitResult:
         """``applicationFeedback.submit`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'feedbackForm': feedback_form, 'formDefinitionId': form_definition_id, 'interviewEventId': id_of(interview_event_id), 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'feedbackForm': feedback_form, 'formDefinitionId': form_definition_id, 'interviewEventId': id_of(interview_event_id, InterviewEvent), 'userId': id_of(user_id, User)}, extra_body)
         return ApplicationFeedbackSubmitResult.from_raw(self._client._results('applicationFeedback.submit', body))
 
 
@@ -77,7 +77,7 @@ class AsyncApplicationFeedbackResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[ApplicationFeedback]:
         """``applicationFeedback.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     def list_all(
@@ -91,7 +91,7 @@ class AsyncApplicationFeedbackResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[ApplicationFeedback]:
         """Every record of ``applicationFeedback.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('applicationFeedback.list', body, ApplicationFeedback.from_raw)
 
     async def submit(
@@ -105,5 +105,5 @@ class AsyncApplicationFeedbackResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFeedbackSubmitResult:
         """``applicationFeedback.submit`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'feedbackForm': feedback_form, 'formDefinitionId': form_definition_id, 'interviewEventId': id_of(interview_event_id), 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'feedbackForm': feedback_form, 'formDefinitionId': form_definition_id, 'interviewEventId': id_of(interview_event_id, InterviewEvent), 'userId': id_of(user_id, User)}, extra_body)
         return ApplicationFeedbackSubmitResult.from_raw(await self._client._results('applicationFeedback.submit', body))

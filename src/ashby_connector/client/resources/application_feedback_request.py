@@ -13,6 +13,7 @@ from ashby_connector.client._types import build_body, id_of
 from ashby_connector.types.application import Application
 from ashby_connector.types.application_feedback_request import ApplicationFeedbackRequest
 from ashby_connector.types.interview import Interview
+from ashby_connector.types.user import User
 
 class ApplicationFeedbackRequestResource(SyncResource):
     """Operations of the ``applicationFeedbackRequest`` module."""
@@ -22,11 +23,11 @@ class ApplicationFeedbackRequestResource(SyncResource):
         *,
         application_id: builtins.str | Application,
         interview_id: builtins.str | Interview,
-        interviewer_user_id: builtins.str,
+        interviewer_user_id: builtins.str | User,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFeedbackRequest:
         """``applicationFeedbackRequest.create`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewId': id_of(interview_id), 'interviewerUserId': interviewer_user_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewId': id_of(interview_id, Interview), 'interviewerUserId': id_of(interviewer_user_id, User)}, extra_body)
         return ApplicationFeedbackRequest.from_raw(self._client._results('applicationFeedbackRequest.create', body))
 
 
@@ -38,9 +39,9 @@ class AsyncApplicationFeedbackRequestResource(AsyncResource):
         *,
         application_id: builtins.str | Application,
         interview_id: builtins.str | Interview,
-        interviewer_user_id: builtins.str,
+        interviewer_user_id: builtins.str | User,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFeedbackRequest:
         """``applicationFeedbackRequest.create`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewId': id_of(interview_id), 'interviewerUserId': interviewer_user_id}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewId': id_of(interview_id, Interview), 'interviewerUserId': id_of(interviewer_user_id, User)}, extra_body)
         return ApplicationFeedbackRequest.from_raw(await self._client._results('applicationFeedbackRequest.create', body))

@@ -28,7 +28,7 @@ class ApplicationFormResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFormSubmitResult:
         """``applicationForm.submit`` needs ``candidatesWrite``."""
-        body = build_body({'applicationForm': application_form, 'jobPostingId': id_of(job_posting_id), 'allowSubmissionForUnpublishedJobPosting': allow_submission_for_unpublished_job_posting, 'tagIds': tag_ids, 'utmData': utm_data}, extra_body)
+        body = build_body({'applicationForm': application_form, 'jobPostingId': id_of(job_posting_id, JobPosting), 'allowSubmissionForUnpublishedJobPosting': allow_submission_for_unpublished_job_posting, 'tagIds': tag_ids, 'utmData': utm_data}, extra_body)
         upload: dict[builtins.str, FileInput] = dict(files or {})
         if upload:
             results = self._client._multipart('applicationForm.submit', body, upload)
@@ -52,7 +52,7 @@ class AsyncApplicationFormResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> ApplicationFormSubmitResult:
         """``applicationForm.submit`` needs ``candidatesWrite``."""
-        body = build_body({'applicationForm': application_form, 'jobPostingId': id_of(job_posting_id), 'allowSubmissionForUnpublishedJobPosting': allow_submission_for_unpublished_job_posting, 'tagIds': tag_ids, 'utmData': utm_data}, extra_body)
+        body = build_body({'applicationForm': application_form, 'jobPostingId': id_of(job_posting_id, JobPosting), 'allowSubmissionForUnpublishedJobPosting': allow_submission_for_unpublished_job_posting, 'tagIds': tag_ids, 'utmData': utm_data}, extra_body)
         upload: dict[builtins.str, FileInput] = dict(files or {})
         if upload:
             results = await self._client._multipart('applicationForm.submit', body, upload)

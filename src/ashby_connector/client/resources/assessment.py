@@ -26,7 +26,7 @@ class AssessmentResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Assessment:
         """``assessment.addCompletedToCandidate`` needs ``candidatesWrite``."""
-        body = build_body({'assessment': assessment, 'candidateId': id_of(candidate_id), 'partnerId': partner_id, 'timestamp': timestamp}, extra_body)
+        body = build_body({'assessment': assessment, 'candidateId': id_of(candidate_id, Candidate), 'partnerId': partner_id, 'timestamp': timestamp}, extra_body)
         return Assessment.from_raw(self._client._results('assessment.addCompletedToCandidate', body))
 
     def update(
@@ -59,7 +59,7 @@ class AsyncAssessmentResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Assessment:
         """``assessment.addCompletedToCandidate`` needs ``candidatesWrite``."""
-        body = build_body({'assessment': assessment, 'candidateId': id_of(candidate_id), 'partnerId': partner_id, 'timestamp': timestamp}, extra_body)
+        body = build_body({'assessment': assessment, 'candidateId': id_of(candidate_id, Candidate), 'partnerId': partner_id, 'timestamp': timestamp}, extra_body)
         return Assessment.from_raw(await self._client._results('assessment.addCompletedToCandidate', body))
 
     async def update(

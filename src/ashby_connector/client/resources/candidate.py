@@ -39,7 +39,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CandidateEmailMessage:
         """``candidate.addEmailMessage`` needs ``candidatesWrite``."""
-        body = build_body({'body': body_, 'candidateId': id_of(candidate_id), 'emailProviderEmailId': email_provider_email_id, 'from': from_, 'subject': subject, 'to': to, 'cc': cc, 'isPrivate': is_private, 'messageIdHeader': message_id_header, 'messageUrl': message_url, 'sentAt': sent_at, 'threadId': thread_id, 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'body': body_, 'candidateId': id_of(candidate_id, Candidate), 'emailProviderEmailId': email_provider_email_id, 'from': from_, 'subject': subject, 'to': to, 'cc': cc, 'isPrivate': is_private, 'messageIdHeader': message_id_header, 'messageUrl': message_url, 'sentAt': sent_at, 'threadId': thread_id, 'userId': id_of(user_id, User)}, extra_body)
         return CandidateEmailMessage.from_raw(self._client._results('candidate.addEmailMessage', body))
 
     def add_project(
@@ -50,7 +50,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.addProject`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'projectId': id_of(project_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'projectId': id_of(project_id, Project)}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.addProject', body))
 
     def add_tag(
@@ -61,7 +61,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.addTag`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'tagId': tag_id}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'tagId': tag_id}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.addTag', body))
 
     def anonymize(
@@ -71,7 +71,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.anonymize`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate)}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.anonymize', body))
 
     def create(
@@ -80,7 +80,7 @@ class CandidateResource(SyncResource):
         name: builtins.str,
         alternate_email_addresses: Sequence[builtins.str] | NotGiven = NOT_GIVEN,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         email: builtins.str | NotGiven = NOT_GIVEN,
         github_url: builtins.str | NotGiven = NOT_GIVEN,
         linked_in_url: builtins.str | NotGiven = NOT_GIVEN,
@@ -91,7 +91,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.create`` needs ``candidatesWrite``."""
-        body = build_body({'name': name, 'alternateEmailAddresses': alternate_email_addresses, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'phoneNumber': phone_number, 'sourceId': id_of(source_id), 'website': website}, extra_body)
+        body = build_body({'name': name, 'alternateEmailAddresses': alternate_email_addresses, 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'phoneNumber': phone_number, 'sourceId': id_of(source_id, Source), 'website': website}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.create', body))
 
     def create_note(
@@ -105,7 +105,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CandidateNote:
         """``candidate.createNote`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'note': note, 'createdAt': created_at, 'isPrivate': is_private, 'sendNotifications': send_notifications}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'note': note, 'createdAt': created_at, 'isPrivate': is_private, 'sendNotifications': send_notifications}, extra_body)
         return CandidateNote.from_raw(self._client._results('candidate.createNote', body))
 
     def info(
@@ -116,7 +116,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.info`` needs ``candidatesRead``."""
-        body = build_body({'externalMappingId': external_mapping_id, 'id': id_of(id)}, extra_body)
+        body = build_body({'externalMappingId': external_mapping_id, 'id': id_of(id, Candidate)}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.info', body))
 
     def list(
@@ -155,7 +155,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[CandidateClientInfo]:
         """``candidate.listClientInfo`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('candidate.listClientInfo', body, CandidateClientInfo.from_raw)
 
     def list_client_info_all(
@@ -168,7 +168,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[CandidateClientInfo]:
         """Every record of ``candidate.listClientInfo``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('candidate.listClientInfo', body, CandidateClientInfo.from_raw)
 
     def list_fraud_checks(
@@ -180,7 +180,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[CandidateFraudCheck]:
         """``candidate.listFraudChecks`` needs ``candidatesRead``. Paginated (cursor)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._typed_page('candidate.listFraudChecks', body, CandidateFraudCheck.from_raw)
 
     def list_fraud_checks_all(
@@ -192,7 +192,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[CandidateFraudCheck]:
         """Every record of ``candidate.listFraudChecks``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._pager('candidate.listFraudChecks', body, CandidateFraudCheck.from_raw)
 
     def list_notes(
@@ -205,7 +205,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[CandidateNote]:
         """``candidate.listNotes`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('candidate.listNotes', body, CandidateNote.from_raw)
 
     def list_notes_all(
@@ -218,7 +218,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[CandidateNote]:
         """Every record of ``candidate.listNotes``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('candidate.listNotes', body, CandidateNote.from_raw)
 
     def list_projects(
@@ -231,7 +231,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[Project]:
         """``candidate.listProjects`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('candidate.listProjects', body, Project.from_raw)
 
     def list_projects_all(
@@ -244,7 +244,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[Project]:
         """Every record of ``candidate.listProjects``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('candidate.listProjects', body, Project.from_raw)
 
     def push_to_hris(self, **body: Any) -> Any:
@@ -259,7 +259,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.removeProject`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'projectId': id_of(project_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'projectId': id_of(project_id, Project)}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.removeProject', body))
 
     def remove_tag(
@@ -270,7 +270,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.removeTag`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'tagId': tag_id}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'tagId': tag_id}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.removeTag', body))
 
     def search(
@@ -292,7 +292,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.setFraudStatus`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'fraudStatus': fraud_status}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'fraudStatus': fraud_status}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.setFraudStatus', body))
 
     def update(
@@ -301,7 +301,7 @@ class CandidateResource(SyncResource):
         candidate_id: builtins.str | Candidate,
         alternate_email: builtins.str | NotGiven = NOT_GIVEN,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         email: builtins.str | NotGiven = NOT_GIVEN,
         github_url: builtins.str | NotGiven = NOT_GIVEN,
         linked_in_url: builtins.str | NotGiven = NOT_GIVEN,
@@ -315,7 +315,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.update`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'alternateEmail': alternate_email, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'name': name, 'phoneNumber': phone_number, 'sendNotifications': send_notifications, 'socialLinks': social_links, 'sourceId': id_of(source_id), 'websiteUrl': website_url}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'alternateEmail': alternate_email, 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'name': name, 'phoneNumber': phone_number, 'sendNotifications': send_notifications, 'socialLinks': social_links, 'sourceId': id_of(source_id, Source), 'websiteUrl': website_url}, extra_body)
         return Candidate.from_raw(self._client._results('candidate.update', body))
 
     def upload_file(
@@ -327,7 +327,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadFile`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'fileHandle': handle_of(file_handle)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'fileHandle': handle_of(file_handle)}, extra_body)
         upload: dict[builtins.str, FileInput] = {}
         if not isinstance(file, NotGiven):
             upload['file'] = file
@@ -346,7 +346,7 @@ class CandidateResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadResume`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'resumeHandle': handle_of(resume_handle)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'resumeHandle': handle_of(resume_handle)}, extra_body)
         upload: dict[builtins.str, FileInput] = {}
         if not isinstance(resume, NotGiven):
             upload['resume'] = resume
@@ -379,7 +379,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CandidateEmailMessage:
         """``candidate.addEmailMessage`` needs ``candidatesWrite``."""
-        body = build_body({'body': body_, 'candidateId': id_of(candidate_id), 'emailProviderEmailId': email_provider_email_id, 'from': from_, 'subject': subject, 'to': to, 'cc': cc, 'isPrivate': is_private, 'messageIdHeader': message_id_header, 'messageUrl': message_url, 'sentAt': sent_at, 'threadId': thread_id, 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'body': body_, 'candidateId': id_of(candidate_id, Candidate), 'emailProviderEmailId': email_provider_email_id, 'from': from_, 'subject': subject, 'to': to, 'cc': cc, 'isPrivate': is_private, 'messageIdHeader': message_id_header, 'messageUrl': message_url, 'sentAt': sent_at, 'threadId': thread_id, 'userId': id_of(user_id, User)}, extra_body)
         return CandidateEmailMessage.from_raw(await self._client._results('candidate.addEmailMessage', body))
 
     async def add_project(
@@ -390,7 +390,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.addProject`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'projectId': id_of(project_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'projectId': id_of(project_id, Project)}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.addProject', body))
 
     async def add_tag(
@@ -401,7 +401,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.addTag`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'tagId': tag_id}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'tagId': tag_id}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.addTag', body))
 
     async def anonymize(
@@ -411,7 +411,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.anonymize`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate)}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.anonymize', body))
 
     async def create(
@@ -420,7 +420,7 @@ class AsyncCandidateResource(AsyncResource):
         name: builtins.str,
         alternate_email_addresses: Sequence[builtins.str] | NotGiven = NOT_GIVEN,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         email: builtins.str | NotGiven = NOT_GIVEN,
         github_url: builtins.str | NotGiven = NOT_GIVEN,
         linked_in_url: builtins.str | NotGiven = NOT_GIVEN,
@@ -431,7 +431,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.create`` needs ``candidatesWrite``."""
-        body = build_body({'name': name, 'alternateEmailAddresses': alternate_email_addresses, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'phoneNumber': phone_number, 'sourceId': id_of(source_id), 'website': website}, extra_body)
+        body = build_body({'name': name, 'alternateEmailAddresses': alternate_email_addresses, 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'phoneNumber': phone_number, 'sourceId': id_of(source_id, Source), 'website': website}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.create', body))
 
     async def create_note(
@@ -445,7 +445,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CandidateNote:
         """``candidate.createNote`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'note': note, 'createdAt': created_at, 'isPrivate': is_private, 'sendNotifications': send_notifications}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'note': note, 'createdAt': created_at, 'isPrivate': is_private, 'sendNotifications': send_notifications}, extra_body)
         return CandidateNote.from_raw(await self._client._results('candidate.createNote', body))
 
     async def info(
@@ -456,7 +456,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.info`` needs ``candidatesRead``."""
-        body = build_body({'externalMappingId': external_mapping_id, 'id': id_of(id)}, extra_body)
+        body = build_body({'externalMappingId': external_mapping_id, 'id': id_of(id, Candidate)}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.info', body))
 
     async def list(
@@ -495,7 +495,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[CandidateClientInfo]:
         """``candidate.listClientInfo`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('candidate.listClientInfo', body, CandidateClientInfo.from_raw)
 
     def list_client_info_all(
@@ -508,7 +508,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[CandidateClientInfo]:
         """Every record of ``candidate.listClientInfo``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('candidate.listClientInfo', body, CandidateClientInfo.from_raw)
 
     async def list_fraud_checks(
@@ -520,7 +520,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[CandidateFraudCheck]:
         """``candidate.listFraudChecks`` needs ``candidatesRead``. Paginated (cursor)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit}, extra_body)
         return await self._client._typed_page('candidate.listFraudChecks', body, CandidateFraudCheck.from_raw)
 
     def list_fraud_checks_all(
@@ -532,7 +532,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[CandidateFraudCheck]:
         """Every record of ``candidate.listFraudChecks``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit}, extra_body)
         return self._client._pager('candidate.listFraudChecks', body, CandidateFraudCheck.from_raw)
 
     async def list_notes(
@@ -545,7 +545,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[CandidateNote]:
         """``candidate.listNotes`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('candidate.listNotes', body, CandidateNote.from_raw)
 
     def list_notes_all(
@@ -558,7 +558,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[CandidateNote]:
         """Every record of ``candidate.listNotes``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('candidate.listNotes', body, CandidateNote.from_raw)
 
     async def list_projects(
@@ -571,7 +571,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[Project]:
         """``candidate.listProjects`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('candidate.listProjects', body, Project.from_raw)
 
     def list_projects_all(
@@ -584,7 +584,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[Project]:
         """Every record of ``candidate.listProjects``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'candidateId': id_of(candidate_id), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('candidate.listProjects', body, Project.from_raw)
 
     async def push_to_hris(self, **body: Any) -> Any:
@@ -599,7 +599,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.removeProject`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'projectId': id_of(project_id)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'projectId': id_of(project_id, Project)}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.removeProject', body))
 
     async def remove_tag(
@@ -610,7 +610,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.removeTag`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'tagId': tag_id}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'tagId': tag_id}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.removeTag', body))
 
     async def search(
@@ -632,7 +632,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.setFraudStatus`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'fraudStatus': fraud_status}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'fraudStatus': fraud_status}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.setFraudStatus', body))
 
     async def update(
@@ -641,7 +641,7 @@ class AsyncCandidateResource(AsyncResource):
         candidate_id: builtins.str | Candidate,
         alternate_email: builtins.str | NotGiven = NOT_GIVEN,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
-        credited_to_user_id: builtins.str | NotGiven = NOT_GIVEN,
+        credited_to_user_id: builtins.str | User | NotGiven = NOT_GIVEN,
         email: builtins.str | NotGiven = NOT_GIVEN,
         github_url: builtins.str | NotGiven = NOT_GIVEN,
         linked_in_url: builtins.str | NotGiven = NOT_GIVEN,
@@ -655,7 +655,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.update`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'alternateEmail': alternate_email, 'createdAt': created_at, 'creditedToUserId': credited_to_user_id, 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'name': name, 'phoneNumber': phone_number, 'sendNotifications': send_notifications, 'socialLinks': social_links, 'sourceId': id_of(source_id), 'websiteUrl': website_url}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'alternateEmail': alternate_email, 'createdAt': created_at, 'creditedToUserId': id_of(credited_to_user_id, User), 'email': email, 'githubUrl': github_url, 'linkedInUrl': linked_in_url, 'location': location, 'name': name, 'phoneNumber': phone_number, 'sendNotifications': send_notifications, 'socialLinks': social_links, 'sourceId': id_of(source_id, Source), 'websiteUrl': website_url}, extra_body)
         return Candidate.from_raw(await self._client._results('candidate.update', body))
 
     async def upload_file(
@@ -667,7 +667,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadFile`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'fileHandle': handle_of(file_handle)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'fileHandle': handle_of(file_handle)}, extra_body)
         upload: dict[builtins.str, FileInput] = {}
         if not isinstance(file, NotGiven):
             upload['file'] = file
@@ -686,7 +686,7 @@ class AsyncCandidateResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadResume`` needs ``candidatesWrite``."""
-        body = build_body({'candidateId': id_of(candidate_id), 'resumeHandle': handle_of(resume_handle)}, extra_body)
+        body = build_body({'candidateId': id_of(candidate_id, Candidate), 'resumeHandle': handle_of(resume_handle)}, extra_body)
         upload: dict[builtins.str, FileInput] = {}
         if not isinstance(resume, NotGiven):
             upload['resume'] = resume

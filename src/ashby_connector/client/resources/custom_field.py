@@ -44,7 +44,7 @@ class CustomFieldResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CustomField:
         """``customField.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'customFieldId': id_of(custom_field_id)}, extra_body)
+        body = build_body({'customFieldId': id_of(custom_field_id, CustomField)}, extra_body)
         return CustomField.from_raw(self._client._results('customField.info', body))
 
     def list(
@@ -104,7 +104,7 @@ class CustomFieldResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CustomField:
         """``customField.updateSelectableValues`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'customFieldId': id_of(custom_field_id), 'selectableValues': selectable_values}, extra_body)
+        body = build_body({'customFieldId': id_of(custom_field_id, CustomField), 'selectableValues': selectable_values}, extra_body)
         return CustomField.from_raw(self._client._results('customField.updateSelectableValues', body))
 
 
@@ -134,7 +134,7 @@ class AsyncCustomFieldResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CustomField:
         """``customField.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'customFieldId': id_of(custom_field_id)}, extra_body)
+        body = build_body({'customFieldId': id_of(custom_field_id, CustomField)}, extra_body)
         return CustomField.from_raw(await self._client._results('customField.info', body))
 
     async def list(
@@ -194,5 +194,5 @@ class AsyncCustomFieldResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CustomField:
         """``customField.updateSelectableValues`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'customFieldId': id_of(custom_field_id), 'selectableValues': selectable_values}, extra_body)
+        body = build_body({'customFieldId': id_of(custom_field_id, CustomField), 'selectableValues': selectable_values}, extra_body)
         return CustomField.from_raw(await self._client._results('customField.updateSelectableValues', body))

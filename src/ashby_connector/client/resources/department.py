@@ -24,7 +24,7 @@ class DepartmentResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.archive`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id)}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department)}, extra_body)
         return Department.from_raw(self._client._results('department.archive', body))
 
     def create(
@@ -47,7 +47,7 @@ class DepartmentResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.info`` needs ``organizationRead``."""
-        body = build_body({'departmentId': id_of(department_id)}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department)}, extra_body)
         return Department.from_raw(self._client._results('department.info', body))
 
     def list(
@@ -84,7 +84,7 @@ class DepartmentResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.move`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id), 'parentId': parent_id}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department), 'parentId': parent_id}, extra_body)
         return Department.from_raw(self._client._results('department.move', body))
 
     def restore(
@@ -94,7 +94,7 @@ class DepartmentResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.restore`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id)}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department)}, extra_body)
         return Department.from_raw(self._client._results('department.restore', body))
 
     def update(
@@ -107,7 +107,7 @@ class DepartmentResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.update`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id), 'externalName': external_name, 'extraData': extra_data, 'name': name}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department), 'externalName': external_name, 'extraData': extra_data, 'name': name}, extra_body)
         return Department.from_raw(self._client._results('department.update', body))
 
 
@@ -121,7 +121,7 @@ class AsyncDepartmentResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.archive`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id)}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department)}, extra_body)
         return Department.from_raw(await self._client._results('department.archive', body))
 
     async def create(
@@ -144,7 +144,7 @@ class AsyncDepartmentResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.info`` needs ``organizationRead``."""
-        body = build_body({'departmentId': id_of(department_id)}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department)}, extra_body)
         return Department.from_raw(await self._client._results('department.info', body))
 
     async def list(
@@ -181,7 +181,7 @@ class AsyncDepartmentResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.move`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id), 'parentId': parent_id}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department), 'parentId': parent_id}, extra_body)
         return Department.from_raw(await self._client._results('department.move', body))
 
     async def restore(
@@ -191,7 +191,7 @@ class AsyncDepartmentResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.restore`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id)}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department)}, extra_body)
         return Department.from_raw(await self._client._results('department.restore', body))
 
     async def update(
@@ -204,5 +204,5 @@ class AsyncDepartmentResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Department:
         """``department.update`` needs ``organizationWrite``."""
-        body = build_body({'departmentId': id_of(department_id), 'externalName': external_name, 'extraData': extra_data, 'name': name}, extra_body)
+        body = build_body({'departmentId': id_of(department_id, Department), 'externalName': external_name, 'extraData': extra_data, 'name': name}, extra_body)
         return Department.from_raw(await self._client._results('department.update', body))

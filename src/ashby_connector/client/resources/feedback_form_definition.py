@@ -24,7 +24,7 @@ class FeedbackFormDefinitionResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> FeedbackFormDefinition:
         """``feedbackFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'feedbackFormDefinitionId': id_of(feedback_form_definition_id)}, extra_body)
+        body = build_body({'feedbackFormDefinitionId': id_of(feedback_form_definition_id, FeedbackFormDefinition)}, extra_body)
         return FeedbackFormDefinition.from_raw(self._client._results('feedbackFormDefinition.info', body))
 
     def list(
@@ -64,7 +64,7 @@ class AsyncFeedbackFormDefinitionResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> FeedbackFormDefinition:
         """``feedbackFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'feedbackFormDefinitionId': id_of(feedback_form_definition_id)}, extra_body)
+        body = build_body({'feedbackFormDefinitionId': id_of(feedback_form_definition_id, FeedbackFormDefinition)}, extra_body)
         return FeedbackFormDefinition.from_raw(await self._client._results('feedbackFormDefinition.info', body))
 
     async def list(

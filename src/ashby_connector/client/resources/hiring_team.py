@@ -29,7 +29,7 @@ class HiringTeamResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``hiringTeam.addMember`` needs ``organizationWrite``."""
-        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id), 'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id, Application), 'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return HiringTeamMember.from_raw(self._client._results('hiringTeam.addMember', body))
 
     def remove_member(
@@ -43,7 +43,7 @@ class HiringTeamResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``hiringTeam.removeMember`` needs ``organizationWrite``."""
-        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id), 'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id, Application), 'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return HiringTeamMember.from_raw(self._client._results('hiringTeam.removeMember', body))
 
 
@@ -61,7 +61,7 @@ class AsyncHiringTeamResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``hiringTeam.addMember`` needs ``organizationWrite``."""
-        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id), 'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id, Application), 'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return HiringTeamMember.from_raw(await self._client._results('hiringTeam.addMember', body))
 
     async def remove_member(
@@ -75,5 +75,5 @@ class AsyncHiringTeamResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> HiringTeamMember:
         """``hiringTeam.removeMember`` needs ``organizationWrite``."""
-        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id), 'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'roleId': role_id, 'teamMemberId': team_member_id, 'applicationId': id_of(application_id, Application), 'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return HiringTeamMember.from_raw(await self._client._results('hiringTeam.removeMember', body))

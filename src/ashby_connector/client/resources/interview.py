@@ -24,7 +24,7 @@ class InterviewResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Interview:
         """``interview.info`` needs ``interviewsRead``."""
-        body = build_body({'id': id_of(id)}, extra_body)
+        body = build_body({'id': id_of(id, Interview)}, extra_body)
         return Interview.from_raw(self._client._results('interview.info', body))
 
     def list(
@@ -68,7 +68,7 @@ class AsyncInterviewResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Interview:
         """``interview.info`` needs ``interviewsRead``."""
-        body = build_body({'id': id_of(id)}, extra_body)
+        body = build_body({'id': id_of(id, Interview)}, extra_body)
         return Interview.from_raw(await self._client._results('interview.info', body))
 
     async def list(

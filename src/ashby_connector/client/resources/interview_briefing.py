@@ -24,7 +24,7 @@ class InterviewBriefingResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewBriefing:
         """``interviewBriefing.info`` needs ``interviewsRead``."""
-        body = build_body({'interviewEventId': id_of(interview_event_id), 'expand': expand}, extra_body)
+        body = build_body({'interviewEventId': id_of(interview_event_id, InterviewEvent), 'expand': expand}, extra_body)
         return InterviewBriefing.from_raw(self._client._results('interviewBriefing.info', body))
 
 
@@ -39,5 +39,5 @@ class AsyncInterviewBriefingResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewBriefing:
         """``interviewBriefing.info`` needs ``interviewsRead``."""
-        body = build_body({'interviewEventId': id_of(interview_event_id), 'expand': expand}, extra_body)
+        body = build_body({'interviewEventId': id_of(interview_event_id, InterviewEvent), 'expand': expand}, extra_body)
         return InterviewBriefing.from_raw(await self._client._results('interviewBriefing.info', body))

@@ -30,7 +30,7 @@ class InterviewEventResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[InterviewEvent]:
         """``interviewEvent.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'interviewScheduleId': id_of(interview_schedule_id), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'interviewScheduleId': id_of(interview_schedule_id, InterviewSchedule), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('interviewEvent.list', body, InterviewEvent.from_raw)
 
     def list_all(
@@ -45,7 +45,7 @@ class InterviewEventResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[InterviewEvent]:
         """Every record of ``interviewEvent.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'interviewScheduleId': id_of(interview_schedule_id), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'interviewScheduleId': id_of(interview_schedule_id, InterviewSchedule), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('interviewEvent.list', body, InterviewEvent.from_raw)
 
 
@@ -64,7 +64,7 @@ class AsyncInterviewEventResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[InterviewEvent]:
         """``interviewEvent.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'interviewScheduleId': id_of(interview_schedule_id), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'interviewScheduleId': id_of(interview_schedule_id, InterviewSchedule), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('interviewEvent.list', body, InterviewEvent.from_raw)
 
     def list_all(
@@ -79,5 +79,5 @@ class AsyncInterviewEventResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[InterviewEvent]:
         """Every record of ``interviewEvent.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'interviewScheduleId': id_of(interview_schedule_id), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'interviewScheduleId': id_of(interview_schedule_id, InterviewSchedule), 'createdAfter': created_after, 'cursor': cursor, 'expand': expand, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('interviewEvent.list', body, InterviewEvent.from_raw)

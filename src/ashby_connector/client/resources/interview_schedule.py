@@ -27,7 +27,7 @@ class InterviewScheduleResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewSchedule:
         """``interviewSchedule.cancel`` needs ``interviewsWrite``."""
-        body = build_body({'id': id_of(id), 'allowReschedule': allow_reschedule}, extra_body)
+        body = build_body({'id': id_of(id, InterviewSchedule), 'allowReschedule': allow_reschedule}, extra_body)
         return InterviewSchedule.from_raw(self._client._results('interviewSchedule.cancel', body))
 
     def create(
@@ -38,7 +38,7 @@ class InterviewScheduleResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewSchedule:
         """``interviewSchedule.create`` needs ``interviewsWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewEvents': interview_events}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewEvents': interview_events}, extra_body)
         return InterviewSchedule.from_raw(self._client._results('interviewSchedule.create', body))
 
     def list(
@@ -53,7 +53,7 @@ class InterviewScheduleResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[InterviewSchedule]:
         """``interviewSchedule.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id), 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     def list_all(
@@ -68,7 +68,7 @@ class InterviewScheduleResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[InterviewSchedule]:
         """Every record of ``interviewSchedule.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id), 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     def update(
@@ -81,7 +81,7 @@ class InterviewScheduleResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewSchedule:
         """``interviewSchedule.update`` needs ``interviewsWrite``."""
-        body = build_body({'interviewScheduleId': id_of(interview_schedule_id), 'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel}, extra_body)
+        body = build_body({'interviewScheduleId': id_of(interview_schedule_id, InterviewSchedule), 'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel}, extra_body)
         return InterviewSchedule.from_raw(self._client._results('interviewSchedule.update', body))
 
 
@@ -96,7 +96,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewSchedule:
         """``interviewSchedule.cancel`` needs ``interviewsWrite``."""
-        body = build_body({'id': id_of(id), 'allowReschedule': allow_reschedule}, extra_body)
+        body = build_body({'id': id_of(id, InterviewSchedule), 'allowReschedule': allow_reschedule}, extra_body)
         return InterviewSchedule.from_raw(await self._client._results('interviewSchedule.cancel', body))
 
     async def create(
@@ -107,7 +107,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewSchedule:
         """``interviewSchedule.create`` needs ``interviewsWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'interviewEvents': interview_events}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'interviewEvents': interview_events}, extra_body)
         return InterviewSchedule.from_raw(await self._client._results('interviewSchedule.create', body))
 
     async def list(
@@ -122,7 +122,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[InterviewSchedule]:
         """``interviewSchedule.list`` needs ``interviewsRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id), 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'limit': limit, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     def list_all(
@@ -137,7 +137,7 @@ class AsyncInterviewScheduleResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[InterviewSchedule]:
         """Every record of ``interviewSchedule.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'applicationId': id_of(application_id), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id), 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'createdAfter': created_after, 'cursor': cursor, 'interviewStageId': id_of(interview_stage_id, InterviewStage), 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('interviewSchedule.list', body, InterviewSchedule.from_raw)
 
     async def update(
@@ -150,5 +150,5 @@ class AsyncInterviewScheduleResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewSchedule:
         """``interviewSchedule.update`` needs ``interviewsWrite``."""
-        body = build_body({'interviewScheduleId': id_of(interview_schedule_id), 'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel}, extra_body)
+        body = build_body({'interviewScheduleId': id_of(interview_schedule_id, InterviewSchedule), 'allowFeedbackDeletion': allow_feedback_deletion, 'interviewEvent': interview_event, 'interviewEventIdToCancel': interview_event_id_to_cancel}, extra_body)
         return InterviewSchedule.from_raw(await self._client._results('interviewSchedule.update', body))

@@ -23,7 +23,7 @@ class InterviewStageResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewStage:
         """``interviewStage.info`` needs ``interviewsRead``."""
-        body = build_body({'interviewStageId': id_of(interview_stage_id)}, extra_body)
+        body = build_body({'interviewStageId': id_of(interview_stage_id, InterviewStage)}, extra_body)
         return InterviewStage.from_raw(self._client._results('interviewStage.info', body))
 
     def list(
@@ -33,7 +33,7 @@ class InterviewStageResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[InterviewStage]:
         """``interviewStage.list`` needs ``interviewsRead``."""
-        body = build_body({'interviewPlanId': id_of(interview_plan_id)}, extra_body)
+        body = build_body({'interviewPlanId': id_of(interview_plan_id, InterviewPlan)}, extra_body)
         return [InterviewStage.from_raw(r) for r in self._client._results('interviewStage.list', body) or []]
 
 
@@ -47,7 +47,7 @@ class AsyncInterviewStageResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewStage:
         """``interviewStage.info`` needs ``interviewsRead``."""
-        body = build_body({'interviewStageId': id_of(interview_stage_id)}, extra_body)
+        body = build_body({'interviewStageId': id_of(interview_stage_id, InterviewStage)}, extra_body)
         return InterviewStage.from_raw(await self._client._results('interviewStage.info', body))
 
     async def list(
@@ -57,5 +57,5 @@ class AsyncInterviewStageResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[InterviewStage]:
         """``interviewStage.list`` needs ``interviewsRead``."""
-        body = build_body({'interviewPlanId': id_of(interview_plan_id)}, extra_body)
+        body = build_body({'interviewPlanId': id_of(interview_plan_id, InterviewPlan)}, extra_body)
         return [InterviewStage.from_raw(r) for r in await self._client._results('interviewStage.list', body) or []]

@@ -27,7 +27,7 @@ class InterviewerPoolResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.addUser`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id), 'userId': id_of(user_id), 'interviewerPoolTrainingPathStageId': interviewer_pool_training_path_stage_id}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool), 'userId': id_of(user_id, User), 'interviewerPoolTrainingPathStageId': interviewer_pool_training_path_stage_id}, extra_body)
         return InterviewerPool.from_raw(self._client._results('interviewerPool.addUser', body))
 
     def archive(
@@ -37,7 +37,7 @@ class InterviewerPoolResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.archive`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool)}, extra_body)
         return InterviewerPool.from_raw(self._client._results('interviewerPool.archive', body))
 
     def create(
@@ -58,7 +58,7 @@ class InterviewerPoolResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool)}, extra_body)
         return InterviewerPool.from_raw(self._client._results('interviewerPool.info', body))
 
     def list(
@@ -97,7 +97,7 @@ class InterviewerPoolResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.removeUser`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id), 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool), 'userId': id_of(user_id, User)}, extra_body)
         return InterviewerPool.from_raw(self._client._results('interviewerPool.removeUser', body))
 
     def restore(
@@ -107,7 +107,7 @@ class InterviewerPoolResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.restore`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool)}, extra_body)
         return InterviewerPool.from_raw(self._client._results('interviewerPool.restore', body))
 
     def update(
@@ -119,7 +119,7 @@ class InterviewerPoolResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.update`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id), 'requiresTraining': requires_training, 'title': title}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool), 'requiresTraining': requires_training, 'title': title}, extra_body)
         return InterviewerPool.from_raw(self._client._results('interviewerPool.update', body))
 
 
@@ -135,7 +135,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.addUser`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id), 'userId': id_of(user_id), 'interviewerPoolTrainingPathStageId': interviewer_pool_training_path_stage_id}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool), 'userId': id_of(user_id, User), 'interviewerPoolTrainingPathStageId': interviewer_pool_training_path_stage_id}, extra_body)
         return InterviewerPool.from_raw(await self._client._results('interviewerPool.addUser', body))
 
     async def archive(
@@ -145,7 +145,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.archive`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool)}, extra_body)
         return InterviewerPool.from_raw(await self._client._results('interviewerPool.archive', body))
 
     async def create(
@@ -166,7 +166,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool)}, extra_body)
         return InterviewerPool.from_raw(await self._client._results('interviewerPool.info', body))
 
     async def list(
@@ -205,7 +205,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.removeUser`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id), 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool), 'userId': id_of(user_id, User)}, extra_body)
         return InterviewerPool.from_raw(await self._client._results('interviewerPool.removeUser', body))
 
     async def restore(
@@ -215,7 +215,7 @@ class AsyncInterviewerPoolResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.restore`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id)}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool)}, extra_body)
         return InterviewerPool.from_raw(await self._client._results('interviewerPool.restore', body))
 
     async def update(
@@ -227,5 +227,5 @@ class AsyncInterviewerPoolResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> InterviewerPool:
         """``interviewerPool.update`` needs ``hiringProcessMetadataWrite``."""
-        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id), 'requiresTraining': requires_training, 'title': title}, extra_body)
+        body = build_body({'interviewerPoolId': id_of(interviewer_pool_id, InterviewerPool), 'requiresTraining': requires_training, 'title': title}, extra_body)
         return InterviewerPool.from_raw(await self._client._results('interviewerPool.update', body))

@@ -13,6 +13,7 @@ from ashby_connector.client._resource import AsyncResource, SyncResource
 from ashby_connector.client._response import Page
 from ashby_connector.client._types import NOT_GIVEN, NotGiven, build_body, id_of
 from ashby_connector.types.brand import Brand
+from ashby_connector.types.interview_plan import InterviewPlan
 from ashby_connector.types.job import Job
 from ashby_connector.types.job_template import JobTemplate
 from ashby_connector.types.location import Location
@@ -27,12 +28,12 @@ class JobResource(SyncResource):
         team_id: builtins.str,
         title: builtins.str,
         brand_id: builtins.str | Brand | NotGiven = NOT_GIVEN,
-        default_interview_plan_id: builtins.str | NotGiven = NOT_GIVEN,
+        default_interview_plan_id: builtins.str | InterviewPlan | NotGiven = NOT_GIVEN,
         job_template_id: builtins.str | JobTemplate | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.create`` needs ``jobsWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'teamId': team_id, 'title': title, 'brandId': id_of(brand_id), 'defaultInterviewPlanId': default_interview_plan_id, 'jobTemplateId': id_of(job_template_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'teamId': team_id, 'title': title, 'brandId': id_of(brand_id, Brand), 'defaultInterviewPlanId': id_of(default_interview_plan_id, InterviewPlan), 'jobTemplateId': id_of(job_template_id, JobTemplate)}, extra_body)
         return Job.from_raw(self._client._results('job.create', body))
 
     def info(
@@ -44,7 +45,7 @@ class JobResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.info`` needs ``jobsRead``."""
-        body = build_body({'id': id_of(id), 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
+        body = build_body({'id': id_of(id, Job), 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
         return Job.from_raw(self._client._results('job.info', body))
 
     def list(
@@ -106,7 +107,7 @@ class JobResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.setStatus`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'status': status}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'status': status}, extra_body)
         return Job.from_raw(self._client._results('job.setStatus', body))
 
     def update(
@@ -114,14 +115,14 @@ class JobResource(SyncResource):
         *,
         job_id: builtins.str | Job,
         custom_requisition_id: builtins.str | NotGiven = NOT_GIVEN,
-        default_interview_plan_id: builtins.str | NotGiven = NOT_GIVEN,
+        default_interview_plan_id: builtins.str | InterviewPlan | NotGiven = NOT_GIVEN,
         location_id: builtins.str | Location | NotGiven = NOT_GIVEN,
         team_id: builtins.str | NotGiven = NOT_GIVEN,
         title: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.update`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'customRequisitionId': custom_requisition_id, 'defaultInterviewPlanId': default_interview_plan_id, 'locationId': id_of(location_id), 'teamId': team_id, 'title': title}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'customRequisitionId': custom_requisition_id, 'defaultInterviewPlanId': id_of(default_interview_plan_id, InterviewPlan), 'locationId': id_of(location_id, Location), 'teamId': team_id, 'title': title}, extra_body)
         return Job.from_raw(self._client._results('job.update', body))
 
     def update_compensation(
@@ -132,7 +133,7 @@ class JobResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.updateCompensation`` needs ``jobsWrite``."""
-        body = build_body({'compensationTiers': compensation_tiers, 'jobId': id_of(job_id)}, extra_body)
+        body = build_body({'compensationTiers': compensation_tiers, 'jobId': id_of(job_id, Job)}, extra_body)
         return Job.from_raw(self._client._results('job.updateCompensation', body))
 
 
@@ -146,12 +147,12 @@ class AsyncJobResource(AsyncResource):
         team_id: builtins.str,
         title: builtins.str,
         brand_id: builtins.str | Brand | NotGiven = NOT_GIVEN,
-        default_interview_plan_id: builtins.str | NotGiven = NOT_GIVEN,
+        default_interview_plan_id: builtins.str | InterviewPlan | NotGiven = NOT_GIVEN,
         job_template_id: builtins.str | JobTemplate | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.create`` needs ``jobsWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'teamId': team_id, 'title': title, 'brandId': id_of(brand_id), 'defaultInterviewPlanId': default_interview_plan_id, 'jobTemplateId': id_of(job_template_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'teamId': team_id, 'title': title, 'brandId': id_of(brand_id, Brand), 'defaultInterviewPlanId': id_of(default_interview_plan_id, InterviewPlan), 'jobTemplateId': id_of(job_template_id, JobTemplate)}, extra_body)
         return Job.from_raw(await self._client._results('job.create', body))
 
     async def info(
@@ -163,7 +164,7 @@ class AsyncJobResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.info`` needs ``jobsRead``."""
-        body = build_body({'id': id_of(id), 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
+        body = build_body({'id': id_of(id, Job), 'expand': expand, 'includeUnpublishedJobPostingsIds': include_unpublished_job_postings_ids}, extra_body)
         return Job.from_raw(await self._client._results('job.info', body))
 
     async def list(
@@ -225,7 +226,7 @@ class AsyncJobResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.setStatus`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'status': status}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'status': status}, extra_body)
         return Job.from_raw(await self._client._results('job.setStatus', body))
 
     async def update(
@@ -233,14 +234,14 @@ class AsyncJobResource(AsyncResource):
         *,
         job_id: builtins.str | Job,
         custom_requisition_id: builtins.str | NotGiven = NOT_GIVEN,
-        default_interview_plan_id: builtins.str | NotGiven = NOT_GIVEN,
+        default_interview_plan_id: builtins.str | InterviewPlan | NotGiven = NOT_GIVEN,
         location_id: builtins.str | Location | NotGiven = NOT_GIVEN,
         team_id: builtins.str | NotGiven = NOT_GIVEN,
         title: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.update`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'customRequisitionId': custom_requisition_id, 'defaultInterviewPlanId': default_interview_plan_id, 'locationId': id_of(location_id), 'teamId': team_id, 'title': title}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'customRequisitionId': custom_requisition_id, 'defaultInterviewPlanId': id_of(default_interview_plan_id, InterviewPlan), 'locationId': id_of(location_id, Location), 'teamId': team_id, 'title': title}, extra_body)
         return Job.from_raw(await self._client._results('job.update', body))
 
     async def update_compensation(
@@ -251,5 +252,5 @@ class AsyncJobResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Job:
         """``job.updateCompensation`` needs ``jobsWrite``."""
-        body = build_body({'compensationTiers': compensation_tiers, 'jobId': id_of(job_id)}, extra_body)
+        body = build_body({'compensationTiers': compensation_tiers, 'jobId': id_of(job_id, Job)}, extra_body)
         return Job.from_raw(await self._client._results('job.updateCompensation', body))

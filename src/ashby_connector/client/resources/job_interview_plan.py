@@ -23,7 +23,7 @@ class JobInterviewPlanResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> JobInterviewPlan:
         """``jobInterviewPlan.info`` needs ``jobsRead``."""
-        body = build_body({'jobId': id_of(job_id)}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job)}, extra_body)
         return JobInterviewPlan.from_raw(self._client._results('jobInterviewPlan.info', body))
 
 
@@ -37,5 +37,5 @@ class AsyncJobInterviewPlanResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> JobInterviewPlan:
         """``jobInterviewPlan.info`` needs ``jobsRead``."""
-        body = build_body({'jobId': id_of(job_id)}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job)}, extra_body)
         return JobInterviewPlan.from_raw(await self._client._results('jobInterviewPlan.info', body))

@@ -25,7 +25,7 @@ class JobPostingResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> JobPosting:
         """``jobPosting.info`` needs ``jobsRead``."""
-        body = build_body({'jobPostingId': id_of(job_posting_id), 'expand': expand, 'jobBoardId': id_of(job_board_id)}, extra_body)
+        body = build_body({'jobPostingId': id_of(job_posting_id, JobPosting), 'expand': expand, 'jobBoardId': id_of(job_board_id, JobBoard)}, extra_body)
         return JobPosting.from_raw(self._client._results('jobPosting.info', body))
 
     def list(
@@ -38,7 +38,7 @@ class JobPostingResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[JobPosting]:
         """``jobPosting.list`` needs ``jobsRead``."""
-        body = build_body({'department': department, 'jobBoardId': id_of(job_board_id), 'listedOnly': listed_only, 'location': location}, extra_body)
+        body = build_body({'department': department, 'jobBoardId': id_of(job_board_id, JobBoard), 'listedOnly': listed_only, 'location': location}, extra_body)
         return [JobPosting.from_raw(r) for r in self._client._results('jobPosting.list', body) or []]
 
     def update(
@@ -53,7 +53,7 @@ class JobPostingResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> JobPosting:
         """``jobPosting.update`` needs ``jobsWrite``."""
-        body = build_body({'jobPostingId': id_of(job_posting_id), 'description': description, 'suppressDescriptionClosing': suppress_description_closing, 'suppressDescriptionOpening': suppress_description_opening, 'title': title, 'workplaceType': workplace_type}, extra_body)
+        body = build_body({'jobPostingId': id_of(job_posting_id, JobPosting), 'description': description, 'suppressDescriptionClosing': suppress_description_closing, 'suppressDescriptionOpening': suppress_description_opening, 'title': title, 'workplaceType': workplace_type}, extra_body)
         return JobPosting.from_raw(self._client._results('jobPosting.update', body))
 
     def update_compensation(self, **body: Any) -> Any:
@@ -73,7 +73,7 @@ class AsyncJobPostingResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> JobPosting:
         """``jobPosting.info`` needs ``jobsRead``."""
-        body = build_body({'jobPostingId': id_of(job_posting_id), 'expand': expand, 'jobBoardId': id_of(job_board_id)}, extra_body)
+        body = build_body({'jobPostingId': id_of(job_posting_id, JobPosting), 'expand': expand, 'jobBoardId': id_of(job_board_id, JobBoard)}, extra_body)
         return JobPosting.from_raw(await self._client._results('jobPosting.info', body))
 
     async def list(
@@ -86,7 +86,7 @@ class AsyncJobPostingResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[JobPosting]:
         """``jobPosting.list`` needs ``jobsRead``."""
-        body = build_body({'department': department, 'jobBoardId': id_of(job_board_id), 'listedOnly': listed_only, 'location': location}, extra_body)
+        body = build_body({'department': department, 'jobBoardId': id_of(job_board_id, JobBoard), 'listedOnly': listed_only, 'location': location}, extra_body)
         return [JobPosting.from_raw(r) for r in await self._client._results('jobPosting.list', body) or []]
 
     async def update(
@@ -101,7 +101,7 @@ class AsyncJobPostingResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> JobPosting:
         """``jobPosting.update`` needs ``jobsWrite``."""
-        body = build_body({'jobPostingId': id_of(job_posting_id), 'description': description, 'suppressDescriptionClosing': suppress_description_closing, 'suppressDescriptionOpening': suppress_description_opening, 'title': title, 'workplaceType': workplace_type}, extra_body)
+        body = build_body({'jobPostingId': id_of(job_posting_id, JobPosting), 'description': description, 'suppressDescriptionClosing': suppress_description_closing, 'suppressDescriptionOpening': suppress_description_opening, 'title': title, 'workplaceType': workplace_type}, extra_body)
         return JobPosting.from_raw(await self._client._results('jobPosting.update', body))
 
     async def update_compensation(self, **body: Any) -> Any:

@@ -24,7 +24,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.archive`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(self._client._results('location.archive', body))
 
     def create(
@@ -36,12 +36,12 @@ class LocationResource(SyncResource):
         external_name: builtins.str | NotGiven = NOT_GIVEN,
         extra_data: Mapping[builtins.str, Any] | NotGiven = NOT_GIVEN,
         is_remote: builtins.bool | NotGiven = NOT_GIVEN,
-        parent_location_id: builtins.str | NotGiven = NOT_GIVEN,
+        parent_location_id: builtins.str | Location | NotGiven = NOT_GIVEN,
         workplace_type: Literal['OnSite', 'Hybrid', 'Remote'] | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.create`` needs ``organizationWrite``."""
-        body = build_body({'name': name, 'type': type, 'address': address, 'externalName': external_name, 'extraData': extra_data, 'isRemote': is_remote, 'parentLocationId': parent_location_id, 'workplaceType': workplace_type}, extra_body)
+        body = build_body({'name': name, 'type': type, 'address': address, 'externalName': external_name, 'extraData': extra_data, 'isRemote': is_remote, 'parentLocationId': id_of(parent_location_id, Location), 'workplaceType': workplace_type}, extra_body)
         return Location.from_raw(self._client._results('location.create', body))
 
     def info(
@@ -51,7 +51,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.info`` needs ``organizationRead``."""
-        body = build_body({'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(self._client._results('location.info', body))
 
     def list(
@@ -90,7 +90,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.move`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'parentLocationHierarchyId': parent_location_hierarchy_id}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'parentLocationHierarchyId': parent_location_hierarchy_id}, extra_body)
         return Location.from_raw(self._client._results('location.move', body))
 
     def restore(
@@ -100,7 +100,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.restore`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(self._client._results('location.restore', body))
 
     def update_address(
@@ -111,7 +111,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateAddress`` needs ``organizationWrite``."""
-        body = build_body({'address': address, 'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'address': address, 'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(self._client._results('location.updateAddress', body))
 
     def update_external_name(
@@ -122,7 +122,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateExternalName`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'externalName': external_name}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'externalName': external_name}, extra_body)
         return Location.from_raw(self._client._results('location.updateExternalName', body))
 
     def update_name(
@@ -133,7 +133,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateName`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'name': name}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'name': name}, extra_body)
         return Location.from_raw(self._client._results('location.updateName', body))
 
     def update_workplace_type(
@@ -144,7 +144,7 @@ class LocationResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateWorkplaceType`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'workplaceType': workplace_type}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'workplaceType': workplace_type}, extra_body)
         return Location.from_raw(self._client._results('location.updateWorkplaceType', body))
 
 
@@ -158,7 +158,7 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.archive`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(await self._client._results('location.archive', body))
 
     async def create(
@@ -170,12 +170,12 @@ class AsyncLocationResource(AsyncResource):
         external_name: builtins.str | NotGiven = NOT_GIVEN,
         extra_data: Mapping[builtins.str, Any] | NotGiven = NOT_GIVEN,
         is_remote: builtins.bool | NotGiven = NOT_GIVEN,
-        parent_location_id: builtins.str | NotGiven = NOT_GIVEN,
+        parent_location_id: builtins.str | Location | NotGiven = NOT_GIVEN,
         workplace_type: Literal['OnSite', 'Hybrid', 'Remote'] | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.create`` needs ``organizationWrite``."""
-        body = build_body({'name': name, 'type': type, 'address': address, 'externalName': external_name, 'extraData': extra_data, 'isRemote': is_remote, 'parentLocationId': parent_location_id, 'workplaceType': workplace_type}, extra_body)
+        body = build_body({'name': name, 'type': type, 'address': address, 'externalName': external_name, 'extraData': extra_data, 'isRemote': is_remote, 'parentLocationId': id_of(parent_location_id, Location), 'workplaceType': workplace_type}, extra_body)
         return Location.from_raw(await self._client._results('location.create', body))
 
     async def info(
@@ -185,7 +185,7 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.info`` needs ``organizationRead``."""
-        body = build_body({'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(await self._client._results('location.info', body))
 
     async def list(
@@ -224,7 +224,7 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.move`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'parentLocationHierarchyId': parent_location_hierarchy_id}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'parentLocationHierarchyId': parent_location_hierarchy_id}, extra_body)
         return Location.from_raw(await self._client._results('location.move', body))
 
     async def restore(
@@ -234,7 +234,7 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.restore`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(await self._client._results('location.restore', body))
 
     async def update_address(
@@ -245,7 +245,7 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateAddress`` needs ``organizationWrite``."""
-        body = build_body({'address': address, 'locationId': id_of(location_id)}, extra_body)
+        body = build_body({'address': address, 'locationId': id_of(location_id, Location)}, extra_body)
         return Location.from_raw(await self._client._results('location.updateAddress', body))
 
     async def update_external_name(
@@ -256,7 +256,7 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateExternalName`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'externalName': external_name}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'externalName': external_name}, extra_body)
         return Location.from_raw(await self._client._results('location.updateExternalName', body))
 
     async def update_name(
@@ -267,7 +267,7 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateName`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'name': name}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'name': name}, extra_body)
         return Location.from_raw(await self._client._results('location.updateName', body))
 
     async def update_workplace_type(
@@ -278,5 +278,5 @@ class AsyncLocationResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Location:
         """``location.updateWorkplaceType`` needs ``organizationWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'workplaceType': workplace_type}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'workplaceType': workplace_type}, extra_body)
         return Location.from_raw(await self._client._results('location.updateWorkplaceType', body))

@@ -22,7 +22,7 @@ class NotetakerTranscriptResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> NotetakerTranscript:
         """``notetakerTranscript.info`` needs ``notetakerRead``."""
-        body = build_body({'notetakerTranscriptId': id_of(notetaker_transcript_id)}, extra_body)
+        body = build_body({'notetakerTranscriptId': id_of(notetaker_transcript_id, NotetakerTranscript)}, extra_body)
         return NotetakerTranscript.from_raw(self._client._results('notetakerTranscript.info', body))
 
 
@@ -36,5 +36,5 @@ class AsyncNotetakerTranscriptResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> NotetakerTranscript:
         """``notetakerTranscript.info`` needs ``notetakerRead``."""
-        body = build_body({'notetakerTranscriptId': id_of(notetaker_transcript_id)}, extra_body)
+        body = build_body({'notetakerTranscriptId': id_of(notetaker_transcript_id, NotetakerTranscript)}, extra_body)
         return NotetakerTranscript.from_raw(await self._client._results('notetakerTranscript.info', body))

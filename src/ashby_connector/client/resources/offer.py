@@ -30,7 +30,7 @@ class OfferResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.approve`` needs ``offersWrite``."""
-        body = build_body({'offerVersionId': offer_version_id, 'approvalStepId': approval_step_id, 'excludeFormDefinition': exclude_form_definition, 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'offerVersionId': offer_version_id, 'approvalStepId': approval_step_id, 'excludeFormDefinition': exclude_form_definition, 'userId': id_of(user_id, User)}, extra_body)
         return Offer.from_raw(self._client._results('offer.approve', body))
 
     def create(
@@ -43,7 +43,7 @@ class OfferResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.create`` needs ``offersWrite``."""
-        body = build_body({'offerForm': offer_form, 'offerFormId': offer_form_id, 'offerProcessId': id_of(offer_process_id), 'excludeFormDefinition': exclude_form_definition}, extra_body)
+        body = build_body({'offerForm': offer_form, 'offerFormId': offer_form_id, 'offerProcessId': id_of(offer_process_id, OfferProcess), 'excludeFormDefinition': exclude_form_definition}, extra_body)
         return Offer.from_raw(self._client._results('offer.create', body))
 
     def info(
@@ -54,7 +54,7 @@ class OfferResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.info`` needs ``offersRead``."""
-        body = build_body({'offerId': id_of(offer_id), 'excludeFormDefinition': exclude_form_definition}, extra_body)
+        body = build_body({'offerId': id_of(offer_id, Offer), 'excludeFormDefinition': exclude_form_definition}, extra_body)
         return Offer.from_raw(self._client._results('offer.info', body))
 
     def list(
@@ -71,7 +71,7 @@ class OfferResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[Offer]:
         """``offer.list`` needs ``offersRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id, Application), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('offer.list', body, Offer.from_raw)
 
     def list_all(
@@ -88,7 +88,7 @@ class OfferResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[Offer]:
         """Every record of ``offer.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id, Application), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
         return self._client._pager('offer.list', body, Offer.from_raw)
 
     def set_decided_at(self, **body: Any) -> Any:
@@ -106,7 +106,7 @@ class OfferResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> OfferStartResult:
         """``offer.start`` needs ``offersWrite``."""
-        body = build_body({'offerProcessId': id_of(offer_process_id)}, extra_body)
+        body = build_body({'offerProcessId': id_of(offer_process_id, OfferProcess)}, extra_body)
         return OfferStartResult.from_raw(self._client._results('offer.start', body))
 
     def start_approval_process(
@@ -130,7 +130,7 @@ class OfferResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.update`` needs ``offersWrite``."""
-        body = build_body({'offerForm': offer_form, 'offerId': id_of(offer_id), 'excludeFormDefinition': exclude_form_definition}, extra_body)
+        body = build_body({'offerForm': offer_form, 'offerId': id_of(offer_id, Offer), 'excludeFormDefinition': exclude_form_definition}, extra_body)
         return Offer.from_raw(self._client._results('offer.update', body))
 
 
@@ -147,7 +147,7 @@ class AsyncOfferResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.approve`` needs ``offersWrite``."""
-        body = build_body({'offerVersionId': offer_version_id, 'approvalStepId': approval_step_id, 'excludeFormDefinition': exclude_form_definition, 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'offerVersionId': offer_version_id, 'approvalStepId': approval_step_id, 'excludeFormDefinition': exclude_form_definition, 'userId': id_of(user_id, User)}, extra_body)
         return Offer.from_raw(await self._client._results('offer.approve', body))
 
     async def create(
@@ -160,7 +160,7 @@ class AsyncOfferResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.create`` needs ``offersWrite``."""
-        body = build_body({'offerForm': offer_form, 'offerFormId': offer_form_id, 'offerProcessId': id_of(offer_process_id), 'excludeFormDefinition': exclude_form_definition}, extra_body)
+        body = build_body({'offerForm': offer_form, 'offerFormId': offer_form_id, 'offerProcessId': id_of(offer_process_id, OfferProcess), 'excludeFormDefinition': exclude_form_definition}, extra_body)
         return Offer.from_raw(await self._client._results('offer.create', body))
 
     async def info(
@@ -171,7 +171,7 @@ class AsyncOfferResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.info`` needs ``offersRead``."""
-        body = build_body({'offerId': id_of(offer_id), 'excludeFormDefinition': exclude_form_definition}, extra_body)
+        body = build_body({'offerId': id_of(offer_id, Offer), 'excludeFormDefinition': exclude_form_definition}, extra_body)
         return Offer.from_raw(await self._client._results('offer.info', body))
 
     async def list(
@@ -188,7 +188,7 @@ class AsyncOfferResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[Offer]:
         """``offer.list`` needs ``offersRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id, Application), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('offer.list', body, Offer.from_raw)
 
     def list_all(
@@ -205,7 +205,7 @@ class AsyncOfferResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[Offer]:
         """Every record of ``offer.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
+        body = build_body({'acceptanceStatus': acceptance_status, 'applicationId': id_of(application_id, Application), 'approvalStatus': approval_status, 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'offerStatus': offer_status, 'syncToken': sync_token}, extra_body)
         return self._client._pager('offer.list', body, Offer.from_raw)
 
     async def set_decided_at(self, **body: Any) -> Any:
@@ -223,7 +223,7 @@ class AsyncOfferResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> OfferStartResult:
         """``offer.start`` needs ``offersWrite``."""
-        body = build_body({'offerProcessId': id_of(offer_process_id)}, extra_body)
+        body = build_body({'offerProcessId': id_of(offer_process_id, OfferProcess)}, extra_body)
         return OfferStartResult.from_raw(await self._client._results('offer.start', body))
 
     async def start_approval_process(
@@ -247,5 +247,5 @@ class AsyncOfferResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Offer:
         """``offer.update`` needs ``offersWrite``."""
-        body = build_body({'offerForm': offer_form, 'offerId': id_of(offer_id), 'excludeFormDefinition': exclude_form_definition}, extra_body)
+        body = build_body({'offerForm': offer_form, 'offerId': id_of(offer_id, Offer), 'excludeFormDefinition': exclude_form_definition}, extra_body)
         return Offer.from_raw(await self._client._results('offer.update', body))

@@ -23,7 +23,7 @@ class OfferProcessResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> OfferProcess:
         """``offerProcess.start`` needs ``offersWrite``."""
-        body = build_body({'applicationId': id_of(application_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application)}, extra_body)
         return OfferProcess.from_raw(self._client._results('offerProcess.start', body))
 
 
@@ -37,5 +37,5 @@ class AsyncOfferProcessResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> OfferProcess:
         """``offerProcess.start`` needs ``offersWrite``."""
-        body = build_body({'applicationId': id_of(application_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application)}, extra_body)
         return OfferProcess.from_raw(await self._client._results('offerProcess.start', body))

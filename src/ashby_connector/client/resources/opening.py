@@ -28,7 +28,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.addJob`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(self._client._results('opening.addJob', body))
 
     def add_location(
@@ -39,7 +39,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.addLocation`` needs ``jobsWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(self._client._results('opening.addLocation', body))
 
     def create(
@@ -68,7 +68,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.info`` needs ``jobsRead``."""
-        body = build_body({'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(self._client._results('opening.info', body))
 
     def list(
@@ -105,7 +105,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.removeJob`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(self._client._results('opening.removeJob', body))
 
     def remove_location(
@@ -116,7 +116,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.removeLocation`` needs ``jobsWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(self._client._results('opening.removeLocation', body))
 
     def search(
@@ -137,7 +137,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.setArchived`` needs ``jobsWrite``."""
-        body = build_body({'archive': archive, 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'archive': archive, 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(self._client._results('opening.setArchived', body))
 
     def set_opening_state(
@@ -149,7 +149,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.setOpeningState`` needs ``jobsWrite``."""
-        body = build_body({'closeReasonId': id_of(close_reason_id), 'openingId': id_of(opening_id), 'openingState': opening_state}, extra_body)
+        body = build_body({'closeReasonId': id_of(close_reason_id, CloseReason), 'openingId': id_of(opening_id, Opening), 'openingState': opening_state}, extra_body)
         return Opening.from_raw(self._client._results('opening.setOpeningState', body))
 
     def update(
@@ -166,7 +166,7 @@ class OpeningResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.update`` needs ``jobsWrite``."""
-        body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'openingId': id_of(opening_id), 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
+        body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'openingId': id_of(opening_id, Opening), 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
         return Opening.from_raw(self._client._results('opening.update', body))
 
 
@@ -181,7 +181,7 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.addJob`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(await self._client._results('opening.addJob', body))
 
     async def add_location(
@@ -192,7 +192,7 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.addLocation`` needs ``jobsWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(await self._client._results('opening.addLocation', body))
 
     async def create(
@@ -221,7 +221,7 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.info`` needs ``jobsRead``."""
-        body = build_body({'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(await self._client._results('opening.info', body))
 
     async def list(
@@ -258,7 +258,7 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.removeJob`` needs ``jobsWrite``."""
-        body = build_body({'jobId': id_of(job_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'jobId': id_of(job_id, Job), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(await self._client._results('opening.removeJob', body))
 
     async def remove_location(
@@ -269,7 +269,7 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.removeLocation`` needs ``jobsWrite``."""
-        body = build_body({'locationId': id_of(location_id), 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'locationId': id_of(location_id, Location), 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(await self._client._results('opening.removeLocation', body))
 
     async def search(
@@ -290,7 +290,7 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.setArchived`` needs ``jobsWrite``."""
-        body = build_body({'archive': archive, 'openingId': id_of(opening_id)}, extra_body)
+        body = build_body({'archive': archive, 'openingId': id_of(opening_id, Opening)}, extra_body)
         return Opening.from_raw(await self._client._results('opening.setArchived', body))
 
     async def set_opening_state(
@@ -302,7 +302,7 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.setOpeningState`` needs ``jobsWrite``."""
-        body = build_body({'closeReasonId': id_of(close_reason_id), 'openingId': id_of(opening_id), 'openingState': opening_state}, extra_body)
+        body = build_body({'closeReasonId': id_of(close_reason_id, CloseReason), 'openingId': id_of(opening_id, Opening), 'openingState': opening_state}, extra_body)
         return Opening.from_raw(await self._client._results('opening.setOpeningState', body))
 
     async def update(
@@ -319,5 +319,5 @@ class AsyncOpeningResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Opening:
         """``opening.update`` needs ``jobsWrite``."""
-        body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'openingId': id_of(opening_id), 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
+        body = build_body({'description': description, 'employmentType': employment_type, 'identifier': identifier, 'isBackfill': is_backfill, 'openingId': id_of(opening_id, Opening), 'targetHireDate': target_hire_date, 'targetStartDate': target_start_date, 'teamId': team_id}, extra_body)
         return Opening.from_raw(await self._client._results('opening.update', body))

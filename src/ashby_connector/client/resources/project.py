@@ -24,7 +24,7 @@ class ProjectResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Project:
         """``project.info`` needs ``jobsRead``."""
-        body = build_body({'projectId': id_of(project_id)}, extra_body)
+        body = build_body({'projectId': id_of(project_id, Project)}, extra_body)
         return Project.from_raw(self._client._results('project.info', body))
 
     def list(
@@ -74,7 +74,7 @@ class AsyncProjectResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Project:
         """``project.info`` needs ``jobsRead``."""
-        body = build_body({'projectId': id_of(project_id)}, extra_body)
+        body = build_body({'projectId': id_of(project_id, Project)}, extra_body)
         return Project.from_raw(await self._client._results('project.info', body))
 
     async def list(

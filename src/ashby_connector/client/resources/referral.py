@@ -9,8 +9,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ashby_connector.client._resource import AsyncResource, SyncResource
-from ashby_connector.client._types import NOT_GIVEN, NotGiven, build_body
+from ashby_connector.client._types import NOT_GIVEN, NotGiven, build_body, id_of
 from ashby_connector.types.application import Application
+from ashby_connector.types.user import User
 
 class ReferralResource(SyncResource):
     """Operations of the ``referral`` module."""
@@ -18,14 +19,14 @@ class ReferralResource(SyncResource):
     def create(
         self,
         *,
-        credited_to_user_id: builtins.str,
+        credited_to_user_id: builtins.str | User,
         field_submissions: Sequence[Mapping[builtins.str, Any]],
         id: builtins.str,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``referral.create`` needs ``candidatesWrite``."""
-        body = build_body({'creditedToUserId': credited_to_user_id, 'fieldSubmissions': field_submissions, 'id': id, 'createdAt': created_at}, extra_body)
+        body = build_body({'creditedToUserId': id_of(credited_to_user_id, User), 'fieldSubmissions': field_submissions, 'id': id, 'createdAt': created_at}, extra_body)
         return Application.from_raw(self._client._results('referral.create', body))
 
 
@@ -35,12 +36,12 @@ class AsyncReferralResource(AsyncResource):
     async def create(
         self,
         *,
-        credited_to_user_id: builtins.str,
+        credited_to_user_id: builtins.str | User,
         field_submissions: Sequence[Mapping[builtins.str, Any]],
         id: builtins.str,
         created_at: builtins.str | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Application:
         """``referral.create`` needs ``candidatesWrite``."""
-        body = build_body({'creditedToUserId': credited_to_user_id, 'fieldSubmissions': field_submissions, 'id': id, 'createdAt': created_at}, extra_body)
+        body = build_body({'creditedToUserId': id_of(credited_to_user_id, User), 'fieldSubmissions': field_submissions, 'id': id, 'createdAt': created_at}, extra_body)
         return Application.from_raw(await self._client._results('referral.create', body))

@@ -24,7 +24,7 @@ class ReportResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Report:
         """``report.generate`` needs ``reportsRead``."""
-        body = build_body({'reportId': id_of(report_id), 'includeHeadersInData': include_headers_in_data, 'requestId': request_id}, extra_body)
+        body = build_body({'reportId': id_of(report_id, Report), 'includeHeadersInData': include_headers_in_data, 'requestId': request_id}, extra_body)
         return Report.from_raw(self._client._results('report.generate', body))
 
     def synchronous(
@@ -35,7 +35,7 @@ class ReportResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Report:
         """``report.synchronous`` needs ``reportsRead``."""
-        body = build_body({'reportId': id_of(report_id), 'includeHeadersInData': include_headers_in_data}, extra_body)
+        body = build_body({'reportId': id_of(report_id, Report), 'includeHeadersInData': include_headers_in_data}, extra_body)
         return Report.from_raw(self._client._results('report.synchronous', body))
 
 
@@ -51,7 +51,7 @@ class AsyncReportResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Report:
         """``report.generate`` needs ``reportsRead``."""
-        body = build_body({'reportId': id_of(report_id), 'includeHeadersInData': include_headers_in_data, 'requestId': request_id}, extra_body)
+        body = build_body({'reportId': id_of(report_id, Report), 'includeHeadersInData': include_headers_in_data, 'requestId': request_id}, extra_body)
         return Report.from_raw(await self._client._results('report.generate', body))
 
     async def synchronous(
@@ -62,5 +62,5 @@ class AsyncReportResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Report:
         """``report.synchronous`` needs ``reportsRead``."""
-        body = build_body({'reportId': id_of(report_id), 'includeHeadersInData': include_headers_in_data}, extra_body)
+        body = build_body({'reportId': id_of(report_id, Report), 'includeHeadersInData': include_headers_in_data}, extra_body)
         return Report.from_raw(await self._client._results('report.synchronous', body))

@@ -24,7 +24,7 @@ class SurveyFormDefinitionResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SurveyFormDefinition:
         """``surveyFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'surveyFormDefinitionId': id_of(survey_form_definition_id)}, extra_body)
+        body = build_body({'surveyFormDefinitionId': id_of(survey_form_definition_id, SurveyFormDefinition)}, extra_body)
         return SurveyFormDefinition.from_raw(self._client._results('surveyFormDefinition.info', body))
 
     def list(
@@ -62,7 +62,7 @@ class AsyncSurveyFormDefinitionResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SurveyFormDefinition:
         """``surveyFormDefinition.info`` needs ``hiringProcessMetadataRead``."""
-        body = build_body({'surveyFormDefinitionId': id_of(survey_form_definition_id)}, extra_body)
+        body = build_body({'surveyFormDefinitionId': id_of(survey_form_definition_id, SurveyFormDefinition)}, extra_body)
         return SurveyFormDefinition.from_raw(await self._client._results('surveyFormDefinition.info', body))
 
     async def list(

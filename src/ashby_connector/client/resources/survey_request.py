@@ -29,7 +29,7 @@ class SurveyRequestResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SurveyRequest:
         """``surveyRequest.create`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'surveyFormDefinitionId': id_of(survey_form_definition_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'surveyFormDefinitionId': id_of(survey_form_definition_id, SurveyFormDefinition)}, extra_body)
         return SurveyRequest.from_raw(self._client._results('surveyRequest.create', body))
 
     def list(
@@ -45,7 +45,7 @@ class SurveyRequestResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[SurveyRequest]:
         """``surveyRequest.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._typed_page('surveyRequest.list', body, SurveyRequest.from_raw)
 
     def list_all(
@@ -61,7 +61,7 @@ class SurveyRequestResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SyncPager[SurveyRequest]:
         """Every record of ``surveyRequest.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('surveyRequest.list', body, SurveyRequest.from_raw)
 
 
@@ -77,7 +77,7 @@ class AsyncSurveyRequestResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SurveyRequest:
         """``surveyRequest.create`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'surveyFormDefinitionId': id_of(survey_form_definition_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'surveyFormDefinitionId': id_of(survey_form_definition_id, SurveyFormDefinition)}, extra_body)
         return SurveyRequest.from_raw(await self._client._results('surveyRequest.create', body))
 
     async def list(
@@ -93,7 +93,7 @@ class AsyncSurveyRequestResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Page[SurveyRequest]:
         """``surveyRequest.list`` needs ``candidatesRead``. Paginated (cursor+syncToken)."""
-        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return await self._client._typed_page('surveyRequest.list', body, SurveyRequest.from_raw)
 
     def list_all(
@@ -109,5 +109,5 @@ class AsyncSurveyRequestResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> AsyncPager[SurveyRequest]:
         """Every record of ``surveyRequest.list``, walking all pages. Pass a stored ``sync_token`` for only the changes; read ``.sync_token`` after the loop for the next run."""
-        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
+        body = build_body({'surveyType': survey_type, 'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'createdAfter': created_after, 'cursor': cursor, 'limit': limit, 'syncToken': sync_token}, extra_body)
         return self._client._pager('surveyRequest.list', body, SurveyRequest.from_raw)

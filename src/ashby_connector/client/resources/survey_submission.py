@@ -30,7 +30,7 @@ class SurveySubmissionResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SurveySubmission:
         """``surveySubmission.create`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'submittedValues': submitted_values, 'surveyFormDefinitionId': id_of(survey_form_definition_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'submittedValues': submitted_values, 'surveyFormDefinitionId': id_of(survey_form_definition_id, SurveyFormDefinition)}, extra_body)
         return SurveySubmission.from_raw(self._client._results('surveySubmission.create', body))
 
     def list(
@@ -75,7 +75,7 @@ class AsyncSurveySubmissionResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> SurveySubmission:
         """``surveySubmission.create`` needs ``candidatesWrite``."""
-        body = build_body({'applicationId': id_of(application_id), 'candidateId': id_of(candidate_id), 'submittedValues': submitted_values, 'surveyFormDefinitionId': id_of(survey_form_definition_id)}, extra_body)
+        body = build_body({'applicationId': id_of(application_id, Application), 'candidateId': id_of(candidate_id, Candidate), 'submittedValues': submitted_values, 'surveyFormDefinitionId': id_of(survey_form_definition_id, SurveyFormDefinition)}, extra_body)
         return SurveySubmission.from_raw(await self._client._results('surveySubmission.create', body))
 
     async def list(

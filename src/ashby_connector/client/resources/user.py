@@ -28,7 +28,7 @@ class UserResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> UserInterviewerPause:
         """``user.createInterviewerPause`` needs ``organizationWrite``."""
-        body = build_body({'userId': id_of(user_id), 'comment': comment, 'endsAt': ends_at, 'startsAt': starts_at}, extra_body)
+        body = build_body({'userId': id_of(user_id, User), 'comment': comment, 'endsAt': ends_at, 'startsAt': starts_at}, extra_body)
         return UserInterviewerPause.from_raw(self._client._results('user.createInterviewerPause', body))
 
     def delete_interviewer_pause(
@@ -48,7 +48,7 @@ class UserResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> User:
         """``user.info`` needs ``organizationRead``."""
-        body = build_body({'userId': id_of(user_id)}, extra_body)
+        body = build_body({'userId': id_of(user_id, User)}, extra_body)
         return User.from_raw(self._client._results('user.info', body))
 
     def interviewer_settings(
@@ -58,7 +58,7 @@ class UserResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> UserInterviewerSettings:
         """``user.interviewerSettings`` needs ``organizationRead``."""
-        body = build_body({'userId': id_of(user_id)}, extra_body)
+        body = build_body({'userId': id_of(user_id, User)}, extra_body)
         return UserInterviewerSettings.from_raw(self._client._results('user.interviewerSettings', body))
 
     def list(
@@ -94,7 +94,7 @@ class UserResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[UserInterviewerPause]:
         """``user.listInterviewerPauses`` needs ``organizationRead``."""
-        body = build_body({'userId': id_of(user_id)}, extra_body)
+        body = build_body({'userId': id_of(user_id, User)}, extra_body)
         return [UserInterviewerPause.from_raw(r) for r in self._client._results('user.listInterviewerPauses', body) or []]
 
     def search(
@@ -116,7 +116,7 @@ class UserResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CustomFieldValue:
         """``user.setCustomFieldValue`` needs ``organizationWrite``."""
-        body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'userId': id_of(user_id, User)}, extra_body)
         return CustomFieldValue.from_raw(self._client._results('user.setCustomFieldValue', body))
 
     def set_custom_field_values(
@@ -127,7 +127,7 @@ class UserResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[CustomFieldValue]:
         """``user.setCustomFieldValues`` needs ``organizationWrite``."""
-        body = build_body({'userId': id_of(user_id), 'values': values}, extra_body)
+        body = build_body({'userId': id_of(user_id, User), 'values': values}, extra_body)
         return [CustomFieldValue.from_raw(r) for r in self._client._results('user.setCustomFieldValues', body) or []]
 
     def update_interviewer_settings(
@@ -139,7 +139,7 @@ class UserResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> UserInterviewerSettings:
         """``user.updateInterviewerSettings`` needs ``organizationWrite``."""
-        body = build_body({'userId': id_of(user_id), 'dailyLimit': daily_limit, 'weeklyLimit': weekly_limit}, extra_body)
+        body = build_body({'userId': id_of(user_id, User), 'dailyLimit': daily_limit, 'weeklyLimit': weekly_limit}, extra_body)
         return UserInterviewerSettings.from_raw(self._client._results('user.updateInterviewerSettings', body))
 
 
@@ -156,7 +156,7 @@ class AsyncUserResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> UserInterviewerPause:
         """``user.createInterviewerPause`` needs ``organizationWrite``."""
-        body = build_body({'userId': id_of(user_id), 'comment': comment, 'endsAt': ends_at, 'startsAt': starts_at}, extra_body)
+        body = build_body({'userId': id_of(user_id, User), 'comment': comment, 'endsAt': ends_at, 'startsAt': starts_at}, extra_body)
         return UserInterviewerPause.from_raw(await self._client._results('user.createInterviewerPause', body))
 
     async def delete_interviewer_pause(
@@ -176,7 +176,7 @@ class AsyncUserResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> User:
         """``user.info`` needs ``organizationRead``."""
-        body = build_body({'userId': id_of(user_id)}, extra_body)
+        body = build_body({'userId': id_of(user_id, User)}, extra_body)
         return User.from_raw(await self._client._results('user.info', body))
 
     async def interviewer_settings(
@@ -186,7 +186,7 @@ class AsyncUserResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> UserInterviewerSettings:
         """``user.interviewerSettings`` needs ``organizationRead``."""
-        body = build_body({'userId': id_of(user_id)}, extra_body)
+        body = build_body({'userId': id_of(user_id, User)}, extra_body)
         return UserInterviewerSettings.from_raw(await self._client._results('user.interviewerSettings', body))
 
     async def list(
@@ -222,7 +222,7 @@ class AsyncUserResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[UserInterviewerPause]:
         """``user.listInterviewerPauses`` needs ``organizationRead``."""
-        body = build_body({'userId': id_of(user_id)}, extra_body)
+        body = build_body({'userId': id_of(user_id, User)}, extra_body)
         return [UserInterviewerPause.from_raw(r) for r in await self._client._results('user.listInterviewerPauses', body) or []]
 
     async def search(
@@ -244,7 +244,7 @@ class AsyncUserResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> CustomFieldValue:
         """``user.setCustomFieldValue`` needs ``organizationWrite``."""
-        body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'userId': id_of(user_id)}, extra_body)
+        body = build_body({'fieldId': field_id, 'fieldValue': field_value, 'userId': id_of(user_id, User)}, extra_body)
         return CustomFieldValue.from_raw(await self._client._results('user.setCustomFieldValue', body))
 
     async def set_custom_field_values(
@@ -255,7 +255,7 @@ class AsyncUserResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> builtins.list[CustomFieldValue]:
         """``user.setCustomFieldValues`` needs ``organizationWrite``."""
-        body = build_body({'userId': id_of(user_id), 'values': values}, extra_body)
+        body = build_body({'userId': id_of(user_id, User), 'values': values}, extra_body)
         return [CustomFieldValue.from_raw(r) for r in await self._client._results('user.setCustomFieldValues', body) or []]
 
     async def update_interviewer_settings(
@@ -267,5 +267,5 @@ class AsyncUserResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> UserInterviewerSettings:
         """``user.updateInterviewerSettings`` needs ``organizationWrite``."""
-        body = build_body({'userId': id_of(user_id), 'dailyLimit': daily_limit, 'weeklyLimit': weekly_limit}, extra_body)
+        body = build_body({'userId': id_of(user_id, User), 'dailyLimit': daily_limit, 'weeklyLimit': weekly_limit}, extra_body)
         return UserInterviewerSettings.from_raw(await self._client._results('user.updateInterviewerSettings', body))

@@ -34,7 +34,7 @@ class WebhookResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> WebhookDeleteResult:
         """``webhook.delete`` needs ``apiKeysWrite``."""
-        body = build_body({'webhookId': id_of(webhook_id)}, extra_body)
+        body = build_body({'webhookId': id_of(webhook_id, Webhook)}, extra_body)
         return WebhookDeleteResult.from_raw(self._client._results('webhook.delete', body))
 
     def info(
@@ -44,7 +44,7 @@ class WebhookResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Webhook:
         """``webhook.info`` needs ``apiKeysRead``."""
-        body = build_body({'webhookId': id_of(webhook_id)}, extra_body)
+        body = build_body({'webhookId': id_of(webhook_id, Webhook)}, extra_body)
         return Webhook.from_raw(self._client._results('webhook.info', body))
 
     def update(
@@ -57,7 +57,7 @@ class WebhookResource(SyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Webhook:
         """``webhook.update`` needs ``apiKeysWrite``."""
-        body = build_body({'webhookId': id_of(webhook_id), 'enabled': enabled, 'requestUrl': request_url, 'secretToken': secret_token}, extra_body)
+        body = build_body({'webhookId': id_of(webhook_id, Webhook), 'enabled': enabled, 'requestUrl': request_url, 'secretToken': secret_token}, extra_body)
         return Webhook.from_raw(self._client._results('webhook.update', body))
 
 
@@ -83,7 +83,7 @@ class AsyncWebhookResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> WebhookDeleteResult:
         """``webhook.delete`` needs ``apiKeysWrite``."""
-        body = build_body({'webhookId': id_of(webhook_id)}, extra_body)
+        body = build_body({'webhookId': id_of(webhook_id, Webhook)}, extra_body)
         return WebhookDeleteResult.from_raw(await self._client._results('webhook.delete', body))
 
     async def info(
@@ -93,7 +93,7 @@ class AsyncWebhookResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Webhook:
         """``webhook.info`` needs ``apiKeysRead``."""
-        body = build_body({'webhookId': id_of(webhook_id)}, extra_body)
+        body = build_body({'webhookId': id_of(webhook_id, Webhook)}, extra_body)
         return Webhook.from_raw(await self._client._results('webhook.info', body))
 
     async def update(
@@ -106,5 +106,5 @@ class AsyncWebhookResource(AsyncResource):
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Webhook:
         """``webhook.update`` needs ``apiKeysWrite``."""
-        body = build_body({'webhookId': id_of(webhook_id), 'enabled': enabled, 'requestUrl': request_url, 'secretToken': secret_token}, extra_body)
+        body = build_body({'webhookId': id_of(webhook_id, Webhook), 'enabled': enabled, 'requestUrl': request_url, 'secretToken': secret_token}, extra_body)
         return Webhook.from_raw(await self._client._results('webhook.update', body))
