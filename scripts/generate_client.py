@@ -97,6 +97,7 @@ _IMPORTED_NAMES = {
     "AsyncFileHelpers",
     "NOT_GIVEN",
     "HasHandle",
+    "FileHandleInput",
     "TYPE_CHECKING",
     "AshbyClient",
     "AsyncAshbyClient",
@@ -827,7 +828,7 @@ class MethodWriter:
         if model:
             return f"builtins.str | {model}"
         if is_handle(p):
-            return "builtins.str | HasHandle"
+            return "FileHandleInput"
         return p.type
 
     def value(self, op: Operation, p: Param) -> str:
@@ -990,7 +991,7 @@ def render_resource_module(
     helpers = [h for h in ("handle_of", "id_of") if f"{h}(" in text]
     typing_names = [n for n in ("Any", "Literal", "cast") if re.search(rf"\b{n}\b", text)]
     types_names = [
-        n for n in ("NOT_GIVEN", "FileInput", "HasHandle", "NotGiven") if re.search(rf"\b{n}\b", text)
+        n for n in ("NOT_GIVEN", "FileHandleInput", "FileInput", "NotGiven") if re.search(rf"\b{n}\b", text)
     ]
     abc_names = [n for n in ("Mapping", "Sequence") if f"{n}[" in text]
     resource_names = [*bases, *(["identity"] if "identity" in text else [])]

@@ -278,7 +278,9 @@ def _read_errors_list(errors: Any) -> tuple[str | None, str | None, str | None]:
     if isinstance(first, str):
         # ["code"] shape; some old answers put a sentence here instead of a code.
         is_code = " " not in first and first.lower() == first
-        return (first if is_code else None), "; ".join(dict.fromkeys(str(e) for e in errors)), None
+        if is_code:  # the message is then built from the code, not the code said twice
+            return first, None, None
+        return None, "; ".join(dict.fromkeys(str(e) for e in errors)), None
     if isinstance(first, Mapping):
         found = (str(e.get("message")) for e in errors if isinstance(e, Mapping) and e.get("message"))
         messages = list(dict.fromkeys(found))

@@ -256,3 +256,201 @@ def test_partner_side_operations_are_refused_without_a_request() -> None:
 def test_message_punctuation_is_kept() -> None:
     error = answer(200, envelope("invalid_input", "Expected one of: a, b, c..."))
     assert "Expected one of: a, b, c [invalid_input]." in str(error)
+
+
+# -- messages, exactly as a user reads them (one per class, for FACTS.md's shapes) ---------------
+def info_body(code: str, message: str, **meta: Any) -> dict[str, Any]:
+    return {
+        "success": False,
+        "errorInfo": {"code": code, "message": message, "requestId": "r1", "meta": meta},
+        "errors": [code],
+    }
+
+
+MESSAGES: list[tuple[int, Any, str, type[APIError], str]] = [
+    (
+        200,
+        info_body("invalid_input", "candidateId: is required ."),
+        "candidate.info",
+        InvalidInputError,
+        "candidate.info: candidateId: is required [invalid_input]. "
+        "Fix the field 'candidateId' in the request body. (request id r1)",
+    ),
+    (
+        200,
+        {"success": False, "errors": ["application_not_found"]},
+        "application.info",
+        NotFoundError,
+        "application.info: Ashby refused the request (application not found) [application_not_found]. "
+        "Check the id: it may be wrong, deleted, merged, or hidden from this key (confidential).",
+    ),
+    (
+        200,
+        {"success": False, "errors": [{"message": "must be a UUID", "parameter": "jobId"}] * 2},
+        "job.info",
+        InvalidInputError,
+        "job.info: must be a UUID. Fix the field 'jobId' in the request body.",
+    ),
+    (
+        200,
+        {"success": False, "errorInfo": None, "errors": [{"message": "Job is closed.  Job is closed."}]},
+        "opening.update",
+        APIError,
+        "opening.update: Job is closed.",
+    ),
+    (
+        403,
+        info_body("missing_endpoint_permission", "The API key is missing the offersRead permission"),
+        "offer.list",
+        PermissionDeniedError,
+        "offer.list: The API key is missing the offersRead permission [missing_endpoint_permission]. "
+        "Enable it on the key in Ashby (Admin > Integrations > API keys). (request id r1)",
+    ),
+    (
+        200,
+        info_body("missing_endpoint_permission", "Forbidden"),
+        "offer.list",
+        PermissionDeniedError,
+        "offer.list: Forbidden [missing_endpoint_permission]. The API key lacks the offersRead permission: "
+        "enable it on the key in Ashby (Admin > Integrations > API keys). (request id r1)",
+    ),
+    (
+        403,
+        info_body("invalid_api_key", "The API key is not valid or was deactivated"),
+        "candidate.list",
+        AuthenticationError,
+        "candidate.list: The API key is not valid or was deactivated [invalid_api_key]. Check the API key "
+        "(ASHBY_API_KEY or api_key=): it must be an active Ashby API key (Admin > Integrations > API keys). "
+        "(request id r1)",
+    ),
+    (
+        200,
+        info_body("opening_in_use", "The opening is in use"),
+        "opening.setArchived",
+        ConflictError,
+        "opening.setArchived: The opening is in use [opening_in_use]. The record is in a state that does "
+        "not allow this change; reload it and retry. (request id r1)",
+    ),
+    (
+        429,
+        info_body("rate_limit_exceeded", "Too many requests"),
+        "candidate.create",
+        RateLimitError,
+        "candidate.create: Too many requests [rate_limit_exceeded]. Too many requests: wait and retry, or "
+        "lower rate_limit_per_minute. (request id r1)",
+    ),
+    (
+        200,
+        info_body("generic_internal_error", "Something went wrong"),
+        "candidate.create",
+        ServerError,
+        "candidate.create: Something went wrong [generic_internal_error]. Ashby had an internal error: "
+        "retry later (reads are retried automatically). (request id r1)",
+    ),
+    (
+        200,
+        info_body("sync_token_expired", "The sync token has expired"),
+        "candidate.list",
+        SyncTokenExpiredError,
+        "candidate.list: The sync token has expired [sync_token_expired]. Drop the stored syncToken and "
+        "cursor and run a full sync. (request id r1)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("status", "body", "op", "cls", "text"), MESSAGES, ids=lambda v: str(v)[:40])
+def test_each_error_message_reads_cleanly(
+    status: int, body: Any, op: str, cls: type[APIError], text: str
+) -> None:
+    policy = RetryPolicy(max_retries=0)
+    with respx.mock(base_url=BASE) as mock:
+        mock.post(f"/{op}").respond(status, json=body)
+        with pytest.raises(APIError) as info, AshbyClient("k", base_url=BASE, retry_policy=policy) as c:
+            c.call(op, {})
+    assert type(info.value) is cls
+    assert str(info.value) == text
+
+
+def test_tidy_joins_without_stray_spaces_or_repeats() -> None:
+    from ashby_connector.errors import tidy
+
+    assert tidy("  id is required .  ") == "id is required."
+    assert tidy("Bad value , try again ; really") == "Bad value, try again; really"
+    assert tidy("Not allowed. not allowed. Ask an admin.") == "Not allowed. Ask an admin."
+
+
+# -- unknown operations and answers that are not Ashby's ------------------------------------------
+def test_unknown_operation_raises_before_any_request_with_did_you_mean() -> None:
+    from ashby_connector import UnknownOperationError
+
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock, client() as c:
+        route = mock.post("/candidate.lst")
+        with pytest.raises(UnknownOperationError, match=r"did you mean candidate\.list") as info:
+            c.call("candidate.lst", {})
+        with pytest.raises(UnknownOperationError):
+            list(c.paginate("candidate.lst"))
+    assert not route.called
+    assert "candidate.list" in info.value.suggestions and isinstance(info.value, KeyError)
+
+
+def test_unknown_operation_on_the_command_line_exits_2() -> None:
+    from typer.testing import CliRunner
+
+    from ashby_connector.cli import app
+
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        route = mock.post("/candidate.lst")
+        result = CliRunner().invoke(app, ["call", "candidate.lst", "--api-key", "k", "--base-url", BASE])
+    assert result.exit_code == 2 and not route.called
+    assert "did you mean candidate.list" in result.output
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "kind"),
+    [
+        (404, b"<html><body>Not Found</body></html>", "text/html"),
+        (200, b"<!doctype html><title>Sign in</title>", "text/html"),
+        (405, b"Method Not Allowed", "text/plain"),
+        (404, b'{"detail": "Not Found"}', "application/json"),
+    ],
+)
+def test_an_answer_that_is_not_ashbys_says_so(status: int, content: bytes, kind: str) -> None:
+    from ashby_connector import UnexpectedResponseError
+
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("/candidate.list").respond(status, content=content, headers={"content-type": kind})
+        with pytest.raises(UnexpectedResponseError) as info, client() as c:
+            c.call("candidate.list", {})
+    text = str(info.value)
+    assert f"this does not look like Ashby's API at {BASE}" in text and "Check the id" not in text
+    assert f"{BASE}/candidate.list" in text and "Check base_url" in text
+    assert route.call_count == 1  # a wrong URL is not retried
+
+
+def test_a_proxy_error_page_is_retried_for_reads() -> None:
+    from ashby_connector import UnexpectedResponseError
+
+    policy = RetryPolicy(max_retries=2, initial_delay=0.0)
+    with respx.mock(base_url=BASE) as mock:
+        route = mock.post("/candidate.list").respond(502, content=b"<html>Bad Gateway</html>")
+        with (
+            pytest.raises(UnexpectedResponseError),
+            AshbyClient("k", base_url=BASE, retry_policy=policy) as c,
+        ):
+            c.call("candidate.list", {})
+    assert route.call_count == 3
+
+
+def test_a_wrong_base_url_path_on_the_emulator_points_at_base_url() -> None:
+    from ashby_connector.emulator import run_emulator
+
+    with run_emulator(seed=5, candidates=3, rate_limit_per_minute=None) as emu:
+        wrong = f"{emu.base_url}/v1"
+        with (
+            AshbyClient(emu.api_key, base_url=wrong, rate_limit_per_minute=None) as c,
+            pytest.raises(NotFoundError) as info,
+        ):
+            c.call("candidate.list", {})
+    text = str(info.value)
+    assert f"no such endpoint at {emu.base_url}/v1/candidate.list: check base_url" in text
+    assert "Check the id" not in text

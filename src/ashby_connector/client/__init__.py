@@ -14,7 +14,7 @@ from ashby_connector.client._response import AshbyResponse, Page
 from ashby_connector.client._retry import RetryPolicy
 from ashby_connector.client._secret import Secret
 from ashby_connector.client._sync import AshbyClient
-from ashby_connector.client._types import NOT_GIVEN, FileInput, NotGiven
+from ashby_connector.client._types import NOT_GIVEN, FileHandleInput, FileInput, HasHandle, NotGiven
 from ashby_connector.types._base import AshbyModel
 
 __all__ = [
@@ -24,7 +24,9 @@ __all__ = [
     "AshbyResponse",
     "AsyncAshbyClient",
     "AsyncPager",
+    "FileHandleInput",
     "FileInput",
+    "HasHandle",
     "NotGiven",
     "Page",
     "RetryPolicy",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ashby_connector.client._files import read_file
-from ashby_connector.client._types import FileInput, HasHandle, handle_of
+from ashby_connector.client._types import FileHandleInput, FileInput, handle_of
 
 if TYPE_CHECKING:
     from ashby_connector.client._async import AsyncAshbyClient
@@ -59,7 +59,7 @@ class SyncFileHelpers(SyncResource):
         self._client._upload_to_storage(target["url"], target.get("fields") or {}, parts)
         return str(target["handle"])
 
-    def download(self, file_handle: str | HasHandle) -> bytes:
+    def download(self, file_handle: FileHandleInput) -> bytes:
         """The content of a file, via the short-lived URL ``file.info`` returns.
 
         ``file_handle`` is the handle string or the handle object a record carries
@@ -68,7 +68,7 @@ class SyncFileHelpers(SyncResource):
         info = self._client._results("file.info", {"fileHandle": handle_of(file_handle)})
         return self._client._download(str(info["url"]))
 
-    def download_to(self, file_handle: str | HasHandle, path: str | Path) -> Path:
+    def download_to(self, file_handle: FileHandleInput, path: str | Path) -> Path:
         target = Path(path)
         target.write_bytes(self.download(file_handle))
         return target
@@ -89,12 +89,12 @@ class AsyncFileHelpers(AsyncResource):
         await self._client._upload_to_storage(target["url"], target.get("fields") or {}, parts)
         return str(target["handle"])
 
-    async def download(self, file_handle: str | HasHandle) -> bytes:
+    async def download(self, file_handle: FileHandleInput) -> bytes:
         """Async ``SyncFileHelpers.download``."""
         info = await self._client._results("file.info", {"fileHandle": handle_of(file_handle)})
         return await self._client._download(str(info["url"]))
 
-    async def download_to(self, file_handle: str | HasHandle, path: str | Path) -> Path:
+    async def download_to(self, file_handle: FileHandleInput, path: str | Path) -> Path:
         target = Path(path)
         target.write_bytes(await self.download(file_handle))
         return target

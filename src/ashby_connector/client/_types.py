@@ -46,6 +46,11 @@ class HasHandle(Protocol):
     def handle(self) -> str | None: ...
 
 
+# What a file-handle parameter takes: the handle string, a handle object from a model
+# (``candidate.resume_file_handle``) or the same as a dict (from ``client.call``).
+FileHandleInput: TypeAlias = str | HasHandle | Mapping[str, Any]
+
+
 def handle_of(value: Any) -> Any:
     """The handle string of a file handle given as a string, a handle object or its dict."""
     if value is NOT_GIVEN or value is None or isinstance(value, str):

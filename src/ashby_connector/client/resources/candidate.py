@@ -11,7 +11,7 @@ from typing import Any, Literal
 from ashby_connector.client._pagination import AsyncPager, SyncPager
 from ashby_connector.client._resource import AsyncResource, SyncResource
 from ashby_connector.client._response import Page
-from ashby_connector.client._types import NOT_GIVEN, FileInput, HasHandle, NotGiven, build_body, handle_of, id_of
+from ashby_connector.client._types import NOT_GIVEN, FileHandleInput, FileInput, NotGiven, build_body, handle_of, id_of
 from ashby_connector.types.candidate import Candidate, CandidateClientInfo, CandidateEmailMessage, CandidateFraudCheck, CandidateNote
 from ashby_connector.types.project import Project
 from ashby_connector.types.source import Source
@@ -323,7 +323,7 @@ class CandidateResource(SyncResource):
         *,
         candidate_id: builtins.str | Candidate,
         file: FileInput | NotGiven = NOT_GIVEN,
-        file_handle: builtins.str | HasHandle | NotGiven = NOT_GIVEN,
+        file_handle: FileHandleInput | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadFile`` needs ``candidatesWrite``."""
@@ -342,7 +342,7 @@ class CandidateResource(SyncResource):
         *,
         candidate_id: builtins.str | Candidate,
         resume: FileInput | NotGiven = NOT_GIVEN,
-        resume_handle: builtins.str | HasHandle | NotGiven = NOT_GIVEN,
+        resume_handle: FileHandleInput | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadResume`` needs ``candidatesWrite``."""
@@ -663,7 +663,7 @@ class AsyncCandidateResource(AsyncResource):
         *,
         candidate_id: builtins.str | Candidate,
         file: FileInput | NotGiven = NOT_GIVEN,
-        file_handle: builtins.str | HasHandle | NotGiven = NOT_GIVEN,
+        file_handle: FileHandleInput | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadFile`` needs ``candidatesWrite``."""
@@ -682,7 +682,7 @@ class AsyncCandidateResource(AsyncResource):
         *,
         candidate_id: builtins.str | Candidate,
         resume: FileInput | NotGiven = NOT_GIVEN,
-        resume_handle: builtins.str | HasHandle | NotGiven = NOT_GIVEN,
+        resume_handle: FileHandleInput | NotGiven = NOT_GIVEN,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> Candidate:
         """``candidate.uploadResume`` needs ``candidatesWrite``."""

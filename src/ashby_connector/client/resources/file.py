@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from ashby_connector.client._resource import AsyncFileHelpers, SyncFileHelpers
-from ashby_connector.client._types import HasHandle, build_body, handle_of
+from ashby_connector.client._types import FileHandleInput, build_body, handle_of
 from ashby_connector.types.file import File, FileUploadHandle
 
 class FileResource(SyncFileHelpers):
@@ -31,7 +31,7 @@ class FileResource(SyncFileHelpers):
     def info(
         self,
         *,
-        file_handle: builtins.str | HasHandle,
+        file_handle: FileHandleInput,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> File:
         """``file.info`` needs ``candidatesRead``."""
@@ -58,7 +58,7 @@ class AsyncFileResource(AsyncFileHelpers):
     async def info(
         self,
         *,
-        file_handle: builtins.str | HasHandle,
+        file_handle: FileHandleInput,
         extra_body: Mapping[builtins.str, Any] | None = None,
     ) -> File:
         """``file.info`` needs ``candidatesRead``."""
