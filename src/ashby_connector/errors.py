@@ -9,10 +9,11 @@ next; none of them ever contains the API key or request headers.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from ashby_connector import catalog
 
 __all__ = [
     "PAGINATION_ERROR_CODES",
@@ -62,19 +63,10 @@ class OperationNotSupportedError(AshbyError):
     """Something Ashby's API cannot do at all (e.g. create a user); no request was sent."""
 
 
-class UnknownOperationError(AshbyError, KeyError):
-    """An operation or webhook name Ashby's API does not have; raised before any request, with
-    the closest names the catalog knows."""
-
-    def __init__(self, name: str, known: Iterable[str], what: str = "operation") -> None:
-        close = difflib.get_close_matches(name, list(known), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        self.name = name
-        self.suggestions = close
-        super().__init__(f"unknown Ashby {what} {name!r}{hint}")
-
-    def __str__(self) -> str:
-        return str(self.args[0])
+class UnknownOperationError(AshbyError, catalog.UnknownOperationError):
+    """An operation name Ashby's API does not have, refused by the client before any request;
+    ``.suggestions`` holds the catalog's closest names. Also a ``catalog.UnknownOperationError``
+    (a ``KeyError``)."""
 
 
 class APIConnectionError(AshbyError):

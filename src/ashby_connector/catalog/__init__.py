@@ -14,6 +14,7 @@ from ashby_connector.catalog._loader import (
     Kind,
     Operation,
     Pagination,
+    UnknownOperationError,
     WebhookType,
     operation,
     operations,
@@ -21,7 +22,6 @@ from ashby_connector.catalog._loader import (
     webhook,
     webhooks,
 )
-from ashby_connector.errors import UnknownOperationError
 
 __all__ = [
     "Direction",

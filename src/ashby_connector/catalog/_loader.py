@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-from ashby_connector.errors import UnknownOperationError
-
 Pagination = Literal["none", "cursor", "cursor+syncToken"]
 Kind = Literal["read", "write"]
 Direction = Literal["ashby", "partner"]
 
 JSONSchema = dict[str, Any]
+
+
+class UnknownOperationError(KeyError):
+    """Raised for an operation or webhook name that Ashby's API does not have."""
+
+    def __init__(self, name: str, known: list[str], what: str = "operation") -> None:
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        self.name = name
+        self.suggestions = close
+        super().__init__(f"unknown Ashby {what} {name!r}{hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,7 +230,7 @@ class BaseClient:
         for a name the catalog does not know, unless ``allow_unknown_operations`` is set."""
         facts = _operation_facts(operation)
         if not facts.known and not self.allow_unknown_operations:
-            error = UnknownOperationError(operation, (op.name for op in catalog.operations()))
+            error = UnknownOperationError(operation, [op.name for op in catalog.operations()])
             error.args = (
                 f"{error.args[0]} (`ashby-connector operations` lists them all; "
                 "allow_unknown_operations=True sends names newer than this package)",
