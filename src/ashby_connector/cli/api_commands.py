@@ -76,12 +76,12 @@ def call(
 ) -> None:
     """Call any Ashby operation and print its results as JSON."""
     from ashby_connector.client import AshbyClient
-    from ashby_connector.errors import AshbyError, UnknownOperationError
+    from ashby_connector.errors import AshbyError
 
     err = Console(stderr=True)
     try:
         catalog.operation(operation)
-    except UnknownOperationError as exc:  # bad input: nothing is sent
+    except catalog.UnknownOperationError as exc:  # bad input: nothing is sent
         err.print(f"[red]error:[/red] {exc} (`ashby-connector operations` lists them all)", highlight=False)
         raise typer.Exit(2) from None
     try:

@@ -72,7 +72,7 @@ def _operation_facts(name: str) -> OperationFacts:
     """
     try:
         op = catalog.operation(name)
-    except UnknownOperationError:
+    except catalog.UnknownOperationError:
         method = name.rsplit(".", 1)[-1]
         return OperationFacts(method.startswith(_READ_PREFIXES), None, known=False)
     if op.partner_side:
