@@ -51,11 +51,18 @@ def webhooks_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> AP
     return factory(ctx, tenant_dep) if callable(factory) else None
 
 
+def assessments_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> APIRouter:
+    """The assessment partner flow: set-up, the partner endpoints Ashby calls, ``/assessments``."""
+    from ashby_connector.server.routes_assessments import assessment_extension
+
+    return assessment_extension(ctx, tenant_dep)
+
+
 def create_app(
     settings: ServerSettings | None = None,
     *,
     context: ServerContext | None = None,
-    extensions: Sequence[Extension] = (webhooks_extension,),
+    extensions: Sequence[Extension] = (webhooks_extension, assessments_extension),
 ) -> FastAPI:
     settings = settings or ServerSettings()
     ctx = context or ServerContext.open(settings)

@@ -29,3 +29,5 @@ class ServerSettings:
     # Ashby's default budget; the emulator in tests runs without one.
     rate_limit_per_minute: float | None = 1000.0
     max_page_size: int = 100
+    # Seconds between attempts to deliver an assessment report Ashby could not take (then it fails).
+    assessment_retry_delays: tuple[float, ...] = (10.0, 30.0, 70.0, 150.0, 310.0, 630.0, 1270.0, 2550.0)

@@ -14,7 +14,13 @@ from ashby_connector.store.queries import upsert
 from ashby_connector.store.schema_webhooks import webhook_outbox
 from ashby_connector.webhooks.ports import Change
 from ashby_connector.webhooks.subscriptions import Subscriptions
-from ashby_connector.webhooks.unified_events import UnifiedEvent, UnifiedMapper, build_events, now_iso
+from ashby_connector.webhooks.unified_events import (
+    UnifiedEvent,
+    UnifiedMapper,
+    build_events,
+    event_id,
+    now_iso,
+)
 
 TenantOf = Callable[[str], str | None]
 
@@ -57,6 +63,19 @@ class Outbox:
             self.on_change(connection_id, kind, record, change)
 
         return on_change
+
+    def publish(self, connection_id: str, event_type: str, data: dict[str, Any]) -> int:
+        """Queue a lifecycle event (``assessment.started``) for the subscriptions that want it.
+
+        Its id comes from its content, so publishing the same event twice queues it once.
+        """
+        subs = self.subscriptions.matching(connection_id, self.tenant_of(connection_id))
+        if not subs:
+            return 0
+        model, _, change = event_type.partition(".")
+        record_id = str(data.get("id", ""))
+        eid = event_id(connection_id, model, change, {"id": record_id, "status": data.get("status")})
+        return self.enqueue([UnifiedEvent(eid, event_type, model, record_id, connection_id, data)], subs)
 
     def enqueue(self, events: list[UnifiedEvent], subs: list[Any]) -> int:
         now = self.clock()

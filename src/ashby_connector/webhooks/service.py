@@ -148,6 +148,12 @@ class WebhookService:
         self.ensure_started()
         return self.outbox.for_connection(connection_id)
 
+    def publish(self, connection_id: str, event_type: str, data: dict[str, Any]) -> None:
+        """A lifecycle event (``assessment.started``) to the connection's subscribers, signed as the
+        others."""
+        self.ensure_started()
+        self.outbox.publish(connection_id, event_type, data)
+
     def start(self, *, process: bool = True, deliver: bool = True) -> None:
         """Run the processor and deliverer on daemon threads (the server's embedded worker)."""
         self._stop.clear()

@@ -17,6 +17,8 @@ from ashby_connector.store.schema_webhooks import webhook_subscription
 from ashby_connector.webhooks.ports import SecretBox
 
 CHANGES = ("created", "updated", "deleted")
+# Events that are not a record change: model -> its event names (``assessment.started``).
+LIFECYCLE_EVENTS: dict[str, tuple[str, ...]] = {"assessment": ("started", "cancelled")}
 MATCH_CACHE_SECONDS = 2.0
 
 
@@ -73,7 +75,7 @@ def new_signing_secret() -> str:
 def _known_models() -> set[str]:
     from ashby_connector import unified
 
-    return {spec.name for spec in unified.models()}
+    return {spec.name for spec in unified.models()} | set(LIFECYCLE_EVENTS)
 
 
 def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str, list[str], list[str]]:
@@ -83,9 +85,10 @@ def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str,
     unknown = sorted(set(models) - _known_models())
     if unknown:
         raise SubscriptionError(f"unknown models: {', '.join(unknown)}")
-    bad = sorted(set(events) - set(CHANGES))
+    known = set(CHANGES).union(*LIFECYCLE_EVENTS.values())
+    bad = sorted(set(events) - known)
     if bad:
-        raise SubscriptionError(f"unknown events: {', '.join(bad)} (use created, updated, deleted)")
+        raise SubscriptionError(f"unknown events: {', '.join(bad)} (use {', '.join(sorted(known))})")
     return url, models, events
 
 

@@ -49,7 +49,7 @@ UnifiedMapper = Callable[[str, str, dict[str, Any], Change], list[tuple[str, dic
 MappingFor = Callable[[str, str], list[Any] | None]
 
 
-def event_id(connection_id: str, model: str, change: Change, record: dict[str, Any]) -> str:
+def event_id(connection_id: str, model: str, change: str, record: dict[str, Any]) -> str:
     """Stable id: the same change of the same record always hashes to the same id."""
     digest = hashlib.sha256()
     digest.update(f"{connection_id}\x00{model}\x00{change}\x00".encode())

@@ -143,6 +143,13 @@ class AssessmentService:
                     known[name] = body[name]
             if body.get("metadata") is not None:
                 known["metadata"] = body["metadata"]
+            # A result completes the assessment, a cancelled_reason cancels it (the spec's words).
+            if body.get("assessment_result") is not None:
+                known["status"] = "Completed"
+            elif body.get("cancelled_reason") is not None:
+                known["status"] = "Cancelled"
+            elif known.get("status") == "Started" and body.get("assessment_status") is not None:
+                known["status"] = "InProgress"
             known["timestamp"] = body["timestamp"]
             snapshot = dict(known)
         cand = self.state.get("candidate", str(snapshot.get("candidateId")))
