@@ -25,6 +25,7 @@ PARTS = [
     "unified.md",
     "server.md",
     "webhooks.md",
+    "assessments.md",
     "use_cases.md",
     "development.md",
 ]

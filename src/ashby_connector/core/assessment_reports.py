@@ -288,6 +288,10 @@ class AssessmentReports:
                     "kind": kind,
                     "operation": operation,
                     "body": body,
+                    # Taken by this request for its own attempt (one lease long if it dies).
+                    "status": "sending",
+                    "attempts": 1,
+                    "next_attempt_at": self.clock() + LEASE_SECONDS,
                 },
                 changes,
             )
@@ -310,11 +314,14 @@ class AssessmentReports:
         return ReportOutcome(state, view, replayed=True)
 
     def _deliver_now(self, report: ReportRow) -> ReportOutcome:
+        """The request's own attempt (the report was stored already taken, so the background loop
+        leaves it alone meanwhile)."""
         if self.repo.earlier_undelivered(report):
             # Reports reach Ashby in order: this one waits behind the queued one.
+            self.repo.settle(report.id, status="pending", next_attempt_at=self.clock())
             self.ensure_started()
             return ReportOutcome("queued", self.view(self._existing(report.assessment_id)))
-        error = self._attempt(report)
+        error = self._send(report, attempt=1)
         view = self.view(self._existing(report.assessment_id))
         if error is None:
             return ReportOutcome("delivered", view)
@@ -322,11 +329,13 @@ class AssessmentReports:
             return ReportOutcome("queued", view)
         return ReportOutcome("refused", view, error=error)
 
-    def _attempt(self, report: ReportRow) -> ashby_errors.AshbyError | None:
-        """One delivery attempt of a report; settles it and returns Ashby's error, if any."""
-        if not self.repo.claim(report, self.clock() + LEASE_SECONDS):
-            return None  # another process is on it
-        attempt = report.attempts + 1
+    def _attempt(self, report: ReportRow) -> None:
+        """One background delivery attempt of a due report."""
+        if self.repo.claim(report, self.clock() + LEASE_SECONDS):
+            self._send(report, attempt=report.attempts + 1)
+
+    def _send(self, report: ReportRow, *, attempt: int) -> ashby_errors.AshbyError | None:
+        """Call Ashby with a report this process holds; settle it and return Ashby's error, if any."""
         try:
             self.caller_for(report.connection_id)(report.operation, report.body)
         except ashby_errors.AshbyError as exc:
