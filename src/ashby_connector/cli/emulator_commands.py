@@ -18,6 +18,9 @@ def emulator(
     candidates: int = typer.Option(5000, help="Candidates to generate; everything else in proportion."),
     api_key: str = typer.Option("", "--api-key", help="Full-permission API key (generated when empty)."),
     admin_key: str = typer.Option("", "--admin-key", help="Key for the /_emulator/ control API."),
+    scim_token: str = typer.Option(
+        "", "--scim-token", help="Bearer token of SCIM at /scim/v2 (generated when empty)."
+    ),
     rate_limit: int = typer.Option(1000, help="Requests per minute per key; 0 turns the limit off."),
     faults: str = typer.Option(
         "", help='Fault spec, e.g. "500:0.02,503:0.02,timeout:0.01,reset:0.01;candidate.list=429:0.1".'
@@ -42,6 +45,7 @@ def emulator(
                 candidates=candidates,
                 api_key=api_key,
                 admin_key=admin_key,
+                scim_token=scim_token,
                 rate_limit_per_minute=rate_limit or None,
                 faults=faults or None,
                 webhook_time_scale=webhook_time_scale,
@@ -60,6 +64,7 @@ def emulator(
     console.print(f"Base URL:   [bold]{base_url}[/bold]")
     console.print(f"API key:    [bold]{emu.api_key}[/bold]  (HTTP Basic username, any password)")
     console.print(f"Admin key:  {emu.admin_key}  (Authorization: Bearer, for {base_url}/_emulator/...)")
+    console.print(f"SCIM 2.0:   {base_url}/scim/v2  (Authorization: Bearer {emu.scim_token})")
     console.print("Press Ctrl-C to stop.")
     # uvicorn in the main thread installs its own SIGINT/SIGTERM handlers: Ctrl-C shuts down cleanly.
     uvicorn.run(create_app(emulator=emu), host=host, port=port, log_level="warning", access_log=False)

@@ -72,6 +72,13 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
+        if path == "/scim/v2" or path.startswith("/scim/v2/"):
+            # SCIM 2.0 (the directory sync): its own app, which reads the body itself.
+            from ashby_connector.emulator.scim.app import scim_app, scim_scope
+
+            app = scim_app(self.emulator.state, self.emulator.scim_token)
+            await app(scim_scope(scope), receive, send)  # type: ignore[arg-type]
+            return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         body = await _read_body(receive)
         request_id = uuid.uuid4().hex

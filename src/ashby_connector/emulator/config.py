@@ -36,6 +36,8 @@ class EmulatorConfig:
     # The default full-permission key and the admin key for /_emulator/ (generated when empty).
     api_key: str = ""
     admin_key: str = ""
+    # Bearer token of the SCIM 2.0 endpoint at /scim/v2 (generated when empty).
+    scim_token: str = ""
     rate_limit_per_minute: int | None = 1000
     report_limit_per_minute: int = 15
     report_concurrent_limit: int = 3

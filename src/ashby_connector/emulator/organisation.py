@@ -23,6 +23,7 @@ class Emulator:
         cfg = self.config
         cfg.api_key = cfg.api_key or _derived_key(cfg.seed, "api")
         cfg.admin_key = cfg.admin_key or _derived_key(cfg.seed, "admin")
+        cfg.scim_token = cfg.scim_token or _derived_key(cfg.seed, "scim")
         self.faults = FaultInjector(parse_faults(cfg.faults), cfg.seed)
         self.rate_limiter = RateLimiter(cfg.rate_limit_per_minute)
         self.state = self._new_state(generate)
@@ -64,6 +65,10 @@ class Emulator:
     @property
     def admin_key(self) -> str:
         return self.config.admin_key
+
+    @property
+    def scim_token(self) -> str:
+        return self.config.scim_token
 
     def reset(self, *, seed: int | None = None, candidates: int | None = None) -> None:
         """Regenerate the organisation in place (listeners such as the webhook sender are kept)."""

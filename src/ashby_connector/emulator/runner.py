@@ -119,6 +119,15 @@ class EmulatorHandle:
     def state(self) -> State:
         return self.emulator.state
 
+    @property
+    def scim_url(self) -> str:
+        """The SCIM 2.0 base URL (send ``Authorization: Bearer <scim_token>``)."""
+        return f"{self.base_url}/scim/v2"
+
+    @property
+    def scim_token(self) -> str:
+        return self.emulator.scim_token
+
 
 def config_from(**kw: Any) -> EmulatorConfig:
     names = {f.name for f in fields(EmulatorConfig)}
