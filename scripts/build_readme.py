@@ -26,6 +26,7 @@ PARTS = [
     "server.md",
     "webhooks.md",
     "assessments.md",
+    "directory.md",
     "use_cases.md",
     "development.md",
 ]

@@ -45,3 +45,20 @@ def test_assessment_walkthrough(tmp_path: Path) -> None:
     assert "Ashby started assessment" in out
     lines = out.splitlines()
     assert lines[-4:] == ["delivered", "Completed", "Completed 87", "401"], out
+
+
+@pytest.mark.slow
+def test_directory_walkthrough(tmp_path: Path) -> None:
+    out = run_walkthrough("directory.md", tmp_path)
+    assert out.splitlines() == [
+        "2 missing, 0 new",
+        "dry run, nothing changed: 2 create, 0 update, 0 deactivate, 1 unchanged",
+        "2 create, 0 update, 0 deactivate, 1 unchanged",
+        "0 create, 0 update, 0 deactivate, 3 unchanged",
+        "new: ada@example.com, grace@example.com",
+        "In Ashby, Admin > Users > Ada Lovelace: change Global Role from Limited Access to Elevated Access",
+        "In Ashby, Admin > Users > Grace Hopper: change Global Role from Limited Access to "
+        "Organization Admin",
+        "deactivate       grace@example.com  (inactive in the file)",
+        "[('Limited Access', False)]",
+    ], out

@@ -28,8 +28,8 @@ def _differences(url: str) -> list[Any]:
                 "compare_server_default": True,
                 # The expression indexes are made by raw SQL per dialect (webhooks_0002) and are
                 # not on the metadata; test_webhooks_lookup checks that the queries use them.
-                "include_name": lambda name, kind, _parent: not (
-                    kind == "index" and name in JSON_INDEXES.values()
+                "include_name": lambda name, kind, _parent: (
+                    not (kind == "index" and name in JSON_INDEXES.values())
                 ),
             },
         )

@@ -8,8 +8,10 @@ from __future__ import annotations
 from ashby_connector.cli import (  # noqa: F401  (imported for their command registrations)
     api_commands,
     emulator_commands,
+    scim_commands,
     server_commands,
     sync_commands,
+    users_commands,
     webhook_commands,
 )
 from ashby_connector.cli._app import app

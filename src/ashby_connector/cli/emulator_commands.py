@@ -64,6 +64,9 @@ def emulator(
     console.print(f"Base URL:   [bold]{base_url}[/bold]")
     console.print(f"API key:    [bold]{emu.api_key}[/bold]  (HTTP Basic username, any password)")
     console.print(f"Admin key:  {emu.admin_key}  (Authorization: Bearer, for {base_url}/_emulator/...)")
+    from ashby_connector.emulator.scim import scim_app
+
+    scim_app(emu.state, emu.scim_token)  # built now: loading the SCIM models takes a few seconds
     console.print(f"SCIM 2.0:   {base_url}/scim/v2  (Authorization: Bearer {emu.scim_token})")
     console.print("Press Ctrl-C to stop.")
     # uvicorn in the main thread installs its own SIGINT/SIGTERM handlers: Ctrl-C shuts down cleanly.

@@ -21,6 +21,7 @@ from ashby_connector.server import (
     errors,
     routes_connect,
     routes_connections,
+    routes_directory,
     routes_proxy,
     routes_resources,
     routes_syncs,
@@ -90,6 +91,7 @@ def create_app(
         routes_proxy.router,
         routes_syncs.router,
         routes_connect.router,
+        routes_directory.router,
     ):
         app.include_router(router)
     for extension in extensions:

@@ -2,17 +2,23 @@
 (default) and PostgreSQL, with its Alembic migrations.
 
 Tables: ``schema`` (one record table per Ashby kind, and sync state), ``schema_tenancy``
-(platform keys, connections, field mappings, custom models, Connect links, sync runs) and
-``schema_webhooks``
-(inbox, outbox, subscriptions, delivery log, Ashby settings) and ``schema_assessments`` (assessment
-partners, assessments, reports into Ashby; queried by ``assessments``). Every SQL statement over the record
+(platform keys, connections, field mappings, custom models, Connect links, sync runs),
+``schema_webhooks`` (inbox, outbox, subscriptions, delivery log, Ashby settings),
+``schema_assessments`` (assessment partners, assessments, reports into Ashby; queried by
+``assessments``) and ``schema_directory`` (the Ashby users the role-gap report has seen; queried by
+``directory``). Every SQL statement over the record
 tables lives in ``queries``. See docs/sync.md for users.
 """
 
 from __future__ import annotations
 
 # Imported for their tables: ``metadata`` is complete once the package is imported.
-from ashby_connector.store import schema_assessments, schema_tenancy, schema_webhooks  # noqa: F401
+from ashby_connector.store import (  # noqa: F401
+    schema_assessments,
+    schema_directory,
+    schema_tenancy,
+    schema_webhooks,
+)
 from ashby_connector.store.engine import DEFAULT_URL, normalize_url
 from ashby_connector.store.errors import StoreError
 from ashby_connector.store.kinds import CHILD_PARENTS, KIND_OPERATIONS, KINDS, table_name

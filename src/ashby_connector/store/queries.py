@@ -344,4 +344,3 @@ def connection_row_counts(engine: sa.Engine, connection_id: str) -> dict[str, in
             if n:
                 out[table.name] = n
     return out
-

@@ -131,4 +131,3 @@ WEBHOOK_TABLES: tuple[sa.Table, ...] = (
     webhook_outbox,
     webhook_delivery,
 )
-
