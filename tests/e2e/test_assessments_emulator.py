@@ -51,6 +51,16 @@ class World:
     def partner(self, operation: str, body: Any, key: str | None = None) -> httpx.Response:
         return httpx.post(f"{self.partner_url}/{operation}", json=body, auth=(key or self.partner_key, ""))
 
+    def start_body(self, app: dict[str, Any]) -> dict[str, Any]:
+        """An ``assessment.start`` request as Ashby sends it, for ``app``."""
+        return {
+            "assessment_type_id": self.type_id,
+            "candidate": {"ashby_id": app["candidate"]["id"], "first_name": "A", "last_name": "B",
+                          "email": "a@example.com", "ashby_profile_url": "https://app.ashbyhq.com/c"},
+            "application": {"ashby_id": app["id"], "status": "Active"},
+            "job": {"ashby_id": app["job"]["id"], "name": "Engineer", "ashby_job_url": "https://app.ashbyhq.com/j"},
+        }  # fmt: skip
+
     def emulator_log(self) -> dict[str, Any]:
         return self.emu.control.call("assessments/log")
 
@@ -108,7 +118,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder: Path = tmp_path_factory.mktemp("assessments-e2e")
     with (
-        run_emulator(seed=7, candidates=40, rate_limit_per_minute=None, webhook_time_scale=0.001) as emu,
+        run_emulator(seed=7, candidates=100, rate_limit_per_minute=None, webhook_time_scale=0.001) as emu,
         run_server(
             emu.base_url, f"sqlite:///{folder}/e2e.db", assessment_retry_delays=(0.2, 0.2, 0.2)
         ) as server,
@@ -190,15 +200,9 @@ def test_list_and_custom_fields_follow_the_spec(world: World) -> None:
 def test_wrong_partner_key_is_401_and_records_nothing(world: World) -> None:
     before = world.count()
     app = world.fresh_application()
-    body = {
-        "assessment_type_id": world.type_id,
-        "candidate": {"ashby_id": app["candidate"]["id"], "first_name": "A", "last_name": "B",
-                      "email": "a@example.com", "ashby_profile_url": "https://app.ashbyhq.com/c"},
-        "application": {"ashby_id": app["id"], "status": "Active"},
-        "job": {"ashby_id": app["job"]["id"], "name": "Engineer", "ashby_job_url": "https://app.ashbyhq.com/j"},
-    }  # fmt: skip
-    for key in ("apk_wrong", ""):
-        answer = world.partner("assessment.start", body, key=key or "x")
+    body = world.start_body(app)
+    for key in ("apk_wrong", world.partner_key[:-1]):
+        answer = world.partner("assessment.start", body, key=key)
         assert answer.status_code == 401 and "message" in answer.json()
     assert httpx.post(f"{world.partner_url}/assessment.start", json=body).status_code == 401  # no auth
     assert world.count() == before
@@ -231,10 +235,12 @@ def test_stage_move_starts_progress_result_reach_ashby(world: World) -> None:
     assessment_id = event["data"]["id"]
     assert event["data"]["candidateId"] == app["candidate"]["id"]
     assert event["data"]["status"] == "Started"
-    start_call = next(
-        c for c in world.emulator_log()["calls"]
+    call_id = next(
+        c["id"]
+        for c in world.emulator_log()["calls"]
         if c["operation"] == "assessment.start" and c["applicationId"] == app["id"]
-    )  # fmt: skip
+    )
+    start_call = _settled(world, call_id)  # the event can arrive before the emulator logs our answer
     _matches("assessment.start", start_call["response"])
     assert start_call["response"]["results"]["assessment_id"] == assessment_id
 
@@ -346,3 +352,38 @@ def _settled(world: World, call_id: str) -> dict[str, Any]:
             return dict(call)
         time.sleep(0.02)
     raise AssertionError("the emulator's call to the partner never finished")
+
+
+def test_ashby_refusing_a_report_is_answered_and_visible(world: World) -> None:
+    # Started by a caller that is not the emulator: Ashby has never heard of this assessment.
+    app = world.fresh_application()
+    body = world.start_body(app)
+    started = world.partner("assessment.start", body)
+    assert started.status_code == 200, started.text
+    _matches("assessment.start", started.json())
+    assessment_id = started.json()["results"]["assessment_id"]
+    again = world.partner("assessment.start", body)
+    assert again.status_code == 409 and "already taking" in again.json()["message"]
+
+    refused = world.http.post(f"/assessments/{assessment_id}/progress", json={"status": "Invited"})
+    assert refused.status_code == 404, refused.text  # Ashby's assessment_not_found, passed on
+    assert refused.json()["error"]["ashbyCode"] == "assessment_not_found"
+    delivery = world.assessment(assessment_id)["ashbyDelivery"]
+    assert delivery["state"] == "failed" and "assessment_not_found" in delivery["lastError"]
+
+
+def test_retries_stop_after_the_last_delay(world: World) -> None:
+    _, event = world.started_by_stage_move()
+    assessment_id = event["data"]["id"]
+    world.emu.control.set_faults("assessment.update=503:1")
+    try:
+        queued = world.http.post(f"/assessments/{assessment_id}/progress", json={"status": "Taking it"})
+        assert queued.status_code == 202, queued.text
+        deadline = time.monotonic() + 15
+        while world.assessment(assessment_id)["ashbyDelivery"]["state"] != "failed":
+            assert time.monotonic() < deadline, world.assessment(assessment_id)
+            time.sleep(0.05)
+    finally:
+        world.emu.control.set_faults(None)
+    # One attempt by the request, then one per configured delay (three here).
+    assert world.assessment(assessment_id)["ashbyDelivery"]["attempts"] == 4
