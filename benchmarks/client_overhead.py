@@ -14,7 +14,12 @@ Variants:
 Goal: ``client.call`` at most 1.15x the baseline for a 100-record page. Both wall time and this
 process's CPU time are reported (the server runs in its own process).
 
-    python benchmarks/client_overhead.py [--requests 200] [--rounds 7]
+Then, without any network, the cost of typed parsing alone on the same page bytes, against bare
+``orjson.loads`` (goal: at most 2x): the client's own parsing of a typed page (decode, then one
+``Candidate`` per record, nested objects included), and pydantic validating straight from the
+bytes (``model_validate_json``) for comparison, each also with every field of every record read.
+
+    python benchmarks/client_overhead.py [--requests 200] [--rounds 7] [--parse-only]
 """
 
 from __future__ import annotations
@@ -139,11 +144,63 @@ def variants(base_url: str) -> dict[str, Callable[[], Any]]:
     }
 
 
+def parse_variants() -> dict[str, Callable[[], Any]]:
+    """Typed parsing of one page, as the client does it, against bare decoding."""
+    from pydantic import BaseModel, TypeAdapter
+
+    from ashby_connector.types import Candidate
+
+    class Envelope(BaseModel):
+        results: list[Candidate]
+
+    untyped: TypeAdapter[Any] = TypeAdapter(Any)
+
+    def typed() -> list[Candidate]:
+        return [Candidate.from_raw(r) for r in orjson.loads(PAGE)["results"]]
+
+    def read_all(records: list[Candidate]) -> None:
+        for record in records:
+            for name in Candidate.model_fields:
+                getattr(record, name)
+
+    return {
+        "orjson.loads": lambda: orjson.loads(PAGE),
+        "typed (client)": typed,
+        "typed (client) + read all": lambda: read_all(typed()),
+        "model_validate_json": lambda: Envelope.model_validate_json(PAGE),
+        # The floor for any pydantic validation: its JSON parser building plain objects, no model.
+        "pydantic JSON, no model": lambda: untyped.validate_json(PAGE),
+    }
+
+
+def run_parse(rounds: int, repeat: int) -> None:
+    funcs = parse_variants()
+    cpu: dict[str, list[float]] = {name: [] for name in funcs}
+    for fn in funcs.values():
+        fn()
+    for _ in range(rounds):
+        for name, fn in funcs.items():
+            start = time.process_time()
+            for _ in range(repeat):
+                fn()
+            cpu[name].append((time.process_time() - start) / repeat)
+    base = statistics.median(cpu["orjson.loads"])
+    print(f"\ntyped parsing of the same 100-record page, no network ({rounds} rounds x {repeat})")
+    print(f"{'variant':28} {'cpu ms/page':>11} {'vs orjson.loads':>16}")
+    for name, times in cpu.items():
+        med = statistics.median(times)
+        print(f"{name:28} {med * 1000:11.3f} {med / base:15.2f}x")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per variant per round")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--parse-only", action="store_true", help="only the typed-parsing comparison")
     args = parser.parse_args()
+    if args.parse_only:
+        run_parse(args.rounds, args.requests)
+        return 0
     port = free_port()
     server = multiprocessing.Process(target=run_server, args=(port,), daemon=True)
     server.start()
@@ -185,6 +242,7 @@ def main() -> int:
             f"{name:24} {med * 1000:11.3f} {med / base:8.2f}x {med / strict:10.2f}x"
             f" {med_cpu * 1000:11.3f} {med_cpu / cpu_base:8.2f}x {med_cpu / cpu_strict:10.2f}x"
         )
+    run_parse(args.rounds, args.requests)
     return 0
 
 
