@@ -23,6 +23,7 @@ PARTS = [
     "emulator-extras.md",
     "sync.md",
     "unified.md",
+    "unified_fields.md",
     "server.md",
     "webhooks.md",
     "assessments.md",

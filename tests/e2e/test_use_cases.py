@@ -2,11 +2,16 @@
 
 The table is ``ashby_connector/unified/use_cases.json`` (rendered in docs/use_cases.md): typed
 through ``/resources`` where a unified model covers the use case, through ``/proxy`` otherwise.
+Each row's ``expect`` lists the effect the use case describes, checked on the answer or on a read
+back (``source``: a server resource or an Ashby operation through the proxy): a moved stage reads
+back with the target stage, a search returns only matching records, a tag added shows on the
+candidate, a file URL downloads.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -17,6 +22,7 @@ import pytest
 
 from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import run_emulator
+from ashby_connector.unified.sources import values_at
 from tests.e2e.server_harness import Server, run_server
 
 USE_CASES: list[dict[str, Any]] = json.loads(
@@ -170,6 +176,7 @@ def test_use_case(case: dict[str, Any], world: tuple[Server, httpx.Client, dict[
             assert envelope["success"] is False and envelope["errorInfo"]["code"] == case["expectAshbyError"]
         else:
             assert envelope["success"] is True, envelope
+        _check_effects(case, envelope, http, ids)
         return
     model, action = case["model"], case["action"]
     query = _fill(case.get("query", {}), ids)
@@ -185,3 +192,46 @@ def test_use_case(case: dict[str, Any], world: tuple[Server, httpx.Client, dict[
         assert data, f"{model} list is empty for {query}"
     else:
         assert data["id"]
+    _check_effects(case, answer.json(), http, ids)
+
+
+def _check_effects(
+    case: dict[str, Any], answer: dict[str, Any], http: httpx.Client, ids: dict[str, Any]
+) -> None:
+    """Each of the row's expected effects, on the answer or on what reads back afterwards."""
+    assert case.get("expect"), f"{case['id']} states no effect to check"
+    for check in case["expect"]:
+        seen = answer if "source" not in check else _read_back(http, _fill(check["source"], ids), ids)
+        at = _fill_text(check["at"], ids)
+        values = values_at(seen, at) if at != "success" else [seen["success"]]
+        label = f"{case['id']}: {check['at']} = {values!r}"
+        if "equals" in check:
+            assert values == [_fill(check["equals"], ids)], label
+        if "contains" in check:
+            assert _fill(check["contains"], ids) in values, label
+        if "excludes" in check:
+            assert _fill(check["excludes"], ids) not in values, label
+        if check.get("filled"):
+            assert values, label
+        if "each_equals" in check:
+            assert values and all(v == _fill(check["each_equals"], ids) for v in values), label
+        if "each_icontains" in check:
+            needle = str(_fill(check["each_icontains"], ids)).casefold()
+            assert values and all(needle in str(v).casefold() for v in values), label
+        if check.get("downloads"):
+            assert values and httpx.get(str(values[0])).content, label
+
+
+def _fill_text(text: str, ids: dict[str, Any]) -> str:
+    """``text`` with each ``$name`` inside it replaced (paths such as ``data.customFields.$field``)."""
+    return re.sub(r"\$([A-Za-z]\w*)", lambda m: str(ids[m.group(1)]), text)
+
+
+def _read_back(http: httpx.Client, source: dict[str, Any], ids: dict[str, Any]) -> dict[str, Any]:
+    if "proxy" in source:
+        answer = http.post(f"/proxy/{source['proxy']}", json=source.get("body", {}))
+    else:
+        answer = http.get(_fill_text(source["get"], ids), params=source.get("params"))
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ashby_connector import catalog, unified
-from ashby_connector.unified import enums
+from ashby_connector.unified import enums, fieldtable
 from ashby_connector.unified.registry import NotSupported, Write
+from ashby_connector.unified.sources import values_at
 
 MORPH = [
     "genericContact",
@@ -24,6 +26,7 @@ MORPH = [
 ]
 ATS = [
     "atsCandidate",
+    "atsJobPosting",
     "atsInterview",
     "atsScorecard",
     "atsNote",
@@ -187,3 +190,17 @@ def test_nested_store_filters_name_every_place_the_value_comes_from(spec: unifie
                 node = node[part]  # type: ignore[assignment]
             node[leaf] = "v-1"
             assert unified.to_unified(spec, raw).model_dump(mode="json")[name] == "v-1", path
+
+
+def test_the_field_table_page_is_generated_from_the_registry() -> None:
+    page = Path(__file__).parents[2] / "docs" / "unified_fields.md"
+    assert page.read_text("utf-8") == fieldtable.render(), (
+        "docs/unified_fields.md is stale: regenerate it with python -m ashby_connector.unified.fieldtable"
+    )
+
+
+def test_a_field_path_reads_nested_lists_and_role_filters() -> None:
+    raw = {"hiringTeam": [{"role": "Recruiter", "userId": "u1"}, {"role": "Coordinator", "userId": "u2"}]}
+    assert values_at(raw, "hiringTeam[role=Recruiter].userId") == ["u1"]
+    assert values_at(raw, "hiringTeam[].userId") == ["u1", "u2"]
+    assert values_at({"a": {"b": None}}, "a.b") == []

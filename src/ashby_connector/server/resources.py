@@ -24,6 +24,7 @@ from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, 
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
 from ashby_connector.unified.models import UnifiedModel
+from ashby_connector.unified.readers import JOINED
 from ashby_connector.unified.registry import NotSupported
 
 KIND_OF_OPERATION = {op: kind for kind, op in KIND_OPERATIONS.items()}
@@ -52,9 +53,11 @@ class Model:
     mapping: list[FieldMapEntry]
     # Parent records read during this request (an event's schedule), by id.
     parent_lookup: Callable[[str], dict[str, Any] | None] | None = None
+    # Stored records of another kind the reader joins (a job's posting), by (kind, id).
+    record_lookup: Callable[[str, str], dict[str, Any] | None] | None = None
 
     def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
-        raw = self.complete(record) if isinstance(record, StoredRecord) else record
+        raw = self.complete(record) if isinstance(record, StoredRecord) else self.join(record)
         deleted = iso(record.deleted_at) if isinstance(record, StoredRecord) else None
         if self.spec is not None:
             return unified.to_unified(
@@ -77,7 +80,22 @@ class Model:
             missing = {f: parent[f] for f in fields if f in parent and raw.get(f) is None}
             if missing:
                 raw = {**raw, **missing}
-        return raw
+        return self.join(raw)
+
+    def join(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """``raw`` with the records its model's reader joins (under ``readers.JOINED``)."""
+        if self.spec is None or not self.spec.joins or self.record_lookup is None:
+            return raw
+        related: dict[str, Any] = {}
+        for name, join in self.spec.joins.items():
+            ident = raw.get(join.id_field)
+            if isinstance(ident, list):
+                ident = next((i for i in ident if isinstance(i, str)), None)
+            if isinstance(ident, str):
+                found = self.record_lookup(KIND_OF_OPERATION[join.operation], ident)
+                if found is not None:
+                    related[name] = found
+        return {**raw, JOINED: related} if related else raw
 
 
 def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
@@ -102,13 +120,25 @@ def _parent_lookup(
     return lookup
 
 
+def _record_lookup(ctx: ServerContext, conn: ConnectionRow) -> Callable[[str, str], dict[str, Any] | None]:
+    memo: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+    def lookup(kind: str, ident: str) -> dict[str, Any] | None:
+        if (kind, ident) not in memo:
+            memo[(kind, ident)] = ctx.store.get(conn.id, kind, ident)
+        return memo[(kind, ident)]
+
+    return lookup
+
+
 def resolve_model(ctx: ServerContext, conn: ConnectionRow, name: str) -> Model:
     spec = unified.MODELS.get(name)
     if spec is not None:
         entries = [FieldMapEntry(**e) for e in ctx.repo.get_field_mapping(conn.id, name)]
         kind = KIND_OF_OPERATION[spec.source]
         lookup = _parent_lookup(ctx, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
-        return Model(name, spec, None, kind, entries, lookup)
+        joins = _record_lookup(ctx, conn) if spec.joins else None
+        return Model(name, spec, None, kind, entries, lookup, joins)
     definition = ctx.repo.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)
@@ -301,17 +331,36 @@ def expand_relations(
                 f"{model.name} cannot expand {name!r}; it can expand {', '.join(relations) or 'nothing'}",
                 "expand",
             )
-        target_id = item.get(relation.field)
-        if not isinstance(target_id, str):
-            item[name] = None
-            continue
         target = resolve_model(ctx, conn, relation.model)
-        found = get_record(ctx, conn, target, target_id, missing_ok=True)
-        item[name] = (
-            target.convert(found[1] or found[0], False).model_dump(mode="json", exclude={"remoteData"})
-            if found
-            else None
-        )
+        value = item.get(relation.field)
+        if relation.by is not None:
+            item[name] = _related_by(ctx, conn, target, relation.by, value)
+        elif isinstance(value, list):
+            found_all = [_related_one(ctx, conn, target, v) for v in value if isinstance(v, str)]
+            item[name] = [f for f in found_all if f is not None]
+        else:
+            item[name] = _related_one(ctx, conn, target, value) if isinstance(value, str) else None
+
+
+_RELATED_LIMIT = 100  # an expanded list relation answers at most this many records
+
+
+def _related_one(ctx: ServerContext, conn: ConnectionRow, target: Model, ident: str) -> dict[str, Any] | None:
+    found = get_record(ctx, conn, target, ident, missing_ok=True)
+    if not found:
+        return None
+    return target.convert(found[1] or found[0], False).model_dump(mode="json", exclude={"remoteData"})
+
+
+def _related_by(
+    ctx: ServerContext, conn: ConnectionRow, target: Model, field: str, value: Any
+) -> list[dict[str, Any]]:
+    """The records of ``target`` whose unified ``field`` equals ``value`` (an application's offers)."""
+    if not isinstance(value, str):
+        return []
+    query = ListQuery(_RELATED_LIMIT, None, None, None, None, None, {field: value}, False)
+    records, _ = list_records(ctx, conn, target, query)
+    return [r.model_dump(mode="json", exclude={"remoteData"}) for r in records]
 
 
 def store_raw(ctx: ServerContext, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
@@ -335,7 +384,7 @@ def read_live(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) -
             "live",
         )
     op, param = model.spec.info
-    raw = ctx.call_for(conn)(op, {param: rid})
+    raw = ctx.call_for(conn)(op, {param: rid, **model.spec.info_body})
     if not isinstance(raw, dict):
         raise ApiError(502, "ashby_error", "Ashby answered without a record")
     store_raw(ctx, conn, model, raw)

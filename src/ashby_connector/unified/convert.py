@@ -7,6 +7,7 @@ from typing import Any
 from ashby_connector.unified.custom import CustomModelDef, read_custom
 from ashby_connector.unified.fieldmap import FieldMapEntry, read_custom_fields
 from ashby_connector.unified.models import CustomRecord, UnifiedModel
+from ashby_connector.unified.readers import JOINED
 from ashby_connector.unified.registry import ModelSpec
 
 Raw = dict[str, Any]
@@ -37,7 +38,7 @@ def to_unified(
     if fields.get("createdAt") is None:
         fields["createdAt"] = _common(raw, None)["createdAt"]
     fields["customFields"] = read_custom_fields(raw, mapping) if mapping else {}
-    fields["remoteData"] = raw if include_raw else None
+    fields["remoteData"] = {k: v for k, v in raw.items() if k != JOINED} if include_raw else None
     return spec.cls(**fields)
 
 

@@ -55,6 +55,25 @@ class OfferStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class Recommendation(StrEnum):
+    DEFINITELY_NO = "DEFINITELY_NO"
+    NO = "NO"
+    YES = "YES"
+    STRONG_YES = "STRONG_YES"
+    NO_DECISION = "NO_DECISION"
+
+
+class AttachmentType(StrEnum):
+    RESUME = "RESUME"
+    COVER_LETTER = "COVER_LETTER"
+    OTHER = "OTHER"
+
+
+class JobPostingStatus(StrEnum):
+    PUBLISHED = "PUBLISHED"
+    UNLISTED = "UNLISTED"
+
+
 class UserRole(StrEnum):
     ADMIN = "ADMIN"
     ELEVATED = "ELEVATED"
@@ -121,14 +140,65 @@ SCHEDULE_STATUS = {
     "OnHold": EventStatus.ON_HOLD,
     "Unknown": EventStatus.UNKNOWN,
 }
+# An offer's status reads three Ashby fields, strongest first (docs/unified.md has the table):
+# the process state (offerStatus), the candidate's answer (acceptanceStatus), and the latest
+# version's approval (approvalStatus). Each map gives the status a value settles on its own;
+# None means "look at the next field".
+OFFER_PROCESS = {
+    "OfferCancelled": OfferStatus.CANCELLED,
+    "CandidateAccepted": OfferStatus.ACCEPTED,
+    "CandidateRejected": OfferStatus.DECLINED,
+    "WaitingOnCandidateResponse": OfferStatus.SENT,
+    "WaitingOnOfferApproval": OfferStatus.PENDING_APPROVAL,
+    "WaitingOnApprovalStart": None,
+    "WaitingOnApprovalDefinition": None,
+}
 OFFER_ACCEPTANCE = {
+    "Cancelled": OfferStatus.CANCELLED,
     "Accepted": OfferStatus.ACCEPTED,
     "Declined": OfferStatus.DECLINED,
-    "Pending": OfferStatus.PENDING_APPROVAL,
-    "Created": OfferStatus.DRAFT,
-    "Cancelled": OfferStatus.CANCELLED,
     "WaitingOnResponse": OfferStatus.SENT,
+    "Pending": None,
+    "Created": None,
 }
+OFFER_APPROVAL = {
+    "Approved": OfferStatus.APPROVED,
+    "WaitingOnApprovals": OfferStatus.PENDING_APPROVAL,
+    "Declined": OfferStatus.DRAFT,  # sent back: the offer is revised before it can go out
+}
+
+
+def offer_status(process: object, acceptance: object, approval: object) -> OfferStatus | None:
+    """The unified status of an offer from Ashby's three fields (None when all three are missing)."""
+    for mapping, value in (
+        (OFFER_PROCESS, process),
+        (OFFER_ACCEPTANCE, acceptance),
+        (OFFER_APPROVAL, approval),
+    ):
+        found = mapping.get(value) if isinstance(value, str) else None
+        if found is not None:
+            return found
+    known = any(isinstance(v, str) for v in (process, acceptance, approval))
+    return OfferStatus.DRAFT if known else None
+
+
+# Ashby's scorecards score the overall recommendation 1 to 4.
+RECOMMENDATION = {
+    "1": Recommendation.DEFINITELY_NO,
+    "2": Recommendation.NO,
+    "3": Recommendation.YES,
+    "4": Recommendation.STRONG_YES,
+}
+
+
+def recommendation(value: object) -> Recommendation | None:
+    """1..4 (number or text) to the unified scale; anything else given is NO_DECISION."""
+    if value is None or value == "":
+        return None
+    key = str(int(value)) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return RECOMMENDATION.get(key.strip(), Recommendation.NO_DECISION)
+
+
 USER_ROLE = {
     "Organization Admin": UserRole.ADMIN,
     "Elevated Access": UserRole.ELEVATED,
@@ -169,7 +239,7 @@ class EnumSource:
 
     operation: str
     path: tuple[str, ...]
-    mapping: dict[str, StrEnum]
+    mapping: dict[str, StrEnum | None]
 
 
 ENUM_SOURCES: tuple[EnumSource, ...] = (
@@ -178,6 +248,8 @@ ENUM_SOURCES: tuple[EnumSource, ...] = (
     EnumSource("application.info", ("status",), dict(APPLICATION_STATUS)),
     EnumSource("interviewSchedule.list", ("status",), dict(SCHEDULE_STATUS)),
     EnumSource("offer.list", ("acceptanceStatus",), dict(OFFER_ACCEPTANCE)),
+    EnumSource("offer.list", ("offerStatus",), dict(OFFER_PROCESS)),
+    EnumSource("offer.list", ("latestVersion", "approvalStatus"), dict(OFFER_APPROVAL)),
     EnumSource("user.info", ("globalRole",), dict(USER_ROLE)),
     EnumSource("archiveReason.list", ("reasonType",), dict(REJECT_REASON_TYPE)),
     EnumSource("location.list", ("workplaceType",), dict(WORKPLACE_TYPE)),

@@ -14,12 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector.unified.enums import (
     ApplicationStatus,
+    AttachmentType,
     ContactInfoType,
     EmploymentType,
     EventStatus,
     FraudStatus,
+    JobPostingStatus,
     JobStatus,
     OfferStatus,
+    Recommendation,
     RejectReasonType,
     UserRole,
     WorkplaceType,
@@ -56,6 +59,50 @@ class FileRef(BaseModel):
     handle: str
 
 
+class LocationComponent(BaseModel):
+    type: str
+    name: str
+
+
+class CandidateLocation(BaseModel):
+    summary: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    components: list[LocationComponent] = Field(default_factory=list)
+
+
+class CompensationComponent(BaseModel):
+    type: str | None = Field(default=None, description="Salary, EquityPercentage, Bonus, ...")
+    label: str | None = None
+    currencyCode: str | None = None
+    interval: str | None = Field(default=None, description="Ashby's interval, e.g. '1 YEAR'.")
+    minValue: float | None = None
+    maxValue: float | None = None
+    summary: str | None = None
+
+
+class CompensationTier(BaseModel):
+    id: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    additionalInformation: str | None = None
+    components: list[CompensationComponent] = Field(default_factory=list)
+
+
+class OpeningRef(BaseModel):
+    id: str
+    state: str | None = Field(default=None, description="Ashby's openingState: Open, Closed, Draft...")
+    isArchived: bool | None = None
+
+
+class ScreeningAnswer(BaseModel):
+    question: str | None = Field(default=None, description="The form field's title.")
+    path: str
+    type: str | None = None
+    value: Any = None
+
+
 class GenericContact(UnifiedModel):
     firstName: str | None = None
     lastName: str | None = None
@@ -70,6 +117,7 @@ class GenericContact(UnifiedModel):
 
 class AtsCandidate(GenericContact):
     location: str | None = None
+    locationDetails: CandidateLocation | None = None
     school: str | None = None
     profileUrl: str | None = None
     timezone: str | None = None
@@ -77,6 +125,7 @@ class AtsCandidate(GenericContact):
     tagIds: list[str] = Field(default_factory=list)
     sourceId: str | None = None
     fraudStatus: FraudStatus | None = None
+    creditedToId: str | None = Field(default=None, description="The user credited with the candidate.")
     attachments: list[FileRef] = Field(default_factory=list)
     socialLinks: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -139,8 +188,12 @@ class AtsJob(UnifiedModel):
     openedAt: str | None = None
     closedAt: str | None = None
     hiringManagerIds: list[str] = Field(default_factory=list)
+    recruiterIds: list[str] = Field(default_factory=list)
+    coordinatorIds: list[str] = Field(default_factory=list)
     interviewPlanIds: list[str] = Field(default_factory=list)
     jobPostingIds: list[str] = Field(default_factory=list)
+    compensation: list[CompensationTier] = Field(default_factory=list)
+    openings: list[OpeningRef] = Field(default_factory=list)
 
 
 class AtsApplication(UnifiedModel):
@@ -149,11 +202,21 @@ class AtsApplication(UnifiedModel):
     stageId: str | None = None
     stageName: str | None = None
     status: ApplicationStatus | None = None
-    recruiterId: str | None = None
+    recruiterId: str | None = Field(default=None, description="The hiring team's Recruiter.")
+    coordinatorId: str | None = Field(default=None, description="The hiring team's Coordinator.")
+    creditedToId: str | None = Field(
+        default=None, description="The user credited with the application (not the recruiter)."
+    )
     sourceId: str | None = None
     appliedDate: str | None = None
     rejectedAt: str | None = None
     rejectReasonId: str | None = None
+    jobPostingId: str | None = Field(default=None, description="The posting the candidate applied through.")
+    screeningAnswers: list[ScreeningAnswer] | None = Field(
+        default=None,
+        description="The application form's answers; null until read (live retrieve, or a sync "
+        "whose child-list policy fetches them).",
+    )
 
 
 class AtsApplicationStage(UnifiedModel):
@@ -170,7 +233,13 @@ class AtsOffer(UnifiedModel):
     startDate: str | None = None
     salary: dict[str, Any] | None = None
     creatorId: str | None = None
-    approvalStatus: str | None = None
+    approvalStatus: str | None = Field(
+        default=None, description="Ashby's approvalStatus of the latest version."
+    )
+    ashbyOfferStatus: str | None = Field(default=None, description="Ashby's offerStatus, as sent.")
+    ashbyAcceptanceStatus: str | None = Field(default=None, description="Ashby's acceptanceStatus, as sent.")
+    openingId: str | None = None
+    versionCount: int | None = None
 
 
 class AtsInterview(UnifiedModel):
@@ -178,6 +247,9 @@ class AtsInterview(UnifiedModel):
     scheduleId: str | None = None
     interviewTypeId: str | None = None
     title: str | None = None
+    stageId: str | None = None
+    organizerId: str | None = Field(default=None, description="The user who scheduled it.")
+    status: EventStatus | None = None
     startTime: str | None = None
     endTime: str | None = None
     location: str | None = None
@@ -192,7 +264,8 @@ class AtsScorecard(UnifiedModel):
     interviewEventId: str | None = None
     interviewerId: str | None = None
     submittedAt: str | None = None
-    overallRecommendation: str | None = None
+    overallRecommendation: Recommendation | None = None
+    overallRecommendationRaw: str | None = Field(default=None, description="Ashby's value, as sent.")
     answers: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -208,9 +281,30 @@ class AtsAttachment(UnifiedModel):
     name: str | None = None
     handle: str | None = None
     isResume: bool = False
+    type: AttachmentType | None = None
     downloadUrl: str | None = Field(
         default=None, description="Short-lived signed URL; filled only with ?downloadUrl=true."
     )
+
+
+class AtsJobPosting(UnifiedModel):
+    title: str | None = None
+    jobId: str | None = None
+    status: JobPostingStatus | None = None
+    isListed: bool | None = None
+    description: str | None = None
+    descriptionHtml: str | None = None
+    applyUrl: str | None = None
+    externalUrl: str | None = None
+    departmentName: str | None = None
+    locationName: str | None = None
+    locationId: str | None = None
+    secondaryLocationIds: list[str] = Field(default_factory=list)
+    employmentType: EmploymentType | None = None
+    workplaceType: WorkplaceType | None = None
+    publishedDate: str | None = None
+    applicationDeadline: str | None = None
+    compensationSummary: str | None = None
 
 
 class AtsDepartment(UnifiedModel):

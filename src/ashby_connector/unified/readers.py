@@ -34,6 +34,28 @@ def _id_of(value: object) -> str | None:
     return _s(_obj(value).get("id"))
 
 
+# Records a model reads from another operation's records (a job's posting) arrive under this key,
+# put there by whoever joins them (the server, from the store); remoteData never shows it.
+JOINED = "_joined"
+
+
+def joined(raw: Raw, name: str) -> Raw:
+    """The related record ``name`` joined to ``raw``, or the one Ashby embedded (``expand``)."""
+    return _obj(_obj(raw.get(JOINED)).get(name)) or _obj(raw.get(name))
+
+
+def _team(raw: Raw, role: str) -> list[str]:
+    return [
+        u
+        for m in map(_obj, _list(raw.get("hiringTeam")))
+        if m.get("role") == role and (u := _s(m.get("userId")))
+    ]
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def split_name(name: str | None) -> tuple[str | None, str | None]:
     """Ashby keeps one ``name``; unified contacts want first and last (split at the first space)."""
     if not name:
@@ -80,10 +102,31 @@ def _file_refs(raw: Raw) -> list[Fields]:
     ]
 
 
+def _candidate_location(raw: Raw) -> Fields | None:
+    location = _obj(raw.get("location"))
+    if not location:
+        return None
+    components = [
+        {"type": c["type"], "name": c["name"]}
+        for c in map(_obj, _list(location.get("locationComponents")))
+        if isinstance(c.get("type"), str) and isinstance(c.get("name"), str)
+    ]
+    by_type = {c["type"]: c["name"] for c in components}
+    return {
+        "summary": _s(location.get("locationSummary")),
+        "city": by_type.get("City"),
+        "region": by_type.get("Region"),
+        "country": by_type.get("Country"),
+        "components": components,
+    }
+
+
 def read_candidate(raw: Raw) -> Fields:
     return {
         **read_contact(raw),
         "location": _s(_obj(raw.get("location")).get("locationSummary")),
+        "locationDetails": _candidate_location(raw),
+        "creditedToId": _id_of(raw.get("creditedToUser")),
         "school": _s(raw.get("school")),
         "profileUrl": _s(raw.get("profileUrl")),
         "timezone": _s(raw.get("timezone")),
@@ -127,7 +170,7 @@ def read_event_type(raw: Raw) -> Fields:
         "externalName": _s(raw.get("externalTitle")),
         "description": _s(raw.get("instructionsPlain")),
         "descriptionHtml": _s(raw.get("instructionsHtml")),
-        "duration": raw.get("durationMinutes") if isinstance(raw.get("durationMinutes"), int) else None,
+        "duration": None,  # Ashby's interview definitions carry no duration
         "location": None,
         "jobId": _s(raw.get("jobId")),
         "isArchived": _bool(raw.get("isArchived")),
@@ -140,7 +183,7 @@ def _interviewer_ids(raw: Raw) -> list[str]:
 
 
 def read_event(raw: Raw) -> Fields:
-    interview = _obj(raw.get("interview"))
+    interview = joined(raw, "interview")
     return {
         "title": _s(interview.get("title")),
         "description": _s(interview.get("instructionsPlain")),
@@ -157,12 +200,15 @@ def read_event(raw: Raw) -> Fields:
 
 
 def read_interview(raw: Raw) -> Fields:
-    interview = _obj(raw.get("interview"))
+    interview = joined(raw, "interview")
     return {
         "applicationId": _s(raw.get("applicationId")),
         "scheduleId": _s(raw.get("interviewScheduleId")),
         "interviewTypeId": _s(raw.get("interviewId")) or _s(interview.get("id")),
         "title": _s(interview.get("title")),
+        "stageId": _s(raw.get("interviewStageId")),
+        "organizerId": _id_of(raw.get("scheduledBy")),
+        "status": enums.lookup(enums.SCHEDULE_STATUS, raw.get("status")),
         "startTime": _s(raw.get("startTime")),
         "endTime": _s(raw.get("endTime")),
         "location": _s(raw.get("location")),
@@ -172,10 +218,37 @@ def read_interview(raw: Raw) -> Fields:
     }
 
 
+def _compensation(raw: Raw) -> list[Fields]:
+    tiers = []
+    for tier in map(_obj, _list(_obj(raw.get("compensation")).get("compensationTiers"))):
+        components = [
+            {
+                "type": _s(c.get("compensationType")),
+                "label": _s(c.get("label")),
+                "currencyCode": _s(c.get("currencyCode")),
+                "interval": _s(c.get("interval")),
+                "minValue": _number(c.get("minValue")),
+                "maxValue": _number(c.get("maxValue")),
+                "summary": _s(c.get("summary")),
+            }
+            for c in map(_obj, _list(tier.get("components")))
+        ]
+        tiers.append(
+            {
+                "id": _s(tier.get("id")),
+                "title": _s(tier.get("title")),
+                "summary": _s(tier.get("tierSummary")),
+                "additionalInformation": _s(tier.get("additionalInformation")),
+                "components": components,
+            }
+        )
+    return tiers
+
+
 def read_job(raw: Raw) -> Fields:
     return {
         "title": _s(raw.get("title")),
-        "description": _s(_obj(raw.get("jobPosting")).get("descriptionPlain")),
+        "description": _s(joined(raw, "jobPosting").get("descriptionPlain")),
         "status": enums.lookup(enums.JOB_STATUS, raw.get("status")),
         "employmentType": enums.lookup(enums.EMPLOYMENT_TYPE, raw.get("employmentType")),
         "departmentId": _s(raw.get("departmentId")),
@@ -184,37 +257,63 @@ def read_job(raw: Raw) -> Fields:
         "confidential": _bool(raw.get("confidential")),
         "openedAt": _s(raw.get("openedAt")),
         "closedAt": _s(raw.get("closedAt")),
-        "hiringManagerIds": [
-            u
-            for m in map(_obj, _list(raw.get("hiringTeam")))
-            if m.get("role") == "Hiring Manager" and (u := _s(m.get("userId")))
-        ],
+        "hiringManagerIds": _team(raw, "Hiring Manager"),
+        "recruiterIds": _team(raw, "Recruiter"),
+        "coordinatorIds": _team(raw, "Coordinator"),
         "interviewPlanIds": [p for p in _list(raw.get("interviewPlanIds")) if isinstance(p, str)],
         "jobPostingIds": [p for p in _list(raw.get("jobPostingIds")) if isinstance(p, str)],
+        "compensation": _compensation(raw),
+        "openings": [
+            {"id": o["id"], "state": _s(o.get("openingState")), "isArchived": _bool(o.get("isArchived"))}
+            for o in map(_obj, _list(raw.get("openings")))
+            if isinstance(o.get("id"), str)
+        ],
     }
+
+
+def _screening_answers(raw: Raw) -> list[Fields] | None:
+    """The application form's answers, when the record carries them (``applicationFormSubmissions``)."""
+    if not isinstance(raw.get("applicationFormSubmissions"), list):
+        return None
+    answers = []
+    for submission in map(_obj, raw["applicationFormSubmissions"]):
+        fields = {
+            f["path"]: f
+            for section in map(_obj, _list(_obj(submission.get("formDefinition")).get("sections")))
+            for entry in map(_obj, _list(section.get("fields")))
+            if isinstance((f := _obj(entry.get("field"))).get("path"), str)
+        }
+        for path, value in _obj(submission.get("submittedValues")).items():
+            field = fields.get(path, {})
+            answers.append(
+                {
+                    "question": _s(field.get("title")),
+                    "path": path,
+                    "type": _s(field.get("type")),
+                    "value": value,
+                }
+            )
+    return answers
 
 
 def read_application(raw: Raw) -> Fields:
     stage = _obj(raw.get("currentInterviewStage"))
-    recruiter = next(
-        (
-            _s(m.get("userId"))
-            for m in map(_obj, _list(raw.get("hiringTeam")))
-            if m.get("role") == "Recruiter"
-        ),
-        None,
-    )
+    recruiters, coordinators = _team(raw, "Recruiter"), _team(raw, "Coordinator")
     return {
         "candidateId": _id_of(raw.get("candidate")) or _s(raw.get("candidateId")),
         "jobId": _id_of(raw.get("job")) or _s(raw.get("jobId")),
         "stageId": _s(stage.get("id")),
         "stageName": _s(stage.get("title")),
         "status": enums.lookup(enums.APPLICATION_STATUS, raw.get("status")),
-        "recruiterId": recruiter,
+        "recruiterId": recruiters[-1] if recruiters else None,
+        "coordinatorId": coordinators[-1] if coordinators else None,
+        "creditedToId": _id_of(raw.get("creditedToUser")),
         "sourceId": _id_of(raw.get("source")),
         "appliedDate": _s(raw.get("createdAt")),
         "rejectedAt": _s(raw.get("archivedAt")),
         "rejectReasonId": _id_of(raw.get("archiveReason")),
+        "jobPostingId": _s(raw.get("appliedViaJobPostingId")),
+        "screeningAnswers": _screening_answers(raw),
     }
 
 
@@ -232,12 +331,18 @@ def read_offer(raw: Raw) -> Fields:
     latest = _obj(raw.get("latestVersion"))
     return {
         "applicationId": _s(raw.get("applicationId")),
-        "status": enums.lookup(enums.OFFER_ACCEPTANCE, raw.get("acceptanceStatus")),
+        "status": enums.offer_status(
+            raw.get("offerStatus"), raw.get("acceptanceStatus"), latest.get("approvalStatus")
+        ),
+        "ashbyOfferStatus": _s(raw.get("offerStatus")),
+        "ashbyAcceptanceStatus": _s(raw.get("acceptanceStatus")),
         "decidedAt": _s(raw.get("decidedAt")),
         "startDate": _s(latest.get("startDate")),
         "salary": _obj(latest.get("salary")) or None,
         "creatorId": _id_of(latest.get("author")),
         "approvalStatus": _s(latest.get("approvalStatus")),
+        "openingId": _s(latest.get("openingId")),
+        "versionCount": len(_list(raw.get("versions"))) or None,
         "createdAt": _s(latest.get("createdAt")),
     }
 
@@ -251,7 +356,8 @@ def read_scorecard(raw: Raw) -> Fields:
         "interviewEventId": _s(raw.get("interviewEventId")),
         "interviewerId": _id_of(raw.get("submittedByUser")),
         "submittedAt": _s(raw.get("submittedAt")),
-        "overallRecommendation": str(recommendation) if recommendation is not None else None,
+        "overallRecommendation": enums.recommendation(recommendation),
+        "overallRecommendationRaw": str(recommendation) if recommendation is not None else None,
         "answers": values,
         "createdAt": _s(raw.get("submittedAt")),
     }
@@ -272,6 +378,50 @@ def read_attachment(raw: Raw) -> Fields:
         "name": _s(raw.get("name")),
         "handle": _s(raw.get("handle")),
         "isResume": bool(raw.get("isResume")),
+        "type": _attachment_type(raw),
+    }
+
+
+def _attachment_type(raw: Raw) -> enums.AttachmentType | None:
+    # Ashby marks only the resume; a cover letter is recognised by its file name.
+    if raw.get("isResume"):
+        return enums.AttachmentType.RESUME
+    name = _s(raw.get("name"))
+    if name is None:
+        return None
+    return enums.AttachmentType.COVER_LETTER if "cover" in name.lower() else enums.AttachmentType.OTHER
+
+
+def read_job_posting(raw: Raw) -> Fields:
+    locations = raw.get("locationIds")
+    primary = _s(_obj(locations).get("primaryLocationId"))
+    secondary = [i for i in _list(_obj(locations).get("secondaryLocationIds")) if isinstance(i, str)]
+    if isinstance(locations, list):  # an older shape: a bare list of ids
+        ids = [i for i in locations if isinstance(i, str)]
+        primary, secondary = (ids[0] if ids else None), ids[1:]
+    listed = _bool(raw.get("isListed"))
+    compensation = _obj(raw.get("compensation"))
+    return {
+        "title": _s(raw.get("title")),
+        "jobId": _s(raw.get("jobId")),
+        "status": None
+        if listed is None
+        else (enums.JobPostingStatus.PUBLISHED if listed else enums.JobPostingStatus.UNLISTED),
+        "isListed": listed,
+        "description": _s(raw.get("descriptionPlain")),
+        "descriptionHtml": _s(raw.get("descriptionHtml")),
+        "applyUrl": _s(raw.get("applyLink")),
+        "externalUrl": _s(raw.get("externalLink")),
+        "departmentName": _s(raw.get("departmentName")),
+        "locationName": _s(raw.get("locationName")),
+        "locationId": primary,
+        "secondaryLocationIds": secondary,
+        "employmentType": enums.lookup(enums.EMPLOYMENT_TYPE, raw.get("employmentType")),
+        "workplaceType": enums.lookup(enums.WORKPLACE_TYPE, raw.get("workplaceType")),
+        "publishedDate": _s(raw.get("publishedDate")),
+        "applicationDeadline": _s(raw.get("applicationDeadline")),
+        "compensationSummary": _s(raw.get("compensationTierSummary"))
+        or _s(compensation.get("compensationTierSummary")),
     }
 
 

@@ -32,10 +32,22 @@ class Write:
 
 @dataclass(frozen=True, slots=True)
 class Relation:
-    """``expand=<name>`` replaces the id in ``field`` by the related model's record."""
+    """``expand=<name>`` adds the related model's record(s) for the id (or list of ids) in
+    ``field``; with ``by``, the records of ``model`` whose ``by`` field equals this record's
+    ``field`` (an application's offers: ``Relation("id", "atsOffer", by="applicationId")``)."""
 
     field: str
     model: str
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """A record of another Ashby operation the reader needs (a job's posting for its description):
+    the first id at ``id_field`` (a string or a list of them), looked up in ``operation``'s records."""
+
+    operation: str
+    id_field: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +57,10 @@ class ModelSpec:
     source: str
     read: r.Reader
     info: tuple[str, str] | None = None  # (operation, id parameter)
+    # Extra request fields of a live read: ``expand`` costs no extra request there, so a live read
+    # carries what a sync leaves to its child-list policy (an application's screening answers).
+    info_body: dict[str, Any] = field(default_factory=dict)
+    joins: dict[str, Join] = field(default_factory=dict)
     explode: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     create: Write | NotSupported = NotSupported("not in Ashby's API")
     update: Write | NotSupported = NotSupported("not in Ashby's API")
@@ -98,6 +114,8 @@ _META_501 = NotSupported("Ashby's API has no operation for this; manage it in As
 _EVENT = w.schedule_writer("eventTypeId")
 _INTERVIEW = w.schedule_writer("interviewTypeId")
 _APP_REL = {"candidate": Relation("candidateId", "atsCandidate"), "job": Relation("jobId", "atsJob")}
+_INTERVIEW_JOIN = {"interview": Join("interview.list", "interviewId")}
+_USER_REL = {"creditedTo": Relation("creditedToId", "genericUser")}
 
 _SPECS = (
     ModelSpec(
@@ -120,6 +138,11 @@ _SPECS = (
         custom_field_object="Candidate",
         search=("name", "email", "company"),
         description="An Ashby candidate.",
+        relations={
+            "tags": Relation("tagIds", "atsTag"),
+            "source": Relation("sourceId", "atsSource"),
+            **_USER_REL,
+        },
         **_CANDIDATE_WRITES,
     ),
     ModelSpec(
@@ -185,6 +208,7 @@ _SPECS = (
         relations={"eventType": Relation("eventTypeId", "scheduleEventType")},
         description="A scheduled interview event.",
         parent_fields=("status", "applicationId"),
+        joins=_INTERVIEW_JOIN,
     ),
     ModelSpec(
         "atsJob",
@@ -200,8 +224,13 @@ _SPECS = (
         relations={
             "department": Relation("departmentId", "atsDepartment"),
             "location": Relation("locationId", "atsLocation"),
+            "jobPostings": Relation("jobPostingIds", "atsJobPosting"),
+            "hiringManagers": Relation("hiringManagerIds", "genericUser"),
+            "recruiters": Relation("recruiterIds", "genericUser"),
+            "coordinators": Relation("coordinatorIds", "genericUser"),
         },
-        description="A job; delete archives it.",
+        joins={"jobPosting": Join("jobPosting.list", "jobPostingIds")},
+        description="A job; delete archives it; its description is its first posting's.",
         pushdown={
             "status": ("status", _reverse(enums.JOB_STATUS)),
             "departmentId": ("departmentId", None),
@@ -214,6 +243,7 @@ _SPECS = (
         "application.list",
         r.read_application,
         info=("application.info", "applicationId"),
+        info_body={"expand": ["applicationFormSubmissions"]},
         custom_field_object="Application",
         create=Write(("application.create",), w.create_application),
         update=Write(
@@ -226,6 +256,13 @@ _SPECS = (
             "stage": Relation("stageId", "atsApplicationStage"),
             "source": Relation("sourceId", "atsSource"),
             "rejectReason": Relation("rejectReasonId", "atsRejectReason"),
+            "recruiter": Relation("recruiterId", "genericUser"),
+            "coordinator": Relation("coordinatorId", "genericUser"),
+            "jobPosting": Relation("jobPostingId", "atsJobPosting"),
+            "offers": Relation("id", "atsOffer", by="applicationId"),
+            "interviews": Relation("id", "atsInterview", by="applicationId"),
+            "scorecards": Relation("id", "atsScorecard", by="applicationId"),
+            **_USER_REL,
         },
         description="A candidate's application to a job.",
         pushdown={"status": ("status", _reverse(enums.APPLICATION_STATUS))},
@@ -270,9 +307,16 @@ _SPECS = (
         update=Write(("interviewSchedule.update",), _INTERVIEW[1]),
         delete=Write(("interviewSchedule.cancel",), _INTERVIEW[2]),
         search=("title",),
-        relations={"application": Relation("applicationId", "atsApplication")},
+        relations={
+            "application": Relation("applicationId", "atsApplication"),
+            "interviewType": Relation("interviewTypeId", "scheduleEventType"),
+            "stage": Relation("stageId", "atsApplicationStage"),
+            "organizer": Relation("organizerId", "genericUser"),
+            "interviewers": Relation("interviewerIds", "genericUser"),
+        },
         description="A scheduled interview of an application.",
-        parent_fields=("status", "applicationId"),
+        parent_fields=("status", "applicationId", "interviewStageId", "scheduledBy"),
+        joins=_INTERVIEW_JOIN,
     ),
     ModelSpec(
         "atsScorecard",
@@ -312,6 +356,20 @@ _SPECS = (
         search=("name",),
         relations={"candidate": Relation("candidateId", "atsCandidate")},
         description="A candidate's file; ?downloadUrl=true adds a fresh signed URL (file.info).",
+    ),
+    ModelSpec(
+        "atsJobPosting",
+        m.AtsJobPosting,
+        "jobPosting.list",
+        r.read_job_posting,
+        info=("jobPosting.info", "jobPostingId"),
+        create=NotSupported("Ashby's API cannot create a job posting; it is made with its job in Ashby"),
+        update=Write(("jobPosting.update",), w.update_job_posting),
+        delete=NotSupported("Ashby's API cannot delete a job posting"),
+        search=("title",),
+        relations={"job": Relation("jobId", "atsJob"), "location": Relation("locationId", "atsLocation")},
+        description="A job posting (the public advert of a job).",
+        pushdown={"jobId": ("jobId", None)},
     ),
     ModelSpec(
         "atsDepartment",

@@ -141,12 +141,52 @@ def create_application(call: Call, _id: str | None, p: Raw, _cur: Raw | None) ->
         "jobId": _need(p, "jobId"),
         "sourceId": p.get("sourceId"),
         "interviewStageId": p.get("stageId"),
-        "creditedToUserId": p.get("recruiterId"),
+        "creditedToUserId": p.get("creditedToId"),
     }
-    return _obj(call("application.create", _body(body, p)))
+    created = _obj(call("application.create", _body(body, p)))
+    for field, role in _TEAM_FIELDS.items():
+        if p.get(field) and isinstance(created.get("id"), str):
+            created = _set_team_member(call, created["id"], role, str(p[field]), created)
+    return created
 
 
-def update_application(call: Call, rid: str | None, p: Raw, _cur: Raw | None) -> Raw:
+# Unified application fields that are hiring-team roles (Ashby's role titles).
+_TEAM_FIELDS = {"recruiterId": "Recruiter", "coordinatorId": "Coordinator"}
+
+
+def _role_id(call: Call, title: str) -> str:
+    roles = call("applicationHiringTeamRole.list", {})
+    for role in roles if isinstance(roles, list) else []:
+        if isinstance(role, dict) and role.get("title") == title and isinstance(role.get("id"), str):
+            return str(role["id"])
+    raise WriteInputError(
+        _field_of_role(title), f"the Ashby account has no {title!r} hiring team role to assign"
+    )
+
+
+def _field_of_role(title: str) -> str:
+    return next(f for f, t in _TEAM_FIELDS.items() if t == title)
+
+
+def _set_team_member(call: Call, application_id: str, role: str, user_id: str, cur: Raw | None) -> Raw:
+    """Make ``user_id`` the application's one ``role``: add them, then remove whoever held it."""
+    role_id = _role_id(call, role)
+    holders = [
+        str(m["userId"])
+        for m in (cur or {}).get("hiringTeam") or []
+        if isinstance(m, dict) and m.get("role") == role and m.get("userId")
+    ]
+    if holders == [user_id]:
+        return dict(cur or {})
+    ids = {"applicationId": application_id, "roleId": role_id}
+    call("application.addHiringTeamMember", {**ids, "teamMemberId": user_id})
+    for old in holders:
+        if old != user_id:
+            call("application.removeHiringTeamMember", {**ids, "teamMemberId": old})
+    return {"id": application_id}
+
+
+def update_application(call: Call, rid: str | None, p: Raw, cur: Raw | None) -> Raw:
     result: Raw = {}
     if p.get("stageId"):
         result = _obj(
@@ -165,10 +205,27 @@ def update_application(call: Call, rid: str | None, p: Raw, _cur: Raw | None) ->
         )
     if p.get("sourceId"):
         result = _obj(call("application.changeSource", {"applicationId": rid, "sourceId": p["sourceId"]}))
-    rest = _body({"applicationId": rid, "creditedToUserId": p.get("recruiterId")}, p)
+    for field, role in _TEAM_FIELDS.items():
+        if p.get(field):
+            result = _set_team_member(call, str(rid), role, str(p[field]), cur)
+    rest = _body({"applicationId": rid, "creditedToUserId": p.get("creditedToId")}, p)
     if len(rest) > 1 or not result:
         result = _obj(call("application.update", rest))
     return result
+
+
+def update_job_posting(call: Call, rid: str | None, p: Raw, _cur: Raw | None) -> Raw:
+    workplace = _workplace(p)
+    html = p.get("descriptionHtml")
+    if html is not None and not isinstance(html, str):
+        raise WriteInputError("descriptionHtml", "descriptionHtml must be HTML text")
+    body = {
+        "jobPostingId": rid,
+        "title": p.get("title"),
+        "workplaceType": workplace,
+        "description": {"type": "text/html", "content": html} if html else None,
+    }
+    return _obj(call("jobPosting.update", _body(body, p)))
 
 
 def delete_application(call: Call, rid: str | None, _p: Raw, _cur: Raw | None) -> Raw:
@@ -292,13 +349,18 @@ def archive_department(call: Call, rid: str | None, _p: Raw, _cur: Raw | None) -
     return _obj(call("department.archive", {"departmentId": rid}))
 
 
+def _workplace(p: Raw) -> str | None:
+    """Ashby's workplaceType for the unified one in ``p`` (None when not given)."""
+    if p.get("workplaceType") is None:
+        return None
+    reverse = {v.value: k for k, v in enums.WORKPLACE_TYPE.items()}
+    if p["workplaceType"] not in reverse:
+        raise WriteInputError("workplaceType", f"workplaceType must be one of {sorted(reverse)}")
+    return reverse[p["workplaceType"]]
+
+
 def create_location(call: Call, _id: str | None, p: Raw, _cur: Raw | None) -> Raw:
-    workplace = None
-    if p.get("workplaceType") is not None:
-        reverse = {v.value: k for k, v in enums.WORKPLACE_TYPE.items()}
-        if p["workplaceType"] not in reverse:
-            raise WriteInputError("workplaceType", f"workplaceType must be one of {sorted(reverse)}")
-        workplace = reverse[p["workplaceType"]]
+    workplace = _workplace(p)
     body = {
         "name": _need(p, "name"),
         "type": "Location",

@@ -152,6 +152,8 @@ class FileStore:
         """The file behind ``handle`` once its bytes arrived; None otherwise."""
         with self._lock:
             stored = self._files.get(handle)
+        if stored is None and handle.startswith(GENERATED_PREFIX):
+            return _generated(handle)
         return stored if stored is not None and stored.uploaded else None
 
     # -- signed download URLs ---------------------------------------------------------------
@@ -176,6 +178,17 @@ class FileStore:
 
     def _sign(self, message: str) -> str:
         return hmac.new(self._key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# Files of the generated organisation (resumes, offer letters): their bytes are made from the
+# handle on demand, so an organisation of a million candidates holds no file in memory.
+GENERATED_PREFIX = "emulated-file-"
+
+
+def _generated(handle: str) -> StoredFile:
+    name = handle.rsplit("-", 1)[-1]
+    data = f"%PDF-1.4\n% emulated {name} for {handle[len(GENERATED_PREFIX) :]}\n%%EOF\n".encode()
+    return StoredFile(handle, f"{name}.pdf", "application/pdf", "CandidateFiles", data, uploaded=True)
 
 
 def _new_handle() -> str:

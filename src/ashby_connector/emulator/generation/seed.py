@@ -14,6 +14,9 @@ from typing import Any
 
 import orjson
 
+from ashby_connector.emulator.delivery.files import GENERATED_PREFIX as GENERATED_FILE
+from ashby_connector.emulator.generation import shapes
+from ashby_connector.emulator.generation.shapes import CUSTOM_FIELDS
 from ashby_connector.emulator.records.kinds import KINDS, list_item_schema, record_schema
 from ashby_connector.emulator.records.schema import Filler, properties
 from ashby_connector.emulator.records.state import State, has_private, iso_ms, random_uuid4
@@ -194,16 +197,8 @@ ARCHIVE_REASONS = (
     ("Duplicate", "Other"),
     ("Unresponsive", "Other"),
 )
-CUSTOM_FIELDS = (
-    ("Years of experience", "Number", "Candidate", False),
-    ("Desired salary", "Currency", "Candidate", True),
-    ("Work authorization", "String", "Candidate", False),
-    ("Notice period", "String", "Candidate", False),
-    ("Referral bonus eligible", "Boolean", "Application", False),
-    ("Interview notes (private)", "String", "Application", True),
-    ("Cost center", "String", "Job", False),
-    ("Headcount plan", "String", "Job", False),
-)
+# Six open jobs in ten, and every other status among the first six (small organisations have all).
+JOB_STATUSES = ("Open", "Closed", "Draft", "Open", "Archived", "Open", "Open", "Closed", "Open", "Open")
 BASE_TS = 1767225600.0  # 2026-01-01T00:00:00Z: generated history ends here, writes come after
 
 
@@ -216,6 +211,19 @@ class Gen:
         self._interviewers: dict[str, Any] = {}
         self._shapes: dict[str, set[str]] = {}
         self.conf = False  # whether the application being generated belongs to a confidential job
+        self.fields_of: dict[str, list[dict[str, Any]]] = {}  # custom field definitions by objectType
+        self.survey_forms: list[dict[str, Any]] = []
+        self.application_form_of: dict[str, dict[str, Any]] = {}  # job id -> its posting's form
+        self.posting_of: dict[str, str] = {}  # job id -> its posting's id
+        self.application_form_id_of: dict[str, str] = {}
+
+    def custom_values(self, object_type: str) -> list[dict[str, Any]]:
+        """A value for each of the object type's non-private custom fields (from customField.list)."""
+        return [
+            shapes.custom_value(f, self.rng, iso_ms(BASE_TS))
+            for f in self.fields_of.get(object_type, ())
+            if not f["isPrivate"]
+        ]
 
     def uid(self) -> str:
         return random_uuid4(self.rng.getrandbits(128))
@@ -249,12 +257,25 @@ class Gen:
             done = self.filler.conform(items, dict(user))
             pools = self.state.kinds["interviewerPool"]
             if isinstance(done, dict) and "interviewerPool" in done and len(pools):
-                # Point at a real pool of this organisation rather than the schema's placeholder.
+                # Point at a real pool of this organisation rather than the schema's placeholder;
+                # a quarter of interviewers are in its training path.
                 pool = pools.get(next(iter(pools.data))) or {}
-                done["interviewerPool"] = {k: pool[k] for k in ("id", "isArchived", "title") if k in pool}
+                keep = (
+                    ("id", "isArchived", "title", "trainingPath") if int(user["id"][:2], 16) % 4 == 0 else ()
+                )
+                done["interviewerPool"] = {
+                    k: pool[k] for k in keep or ("id", "isArchived", "title") if k in pool
+                }
             self._interviewers[user["id"]] = done
         assert isinstance(done, dict)
         return done
+
+    def pool_member(self, field: str, user: dict[str, Any]) -> dict[str, Any]:
+        """A user as an interviewer pool lists it (plus what that shape requires, e.g. isPaused)."""
+        items = properties(record_schema("interviewerPool")).get(field, {}).get("items")
+        member = self.filler.conform(items, dict(user))
+        assert isinstance(member, dict)
+        return member
 
     def put(self, kind: str, rec: dict[str, Any], **kw: Any) -> dict[str, Any]:
         """Write a small-kind record. The first of each kind goes through the schema repair of
@@ -285,8 +306,28 @@ class Gen:
 def generate_org(state: State, *, candidates: int, seed: int) -> None:
     g = Gen(state, seed)
     rng = g.rng
+    state.extras["offer_form_definition"] = shapes.form_definition(
+        g.uid, "Offer details", shapes.OFFER_QUESTIONS
+    )
     n_users = max(12, min(3000, candidates // 150))
-    users = []
+    fields = []
+    for title, ftype, obj, private, values in CUSTOM_FIELDS:
+        definition: dict[str, Any] = {
+            "id": g.uid(),
+            "title": title,
+            "fieldType": ftype,
+            "objectType": obj,
+            "isArchived": False,
+            "isPrivate": private,
+            "isRequired": False,
+        }
+        if values:
+            definition["selectableValues"] = shapes.selectable(values)
+        fields.append(g.put("customField", definition))
+    g.fields_of = {}
+    for f in fields:
+        g.fields_of.setdefault(f["objectType"], []).append(f)
+    users: list[dict[str, Any]] = []
     for i in range(n_users):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         role = (
@@ -305,25 +346,36 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                     "globalRole": role,
                     "isEnabled": i % 25 != 24,
                     "updatedAt": iso_ms(g.ts()),
-                    "customFields": [],
+                    "customFields": g.custom_values("Employee") if i % 3 == 0 else [],
+                    **({"managerId": users[(i - 1) // 4]["id"]} if i else {}),
                 },
             )
         )
-    user_refs = [
-        {
-            "id": u["id"],
-            "firstName": u["firstName"],
-            "lastName": u["lastName"],
-            "email": u["email"],
-            "globalRole": u["globalRole"],
-            "isEnabled": u["isEnabled"],
-            "updatedAt": u["updatedAt"],
+    for i, user in enumerate(users[3::5]):
+        pause = {
+            "id": g.uid(),
+            "userId": user["id"],
+            "createdAt": iso_ms(g.ts(60)),
+            "startsAt": iso_ms(BASE_TS + 86400 * (i + 1)),
+            "endsAt": iso_ms(BASE_TS + 86400 * (i + 15)),
+            "comment": "Parental leave" if i % 2 else "Focus time",
         }
-        for u in users
-    ]
+        g.state.put_raw("interviewerPause", pause["id"], orjson.dumps(pause), parent=user["id"])
+    # Users embedded in other records are copies of user.list's records (same id, same fields).
+    user_refs = [dict(u) for u in users]
     depts = [
-        g.put("department", g.small("department", name=n, externalName=n, isArchived=False, parentId=None))
-        for n in DEPARTMENTS
+        g.put(
+            "department",
+            g.small(
+                "department",
+                name=n,
+                externalName=n,
+                isArchived=False,
+                parentId=None,
+                extraData={"costCenter": f"CC-{100 + k}"},
+            ),
+        )
+        for k, n in enumerate(DEPARTMENTS)
     ]
     depts[-1]["isArchived"] = True
     g.put("department", depts[-1])
@@ -342,20 +394,39 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                     isRemote=city.startswith("Remote"),
                     workplaceType="Remote" if city.startswith("Remote") else rng.choice(("OnSite", "Hybrid")),
                     parentLocationId=None if i < 3 else locs[0]["id"],
+                    address=shapes.address(city),
+                    extraData={"officeCode": f"OFF-{i + 1}"},
                 ),
             )
         )
     for loc in locs:
+        if loc.get("address") is None:
+            loc.pop("address")
         if loc.get("parentLocationId") is None:
             loc.pop("parentLocationId")
-            g.put("location", loc)
+        g.put("location", loc)
     for name in ("Emulated Org", "Emulated Labs"):
         g.put("brand", {"id": g.uid(), "name": name, "hostedJobsPageSlug": name.lower().replace(" ", "-")})
+    source_types = [
+        {"id": g.uid(), "title": t, "isArchived": False}
+        for t in ("Inbound", "Referral", "Sourced", "Agency", "Event")
+    ]
     sources = [
-        g.put("source", g.small("source", title=t, isArchived=i == len(SOURCES) - 1))
+        g.put(
+            "source",
+            g.small(
+                "source",
+                title=t,
+                isArchived=i == len(SOURCES) - 1,
+                sourceType=source_types[i % len(source_types)],
+            ),
+        )
         for i, t in enumerate(SOURCES)
     ]
-    source_refs = [{"id": s["id"], "title": s["title"], "isArchived": s["isArchived"]} for s in sources]
+    source_refs = [
+        {"id": s["id"], "title": s["title"], "isArchived": s["isArchived"], "sourceType": s["sourceType"]}
+        for s in sources
+    ]
     reasons = [
         g.put("archiveReason", {"id": g.uid(), "text": t, "reasonType": r, "isArchived": False})
         for t, r in ARCHIVE_REASONS
@@ -367,22 +438,6 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
         for i, t in enumerate(TAGS)
     ]
     tag_refs = [{"id": t["id"], "title": t["title"], "isArchived": t["isArchived"]} for t in tags]
-    fields = []
-    for title, ftype, obj, private in CUSTOM_FIELDS:
-        fields.append(
-            g.put(
-                "customField",
-                {
-                    "id": g.uid(),
-                    "title": title,
-                    "fieldType": ftype,
-                    "objectType": obj,
-                    "isArchived": False,
-                    "isPrivate": private,
-                    "isRequired": False,
-                },
-            )
-        )
     for t in ("Hiring Manager", "Recruiter", "Coordinator", "Sourcer"):
         g.put("applicationHiringTeamRole", {"id": g.uid(), "title": t})
     for title, internal in (("Public careers page", False), ("Internal board", True)):
@@ -405,16 +460,60 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
     forms = [
         g.put(
             "feedbackFormDefinition",
-            g.small("feedbackFormDefinition", title=t, isArchived=False, isDefaultForm=i == 0),
+            g.small(
+                "feedbackFormDefinition",
+                title=t,
+                isArchived=False,
+                isDefaultForm=i == 0,
+                formDefinition=shapes.form_definition(g.uid, t, shapes.SCORECARD_QUESTIONS),
+            ),
         )
         for i, t in enumerate(("Default scorecard", "Technical scorecard", "Culture add", "Debrief"))
     ]
-    for t in ("Candidate experience", "Diversity (EEOC)", "Onboarding"):
-        g.put("surveyFormDefinition", g.small("surveyFormDefinition", title=t, isArchived=False))
+    survey_forms = [
+        g.put(
+            "surveyFormDefinition",
+            g.small(
+                "surveyFormDefinition",
+                title=t,
+                isArchived=False,
+                formDefinition=shapes.form_definition(g.uid, t, shapes.SURVEY_QUESTIONS),
+            ),
+        )
+        for t in ("Candidate experience", "Diversity (EEOC)", "Onboarding")
+    ]
+    g.survey_forms = survey_forms
     for t in ("Rejection", "Interview invite", "Offer letter", "Follow-up"):
         g.put("communicationTemplate", g.small("communicationTemplate", title=t))
-    for t in ("Backend interviewers", "Frontend interviewers", "Hiring managers", "Bar raisers"):
-        g.put("interviewerPool", g.small("interviewerPool", title=t, isArchived=False))
+    for k, t in enumerate(
+        ("Backend interviewers", "Frontend interviewers", "Hiring managers", "Bar raisers")
+    ):
+        members = [user_refs[(k + m + 1) % len(user_refs)] for m in range(3)]
+        g.put(
+            "interviewerPool",
+            g.small(
+                "interviewerPool",
+                title=t,
+                isArchived=False,
+                qualifiedMembers=[g.pool_member("qualifiedMembers", m) for m in members[:2]],
+                trainees=[g.pool_member("trainees", m) for m in members[2:]],
+                trainingPath={
+                    "id": g.uid(),
+                    "enabled": True,
+                    "trainingStages": [
+                        {
+                            "id": g.uid(),
+                            "interviewerRole": role,
+                            "interviewsRequired": 2,
+                            "approvalRequired": role == "ReverseShadow",
+                            "approvers": [members[0], user_refs[3 % len(user_refs)]],
+                            "isArchived": False,
+                        }
+                        for role in ("Shadow", "ReverseShadow")
+                    ],
+                },
+            ),
+        )
     n_projects = max(4, candidates // 2000)
     projects = []
     for i in range(n_projects):
@@ -430,23 +529,27 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                     "confidential": conf,
                     "authorId": rng.choice(users)["id"],
                     "createdAt": iso_ms(g.ts()),
-                    "customFieldEntries": [],
+                    "customFieldEntries": g.custom_values("Talent_Project"),
                 },
                 confidential=conf,
             )
         )
-    for t in ROLES[:5]:
-        g.put("jobTemplate", g.small("jobTemplate", title=f"{t} template", status="Active"))
+    for k, t in enumerate(ROLES[:5]):
+        loc = locs[k % 3]
+        g.put(
+            "jobTemplate",
+            g.small("jobTemplate", title=f"{t} template", status="Active", location=dict(loc)),
+        )
 
     # Jobs, each with its own interview plan, stages, interviews, posting and opening.
     n_jobs = max(6, candidates // 100)
+    brands = list(g.state.kinds["brand"].data)
+    close_reasons = list(g.state.kinds["closeReason"].data)
     jobs: list[dict[str, Any]] = []
     stages_of: dict[str, list[dict[str, Any]]] = {}
     interviews_of: dict[str, list[str]] = {}
     for j in range(n_jobs):
-        status = (
-            "Open" if j % 10 < 6 else ("Closed" if j % 10 < 8 else ("Draft" if j % 10 == 8 else "Archived"))
-        )
+        status = JOB_STATUSES[j % len(JOB_STATUSES)]
         conf = j % 12 == 5
         created = g.ts(900)
         dept, loc = rng.choice(depts[:-1]), rng.choice(locs)
@@ -500,29 +603,51 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
         interviews_of[job_id] = ivs
         title = rng.choice(ROLES)
         posting_ids = []
-        opening = g.put(
-            "opening",
-            {
+        manager = rng.choice(users)
+        recruiter, coordinator = rng.choice(users), rng.choice(users)
+        hiring_team = [
+            _team_member(member, role)
+            for member, role in (
+                (manager, "Hiring Manager"),
+                (recruiter, "Recruiter"),
+                (coordinator, "Coordinator"),
+            )
+        ]
+        opening_state = "Open" if status == "Open" else ("Closed" if status != "Draft" else "Draft")
+        opening: dict[str, Any] = {
+            "id": g.uid(),
+            "isArchived": status == "Archived",
+            "openedAt": iso_ms(created),
+            "openingState": opening_state,
+            "latestVersion": {
                 "id": g.uid(),
-                "isArchived": status == "Archived",
-                "openedAt": iso_ms(created),
-                "openingState": "Open" if status == "Open" else ("Closed" if status != "Draft" else "Draft"),
-                "latestVersion": {
-                    "id": g.uid(),
-                    "identifier": f"REQ-{1000 + j}",
-                    "description": f"Opening for {title}",
-                    "authorId": users[0]["id"],
-                    "jobIds": [job_id],
-                    "locationIds": [loc["id"]],
-                    "createdAt": iso_ms(created),
-                    "isBackfill": False,
-                    "employmentType": "FullTime",
-                    "hiringTeam": [],
-                    "customFields": [],
-                },
+                "identifier": f"REQ-{1000 + j}",
+                "description": f"Opening for {title}",
+                "authorId": users[0]["id"],
+                "teamId": dept["id"],
+                "jobIds": [job_id],
+                "locationIds": [loc["id"]],
+                "createdAt": iso_ms(created),
+                "isBackfill": j % 4 == 3,
+                "employmentType": "FullTime",
+                "targetHireDate": iso_ms(created + 60 * 86400)[:10],
+                "targetStartDate": iso_ms(created + 90 * 86400)[:10],
+                "hiringTeam": hiring_team[:2],
+                "customFields": g.custom_values("Opening"),
             },
-        )
+        }
+        if opening_state == "Closed":
+            opening["closedAt"] = iso_ms(created + 90 * 86400)
+            opening["closeReasonId"] = close_reasons[j % len(close_reasons)]
+        if status == "Archived":
+            opening["archivedAt"] = iso_ms(created + 100 * 86400)
+        g.put("opening", opening)
+        pay = shapes.compensation(g.uid, rng)
         if status in ("Open", "Closed"):
+            application_form = shapes.form_definition(g.uid, "Application", shapes.APPLICATION_QUESTIONS)
+            g.application_form_of[job_id] = application_form
+            g.application_form_id_of[job_id] = g.uid()
+            secondary = [x["id"] for x in locs if x is not loc][: j % 2]
             posting = g.small(
                 "jobPosting",
                 title=title,
@@ -530,18 +655,41 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 departmentName=dept["name"],
                 teamName=dept["name"],
                 locationName=loc["name"],
-                locationIds={"primaryLocationId": loc["id"], "secondaryLocationIds": []},
+                locationIds={"primaryLocationId": loc["id"], "secondaryLocationIds": secondary},
                 isListed=status == "Open" and not conf,
                 employmentType="FullTime",
                 publishedDate=iso_ms(created)[:10],
                 descriptionPlain=f"Join us as a {title}.",
                 descriptionHtml=f"<p>Join us as a {title}.</p>",
+                address=loc.get("address") or shapes.address("San Francisco"),
+                compensation=pay,
+                compensationTierSummary=pay["compensationTierSummary"],
+                shouldDisplayCompensationOnJobBoard=True,
+                applicationFormDefinition=application_form,
+                surveyFormDefinitions=[
+                    {**form, "formDefinition": form["formDefinition"]} for form in g.survey_forms[1:2]
+                ],
+                linkedData={
+                    "@context": "https://schema.org/",
+                    "@type": "JobPosting",
+                    "title": title,
+                    "description": f"Join us as a {title}.",
+                    "datePosted": iso_ms(created)[:10],
+                    "employmentType": "FULL_TIME",
+                    "hiringOrganization": {
+                        "@type": "Organization",
+                        "name": "Emulated Org",
+                        "sameAs": "https://emulated-org.com",
+                    },
+                    "identifier": {"@type": "PropertyValue", "name": "Emulated Org", "value": job_id},
+                    "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress"}},
+                },
             )
             if isinstance(g.template("jobPosting").get("locationIds"), list):
                 posting["locationIds"] = [loc["id"]]
             g.put("jobPosting", posting, confidential=conf)
             posting_ids.append(posting["id"])
-        manager = rng.choice(users)
+            g.posting_of[job_id] = posting["id"]
         job = {
             "id": job_id,
             "title": title,
@@ -554,21 +702,14 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
             "interviewPlanIds": [plan["id"]],
             "jobPostingIds": posting_ids,
             "customRequisitionId": f"REQ-{1000 + j}",
-            "brandId": None,
+            "brandId": brands[j % len(brands)] if j % 3 else None,
             "createdAt": iso_ms(created),
             "updatedAt": iso_ms(created + 86400),
             "openedAt": iso_ms(created + 3600) if status != "Draft" else None,
             "closedAt": iso_ms(created + 90 * 86400) if status in ("Closed", "Archived") else None,
-            "hiringTeam": [
-                {
-                    "userId": manager["id"],
-                    "firstName": manager["firstName"],
-                    "lastName": manager["lastName"],
-                    "email": manager["email"],
-                    "role": "Hiring Manager",
-                }
-            ],
-            "customFields": [],
+            "hiringTeam": hiring_team,
+            "customFields": g.custom_values("Job"),
+            "compensation": {"compensationTiers": pay["compensationTiers"]},
             "author": user_refs[users.index(manager)],
             "openings": [
                 {
@@ -578,9 +719,9 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 }
             ],
         }
-        for k in ("brandId", "openedAt", "closedAt"):
-            if job[k] is None:
-                del job[k]
+        for stamp in ("brandId", "openedAt", "closedAt"):
+            if job[stamp] is None:
+                del job[stamp]
         jobs.append(g.put("job", job, confidential=conf))
 
     _people(
@@ -633,18 +774,43 @@ def _people(
         }
         for j in jobs
     }
-    cand_field = next(f for f in fields if f["title"] == "Years of experience")
-    priv_field = next(f for f in fields if f["title"] == "Desired salary")
+    by_title = {f["title"]: f for f in fields}
+    cand_field = by_title["Years of experience"]
+    priv_field = by_title["Desired salary"]
+    optional_fields = [
+        (by_title[t], share)
+        for t, share in (
+            ("Skills", 0.5),
+            ("Expected level", 0.3),
+            ("Available from", 0.2),
+            ("Work authorization", 0.3),
+            ("Notice period", 0.1),
+            ("Salary expectation", 0.2),
+        )
+    ]
+    app_fields = [
+        (by_title[t], share)
+        for t, share in (
+            ("Referral bonus eligible", 0.4),
+            ("Pipeline", 0.5),
+            ("Offer band", 0.2),
+            ("Relocation budget", 0.2),
+        )
+    ]
+    app_private = by_title["Interview notes (private)"]
     reason_refs = [
         {
             "id": r["id"],
             "text": r["text"],
             "reasonType": r["reasonType"],
             "isArchived": False,
-            "customFields": [],
+            "customFields": [],  # the spec requires the list; no custom field can apply to a reason
         }
         for r in reasons
     ]
+    located = list(shapes.ADDRESSES)
+    forms_of_app: dict[str, Any] = state.extras.setdefault("application_form_submissions", {})
+    referrals_of: dict[str, Any] = state.extras.setdefault("application_referrals", {})
     proj_links = state.extras.setdefault("candidate_projects", {})
     n_users = len(users)
     for i in range(n):
@@ -663,6 +829,11 @@ def _people(
         app_ids = []
         confidential = False
         cand_name = f"{first} {last}"
+        resume = (
+            {"id": uid(), "name": f"{first}_{last}_resume.pdf", "handle": f"{GENERATED_FILE}{cid}-resume"}
+            if rng.random() < 0.6
+            else None
+        )
         for _ in range(n_apps):
             job = jobs[rng.randrange(len(jobs))]
             stages = stages_of[job["id"]]
@@ -680,6 +851,9 @@ def _people(
             a_created = created + rng.random() * 86400 * 20
             a_updated = a_created + rng.random() * 86400 * 30
             recruiter = user_refs[rng.randrange(n_users)]
+            team = [_team_member(recruiter, "Recruiter")]
+            if rng.random() < 0.5:
+                team.append(_team_member(user_refs[rng.randrange(n_users)], "Coordinator"))
             app: dict[str, Any] = {
                 "id": aid,
                 "createdAt": iso_ms(a_created),
@@ -694,21 +868,59 @@ def _people(
                 "currentInterviewStage": stage,
                 "job": job_refs[job["id"]],
                 "source": source,
-                "hiringTeam": [
-                    {
-                        "userId": recruiter["id"],
-                        "firstName": recruiter["firstName"],
-                        "lastName": recruiter["lastName"],
-                        "email": recruiter["email"],
-                        "role": "Recruiter",
-                    }
+                "hiringTeam": team,
+                "customFields": [
+                    shapes.custom_value(f, rng, iso_ms(a_created))
+                    for f, share in app_fields
+                    if rng.random() < share
                 ],
-                "customFields": [],
             }
+            # Credit (who sourced or referred) is not the recruiter: Ashby keeps it apart.
+            if rng.random() < 0.5:
+                app["creditedToUser"] = user_refs[rng.randrange(n_users)]
+            private_app = rng.random() < 0.1
+            if private_app:
+                app["customFields"].append(shapes.custom_value(app_private, rng, iso_ms(a_created)))
+            posting_id = g.posting_of.get(job["id"])
+            if posting_id and rng.random() < 0.6:
+                app["appliedViaJobPostingId"] = posting_id
+                app["submitterClientIp"] = f"203.0.113.{rng.randrange(1, 255)}"
+                app["submitterUserAgent"] = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+                forms_of_app[aid] = [
+                    {
+                        "id": uid(),
+                        "formDefinition": g.application_form_of[job["id"]],
+                        "submittedValues": {
+                            "_systemfield_name": cand_name,
+                            "_systemfield_email": email,
+                            "years_experience": 1 + rng.randrange(15),
+                            "work_authorization": ("Yes", "No", "Maybe")[rng.randrange(3)],
+                        },
+                    }
+                ]
+                info = {
+                    "id": uid(),
+                    "candidateId": cid,
+                    "createdAt": iso_ms(a_created),
+                    "ipAddress": app["submitterClientIp"],
+                    "userAgent": app["submitterUserAgent"],
+                    "relatedEntityId": aid,
+                    "relatedEntityType": "application",
+                }
+                put_raw(
+                    "clientInfo", info["id"], dumps(info), parent=cid, confidential=job["id"] in conf_jobs
+                )
+                if rng.random() < 0.2:
+                    _criteria_evaluation(g, aid, a_created, job["id"])
+            if resume is not None:
+                app["resumeFileHandle"] = resume
+            if source["title"] == "Referral":
+                referrer = user_refs[rng.randrange(n_users) // 3 * 3]  # staff with HR fields
+                referrals_of[aid] = [{"user": referrer, "referredAt": iso_ms(a_created)}]
             if status == "Archived":
                 app["archiveReason"] = reason_refs[rng.randrange(len(reason_refs))]
                 app["archivedAt"] = iso_ms(a_updated)
-            put_raw("application", aid, dumps(app))
+            put_raw("application", aid, dumps(app), private=private_app)
             app_store.add_index("candidateId", cid, aid)
             app_store.add_index("jobId", job["id"], aid)
             # Everything hanging off an application of a confidential job is hidden with it.
@@ -724,6 +936,7 @@ def _people(
             if status in ("Archived", "Hired") and path[-1] is not stage:
                 path.append(stage)
             t = a_created
+            history_of_stage: dict[str, str] = {}
             for k, st in enumerate(path):
                 left = t + rng.random() * 86400 * 5
                 h = {
@@ -732,16 +945,28 @@ def _people(
                     "title": st["title"],
                     "stageNumber": k,
                     "enteredStageAt": iso_ms(t),
+                    "actorId": recruiter["id"],
                     "allowedActions": ["none"],
                 }
                 if k < len(path) - 1:
                     h["leftStageAt"] = iso_ms(left)
+                history_of_stage[st["id"]] = h["id"]
                 put_raw("applicationHistory", h["id"], dumps(h), parent=aid, confidential=g.conf)
                 t = left
             if last_order >= 3 and rng.random() < 0.6:
-                _schedule(g, aid, stage["id"], interviews_of[job["id"]], user_refs, forms, a_created)
+                _schedule(
+                    g,
+                    aid,
+                    stage["id"],
+                    interviews_of[job["id"]],
+                    user_refs,
+                    forms,
+                    a_created,
+                    history_of_stage.get(stage["id"]),
+                    upcoming=status == "Active",
+                )
             if status == "Hired" or (status == "Active" and last_order == 5):
-                _offer(g, aid, status, user_refs, a_updated)
+                _offer(g, aid, status, user_refs, a_updated, job)
         cand: dict[str, Any] = {
             "id": cid,
             "name": cand_name,
@@ -763,6 +988,7 @@ def _people(
             "position": ROLES[rng.randrange(len(ROLES))],
             "source": source,
             "timezone": "Europe/London",
+            "fraudStatus": FRAUD_STATUSES[rng.randrange(len(FRAUD_STATUSES))],
             "customFields": [
                 {
                     "id": cand_field["id"],
@@ -772,6 +998,22 @@ def _people(
                 }
             ],
         }
+        for definition, share in optional_fields:
+            if rng.random() < share:
+                cand["customFields"].append(shapes.custom_value(definition, rng, iso_ms(created)))
+        if resume is not None:
+            cand["resumeFileHandle"] = resume
+            cand["fileHandles"] = [resume]
+            if rng.random() < 0.3:
+                cand["fileHandles"].append(
+                    {"id": uid(), "name": "cover_letter.pdf", "handle": f"{GENERATED_FILE}{cid}-cover"}
+                )
+        if rng.random() < 0.7:
+            where = shapes.candidate_location(uid(), located[rng.randrange(len(located))])
+            if where is not None:
+                cand["location"] = where
+        if rng.random() < 0.4:
+            cand["creditedToUser"] = user_refs[rng.randrange(n_users)]
         private = rng.random() < 0.2
         if private:
             cand["customFields"].append(
@@ -787,6 +1029,23 @@ def _people(
         cand_store.add_index("email", email, cid)
         if confidential and all(a in app_store.confidential for a in app_ids):
             cand_store.confidential.add(cid)
+        if cand["fraudStatus"] in ("Fraudulent", "Unsure"):
+            check: dict[str, Any] = {
+                "id": uid(),
+                "candidateId": cid,
+                "applicationId": app_ids[0],
+                "createdAt": iso_ms(created + 7200),
+                "fraudSignals": [
+                    {
+                        "id": uid(),
+                        "category": "Identity",
+                        "name": "Email domain",
+                        "description": "The email domain was registered recently.",
+                        "value": "example.com",
+                    }
+                ],
+            }
+            put_raw("fraudCheck", check["id"], dumps(check), parent=cid, confidential=confidential)
         if rng.random() < 0.5:
             author = users[rng.randrange(n_users)]
             is_priv = rng.random() < 0.15
@@ -807,6 +1066,71 @@ def _people(
                 state.kinds["candidateNote"].private.add(note["id"])
         if projects and rng.random() < 0.05:
             proj_links.setdefault(cid, []).append(projects[rng.randrange(len(projects))]["id"])
+        if app_ids and rng.random() < 0.02:
+            _survey(g, cid, app_ids[0], confidential)
+
+
+FRAUD_STATUSES = ("NotFraudulent",) * 6 + ("Unreviewed",) * 3 + ("PassedFraudCheck", "Unsure", "Fraudulent")
+
+
+def _team_member(user: dict[str, Any], role: str) -> dict[str, Any]:
+    """A hiring team entry, as jobs, openings and applications list them."""
+    return {
+        "userId": user["id"],
+        "firstName": user["firstName"],
+        "lastName": user["lastName"],
+        "email": user["email"],
+        "role": role,
+    }
+
+
+def _criteria_evaluation(g: Gen, aid: str, at: float, job_id: str) -> None:
+    evaluation: dict[str, Any] = {
+        "id": g.uid(),
+        "status": "Completed",
+        "outcome": "Meets",
+        "outcomeNumber": round(g.rng.random(), 2),
+        "reasoning": "The resume shows the required experience.",
+        "skipReason": "Not skipped",
+        "evaluatedAt": iso_ms(at + 600),
+        "criterion": {
+            "id": g.uid(),
+            "title": "Relevant experience",
+            "type": "DidAnswerApplicationFormQuestion",
+            "prompt": "Does the candidate have three years of relevant experience?",
+            "applicationFormDefinitionId": g.application_form_id_of.get(job_id),
+            "applicationFormFieldPath": "years_experience",
+        },
+    }
+    g.state.put_raw(
+        "criteriaEvaluation", evaluation["id"], orjson.dumps(evaluation), parent=aid, confidential=g.conf
+    )
+
+
+def _survey(g: Gen, cid: str, aid: str, confidential: bool) -> None:
+    """A survey request and the candidate's answer (candidate experience or questionnaire)."""
+    form = g.survey_forms[0]
+    request = {
+        "id": g.uid(),
+        "candidateId": cid,
+        "applicationId": aid,
+        "surveyFormDefinitionId": form["id"],
+        "surveyUrl": f"https://app.ashbyhq.com/surveys/{cid[:8]}",
+        "surveyType": "CandidateExperience",
+    }
+    g.state.put_raw("surveyRequest", request["id"], orjson.dumps(request), confidential=confidential)
+    submission_type = ("CandidateExperience", "Questionnaire")[g.rng.randrange(2)]
+    submission = {
+        "id": g.uid(),
+        "candidateId": cid,
+        "applicationId": aid,
+        "surveyFormDefinitionId": form["id"],
+        "surveyType": submission_type,
+        "submittedAt": iso_ms(BASE_TS - g.rng.random() * 86400 * 30),
+        "formDefinition": form["formDefinition"],
+        "submittedValues": {"experience_rating": "Yes", "comments": "Smooth process."},
+    }
+    g.state.put_raw("surveySubmission", submission["id"], orjson.dumps(submission), confidential=confidential)
 
 
 def _schedule(
@@ -817,10 +1141,17 @@ def _schedule(
     user_refs: list[dict[str, Any]],
     forms: list[dict[str, Any]],
     start: float,
+    history_id: str | None,
+    *,
+    upcoming: bool,
 ) -> None:
     rng = g.rng
     sid = g.uid()
     events = []
+    # Active applications sometimes wait for an interview still to come; the rest are done.
+    status = "Complete"
+    if upcoming and rng.random() < 0.3:
+        status = ("Scheduled", "WaitingOnFeedback", "Cancelled")[rng.randrange(3)]
     t0 = start + 86400 * (3 + rng.random() * 10)
     for k in range(1 + rng.randrange(2)):
         iv = interviews[k % len(interviews)]
@@ -837,27 +1168,38 @@ def _schedule(
             "startTime": iso_ms(begin),
             "endTime": iso_ms(begin + 3600),
             "feedbackLink": f"https://app.ashbyhq.com/interview-briefing/{sid}",
-            "hasSubmittedFeedback": True,
+            "hasSubmittedFeedback": status == "Complete",
             "location": "Video call",
             "meetingLink": f"https://meet.example.com/{sid[:8]}",
+            "interviewerCalendarEventId": f"cal-{sid[:8]}-{k}",
+            "extraData": {"room": f"Room {1 + k}"},
         }
         g.state.put_raw("interviewEvent", ev["id"], orjson.dumps(ev), parent=sid, confidential=g.conf)
         events.append(ev)
+        if status != "Complete":
+            continue
+        form = forms[0]
         fb = {
             "id": g.uid(),
             "applicationId": aid,
             "interviewId": iv,
             "interviewEventId": ev["id"],
-            "feedbackFormDefinitionId": forms[0]["id"],
+            "feedbackFormDefinitionId": form["id"],
             "submittedAt": iso_ms(begin + 5400),
             "submittedByUser": who,
-            "formDefinition": {"sections": []},
-            "submittedValues": {"overall_recommendation": 1 + rng.randrange(4), "notes": "Solid signal."},
+            "formDefinition": {},  # the form's sections are added when answered (expand.py)
+            "submittedValues": {
+                "overall_recommendation": 1 + rng.randrange(4),
+                "notes": "Solid signal.",
+                "strengths": "Yes",
+            },
         }
+        if history_id:
+            fb["applicationHistoryId"] = history_id
         g.state.put_raw("applicationFeedback", fb["id"], orjson.dumps(fb), confidential=g.conf)
     sched = {
         "id": sid,
-        "status": "Complete",
+        "status": status,
         "applicationId": aid,
         "interviewStageId": stage_id,
         "createdAt": iso_ms(start + 86400),
@@ -868,47 +1210,92 @@ def _schedule(
     g.state.put_raw("interviewSchedule", sid, orjson.dumps(sched), confidential=g.conf)
 
 
-def _offer(g: Gen, aid: str, status: str, user_refs: list[dict[str, Any]], at: float) -> None:
+# Offers of active applications at the Offer stage, at every step of Ashby's process:
+# (acceptanceStatus, offerStatus, approvalStatus of the latest version).
+OPEN_OFFER_STATES = (
+    ("Created", "WaitingOnApprovalStart", None),
+    ("Pending", "WaitingOnOfferApproval", "WaitingOnApprovals"),
+    ("Pending", "WaitingOnCandidateResponse", "Approved"),
+    ("WaitingOnResponse", "WaitingOnCandidateResponse", "Approved"),
+    ("Declined", "CandidateRejected", "Approved"),
+    ("Cancelled", "OfferCancelled", "Approved"),
+)
+
+
+def _offer(
+    g: Gen, aid: str, status: str, user_refs: list[dict[str, Any]], at: float, job: dict[str, Any]
+) -> None:
     rng = g.rng
     oid = g.uid()
-    vid = g.uid()
     author = user_refs[rng.randrange(len(user_refs))]
-    version = {
-        "id": vid,
-        "createdAt": iso_ms(at - 86400),
-        "author": author,
-        "approvalStatus": "Approved",
-        "salary": {"currencyCode": "USD", "value": 90000 + rng.randrange(80) * 1000},
-        "startDate": iso_ms(at + 30 * 86400)[:10],
-        "customFields": [],
-        "fileHandles": [],
-    }
     hired = status == "Hired"
+    acceptance, offer_status, approval = (
+        ("Accepted", "CandidateAccepted", "Approved")
+        if hired
+        else OPEN_OFFER_STATES[rng.randrange(len(OPEN_OFFER_STATES))]
+    )
+    salary = 90000 + rng.randrange(80) * 1000
+    versions = []
+    count = 2 if rng.random() < 0.3 else 1  # some offers were revised after a declined approval
+    for k in range(count):
+        latest = k == count - 1
+        version: dict[str, Any] = {
+            "id": g.uid(),
+            "createdAt": iso_ms(at - 86400 * (count - k)),
+            "author": author,
+            "approvalStatus": approval if latest else "Declined",
+            "salary": {"currencyCode": "USD", "value": salary - (count - 1 - k) * 5000},
+            "startDate": iso_ms(at + 30 * 86400)[:10],
+            "openingId": job["openings"][0]["id"],
+            "customFields": g.custom_values("Offer"),
+            "fileHandles": [
+                {"id": g.uid(), "name": "offer_letter.pdf", "handle": f"{GENERATED_FILE}{oid}-letter-{k}"}
+            ],
+        }
+        if version["approvalStatus"] is None:
+            del version["approvalStatus"]
+        versions.append(version)
     offer: dict[str, Any] = {
         "id": oid,
         "applicationId": aid,
-        "acceptanceStatus": "Accepted" if hired else "Pending",
-        "offerStatus": "CandidateAccepted" if hired else "WaitingOnCandidateResponse",
-        "latestVersion": version,
-        "versions": [{"id": vid, "createdAt": version["createdAt"]}],
+        "acceptanceStatus": acceptance,
+        "offerStatus": offer_status,
+        "latestVersion": versions[-1],
+        "versions": versions,
     }
-    if hired:
+    if acceptance in ("Accepted", "Declined", "Cancelled"):
         offer["decidedAt"] = iso_ms(at)
-    tmpl = g.template("offer")
-    for key in ("acceptanceStatus", "offerStatus"):
-        if not _enum_ok("offer", key, offer[key]):
-            offer[key] = tmpl.get(key)
     g.state.put_raw("offer", oid, orjson.dumps(offer), confidential=g.conf)
+    if approval is None:
+        return
+    approver = user_refs[rng.randrange(len(user_refs))]
+    done = approval != "WaitingOnApprovals"
     appr: dict[str, Any] = {
         "id": g.uid(),
         "createdAt": iso_ms(at - 86400),
         "submittedAt": iso_ms(at - 86000),
-        "completedAt": iso_ms(at - 80000),
         "approvalDefinitionId": _approval_definition(g),
         "entityId": oid,
         "entityType": "offer",
-        "steps": [{"id": g.uid(), "approvalsRequired": 1, "approvers": []}],
+        "steps": [
+            {
+                "id": g.uid(),
+                "approvalsRequired": 1,
+                "approvers": [
+                    {
+                        "id": g.uid(),
+                        "userId": approver["id"],
+                        "decision": "approve" if done else "pending",
+                        "requestedAt": iso_ms(at - 86000),
+                        **({"decidedAt": iso_ms(at - 80000)} if done else {}),
+                    }
+                ],
+                **({"completedAt": iso_ms(at - 80000)} if done else {}),
+            }
+        ],
     }
+    if done:
+        appr["completedAt"] = iso_ms(at - 80000)
     if not _enum_ok("approval", "entityType", "offer"):
         appr["entityType"] = g.template("approval").get("entityType")
     g.state.put_raw("approval", appr["id"], orjson.dumps(appr), confidential=g.conf)

@@ -32,6 +32,7 @@ from typing import Any
 from ashby_connector import catalog
 from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.handlers.context import Ctx
+from ashby_connector.emulator.handlers.expand import expand
 from ashby_connector.emulator.handlers.pagination import RawEnvelope, paginate
 from ashby_connector.emulator.records.kinds import INFO_OP_KIND, KINDS, LIST_OP_KIND, record_schema
 from ashby_connector.emulator.records.schema import Filler, properties, results_schema
@@ -102,7 +103,7 @@ def dispatch(ctx: Ctx) -> Any:
     fn = HANDLERS.get(op.name) or (HANDLERS.get(op.alias_of) if op.alias_of else None)
     if fn is None:
         fn = fallback
-    result = fn(ctx)
+    result = expand(ctx, fn(ctx))
     if isinstance(result, RawEnvelope):
         return result
     if not isinstance(result, Results):

@@ -1,0 +1,267 @@
+"""Unified models read what Ashby sends and write back what they say, end to end through the server
+against the emulator: every mapped field is filled when its Ashby source is, the fixed mappings
+(offer status, recruiter and credit, job description, interview title/stage/organizer/status),
+the new fields and models, and the write round trips."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ashby_connector import unified
+from ashby_connector.emulator import EmulatorHandle, run_emulator
+from ashby_connector.server.resources import COMMON
+from ashby_connector.unified import enums
+from ashby_connector.unified.sources import SOURCES, values_at
+from tests.e2e.server_harness import run_server
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[EmulatorHandle]:
+    with run_emulator(seed=5, candidates=120, rate_limit_per_minute=None) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def http(emu: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    db = tmp_path_factory.mktemp("fidelity") / "server.db"
+    with run_server(emu.base_url, f"sqlite:///{db}") as server:
+        client = server.tenant("fidelity")
+        client.headers["X-Connection-Id"] = server.connect(client, emu.api_key)
+        yield client
+        client.close()
+
+
+def _all(http: httpx.Client, model: str, **query: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 100, "includeRemoteData": "true", **query}
+    while True:
+        page = http.get(f"/resources/{model}", params=params)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        out += body["data"]
+        if not body.get("nextCursor"):
+            return out
+        params["cursor"] = body["nextCursor"]
+
+
+def _source_record(emu: EmulatorHandle, spec: unified.ModelSpec, item: dict[str, Any], path: str) -> Any:
+    """The record ``path`` reads: the joined one for ``@name.`` paths, else the raw record."""
+    if not path.startswith("@"):
+        return item["remoteData"]
+    name = path[1:].split(".", 1)[0]
+    join = spec.joins[name]
+    ident = item["remoteData"].get(join.id_field)
+    ident = ident[0] if isinstance(ident, list) and ident else ident
+    kind = join.operation.split(".", 1)[0]
+    return {name: emu.state.get(kind, ident)} if isinstance(ident, str) else {}
+
+
+def test_the_field_table_names_every_field_of_every_model() -> None:
+    for spec in unified.models():
+        fields = set(spec.cls.model_fields) - COMMON - {"customFields"}
+        assert set(SOURCES[spec.name]) == fields, spec.name
+
+
+@pytest.mark.parametrize("spec", unified.models(), ids=lambda s: s.name)
+def test_every_field_is_filled_when_its_ashby_source_is(
+    spec: unified.ModelSpec, emu: EmulatorHandle, http: httpx.Client
+) -> None:
+    items = _all(http, spec.name)
+    assert items, spec.name
+    checked: set[str] = set()
+    for item in items:
+        for field, src in SOURCES[spec.name].items():
+            if src.read is None or field == "screeningAnswers":  # answers come from live reads
+                continue
+            path = src.read.split(".", 1)[1] if src.read.startswith("@") else src.read
+            record = _source_record(emu, spec, item, src.read)
+            if not values_at(record, path if not src.read.startswith("@") else src.read[1:]):
+                continue
+            assert item[field] not in (None, [], {}), f"{spec.name}.{field} is empty but {src.read} is filled"
+            checked.add(field)
+    readable = {f for f, s in SOURCES[spec.name].items() if s.read and f != "screeningAnswers"}
+    assert checked == readable, f"{spec.name}: no record fills {sorted(readable - checked)}"
+
+
+def test_offer_status_reads_all_three_ashby_fields(http: httpx.Client) -> None:
+    seen = set()
+    for offer in _all(http, "atsOffer"):
+        raw = offer["remoteData"]
+        expected = enums.offer_status(
+            raw.get("offerStatus"),
+            raw.get("acceptanceStatus"),
+            (raw.get("latestVersion") or {}).get("approvalStatus"),
+        )
+        assert offer["status"] == expected
+        assert offer["ashbyOfferStatus"] == raw.get("offerStatus")
+        if raw.get("offerStatus") == "WaitingOnCandidateResponse":
+            assert offer["status"] == "SENT"  # whatever acceptanceStatus says (often "Pending")
+        seen.add(offer["status"])
+    assert {"DRAFT", "PENDING_APPROVAL", "SENT", "ACCEPTED", "DECLINED", "CANCELLED"} <= seen
+
+
+@pytest.mark.parametrize(
+    ("process", "acceptance", "approval", "status"),
+    [
+        ("WaitingOnApprovalStart", "Created", None, "DRAFT"),
+        (None, "Created", None, "DRAFT"),
+        ("WaitingOnOfferApproval", "Pending", "WaitingOnApprovals", "PENDING_APPROVAL"),
+        ("WaitingOnApprovalStart", "Pending", "Approved", "APPROVED"),
+        ("WaitingOnCandidateResponse", "Pending", "Approved", "SENT"),
+        (None, "WaitingOnResponse", "Approved", "SENT"),
+        ("CandidateAccepted", "Accepted", "Approved", "ACCEPTED"),
+        ("CandidateRejected", "Declined", "Approved", "DECLINED"),
+        ("OfferCancelled", "Pending", "Approved", "CANCELLED"),
+        ("WaitingOnApprovalStart", "Created", "Declined", "DRAFT"),
+        (None, None, None, None),
+    ],
+)
+def test_offer_status_table(
+    process: str | None, acceptance: str | None, approval: str | None, status: str | None
+) -> None:
+    assert enums.offer_status(process, acceptance, approval) == status
+
+
+def test_recruiter_and_credit_are_separate_and_both_write_back(
+    emu: EmulatorHandle, http: httpx.Client
+) -> None:
+    users = [u["id"] for u in _all(http, "genericUser")]
+    app = next(a for a in _all(http, "atsApplication", status="ACTIVE") if a["recruiterId"])
+    new_recruiter = next(u for u in users if u not in (app["recruiterId"], app["creditedToId"]))
+    new_credit = next(u for u in users if u not in (new_recruiter, app["creditedToId"]))
+    answer = http.patch(f"/resources/atsApplication/{app['id']}", json={"recruiterId": new_recruiter})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["recruiterId"] == new_recruiter
+    answer = http.patch(f"/resources/atsApplication/{app['id']}", json={"creditedToId": new_credit})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["creditedToId"] == new_credit
+    assert answer.json()["data"]["recruiterId"] == new_recruiter  # credit did not touch the recruiter
+    fresh = http.get(f"/resources/atsApplication/{app['id']}", params={"live": "true"}).json()["data"]
+    assert (fresh["recruiterId"], fresh["creditedToId"]) == (new_recruiter, new_credit)
+    # Ashby itself holds one recruiter now: the old one was removed, not kept beside the new one.
+    team = emu.state.get("application", app["id"])["hiringTeam"]  # type: ignore[index]
+    assert [m["userId"] for m in team if m["role"] == "Recruiter"] == [new_recruiter]
+    assert emu.state.get("application", app["id"])["creditedToUser"]["id"] == new_credit  # type: ignore[index]
+
+
+def test_a_created_application_carries_its_recruiter_and_credit(http: httpx.Client) -> None:
+    users = [u["id"] for u in _all(http, "genericUser")]
+    candidate = http.post("/resources/atsCandidate", json={"name": "Round Trip"}).json()["data"]
+    job = next(j for j in _all(http, "atsJob", status="OPEN"))
+    answer = http.post(
+        "/resources/atsApplication",
+        json={
+            "candidateId": candidate["id"],
+            "jobId": job["id"],
+            "recruiterId": users[1],
+            "creditedToId": users[2],
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    data = answer.json()["data"]
+    assert (data["recruiterId"], data["creditedToId"]) == (users[1], users[2])
+
+
+def test_job_description_comes_from_its_posting_and_postings_are_a_model(
+    emu: EmulatorHandle, http: httpx.Client
+) -> None:
+    jobs = [j for j in _all(http, "atsJob") if j["jobPostingIds"]]
+    assert jobs
+    for job in jobs:
+        posting = emu.state.get("jobPosting", job["jobPostingIds"][0])
+        assert posting is not None and job["description"] == posting["descriptionPlain"]
+        assert "_joined" not in job["remoteData"]
+    postings = _all(http, "atsJobPosting")
+    assert {p["jobId"] for p in postings} == {j["id"] for j in jobs}
+    one = http.get(f"/resources/atsJobPosting/{postings[0]['id']}", params={"live": "true"}).json()["data"]
+    assert one["title"] and one["description"] and one["status"] in ("PUBLISHED", "UNLISTED")
+    changed = http.patch(f"/resources/atsJobPosting/{one['id']}", json={"title": "Renamed posting"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["data"]["title"] == "Renamed posting"
+    assert http.post("/resources/atsJobPosting", json={"title": "x"}).status_code == 501
+    expanded = http.get(
+        f"/resources/atsJob/{jobs[0]['id']}", params={"expand": "jobPostings,recruiters"}
+    ).json()
+    assert expanded["data"]["jobPostings"][0]["id"] == jobs[0]["jobPostingIds"][0]
+    assert [u["id"] for u in expanded["data"]["recruiters"]] == jobs[0]["recruiterIds"]
+
+
+def test_job_team_compensation_and_openings(emu: EmulatorHandle, http: httpx.Client) -> None:
+    job = next(j for j in _all(http, "atsJob") if j["jobPostingIds"])
+    raw = emu.state.get("job", job["id"])
+    assert raw is not None
+    assert job["recruiterIds"] == [m["userId"] for m in raw["hiringTeam"] if m["role"] == "Recruiter"]
+    assert job["coordinatorIds"] == [m["userId"] for m in raw["hiringTeam"] if m["role"] == "Coordinator"]
+    tier = job["compensation"][0]
+    assert tier["id"] == raw["compensation"]["compensationTiers"][0]["id"]
+    salary = next(c for c in tier["components"] if c["type"] == "Salary")
+    assert salary["currencyCode"] == "USD" and salary["minValue"] < salary["maxValue"]
+    assert [o["id"] for o in job["openings"]] == [o["id"] for o in raw["openings"]]
+
+
+def test_interviews_have_title_stage_organizer_and_status(emu: EmulatorHandle, http: httpx.Client) -> None:
+    interviews = _all(http, "atsInterview")
+    assert interviews
+    for interview in interviews:
+        schedule = emu.state.get("interviewSchedule", interview["scheduleId"])
+        definition = emu.state.get("interview", interview["interviewTypeId"])
+        assert schedule is not None and definition is not None
+        assert interview["title"] == definition["title"]
+        assert interview["stageId"] == schedule["interviewStageId"]
+        assert interview["organizerId"] == schedule["scheduledBy"]["id"]
+        assert interview["status"] == enums.SCHEDULE_STATUS[schedule["status"]]
+    assert all(e["title"] for e in _all(http, "scheduleEvent"))
+
+
+def test_candidate_location_tags_source_and_credit(http: httpx.Client) -> None:
+    candidate = next(
+        c for c in _all(http, "atsCandidate") if c["tagIds"] and c["locationDetails"] and c["creditedToId"]
+    )
+    assert candidate["locationDetails"]["city"] and candidate["locationDetails"]["country"]
+    expanded = http.get(
+        f"/resources/atsCandidate/{candidate['id']}", params={"expand": "tags,source,creditedTo"}
+    ).json()["data"]
+    assert [t["id"] for t in expanded["tags"]] == candidate["tagIds"]
+    assert expanded["tags"][0]["name"]
+    assert expanded["source"]["id"] == candidate["sourceId"]
+    assert expanded["creditedTo"]["id"] == candidate["creditedToId"]
+
+
+def test_application_offers_and_screening_answers(emu: EmulatorHandle, http: httpx.Client) -> None:
+    offer = _all(http, "atsOffer")[0]
+    expanded = http.get(
+        f"/resources/atsApplication/{offer['applicationId']}", params={"expand": "offers"}
+    ).json()
+    assert [o["id"] for o in expanded["data"]["offers"]] == [offer["id"]]
+    app = next(a for a in _all(http, "atsApplication") if a["jobPostingId"])
+    assert app["screeningAnswers"] is None  # the sync leaves them to the live read (lazy)
+    live = http.get(f"/resources/atsApplication/{app['id']}", params={"live": "true"}).json()["data"]
+    answers = {a["path"]: a for a in live["screeningAnswers"]}
+    candidate = emu.state.get("candidate", app["candidateId"])
+    assert candidate is not None
+    assert answers["_systemfield_email"]["value"] == candidate["primaryEmailAddress"]["value"]
+    assert answers["work_authorization"]["question"] == "Work authorization"
+
+
+def test_scorecard_recommendation_is_normalised_and_the_raw_kept(http: httpx.Client) -> None:
+    cards = _all(http, "atsScorecard")
+    assert cards
+    for card in cards:
+        raw = str(card["remoteData"]["submittedValues"]["overall_recommendation"])
+        assert card["overallRecommendationRaw"] == raw
+        assert card["overallRecommendation"] == enums.RECOMMENDATION[raw]
+    assert enums.recommendation("maybe") == "NO_DECISION"
+
+
+def test_attachments_say_what_they_are_and_download(http: httpx.Client) -> None:
+    files = _all(http, "atsAttachment")
+    kinds = {f["type"] for f in files}
+    assert {"RESUME", "COVER_LETTER"} <= kinds
+    resume = next(f for f in files if f["type"] == "RESUME")
+    assert resume["isResume"]
+    one = http.get(f"/resources/atsAttachment/{resume['id']}", params={"downloadUrl": "true"}).json()["data"]
+    assert httpx.get(one["downloadUrl"]).content.startswith(b"%PDF")
