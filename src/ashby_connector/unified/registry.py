@@ -209,6 +209,7 @@ _SPECS = (
         description="A scheduled interview event.",
         parent_fields=("status", "applicationId"),
         joins=_INTERVIEW_JOIN,
+        search_in_raw=False,  # the title is the joined interview definition's, not in the record
     ),
     ModelSpec(
         "atsJob",
@@ -317,6 +318,7 @@ _SPECS = (
         description="A scheduled interview of an application.",
         parent_fields=("status", "applicationId", "interviewStageId", "scheduledBy"),
         joins=_INTERVIEW_JOIN,
+        search_in_raw=False,  # the title is the joined interview definition's, not in the record
     ),
     ModelSpec(
         "atsScorecard",

@@ -33,6 +33,29 @@ def _how(case: dict[str, Any]) -> str:
     return f"`{_METHOD[case['action']]} {path}{'?' + query if query else ''}`"
 
 
+_TESTS = {
+    "equals": "=",
+    "contains": "has",
+    "excludes": "lacks",
+    "each_equals": "all =",
+    "each_icontains": "all contain",
+}
+
+
+def _effect(check: dict[str, Any]) -> str:
+    """One expected effect in words: where it is read and what it must show."""
+    where = ""
+    source = check.get("source")
+    if isinstance(source, dict):
+        where = f"`{source['proxy']}` " if "proxy" in source else f"`GET {source['get']}` "
+    for key, word in _TESTS.items():
+        if key in check:
+            return f"{where}`{check['at']}` {word} `{check[key]}`"
+    if check.get("downloads"):
+        return f"{where}`{check['at']}` downloads"
+    return f"{where}`{check['at']}` is filled"
+
+
 def render() -> str:
     cases = use_cases()
     typed = sum(c["via"] == "unified" for c in cases)
@@ -42,16 +65,26 @@ def render() -> str:
         "",
         "Generated from `src/ashby_connector/unified/use_cases.json` by",
         "`python -m ashby_connector.unified.use_cases > docs/use_cases.md`; `tests/e2e/test_use_cases.py`",
-        "runs every row through the server against the emulator.",
+        "runs every row through the server against the emulator and checks the effects listed (on the",
+        "answer, or read back afterwards from a server resource or an Ashby operation; `$name` is a",
+        "record the test prepares).",
         "",
         f"{len(cases)} use cases: {typed} typed through a unified model, {proxied} through the proxy, "
         f"{len(cases) - typed - proxied} partner side.",
         "",
-        "| use case id | title | Ashby operation | served by | note |",
-        "|---|---|---|---|---|",
+        "| use case id | title | Ashby operation | served by | effect checked | note |",
+        "|---|---|---|---|---|---|",
     ]
     for case in cases:
-        cells = [f"`{case['id']}`", case["title"], f"`{case['operation']}`", _how(case), case.get("note", "")]
+        effects = "; ".join(_effect(c) for c in case.get("expect", []))
+        cells = [
+            f"`{case['id']}`",
+            case["title"],
+            f"`{case['operation']}`",
+            _how(case),
+            effects,
+            case.get("note", ""),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -360,7 +360,7 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
             "endsAt": iso_ms(BASE_TS + 86400 * (i + 15)),
             "comment": "Parental leave" if i % 2 else "Focus time",
         }
-        g.state.put_raw("interviewerPause", pause["id"], orjson.dumps(pause), parent=user["id"])
+        g.state.put_raw("userInterviewerPause", pause["id"], orjson.dumps(pause), parent=user["id"])
     # Users embedded in other records are copies of user.list's records (same id, same fields).
     user_refs = [dict(u) for u in users]
     depts = [
@@ -908,7 +908,11 @@ def _people(
                     "relatedEntityType": "application",
                 }
                 put_raw(
-                    "clientInfo", info["id"], dumps(info), parent=cid, confidential=job["id"] in conf_jobs
+                    "candidateClientInfo",
+                    info["id"],
+                    dumps(info),
+                    parent=cid,
+                    confidential=job["id"] in conf_jobs,
                 )
                 if rng.random() < 0.2:
                     _criteria_evaluation(g, aid, a_created, job["id"])
@@ -1045,7 +1049,7 @@ def _people(
                     }
                 ],
             }
-            put_raw("fraudCheck", check["id"], dumps(check), parent=cid, confidential=confidential)
+            put_raw("candidateFraudCheck", check["id"], dumps(check), parent=cid, confidential=confidential)
         if rng.random() < 0.5:
             author = users[rng.randrange(n_users)]
             is_priv = rng.random() < 0.15
@@ -1103,7 +1107,11 @@ def _criteria_evaluation(g: Gen, aid: str, at: float, job_id: str) -> None:
         },
     }
     g.state.put_raw(
-        "criteriaEvaluation", evaluation["id"], orjson.dumps(evaluation), parent=aid, confidential=g.conf
+        "applicationCriteriaEvaluation",
+        evaluation["id"],
+        orjson.dumps(evaluation),
+        parent=aid,
+        confidential=g.conf,
     )
 
 
