@@ -387,3 +387,17 @@ def test_retries_stop_after_the_last_delay(world: World) -> None:
         world.emu.control.set_faults(None)
     # One attempt by the request, then one per configured delay (three here).
     assert world.assessment(assessment_id)["ashbyDelivery"]["attempts"] == 4
+
+
+def test_rotating_the_partner_key(world: World) -> None:
+    rotated = world.http.post(f"/connections/{world.connection_id}/assessment-partner/rotate-key")
+    assert rotated.status_code == 200, rotated.text
+    new_key = rotated.json()["partnerKey"]
+    try:
+        assert new_key != world.partner_key and rotated.json()["partnerUrl"] == world.partner_url
+        assert world.partner("assessment.list", {}).status_code == 401  # the old key stops at once
+        listed = world.partner("assessment.list", {}, key=new_key)
+        assert listed.json()["results"][0]["assessment_type_id"] == world.type_id  # types kept
+    finally:
+        world.partner_key = new_key
+        world.emu.control.call("assessments/partner", apiKey=new_key)

@@ -152,6 +152,12 @@ class AssessmentPartner:
             raise PartnerExistsError(connection_id)
         return key, types
 
+    def rotate_key(self, connection_id: str) -> str | None:
+        """A new partner key (returned this once), the types and assessments kept; None when the
+        connection is not a partner. The old key stops working at once."""
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        return key if self.repo.replace_partner_key(connection_id, hash_partner_key(key)) else None
+
     def describe(self, connection_id: str) -> dict[str, Any] | None:
         partner = self.repo.partner(connection_id)
         if partner is None:

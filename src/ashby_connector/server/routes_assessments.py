@@ -121,6 +121,19 @@ def assessment_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> 
             "partnerId": body.partnerId,
         }
 
+    @router.post(
+        "/connections/{connection_id}/assessment-partner/rotate-key",
+        summary="A new partner key (shown once); assessment types and assessments are kept",
+    )
+    def rotate_key(
+        connection_id: str, request: Request, tenant_id: str = Depends(tenant_dep)
+    ) -> dict[str, Any]:
+        row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
+        key = partner.rotate_key(row.id)
+        if key is None:
+            raise _not_a_partner()
+        return {"partnerUrl": partner_url(request, row.id), "partnerKey": key}
+
     @router.get("/connections/{connection_id}/assessment-partner", summary="The partner set-up (no key)")
     def get_set_up(
         connection_id: str, request: Request, tenant_id: str = Depends(tenant_dep)
@@ -128,9 +141,7 @@ def assessment_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> 
         row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
         described = partner.describe(row.id)
         if described is None:
-            raise ApiError(
-                404, "not_a_partner", "the connection is not an assessment partner", "connection_id"
-            )
+            raise _not_a_partner()
         return {"partnerUrl": partner_url(request, row.id), **described}
 
     @router.delete(
@@ -139,9 +150,7 @@ def assessment_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> 
     def remove(connection_id: str, tenant_id: str = Depends(tenant_dep)) -> Response:
         row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
         if not partner.remove(row.id):
-            raise ApiError(
-                404, "not_a_partner", "the connection is not an assessment partner", "connection_id"
-            )
+            raise _not_a_partner()
         return Response(status_code=204)
 
     def owned(tenant_id: str, assessment_id: str) -> dict[str, Any]:
@@ -199,6 +208,10 @@ def assessment_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> 
         )
 
     return router
+
+
+def _not_a_partner() -> ApiError:
+    return ApiError(404, "not_a_partner", "the connection is not an assessment partner", "connection_id")
 
 
 def _answer(report: Callable[[], ReportOutcome]) -> Response:

@@ -106,6 +106,16 @@ class AssessmentRepository:
             custom_fields=list(m["custom_fields"]) if m["custom_fields"] is not None else None,
         )
 
+    def replace_partner_key(self, connection_id: str, key_hash: str) -> bool:
+        t = assessment_partner
+        with self.store.transaction() as conn:
+            res = conn.execute(
+                sa.update(t)
+                .where(t.c.connection_id == connection_id)
+                .values(key_hash=key_hash, updated_at=time.time())
+            )
+        return res.rowcount > 0
+
     def delete_partner(self, connection_id: str) -> bool:
         t = assessment_partner
         with self.store.transaction() as conn:
