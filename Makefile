@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The theme's notice about its successor is not a problem with our pages.
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: demo test lint typecheck catalog bench install postgres clean
+.PHONY: demo test lint docs typecheck catalog bench install postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +31,7 @@ test: $(STAMP) postgres
 	$(BIN)/ruff check src tests scripts benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(MKDOCS) build --strict --quiet
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -36,8 +39,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# The documentation site (docs/ + mkdocs.yml) in build/site/; --strict turns a broken link into an error.
+docs: $(STAMP)
+	$(MKDOCS) build --strict
+
 catalog: $(STAMP)
 	$(BIN)/python scripts/derive_catalog.py
 
 clean:
-	rm -rf $(VENV) ashby.db ashby.db-wal ashby.db-shm ashby-master.key
+	rm -rf $(VENV) build/site ashby.db ashby.db-wal ashby.db-shm ashby-master.key

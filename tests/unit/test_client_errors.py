@@ -1,4 +1,4 @@
-"""Every error shape Ashby answers (FACTS.md) maps to one class with a useful message."""
+"""Every error shape Ashby answers maps to one class with a useful message."""
 
 from __future__ import annotations
 

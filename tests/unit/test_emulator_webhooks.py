@@ -63,7 +63,7 @@ def test_failing_ping_leaves_setting_disabled(sender: WebhookSender, receiver: R
 
 
 def test_ping_answer_400_still_enabled(sender: WebhookSender, receiver: Receiver) -> None:
-    # FACTS: disabled only when the endpoint answers > 400.
+    # Ashby disables a setting only when the endpoint answers > 400.
     receiver.statuses = [400]
     assert sender.create("offerCreate", receiver.url, "x").enabled is True
 

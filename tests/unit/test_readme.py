@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,20 @@ def test_readme_opens_with_the_two_commands() -> None:
     head = (ROOT / "README.md").read_text().splitlines()[:6]
     assert any(line.startswith("make demo") for line in head)
     assert any(line.startswith("make test") for line in head)
+
+
+def test_readme_is_a_short_front_door_whose_links_resolve() -> None:
+    text = (ROOT / "README.md").read_text()
+    assert text.count("\n") <= 250
+    links = re.findall(r"\]\((docs/[^)#\s]+)", text)
+    assert links
+    assert [link for link in links if not (ROOT / link).is_file()] == []
+
+
+def test_every_docs_page_is_on_the_site() -> None:
+    nav = (ROOT / "mkdocs.yml").read_text()
+    pages = sorted(p.name for p in (ROOT / "docs").glob("*.md"))
+    assert [page for page in pages if page not in nav] == []
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:

@@ -83,7 +83,7 @@ def test_every_operation_a_model_uses_is_in_the_catalog(spec: unified.ModelSpec)
 
 
 def test_architecture_table_writes() -> None:
-    # ARCHITECTURE.md's model table: what each model can and cannot write.
+    # The design's model table (docs/unified.md): what each model can and cannot write.
     assert isinstance(unified.model("genericUser").create, NotSupported)
     assert isinstance(unified.model("atsApplicationStage").update, NotSupported)
     assert isinstance(unified.model("atsOffer").delete, NotSupported)

@@ -32,7 +32,7 @@ BASE_DELAY_SECONDS = 10.0
 # Ashby drops a delivery at once on these: the receiver said the URL is wrong or gone.
 NO_RETRY_STATUSES = frozenset({401, 403, 404, 405, 410})
 
-# One event fires these too, under the same webhookActionId (FACTS.md, "Related webhooks").
+# One event fires these too, under the same webhookActionId, as Ashby does ("related webhooks").
 RELATED: dict[str, tuple[str, ...]] = {
     "candidateHire": ("applicationUpdate", "candidateStageChange"),
     "interviewScheduleCreate": ("interviewScheduleUpdate",),

@@ -8,7 +8,7 @@ from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.handlers.context import Ctx
 from ashby_connector.emulator.handlers.registry import handler
 
-# Ashby's job status transitions (FACTS.md); anything else is refused.
+# Ashby's job status transitions; anything else is refused.
 JOB_TRANSITIONS: dict[str, frozenset[str]] = {
     "Draft": frozenset({"Open", "Archived"}),
     "Open": frozenset({"Closed"}),
