@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +81,17 @@ def postgres_db(postgres_url: str) -> Iterator[str]:
 
 
 DbFactory = Callable[[], str]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """A fresh ``Store`` on SQLite, then on PostgreSQL: tests of storage behaviour run on both."""
+    from ashby_connector.store import Store
+
+    url = (
+        f"sqlite:///{tmp_path / 'a.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_db")
+    )
+    with Store.open(url) as store:
+        yield store

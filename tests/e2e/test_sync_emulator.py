@@ -13,6 +13,7 @@ from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.errors import AuthenticationError
 from ashby_connector.store import Store
 from ashby_connector.sync import SyncAbortedError, SyncEngine
+from ashby_connector.sync.policies import every_child
 
 # Streams compared record by record (top-level, incremental, and a child list).
 COMPARED = {
@@ -62,16 +63,20 @@ def mutate_some(emu: EmulatorHandle) -> None:
 
 
 def test_full_then_incremental_matches_emulator(fresh_emulator: EmulatorHandle, store: Store) -> None:
+    # Every child list fetched: the incremental run must cost a fraction of that whole copy.
+    eager = every_child("eager")
     with _client(fresh_emulator) as client:
-        full = SyncEngine(client, store).run()
+        full = SyncEngine(client, store, children=eager).run()
         assert full.ok, [(s.stream, s.error) for s in full.streams if s.error]
         assert_store_equals_emulator(store, fresh_emulator)
         mutate_some(fresh_emulator)
-        inc = SyncEngine(client, store).run()
+        inc = SyncEngine(client, store, children=eager).run()
     assert inc.ok
     by = {s.stream: s for s in inc.streams}
     assert by["candidate"].mode == "incremental" and by["candidate"].fetched == 12
-    assert inc.requests < full.requests * 0.2
+    # Only changes: one page per top-level list, one request per changed parent per child list.
+    assert all(s.requests <= 2 for s in inc.streams if s.stream in COMPARED)
+    assert by["candidateNote"].requests == 12 and by["applicationHistory"].requests == 5
     assert_store_equals_emulator(store, fresh_emulator)
 
 

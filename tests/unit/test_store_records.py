@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,9 @@ import pytest
 from ashby_connector.store import KIND_OPERATIONS, Store, StoreError
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = (
-        f"sqlite:///{tmp_path / 'a.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_db")
-    )
-    with Store.open(url) as s:
-        yield s
+@pytest.fixture
+def store(db_store: Store) -> Store:
+    return db_store
 
 
 def cand(i: int, name: str = "Ada", updated: str = "2024-05-01T10:00:00Z") -> dict[str, object]:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from ashby_connector.cli._app import app
-from ashby_connector.cli._sync_view import SyncProgress, summary_table
+from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
 from ashby_connector.sync import SyncAbortedError, SyncEngine, SyncReport
+from ashby_connector.sync.plan import Plan
+from ashby_connector.sync.policies import ChildPolicyError, parse_children
+
+INTERRUPTED_EXIT = 130
 
 DEFAULT_BASE_URL = "https://api.ashbyhq.com"
 
@@ -32,6 +38,27 @@ def _emulated(candidates: int) -> Iterator[tuple[str, str]]:
         yield emu.base_url, emu.api_key
 
 
+@contextlib.contextmanager
+def stop_on_ctrl_c(console: Console) -> Iterator[threading.Event]:
+    """The first Ctrl-C asks the sync to stop after the pages being stored; a second one stops at
+    once (KeyboardInterrupt). Outside the main thread (tests, embedding) nothing is installed."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def first(_signum: int, _frame: Any) -> None:
+        stop.set()
+        console.print("[yellow]stopping after the pages being stored (Ctrl-C again to stop at once)[/]")
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def run_sync(
     console: Console,
     *,
@@ -45,10 +72,21 @@ def run_sync(
     json_output: bool,
     rate_limit_per_minute: float | None = 1000,
     concurrency: int = 6,
-) -> SyncReport:
+    children: Mapping[str, str] | None = None,
+    plan_only: bool = False,
+    operation_limits: dict[str, float] | None = None,
+) -> SyncReport | Plan:
     from ashby_connector.client import AshbyClient
 
-    with AshbyClient(api_key, base_url=base_url, rate_limit_per_minute=rate_limit_per_minute) as client:
+    with (
+        AshbyClient(
+            api_key,
+            base_url=base_url,
+            rate_limit_per_minute=rate_limit_per_minute,
+            operation_rate_limits=operation_limits,
+        ) as client,
+        stop_on_ctrl_c(console) as stop,
+    ):
         engine = SyncEngine(
             client,
             store,
@@ -57,10 +95,14 @@ def run_sync(
             full=full,
             reconcile=reconcile,
             concurrency=concurrency,
+            children=children,
+            stop=stop,
         )
+        if plan_only:
+            return engine.plan()
         if json_output:
             return engine.run()
-        with SyncProgress(console) as progress:
+        with SyncProgress(console, rate_per_minute=rate_limit_per_minute) as progress:
             engine.on_progress = progress
             return engine.run()
 
@@ -83,11 +125,33 @@ def sync(
     connection: Annotated[str, typer.Option(help="Connection id (one per Ashby account).")] = "default",
     concurrency: Annotated[int, typer.Option(help="Streams fetched at once.")] = 6,
     rate_limit: Annotated[float, typer.Option(help="Requests per minute for this key (0 = off).")] = 1000,
+    children: Annotated[
+        str | None,
+        typer.Option(
+            help="Child list policies: candidateNote=eager,applicationHistory=changed,... "
+            "(eager, changed, lazy, off; see docs/sync.md)."
+        ),
+    ] = None,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="Show the requests and time each stream needs; sync nothing.")
+    ] = False,
+    operation_limit: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A list's own budget, operation=requests per minute (repeatable), "
+            "e.g. application.listHistory=100."
+        ),
+    ] = None,
 ) -> None:
     """Copy an Ashby account into the local store: incremental by syncToken, resumable."""
     console = Console(stderr=json_output)
     if not emulator and not api_key:
         raise _fail(console, "no API key: pass --api-key or set ASHBY_API_KEY (or use --emulator)", 2)
+    try:
+        policies = parse_children(children)
+        limits = parse_operation_limits(operation_limit)
+    except (ChildPolicyError, ValueError) as exc:
+        raise _fail(console, str(exc), 2) from None
     selected = [s.strip() for s in streams.split(",") if s.strip()] if streams else None
     try:
         store = Store.open(db)
@@ -111,19 +175,57 @@ def sync(
                 json_output=json_output,
                 rate_limit_per_minute=rate_limit or None,
                 concurrency=concurrency,
+                children=policies,
+                plan_only=plan,
+                operation_limits=limits,
             )
     except SyncAbortedError as exc:
         raise _fail(console, str(exc)) from None
     except StoreError as exc:
         raise _fail(console, str(exc), 2) from None
+    except KeyboardInterrupt:
+        console.print("interrupted: rerun to resume")
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     finally:
         store.close()
+    if isinstance(report, Plan):
+        if json_output:
+            typer.echo(json.dumps(report.to_dict()))
+        else:
+            console.print(plan_table(report))
+        raise typer.Exit(0)
     if json_output:
         typer.echo(json.dumps(report.to_dict()))
     else:
         console.print(summary_table(report))
         console.print(f"store: {store.url}")
+    for line in error_lines(report):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if report.interrupted:
+        console.print("interrupted: rerun to resume", markup=False)
+        raise typer.Exit(INTERRUPTED_EXIT)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def parse_operation_limits(values: list[str] | None) -> dict[str, float]:
+    """``application.listHistory=100`` -> {operation: per minute}; errors name the bad part."""
+    from ashby_connector import catalog
+
+    out: dict[str, float] = {}
+    for value in values or ():
+        name, sep, number = (p.strip() for p in value.partition("="))
+        try:
+            catalog.operation(name)
+            per_minute = float(number)
+        except (catalog.UnknownOperationError, ValueError):
+            raise ValueError(
+                f"--operation-limit {value!r}: expected operation=requests per minute "
+                "with a known operation, e.g. application.listHistory=100"
+            ) from None
+        if not sep or per_minute <= 0:
+            raise ValueError(f"--operation-limit {value!r}: the limit must be a positive number")
+        out[name] = per_minute
+    return out
 
 
 hiring_team = typer.Typer(

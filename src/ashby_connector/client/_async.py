@@ -28,8 +28,9 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
     ...     print(candidate.name)
 
     ``api_key`` defaults to ``$ASHBY_API_KEY``. ``rate_limit_per_minute=None`` turns the shared
-    rate budget off. ``http_client`` lets you pass your own ``httpx.AsyncClient`` (proxies, transports);
-    it is then yours to close. Use ``async with`` or ``await client.aclose()``.
+    rate budget off; ``operation_rate_limits={"application.listHistory": 100}`` gives lists their
+    own lower budget on top of it. ``http_client`` lets you pass your own ``httpx.AsyncClient``
+    (proxies, transports); it is then yours to close. Use ``async with`` or ``await client.aclose()``.
     """
 
     def __init__(
@@ -146,7 +147,7 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
         is_read = self._is_read(operation)
         attempt = 0
         while True:
-            wait = self._rate_wait()
+            wait = self._rate_wait(operation)
             if wait > 0:
                 await asyncio.sleep(wait)
             try:

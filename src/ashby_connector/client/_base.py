@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from ashby_connector import catalog
-from ashby_connector.client._rate import TokenBucket, bucket_for
+from ashby_connector.client._rate import RequestCounter, TokenBucket, bucket_for, operation_buckets
 from ashby_connector.client._response import AshbyResponse
 from ashby_connector.client._retry import RetryPolicy, parse_retry_after, should_retry
 from ashby_connector.client._secret import Secret
@@ -99,12 +99,14 @@ class BaseClient:
         user_agent: str | None = None,
         retry_policy: RetryPolicy | None = None,
         allow_unknown_operations: bool = False,
+        operation_rate_limits: Mapping[str, float] | None = None,
     ) -> None:
         # Kept for with_options(); the key itself lives only in the Secret below.
         self._settings: dict[str, Any] = {
             "base_url": base_url,
             "timeout": timeout,
             "rate_limit_per_minute": rate_limit_per_minute,
+            "operation_rate_limits": operation_rate_limits,
             "ashby_version": ashby_version,
             "on_behalf_of": on_behalf_of,
             "user_agent": user_agent,
@@ -126,6 +128,11 @@ class BaseClient:
         self._bucket: TokenBucket | None = (
             bucket_for(self._key.fingerprint(), rate_limit_per_minute) if rate_limit_per_minute else None
         )
+        # Lists with a lower budget of their own (per key and operation), on top of the key's.
+        self.operation_rate_limits = dict(operation_rate_limits or {})
+        self._operation_buckets = operation_buckets(self._key.fingerprint(), self.operation_rate_limits)
+        # Requests sent per operation, retries included (what a sync reports as its cost).
+        self.requests_sent = RequestCounter()
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json; version=1",
@@ -198,8 +205,12 @@ class BaseClient:
         return _raise(error)
 
     # -- retries and the rate budget -------------------------------------------------------
-    def _rate_wait(self) -> float:
-        return self._bucket.reserve() if self._bucket is not None else 0.0
+    def _rate_wait(self, operation: str = "") -> float:
+        """Called once per attempt: counts it, and says how long to wait to stay in budget."""
+        self.requests_sent.add(operation)
+        wait = self._bucket.reserve() if self._bucket is not None else 0.0
+        own = self._operation_buckets.get(operation)
+        return max(wait, own.reserve()) if own is not None else wait
 
     def _retry_delay(self, exc: BaseException, attempt: int, *, is_read: bool) -> float | None:
         """Seconds to wait before trying again after ``exc``, or None to give up."""
@@ -208,6 +219,9 @@ class BaseClient:
         retry_after = exc.retry_after if isinstance(exc, APIError) else None
         if isinstance(exc, RateLimitError) and self._bucket is not None:
             self._bucket.penalize(retry_after)
+        own = self._operation_buckets.get(getattr(exc, "operation", None) or "")
+        if isinstance(exc, RateLimitError) and own is not None:
+            own.penalize(retry_after)
         delay = self.retry_policy.delay(attempt, retry_after)
         log.info("ashby: retrying after %s in %.2fs (attempt %d)", type(exc).__name__, delay, attempt + 1)
         return delay

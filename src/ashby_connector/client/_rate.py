@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 
 HEADROOM = 0.97  # share of the budget the bucket refills at (see the module docstring)
 BURST_SECONDS = 1.0
@@ -105,6 +106,34 @@ def bucket_for(key_fingerprint: str, per_minute: float) -> TokenBucket:
         elif bucket.per_minute != per_minute:
             bucket.configure(per_minute)
         return bucket
+
+
+def operation_buckets(key_fingerprint: str, limits: Mapping[str, float]) -> dict[str, TokenBucket]:
+    """Buckets for lists with their own, lower budget (``application.listHistory``: 100/min is
+    reported); shared process-wide per key and operation like the key's own bucket."""
+    return {op: bucket_for(f"{key_fingerprint}:{op}", per_minute) for op, per_minute in limits.items()}
+
+
+class RequestCounter:
+    """Requests sent per operation (each attempt, so retries count), safe across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def add(self, operation: str) -> None:
+        with self._lock:
+            self._counts[operation] = self._counts.get(operation, 0) + 1
+
+    def get(self, operation: str, default: int = 0) -> int:
+        return self._counts.get(operation, default)
+
+    def values(self) -> list[int]:
+        with self._lock:
+            return list(self._counts.values())
+
+    def total(self) -> int:
+        return sum(self.values())
 
 
 def reset_registry() -> None:

@@ -28,8 +28,9 @@ class AshbyClient(SyncNamespaces, BaseClient):
     ...     print(candidate.name)
 
     ``api_key`` defaults to ``$ASHBY_API_KEY``. ``rate_limit_per_minute=None`` turns the shared
-    rate budget off. ``http_client`` lets you pass your own ``httpx.Client`` (proxies, transports);
-    it is then yours to close.
+    rate budget off; ``operation_rate_limits={"application.listHistory": 100}`` gives lists their
+    own lower budget on top of it. ``http_client`` lets you pass your own ``httpx.Client``
+    (proxies, transports); it is then yours to close.
     """
 
     def __init__(
@@ -139,7 +140,7 @@ class AshbyClient(SyncNamespaces, BaseClient):
         is_read = self._is_read(operation)
         attempt = 0
         while True:
-            wait = self._rate_wait()
+            wait = self._rate_wait(operation)
             if wait > 0:
                 time.sleep(wait)
             try:

@@ -107,7 +107,7 @@ class EmulatorApp:
         state = emu.state
         try:
             key = _authenticate(emu, headers)
-            emu.rate_limiter.check(key.key)
+            emu.rate_limiter.check(key.key, name)
         except ApiError as exc:
             await _respond(send, exc.http_status, error_body(exc, request_id), request_id, exc.headers)
             return

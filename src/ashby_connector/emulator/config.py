@@ -39,6 +39,9 @@ class EmulatorConfig:
     # Bearer token of the SCIM 2.0 endpoint at /scim/v2 (generated when empty).
     scim_token: str = ""
     rate_limit_per_minute: int | None = 1000
+    # Lists with a lower budget of their own per key, e.g. {"application.listHistory": 100}
+    # (reported for Ashby, unconfirmed: off unless set).
+    operation_rate_limits: dict[str, int] = field(default_factory=dict)
     report_limit_per_minute: int = 15
     report_concurrent_limit: int = 3
     faults: str | None = None

@@ -25,7 +25,7 @@ class Emulator:
         cfg.admin_key = cfg.admin_key or _derived_key(cfg.seed, "admin")
         cfg.scim_token = cfg.scim_token or _derived_key(cfg.seed, "scim")
         self.faults = FaultInjector(parse_faults(cfg.faults), cfg.seed)
-        self.rate_limiter = RateLimiter(cfg.rate_limit_per_minute)
+        self.rate_limiter = RateLimiter(cfg.rate_limit_per_minute, cfg.operation_rate_limits)
         self.state = self._new_state(generate)
 
     def _new_state(self, generate: bool) -> State:
@@ -97,7 +97,7 @@ class Emulator:
 
     def set_rate_limit(self, per_minute: int | None) -> None:
         self.config.rate_limit_per_minute = per_minute
-        self.rate_limiter = RateLimiter(per_minute)
+        self.rate_limiter = RateLimiter(per_minute, self.config.operation_rate_limits)
 
     def describe(self) -> dict[str, Any]:
         return {

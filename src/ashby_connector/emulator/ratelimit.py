@@ -28,23 +28,30 @@ class SlidingWindow:
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int | None) -> None:
+    """The key's budget, and the lower budgets of single operations (per key) when configured."""
+
+    def __init__(self, per_minute: int | None, per_operation: dict[str, int] | None = None) -> None:
         self.per_minute = per_minute
+        self.per_operation = dict(per_operation or {})
         self.windows: dict[str, SlidingWindow] = {}
 
-    def check(self, key: str) -> None:
-        if self.per_minute is None:
-            return
-        win = self.windows.get(key)
-        if win is None or win.limit != self.per_minute:
-            win = self.windows[key] = SlidingWindow(self.per_minute)
-        wait = win.hit()
-        if wait is not None:
+    def _hit(self, name: str, limit: int, what: str) -> None:
+        win = self.windows.get(name)
+        if win is None or win.limit != limit:
+            win = self.windows[name] = SlidingWindow(limit)
+        if win.hit() is not None:
             raise ApiError(
                 "rate_limit_exceeded",
-                f"Rate limit of {self.per_minute} requests per minute exceeded",
+                f"Rate limit of {limit} requests per minute{what} exceeded",
                 http_status=429,
             )
+
+    def check(self, key: str, operation: str = "") -> None:
+        if self.per_minute is not None:
+            self._hit(key, self.per_minute, "")
+        own = self.per_operation.get(operation)
+        if own is not None:
+            self._hit(f"{key}\x00{operation}", own, f" for {operation}")
 
 
 class ReportLimiter:

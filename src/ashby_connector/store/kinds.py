@@ -83,3 +83,11 @@ CHILD_PARENTS: dict[str, tuple[str, str]] = {
     "interviewStage": ("interviewPlan", "interviewPlanId"),
     "userInterviewerPause": ("user", "userId"),
 }
+
+# Child lists whose records Ashby lists under more than one parent: a project appears under every
+# candidate in it. They are stored as links keyed by (connection, id, parent), so no link
+# overwrites another. Checked for every child list against the spec (each of the others belongs to
+# exactly one parent: a note and a fraud check name their candidate, a history entry and a criteria
+# evaluation their application, an event its schedule, a stage its plan, a pause its user, a
+# client-info row its candidate).
+LINKED_CHILDREN: frozenset[str] = frozenset({"candidateProject"})

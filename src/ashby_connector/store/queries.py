@@ -24,7 +24,7 @@ from ashby_connector.store.records import TS_FIELDS as _TS_FIELDS
 from ashby_connector.store.records import StoredRecord, as_utc, updated_at
 from ashby_connector.store.schema import metadata, record_table
 
-_SELECT = "SELECT id, raw_hash, deleted_at IS NOT NULL FROM {table} WHERE connection_id = "
+_SELECT = "SELECT id, raw_hash, deleted_at IS NOT NULL, updated_at FROM {table} WHERE connection_id = "
 _COLUMNS = "connection_id, id, parent_id, raw, raw_hash, updated_at, synced_at, changed_at, deleted_at"
 _UPDATE = (
     "parent_id = excluded.parent_id, raw = excluded.raw, raw_hash = excluded.raw_hash, "
@@ -64,45 +64,69 @@ def record_ts(dialect: str, record: dict[str, Any]) -> Any:
     return ts(dialect, updated_at(record))
 
 
+def _parent_clause(dialect: str, parent_id: str | None) -> tuple[str, tuple[str, ...]]:
+    """Linked tables (a row per parent) narrow every statement to one parent's rows."""
+    if parent_id is None:
+        return "", ()
+    return (" AND parent_id = ?" if dialect == "sqlite" else " AND parent_id = %s"), (parent_id,)
+
+
 def existing(
-    conn: sa.Connection, dialect: str, table: str, connection_id: str, ids: Sequence[str]
-) -> dict[str, tuple[str, bool]]:
-    """id -> (raw_hash, is_deleted) for the ids already stored."""
+    conn: sa.Connection,
+    dialect: str,
+    table: str,
+    connection_id: str,
+    ids: Sequence[str],
+    parent_id: str | None = None,
+) -> dict[str, tuple[str, bool, Any]]:
+    """id -> (raw_hash, is_deleted, updated_at) for the ids already stored (under ``parent_id``)."""
+    extra, extra_params = _parent_clause(dialect, parent_id)
     if dialect == "sqlite":
         marks = ", ".join("?" for _ in ids)
-        sql = _SELECT.format(table=table) + f"? AND id IN ({marks})"
-        params: Any = (connection_id, *ids)
+        sql = _SELECT.format(table=table) + f"? AND id IN ({marks})" + extra
+        params: Any = (connection_id, *ids, *extra_params)
     else:
-        sql = _SELECT.format(table=table) + "%s AND id = ANY(%s)"
-        params = (connection_id, list(ids))
-    return {row[0]: (row[1], bool(row[2])) for row in conn.exec_driver_sql(sql, params)}
+        sql = _SELECT.format(table=table) + "%s AND id = ANY(%s)" + extra
+        params = (connection_id, list(ids), *extra_params)
+    return {row[0]: (row[1], bool(row[2]), row[3]) for row in conn.exec_driver_sql(sql, params)}
 
 
-def write_records(conn: sa.Connection, dialect: str, table: str, rows: list[tuple[Any, ...]]) -> None:
+def write_records(
+    conn: sa.Connection, dialect: str, table: str, rows: list[tuple[Any, ...]], *, linked: bool = False
+) -> None:
     """The sync's record upsert, as driver SQL. Rows: (connection_id, id, parent_id,
-    raw_json_text, raw_hash, updated_at, synced_at, changed_at)."""
+    raw_json_text, raw_hash, updated_at, synced_at, changed_at). ``linked``: the table's key
+    includes the parent (one row per link)."""
     if dialect == "sqlite":
         values = "?, ?, ?, ?, ?, ?, ?, ?, NULL"
     else:
         values = "%s, %s, %s, %s::jsonb, %s, %s, %s, %s, NULL"
     sql = (
         f"INSERT INTO {table} ({_COLUMNS}) VALUES ({values}) "
-        f"ON CONFLICT (connection_id, id) DO UPDATE SET {_UPDATE}"
+        f"ON CONFLICT ({'connection_id, id, parent_id' if linked else 'connection_id, id'}) "
+        f"DO UPDATE SET {_UPDATE}"
     )
     conn.exec_driver_sql(sql, rows)
 
 
 def touch(
-    conn: sa.Connection, dialect: str, table: str, connection_id: str, ids: Sequence[str], at: Any
+    conn: sa.Connection,
+    dialect: str,
+    table: str,
+    connection_id: str,
+    ids: Sequence[str],
+    at: Any,
+    parent_id: str | None = None,
 ) -> None:
     """Mark unchanged records as seen in this run (reconcile compares synced_at)."""
+    extra, extra_params = _parent_clause(dialect, parent_id)
     if dialect == "sqlite":
         marks = ", ".join("?" for _ in ids)
-        sql = f"UPDATE {table} SET synced_at = ? WHERE connection_id = ? AND id IN ({marks})"
-        params: Any = (at, connection_id, *ids)
+        sql = f"UPDATE {table} SET synced_at = ? WHERE connection_id = ? AND id IN ({marks})" + extra
+        params: Any = (at, connection_id, *ids, *extra_params)
     else:
-        sql = f"UPDATE {table} SET synced_at = %s WHERE connection_id = %s AND id = ANY(%s)"
-        params = (at, connection_id, list(ids))
+        sql = f"UPDATE {table} SET synced_at = %s WHERE connection_id = %s AND id = ANY(%s)" + extra
+        params = (at, connection_id, list(ids), *extra_params)
     conn.exec_driver_sql(sql, params)
 
 

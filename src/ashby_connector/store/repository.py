@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from ashby_connector.store import engine as _engine
 from ashby_connector.store import queries
 from ashby_connector.store.errors import StoreError
+from ashby_connector.store.kinds import LINKED_CHILDREN
 from ashby_connector.store.records import StoredRecord, as_utc, canonical, record_id
-from ashby_connector.store.schema import record_table, sync_state
+from ashby_connector.store.schema import child_fetches, record_table, sync_state
 
 Change = Literal["created", "updated", "deleted"]
 ReconcileScope = Literal["all", "parent"]
@@ -38,13 +39,16 @@ class UpsertResult:
     changed: int = 0
     unchanged: int = 0
     deleted: int = 0
+    older: int = 0  # records not written because the stored copy is newer (``updatedAt``)
     changes: list[tuple[Change, dict[str, Any]]] = field(default_factory=list)
+    embedded: UpsertResult | None = None  # children stored from the records (save_page)
 
     def __iadd__(self, other: UpsertResult) -> UpsertResult:
         self.inserted += other.inserted
         self.changed += other.changed
         self.unchanged += other.unchanged
         self.deleted += other.deleted
+        self.older += other.older
         self.changes.extend(other.changes)
         return self
 
@@ -150,14 +154,18 @@ class Store:
         records: Sequence[dict[str, Any]],
         synced_at: datetime,
         parent_id: str | None,
+        parents: Sequence[str] | None = None,
     ) -> UpsertResult:
+        """``parents``: each record's own parent (derived children of a page of parents)."""
         table = record_table(kind)
         name = table.name
         dialect = self.dialect
         result = UpsertResult()
         rows: dict[str, tuple[dict[str, Any], tuple[Any, ...]]] = {}
         at = queries.ts(dialect, synced_at)
-        for record in records:
+        for i, record in enumerate(records):
+            if parents is not None:
+                parent_id = parents[i]
             rid = record_id(record, parent_id)
             text = canonical(record)
             digest = hashlib.blake2b(text, digest_size=16).hexdigest()
@@ -177,10 +185,15 @@ class Store:
             )
         if not rows:
             return result
-        known: dict[str, tuple[str, bool]] = {}
+        linked = kind in LINKED_CHILDREN
+        if linked and (parent_id is None or parents is not None):
+            raise StoreError(f"{kind} records are stored per parent: parent_id is required")
+        scope = parent_id if linked else None
+        known: dict[str, tuple[str, bool, Any]] = {}
         ids = list(rows)
         for start in range(0, len(ids), _CHUNK):
-            known.update(queries.existing(conn, dialect, name, connection_id, ids[start : start + _CHUNK]))
+            chunk = ids[start : start + _CHUNK]
+            known.update(queries.existing(conn, dialect, name, connection_id, chunk, scope))
         writes: list[tuple[Any, ...]] = []
         touched: list[str] = []
         for rid, (record, row) in rows.items():
@@ -189,6 +202,11 @@ class Store:
                 result.inserted += 1
                 result.changes.append(("created", record))
                 writes.append(row)
+            elif _older(row[5], old[2]):
+                # A page fetched before a webhook applied a newer version: keep the newer one.
+                result.unchanged += 1
+                result.older += 1
+                touched.append(rid)
             elif old[0] != row[4] or old[1]:
                 # Changed, or seen again after being marked deleted: both are news to a reader.
                 result.changed += 1
@@ -198,10 +216,75 @@ class Store:
                 result.unchanged += 1
                 touched.append(rid)
         if writes:
-            queries.write_records(conn, dialect, name, writes)
+            queries.write_records(conn, dialect, name, writes, linked=linked)
         for start in range(0, len(touched), _CHUNK):
-            queries.touch(conn, dialect, name, connection_id, touched[start : start + _CHUNK], at)
+            queries.touch(conn, dialect, name, connection_id, touched[start : start + _CHUNK], at, scope)
         return result
+
+    def _save_embedded(
+        self,
+        conn: sa.Connection,
+        connection_id: str,
+        parents: Sequence[dict[str, Any]],
+        embedded: tuple[str, str],
+        now: datetime,
+    ) -> UpsertResult:
+        kind, field_name = embedded
+        children: list[dict[str, Any]] = []
+        owners: list[str] = []
+        parent_ids: list[str] = []
+        for parent in parents:
+            items = parent.get(field_name)
+            pid = parent.get("id")
+            if not isinstance(pid, str) or not isinstance(items, list):
+                continue  # a parent without the field says nothing about its children
+            parent_ids.append(pid)
+            for item in items:
+                if isinstance(item, dict):
+                    children.append(item)
+                    owners.append(pid)
+        result = self._upsert(conn, connection_id, kind, children, now, None, owners)
+        if parent_ids:
+            table = record_table(kind)
+            keep = {record_id(c, o) for c, o in zip(children, owners, strict=True)}
+            cond = [
+                table.c.connection_id == connection_id,
+                table.c.parent_id.in_(parent_ids),
+                table.c.deleted_at.is_(None),
+            ]
+            gone = [
+                (r.id, dict(r.raw))
+                for r in conn.execute(sa.select(table.c.id, table.c.raw).where(*cond))
+                if r.id not in keep
+            ]
+            if gone:
+                conn.execute(
+                    sa.update(table).where(*cond, table.c.id.in_([g[0] for g in gone])).values(deleted_at=now)
+                )
+                result.deleted += len(gone)
+                result.changes.extend(("deleted", raw) for _, raw in gone)
+        return result
+
+    def _mark_fetched(
+        self, conn: sa.Connection, connection_id: str, stream: str, parent_ids: Sequence[str], at: datetime
+    ) -> None:
+        rows = [
+            {"connection_id": connection_id, "stream": stream, "parent_id": p, "fetched_at": at}
+            for p in parent_ids
+        ]
+        queries.upsert(conn, child_fetches, rows, update=["fetched_at"])
+
+    def children_fetched_at(self, connection_id: str, stream: str, parent_id: str) -> datetime | None:
+        """When a parent's children of ``stream`` were last listed whole (None: never)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                sa.select(child_fetches.c.fetched_at).where(
+                    child_fetches.c.connection_id == connection_id,
+                    child_fetches.c.stream == stream,
+                    child_fetches.c.parent_id == parent_id,
+                )
+            ).scalar()
+        return as_utc(value)
 
     def mark_deleted(
         self, connection_id: str, kind: str, ids: Sequence[str], *, at: datetime | None = None
@@ -246,12 +329,17 @@ class Store:
             return None
         return row.raw
 
-    def get_record(self, connection_id: str, kind: str, id: str) -> StoredRecord | None:
+    def get_record(
+        self, connection_id: str, kind: str, id: str, *, parent_id: str | None = None
+    ) -> StoredRecord | None:
+        """One record; for a linked kind (one row per parent) the link under ``parent_id``, or the
+        most recently changed link when no parent is named."""
         table = record_table(kind)
+        query = sa.select(table).where(table.c.connection_id == connection_id, table.c.id == id)
+        if parent_id is not None:
+            query = query.where(table.c.parent_id == parent_id)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(table).where(table.c.connection_id == connection_id, table.c.id == id)
-            ).first()
+            row = conn.execute(query.order_by(table.c.changed_at.desc()).limit(1)).first()
         return queries.stored(row) if row is not None else None
 
     def list(
@@ -279,14 +367,31 @@ class Store:
         if parent_id is not None:
             query = query.where(table.c.parent_id == parent_id)
         query = query.where(*queries.record_filters(table, filters or {}))
+        linked = kind in LINKED_CHILDREN
         if cursor:
-            query = query.where(table.c.id > _decode_cursor(cursor))
-        query = query.order_by(table.c.id).limit(limit + 1)
+            after = _decode_cursor(cursor)
+            if linked:
+                # A linked table holds one row per (id, parent): page through both.
+                last_id, _, last_parent = after.partition("\x00")
+                query = query.where(
+                    sa.or_(
+                        table.c.id > last_id,
+                        sa.and_(table.c.id == last_id, table.c.parent_id > last_parent),
+                    )
+                )
+            else:
+                query = query.where(table.c.id > after)
+        order = (table.c.id, table.c.parent_id) if linked else (table.c.id,)
+        query = query.order_by(*order).limit(limit + 1)
         with self.engine.connect() as conn:
             rows = [queries.stored(r) for r in conn.execute(query)]
         more = len(rows) > limit
         rows = rows[:limit]
-        return RecordPage(rows, _encode_cursor(rows[-1].id) if more and rows else None)
+        if not (more and rows):
+            return RecordPage(rows, None)
+        last = rows[-1]
+        key = f"{last.id}\x00{last.parent_id or ''}" if linked else last.id
+        return RecordPage(rows, _encode_cursor(key))
 
     def iter_ids(
         self,
@@ -295,14 +400,18 @@ class Store:
         *,
         changed_since: datetime | None = None,
         after_id: str | None = None,
+        nonempty: str | None = None,
     ) -> Iterator[str]:
-        """Ids of live records in id order (changed since an instant, after an id): child syncs."""
+        """Ids of live records in id order (changed since an instant, after an id, whose field
+        ``nonempty`` holds something): child syncs."""
         table = record_table(kind)
         last = after_id
         while True:
             query = sa.select(table.c.id).where(
                 table.c.connection_id == connection_id, table.c.deleted_at.is_(None)
             )
+            if nonempty is not None:
+                query = query.where(*_nonempty(table, nonempty))
             if changed_since is not None:
                 query = query.where(table.c.changed_at >= changed_since)
             if last is not None:
@@ -314,11 +423,27 @@ class Store:
             yield from ids
             last = ids[-1]
 
-    def count(self, connection_id: str, kind: str, *, include_deleted: bool = False) -> int:
+    def count(
+        self,
+        connection_id: str,
+        kind: str,
+        *,
+        include_deleted: bool = False,
+        changed_since: datetime | None = None,
+        nonempty: str | None = None,
+        after_id: str | None = None,
+    ) -> int:
+        """Live records (as ``iter_ids`` selects them): the plan's and the progress's totals."""
         table = record_table(kind)
         query = sa.select(sa.func.count()).select_from(table).where(table.c.connection_id == connection_id)
         if not include_deleted:
             query = query.where(table.c.deleted_at.is_(None))
+        if changed_since is not None:
+            query = query.where(table.c.changed_at >= changed_since)
+        if nonempty is not None:
+            query = query.where(*_nonempty(table, nonempty))
+        if after_id is not None:
+            query = query.where(table.c.id > after_id)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -393,16 +518,24 @@ class Store:
         finish: bool = False,
         sync_token: str | None = None,
         parent_watermark: datetime | None = None,
+        embedded: tuple[str, str] | None = None,
     ) -> UpsertResult:
         """Store one page and the checkpoint to resume after it, in one transaction.
 
         ``reconcile="parent"`` marks the parent's children not seen in this run deleted (the
-        parent's last page); ``finish=True`` ends the run and saves ``sync_token`` in the same
-        transaction as the last page, so a token is never saved ahead of its records.
+        parent's last page) and records when this parent's children were fetched;
+        ``finish=True`` ends the run and saves ``sync_token`` in the same transaction as the last
+        page, so a token is never saved ahead of its records. ``embedded=(kind, field)`` also
+        stores the children each record embeds under ``field`` as ``kind`` records (their
+        result is ``result.embedded``); children a parent no longer embeds are marked deleted.
         """
         now = synced_at or utcnow()
         with self.transaction() as conn:
             result = self._upsert(conn, connection_id, kind, records, now, parent_id)
+            if embedded is not None:
+                result.embedded = self._save_embedded(conn, connection_id, records, embedded, now)
+            if reconcile == "parent" and parent_id is not None:
+                self._mark_fetched(conn, connection_id, stream, [parent_id], now)
             if not finish and not reconcile:
                 # The common page: advance the checkpoint with one statement.
                 added = result.inserted + result.changed
@@ -514,6 +647,21 @@ class Store:
         """Remember why a run stopped; its cursor stays so the next run resumes."""
         with self.transaction() as conn:
             self._write_state(conn, connection_id, stream, {"last_error": error[:2000]})
+
+
+def _nonempty(table: sa.Table, field_name: str) -> list[sa.ColumnElement[bool]]:
+    value = table.c.raw[field_name].as_string()
+    return [value.is_not(None), value != ""]
+
+
+def _older(incoming: Any, stored: Any) -> bool:
+    """The incoming ``updated_at`` is strictly before the stored one (same dialect format: text
+    in SQLite's fixed-width layout, aware datetimes on PostgreSQL); unknown on either side: no."""
+    if incoming is None or stored is None:
+        return False
+    if isinstance(stored, datetime) and isinstance(incoming, datetime):
+        return incoming < (stored if stored.tzinfo else stored.replace(tzinfo=UTC))
+    return str(incoming) < str(stored)
 
 
 def _encode_cursor(last_id: str) -> str:

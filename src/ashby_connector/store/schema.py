@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
-from ashby_connector.store.kinds import CHILD_PARENTS, KINDS, table_name
+from ashby_connector.store.kinds import CHILD_PARENTS, KINDS, LINKED_CHILDREN, table_name
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -26,13 +26,13 @@ JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 TS = sa.DateTime(timezone=True)
 
 
-def record_columns() -> list[sa.Column[object]]:
-    """Columns shared by every record table (also used by the migrations)."""
+def record_columns(*, linked: bool = False) -> list[sa.Column[object]]:
+    """Columns shared by every record table; ``linked`` tables key each row by its parent too."""
     return [
         sa.Column("connection_id", sa.String(64), primary_key=True),
         sa.Column("id", sa.String(255), primary_key=True),
         # The parent record for child lists (candidate of a note, plan of a stage, ...).
-        sa.Column("parent_id", sa.String(255), nullable=True),
+        sa.Column("parent_id", sa.String(255), primary_key=linked, nullable=not linked),
         sa.Column("raw", JSONType, nullable=False),
         # Hash of the canonical raw JSON: "changed" means the record really differs.
         sa.Column("raw_hash", sa.String(32), nullable=False),
@@ -51,7 +51,7 @@ def _record_table(kind: str) -> sa.Table:
     ]
     if kind in CHILD_PARENTS:
         indexes.append(sa.Index(f"ix_{name}_parent", "connection_id", "parent_id"))
-    return sa.Table(name, metadata, *record_columns(), *indexes)
+    return sa.Table(name, metadata, *record_columns(linked=kind in LINKED_CHILDREN), *indexes)
 
 
 RECORD_TABLES: dict[str, sa.Table] = {kind: _record_table(kind) for kind in KINDS}
@@ -78,6 +78,18 @@ sync_state = sa.Table(
     sa.Column("last_fetched", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("last_changed", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("last_error", sa.Text, nullable=True),
+)
+
+
+# When a parent's children of a child list were last listed whole: lazy reads refetch children that
+# were never fetched or are older than the parent's last change.
+child_fetches = sa.Table(
+    "child_fetches",
+    metadata,
+    sa.Column("connection_id", sa.String(64), primary_key=True),
+    sa.Column("stream", sa.String(128), primary_key=True),
+    sa.Column("parent_id", sa.String(255), primary_key=True),
+    sa.Column("fetched_at", TS, nullable=False),
 )
 
 

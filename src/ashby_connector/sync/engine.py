@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -15,9 +17,11 @@ from ashby_connector.errors import (
 )
 from ashby_connector.store import Store
 from ashby_connector.sync.permissions import check_access, key_scopes
+from ashby_connector.sync.plan import Plan, listing_counter, make_plan
+from ashby_connector.sync.policies import DEFAULT_CHILD_POLICIES, ChildPolicy, resolve
 from ashby_connector.sync.report import ProgressEvent, Status, StreamResult, SyncReport
-from ashby_connector.sync.runner import OnChange, OnProgress, Pager, StreamRunner
-from ashby_connector.sync.streams import Stream, select_streams
+from ashby_connector.sync.runner import OnChange, OnProgress, Pager, StreamRunner, SyncInterruptedError
+from ashby_connector.sync.streams import Stream, all_streams, select_streams
 
 DEFAULT_CONCURRENCY = 6
 
@@ -31,7 +35,13 @@ def _refused(exc: APIError) -> str:
 
 
 class SyncEngine:
-    """Sync an Ashby account into the store. ``run()`` never raises for one stream's failure."""
+    """Sync an Ashby account into the store. ``run()`` never raises for one stream's failure.
+
+    Staged: every top-level list first (the copy is usable once they are stored: the report's
+    ``usable_after``), then the child lists whose policy fetches now (``children`` overrides
+    ``DEFAULT_CHILD_POLICIES`` per stream). Setting ``stop`` ends the run after the pages being
+    stored (the report says ``interrupted``; the next run resumes).
+    """
 
     def __init__(
         self,
@@ -46,6 +56,8 @@ class SyncEngine:
         on_change: OnChange | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         check_permissions: bool = True,
+        children: Mapping[str, str] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -57,6 +69,11 @@ class SyncEngine:
         self.on_change = on_change
         self.concurrency = max(1, concurrency)
         self.check_permissions = check_permissions
+        # A child list named in ``streams`` is asked for: fetched eagerly unless ``children`` says.
+        named = {n: "eager" for n in streams or () if n in DEFAULT_CHILD_POLICIES}
+        self.policies: dict[str, ChildPolicy] = resolve(named | dict(children or {}))
+        self.stop = stop if stop is not None else threading.Event()
+        self._started = time.monotonic()
 
     def _warn(self, report: SyncReport, message: str) -> None:
         report.warnings.append(message)
@@ -75,11 +92,31 @@ class SyncEngine:
         except APIConnectionError as exc:
             raise SyncAbortedError(f"cannot reach Ashby: {exc}") from exc
 
-    def run(self) -> SyncReport:
-        started = time.monotonic()
-        report = SyncReport(self.connection_id)
+    def plan(self) -> Plan:
+        """What ``run()`` would cost, at the client's budget (see ``ashby_connector.sync.plan``)."""
         try:
-            selected = select_streams(self.stream_names)
+            selected = with_embedding_parents(select_streams(self.stream_names))
+        except ValueError as exc:
+            raise SyncAbortedError(str(exc)) from exc
+        access = check_access(selected, self._scopes())
+        plan = make_plan(
+            self.store,
+            self.connection_id,
+            access.allowed,
+            self.policies,
+            full=self.full,
+            counter=listing_counter(self.client),
+            rate_per_minute=getattr(self.client, "rate_limit_per_minute", None),
+            operation_limits=getattr(self.client, "operation_rate_limits", None),
+        )
+        plan.setup_requests = 1 if self.check_permissions else 0
+        return plan
+
+    def run(self) -> SyncReport:
+        started = self._started = time.monotonic()
+        report = SyncReport(self.connection_id, child_policies=dict(self.policies))
+        try:
+            selected = with_embedding_parents(select_streams(self.stream_names))
         except ValueError as exc:
             raise SyncAbortedError(str(exc)) from exc
         access = check_access(selected, self._scopes())
@@ -102,42 +139,106 @@ class SyncEngine:
 
     def _run_streams(self, streams: list[Stream], report: SyncReport) -> dict[str, StreamResult]:
         names = {s.name for s in streams}
-        children: dict[str, list[Stream]] = {}
-        ready: list[Stream] = []
-        for s in streams:
-            if s.parent in names:
-                children.setdefault(s.parent or "", []).append(s)
-            else:
-                ready.append(s)
         results: dict[str, StreamResult] = {}
+        top = [s for s in streams if s.parent is None]
+        derived = {s.parent: s for s in streams if s.derived}
+        fan_out = [s for s in streams if s.fans_out]
+        self._stage(top, derived, report, results)
+        if not self.stop.is_set():
+            report.usable_after = time.monotonic() - self._started
+            report.usable_requests = report.setup_requests + sum(r.requests for r in results.values())
+            planned = sum(
+                self._parent_count(s)
+                for s in fan_out
+                if self._parent_ok(s, names, results) and self.policies.get(s.name) in ("eager", "changed")
+            )
+            self._stage_event(report, fan_out, planned)
+        children = []
+        for child in fan_out:
+            parent = results.get(child.parent or "")
+            policy = self.policies.get(child.name, "eager")
+            if child.parent in names and parent is not None and parent.status != "ok":
+                # Without the parent's feature there are no children; otherwise they cannot run.
+                status: Status = "unavailable" if parent.status == "unavailable" else "failed"
+                if parent.status == "interrupted":
+                    status = "interrupted"
+                results[child.name] = StreamResult(
+                    child.name, status=status, error=f"parent stream {parent.stream} {parent.status}"
+                )
+            elif policy in ("lazy", "off"):
+                # Nothing fetched during syncs: the server fetches lazy children when read.
+                results[child.name] = StreamResult(child.name, mode=policy)
+            elif self.stop.is_set():
+                results[child.name] = StreamResult(child.name, status="interrupted", error="interrupted")
+            else:
+                children.append(child)
+        self._stage(children, {}, report, results)
+        for s in streams:
+            if s.derived and s.name not in results:
+                parent = results.get(s.parent or "")
+                results[s.name] = StreamResult(
+                    s.name,
+                    mode="derived",
+                    status=parent.status if parent is not None else "ok",
+                    error=None
+                    if parent is None or parent.finished
+                    else f"parent stream {parent.stream} {parent.status}",
+                )
+        report.interrupted = self.stop.is_set()
+        return results
+
+    def _parent_ok(self, child: Stream, names: set[str], results: dict[str, StreamResult]) -> bool:
+        parent = results.get(child.parent or "")
+        return child.parent not in names or (parent is not None and parent.finished)
+
+    def _parent_count(self, child: Stream) -> int:
+        """Parents the child stream will ask for in this run (the same selection as the runner)."""
+        assert child.parent is not None
+        state = self.store.get_stream_state(self.connection_id, child.name)
+        since = None if self.full else state.parent_watermark
+        if since is None and self.policies.get(child.name) == "changed":
+            return 0
+        return self.store.count(
+            self.connection_id, child.parent, changed_since=since, nonempty=child.parent_hint
+        )
+
+    def _stage_event(self, report: SyncReport, fan_out: list[Stream], planned: int) -> None:
+        rate = getattr(self.client, "rate_limit_per_minute", None)
+        eta = f", about {planned / rate:.1f} min at {rate:,.0f} requests/min" if rate else ""
+        message = (
+            f"copy usable after {report.usable_after:.1f}s ({report.usable_requests:,} requests): "
+            f"top-level lists stored; child lists next: {planned:,} requests{eta}"
+        )
+        if self.on_progress is not None:
+            self.on_progress(ProgressEvent("stage", stream="", message=message, total=planned))
+
+    def _stage(
+        self,
+        streams: list[Stream],
+        derived: dict[str | None, Stream],
+        report: SyncReport,
+        results: dict[str, StreamResult],
+    ) -> None:
+        """Run ``streams`` concurrently until all are done (or stopped)."""
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="ashby-sync") as pool:
-            running: dict[Future[StreamResult], Stream] = {}
-
-            def submit(stream: Stream) -> None:
-                running[pool.submit(self._run_one, stream, report)] = stream
-
-            for s in ready:
-                submit(s)
+            running: dict[Future[tuple[StreamResult, StreamResult | None]], Stream] = {}
+            for s in streams:
+                running[pool.submit(self._run_one, s, report, derived.get(s.name))] = s
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    stream = running.pop(fut)
-                    result = fut.result()
-                    results[stream.name] = result
-                    for child in children.get(stream.name, []):
-                        if result.status == "ok":
-                            # Children run after their parent so they see its changes.
-                            submit(child)
-                        else:
-                            # Without the parent's feature there are no children; otherwise they cannot run.
-                            status: Status = "unavailable" if result.status == "unavailable" else "failed"
-                            results[child.name] = StreamResult(
-                                child.name, status=status, error=f"parent stream {stream.name} {status}"
-                            )
-        return results
+                    running.pop(fut)
+                    result, embedded = fut.result()
+                    results[result.stream] = result
+                    if embedded is not None:
+                        results[embedded.stream] = embedded
 
-    def _run_one(self, stream: Stream, report: SyncReport) -> StreamResult:
+    def _run_one(
+        self, stream: Stream, report: SyncReport, derived: Stream | None = None
+    ) -> tuple[StreamResult, StreamResult | None]:
         pager: Pager = self.client
+        sent = getattr(self.client, "requests_sent", None)
+        before = sent.get(stream.operation, 0) if sent is not None else 0
         runner = StreamRunner(
             pager,
             self.store,
@@ -147,9 +248,18 @@ class SyncEngine:
             reconcile=self.reconcile,
             on_progress=self.on_progress,
             on_change=self.on_change,
+            policy=self.policies.get(stream.name, "eager"),
+            derived=derived,
+            stop=self.stop,
         )
+        if self.stop.is_set():
+            return StreamResult(stream.name, status="interrupted", error="interrupted"), None
         try:
             result = runner.run()
+        except SyncInterruptedError:
+            result = runner.result
+            result.status = "interrupted"
+            result.error = "interrupted: rerun to resume"
         except PermissionDeniedError as exc:
             result = runner.result
             result.status = "skipped"
@@ -174,7 +284,16 @@ class SyncEngine:
             result = runner.result
             result.status = "failed"
             result.error = f"{type(exc).__name__}: {exc}"
-        if not result.finished and result.error:
+        if sent is not None:
+            # What the client really sent for this list, retries included.
+            result.requests = sent.get(stream.operation, 0) - before
+        embedded = runner.derived_result
+        if embedded is not None:
+            embedded.status = result.status if not result.finished else "ok"
+            embedded.duration = result.duration
+            if not result.finished:
+                embedded.error = f"parent stream {stream.name} {result.status}"
+        if not result.finished and result.error and result.status != "interrupted":
             # The store itself may be what failed; the report still says why.
             with contextlib.suppress(Exception):
                 self.store.fail_stream(self.connection_id, stream.name, result.error)
@@ -192,4 +311,13 @@ class SyncEngine:
                     message=result.error,
                 )
             )
-        return result
+        return result, embedded
+
+
+def with_embedding_parents(selected: list[Stream]) -> list[Stream]:
+    """A derived stream is stored from its parent's pages: selecting it brings the parent."""
+    names = {s.name for s in selected}
+    wanted = names | {s.parent for s in selected if s.derived and s.parent}
+    if wanted == names:
+        return selected
+    return [s for s in all_streams() if s.name in wanted]

@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 # "unavailable": the Ashby account does not have the feature behind the list (Ashby answers a
 # `*_not_enabled` code, e.g. audit logs); the stream has nothing to copy, which is not a failure.
-Status = Literal["ok", "failed", "skipped", "unavailable"]
-EventKind = Literal["start", "page", "done", "warning"]
+# "interrupted": stopped on request (Ctrl-C) after a stored page; the next run resumes it.
+Status = Literal["ok", "failed", "skipped", "unavailable", "interrupted"]
+EventKind = Literal["start", "page", "done", "warning", "stage"]
 
 
 @dataclass
@@ -38,6 +39,11 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)
     duration: float = 0.0
     setup_requests: int = 0  # apiKey.info before the streams
+    # Staged runs: when every top-level list was stored (the copy is usable), from the start.
+    usable_after: float | None = None
+    usable_requests: int | None = None
+    interrupted: bool = False
+    child_policies: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +70,10 @@ class SyncReport:
             "requests": self.requests,
             "fetched": self.fetched,
             "changed": self.changed,
+            "usable_after": None if self.usable_after is None else round(self.usable_after, 3),
+            "usable_requests": self.usable_requests,
+            "interrupted": self.interrupted,
+            "child_policies": self.child_policies,
             "warnings": self.warnings,
             "streams": [asdict(s) | {"duration": round(s.duration, 3)} for s in self.streams],
         }
@@ -82,3 +92,5 @@ class ProgressEvent:
     elapsed: float = 0.0
     status: Status | None = None
     message: str | None = None
+    total: int | None = None  # child streams: parents to fetch in this run
+    done: int = 0  # child streams: parents fetched so far

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
@@ -10,6 +11,7 @@ from typing import Any, NamedTuple, Protocol
 from ashby_connector.errors import NotFoundError, SyncTokenExpiredError
 from ashby_connector.store import Store, UpsertResult
 from ashby_connector.store.repository import Change, utcnow
+from ashby_connector.sync.policies import ChildPolicy
 from ashby_connector.sync.prefetch import read_ahead
 from ashby_connector.sync.report import ProgressEvent, StreamResult
 from ashby_connector.sync.streams import Stream
@@ -38,8 +40,16 @@ class Pager(Protocol):
     ) -> Iterator[Any]: ...
 
 
+class SyncInterruptedError(Exception):
+    """Asked to stop (Ctrl-C): raised after the page being stored was stored with its checkpoint."""
+
+
 class StreamRunner:
-    """Syncs one stream into the store; every failure ends up in the returned result."""
+    """Syncs one stream into the store; every failure ends up in the returned result.
+
+    ``derived``: a child stream embedded in this stream's records, stored from its pages
+    (``derived_result`` counts it). ``policy``: for child streams, which parents to fetch.
+    """
 
     def __init__(
         self,
@@ -52,6 +62,9 @@ class StreamRunner:
         reconcile: bool = False,
         on_progress: OnProgress | None = None,
         on_change: OnChange | None = None,
+        policy: ChildPolicy = "eager",
+        derived: Stream | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -61,7 +74,13 @@ class StreamRunner:
         self.reconcile = reconcile
         self.on_progress = on_progress
         self.on_change = on_change
+        self.policy = policy
+        self.derived = derived
+        self.stop = stop
         self.result = StreamResult(stream.name)
+        self.derived_result = StreamResult(derived.name, mode="derived") if derived is not None else None
+        self.total: int | None = None  # parents to fetch (child streams), for progress and ETA
+        self._parents_done = 0
         self._started = time.monotonic()
 
     # -- reporting -------------------------------------------------------------------------------
@@ -79,6 +98,8 @@ class StreamRunner:
                 changed=r.changed,
                 pages=r.pages,
                 elapsed=time.monotonic() - self._started,
+                total=self.total,
+                done=self._parents_done,
                 **extra,
             )
         )
@@ -97,7 +118,17 @@ class StreamRunner:
         if self.on_change is not None:
             for change, record in stored.changes:
                 self.on_change(self.stream.kind, record, change)
+        if stored.embedded is not None and self.derived_result is not None and self.derived is not None:
+            d = self.derived_result
+            d.fetched += stored.embedded.inserted + stored.embedded.changed + stored.embedded.unchanged
+            d.changed += stored.embedded.inserted + stored.embedded.changed + stored.embedded.deleted
+            d.deleted += stored.embedded.deleted
+            if self.on_change is not None:
+                for change, record in stored.embedded.changes:
+                    self.on_change(self.derived.kind, record, change)
         self._emit("page")
+        if self.stop is not None and self.stop.is_set():
+            raise SyncInterruptedError(f"{self.stream.name}: interrupted after a stored page")
 
     def _pages(self, body: dict[str, Any], *, sync_token: str | None, cursor: str | None) -> Iterator[_Page]:
         limit = PAGE_LIMIT if self.stream.paginated else None
@@ -116,6 +147,7 @@ class StreamRunner:
 
     def run(self) -> StreamResult:
         self._started = time.monotonic()
+        self._parents_done = 0
         try:
             if self.stream.parent is None:
                 self._run_top()
@@ -183,11 +215,16 @@ class StreamRunner:
                 # when Ashby sends none back.
                 sync_token=page.sync_token if page.sync_token is not None or mode == "full" else token,
                 reconcile=reconcile if last else None,  # type: ignore[arg-type]
+                embedded=self._embedded(),
             )
             stored_any = True
             self._record(len(page.results), stored)
         if not stored_any:  # an iterator that yielded nothing: still a finished run
             self.store.finish_stream(self.connection_id, key, token, kind=s.kind)
+
+    def _embedded(self) -> tuple[str, str] | None:
+        d = self.derived
+        return (d.kind, d.embedded_field) if d is not None and d.embedded_field is not None else None
 
     # -- child streams ---------------------------------------------------------------------------
 
@@ -208,17 +245,30 @@ class StreamRunner:
             after = point.get("after")
         else:
             since = None if self.full else state.parent_watermark
+            started = utcnow()
+            if since is None and self.policy == "changed":
+                # Only parents that change from now on: the first run fetches none.
+                self.result.mode = "changed (from now)"
+                self.store.begin_run(cid, s.name, "changed", started_at=started)
+                self._emit("start")
+                self.store.finish_stream(cid, s.name, None, parent_watermark=started)
+                return
             mode = "full" if since is None else "incremental"
             self.result.mode = mode
-            started = utcnow()
             self.store.begin_run(cid, s.name, mode, started_at=started)
+        self.total = self.store.count(
+            cid, s.parent, changed_since=since, nonempty=s.parent_hint, after_id=after
+        ) + (resume_parent is not None)
         self._emit("start")
         # Each changed parent's children are listed whole, so children that vanished are gone.
         reconcile = True
         if resume_parent is not None:
             self._fetch_parent(resume_parent, resume_cursor, reconcile)
             after = resume_parent
-        for parent_id in self.store.iter_ids(cid, s.parent, changed_since=since, after_id=after):
+        parents = self.store.iter_ids(
+            cid, s.parent, changed_since=since, after_id=after, nonempty=s.parent_hint
+        )
+        for parent_id in parents:
             self._fetch_parent(parent_id, None, reconcile)
         # Parents that change from now on are fetched next time.
         self.store.finish_stream(cid, s.name, None, parent_watermark=started)
@@ -237,6 +287,7 @@ class StreamRunner:
         except NotFoundError:
             # The parent went away between listing and fetching (a merged candidate, say).
             self.result.requests += 1
+        self._parents_done += 1
 
     def _fetch_parent_pages(
         self, body: dict[str, Any], parent_id: str, cursor: str | None, reconcile: bool

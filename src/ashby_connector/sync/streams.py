@@ -26,6 +26,12 @@ class Stream:
     partitions: tuple[tuple[str, str], ...] = ()
     # Request fields every page carries: a whole copy includes archived and disabled records.
     base_body: tuple[tuple[str, object], ...] = ()
+    # Derived child lists: the parent's records embed them whole under this field, so they are
+    # stored from the parent's pages and cost no request of their own.
+    embedded_field: str | None = None
+    # A field of the parent that is empty when the parent has none of these children: such parents
+    # are not asked (the fan-out skips them).
+    parent_hint: str | None = None
 
     @property
     def kind(self) -> str:
@@ -34,6 +40,15 @@ class Stream:
     @property
     def paginated(self) -> bool:
         return self.strategy != "plain"
+
+    @property
+    def derived(self) -> bool:
+        return self.embedded_field is not None
+
+    @property
+    def fans_out(self) -> bool:
+        """A child list that costs one request per parent (at least)."""
+        return self.parent is not None and not self.derived
 
 
 def _strategy(pagination: str) -> Strategy:
@@ -67,6 +82,16 @@ def _base_body(op: catalog.Operation) -> tuple[tuple[str, object], ...]:
     return tuple(body)
 
 
+# Children the spec embeds whole in their parent's list results (the same fields as their own list):
+# interviewSchedule.list returns each schedule's interviewEvents.
+EMBEDDED_CHILDREN: dict[str, str] = {"interviewEvent": "interviewEvents"}
+
+# Parent fields that are empty exactly when the parent has none of a child list: a candidate's
+# fraudStatus is null until fraud signals were detected or someone set it, and only then can
+# candidate.listFraudChecks return anything.
+PARENT_HINTS: dict[str, str] = {"candidateFraudCheck": "fraudStatus"}
+
+
 def all_streams() -> list[Stream]:
     out = []
     for kind, name in KIND_OPERATIONS.items():
@@ -82,6 +107,8 @@ def all_streams() -> list[Stream]:
                 field,
                 _partitions(op),
                 _base_body(op),
+                EMBEDDED_CHILDREN.get(kind),
+                PARENT_HINTS.get(kind),
             )
         )
     return out

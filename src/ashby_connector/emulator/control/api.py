@@ -176,9 +176,13 @@ def _faults(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
 
 @action("config")
 def _config(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
-    """Change limits at runtime: rate_limit_per_minute, sync_token_ttl_seconds, cursor_ttl_seconds,
-    incremental_too_large_threshold, report_limit_per_minute, report_concurrent_limit."""
+    """Change limits at runtime: rate_limit_per_minute, operation_rate_limits ({operation: per
+    minute}), sync_token_ttl_seconds, cursor_ttl_seconds, incremental_too_large_threshold,
+    report_limit_per_minute, report_concurrent_limit."""
     cfg = emu.config
+    if "operation_rate_limits" in args:
+        cfg.operation_rate_limits = {str(k): int(v) for k, v in dict(args["operation_rate_limits"]).items()}
+        emu.set_rate_limit(cfg.rate_limit_per_minute)
     if "rate_limit_per_minute" in args:
         emu.set_rate_limit(args["rate_limit_per_minute"])
     for name in ("sync_token_ttl_seconds", "cursor_ttl_seconds", "incremental_too_large_threshold"):
@@ -196,6 +200,7 @@ def _config(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
         name: getattr(cfg, name)
         for name in (
             "rate_limit_per_minute",
+            "operation_rate_limits",
             "sync_token_ttl_seconds",
             "cursor_ttl_seconds",
             "incremental_too_large_threshold",

@@ -1,0 +1,85 @@
+"""Child policies: how much of each child list (one request per parent) a sync fetches.
+
+- ``eager``: every parent on the first run, then the parents that changed since the last run;
+- ``changed``: only parents that changed after the first run (the first run fetches none);
+- ``lazy``: none during syncs; fetched when first read through the server, and again once the
+  parent changed after them (``ashby_connector.core.lazy_children``);
+- ``off``: never.
+
+Derived child lists (interview events, embedded in interview schedules) have no policy: they cost
+nothing and are always stored from their parent's pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, cast
+
+ChildPolicy = Literal["eager", "changed", "lazy", "off"]
+POLICIES: tuple[ChildPolicy, ...] = ("eager", "changed", "lazy", "off")
+
+# Chosen by value and cost (docs/sync.md, "Child lists: what they cost"). Each costs one request
+# per parent it fetches (more only for a parent with over 100 children).
+DEFAULT_CHILD_POLICIES: dict[str, ChildPolicy] = {
+    # A handful of plans, and stages are needed to read any application's stage: always.
+    "interviewStage": "eager",
+    # Only candidates whose fraudStatus is set are asked: nearly free, and a fraud flag matters.
+    "candidateFraudCheck": "eager",
+    # Stage history is what reports are made of: kept fresh for every application that moves.
+    "applicationHistory": "changed",
+    # Notes, projects, client info, AI criteria evaluations and interviewer pauses are read one
+    # parent at a time (a candidate's page): fetched when read.
+    "candidateNote": "lazy",
+    "candidateProject": "lazy",
+    "candidateClientInfo": "lazy",
+    "applicationCriteriaEvaluation": "lazy",
+    "userInterviewerPause": "lazy",
+}
+
+
+def every_child(policy: ChildPolicy) -> dict[str, ChildPolicy]:
+    """The same policy for every child list (``every_child("eager")``: the whole account now)."""
+    return dict.fromkeys(DEFAULT_CHILD_POLICIES, policy)
+
+
+class ChildPolicyError(ValueError):
+    """A child policy that names no child list or no policy; the message says which."""
+
+
+def parse_children(text: str | None) -> dict[str, ChildPolicy]:
+    """``candidateNote=eager,applicationHistory=off`` -> {stream: policy}; errors name the part."""
+    out: dict[str, ChildPolicy] = {}
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, policy = (p.strip() for p in part.partition("="))
+        if not sep or not name or not policy:
+            raise ChildPolicyError(f"--children: {part!r} is not stream=policy (e.g. candidateNote=eager)")
+        out[name] = cast(ChildPolicy, policy)
+    return check_policies(out)
+
+
+def check_policies(policies: Mapping[str, str]) -> dict[str, ChildPolicy]:
+    from ashby_connector.sync.streams import all_streams
+
+    streams = {s.name: s for s in all_streams()}
+    for name, policy in policies.items():
+        stream = streams.get(name)
+        if stream is None or stream.parent is None:
+            known = ", ".join(sorted(DEFAULT_CHILD_POLICIES))
+            raise ChildPolicyError(f"children: {name!r} is not a child list; child lists: {known}")
+        if stream.derived:
+            raise ChildPolicyError(
+                f"children: {name} is stored from {stream.parent} pages at no cost; it has no policy"
+            )
+        if policy not in POLICIES:
+            raise ChildPolicyError(
+                f"children: {name}={policy!r}: the policy must be one of {', '.join(POLICIES)}"
+            )
+    return {k: cast(ChildPolicy, v) for k, v in policies.items()}
+
+
+def resolve(overrides: Mapping[str, str] | None) -> dict[str, ChildPolicy]:
+    """The defaults with ``overrides`` (per run or per connection) applied, checked."""
+    return DEFAULT_CHILD_POLICIES | check_policies(overrides or {})
