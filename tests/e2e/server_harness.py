@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 from ashby_connector.server import ServerSettings, create_app
 from ashby_connector.server.context import ServerContext
 from ashby_connector.sync import SyncEngine
+from ashby_connector.sync.policies import every_child
 
 
 def free_port() -> int:
@@ -46,7 +47,10 @@ class Server:
     def sync(self, connection_id: str) -> None:
         row = self.ctx.repo.get_connection(self.tenant_of(connection_id), connection_id)
         assert row is not None
-        report = SyncEngine(self.ctx.client_for(row), self.ctx.store, connection_id).run()
+        # The resource tests read every model, child lists included: fetch them all now.
+        report = SyncEngine(
+            self.ctx.client_for(row), self.ctx.store, connection_id, children=every_child("eager")
+        ).run()
         assert report.ok, report.to_dict()
 
     def tenant_of(self, connection_id: str) -> str:

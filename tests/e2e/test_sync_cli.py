@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from ashby_connector.cli import app
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store import Store
+from ashby_connector.sync.policies import every_child
 from tests.e2e.test_sync_emulator import assert_store_equals_emulator
 
 runner = CliRunner()
@@ -199,7 +200,11 @@ def test_kill_9_mid_sync_resumes_and_converges(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'a.db'}"
     with run_emulator(seed=5, candidates=150, rate_limit_per_minute=None) as emu:
         emu.control.set_faults("latency_ms:8")  # slow enough to be killed mid-way
-        cmd = [str(Path(sys.executable).parent / "ashby-connector"), *sync_args(emu, db, "--json")]
+        # Every child list fetched: long enough a run to be killed in the middle.
+        args = sync_args(
+            emu, db, "--json", "--children", ",".join(f"{c}=eager" for c in every_child("eager"))
+        )
+        cmd = [str(Path(sys.executable).parent / "ashby-connector"), *args]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         engine = sa.create_engine(db)
@@ -224,7 +229,7 @@ def test_kill_9_mid_sync_resumes_and_converges(tmp_path: Path) -> None:
             engine.dispose()
         assert proc.returncode == -signal.SIGKILL
         emu.control.set_faults(None)
-        code, out = cli(*sync_args(emu, db, "--json"))
+        code, out = cli(*args)
         assert code == 0, out
         report = json.loads(out.strip().splitlines()[-1])
         assert any(s["mode"].startswith("resumed") for s in report["streams"])

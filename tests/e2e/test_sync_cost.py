@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from ashby_connector.client import AshbyClient
+from ashby_connector.core.lazy_children import LazyChildren
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.errors import RateLimitError
 from ashby_connector.store import Store
@@ -233,3 +234,31 @@ def test_per_operation_budgets_keep_fan_out_under_the_lists_own_limit(fresh_emul
             client.with_options(max_retries=0).call("application.listHistory", {"applicationId": ids[0]})
     assert slowed >= 1.5  # 4 a second after a burst of about 4
     assert other < slowed
+
+
+def test_lazy_children_are_fetched_when_read_and_again_after_the_parent_changes(
+    fresh_emulator: EmulatorHandle, store: Store
+) -> None:
+    with _client(fresh_emulator) as client:
+        SyncEngine(client, store).run()  # candidateNote is lazy by default: no note fetched
+        assert store.count("default", "candidateNote") == 0
+        lazy = LazyChildren(store, lambda _connection_id: client)
+        with_notes = next(
+            c["id"]
+            for c in _all(client, "candidate.list")
+            if _all(client, "candidate.listNotes", {"candidateId": c["id"]})
+        )
+        truth = {n["id"]: n for n in _all(client, "candidate.listNotes", {"candidateId": with_notes})}
+        before = client.requests_sent.get("candidate.listNotes")
+        assert lazy.ensure("default", "candidateNote", with_notes) is True
+        stored = store.list("default", "candidateNote", parent_id=with_notes, limit=100).records
+        assert {r.id: r.raw for r in stored} == truth
+        assert lazy.ensure("default", "candidateNote", with_notes) is False  # fresh: no request
+        assert client.requests_sent.get("candidate.listNotes") - before == 1
+        client.call("candidate.createNote", {"candidateId": with_notes, "note": "Added after the first read"})
+        fresh_emulator.control.mutate(kind="candidate", ids=[with_notes], set={"company": "Changed Co"})
+        SyncEngine(client, store).run()  # the parent changed after its notes were fetched
+        assert lazy.ensure("default", "candidateNote", with_notes) is True
+        assert store.count("default", "candidateNote") == len(truth) + 1
+        # Eager lists are the sync's: a read never fetches them.
+        assert lazy.ensure("default", "candidateFraudCheck", with_notes) is False

@@ -274,6 +274,27 @@ class Store:
         ]
         queries.upsert(conn, child_fetches, rows, update=["fetched_at"])
 
+    def replace_children(
+        self,
+        connection_id: str,
+        stream: str,
+        kind: str,
+        parent_id: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        fetched_at: datetime | None = None,
+    ) -> UpsertResult:
+        """A parent's children listed whole (a lazy read): stored, the ones it no longer lists
+        marked deleted, and the fetch remembered, in one transaction (no sync state touched)."""
+        now = fetched_at or utcnow()
+        with self.transaction() as conn:
+            result = self._upsert(conn, connection_id, kind, records, now, parent_id)
+            for gone in self._mark_unseen(conn, connection_id, kind, now, parent_id):
+                result.deleted += 1
+                result.changes.append(("deleted", gone))
+            self._mark_fetched(conn, connection_id, stream, [parent_id], now)
+        return result
+
     def children_fetched_at(self, connection_id: str, stream: str, parent_id: str) -> datetime | None:
         """When a parent's children of ``stream`` were last listed whole (None: never)."""
         with self.engine.connect() as conn:

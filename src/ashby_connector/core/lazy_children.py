@@ -1,0 +1,71 @@
+"""``LazyChildren``: a lazy child list's children, fetched from Ashby when they are read.
+
+A child list whose policy is ``lazy`` costs nothing during syncs. When a reader (the server's
+``GET /resources/atsNote?candidateId=...``) asks for one parent's children that were never
+fetched, or were fetched before the parent last changed, they are listed from Ashby with the
+connection's key, stored (children the parent no longer lists are marked deleted), and the read
+then answers from the store. Fresh children cost no request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ashby_connector.errors import NotFoundError
+from ashby_connector.store import Store
+from ashby_connector.sync.policies import ChildPolicy, resolve
+from ashby_connector.sync.runner import PAGE_LIMIT
+from ashby_connector.sync.streams import Stream, all_streams
+
+
+class LazyChildren:
+    """``client_for(connection_id)`` gives the connection's Ashby client (its key, its budget);
+    ``policies_for(connection_id)`` its child policy overrides (defaults when None)."""
+
+    def __init__(
+        self,
+        store: Store,
+        client_for: Callable[[str], Any],
+        policies_for: Callable[[str], Mapping[str, str] | None] | None = None,
+    ) -> None:
+        self.store = store
+        self.client_for = client_for
+        self.policies_for = policies_for or (lambda _connection_id: None)
+        self.streams: dict[str, Stream] = {s.name: s for s in all_streams() if s.fans_out}
+
+    def policy(self, connection_id: str, stream: str) -> ChildPolicy:
+        return resolve(self.policies_for(connection_id)).get(stream, "eager")
+
+    def stale(self, connection_id: str, stream: str, parent_id: str) -> bool:
+        """Never fetched, or fetched before the parent's last change (and the parent is known)."""
+        s = self.streams[stream]
+        assert s.parent is not None
+        parent = self.store.get_record(connection_id, s.parent, parent_id)
+        if parent is None or parent.deleted_at is not None:
+            return False  # nothing to fetch children of (the read answers what is stored)
+        if s.parent_hint and parent.raw.get(s.parent_hint) in (None, ""):
+            return False  # the parent says it has none of these children
+        fetched = self.store.children_fetched_at(connection_id, stream, parent_id)
+        return fetched is None or fetched < parent.changed_at
+
+    def ensure(self, connection_id: str, stream: str, parent_id: str) -> bool:
+        """Fetch and store the parent's children if the stream is lazy for this connection and
+        they are missing or stale. Returns True when Ashby was asked. Ashby's errors propagate
+        (the caller answers them); a parent Ashby no longer knows leaves the store as it is."""
+        if stream not in self.streams or self.policy(connection_id, stream) != "lazy":
+            return False
+        if not self.stale(connection_id, stream, parent_id):
+            return False
+        s = self.streams[stream]
+        assert s.parent_field is not None
+        client = self.client_for(connection_id)
+        body = dict(s.base_body) | {s.parent_field: parent_id}
+        records: list[dict[str, Any]] = []
+        try:
+            for page in client.pages(s.operation, body, limit=PAGE_LIMIT if s.paginated else None):
+                records.extend(r for r in page.results if isinstance(r, dict))
+        except NotFoundError:
+            return True
+        self.store.replace_children(connection_id, stream, s.kind, parent_id, records)
+        return True
