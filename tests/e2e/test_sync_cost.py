@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ashby_connector.client import AshbyClient
 from ashby_connector.core.lazy_children import LazyChildren
 from ashby_connector.emulator import EmulatorHandle, run_emulator
+from ashby_connector.emulator.records.kinds import LIST_OP_KIND
 from ashby_connector.errors import RateLimitError
 from ashby_connector.store import Store
 from ashby_connector.sync import SyncEngine
@@ -94,7 +95,7 @@ def test_fraud_checks_of_hinted_candidates_are_all_fetched(
             client.call("candidate.setFraudStatus", {"candidateId": cid, "fraudStatus": "Unsure"})
             for k in range(n + 1):  # detected signals are what fraud checks record
                 state.put(
-                    "fraudCheck",
+                    LIST_OP_KIND["candidate.listFraudChecks"],
                     {
                         "id": f"fc-{cid}-{k}",
                         "candidateId": cid,
