@@ -33,13 +33,15 @@ def run_walkthrough(page: str, tmp_path: Path) -> str:
     }
     env.pop("ASHBY_CONNECTOR_MASTER_KEY", None)
     done = subprocess.run(
-        ["bash", "-c", "\n".join(blocks)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
+        ["bash", "-c", "\n".join(blocks)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=840
     )
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     return done.stdout
 
 
+# About a minute on a quiet machine (a dozen command launches); the bound is for a loaded one.
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_assessment_walkthrough(tmp_path: Path) -> None:
     out = run_walkthrough("assessments.md", tmp_path)
     assert "Ashby started assessment" in out
@@ -48,6 +50,7 @@ def test_assessment_walkthrough(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_directory_walkthrough(tmp_path: Path) -> None:
     out = run_walkthrough("directory.md", tmp_path)
     assert out.splitlines() == [
