@@ -30,10 +30,10 @@ from pathlib import Path
 import orjson
 from cryptography.fernet import Fernet
 
-from ashby_connector.server.repo import ServerRepo
-from ashby_connector.server.secrets import SecretBox
-from ashby_connector.server.settings import ServerSettings
+from ashby_connector.core.settings import Settings
 from ashby_connector.store import Store
+from ashby_connector.store.secrets import SecretBox
+from ashby_connector.store.tenancy import Tenancy
 
 LEVELS = (1, 2, 4, 8, 16, 32)
 RECORDS = 1000
@@ -49,7 +49,7 @@ def free_port() -> int:
 def seed(db_url: str, master_key: str) -> tuple[str, str, str]:
     """A tenant, a connection and RECORDS jobs; returns (platform key, connection id, a job id)."""
     store = Store.open(db_url)
-    repo = ServerRepo(store)
+    repo = Tenancy(store)
     _, key = repo.create_platform_key("bench")
     tenant = repo.tenant_for_key(key)
     assert tenant is not None
@@ -81,9 +81,9 @@ def serve(db_url: str, master_key: str, port: int) -> None:
 
     from ashby_connector.server import create_app
 
-    settings = ServerSettings(db_url=db_url, master_key=master_key, ashby_base_url="http://127.0.0.1:9")
+    settings = Settings(db_url=db_url, master_key=master_key, ashby_base_url="http://127.0.0.1:9")
     uvicorn.run(
-        create_app(settings, extensions=()), host="127.0.0.1", port=port, log_level="error", access_log=False
+        create_app(settings), host="127.0.0.1", port=port, log_level="error", access_log=False
     )
 
 

@@ -37,12 +37,13 @@ from typing import Any
 import orjson
 import uvicorn
 from cryptography.fernet import Fernet
-from fastapi import FastAPI
 
-from ashby_connector.server.secrets import SecretBox
+from ashby_connector.core.app import Core
+from ashby_connector.core.settings import Settings
+from ashby_connector.server import create_app
 from ashby_connector.store import Store
+from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import WebhookService, sign_ashby_body
-from ashby_connector.webhooks.router import webhook_router
 
 CONNECTION = "bench-conn"
 
@@ -150,13 +151,17 @@ def load_in_subprocess(
     return result
 
 
-def serve(service: WebhookService, port: int) -> uvicorn.Server:
-    app = FastAPI()
-    app.include_router(
-        webhook_router(service, tenant_id=lambda: "bench", connection_client=lambda t, c: None)
-    )
+def serve(core: Core, port: int) -> uvicorn.Server:
+    # The whole server; no lifespan, so the processor starts only when this benchmark says.
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            create_app(core=core),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
     )
     threading.Thread(target=server.run, daemon=True).start()
     deadline = time.monotonic() + 10
@@ -177,11 +182,13 @@ def run_backend(
     name: str, url: str, n: int, concurrency: int, *, process_after: bool = False, external: bool = False
 ) -> Result:
     store = Store.open(url)
-    service = WebhookService.for_store(store, SecretBox(Fernet.generate_key()))
+    master_key = Fernet.generate_key()
+    core = Core(Settings(db_url=url, master_key=master_key.decode()), store, SecretBox(master_key))
+    service = core.webhooks
     secret = service.registry.ensure_secret(CONNECTION)
     requests = make_events(n, secret)
     port = free_port()
-    server = serve(service, port)
+    server = serve(core, port)
     # Warm up (connections, caches, first-statement compilation) with a few pings.
     ping = orjson.dumps({"action": "ping", "data": {}})
     warm = (

@@ -14,8 +14,9 @@ import httpx
 import uvicorn
 from cryptography.fernet import Fernet
 
-from ashby_connector.server import ServerSettings, create_app
-from ashby_connector.server.context import ServerContext
+from ashby_connector.core.app import Core
+from ashby_connector.core.settings import Settings
+from ashby_connector.server import create_app
 from ashby_connector.sync import SyncEngine
 from ashby_connector.sync.policies import every_child
 
@@ -29,11 +30,11 @@ def free_port() -> int:
 @dataclass
 class Server:
     url: str
-    ctx: ServerContext
+    core: Core
 
     def tenant(self, name: str = "tenant") -> httpx.Client:
         """An HTTP client authenticated as a new tenant."""
-        _, key = self.ctx.repo.create_platform_key(name)
+        _, key = self.core.tenancy.create_platform_key(name)
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
     def connect(self, http: httpx.Client, api_key: str, *, sync: bool = True) -> str:
@@ -45,11 +46,11 @@ class Server:
         return connection_id
 
     def sync(self, connection_id: str) -> None:
-        row = self.ctx.repo.get_connection(self.tenant_of(connection_id), connection_id)
+        row = self.core.tenancy.get_connection(self.tenant_of(connection_id), connection_id)
         assert row is not None
         # The resource tests read every model, child lists included: fetch them all now.
         report = SyncEngine(
-            self.ctx.client_for(row), self.ctx.store, connection_id, children=every_child("eager")
+            self.core.clients.require(row.id), self.core.store, connection_id, children=every_child("eager")
         ).run()
         assert report.ok, report.to_dict()
 
@@ -58,7 +59,7 @@ class Server:
 
         from ashby_connector.store.schema_tenancy import connection
 
-        with self.ctx.store.engine.connect() as conn:
+        with self.core.store.engine.connect() as conn:
             return str(
                 conn.execute(
                     sa.select(connection.c.tenant_id).where(connection.c.id == connection_id)
@@ -69,11 +70,12 @@ class Server:
 @contextmanager
 def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Server]:
     settings.setdefault("master_key", Fernet.generate_key().decode())
-    config = ServerSettings(
+    config = Settings(
         db_url=db_url, ashby_base_url=ashby_base_url, rate_limit_per_minute=None, **settings
     )
-    ctx = ServerContext.open(config)
-    app = create_app(config, context=ctx)
+    core = Core.open(config)
+    core.start()  # uvicorn runs without lifespan events here
+    app = create_app(core=core)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
@@ -86,8 +88,8 @@ def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Se
             raise RuntimeError("the server did not start")
         time.sleep(0.02)
     try:
-        yield Server(f"http://127.0.0.1:{port}", ctx)
+        yield Server(f"http://127.0.0.1:{port}", core)
     finally:
         server.should_exit = True
         thread.join(10)
-        ctx.close()
+        core.close()

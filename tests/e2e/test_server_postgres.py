@@ -46,7 +46,7 @@ def test_server_on_postgres(emulator: EmulatorHandle, postgres_db: str) -> None:
         assert put.status_code == 200
         assert http.get("/resources/plans").json()["data"]
         assert http.delete(f"/connections/{cid}").status_code == 204
-        assert server.ctx.store.count(cid, "candidate", include_deleted=True) == 0
+        assert server.core.store.count(cid, "candidate", include_deleted=True) == 0
         http.close()
 
 

@@ -341,9 +341,9 @@ def test_sync_endpoint_and_delete_removes_the_data(server: Server, emu: Emulator
     last = tenant.get(f"/connections/{cid}").json()["lastSync"]
     assert last["id"] == run_id and last["status"] == "succeeded" and last["finishedAt"]
     assert tenant.get("/resources/atsCandidate", params={"limit": 1}).json()["data"]
-    assert server.ctx.store.count(cid, "candidate") > 0
+    assert server.core.store.count(cid, "candidate") > 0
     assert tenant.delete(f"/connections/{cid}").status_code == 204
-    assert server.ctx.store.count(cid, "candidate", include_deleted=True) == 0
+    assert server.core.store.count(cid, "candidate", include_deleted=True) == 0
     assert tenant.get("/resources/atsCandidate").status_code == 404
     assert tenant.get(f"/syncs/{run_id}").status_code == 404
     tenant.close()

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from ashby_connector.client import AshbyClient
+from ashby_connector.core.runner import EmbeddedRunner, SyncAlreadyRunningError
 from ashby_connector.emulator import EmulatorHandle
 from ashby_connector.store import Store
-from ashby_connector.worker import EmbeddedRunner, SyncAlreadyRunningError
 
 
 def factory(emu: EmulatorHandle) -> object:
@@ -172,9 +172,9 @@ def test_worker_without_a_key_syncs_the_servers_connections_and_queues_events(
         )
         assert out.exit_code == 0, out.output
 
-        users = server.ctx.store.count(connection_id, "user")
+        users = server.core.store.count(connection_id, "user")
         assert users > 0
-        with server.ctx.store.engine.connect() as conn:
+        with server.core.store.engine.connect() as conn:
             queued = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(webhook_outbox)

@@ -20,7 +20,7 @@ def test_register_status_unregister(tmp_path: Path) -> None:
     ):
         http = server.tenant("acme")
         connection_id = server.connect(http, emu.api_key, sync=False)
-        env = {"ASHBY_CONNECTOR_MASTER_KEY": server.ctx.settings.master_key or ""}
+        env = {"ASHBY_CONNECTOR_MASTER_KEY": server.core.settings.master_key or ""}
         common = ["--connection", connection_id, "--db", db, "--ashby-base-url", emu.base_url]
 
         result = runner.invoke(
@@ -70,28 +70,29 @@ def test_run_once_applies_the_inbox_and_reports(tmp_path: Path) -> None:
     import orjson
     from cryptography.fernet import Fernet
 
-    from ashby_connector.server.context import ServerContext
-    from ashby_connector.server.settings import ServerSettings
+    from ashby_connector.core.app import Core
+    from ashby_connector.core.settings import Settings
     from ashby_connector.webhooks import sign_ashby_body
-    from ashby_connector.webhooks.wiring import service_for_context
 
     db = f"sqlite:///{tmp_path}/once.db"
     key = Fernet.generate_key().decode()
-    ctx = ServerContext.open(ServerSettings(db_url=db, master_key=key))
-    service = service_for_context(ctx)
-    secret = service.registry.ensure_secret("conn_1")
+    core = Core.open(Settings(db_url=db, master_key=key))
+    tenant, _ = core.tenancy.create_platform_key("t")
+    connection_id = core.tenancy.create_connection(tenant, "o", core.box.encrypt("k"), None, None).id
+    service = core.webhooks
+    secret = service.registry.ensure_secret(connection_id)
     app_record = {"id": "app1", "updatedAt": "2026-01-01T00:00:00Z", "candidate": {"id": "c1"}}
     body = orjson.dumps(
         {"webhookActionId": "w1", "action": "applicationUpdate", "data": {"application": app_record}}
     )
-    assert service.receive("conn_1", body, sign_ashby_body(secret, body)).status_code == 200
-    ctx.close()  # the server stops before processing
+    assert service.receive(connection_id, body, sign_ashby_body(secret, body)).status_code == 200
+    core.close()  # the server stops before processing
 
     result = CliRunner().invoke(
         app, ["webhooks", "run", "--once", "--db", db], env={"ASHBY_CONNECTOR_MASTER_KEY": key}
     )
     assert result.exit_code == 0, result.output
     assert "'done': 1" in result.output
-    ctx = ServerContext.open(ServerSettings(db_url=db, master_key=key))
-    assert ctx.store.get("conn_1", "application", "app1") is not None
-    ctx.close()
+    core = Core.open(Settings(db_url=db, master_key=key))
+    assert core.store.get(connection_id, "application", "app1") is not None
+    core.close()

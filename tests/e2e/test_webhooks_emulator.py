@@ -18,7 +18,7 @@ from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store.schema_webhooks import webhook_inbox
 from ashby_connector.webhooks import Backoff, sign_ashby_body
-from ashby_connector.webhooks.service import WebhookService, attached
+from ashby_connector.webhooks.service import WebhookService
 from ashby_connector.webhooks.testing import RecordingReceiver
 from tests.e2e.server_harness import Server, run_server
 
@@ -35,21 +35,20 @@ class World:
 
     @property
     def service(self) -> WebhookService:
-        service = attached(self.server.ctx)
-        assert service is not None
-        return service
+        return self.server.core.webhooks
 
     def stored(self, kind: str, record_id: str, *, include_deleted: bool = False) -> dict[str, Any] | None:
-        return self.server.ctx.store.get(self.connection_id, kind, record_id, include_deleted=include_deleted)
+        store = self.server.core.store
+        return store.get(self.connection_id, kind, record_id, include_deleted=include_deleted)
 
     def deleted(self, kind: str, record_id: str) -> bool:
-        row = self.server.ctx.store.get_record(self.connection_id, kind, record_id)
+        row = self.server.core.store.get_record(self.connection_id, kind, record_id)
         return row is not None and row.deleted_at is not None
 
     def inbox_rows(self, webhook_action_id: str) -> int:
         t = webhook_inbox
         query = sa.select(sa.func.count()).where(t.c.webhook_action_id == webhook_action_id)
-        with self.server.ctx.store.engine.connect() as conn:
+        with self.server.core.store.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
     def events_of(self, event_type: str, record_id: str) -> list[dict[str, Any]]:
@@ -267,10 +266,10 @@ def test_event_accepted_by_a_receiver_that_dies_is_applied_after_restart(world: 
     # the inbox is durable, so the (re)started processor applies it.
     from cryptography.fernet import Fernet
 
-    from ashby_connector.server.secrets import SecretBox
+    from ashby_connector.store.secrets import SecretBox
 
     app = world.active_app()
-    doomed = WebhookService.for_store(world.server.ctx.store, SecretBox(Fernet.generate_key()))
+    doomed = WebhookService.for_store(world.server.core.store, SecretBox(Fernet.generate_key()))
     doomed.registry.secret_for = world.service.registry.secret_for  # type: ignore[method-assign]
     record = {**app, "updatedAt": "2097-01-01T00:00:00.000Z"}
     body = orjson.dumps(
@@ -312,10 +311,10 @@ def test_sync_diffs_produce_events_for_models_ashby_never_pushes(world: World) -
         world.emu.control.mutate("department", ids=[dept_id], set={"name": "Renamed in Ashby"})
         engine = SyncEngine(
             world.ashby,
-            world.server.ctx.store,
+            world.server.core.store,
             world.connection_id,
             streams=["department", "user"],
-            on_change=world.service.sync_callback(world.connection_id),
+            on_change=world.server.core.events.for_connection(world.connection_id),
         )
         assert engine.run().ok
         assert rx.wait_for(
@@ -355,3 +354,60 @@ def test_post_syncs_turns_diffs_into_signed_events(world: World) -> None:
             time.sleep(0.05)
         assert run["status"] == "succeeded" and run["report"]["ok"], run
         world.http.delete(f"/subscriptions/{sub_id}")
+
+
+def test_events_carry_the_connections_custom_field_mapping_end_to_end(world: World) -> None:
+    """Mapped custom fields in events from an Ashby webhook and from a sync alike, as the REST API
+    returns them: the mapping is wired once, in the core, for every source of change."""
+    field = world.ashby.call(
+        "customField.create",
+        {"fieldType": "String", "objectType": "Application", "title": "Referral note (e2e)"},
+    )
+    mapped = world.http.put(
+        f"/connections/{world.connection_id}/field-mappings/atsApplication",
+        json={"entries": [{"unifiedField": "referralNote", "ashbyFieldId": field["id"]}]},
+    )
+    assert mapped.status_code == 200, mapped.text
+    app = world.active_app()
+    world.ashby.call(
+        "customField.setValue",
+        {
+            "objectType": "Application",
+            "objectId": app["id"],
+            "fieldId": field["id"],
+            "fieldValue": "Met at a meetup",
+        },
+    )
+    target = next(
+        sid
+        for name, sid in world.stages(app).items()
+        if name.startswith("Active:") and sid != app["currentInterviewStage"]["id"]
+    )
+    world.ashby.call("application.changeStage", {"applicationId": app["id"], "interviewStageId": target})
+    pushed = world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["stageId"] == target)
+    assert pushed["data"]["customFields"] == {"referralNote": "Met at a meetup"}
+    served = world.http.get(
+        f"/resources/atsApplication/{app['id']}", headers={"X-Connection-Id": world.connection_id}
+    )
+    assert served.json()["data"]["customFields"] == pushed["data"]["customFields"]
+
+    # A change Ashby sends no webhook for reaches subscribers through a sync, mapped the same way.
+    world.ashby.call(
+        "customField.setValue",
+        {
+            "objectType": "Application",
+            "objectId": app["id"],
+            "fieldId": field["id"],
+            "fieldValue": "Changed later",
+        },
+    )
+    run = world.http.post(
+        "/syncs", json={"streams": ["application"]}, headers={"X-Connection-Id": world.connection_id}
+    )
+    assert run.status_code == 202, run.text
+    synced = world.wait_event(
+        "atsApplication.updated",
+        app["id"],
+        lambda e: e["data"]["customFields"].get("referralNote") == "Changed later",
+    )
+    assert synced["data"]["customFields"] == {"referralNote": "Changed later"}

@@ -14,11 +14,11 @@ import httpx
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
-from ashby_connector.server import ServerSettings, create_app
-from ashby_connector.server.context import ServerContext
-from ashby_connector.server.repo import ServerRepo
-from ashby_connector.server.secrets import SecretBox
+from ashby_connector.core.app import Core
+from ashby_connector.core.settings import Settings
+from ashby_connector.server import create_app
 from ashby_connector.store import Store
+from ashby_connector.store.secrets import SecretBox
 
 BASE = "https://ashby.test"
 GOOD_KEY = "good-ashby-key"
@@ -65,11 +65,11 @@ class FakeAshby:
 @dataclass
 class Harness:
     http: TestClient
-    ctx: ServerContext
+    core: Core
     ashby: FakeAshby
 
     def tenant(self, name: str = "t") -> dict[str, str]:
-        _, key = self.ctx.repo.create_platform_key(name)
+        _, key = self.core.tenancy.create_platform_key(name)
         return {"Authorization": f"Bearer {key}"}
 
     def connection(self, headers: dict[str, str]) -> dict[str, str]:
@@ -81,18 +81,18 @@ class Harness:
 @contextmanager
 def harness(tmp_path: Path, ashby: FakeAshby | None = None, **settings: Any) -> Iterator[Harness]:
     ashby = ashby or FakeAshby()
-    config = ServerSettings(
+    config = Settings(
         db_url=f"sqlite:///{tmp_path / 'server.db'}",
         ashby_base_url=BASE,
         master_key=Fernet.generate_key().decode(),
         rate_limit_per_minute=None,
         **settings,
     )
-    store = Store.open(config.db_url)
+    store = Store.open(config.db_url, guard_connections=True)
     box = SecretBox(config.master_key.encode())  # type: ignore[union-attr]
     http = httpx.Client(transport=httpx.MockTransport(ashby), follow_redirects=False)
-    ctx = ServerContext(config, store, ServerRepo(store), box, http)
-    app = create_app(config, context=ctx)
+    core = Core(config, store, box, http=http)
+    app = create_app(core=core)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Harness(client, ctx, ashby)
-    ctx.close()
+        yield Harness(client, core, ashby)
+    core.close()

@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from ashby_connector.server.secrets import MASTER_KEY_NAME, load_master_key, master_key_path
 from ashby_connector.server.settings import ServerSettings
+
 from ashby_connector.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]

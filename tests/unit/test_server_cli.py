@@ -7,8 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ashby_connector.cli import app
-from ashby_connector.server.repo import ServerRepo
 from ashby_connector.store import Store
+from ashby_connector.store.tenancy import Tenancy
 
 
 def test_keys_create_prints_the_key_once_and_stores_only_its_hash(tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_keys_create_prints_the_key_once_and_stores_only_its_hash(tmp_path: Path
     key = created.output.strip().splitlines()[-1]
     assert key.startswith("ack_")
     with Store.open(db) as store:
-        repo = ServerRepo(store)
+        repo = Tenancy(store)
         assert repo.tenant_for_key(key) is not None
         assert repo.tenant_for_key(key + "x") is None
     listed = runner.invoke(app, ["keys", "list", "--db", db])

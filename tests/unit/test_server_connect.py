@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.unit.server_fakes import GOOD_KEY, FakeAshby, harness
 
@@ -60,3 +61,53 @@ def test_a_link_can_ask_for_operations_and_the_page_says_what_they_need(tmp_path
             "/connect-links", json={"ownerId": "c9", "operations": ["atsJob::fly"]}, headers=tenant
         )
         assert bad.status_code == 422 and bad.json()["error"]["field"] == "operations[0]"
+
+
+def test_delete_when_ashby_is_unreachable_reports_it_and_retries_until_removed(tmp_path: Path) -> None:
+    import time
+
+    import httpx
+
+    from ashby_connector.store.queries import connection_row_counts
+    from tests.unit.server_fakes import FakeAshby
+
+    down = {"now": False}
+    deleted: list[str] = []
+
+    def ashby_webhooks(operation: str, body: dict[str, Any]) -> Any:
+        if operation == "webhook.create":
+            return {"id": f"wh-{body['webhookType']}", "requestUrl": body["requestUrl"], "enabled": True}
+        if operation == "webhook.delete":
+            if down["now"]:
+                raise httpx.ConnectError("Ashby is down")
+            deleted.append(body["webhookId"])
+            return {"webhookId": body["webhookId"]}
+        return None
+
+    with harness(tmp_path, FakeAshby(handler=ashby_webhooks)) as h:
+        headers = h.connection(h.tenant())
+        cid = headers["X-Connection-Id"]
+        types = ["applicationUpdate", "candidateHire"]
+        registered = h.http.post(
+            f"/connections/{cid}/webhooks",
+            json={"url": "https://public.example", "types": types},
+            headers=headers,
+        )
+        assert registered.status_code == 200, registered.text
+        down["now"] = True
+        answer = h.http.delete(f"/connections/{cid}", headers=headers)
+        assert answer.status_code == 202, answer.text
+        body = answer.json()
+        assert body["deleted"] is True and body["complete"] is False
+        assert (
+            sorted(body["webhooks"]["pending"]) == sorted(types)
+            and "ConnectError" in body["webhooks"]["error"]
+        )
+        assert connection_row_counts(h.core.store.engine, cid) == {}  # the data is gone regardless
+        registry = h.core.webhooks.registry
+        assert len(registry.pending_removals()) == 2
+        down["now"] = False
+        assert registry.retry_removals(h.core.clients.for_key) == 0  # not due yet
+        registry.clock = lambda: time.time() + 3600  # an hour later
+        assert registry.retry_removals(h.core.clients.for_key) == 2
+        assert sorted(deleted) == sorted(f"wh-{t}" for t in types) and registry.pending_removals() == []

@@ -36,7 +36,7 @@ def test_fuzz_every_operation_never_answers_5xx(tmp_path: Path) -> None:
     )
     with harness(tmp_path, ashby) as h:
         headers = h.connection(h.tenant())
-        store: Store = h.ctx.store
+        store: Store = h.core.store
         store.upsert_records(
             headers["X-Connection-Id"], "job", [{"id": "j1", "title": "T", "status": "Open"}]
         )

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ashby_connector.server.secrets import SecretBox, SecretBoxError, hash_platform_key, load_master_key
-from ashby_connector.server.settings import ServerSettings
+from ashby_connector.core.master_key import load_master_key
+from ashby_connector.core.settings import Settings
 from ashby_connector.store.schema_tenancy import connection, platform_key
+from ashby_connector.store.secrets import SecretBox, SecretBoxError, hash_platform_key
 from tests.unit.server_fakes import BASE, GOOD_KEY, FakeAshby, harness
 
 
@@ -19,7 +20,7 @@ def test_master_key_file_is_created_owner_only_and_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ASHBY_CONNECTOR_MASTER_KEY", raising=False)
-    settings = ServerSettings(master_key_file=str(tmp_path / "master.key"))
+    settings = Settings(master_key_file=str(tmp_path / "master.key"))
     key = load_master_key(settings)
     assert stat.S_IMODE(os.stat(tmp_path / "master.key").st_mode) == 0o600
     assert load_master_key(settings) == key
@@ -41,9 +42,9 @@ def test_secret_box_round_trip_and_hidden_repr() -> None:
 
 def test_keys_are_stored_hashed_and_ashby_keys_encrypted(tmp_path: Path) -> None:
     with harness(tmp_path, FakeAshby(scopes=["candidatesRead"])) as h:
-        _, key = h.ctx.repo.create_platform_key("acme")
+        _, key = h.core.tenancy.create_platform_key("acme")
         h.connection({"Authorization": f"Bearer {key}"})
-        with h.ctx.store.engine.connect() as conn:
+        with h.core.store.engine.connect() as conn:
             hashes = [r.key_hash for r in conn.execute(sa.select(platform_key))]
             stored = [r.api_key_encrypted for r in conn.execute(sa.select(connection))]
         assert hashes == [hash_platform_key(key)] and key not in hashes
@@ -75,7 +76,7 @@ def test_a_tenant_never_sees_another_tenants_connection_or_records(tmp_path: Pat
     ashby = FakeAshby(scopes=["jobsRead"], results={"job.info": {"id": "j1", "title": "Secret"}})
     with harness(tmp_path, ashby) as h:
         alice = h.connection(h.tenant("alice"))
-        h.ctx.store.upsert_records(alice["X-Connection-Id"], "job", [{"id": "j1", "title": "Secret"}])
+        h.core.store.upsert_records(alice["X-Connection-Id"], "job", [{"id": "j1", "title": "Secret"}])
         bob = h.tenant("bob")
         stolen = {**bob, "X-Connection-Id": alice["X-Connection-Id"]}
         assert h.http.get("/resources/atsJob", headers=stolen).status_code == 404
@@ -207,4 +208,5 @@ def test_the_ashby_key_never_appears_in_answers(tmp_path: Path) -> None:
             h.http.post("/connections", json={"ownerId": "o", "apiKey": "wrong-key"}, headers=tenant).text,
         ]
         assert all(GOOD_KEY not in p and "wrong-key" not in p for p in pages)
-        assert GOOD_KEY not in repr(h.ctx.repo.list_connections(h.ctx.repo.list_platform_keys()[0]["id"]))
+        tenancy = h.core.tenancy
+        assert GOOD_KEY not in repr(tenancy.list_connections(tenancy.list_platform_keys()[0]["id"]))

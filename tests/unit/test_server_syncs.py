@@ -33,7 +33,7 @@ def test_second_sync_of_a_running_connection_is_refused_then_allowed(tmp_path: P
             assert time.monotonic() < deadline, run
             time.sleep(0.02)
         assert run["status"] == "succeeded", run
-        assert h.ctx.store.get(conn["X-Connection-Id"], "department", "d1") is not None
+        assert h.core.store.get(conn["X-Connection-Id"], "department", "d1") is not None
         again = h.http.post("/syncs", json={"streams": ["department"]}, headers=conn)
         assert again.status_code == 202, again.text
-        assert h.ctx.runner.wait(again.json()["id"], 10).status == "succeeded"
+        assert h.core.syncs.wait(again.json()["id"], 10).status == "succeeded"

@@ -8,8 +8,8 @@ import orjson
 import pytest
 from cryptography.fernet import Fernet
 
-from ashby_connector.server.secrets import SecretBox
 from ashby_connector.store import Store
+from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import SIGNATURE_HEADER, WebhookService, sign_ashby_body
 from ashby_connector.webhooks.testing import FakeAshby
 
@@ -40,7 +40,7 @@ def test_signed_event_is_stored_before_the_answer_and_not_processed_inline(servi
     receipt = _post(
         service, {"webhookActionId": "w1", "action": "applicationUpdate", "data": {"application": APP}}
     )
-    assert receipt.status_code == 200 and receipt.body["status"] == "accepted"
+    assert receipt.status_code == 200 and receipt.status == "accepted"
     assert service.inbox.counts() == {"pending": 1}
     # The store has not seen it yet: the worker applies it.
     assert service.processor.store.get_record("conn1", "application", "app1") is None
@@ -53,8 +53,8 @@ def test_bad_or_missing_signature_answers_401_and_stores_nothing(service: Webhoo
     doc = {"webhookActionId": "w1", "action": "applicationUpdate", "data": {"application": APP}}
     assert _post(service, doc, secret="not-the-secret").status_code == 401
     assert service.receive("conn1", orjson.dumps(doc), None).status_code == 401
-    # An unknown connection has no secret: nothing can verify, so nothing is accepted.
-    assert _post(service, doc, conn="nobody").status_code == 401
+    # An unknown (or deleted) connection has no secret: 404, so Ashby stops sending; nothing stored.
+    assert _post(service, doc, conn="nobody").status_code == 404
     assert service.inbox.counts() == {}
 
 
@@ -68,11 +68,11 @@ def test_malformed_body_answers_400_ping_answers_200(service: WebhookService) ->
 
 def test_redelivery_is_recognised_and_related_webhooks_each_kept(service: WebhookService) -> None:
     app = {"webhookActionId": "w1", "action": "applicationUpdate", "data": {"application": APP}}
-    assert _post(service, app).body["status"] == "accepted"
-    assert _post(service, app).body["status"] == "duplicate"
+    assert _post(service, app).status == "accepted"
+    assert _post(service, app).status == "duplicate"
     # candidateHire fires applicationUpdate and candidateStageChange under the same webhookActionId.
     stage = {**app, "action": "candidateStageChange"}
-    assert _post(service, stage).body["status"] == "accepted"
+    assert _post(service, stage).status == "accepted"
     assert service.inbox.counts() == {"pending": 2}
 
 

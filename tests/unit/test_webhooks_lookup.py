@@ -8,7 +8,7 @@ import pytest
 
 from ashby_connector.store import Store
 from ashby_connector.store.queries import json_path_sql
-from ashby_connector.webhooks.adapters import StoreRecords
+from ashby_connector.webhooks.store_records import StoreRecords
 
 
 def _app(app_id: str, candidate_id: str) -> dict[str, object]:

@@ -10,8 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 from standardwebhooks import Webhook
 
-from ashby_connector.server.secrets import SecretBox
 from ashby_connector.store import Store
+from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import (
     Backoff,
     SubscriptionError,
@@ -101,8 +101,8 @@ def test_same_change_reported_twice_is_one_event_with_a_stable_id(svc: WebhookSe
         svc.subscriptions.create(TENANT, url=rx.url, models=["atsDepartment"])
         dept = {"id": "d1", "name": "Eng", "updatedAt": "2026-01-01T00:00:00Z"}
         # A sync diff and a re-processed change: same record, same change, same id.
-        svc.outbox.on_change(C, "department", dept, "created")
-        svc.outbox.on_change(C, "department", dict(dept), "created")
+        svc.outbox.enqueue_change(C, "department", dept, "created")
+        svc.outbox.enqueue_change(C, "department", dict(dept), "created")
         svc.drain()
         assert [e["type"] for e in rx.events()] == ["atsDepartment.created"]
 
@@ -161,7 +161,7 @@ def test_retries_give_up_after_the_last_attempt(tmp_path: object) -> None:
     svc = WebhookService.for_store(store, SecretBox(Fernet.generate_key()), options=opts)
     with RecordingReceiver(status=500) as rx:
         svc.subscriptions.create(TENANT, url=rx.url, connection_id=C)
-        svc.outbox.on_change(C, "department", {"id": "d1", "name": "Eng"}, "created")
+        svc.outbox.enqueue_change(C, "department", {"id": "d1", "name": "Eng"}, "created")
         svc.deliverer.drain(timeout=5)
         assert svc.outbox.counts() == {"failed": 1}
 

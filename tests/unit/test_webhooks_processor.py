@@ -9,8 +9,8 @@ import orjson
 import pytest
 from cryptography.fernet import Fernet
 
-from ashby_connector.server.secrets import SecretBox
 from ashby_connector.store import Store
+from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import Backoff, WebhookOptions, WebhookService, parse_envelope, sign_ashby_body
 from ashby_connector.webhooks.testing import FakeAshby
 
@@ -164,7 +164,7 @@ def test_receiver_killed_between_inbox_write_and_processing_applies_after_restar
 
 def test_a_crash_between_queueing_the_event_and_writing_the_store_loses_nothing(env: Env) -> None:
     queued: list[tuple[str, str]] = []
-    env.svc.processor.on_change = lambda cid, kind, rec, change: queued.append((rec["id"], change))
+    env.svc.processor.on_change_for = lambda cid: lambda kind, rec, change: queued.append((rec["id"], change))
     real_put = env.svc.processor.store.put_records
 
     def crash(*args: Any) -> None:

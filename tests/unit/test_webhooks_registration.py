@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-from ashby_connector.server.secrets import SecretBox
 from ashby_connector.store import Store
 from ashby_connector.store.schema_webhooks import webhook_connection
+from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import RegistrationError, WebhookRegistry
 from ashby_connector.webhooks.registration import endpoint_url
 

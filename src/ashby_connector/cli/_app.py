@@ -1,8 +1,62 @@
+"""The Typer application, and how every command fails: one ``error:`` line on stderr, exit code 2
+for bad input (a wrong option, a database path that cannot be opened, a key Ashby refuses) and 1
+for anything else (Ashby unreachable, a failed run), never a traceback."""
+
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import typer
 
-app = typer.Typer(
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` on stderr; raise the returned ``typer.Exit``."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code)
+
+
+@contextmanager
+def reported_failures() -> Iterator[None]:
+    """Known failures as one ``error:`` line and an exit code."""
+    from ashby_connector.core.errors import CoreError
+    from ashby_connector.errors import AshbyError
+    from ashby_connector.store.errors import StoreError
+    from ashby_connector.store.secrets import SecretBoxError
+
+    try:
+        yield
+    except CoreError as exc:
+        raise fail(exc.message, 2 if exc.bad_input else 1) from None
+    except (StoreError, SecretBoxError) as exc:
+        raise fail(str(exc), 2) from None
+    except AshbyError as exc:
+        raise fail(str(exc), 1) from None
+
+
+class CommandGroup(typer.Typer):
+    """``typer.Typer`` whose commands report failures with ``reported_failures``."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        register = super().command(*args, **kwargs)
+
+        def decorate(function: F) -> F:
+            @functools.wraps(function)
+            def run(*a: Any, **k: Any) -> Any:
+                with reported_failures():
+                    return function(*a, **k)
+
+            register(run)
+            return function
+
+        return decorate
+
+
+app = CommandGroup(
     name="ashby-connector",
     help="Self-hostable connector for the Ashby ATS: client, emulator, sync, server, webhooks.",
     no_args_is_help=True,

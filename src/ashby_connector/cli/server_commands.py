@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import typer
 
-from ashby_connector.cli._app import app
-from ashby_connector.server.settings import DEFAULT_ASHBY_BASE_URL, ServerSettings
+from ashby_connector.cli._app import CommandGroup, app, fail
+from ashby_connector.core.settings import DEFAULT_ASHBY_BASE_URL, Settings
 
 if TYPE_CHECKING:
-    from ashby_connector.server.repo import ServerRepo
+    from ashby_connector.core.app import Core
+    from ashby_connector.store.tenancy import Tenancy
 
-keys_app = typer.Typer(help="Platform secret keys (one per tenant).", no_args_is_help=True)
-connections_app = typer.Typer(help="Ashby connections of a tenant.", no_args_is_help=True)
+keys_app = CommandGroup(help="Platform secret keys (one per tenant).", no_args_is_help=True)
+connections_app = CommandGroup(help="Ashby connections of a tenant.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(connections_app, name="connections")
 
@@ -27,9 +29,21 @@ BaseOption = typer.Option(
 )
 
 
-def _settings(db: str, ashby_base_url: str | None = None) -> ServerSettings:
-    base = ashby_base_url or os.environ.get("ASHBY_BASE_URL") or DEFAULT_ASHBY_BASE_URL
-    return ServerSettings(db_url=db, ashby_base_url=base)
+def settings_for(db: str, ashby_base_url: str | None = None) -> Settings:
+    """The deployment's settings: the option when given, else ``$ASHBY_BASE_URL``, else Ashby's."""
+    return Settings(db_url=db, ashby_base_url=ashby_base_url) if ashby_base_url else Settings(db_url=db)
+
+
+@contextmanager
+def opened_core(db: str, ashby_base_url: str | None = None) -> Iterator[Core]:
+    """The application core for one command, closed afterwards."""
+    from ashby_connector.core.app import Core
+
+    core = Core.open(settings_for(db, ashby_base_url))
+    try:
+        yield core
+    finally:
+        core.close()
 
 
 @app.command()
@@ -42,18 +56,28 @@ def serve(
     """Run the REST server (OpenAPI at /openapi.json, docs at /docs)."""
     import uvicorn
 
+    from ashby_connector.core.app import Core
     from ashby_connector.server import create_app
 
-    typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {db}")
-    uvicorn.run(create_app(_settings(db, ashby_base_url)), host=host, port=port, log_level="warning")
+    core = Core.open(settings_for(db, ashby_base_url))  # store and key errors: one line, exit 2
+    try:
+        typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {core.store.url}")
+        uvicorn.run(create_app(core=core), host=host, port=port, log_level="warning")
+    finally:
+        core.close()
 
 
-def _repo(db: str) -> ServerRepo:
-    # Local imports keep `--help` fast.
-    from ashby_connector.server.repo import ServerRepo
+@contextmanager
+def _tenancy(db: str) -> Iterator[Tenancy]:
+    # Platform keys need no secret box: their hashes are all that is stored.
     from ashby_connector.store import Store
+    from ashby_connector.store.tenancy import Tenancy
 
-    return ServerRepo(Store.open(db))
+    store = Store.open(db)
+    try:
+        yield Tenancy(store)
+    finally:
+        store.close()
 
 
 @keys_app.command("create")
@@ -61,7 +85,8 @@ def keys_create(
     name: str = typer.Option(..., "--name", help="A name for the tenant."), db: str = DbOption
 ) -> None:
     """Create a platform key; it is printed once and only its hash is kept."""
-    key_id, key = _repo(db).create_platform_key(name)
+    with _tenancy(db) as tenancy:
+        key_id, key = tenancy.create_platform_key(name)
     typer.echo(f"tenant {key_id} ({name}); your key (shown once, keep it secret):")
     typer.echo(key)
 
@@ -69,7 +94,9 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(db: str = DbOption) -> None:
     """List platform keys (ids and names; the keys themselves are not stored)."""
-    for row in _repo(db).list_platform_keys():
+    with _tenancy(db) as tenancy:
+        rows = tenancy.list_platform_keys()
+    for row in rows:
         state = "revoked" if row["revoked_at"] else "active"
         typer.echo(f"{row['id']}\t{row['name']}\t{state}")
 
@@ -77,16 +104,18 @@ def keys_list(db: str = DbOption) -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: str, db: str = DbOption) -> None:
     """Revoke a platform key by its tenant id."""
-    if not _repo(db).revoke_platform_key(key_id):
-        raise typer.BadParameter(f"no key {key_id}")
+    with _tenancy(db) as tenancy:
+        revoked = tenancy.revoke_platform_key(key_id)
+    if not revoked:
+        raise fail(f"no key {key_id}", 2)
     typer.echo(f"revoked {key_id}")
 
 
-def _tenant(repo: ServerRepo, key: str) -> str:
-    tenant_id = repo.tenant_for_key(key)
+def _tenant(tenancy: Tenancy, key: str) -> str:
+    tenant_id = tenancy.tenant_for_key(key)
     if tenant_id is None:
-        raise typer.BadParameter("unknown platform key", param_hint="--key")
-    return str(tenant_id)
+        raise fail("unknown platform key (--key)", 2)
+    return tenant_id
 
 
 KeyOption = typer.Option(..., "--key", envvar="ASHBY_CONNECTOR_KEY", help="Your platform key.")
@@ -95,8 +124,9 @@ KeyOption = typer.Option(..., "--key", envvar="ASHBY_CONNECTOR_KEY", help="Your 
 @connections_app.command("list")
 def connections_list(key: str = KeyOption, db: str = DbOption) -> None:
     """List the tenant's connections."""
-    repo = _repo(db)
-    for row in repo.list_connections(_tenant(repo, key)):
+    with _tenancy(db) as tenancy:
+        rows = tenancy.list_connections(_tenant(tenancy, key))
+    for row in rows:
         typer.echo(f"{row.id}\t{row.owner_id}\t{row.key_title or ''}")
 
 
@@ -104,33 +134,40 @@ def connections_list(key: str = KeyOption, db: str = DbOption) -> None:
 def connections_add(
     owner_id: str = typer.Option(..., "--owner-id"),
     api_key: str = typer.Option(..., "--api-key", envvar="ASHBY_API_KEY", help="The Ashby key."),
+    operations: str | None = typer.Option(
+        None, "--operations", help="What you will do with it: model::action, comma-separated."
+    ),
     key: str = KeyOption,
     db: str = DbOption,
     ashby_base_url: str | None = BaseOption,
 ) -> None:
     """Add a connection (checks the key with apiKey.info, prints what it can and cannot do)."""
-    from fastapi.testclient import TestClient
+    from ashby_connector.core import access
 
-    from ashby_connector.server import create_app
-
-    # The same path as POST /connections, in-process: one code path for checks and encryption.
-    with TestClient(create_app(_settings(db, ashby_base_url))) as http:
-        answer = http.post(
-            "/connections",
-            json={"ownerId": owner_id, "apiKey": api_key},
-            headers={"Authorization": f"Bearer {key}"},
-        )
-    typer.echo(json.dumps(answer.json(), indent=2))
-    if answer.status_code >= 400:
-        raise typer.Exit(1)
+    wanted = [o.strip() for o in operations.split(",") if o.strip()] if operations else None
+    with opened_core(db, ashby_base_url) as core:
+        row = core.connections.create(_tenant(core.tenancy, key), owner_id, api_key, wanted)
+    report = {
+        "id": row.id,
+        "ownerId": row.owner_id,
+        "keyTitle": row.key_title,
+        "access": access.report(row.scopes),
+        "operations": access.operations_report(row.operations, row.scopes) if row.operations else None,
+    }
+    typer.echo(json.dumps(report, indent=2))
 
 
 @connections_app.command("delete")
-def connections_delete(connection_id: str, key: str = KeyOption, db: str = DbOption) -> None:
-    """Delete a connection and every record stored for it."""
-    repo = _repo(db)
-    row = repo.get_connection(_tenant(repo, key), connection_id)
-    if row is None:
-        raise typer.BadParameter(f"no connection {connection_id}")
-    repo.delete_connection(row.id)
+def connections_delete(
+    connection_id: str, key: str = KeyOption, db: str = DbOption, ashby_base_url: str | None = BaseOption
+) -> None:
+    """Delete a connection: every record stored for it, and its webhook settings in Ashby."""
+    with opened_core(db, ashby_base_url) as core:
+        deletion = core.connections.delete(_tenant(core.tenancy, key), connection_id)
     typer.echo(f"deleted {connection_id}")
+    if not deletion.complete:
+        pending = ", ".join(deletion.webhooks.pending)
+        typer.echo(
+            f"Ashby could not be reached to remove its webhook settings ({pending}): "
+            f"the server retries until Ashby confirms ({deletion.webhooks.error})"
+        )

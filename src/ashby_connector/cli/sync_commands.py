@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from ashby_connector.cli._app import app
+from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
 from ashby_connector.sync import SyncAbortedError, SyncEngine, SyncReport
@@ -25,8 +25,7 @@ DEFAULT_BASE_URL = "https://api.ashbyhq.com"
 
 
 def _fail(console: Console, message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
+    return fail(message, code)
 
 
 @contextlib.contextmanager
@@ -228,7 +227,7 @@ def parse_operation_limits(values: list[str] | None) -> dict[str, float]:
     return out
 
 
-hiring_team = typer.Typer(
+hiring_team = CommandGroup(
     help="Hiring teams: look a user up by email and add them to a job.", no_args_is_help=True
 )
 app.add_typer(hiring_team, name="hiring-team")
@@ -311,7 +310,9 @@ def demo(
 
 # -- distributed worker --------------------------------------------------------------------------
 
-worker_app = typer.Typer(help="Distributed sync workers on PostgreSQL (procrastinate).", no_args_is_help=True)
+worker_app = CommandGroup(
+    help="Distributed sync workers on PostgreSQL (procrastinate).", no_args_is_help=True
+)
 app.add_typer(worker_app, name="worker")
 
 
@@ -330,17 +331,17 @@ def _single_key_factory(api_key: str | None, base_url: str, rate_limit: float) -
 
 
 def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> Any:
-    """Syncs of the server's connections: each job uses its connection's own encrypted key, and
-    its changes are queued in the webhooks outbox for subscribers, as syncs the server runs are."""
-    from ashby_connector.server.context import ServerContext
-    from ashby_connector.server.settings import ServerSettings
-    from ashby_connector.webhooks.wiring import service_for_context
+    """Syncs of the server's connections: each job uses its connection's own (cached) client, and
+    its changes become unified events for subscribers, exactly as syncs the server runs. Runs a
+    killed process left ``running`` are marked interrupted first."""
+    from ashby_connector.core.app import Core
+    from ashby_connector.core.settings import Settings
     from ashby_connector.worker.distributed import DistributedRunner
 
-    settings = ServerSettings(db_url=db, ashby_base_url=base_url, rate_limit_per_minute=rate_limit or None)
-    ctx = ServerContext.open(settings)
-    outbox = service_for_context(ctx).outbox
-    return DistributedRunner(db, ctx.client_by_connection_id, on_change_for=outbox.for_connection)
+    settings = Settings(db_url=db, ashby_base_url=base_url, rate_limit_per_minute=rate_limit or None)
+    core = Core.open(settings)
+    core.start(background=False)
+    return DistributedRunner(db, core.clients.require, on_change_for=core.events.for_connection)
 
 
 @worker_app.command("run")

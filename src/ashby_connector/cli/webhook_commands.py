@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
@@ -12,15 +11,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ashby_connector.cli._app import app
-from ashby_connector.server.settings import DEFAULT_ASHBY_BASE_URL, ServerSettings
+from ashby_connector.cli._app import CommandGroup, app, fail
+from ashby_connector.cli.server_commands import opened_core
 
 if TYPE_CHECKING:
-    from ashby_connector.server.context import ServerContext
-    from ashby_connector.webhooks.ports import AshbyCaller
-    from ashby_connector.webhooks.service import WebhookService
+    from ashby_connector.core.app import Core
+    from ashby_connector.webhooks.protocols import AshbyCaller
 
-webhooks_app = typer.Typer(
+webhooks_app = CommandGroup(
     help="Receive Ashby's webhooks and deliver unified events to subscribers.", no_args_is_help=True
 )
 app.add_typer(webhooks_app, name="webhooks")
@@ -33,33 +31,14 @@ TypesOption = typer.Option(
 )
 
 
-def _context(db: str, ashby_base_url: str | None) -> ServerContext:
-    from ashby_connector.server.context import ServerContext
-
-    base = ashby_base_url or os.environ.get("ASHBY_BASE_URL") or DEFAULT_ASHBY_BASE_URL
-    return ServerContext.open(ServerSettings(db_url=db, ashby_base_url=base))
-
-
-def _service(ctx: ServerContext) -> WebhookService:
-    from ashby_connector.webhooks.wiring import service_for_context
-
-    return service_for_context(ctx)
-
-
 @contextmanager
-def _connection(
-    connection: str, db: str, ashby_base_url: str | None
-) -> Iterator[tuple[WebhookService, AshbyCaller]]:
-    """The service and the connection's Ashby client; the context is closed afterwards."""
-    ctx = _context(db, ashby_base_url)
-    try:
-        service = _service(ctx)
-        client = service.connections.client_for(connection)
+def _connection(connection: str, db: str, ashby_base_url: str | None) -> Iterator[tuple[Core, AshbyCaller]]:
+    """The core and the connection's Ashby client (the deployment's one Ashby base URL)."""
+    with opened_core(db, ashby_base_url) as core:
+        client = core.clients.get(connection)
         if client is None:
-            raise typer.BadParameter(f"no connection {connection}", param_hint="--connection")
-        yield service, client
-    finally:
-        ctx.close()
+            raise fail(f"no connection {connection} (--connection)", 2)
+        yield core, client
 
 
 def _types(value: str | None) -> list[str] | None:
@@ -77,11 +56,11 @@ def register(
     """Create Ashby webhook settings for the connection (a generated secret, stored encrypted)."""
     from ashby_connector.webhooks.registration import RegistrationError
 
-    with _connection(connection, db, ashby_base_url) as (service, client):
+    with _connection(connection, db, ashby_base_url) as (core, client):
         try:
-            settings = service.registry.register(connection, client, url, _types(types))
+            settings = core.webhooks.registry.register(connection, client, url, _types(types))
         except RegistrationError as exc:
-            raise typer.BadParameter(str(exc)) from None
+            raise fail(f"{exc} (--{exc.field})", 2) from None
     for s in settings:
         state = "enabled" if s.enabled else "DISABLED (Ashby's ping failed: is the URL reachable?)"
         typer.echo(f"{s.webhook_type}\t{s.ashby_webhook_id}\t{state}")
@@ -96,29 +75,33 @@ def unregister(
     ashby_base_url: str | None = BaseOption,
 ) -> None:
     """Delete this connection's Ashby webhook settings (all, or the given types)."""
-    with _connection(connection, db, ashby_base_url) as (service, client):
-        removed = service.registry.unregister(connection, client, _types(types))
+    with _connection(connection, db, ashby_base_url) as (core, client):
+        removed = core.webhooks.registry.unregister(connection, client, _types(types))
     typer.echo(f"removed: {', '.join(removed) or 'nothing'}")
 
 
 @webhooks_app.command("status")
 def status(connection: str | None = typer.Option(None, "--connection"), db: str = DbOption) -> None:
     """Registered settings, inbox and outbox counts."""
-    ctx = _context(db, None)
-    try:
-        service = _service(ctx)
+    with opened_core(db) as core:
+        service = core.webhooks
         if connection:
             for s in service.registry.settings(connection):
                 typer.echo(f"{s.webhook_type}\t{'enabled' if s.enabled else 'disabled'}\t{s.url}")
         typer.echo(f"inbox: {service.inbox.counts()}")
         typer.echo(f"outbox: {service.outbox.counts()}")
-    finally:
-        ctx.close()
+        pending = service.registry.pending_removals()
+        if pending:
+            typer.echo(f"settings of deleted connections still to remove in Ashby: {len(pending)}")
 
 
 def _run_loops(db: str, ashby_base_url: str | None, *, process: bool, deliver: bool, once: bool) -> None:
-    ctx = _context(db, ashby_base_url)
-    service = _service(ctx)
+    with opened_core(db, ashby_base_url) as core:
+        _loops(core, process=process, deliver=deliver, once=once)
+
+
+def _loops(core: Core, *, process: bool, deliver: bool, once: bool) -> None:
+    service = core.webhooks
     try:
         if once:
             while (process and service.processor.process_pending()) or (
@@ -137,8 +120,7 @@ def _run_loops(db: str, ashby_base_url: str | None, *, process: bool, deliver: b
         except KeyboardInterrupt:
             pass
     finally:
-        service.close()
-        ctx.close()
+        service.stop()
 
 
 OnceOption = typer.Option(False, "--once", help="Work through what is due now, then exit.")

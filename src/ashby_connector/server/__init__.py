@@ -1,19 +1,16 @@
 """The REST server (FastAPI): connections, unified resources, proxy, syncs. See docs/server.md.
 
-FastAPI is imported lazily so that ``ashby_connector.server.settings`` works without the ``server``
-extra installed.
+FastAPI is imported lazily: ``import ashby_connector.server`` works without the ``server`` extra.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ashby_connector.server.settings import ServerSettings
-
 if TYPE_CHECKING:
     from ashby_connector.server.app import create_app
 
-__all__ = ["ServerSettings", "create_app"]
+__all__ = ["create_app"]
 
 
 def __getattr__(name: str) -> Any:

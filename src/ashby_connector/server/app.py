@@ -1,39 +1,34 @@
-"""``create_app(settings)``: the FastAPI application.
+"""``create_app(settings)``: the FastAPI application over one ``Core``.
 
-Other parts add routes through ``extensions``: callables ``(ctx, tenant_dependency) -> APIRouter``.
-By default the webhooks part's ``ashby_connector.webhooks.router.server_extension`` is included
-when it exists (``/webhooks/ashby/{connection_id}``, ``/subscriptions``,
-``/connections/{id}/webhooks``).
+The routes parse the request, call the core and render its answer; errors of every route use one
+envelope (``server.errors``).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from ashby_connector import unified
+from ashby_connector.core.app import Core
+from ashby_connector.core.settings import Settings
 from ashby_connector.server import (
     errors,
+    routes_assessments,
     routes_connect,
     routes_connections,
     routes_directory,
     routes_proxy,
     routes_resources,
     routes_syncs,
+    routes_webhooks,
 )
-from ashby_connector.server.context import ServerContext
-from ashby_connector.server.deps import tenant
 from ashby_connector.server.limits import BodyLimit
-from ashby_connector.server.settings import ServerSettings
 
 DOCS_ASSETS_URL = "/docs-assets"
-
-Extension = Callable[[ServerContext, Callable[..., str]], APIRouter | None]
 
 DESCRIPTION = """Ashby data the way unified-API users expect, from your own store.
 
@@ -42,37 +37,19 @@ requests about one connection name it with `X-Connection-Id`. Errors are
 `{"error": {"code", "message", "field"}}`."""
 
 
-def webhooks_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> APIRouter | None:
-    """The webhooks part's routes, if that part provides ``server_extension``."""
-    try:
-        module = importlib.import_module("ashby_connector.webhooks.router")
-    except ImportError:
-        return None
-    factory: Any = getattr(module, "server_extension", None)
-    return factory(ctx, tenant_dep) if callable(factory) else None
-
-
-def assessments_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> APIRouter:
-    """The assessment partner flow: set-up, the partner endpoints Ashby calls, ``/assessments``."""
-    from ashby_connector.server.routes_assessments import assessment_extension
-
-    return assessment_extension(ctx, tenant_dep)
-
-
-def create_app(
-    settings: ServerSettings | None = None,
-    *,
-    context: ServerContext | None = None,
-    extensions: Sequence[Extension] = (webhooks_extension, assessments_extension),
-) -> FastAPI:
-    settings = settings or ServerSettings()
-    ctx = context or ServerContext.open(settings)
+def create_app(settings: Settings | None = None, *, core: Core | None = None) -> FastAPI:
+    """The server; with ``core`` it serves that core (and leaves closing it to the caller)."""
+    settings = core.settings if core is not None else (settings or Settings())
+    owned = core is None
+    app_core = core or Core.open(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
+        app_core.start()
         yield
-        if context is None:  # we opened it, we close it
-            ctx.close()
+        app_core.webhooks.stop()
+        if owned:
+            app_core.close()
 
     # /docs and /redoc serve Swagger UI's and ReDoc's files from an installed package: no CDN, so
     # they work on a machine without internet access.
@@ -83,21 +60,19 @@ def create_app(
         lifespan=lifespan,
         static_url=DOCS_ASSETS_URL,
     )
-    app.state.ctx = ctx
+    app.state.core = app_core
     errors.install(app)
-    for router in (
-        routes_connections.router,
-        routes_resources.router,
-        routes_proxy.router,
-        routes_syncs.router,
-        routes_connect.router,
-        routes_directory.router,
+    for module in (
+        routes_connections,
+        routes_resources,
+        routes_proxy,
+        routes_syncs,
+        routes_connect,
+        routes_webhooks,
+        routes_directory,
+        routes_assessments,
     ):
-        app.include_router(router)
-    for extension in extensions:
-        extra = extension(ctx, tenant)
-        if extra is not None:
-            app.include_router(extra)
+        app.include_router(module.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_models(app)
     return app

@@ -1,4 +1,5 @@
-"""JSON errors with a stable code, a message and the offending field; never a 500 for bad input."""
+"""Every error of every route as ``{"error": {"code", "message", "field"}}`` with a stable code;
+never a 500 for bad input, never a Python object inside a message."""
 
 from __future__ import annotations
 
@@ -11,26 +12,24 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ashby_connector import errors as ashby_errors
+from ashby_connector.core.errors import CoreError, envelope, from_ashby
+from ashby_connector.store.errors import StoreError
 
 log = logging.getLogger("ashby_connector.server")
 
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.extra = extra
-
-
-def body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field, **extra}}
+# Framework errors (no route, wrong method, body too large) by status.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
 
 
-def _json(status: int, code: str, message: str, field: str | None = None, **extra: Any) -> JSONResponse:
-    return JSONResponse(body(code, message, field, **extra), status_code=status)
+def render(error: CoreError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status)
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
@@ -39,58 +38,36 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return ".".join(parts) or None
 
 
-# Ashby's own errors, translated: what the caller did wrong stays 4xx, Ashby's faults are 502.
-_ASHBY_STATUS: list[tuple[type[Exception], int, str]] = [
-    (ashby_errors.AuthenticationError, 502, "ashby_authentication_failed"),
-    (ashby_errors.PermissionDeniedError, 403, "ashby_permission_denied"),
-    (ashby_errors.NotFoundError, 404, "ashby_not_found"),
-    (ashby_errors.InvalidInputError, 422, "ashby_invalid_input"),
-    (ashby_errors.ConflictError, 409, "ashby_conflict"),
-    (ashby_errors.RateLimitError, 429, "ashby_rate_limited"),
-    (ashby_errors.OperationNotSupportedError, 501, "not_supported"),
-    (ashby_errors.APIConnectionError, 502, "ashby_unreachable"),
-    (ashby_errors.APIError, 422, "ashby_error"),
-    (ashby_errors.AshbyError, 502, "ashby_error"),
-]
-
-
-def ashby_error_response(exc: ashby_errors.AshbyError) -> JSONResponse:
-    for cls, status, code in _ASHBY_STATUS:
-        if isinstance(exc, cls):
-            extra: dict[str, Any] = {}
-            if isinstance(exc, ashby_errors.APIError):
-                extra["ashbyCode"] = exc.code
-            if isinstance(exc, ashby_errors.PermissionDeniedError) and exc.permission:
-                extra["permission"] = exc.permission
-            field = getattr(exc, "field", None)
-            return _json(status, code, str(exc), field if isinstance(field, str) else None, **extra)
-    return _json(502, "ashby_error", str(exc))
-
-
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return _json(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+    @app.exception_handler(CoreError)
+    async def _core(_: Request, exc: CoreError) -> JSONResponse:
+        return render(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         if first.get("type") == "json_invalid":
-            return _json(400, "malformed_json", "the request body is not valid JSON", "body")
+            return render(CoreError(400, "malformed_json", "the request body is not valid JSON", "body"))
         message = str(first.get("msg", "invalid request"))
-        return _json(422, "invalid_request", message, _field(first.get("loc", ())))
+        return render(CoreError(422, "invalid_request", message, _field(first.get("loc", ()))))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
-        return _json(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+        status = exc.status_code
+        detail = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(status, "request failed")
+        return JSONResponse(envelope(HTTP_CODES.get(status, "http_error"), detail), status_code=status)
 
     @app.exception_handler(ashby_errors.AshbyError)
     async def _ashby(_: Request, exc: ashby_errors.AshbyError) -> JSONResponse:
-        return ashby_error_response(exc)
+        return render(from_ashby(exc))
+
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        log.error("store error on %s %s: %s", request.method, request.url.path, exc)
+        return render(CoreError(503, "store_unavailable", "the server cannot use its database right now"))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Log the type and path only: an exception's text could carry request data.
         log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return _json(500, "internal_error", "the server failed; see its log")
+        return render(CoreError(500, "internal_error", "the server failed; see its log"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ashby_connector.core.errors import envelope
+
 
 class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -49,8 +51,7 @@ class BodyLimit:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    error = {"code": "body_too_large", "message": f"the body exceeds {limit} bytes", "field": "body"}
-    data = orjson.dumps({"error": error})
+    data = orjson.dumps(envelope("body_too_large", f"the body exceeds {limit} bytes", "body"))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": data})

@@ -12,15 +12,15 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from ashby_connector.server import access
-from ashby_connector.server.deps import Ctx, Tenant
-from ashby_connector.server.errors import ApiError
-from ashby_connector.server.repo import iso, utcnow
-from ashby_connector.server.routes_connections import check_key, requested_operations
+from ashby_connector.core import access
+from ashby_connector.core.errors import CoreError
+from ashby_connector.server.deps import CoreDep, Tenant
+from ashby_connector.store.tenancy import iso, utcnow
 
 router = APIRouter(tags=["connect"])
 
@@ -43,10 +43,10 @@ class ConnectLinkCreate(BaseModel):
 
 
 @router.post("/connect-links", status_code=201, summary="A one-time Connect page link for a customer")
-def create_link(body: ConnectLinkCreate, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
-    operations = requested_operations(body.operations)
+def create_link(body: ConnectLinkCreate, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    operations = core.connections.requested_operations(body.operations)
     expires = utcnow() + timedelta(minutes=body.expiresInMinutes)
-    token = ctx.repo.create_connect_link(tenant_id, body.ownerId, expires, operations)
+    token = core.tenancy.create_connect_link(tenant_id, body.ownerId, expires, operations)
     return {
         "url": f"/connect/{token}",
         "ownerId": body.ownerId,
@@ -73,10 +73,10 @@ _GONE = "<p>This link is unknown, expired or already used. Ask for a new one.</p
 
 
 @router.get("/connect/{token}", include_in_schema=False)
-def connect_form(token: str, ctx: Ctx) -> HTMLResponse:
-    if ctx.repo.open_connect_link(token) is None:
+def connect_form(token: str, core: CoreDep) -> HTMLResponse:
+    if core.tenancy.open_connect_link(token) is None:
         return _page("Connect Ashby", _GONE, 404)
-    operations = ctx.repo.connect_link_operations(token)
+    operations = core.tenancy.connect_link_operations(token)
     asks = (
         "<p>It will be used to: " + ", ".join(f"<code>{html.escape(o)}</code>" for o in operations) + ".</p>"
         if operations
@@ -92,28 +92,33 @@ def connect_form(token: str, ctx: Ctx) -> HTMLResponse:
 
 
 @router.post("/connect/{token}", include_in_schema=False)
-async def connect_submit(token: str, request: Request, ctx: Ctx) -> HTMLResponse:
-    link = ctx.repo.open_connect_link(token)
-    if link is None:
-        return _page("Connect Ashby", _GONE, 404)
+async def connect_submit(token: str, request: Request, core: CoreDep) -> Response:
+    """The form post. A browser gets a page; a client asking for JSON (``Accept:
+    application/json``) gets JSON, its errors in the one error envelope."""
+    accept = request.headers.get("accept", "")
+    browser = "text/html" in accept or "application/json" not in accept
     fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=5)
     api_key = (fields.get("apiKey") or [""])[0].strip()
-    if not api_key or len(api_key) > 500:
-        return _page("Connect Ashby", "<p class='no'>Paste the key, then press Connect.</p>", 422)
-    tenant_id, owner_id = link
     try:
-        title, scopes = check_key(ctx, api_key)
-    except ApiError:
-        return _page("Connect Ashby", "<p class='no'>Ashby did not accept this key.</p>", 422)
-    operations = ctx.repo.connect_link_operations(token)
-    row = ctx.repo.create_connection(tenant_id, owner_id, ctx.box.encrypt(api_key), title, scopes, operations)
-    if not ctx.repo.use_connect_link(token, row.id):
-        ctx.repo.delete_connection(row.id)  # another submission won the race
-        return _page("Connect Ashby", _GONE, 409)
-    body = _report(access.report(scopes))
+        row, operations = await run_in_threadpool(core.connections.create_from_link, token, api_key)
+    except CoreError as exc:
+        if not browser:
+            raise
+        return _page("Connect Ashby", _FORM_ERRORS.get(exc.code, _GONE), exc.status)
+    if not browser:
+        return JSONResponse({"id": row.id, "connected": True}, status_code=201)
+    body = _report(access.report(row.scopes))
     if operations:
-        body += _operations(access.operations_report(operations, scopes))
+        body += _operations(access.operations_report(operations, row.scopes))
     return _page("Ashby connected", body)
+
+
+# What the page says for each refusal (the JSON answer carries the code and message).
+_FORM_ERRORS = {
+    "invalid_request": "<p class='no'>Paste the key, then press Connect.</p>",
+    "invalid_ashby_key": "<p class='no'>Ashby did not accept this key.</p>",
+    "ashby_unreachable": "<p class='no'>Ashby could not be reached to check the key. Try again.</p>",
+}
 
 
 def _operations(report: dict[str, Any]) -> str:

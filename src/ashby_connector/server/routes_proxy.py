@@ -13,8 +13,8 @@ import orjson
 from fastapi import APIRouter, Body, Response
 
 from ashby_connector import catalog
-from ashby_connector.server.deps import Connection, Ctx
-from ashby_connector.server.errors import ApiError
+from ashby_connector.core.errors import CoreError
+from ashby_connector.server.deps import Connection, CoreDep
 
 router = APIRouter(tags=["proxy"])
 
@@ -22,20 +22,20 @@ router = APIRouter(tags=["proxy"])
 def resolve(operation: str) -> catalog.Operation:
     """The catalog's operation for ``operation``; 404 (with suggestions) for anything else."""
     if len(operation) > 100:
-        raise ApiError(404, "unknown_operation", "unknown Ashby operation", "operation")
+        raise CoreError(404, "unknown_operation", "unknown Ashby operation", "operation")
     try:
         op = catalog.operation(operation)
     except catalog.UnknownOperationError as exc:
-        raise ApiError(404, "unknown_operation", str(exc), "operation") from None
+        raise CoreError(404, "unknown_operation", str(exc), "operation") from None
     if op.partner_side:
-        raise ApiError(
+        raise CoreError(
             400,
             "partner_side_operation",
             f"{op.name} is implemented by assessment partners and called by Ashby, not by us",
             "operation",
         )
     if op.multipart and not op.request_schema:
-        raise ApiError(
+        raise CoreError(
             400, "multipart_only", f"{op.name} takes multipart uploads; use the client", "operation"
         )
     return op
@@ -49,21 +49,21 @@ def target_url(base_url: str, op: catalog.Operation) -> str:
 @router.post("/proxy/{operation}", summary="Call any Ashby operation with the connection's key")
 def proxy(
     operation: str,
-    ctx: Ctx,
+    core: CoreDep,
     conn: Connection,
     body: Annotated[dict[str, Any] | None, Body(description="The operation's JSON body")] = None,
 ) -> Response:
     op = resolve(operation)
-    key = ctx.box.decrypt(conn.api_key_encrypted)
+    key = core.box.decrypt(conn.api_key_encrypted)
     try:
-        answer = ctx.http.post(
-            target_url(ctx.settings.ashby_base_url, op),
+        answer = core.http.post(
+            target_url(core.settings.ashby_base_url, op),
             content=orjson.dumps(body or {}),
             auth=httpx.BasicAuth(key, ""),
             headers={"Content-Type": "application/json", "Accept": "application/json; version=1"},
         )
     except httpx.HTTPError as exc:
-        raise ApiError(502, "ashby_unreachable", f"could not reach Ashby: {type(exc).__name__}") from None
+        raise CoreError(502, "ashby_unreachable", f"could not reach Ashby: {type(exc).__name__}") from None
     headers = {
         k: v
         for k, v in answer.headers.items()

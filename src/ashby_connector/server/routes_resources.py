@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 
-from ashby_connector.server import resources as res
-from ashby_connector.server.deps import Connection, Ctx
-from ashby_connector.server.errors import ApiError
+from ashby_connector.core import resources as res
+from ashby_connector.core.errors import CoreError
+from ashby_connector.server.deps import Connection, CoreDep
 
 router = APIRouter(tags=["resources"])
 
@@ -34,18 +34,18 @@ def _csv(value: str | None, name: str, most: int = 100) -> list[str] | None:
         return None
     items = [v.strip() for v in value.split(",") if v.strip()]
     if len(items) > most:
-        raise ApiError(400, "too_many_values", f"{name} takes at most {most} values", name)
+        raise CoreError(400, "too_many_values", f"{name} takes at most {most} values", name)
     return items
 
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        raise ApiError(422, "invalid_request", "give a timezone (e.g. 2024-01-01T00:00:00Z)", "updatedAfter")
+        raise CoreError(422, "invalid_request", "give a timezone (e.g. 2024-01-01T00:00:00Z)", "updatedAfter")
     return value
 
 
 def _shape(
-    ctx: Ctx,
+    core: CoreDep,
     conn: Connection,
     model: res.Model,
     item: Any,
@@ -57,7 +57,7 @@ def _shape(
     if not include_raw:
         data.pop("remoteData", None)
     if expand:
-        res.expand_relations(ctx, conn, model, data, expand)
+        res.expand_relations(core, conn, model, data, expand)
     if fields:
         keep = {"id", *fields, *(expand or [])}
         data = {k: v for k, v in data.items() if k in keep}
@@ -68,7 +68,7 @@ def _shape(
 def list_resources(
     model: str,
     request: Request,
-    ctx: Ctx,
+    core: CoreDep,
     conn: Connection,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=600)] = None,
@@ -80,7 +80,7 @@ def list_resources(
     expand: Annotated[str | None, Query(max_length=500)] = None,
     includeRemoteData: bool = False,
 ) -> dict[str, Any]:
-    target = res.resolve_model(ctx, conn, model)
+    target = res.resolve_model(core, conn, model)
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     if target.spec is not None:
         allowed = set(target.spec.cls.model_fields)
@@ -88,7 +88,7 @@ def list_resources(
         allowed = set((target.custom.fields if target.custom else {}).keys()) | {"id"}
     for name in filters:
         if name not in allowed:
-            raise ApiError(
+            raise CoreError(
                 400, "unknown_filter", f"{model} has no field {name[:100]!r} to filter on", name[:100]
             )
     query = res.ListQuery(
@@ -101,10 +101,10 @@ def list_resources(
         filters,
         includeRemoteData,
     )
-    items, next_cursor = res.list_records(ctx, conn, target, query)
+    items, next_cursor = res.list_records(core, conn, target, query)
     field_list, expand_list = _csv(fields, "fields"), _csv(expand, "expand", 10)
     return {
-        "data": [_shape(ctx, conn, target, i, field_list, expand_list, includeRemoteData) for i in items],
+        "data": [_shape(core, conn, target, i, field_list, expand_list, includeRemoteData) for i in items],
         "next": next_cursor,
     }
 
@@ -113,7 +113,7 @@ def list_resources(
 def get_resource(
     model: str,
     record_id: str,
-    ctx: Ctx,
+    core: CoreDep,
     conn: Connection,
     live: bool = False,
     includeRemoteData: bool = False,
@@ -121,20 +121,20 @@ def get_resource(
     fields: Annotated[str | None, Query(max_length=2000)] = None,
     expand: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
-    target = res.resolve_model(ctx, conn, model)
+    target = res.resolve_model(core, conn, model)
     if live:
-        item = target.convert(res.read_live(ctx, conn, target, record_id), includeRemoteData)
+        item = target.convert(res.read_live(core, conn, target, record_id), includeRemoteData)
     else:
-        found = res.get_record(ctx, conn, target, record_id)
+        found = res.get_record(core, conn, target, record_id)
         assert found is not None
         item = target.convert(found[1] or found[0], includeRemoteData)
     data = _shape(
-        ctx, conn, target, item, _csv(fields, "fields"), _csv(expand, "expand", 10), includeRemoteData
+        core, conn, target, item, _csv(fields, "fields"), _csv(expand, "expand", 10), includeRemoteData
     )
     if downloadUrl:
         if not isinstance(data.get("handle"), str):
-            raise ApiError(400, "no_file", f"{model} records have no file to download", "downloadUrl")
-        answer = ctx.call_for(conn)("file.info", {"fileHandle": data["handle"]})
+            raise CoreError(400, "no_file", f"{model} records have no file to download", "downloadUrl")
+        answer = core.clients.require(conn.id).call("file.info", {"fileHandle": data["handle"]})
         data["downloadUrl"] = answer.get("url") if isinstance(answer, dict) else None
     return {"data": data}
 
@@ -143,18 +143,18 @@ Payload = Annotated[dict[str, Any], Body(description="Unified fields to write")]
 
 
 @router.post("/resources/{model}", status_code=201, summary="Create a record in Ashby")
-def create_resource(model: str, payload: Payload, ctx: Ctx, conn: Connection) -> dict[str, Any]:
-    target = res.resolve_model(ctx, conn, model)
-    item, _ = res.write(ctx, conn, target, "create", None, dict(payload), set())
+def create_resource(model: str, payload: Payload, core: CoreDep, conn: Connection) -> dict[str, Any]:
+    target = res.resolve_model(core, conn, model)
+    item, _ = res.write(core, conn, target, "create", None, dict(payload), set())
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
 @router.patch("/resources/{model}/{record_id}", summary="Update a record in Ashby")
 def update_resource(
-    model: str, record_id: str, payload: Payload, ctx: Ctx, conn: Connection
+    model: str, record_id: str, payload: Payload, core: CoreDep, conn: Connection
 ) -> dict[str, Any]:
-    target = res.resolve_model(ctx, conn, model)
-    item, _ = res.write(ctx, conn, target, "update", record_id, dict(payload), set())
+    target = res.resolve_model(core, conn, model)
+    item, _ = res.write(core, conn, target, "update", record_id, dict(payload), set())
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
@@ -162,11 +162,11 @@ def update_resource(
 def delete_resource(
     model: str,
     record_id: str,
-    ctx: Ctx,
+    core: CoreDep,
     conn: Connection,
     anonymize: bool = False,
 ) -> dict[str, Any]:
-    target = res.resolve_model(ctx, conn, model)
+    target = res.resolve_model(core, conn, model)
     flags = {"anonymize"} if anonymize else set()
-    item, gone = res.write(ctx, conn, target, "delete", record_id, {}, flags)
+    item, gone = res.write(core, conn, target, "delete", record_id, {}, flags)
     return {"data": item.model_dump(mode="json", exclude={"remoteData"}), "deleted": gone}

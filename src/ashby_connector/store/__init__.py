@@ -24,6 +24,8 @@ from ashby_connector.store.errors import StoreError
 from ashby_connector.store.kinds import CHILD_PARENTS, KIND_OPERATIONS, KINDS, table_name
 from ashby_connector.store.records import StoredRecord
 from ashby_connector.store.repository import (
+    Change,
+    ChangeCallback,
     RecordPage,
     Store,
     StreamState,
@@ -36,6 +38,8 @@ __all__ = [
     "DEFAULT_URL",
     "KINDS",
     "KIND_OPERATIONS",
+    "Change",
+    "ChangeCallback",
     "RecordPage",
     "Store",
     "StoreError",

@@ -328,10 +328,11 @@ def connection_tables() -> list[sa.Table]:
 
 
 def delete_connection_rows(conn: sa.Connection, connection_id: str) -> dict[str, int]:
-    """Delete every row of the connection in every table, the connection itself last.
+    """Delete every row of the connection in every table; returns rows deleted per table.
 
-    Returns rows deleted per table (tables with none left out). Rows reached through a
-    subscription of the connection (its outbox and delivery log) go with it.
+    The connection row goes first: on PostgreSQL that waits for any write transaction holding it
+    (``connection_guard``) and makes every later one fail, so no write can land after this commits.
+    Rows reached through a subscription of the connection (its outbox and delivery log) go too.
     """
     from ashby_connector.store.schema_tenancy import connection
     from ashby_connector.store.schema_webhooks import (
@@ -346,13 +347,30 @@ def delete_connection_rows(conn: sa.Connection, connection_id: str) -> dict[str,
         if n:
             deleted[table.name] = deleted.get(table.name, 0) + n
 
+    count(connection, conn.execute(sa.delete(connection).where(connection.c.id == connection_id)).rowcount)
     subs = sa.select(webhook_subscription.c.id).where(webhook_subscription.c.connection_id == connection_id)
     for table in (webhook_outbox, webhook_delivery):
         count(table, conn.execute(sa.delete(table).where(table.c.subscription_id.in_(subs))).rowcount)
     for table in connection_tables():
         count(table, conn.execute(sa.delete(table).where(table.c.connection_id == connection_id)).rowcount)
-    count(connection, conn.execute(sa.delete(connection).where(connection.c.id == connection_id)).rowcount)
     return deleted
+
+
+def connection_guard(conn: sa.Connection, connection_id: str) -> None:
+    """Refuse a write for a connection that does not exist (any more), inside the write's own
+    transaction: a sync still running when its connection is deleted writes nothing after that.
+
+    On PostgreSQL the row is locked FOR SHARE until the write commits, so a delete waits for the
+    write and every write after the delete sees the row gone.
+    """
+    from ashby_connector.store.errors import ConnectionGoneError
+    from ashby_connector.store.schema_tenancy import connection
+
+    query = sa.select(connection.c.id).where(connection.c.id == connection_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    if conn.execute(query).first() is None:
+        raise ConnectionGoneError(f"connection {connection_id} no longer exists")
 
 
 def connection_row_counts(engine: sa.Engine, connection_id: str) -> dict[str, int]:

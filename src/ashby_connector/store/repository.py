@@ -6,7 +6,7 @@ import base64
 import builtins
 import hashlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +22,9 @@ from ashby_connector.store.records import StoredRecord, as_utc, canonical, recor
 from ashby_connector.store.schema import child_fetches, record_table, sync_state
 
 Change = Literal["created", "updated", "deleted"]
+# The one change callback of the project: ``on_change(kind, raw record, change)`` for one connection.
+# Sync runs, the webhook processor and the server's writes all report store changes through it.
+ChangeCallback = Callable[[str, dict[str, Any], Change], None]
 ReconcileScope = Literal["all", "parent"]
 
 _CHUNK = 500  # ids per IN (...) clause: well under SQLite's variable limit
@@ -87,16 +90,21 @@ class StreamState:
 class Store:
     """The local copy of one or more Ashby accounts (connections)."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, guard_connections: bool = False) -> None:
+        """``guard_connections``: refuse writes for connections that are not (or no longer) in the
+        connection table (the server and its workers; a single-account ``sync`` has no such row)."""
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.guard_connections = guard_connections
         # SQLite has one writer: serialising writes here avoids busy-waiting in the driver.
         self._write_lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, url: str = _engine.DEFAULT_URL, *, migrate: bool = True) -> Store:
+    def open(
+        cls, url: str = _engine.DEFAULT_URL, *, migrate: bool = True, guard_connections: bool = False
+    ) -> Store:
         """Open (creating if needed) and migrate to every branch head. Raises ``StoreError``."""
         engine = _engine.create_engine(url)
         if migrate:
@@ -105,7 +113,7 @@ class Store:
             except BaseException:
                 engine.dispose()
                 raise
-        return cls(engine)
+        return cls(engine, guard_connections=guard_connections)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -131,6 +139,14 @@ class Store:
             except sa.exc.OperationalError as exc:
                 raise StoreError(f"cannot write to {self.url}: {str(exc.orig).strip()}") from exc
 
+    @contextmanager
+    def _writing(self, connection_id: str) -> Iterator[sa.Connection]:
+        """A write transaction for one connection's rows (guarded, see ``guard_connections``)."""
+        with self.transaction() as conn:
+            if self.guard_connections:
+                queries.connection_guard(conn, connection_id)
+            yield conn
+
     # -- records ---------------------------------------------------------------------------------
 
     def upsert_records(
@@ -143,7 +159,7 @@ class Store:
         parent_id: str | None = None,
     ) -> UpsertResult:
         """Insert or update records; only records whose JSON differs count as changed."""
-        with self.transaction() as conn:
+        with self._writing(connection_id) as conn:
             return self._upsert(conn, connection_id, kind, records, synced_at or utcnow(), parent_id)
 
     def _upsert(
@@ -313,7 +329,7 @@ class Store:
         """Mark records deleted (kept, with ``deleted_at``): webhooks and reconcile use this."""
         table = record_table(kind)
         count = 0
-        with self.transaction() as conn:
+        with self._writing(connection_id) as conn:
             for start in range(0, len(ids), _CHUNK):
                 chunk = list(ids[start : start + _CHUNK])
                 res = conn.execute(
@@ -508,7 +524,7 @@ class Store:
         started_at: datetime | None = None,
     ) -> StreamState:
         """Record the start of a run (its mode, and the token it resumes from if incremental)."""
-        with self.transaction() as conn:
+        with self._writing(connection_id) as conn:
             self._write_state(
                 conn,
                 connection_id,
@@ -551,7 +567,7 @@ class Store:
         result is ``result.embedded``); children a parent no longer embeds are marked deleted.
         """
         now = synced_at or utcnow()
-        with self.transaction() as conn:
+        with self._writing(connection_id) as conn:
             result = self._upsert(conn, connection_id, kind, records, now, parent_id)
             if embedded is not None:
                 result.embedded = self._save_embedded(conn, connection_id, records, embedded, now)
@@ -599,7 +615,7 @@ class Store:
         """End the run: save the new token, clear the cursor; ``reconcile`` marks unseen deleted."""
         result = UpsertResult()
         now = utcnow()
-        with self.transaction() as conn:
+        with self._writing(connection_id) as conn:
             state = self._locked_state(conn, connection_id, stream)
             started = as_utc(state["run_started_at"]) if state else None
             if reconcile and kind is not None and started is not None:
@@ -649,7 +665,7 @@ class Store:
 
     def reset_stream(self, connection_id: str, stream: str) -> None:
         """Forget the token and any unfinished run: the next run is a full sync."""
-        with self.transaction() as conn:
+        with self._writing(connection_id) as conn:
             self._write_state(
                 conn,
                 connection_id,
@@ -666,7 +682,7 @@ class Store:
 
     def fail_stream(self, connection_id: str, stream: str, error: str) -> None:
         """Remember why a run stopped; its cursor stays so the next run resumes."""
-        with self.transaction() as conn:
+        with self._writing(connection_id) as conn:
             self._write_state(conn, connection_id, stream, {"last_error": error[:2000]})
 
 

@@ -62,6 +62,9 @@ sync_run = sa.Table(
     sa.Column("finished_at", TS, nullable=True),
     sa.Column("report", sa.JSON, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    # Touched every few seconds while the run makes progress (server_0005): a run that stopped
+    # beating was left by a process that died.
+    sa.Column("heartbeat_at", TS, nullable=True),
 )
 
 # A one-time link an end customer opens to paste their Ashby key (the token is stored hashed).

@@ -123,6 +123,22 @@ webhook_delivery = sa.Table(
     sa.Index("ix_webhook_delivery_connection", "connection_id"),
 )
 
+# Ashby webhook settings of a deleted connection that Ashby could not be reached to remove: retried
+# with the (encrypted) key until ``webhook.delete`` succeeds. Not the connection's data: an errand
+# owed to Ashby, so it names the setting, not the connection.
+webhook_removal = sa.Table(
+    "webhook_removal",
+    metadata,
+    sa.Column("seq", SEQ, primary_key=True, autoincrement=True),
+    sa.Column("ashby_webhook_id", sa.String(64), nullable=False),
+    sa.Column("webhook_type", sa.String(64), nullable=False),
+    sa.Column("api_key_encrypted", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", sa.Float, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+)
+
 WEBHOOK_TABLES: tuple[sa.Table, ...] = (
     webhook_inbox,
     webhook_connection,
@@ -130,4 +146,5 @@ WEBHOOK_TABLES: tuple[sa.Table, ...] = (
     webhook_subscription,
     webhook_outbox,
     webhook_delivery,
+    webhook_removal,
 )

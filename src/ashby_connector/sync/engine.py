@@ -15,12 +15,12 @@ from ashby_connector.errors import (
     AuthenticationError,
     PermissionDeniedError,
 )
-from ashby_connector.store import Store
+from ashby_connector.store import ChangeCallback, Store
 from ashby_connector.sync.permissions import check_access, key_scopes
 from ashby_connector.sync.plan import Plan, listing_counter, make_plan
 from ashby_connector.sync.policies import DEFAULT_CHILD_POLICIES, ChildPolicy, resolve
 from ashby_connector.sync.report import ProgressEvent, Status, StreamResult, SyncReport
-from ashby_connector.sync.runner import OnChange, OnProgress, Pager, StreamRunner, SyncInterruptedError
+from ashby_connector.sync.runner import OnProgress, Pager, StreamRunner, SyncInterruptedError
 from ashby_connector.sync.streams import Stream, all_streams, select_streams
 
 DEFAULT_CONCURRENCY = 6
@@ -53,7 +53,7 @@ class SyncEngine:
         full: bool = False,
         reconcile: bool = False,
         on_progress: OnProgress | None = None,
-        on_change: OnChange | None = None,
+        on_change: ChangeCallback | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         check_permissions: bool = True,
         children: Mapping[str, str] | None = None,

@@ -9,15 +9,14 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
 
 from ashby_connector.errors import NotFoundError, SyncTokenExpiredError
-from ashby_connector.store import Store, UpsertResult
-from ashby_connector.store.repository import Change, utcnow
+from ashby_connector.store import ChangeCallback, Store, UpsertResult
+from ashby_connector.store.repository import utcnow
 from ashby_connector.sync.policies import ChildPolicy
 from ashby_connector.sync.prefetch import read_ahead
 from ashby_connector.sync.report import ProgressEvent, StreamResult
 from ashby_connector.sync.streams import Stream
 
 OnProgress = Callable[[ProgressEvent], None]
-OnChange = Callable[[str, dict[str, Any], Change], None]
 PAGE_LIMIT = 100
 
 
@@ -61,7 +60,7 @@ class StreamRunner:
         full: bool = False,
         reconcile: bool = False,
         on_progress: OnProgress | None = None,
-        on_change: OnChange | None = None,
+        on_change: ChangeCallback | None = None,
         policy: ChildPolicy = "eager",
         derived: Stream | None = None,
         stop: threading.Event | None = None,

@@ -12,13 +12,14 @@ FastAPI is imported only by ``ashby_connector.webhooks.router``.
 
 from __future__ import annotations
 
+from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.deliverer import Deliverer, delivery_log, sign_headers
 from ashby_connector.webhooks.envelope import InboundEvent, MalformedWebhookError, parse_envelope
 from ashby_connector.webhooks.inbox import Inbox
 from ashby_connector.webhooks.outbox import Outbox
-from ashby_connector.webhooks.ports import AshbyCaller, Change, RecordStore, SecretBox, StoredRecord
 from ashby_connector.webhooks.processor import InboxProcessor
+from ashby_connector.webhooks.protocols import AshbyCaller, Change, RecordStore, RecordVersion
 from ashby_connector.webhooks.registration import DEFAULT_TYPES, RegistrationError, WebhookRegistry
 from ashby_connector.webhooks.service import Receipt, WebhookOptions, WebhookService
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body, verify_ashby_signature
@@ -40,9 +41,9 @@ __all__ = [
     "Outbox",
     "Receipt",
     "RecordStore",
+    "RecordVersion",
     "RegistrationError",
     "SecretBox",
-    "StoredRecord",
     "Subscription",
     "SubscriptionError",
     "Subscriptions",

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import upsert
-from ashby_connector.store.schema_webhooks import webhook_inbox
+from ashby_connector.store.schema_webhooks import webhook_connection, webhook_inbox
 from ashby_connector.webhooks.envelope import InboundEvent
 
 
@@ -32,8 +32,10 @@ class Inbox:
         self.begin: Begin = begin or engine.begin
         self.clock = clock
 
-    def accept(self, connection_id: str, event: InboundEvent, body: bytes) -> bool:
-        """Store the event; False when it was already there (a redelivery). One short transaction."""
+    def accept(self, connection_id: str, event: InboundEvent, body: bytes) -> bool | None:
+        """Store the event; False when it was already there (a redelivery), None when the
+        connection has no webhooks (any more: deleted, in this process or another). One short
+        transaction."""
         row = {
             "connection_id": connection_id,
             "webhook_action_id": event.webhook_action_id,
@@ -45,6 +47,13 @@ class Inbox:
             "next_attempt_at": 0.0,
         }
         with self.begin() as conn:
+            registered = sa.select(webhook_connection.c.connection_id).where(
+                webhook_connection.c.connection_id == connection_id
+            )
+            if conn.dialect.name == "postgresql":
+                registered = registered.with_for_update(read=True)  # a delete waits for this write
+            if conn.execute(registered).first() is None:
+                return None
             return upsert(conn, webhook_inbox, [row]) == 1
 
     def pending(self, limit: int = 100) -> list[InboxRow]:

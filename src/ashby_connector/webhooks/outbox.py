@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import upsert
 from ashby_connector.store.schema_webhooks import webhook_outbox
-from ashby_connector.webhooks.ports import Change
+from ashby_connector.webhooks.protocols import Change, ChangeCallback
 from ashby_connector.webhooks.subscriptions import Subscriptions
 from ashby_connector.webhooks.unified_events import (
     UnifiedEvent,
@@ -49,18 +49,20 @@ class Outbox:
         self.tenant_of = tenant_of
         self.clock = clock
 
-    def on_change(self, connection_id: str, kind: str, record: dict[str, Any], change: Change) -> int:
-        """The ``ChangeSink``: enqueue the unified events for this change; returns rows queued."""
+    def enqueue_change(self, connection_id: str, kind: str, record: dict[str, Any], change: Change) -> int:
+        """Enqueue the unified events of one change for the subscribers that want them; returns
+        rows queued (none once the connection is deleted: it has no tenant any more)."""
         subs = self.subscriptions.matching(connection_id, self.tenant_of(connection_id))
         if not subs:
             return 0
         return self.enqueue(build_events(self.mapper, connection_id, kind, record, change), subs)
 
-    def for_connection(self, connection_id: str) -> Callable[[str, dict[str, Any], Change], None]:
-        """Sync's ``on_change(kind, record, change)`` callback for one connection."""
+    def for_connection(self, connection_id: str) -> ChangeCallback:
+        """The connection's ``on_change(kind, record, change)``: sync runs, the webhook processor
+        and the server's writes report changes with it."""
 
         def on_change(kind: str, record: dict[str, Any], change: Change) -> None:
-            self.on_change(connection_id, kind, record, change)
+            self.enqueue_change(connection_id, kind, record, change)
 
         return on_change
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ashby_connector.webhooks.ports import RecordStore, StoredRecord
+from ashby_connector.webhooks.protocols import RecordStore, RecordVersion
 
 Key = tuple[str, str, str]  # (connection_id, kind, id)
 
@@ -18,22 +18,22 @@ Key = tuple[str, str, str]  # (connection_id, kind, id)
 class BatchOverlay:
     def __init__(self, store: RecordStore) -> None:
         self.store = store
-        self._seen: dict[Key, StoredRecord | None] = {}
-        self._dirty: dict[Key, StoredRecord] = {}  # insertion order = order of first write
+        self._seen: dict[Key, RecordVersion | None] = {}
+        self._dirty: dict[Key, RecordVersion] = {}  # insertion order = order of first write
 
-    def get_record(self, connection_id: str, kind: str, record_id: str) -> StoredRecord | None:
+    def get_record(self, connection_id: str, kind: str, record_id: str) -> RecordVersion | None:
         key = (connection_id, kind, record_id)
         if key not in self._seen:
             self._seen[key] = self.store.get_record(connection_id, kind, record_id)
         return self._seen[key]
 
     def put_record(self, connection_id: str, kind: str, raw: dict[str, Any]) -> None:
-        self._write((connection_id, kind, str(raw["id"])), StoredRecord(raw=raw, deleted=False))
+        self._write((connection_id, kind, str(raw["id"])), RecordVersion(raw=raw, deleted=False))
 
     def delete_record(self, connection_id: str, kind: str, record_id: str) -> None:
         current = self.get_record(connection_id, kind, record_id)
         self._write(
-            (connection_id, kind, record_id), StoredRecord(raw=current.raw if current else {}, deleted=True)
+            (connection_id, kind, record_id), RecordVersion(raw=current.raw if current else {}, deleted=True)
         )
 
     def put_records(self, connection_id: str, kind: str, raws: list[dict[str, Any]]) -> None:
@@ -49,7 +49,7 @@ class BatchOverlay:
         self.flush()
         return self.store.find_records(connection_id, kind, path, value)
 
-    def _write(self, key: Key, state: StoredRecord) -> None:
+    def _write(self, key: Key, state: RecordVersion) -> None:
         self._seen[key] = state
         self._dirty.pop(key, None)  # re-inserted: the last write decides, in the order of writes
         self._dirty[key] = state

@@ -21,13 +21,13 @@ from ashby_connector.webhooks.backoff import INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.envelope import InboundEvent
 from ashby_connector.webhooks.inbox import Inbox, InboxRow
 from ashby_connector.webhooks.overlay import BatchOverlay
-from ashby_connector.webhooks.ports import (
+from ashby_connector.webhooks.protocols import (
     AshbyCaller,
     Change,
-    ChangeSink,
+    ChangeCallbackFor,
     ClientFactory,
     RecordStore,
-    StoredRecord,
+    RecordVersion,
 )
 from ashby_connector.webhooks.timestamps import is_newer
 
@@ -45,13 +45,13 @@ class InboxProcessor:
         store: RecordStore,
         *,
         client_for: ClientFactory = _no_client,
-        on_change: ChangeSink | None = None,
+        on_change_for: ChangeCallbackFor | None = None,
         backoff: Backoff = INBOX_BACKOFF,
     ) -> None:
         self.inbox = inbox
         self.store = store
         self.client_for = client_for
-        self.on_change = on_change
+        self.on_change_for = on_change_for
         self.backoff = backoff
 
     # -- the loop -------------------------------------------------------------------------------
@@ -161,7 +161,7 @@ class InboxProcessor:
         return {**stored, **record} if stored else record
 
     def _put_if_newer(
-        self, connection_id: str, kind: str, record: dict[str, Any], *, stored: StoredRecord | None
+        self, connection_id: str, kind: str, record: dict[str, Any], *, stored: RecordVersion | None
     ) -> bool:
         if stored is not None and not is_newer(record, stored.raw):
             return False
@@ -230,8 +230,8 @@ class InboxProcessor:
         return "applied" if self._put_if_newer(connection_id, "job", full, stored=stored) else "unchanged"
 
     def _emit(self, connection_id: str, kind: str, record: dict[str, Any], change: Change) -> None:
-        if self.on_change is not None:
-            self.on_change(connection_id, kind, record, change)
+        if self.on_change_for is not None:
+            self.on_change_for(connection_id)(kind, record, change)
 
 
 def _record_id(value: Any) -> str | None:

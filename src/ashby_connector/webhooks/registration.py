@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -18,10 +18,13 @@ import orjson
 import sqlalchemy as sa
 
 from ashby_connector import catalog
+from ashby_connector.errors import AshbyError
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import upsert
-from ashby_connector.store.schema_webhooks import webhook_connection, webhook_setting
-from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
+from ashby_connector.store.schema_webhooks import webhook_connection, webhook_removal, webhook_setting
+from ashby_connector.store.secrets import SecretBox
+from ashby_connector.webhooks.backoff import Backoff
+from ashby_connector.webhooks.protocols import AshbyCaller, KeyClientFactory
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body
 
 # The types whose payloads keep the store current (webhook.create accepts these and a few more).
@@ -42,11 +45,19 @@ DEFAULT_TYPES: tuple[str, ...] = (
     "offerUpdate",
     "offerDelete",
 )
-SECRET_CACHE_SECONDS = 60.0
+# The secret is read on every inbound webhook; a delete or a new secret made by another process
+# reaches this one within this time (the inbox write also checks, so nothing lands after a delete).
+SECRET_CACHE_SECONDS = 1.0
+# Removing a deleted connection's settings in Ashby: retried every 30 s doubling to hourly, forever.
+REMOVAL_BACKOFF = Backoff(base_seconds=30.0, cap_seconds=3600.0, max_attempts=2**31)
 
 
 class RegistrationError(ValueError):
-    """Bad registration input (unknown types, bad URL): the server answers 422."""
+    """Bad registration input (unknown types, bad URL): the server answers 422, naming the field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def creatable_types() -> list[str]:
@@ -57,10 +68,22 @@ def creatable_types() -> list[str]:
 def endpoint_url(public_url: str, connection_id: str) -> str:
     """The receiver URL for a connection: the public base URL plus ``/webhooks/ashby/{id}``."""
     if not public_url.startswith(("http://", "https://")):
-        raise RegistrationError("url must be an http:// or https:// URL")
+        raise RegistrationError("url must be an http:// or https:// URL", "url")
     if "/webhooks/ashby/" in public_url:
         return public_url
     return f"{public_url.rstrip('/')}/webhooks/ashby/{connection_id}"
+
+
+@dataclass(frozen=True)
+class RemovalOutcome:
+    """Removing a deleted connection's settings in Ashby: what went, and what is retried later."""
+
+    removed: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        return {"removed": self.removed, "pending": self.pending, "error": self.error}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +137,11 @@ class WebhookRegistry:
             self._cache[connection_id] = (secret, now + SECRET_CACHE_SECONDS)
         return secret
 
+    def forget(self, connection_id: str) -> None:
+        """Drop the cached secret now (the connection was deleted here)."""
+        with self._lock:
+            self._cache.pop(connection_id, None)
+
     def ensure_secret(self, connection_id: str, url: str | None = None) -> str:
         existing = self.secret_for(connection_id)
         if existing is not None:
@@ -162,7 +190,7 @@ class WebhookRegistry:
         allowed = set(creatable_types())
         unknown = sorted(set(wanted) - allowed)
         if unknown:
-            raise RegistrationError(f"Ashby cannot send these types: {', '.join(unknown)}")
+            raise RegistrationError(f"Ashby cannot send these types: {', '.join(unknown)}", "types")
         url = endpoint_url(public_url, connection_id)
         secret = self.ensure_secret(connection_id, url)
         existing = {s.webhook_type: s for s in self.settings(connection_id)}
@@ -219,11 +247,7 @@ class WebhookRegistry:
         for setting in self.settings(connection_id):
             if chosen is not None and setting.webhook_type not in chosen:
                 continue
-            try:
-                client.call("webhook.delete", {"webhookId": setting.ashby_webhook_id})
-            except Exception as exc:  # already gone in Ashby: forget it here too
-                if "not_found" not in str(getattr(exc, "code", "")) and "not found" not in str(exc).lower():
-                    raise
+            _delete_in_ashby(client, setting.ashby_webhook_id)
             t = webhook_setting
             with self.begin() as conn:
                 conn.execute(
@@ -234,9 +258,79 @@ class WebhookRegistry:
             removed.append(setting.webhook_type)
         return removed
 
+    def remove_all(self, connection_id: str, client: AshbyCaller, key_token: str) -> RemovalOutcome:
+        """Delete every setting made for the connection in Ashby (its connection is being deleted).
+
+        Settings Ashby could not be reached for are queued with the connection's encrypted key
+        (``key_token``) and retried by ``retry_removals``; the outcome lists them.
+        """
+        removed: list[str] = []
+        failed: list[SettingState] = []
+        error: str | None = None
+        for setting in self.settings(connection_id):
+            if error is not None:  # Ashby failed once (after the client's retries): queue the rest
+                failed.append(setting)
+                continue
+            try:
+                _delete_in_ashby(client, setting.ashby_webhook_id)
+                removed.append(setting.webhook_type)
+            except Exception as exc:
+                failed.append(setting)
+                error = f"{type(exc).__name__}: {exc}"
+        if failed:
+            now = self.clock()
+            rows = [
+                {
+                    "ashby_webhook_id": s.ashby_webhook_id,
+                    "webhook_type": s.webhook_type,
+                    "api_key_encrypted": key_token,
+                    "created_at": now,
+                    "attempts": 1,
+                    "next_attempt_at": now + (REMOVAL_BACKOFF.delay(1) or 0.0),
+                    "last_error": (error or "")[:2000],
+                }
+                for s in failed
+            ]
+            with self.begin() as conn:
+                conn.execute(sa.insert(webhook_removal), rows)
+        return RemovalOutcome(removed, [s.webhook_type for s in failed], error)
+
+    def pending_removals(self) -> list[dict[str, Any]]:
+        t = webhook_removal
+        with self.engine.connect() as conn:
+            query = sa.select(t.c.seq, t.c.webhook_type, t.c.attempts, t.c.last_error).order_by(t.c.seq)
+            rows = conn.execute(query)
+            return [dict(r._mapping) for r in rows]
+
+    def retry_removals(self, client_for_key: KeyClientFactory) -> int:
+        """Try the due removals again; returns how many Ashby confirmed. Never gives up."""
+        t = webhook_removal
+        now = self.clock()
+        with self.engine.connect() as conn:
+            due = list(conn.execute(sa.select(t).where(t.c.next_attempt_at <= now).order_by(t.c.seq)))
+        done = 0
+        for row in due:
+            try:
+                client = client_for_key(self.box.decrypt(row.api_key_encrypted))
+                _delete_in_ashby(client, row.ashby_webhook_id)
+            except Exception as exc:
+                attempts = row.attempts + 1
+                values = {
+                    "attempts": attempts,
+                    "next_attempt_at": self.clock() + (REMOVAL_BACKOFF.delay(attempts) or 3600.0),
+                    "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                }
+                with self.begin() as conn:
+                    conn.execute(sa.update(t).where(t.c.seq == row.seq).values(**values))
+                continue
+            with self.begin() as conn:
+                conn.execute(sa.delete(t).where(t.c.seq == row.seq))
+            done += 1
+        return done
+
     def _save(self, connection_id: str, webhook_type: str, result: Any, url: str) -> None:
         if not isinstance(result, dict) or not result.get("id"):
-            raise RegistrationError(f"unexpected answer from Ashby for {webhook_type}: {result!r}")
+            raise AshbyError(f"Ashby answered without a webhook id for {webhook_type}")
         t = webhook_setting
         values = {
             "ashby_webhook_id": str(result["id"]),
@@ -247,6 +341,15 @@ class WebhookRegistry:
         with self.begin() as conn:
             row = {"connection_id": connection_id, "webhook_type": webhook_type, **values}
             upsert(conn, t, [row], update=list(values))
+
+
+def _delete_in_ashby(client: AshbyCaller, webhook_id: str) -> None:
+    """``webhook.delete``; a setting already gone in Ashby counts as deleted."""
+    try:
+        client.call("webhook.delete", {"webhookId": webhook_id})
+    except Exception as exc:
+        if "not_found" not in str(getattr(exc, "code", "")) and "not found" not in str(exc).lower():
+            raise
 
 
 def probe_endpoint(url: str, secret: str, *, timeout: float = 5.0) -> bool:

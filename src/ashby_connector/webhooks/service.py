@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,35 +18,45 @@ import sqlalchemy as sa
 
 from ashby_connector.store import Store
 from ashby_connector.store.engine import Begin
-from ashby_connector.webhooks.adapters import StoreRecords
+from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.deliverer import Deliverer
 from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envelope
 from ashby_connector.webhooks.inbox import Inbox
 from ashby_connector.webhooks.outbox import Outbox, TenantOf
-from ashby_connector.webhooks.ports import Change, ClientFactory, RecordStore, SecretBox
 from ashby_connector.webhooks.processor import InboxProcessor
+from ashby_connector.webhooks.protocols import AshbyCaller, ClientFactory, KeyClientFactory, RecordStore
 from ashby_connector.webhooks.registration import WebhookRegistry
 from ashby_connector.webhooks.retention import prune
 from ashby_connector.webhooks.signature import verify_ashby_signature
+from ashby_connector.webhooks.store_records import StoreRecords
 from ashby_connector.webhooks.subscriptions import Subscriptions
 from ashby_connector.webhooks.unified_events import UnifiedMapper, registry_mapper
 
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY_SECONDS = 3600.0
+RETRY_REMOVALS_EVERY_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """The answer to one inbound webhook."""
+    """The answer to one inbound webhook: a status (``accepted``, ``duplicate``, ``pong``), or an
+    error code, message and field that the server renders in its error envelope."""
 
     status_code: int
-    body: dict[str, Any]
+    status: str | None = None
+    code: str | None = None
+    message: str | None = None
+    field: str | None = None
 
 
 def _none(connection_id: str) -> Any:
     return None
+
+
+def _no_key_client(api_key: str) -> AshbyCaller:
+    raise RuntimeError("no Ashby client factory for keys was given to the webhook service")
 
 
 @dataclass
@@ -71,6 +80,7 @@ class WebhookService:
         box: SecretBox,
         *,
         client_for: ClientFactory = _none,
+        client_for_key: KeyClientFactory = _no_key_client,
         tenant_of: TenantOf = _none,
         mapper: UnifiedMapper | None = None,
         options: WebhookOptions | None = None,
@@ -93,7 +103,7 @@ class WebhookService:
             self.inbox,
             records,
             client_for=client_for,
-            on_change=self.outbox.on_change,
+            on_change_for=self.outbox.for_connection,
             backoff=opts.inbox_backoff,
         )
         self.deliverer = Deliverer(
@@ -106,8 +116,8 @@ class WebhookService:
             concurrency=opts.delivery_concurrency,
         )
         self.client_for = client_for
+        self.client_for_key = client_for_key
         self.options = opts
-        self.connections: Any = None  # set by wiring: the server's connections, for the CLI
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -121,19 +131,28 @@ class WebhookService:
 
     # -- inbound --------------------------------------------------------------------------------
     def receive(self, connection_id: str, body: bytes, signature: str | None) -> Receipt:
-        """Verify, then write to the inbox before answering. Never processes inline: fast 2xx."""
+        """Verify, then write to the inbox before answering. Never processes inline: fast 2xx.
+
+        A connection without webhooks (unknown, or deleted) answers 404, so Ashby stops sending.
+        """
         secret = self.registry.secret_for(connection_id)
+        if secret is None:
+            return _gone()
         if not verify_ashby_signature(secret, body, signature):
-            return Receipt(401, {"error": "invalid_signature", "message": "missing or wrong Ashby-Signature"})
+            message = "missing or wrong Ashby-Signature"
+            return Receipt(401, None, "invalid_signature", message, "Ashby-Signature")
         try:
             event = parse_envelope(body)
         except MalformedWebhookError as exc:
-            return Receipt(400, {"error": "malformed_body", "message": str(exc)})
+            return Receipt(400, None, "malformed_body", str(exc), "body")
         if event.action == "ping":
-            return Receipt(200, {"status": "pong"})
+            return Receipt(200, "pong")
         fresh = self.inbox.accept(connection_id, event, body)
+        if fresh is None:  # deleted since the secret was cached
+            self.registry.forget(connection_id)
+            return _gone()
         self._wake.set()
-        return Receipt(200, {"status": "accepted" if fresh else "duplicate"})
+        return Receipt(200, "accepted" if fresh else "duplicate")
 
     # -- background loops -----------------------------------------------------------------------
     def ensure_started(self) -> None:
@@ -142,11 +161,6 @@ class WebhookService:
             with self._start_lock:
                 if not self._threads:
                     self.start()
-
-    def sync_callback(self, connection_id: str) -> Callable[[str, dict[str, Any], Change], None]:
-        """``SyncEngine(..., on_change=service.sync_callback(connection_id))``: sync diffs become events."""
-        self.ensure_started()
-        return self.outbox.for_connection(connection_id)
 
     def publish(self, connection_id: str, event_type: str, data: dict[str, Any]) -> None:
         """A lifecycle event (``assessment.started``) to the connection's subscribers, signed as the
@@ -179,11 +193,14 @@ class WebhookService:
         self._threads.append(thread)
 
     def _process_loop(self) -> None:
-        next_prune = 0.0
+        next_prune = next_removals = 0.0
         while not self._stop.is_set():
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
                 self._housekeeping()
+            if time.monotonic() >= next_removals:
+                next_removals = time.monotonic() + RETRY_REMOVALS_EVERY_SECONDS
+                self._retry_removals()
             self._wake.clear()
             started = time.monotonic()
             try:
@@ -212,6 +229,15 @@ class WebhookService:
         except Exception:
             log.exception("webhook housekeeping failed")
 
+    def _retry_removals(self) -> None:
+        """Ashby settings of deleted connections that Ashby could not be reached to remove."""
+        try:
+            removed = self.registry.retry_removals(self.client_for_key)
+            if removed:
+                log.info("removed %d Ashby webhook settings of deleted connections", removed)
+        except Exception:
+            log.exception("retrying webhook removals failed")
+
     def drain(self, timeout: float = 30.0) -> None:
         """Process the inbox and deliver the outbox until both are idle (tests, one-shot CLI)."""
         deadline = time.monotonic() + timeout
@@ -222,14 +248,6 @@ class WebhookService:
                 return
 
 
-# The service each server context runs, so other parts (the sync routes, the worker) can reach it
-# without importing FastAPI: ``attached(ctx)``.
-_ATTACHED: weakref.WeakKeyDictionary[object, WebhookService] = weakref.WeakKeyDictionary()
-
-
-def attach(owner: object, service: WebhookService) -> None:
-    _ATTACHED[owner] = service
-
-
-def attached(owner: object) -> WebhookService | None:
-    return _ATTACHED.get(owner)
+def _gone() -> Receipt:
+    message = "no webhooks are registered for this connection"
+    return Receipt(404, None, "connection_not_found", message, "connection_id")

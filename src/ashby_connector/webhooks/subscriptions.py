@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.schema_webhooks import webhook_subscription
-from ashby_connector.webhooks.ports import SecretBox
+from ashby_connector.store.secrets import SecretBox
 
 CHANGES = ("created", "updated", "deleted")
 # Events that are not a record change: model -> its event names (``assessment.started``).
@@ -23,7 +23,11 @@ MATCH_CACHE_SECONDS = 2.0
 
 
 class SubscriptionError(ValueError):
-    """A subscription request that cannot be honoured (the server answers 422)."""
+    """A subscription request that cannot be honoured (the server answers 422), naming the field."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,15 +84,15 @@ def _known_models() -> set[str]:
 
 def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str, list[str], list[str]]:
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise SubscriptionError("url must be an http:// or https:// URL")
+        raise SubscriptionError("url must be an http:// or https:// URL", "url")
     models, events = list(models), list(events)
     unknown = sorted(set(models) - _known_models())
     if unknown:
-        raise SubscriptionError(f"unknown models: {', '.join(unknown)}")
+        raise SubscriptionError(f"unknown models: {', '.join(unknown)}", "models")
     known = set(CHANGES).union(*LIFECYCLE_EVENTS.values())
     bad = sorted(set(events) - known)
     if bad:
-        raise SubscriptionError(f"unknown events: {', '.join(bad)} (use {', '.join(sorted(known))})")
+        raise SubscriptionError(f"unknown events: {', '.join(bad)} (use {', '.join(sorted(known))})", "events")
     return url, models, events
 
 
@@ -163,7 +167,7 @@ class Subscriptions:
         allowed = {"url", "models", "events", "enabled", "connection_id"}
         extra = set(changes) - allowed
         if extra:
-            raise SubscriptionError(f"cannot change: {', '.join(sorted(extra))}")
+            raise SubscriptionError(f"cannot change: {', '.join(sorted(extra))}", sorted(extra)[0])
         url, models, events = _check(
             changes.get("url", current.url),
             changes.get("models", current.models),

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from ashby_connector.store.kinds import KIND_OPERATIONS
-from ashby_connector.webhooks.ports import Change
+from ashby_connector.webhooks.protocols import Change
 
 log = logging.getLogger(__name__)
 

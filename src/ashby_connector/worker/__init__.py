@@ -1,7 +1,4 @@
-"""Runs syncs: in this process (``EmbeddedRunner``) or on PostgreSQL workers (``DistributedRunner``)."""
+"""Sync workers on PostgreSQL (``DistributedRunner``, procrastinate): any number of processes, one
+sync per connection at a time. The in-process runner the server uses is ``core.runner``."""
 
 from __future__ import annotations
-
-from ashby_connector.worker.embedded import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
-
-__all__ = ["EmbeddedRunner", "SyncAlreadyRunningError", "SyncJob"]

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, cast
 
+from ashby_connector.core.runner import OnChangeFactory
 from ashby_connector.store import Store, normalize_url
-from ashby_connector.worker.embedded import OnChangeFactory
 
 QUEUE = "ashby-sync"
 TASK_NAME = "ashby_connector.sync_connection"

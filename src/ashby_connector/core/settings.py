@@ -1,4 +1,6 @@
-"""Server configuration: where the store is, which Ashby to talk to, where the master key lives."""
+"""Settings of a deployment: where the store is, which Ashby to talk to, where the master key lives.
+
+Read once per process (``Settings()`` reads the environment) and passed to ``Core``."""
 
 from __future__ import annotations
 
@@ -10,8 +12,11 @@ MASTER_KEY_ENV = "ASHBY_CONNECTOR_MASTER_KEY"
 
 
 @dataclass(frozen=True)
-class ServerSettings:
-    """``ashby_base_url`` is the only Ashby the server ever calls; tenants cannot change it."""
+class Settings:
+    """``ashby_base_url`` is the only Ashby this deployment ever calls; tenants cannot change it.
+
+    Every Ashby call of the process (server routes, webhook processing and registration, syncs,
+    the command line) goes through clients built from this one value."""
 
     db_url: str = "sqlite:///ashby.db"
     ashby_base_url: str = field(

@@ -1,4 +1,5 @@
-"""Data access for the server's tables (tenants, connections, mappings, custom models, sync runs)."""
+"""Tenants, connections, field mappings, custom models, Connect links and sync runs: the queries
+over the tenancy tables."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ashby_connector.server.secrets import hash_platform_key, new_id, new_platform_key
-from ashby_connector.store import Store, queries
+from ashby_connector.store import queries
 from ashby_connector.store import schema_tenancy as t
+from ashby_connector.store.repository import Store
+from ashby_connector.store.secrets import hash_platform_key, new_id, new_platform_key
 
 
 def utcnow() -> datetime:
@@ -72,7 +74,7 @@ class _TTLCache:
             self._data.clear()
 
 
-class ServerRepo:
+class Tenancy:
     def __init__(self, store: Store, cache_seconds: float = CACHE_SECONDS) -> None:
         self.store = store
         self._cache = _TTLCache(cache_seconds)
@@ -165,6 +167,27 @@ class ServerRepo:
                 )
             ).first()
         return ConnectionRow(**row._mapping) if row else None
+
+    def key_token(self, connection_id: str) -> str | None:
+        """The connection's encrypted key as stored now (None: no such connection). Uncached: a
+        client cache compares it to notice a rotation made by another process."""
+        with self.store.engine.connect() as conn:
+            token = conn.execute(
+                sa.select(t.connection.c.api_key_encrypted).where(t.connection.c.id == connection_id)
+            ).scalar()
+        return str(token) if token is not None else None
+
+    def tenant_of(self, connection_id: str) -> str | None:
+        """The tenant owning the connection, or None once it is deleted."""
+        found, cached = self._cache.get(("tenant", connection_id))
+        if found:
+            return str(cached) if cached else None
+        with self.store.engine.connect() as conn:
+            tenant = conn.execute(
+                sa.select(t.connection.c.tenant_id).where(t.connection.c.id == connection_id)
+            ).scalar()
+        self._cache.put(("tenant", connection_id), tenant)
+        return str(tenant) if tenant is not None else None
 
     def find_connection(self, connection_id: str) -> ConnectionRow | None:
         """The connection whoever owns it (background jobs; never for a request's tenant check)."""
@@ -336,6 +359,24 @@ class ServerRepo:
                 .limit(1)
             ).first()
         return dict(row._mapping) if row else None
+
+    def interrupt_sync_runs(self, *, stale_before: datetime | None, keep: set[str]) -> int:
+        """Mark ``queued``/``running`` runs ``interrupted`` (those whose heartbeat is older than
+        ``stale_before`` when given), except the ``keep`` ids; returns how many."""
+        r = t.sync_run
+        query = sa.update(r).where(r.c.status.in_(("queued", "running")))
+        if keep:
+            query = query.where(r.c.id.not_in(sorted(keep)))
+        if stale_before is not None:
+            query = query.where(
+                sa.or_(r.c.heartbeat_at.is_(None), r.c.heartbeat_at < stale_before),
+                r.c.created_at < stale_before,
+            )
+        now = utcnow()
+        error = "the process running this sync stopped before it finished; the next run resumes"
+        with self.store.transaction() as conn:
+            res = conn.execute(query.values(status="interrupted", finished_at=now, error=error))
+        return int(res.rowcount or 0)
 
     def get_sync_run(self, connection_ids: list[str], run_id: str) -> dict[str, Any] | None:
         with self.store.engine.connect() as conn:

@@ -1,4 +1,5 @@
-"""The in-process runner: syncs in background threads, one at a time per connection."""
+"""The in-process sync runner: syncs in background threads of this process, one at a time per
+connection (the server's embedded runner; the distributed one is ``worker.distributed``)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ashby_connector.store import Store
+from ashby_connector.store import ChangeCallback, Store
 from ashby_connector.sync import SyncEngine, SyncReport
-from ashby_connector.sync.runner import OnChange
+from ashby_connector.sync.runner import OnProgress
 
 log = logging.getLogger(__name__)
 
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 ClientFactory = Callable[[str], Any]  # connection id -> a client (closed by the runner if it can)
 # connection id -> that connection's ``on_change(kind, raw, change)`` (or None: nobody listens).
-OnChangeFactory = Callable[[str], OnChange | None]
+OnChangeFactory = Callable[[str], ChangeCallback | None]
 
 
 class SyncAlreadyRunningError(Exception):
@@ -54,9 +55,10 @@ class EmbeddedRunner:
         store: Store,
         client_factory: ClientFactory,
         *,
-        on_change: OnChange | None = None,
+        on_change: ChangeCallback | None = None,
         on_change_for: OnChangeFactory | None = None,
         on_status: Callable[[SyncJob], None] | None = None,
+        on_progress_for: Callable[[SyncJob], OnProgress] | None = None,
     ) -> None:
         if on_change is not None and on_change_for is not None:
             raise ValueError("pass on_change or on_change_for, not both")
@@ -65,6 +67,7 @@ class EmbeddedRunner:
         self.on_change = on_change
         self.on_change_for = on_change_for
         self.on_status = on_status
+        self.on_progress_for = on_progress_for
         self._jobs: dict[str, SyncJob] = {}
         self._running: dict[str, str] = {}  # connection id -> job id
         self._lock = threading.Lock()
@@ -103,7 +106,7 @@ class EmbeddedRunner:
         with self._lock:
             return dict(self._running)
 
-    def _changes_for(self, connection_id: str) -> OnChange | None:
+    def _changes_for(self, connection_id: str) -> ChangeCallback | None:
         if self.on_change_for is not None:
             return self.on_change_for(connection_id)
         return self.on_change
@@ -130,6 +133,7 @@ class EmbeddedRunner:
                     full=job.full,
                     reconcile=reconcile,
                     on_change=on_change,
+                    on_progress=self.on_progress_for(job) if self.on_progress_for is not None else None,
                 ).run()
             finally:
                 close = getattr(client, "close", None)

@@ -16,11 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ashby_connector import unified
-from ashby_connector.server import events
-from ashby_connector.server.context import ServerContext
-from ashby_connector.server.errors import ApiError
-from ashby_connector.server.repo import ConnectionRow, iso
+from ashby_connector.core.app import Core
+from ashby_connector.core.errors import CoreError
 from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, queries
+from ashby_connector.store.tenancy import ConnectionRow, iso
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
 from ashby_connector.unified.models import UnifiedModel
@@ -107,46 +106,46 @@ def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
 
 
 def _parent_lookup(
-    ctx: ServerContext, conn: ConnectionRow, kind: str
+    core: Core, conn: ConnectionRow, kind: str
 ) -> Callable[[str], dict[str, Any] | None]:
     parent_kind = CHILD_PARENTS[kind][0]
     memo: dict[str, dict[str, Any] | None] = {}
 
     def lookup(parent_id: str) -> dict[str, Any] | None:
         if parent_id not in memo:
-            memo[parent_id] = ctx.store.get(conn.id, parent_kind, parent_id, include_deleted=True)
+            memo[parent_id] = core.store.get(conn.id, parent_kind, parent_id, include_deleted=True)
         return memo[parent_id]
 
     return lookup
 
 
-def _record_lookup(ctx: ServerContext, conn: ConnectionRow) -> Callable[[str, str], dict[str, Any] | None]:
+def _record_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str], dict[str, Any] | None]:
     memo: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def lookup(kind: str, ident: str) -> dict[str, Any] | None:
         if (kind, ident) not in memo:
-            memo[(kind, ident)] = ctx.store.get(conn.id, kind, ident)
+            memo[(kind, ident)] = core.store.get(conn.id, kind, ident)
         return memo[(kind, ident)]
 
     return lookup
 
 
-def resolve_model(ctx: ServerContext, conn: ConnectionRow, name: str) -> Model:
+def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
     spec = unified.MODELS.get(name)
     if spec is not None:
-        entries = [FieldMapEntry(**e) for e in ctx.repo.get_field_mapping(conn.id, name)]
+        entries = [FieldMapEntry(**e) for e in core.tenancy.get_field_mapping(conn.id, name)]
         kind = KIND_OF_OPERATION[spec.source]
-        lookup = _parent_lookup(ctx, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
-        joins = _record_lookup(ctx, conn) if spec.joins else None
+        lookup = _parent_lookup(core, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
+        joins = _record_lookup(core, conn) if spec.joins else None
         return Model(name, spec, None, kind, entries, lookup, joins)
-    definition = ctx.repo.get_custom_model(conn.id, name) if len(name) <= 64 else None
+    definition = core.tenancy.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)
         return Model(name, None, custom, KIND_OF_OPERATION[custom.operation], [])
     known = list(unified.MODELS)
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ApiError(404, "unknown_model", f"no model {name[:64]!r}{hint}", "model", suggestions=close)
+    raise CoreError(404, "unknown_model", f"no model {name[:64]!r}{hint}", "model", suggestions=close)
 
 
 # -- cursors -----------------------------------------------------------------------------------
@@ -160,7 +159,7 @@ def decode_cursor(cursor: str) -> tuple[str | None, int]:
         store_cursor, _, skip = text.rpartition("~")
         return store_cursor or None, int(skip)
     except (ValueError, UnicodeError):
-        raise ApiError(
+        raise CoreError(
             400, "invalid_cursor", "the cursor is not one this server gave out", "cursor"
         ) from None
 
@@ -207,7 +206,7 @@ def _parse(text: str) -> datetime | None:
 
 
 def _scan(
-    ctx: ServerContext,
+    core: Core,
     conn: ConnectionRow,
     model: Model,
     query: ListQuery,
@@ -217,7 +216,7 @@ def _scan(
     narrowing = _narrowing(model, query)
     while True:
         records, next_cursor = queries.narrowed_page(
-            ctx.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
+            core.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
         )
         position = 0
         for record in records:
@@ -263,17 +262,17 @@ def _pushdown(model: Model, filters: dict[str, str]) -> dict[str, Any]:
 
 
 def list_records(
-    ctx: ServerContext, conn: ConnectionRow, model: Model, query: ListQuery
+    core: Core, conn: ConnectionRow, model: Model, query: ListQuery
 ) -> tuple[list[UnifiedModel], str | None]:
     if query.ids is not None:
         out = []
         for rid in query.ids[: query.limit]:
-            found = get_record(ctx, conn, model, rid, missing_ok=True)
+            found = get_record(core, conn, model, rid, missing_ok=True)
             if found is not None:
                 out.append(model.convert(found[0] if found[1] is None else found[1], query.include_raw))
         return out, None
     results: list[UnifiedModel] = []
-    for store_cursor, position, record, raw in _scan(ctx, conn, model, query):
+    for store_cursor, position, record, raw in _scan(core, conn, model, query):
         if len(results) == query.limit:
             return results, encode_cursor(store_cursor, position - 1)
         deleted = iso(record.deleted_at)
@@ -290,28 +289,28 @@ def list_records(
 
 
 def get_record(
-    ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str, *, missing_ok: bool = False
+    core: Core, conn: ConnectionRow, model: Model, rid: str, *, missing_ok: bool = False
 ) -> tuple[StoredRecord, dict[str, Any] | None] | None:
     """The stored record for ``rid`` (and, for exploded models, the piece with that id)."""
     if len(rid) <= 255:
         if model.spec is not None and model.spec.explode is not None:
-            for record in _iter_all(ctx, conn, model.kind):
+            for record in _iter_all(core, conn, model.kind):
                 for piece in model.spec.explode(record.raw):
                     if piece.get("id") == rid:
                         return record, piece
         else:
-            stored = ctx.store.get_record(conn.id, model.kind, rid)
+            stored = core.store.get_record(conn.id, model.kind, rid)
             if stored is not None and stored.deleted_at is None:
                 return stored, None
     if missing_ok:
         return None
-    raise ApiError(404, "record_not_found", f"no {model.name} with this id", "id")
+    raise CoreError(404, "record_not_found", f"no {model.name} with this id", "id")
 
 
-def _iter_all(ctx: ServerContext, conn: ConnectionRow, kind: str) -> Iterator[StoredRecord]:
+def _iter_all(core: Core, conn: ConnectionRow, kind: str) -> Iterator[StoredRecord]:
     cursor = None
     while True:
-        page = ctx.store.list(conn.id, kind, cursor=cursor, limit=500)
+        page = core.store.list(conn.id, kind, cursor=cursor, limit=500)
         yield from page.records
         if page.next_cursor is None:
             return
@@ -319,75 +318,75 @@ def _iter_all(ctx: ServerContext, conn: ConnectionRow, kind: str) -> Iterator[St
 
 
 def expand_relations(
-    ctx: ServerContext, conn: ConnectionRow, model: Model, item: dict[str, Any], names: list[str]
+    core: Core, conn: ConnectionRow, model: Model, item: dict[str, Any], names: list[str]
 ) -> None:
     relations = model.spec.relations if model.spec else {}
     for name in names:
         relation = relations.get(name)
         if relation is None:
-            raise ApiError(
+            raise CoreError(
                 400,
                 "unknown_expand",
                 f"{model.name} cannot expand {name!r}; it can expand {', '.join(relations) or 'nothing'}",
                 "expand",
             )
-        target = resolve_model(ctx, conn, relation.model)
+        target = resolve_model(core, conn, relation.model)
         value = item.get(relation.field)
         if relation.by is not None:
-            item[name] = _related_by(ctx, conn, target, relation.by, value)
+            item[name] = _related_by(core, conn, target, relation.by, value)
         elif isinstance(value, list):
-            found_all = [_related_one(ctx, conn, target, v) for v in value if isinstance(v, str)]
+            found_all = [_related_one(core, conn, target, v) for v in value if isinstance(v, str)]
             item[name] = [f for f in found_all if f is not None]
         else:
-            item[name] = _related_one(ctx, conn, target, value) if isinstance(value, str) else None
+            item[name] = _related_one(core, conn, target, value) if isinstance(value, str) else None
 
 
 _RELATED_LIMIT = 100  # an expanded list relation answers at most this many records
 
 
-def _related_one(ctx: ServerContext, conn: ConnectionRow, target: Model, ident: str) -> dict[str, Any] | None:
-    found = get_record(ctx, conn, target, ident, missing_ok=True)
+def _related_one(core: Core, conn: ConnectionRow, target: Model, ident: str) -> dict[str, Any] | None:
+    found = get_record(core, conn, target, ident, missing_ok=True)
     if not found:
         return None
     return target.convert(found[1] or found[0], False).model_dump(mode="json", exclude={"remoteData"})
 
 
 def _related_by(
-    ctx: ServerContext, conn: ConnectionRow, target: Model, field: str, value: Any
+    core: Core, conn: ConnectionRow, target: Model, field: str, value: Any
 ) -> list[dict[str, Any]]:
     """The records of ``target`` whose unified ``field`` equals ``value`` (an application's offers)."""
     if not isinstance(value, str):
         return []
     query = ListQuery(_RELATED_LIMIT, None, None, None, None, None, {field: value}, False)
-    records, _ = list_records(ctx, conn, target, query)
+    records, _ = list_records(core, conn, target, query)
     return [r.model_dump(mode="json", exclude={"remoteData"}) for r in records]
 
 
-def store_raw(ctx: ServerContext, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
+def store_raw(core: Core, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
     """Keep a record Ashby just returned, so the next list sees it without waiting for a sync."""
     if not isinstance(raw.get("id"), str) or (model.spec and model.spec.explode):
         return
     parent_field = CHILD_PARENTS.get(model.kind, (None, None))[1]
     parent = raw.get(parent_field) if parent_field else None
-    result = ctx.store.upsert_records(
+    result = core.store.upsert_records(
         conn.id, model.kind, [raw], parent_id=parent if isinstance(parent, str) else None
     )
-    events.notify(ctx, conn.id, model.kind, list(result.changes))
+    core.events.notify(conn.id, model.kind, list(result.changes))
 
 
-def read_live(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
+def read_live(core: Core, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
     if model.spec is None or model.spec.info is None:
-        raise ApiError(
+        raise CoreError(
             400,
             "live_not_supported",
             f"Ashby has no single-record read for {model.name}; read it from the store",
             "live",
         )
     op, param = model.spec.info
-    raw = ctx.call_for(conn)(op, {param: rid, **model.spec.info_body})
+    raw = core.clients.require(conn.id).call(op, {param: rid, **model.spec.info_body})
     if not isinstance(raw, dict):
-        raise ApiError(502, "ashby_error", "Ashby answered without a record")
-    store_raw(ctx, conn, model, raw)
+        raise CoreError(502, "ashby_error", "Ashby answered without a record")
+    store_raw(core, conn, model, raw)
     return raw
 
 
@@ -397,7 +396,7 @@ def check_payload(model: Model, payload: dict[str, Any], partial: bool) -> None:
     allowed = (set(model.spec.cls.model_fields) - COMMON) | WRITE_EXTRAS
     for key in payload:
         if key not in allowed:
-            raise ApiError(
+            raise CoreError(
                 422, "unknown_field", f"{model.name} has no writable field {key[:100]!r}", key[:100]
             )
     known = {k: v for k, v in payload.items() if k in model.spec.cls.model_fields}
@@ -406,13 +405,13 @@ def check_payload(model: Model, payload: dict[str, Any], partial: bool) -> None:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise ApiError(422, "invalid_field", f"{field}: {first['msg']}", field) from None
+        raise CoreError(422, "invalid_field", f"{field}: {first['msg']}", field) from None
     if not partial and not payload:
-        raise ApiError(422, "invalid_request", "send the fields to create", "body")
+        raise CoreError(422, "invalid_request", "send the fields to create", "body")
 
 
 def write(
-    ctx: ServerContext,
+    core: Core,
     conn: ConnectionRow,
     model: Model,
     action: str,
@@ -422,13 +421,13 @@ def write(
 ) -> tuple[UnifiedModel, bool]:
     """Run a create/update/delete through Ashby; returns the unified record and whether it is gone."""
     if model.spec is None:
-        raise ApiError(501, "not_supported", "custom models are read-only; write through the proxy")
+        raise CoreError(501, "not_supported", "custom models are read-only; write through the proxy")
     spec = model.spec
     plan = spec.write(action)
     if isinstance(plan, NotSupported):
-        raise ApiError(501, "not_supported", f"{action} {model.name}: {plan.reason}")
+        raise CoreError(501, "not_supported", f"{action} {model.name}: {plan.reason}")
     if plan.explicit and plan.explicit not in flags:
-        raise ApiError(
+        raise CoreError(
             400,
             "confirmation_required",
             f"{action} {model.name} calls {', '.join(plan.operations)}, which cannot be undone; "
@@ -437,53 +436,53 @@ def write(
         )
     if action != "delete":
         check_payload(model, payload, partial=action == "update")
-    current = _current(ctx, conn, model, rid) if rid is not None else None
-    call = ctx.call_for(conn)
+    current = _current(core, conn, model, rid) if rid is not None else None
+    call = core.clients.require(conn.id).call
     custom_values = payload.pop("customFields", None) or {}
     plans = []
     if custom_values:
         if not isinstance(custom_values, dict) or spec.custom_field_object is None:
-            raise ApiError(422, "invalid_field", f"{model.name} takes no custom fields", "customFields")
-        definitions = _definitions(ctx, conn, call)
+            raise CoreError(422, "invalid_field", f"{model.name} takes no custom fields", "customFields")
+        definitions = _definitions(core, conn, call)
         try:
             plans = plan_writes(custom_values, model.mapping, definitions, spec.custom_field_object)
         except unified.WriteInputError as exc:
-            raise ApiError(422, "invalid_field", str(exc), exc.field) from None
+            raise CoreError(422, "invalid_field", str(exc), exc.field) from None
     try:
         raw = plan.run(call, rid, payload, current)
     except unified.WriteInputError as exc:
-        raise ApiError(422, "invalid_field", str(exc), exc.field) from None
+        raise CoreError(422, "invalid_field", str(exc), exc.field) from None
     # Updates and deletes concern the record asked for, whatever id Ashby's answer carries.
     record_id = rid or (raw.get("id") if isinstance(raw.get("id"), str) else None)
     if plans and record_id and spec.custom_field_object:
         apply_writes(call, spec.custom_field_object, record_id, plans)
     if action == "delete" and model.kind == "application":
-        if ctx.store.mark_deleted(conn.id, model.kind, [str(rid)]):
-            events.notify(ctx, conn.id, model.kind, [("deleted", {**(current or {}), "id": rid})])
+        if core.store.mark_deleted(conn.id, model.kind, [str(rid)]):
+            core.events.notify(conn.id, model.kind, [("deleted", {**(current or {}), "id": rid})])
         gone = model.convert({**(current or {}), "id": rid}, False)
         return gone, True
     if spec.info and record_id:
-        raw = read_live(ctx, conn, model, record_id)  # the fresh record, custom fields included
+        raw = read_live(core, conn, model, record_id)  # the fresh record, custom fields included
     else:
         if current and action != "create":
             raw = {**current, **raw, "id": record_id}
-        store_raw(ctx, conn, model, raw)
+        store_raw(core, conn, model, raw)
     return model.convert(raw, False), False
 
 
-def _current(ctx: ServerContext, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
-    found = get_record(ctx, conn, model, rid, missing_ok=True)
+def _current(core: Core, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
+    found = get_record(core, conn, model, rid, missing_ok=True)
     if found is not None:
         return found[1] or with_parent(model.kind, found[0])
     if model.spec is not None and model.spec.info is not None:
-        return read_live(ctx, conn, model, rid)  # not synced yet: Ashby knows (or answers 404)
-    raise ApiError(404, "record_not_found", f"no {model.name} with this id", "id")
+        return read_live(core, conn, model, rid)  # not synced yet: Ashby knows (or answers 404)
+    raise CoreError(404, "record_not_found", f"no {model.name} with this id", "id")
 
 
-def _definitions(ctx: ServerContext, conn: ConnectionRow, call: Any) -> list[dict[str, Any]]:
+def _definitions(core: Core, conn: ConnectionRow, call: Any) -> list[dict[str, Any]]:
     """Custom field definitions, read live: a field made a minute ago must be writable now."""
     fetched = call("customField.list", {})
     definitions = [d for d in fetched if isinstance(d, dict)] if isinstance(fetched, list) else []
     if definitions:
-        ctx.store.upsert_records(conn.id, "customField", definitions)
+        core.store.upsert_records(conn.id, "customField", definitions)
     return definitions

@@ -6,7 +6,7 @@ from typing import Any
 
 from ashby_connector.store import Store
 from ashby_connector.store.queries import JSON_INDEXES, find_by_json
-from ashby_connector.webhooks.ports import StoredRecord
+from ashby_connector.webhooks.protocols import RecordVersion
 
 
 class StoreRecords:
@@ -15,11 +15,11 @@ class StoreRecords:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def get_record(self, connection_id: str, kind: str, record_id: str) -> StoredRecord | None:
+    def get_record(self, connection_id: str, kind: str, record_id: str) -> RecordVersion | None:
         row = self.store.get_record(connection_id, kind, record_id)
         if row is None:
             return None
-        return StoredRecord(raw=dict(row.raw), deleted=row.deleted_at is not None)
+        return RecordVersion(raw=dict(row.raw), deleted=row.deleted_at is not None)
 
     def put_record(self, connection_id: str, kind: str, raw: dict[str, Any]) -> None:
         self.store.upsert_records(connection_id, kind, [raw])

@@ -1,17 +1,19 @@
-"""What the webhooks part needs from the others, as small protocols (the real ones are adapted in
-``adapters.py``; unit tests pass in-memory fakes)."""
+"""What the webhooks part needs from the others, as small protocols (the store's is
+``store_records.StoreRecords``; unit tests pass in-memory fakes)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-Change = Literal["created", "updated", "deleted"]
+from ashby_connector.store import Change, ChangeCallback
 
 
 @dataclass(frozen=True, slots=True)
-class StoredRecord:
+class RecordVersion:
+    """A record as the processor compares it: its raw JSON and whether it is marked deleted."""
+
     raw: dict[str, Any]
     deleted: bool
 
@@ -19,7 +21,7 @@ class StoredRecord:
 class RecordStore(Protocol):
     """The store, as the inbox processor sees it."""
 
-    def get_record(self, connection_id: str, kind: str, record_id: str) -> StoredRecord | None: ...
+    def get_record(self, connection_id: str, kind: str, record_id: str) -> RecordVersion | None: ...
 
     def put_record(self, connection_id: str, kind: str, raw: dict[str, Any]) -> None: ...
 
@@ -40,14 +42,20 @@ class AshbyCaller(Protocol):
     def call(self, operation: str, body: dict[str, Any] | None = None) -> Any: ...
 
 
-class SecretBox(Protocol):
-    """Encrypts secrets at rest (the server's Fernet box)."""
-
-    def encrypt(self, plaintext: str) -> str: ...
-
-    def decrypt(self, token: str) -> str: ...
-
-
-# (connection_id, ashby kind, raw record, change): what both the processor and sync report.
-ChangeSink = Callable[[str, str, dict[str, Any], Change], object]
+# connection id -> that connection's change callback (the processor reports each change with it).
+ChangeCallbackFor = Callable[[str], ChangeCallback]
+# connection id -> its Ashby client, or None when the connection does not exist (any more).
 ClientFactory = Callable[[str], AshbyCaller | None]
+# An Ashby key -> a client with it (removing the settings of a connection deleted meanwhile).
+KeyClientFactory = Callable[[str], AshbyCaller]
+
+__all__ = [
+    "AshbyCaller",
+    "Change",
+    "ChangeCallback",
+    "ChangeCallbackFor",
+    "ClientFactory",
+    "KeyClientFactory",
+    "RecordStore",
+    "RecordVersion",
+]

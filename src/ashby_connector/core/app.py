@@ -1,0 +1,80 @@
+"""``Core``: the application, built once per process from settings and handed to the delivery
+layers (the server's routes, the workers, the command line). Everything it holds is built here, in
+its constructor, and passed explicitly to what needs it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from ashby_connector.core.clients import ConnectionClients
+from ashby_connector.core.connections import Connections
+from ashby_connector.core.events import ChangeEvents, connection_mapper
+from ashby_connector.core.master_key import load_master_key
+from ashby_connector.core.settings import Settings
+from ashby_connector.core.syncs import SyncRuns
+from ashby_connector.store import Store
+from ashby_connector.store.secrets import SecretBox
+from ashby_connector.store.tenancy import Tenancy
+from ashby_connector.webhooks.service import WebhookOptions, WebhookService
+
+
+class Core:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        box: SecretBox,
+        *,
+        http: httpx.Client | None = None,
+        webhook_options: WebhookOptions | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.box = box
+        # One pool for every Ashby call; never follows redirects and ignores proxy variables, so the
+        # configured base URL is the only place a request can go.
+        self.http = http or httpx.Client(
+            follow_redirects=False,
+            trust_env=False,
+            timeout=settings.ashby_timeout,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+        self.tenancy = Tenancy(store)
+        self.clients = ConnectionClients(settings, self.tenancy, box, self.http)
+        self.webhooks = WebhookService.for_store(
+            store,
+            box,
+            client_for=self.clients.get,
+            client_for_key=self.clients.for_key,
+            tenant_of=self.tenancy.tenant_of,
+            mapper=connection_mapper(self.tenancy),
+            options=webhook_options,
+        )
+        self.events = ChangeEvents(self.webhooks.outbox)
+        self.syncs = SyncRuns(store, self.tenancy, self.clients, self.events)
+        self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
+
+    @classmethod
+    def open(cls, settings: Settings, **kwargs: object) -> Core:
+        """Open the store (migrating it) and the secret box named by ``settings``."""
+        box = SecretBox(load_master_key(settings))
+        store = Store.open(settings.db_url, guard_connections=True)
+        return cls(settings, store, box, **kwargs)  # type: ignore[arg-type]
+
+    def start(self, *, background: bool = True) -> int:
+        """What a server or worker does when it starts: mark runs a killed process left running as
+        interrupted (returns how many) and, with ``background``, start the webhook loops."""
+        interrupted = self.syncs.recover_interrupted()
+        if background:
+            self.webhooks.ensure_started()
+        return interrupted
+
+    def close(self) -> None:
+        self.webhooks.close()
+        self.http.close()
+        self.store.close()
+
+
+CoreFactory = Callable[[Settings], Core]

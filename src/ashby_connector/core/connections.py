@@ -1,0 +1,171 @@
+"""Connections: add a customer's Ashby key (checked with Ashby), rotate it, delete it completely.
+
+Deleting is complete and immediate. In order: Ashby's webhook settings made for the connection are
+removed with ``webhook.delete`` (those Ashby could not be reached for are queued and retried, and
+the answer says so); then one transaction deletes the connection row first (every later write for
+it, in any process, is refused by the store's connection guard, so a running sync stops writing)
+and every other row of it in every table; the cached client and webhook secret are dropped; and
+the call waits for this process's running sync of the connection to stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ashby_connector import errors as ashby_errors
+from ashby_connector.core import access
+from ashby_connector.core.clients import ConnectionClients
+from ashby_connector.core.errors import CoreError
+from ashby_connector.core.syncs import SyncRuns
+from ashby_connector.store.secrets import SecretBox
+from ashby_connector.store.tenancy import ConnectionRow, Tenancy
+from ashby_connector.webhooks.registration import RemovalOutcome
+from ashby_connector.webhooks.service import WebhookService
+
+MAX_ID = 64
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What Ashby says about a key: its title and scopes (None: the key may not tell)."""
+
+    title: str | None
+    scopes: list[str] | None
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting a connection did."""
+
+    rows: dict[str, int]
+    webhooks: RemovalOutcome = field(default_factory=RemovalOutcome)
+
+    @property
+    def complete(self) -> bool:
+        return not self.webhooks.pending
+
+    def to_api(self) -> dict[str, Any]:
+        return {"deleted": True, "complete": self.complete, "webhooks": self.webhooks.to_api()}
+
+
+class Connections:
+    def __init__(
+        self,
+        tenancy: Tenancy,
+        box: SecretBox,
+        clients: ConnectionClients,
+        webhooks: WebhookService,
+        syncs: SyncRuns,
+    ) -> None:
+        self.tenancy = tenancy
+        self.box = box
+        self.clients = clients
+        self.webhooks = webhooks
+        self.syncs = syncs
+
+    # -- reading ---------------------------------------------------------------------------------
+    def get(self, tenant_id: str, connection_id: str, field_name: str = "connection_id") -> ConnectionRow:
+        """The tenant's connection; 404 alike for an unknown id and another tenant's (nothing leaks)."""
+        row = self.tenancy.get_connection(tenant_id, connection_id) if len(connection_id) <= MAX_ID else None
+        if row is None:
+            raise CoreError(404, "connection_not_found", "no such connection", field_name)
+        return row
+
+    def for_tenant(self, tenant_id: str) -> list[ConnectionRow]:
+        return self.tenancy.list_connections(tenant_id)
+
+    # -- creating and rotating -------------------------------------------------------------------
+    def check_key(self, api_key: str) -> KeyInfo:
+        """Ask Ashby who the key is (``apiKey.info``); a key Ashby rejects is refused here."""
+        client = self.clients.for_key(api_key)
+        try:
+            info = client.call("apiKey.info", {})
+        except ashby_errors.PermissionDeniedError:
+            return KeyInfo(None, None)  # no apiKeysRead: the key works but will not tell its scopes
+        except ashby_errors.APIConnectionError as exc:
+            raise CoreError(502, "ashby_unreachable", f"cannot reach Ashby to check the key: {exc}") from None
+        except ashby_errors.APIError:
+            # Unknown, deactivated or malformed: whatever Ashby's words, the key cannot be used.
+            raise CoreError(422, "invalid_ashby_key", "Ashby rejected this API key", "apiKey") from None
+        info = info if isinstance(info, dict) else {}
+        scopes, title = info.get("scopes"), info.get("title")
+        return KeyInfo(
+            title if isinstance(title, str) else None,
+            [str(s) for s in scopes] if isinstance(scopes, list) else None,
+        )
+
+    @staticmethod
+    def requested_operations(
+        operations: list[str] | None, field_name: str = "operations"
+    ) -> list[str] | None:
+        """The requested ``model::action`` entries, checked against the model registry, de-duplicated."""
+        if operations is None:
+            return None
+        for index, entry in enumerate(operations):
+            try:
+                access.parse_operation(entry)
+            except ValueError as exc:
+                raise CoreError(422, "unknown_operation", str(exc), f"{field_name}[{index}]") from None
+        return list(dict.fromkeys(operations))
+
+    def create(
+        self, tenant_id: str, owner_id: str, api_key: str, operations: list[str] | None = None
+    ) -> ConnectionRow:
+        operations = self.requested_operations(operations)
+        info = self.check_key(api_key)
+        return self.tenancy.create_connection(
+            tenant_id, owner_id, self.box.encrypt(api_key), info.title, info.scopes, operations
+        )
+
+    def create_from_link(self, token: str, api_key: str) -> tuple[ConnectionRow, list[str] | None]:
+        """The Connect page: a one-time link's tenant and owner get a connection with this key."""
+        link = self.tenancy.open_connect_link(token)
+        if link is None:
+            raise CoreError(404, "link_not_found", "this link is unknown, expired or already used", "token")
+        if not api_key or len(api_key) > 500:
+            raise CoreError(
+                422, "invalid_request", "paste the Ashby API key (at most 500 characters)", "apiKey"
+            )
+        tenant_id, owner_id = link
+        info = self.check_key(api_key)
+        operations = self.tenancy.connect_link_operations(token)
+        row = self.tenancy.create_connection(
+            tenant_id, owner_id, self.box.encrypt(api_key), info.title, info.scopes, operations
+        )
+        if not self.tenancy.use_connect_link(token, row.id):
+            self.tenancy.delete_connection(row.id)  # another submission won the race
+            raise CoreError(409, "link_used", "this link was used by another submission", "token")
+        return row, operations
+
+    def rotate(self, tenant_id: str, connection_id: str, api_key: str) -> ConnectionRow:
+        """Replace the key; every user of the connection's client (here at once, other processes
+        within a second) switches to the new one."""
+        row = self.get(tenant_id, connection_id)
+        info = self.check_key(api_key)
+        self.tenancy.update_connection_key(row.id, self.box.encrypt(api_key), info.title, info.scopes)
+        self.clients.forget(row.id)
+        return self.get(tenant_id, connection_id)
+
+    # -- deleting --------------------------------------------------------------------------------
+    def delete(self, tenant_id: str, connection_id: str) -> Deletion:
+        row = self.get(tenant_id, connection_id)
+        return self.delete_row(row)
+
+    def delete_row(self, row: ConnectionRow) -> Deletion:
+        client = self.clients.get(row.id)
+        removal = (
+            self.webhooks.registry.remove_all(row.id, client, row.api_key_encrypted)
+            if client is not None
+            else RemovalOutcome()
+        )
+        rows = self.tenancy.delete_connection(row.id)
+        self.clients.forget(row.id)
+        self.webhooks.registry.forget(row.id)
+        self.syncs.wait_stopped(row.id)
+        # A page the sync fetched before the delete cannot land (the store refuses writes for a
+        # connection that no longer exists); anything it logged at its very end goes now.
+        rows_after = self.tenancy.delete_connection(row.id)
+        for table, n in rows_after.items():
+            rows[table] = rows.get(table, 0) + n
+        return Deletion(rows, removal)

@@ -1,0 +1,61 @@
+"""Why a use case refused: one error type with an HTTP status, a stable code, a message and the
+offending field. The server renders it as ``{"error": {"code", "message", "field"}}``; the command
+line prints ``error: <message>`` and exits 2 for bad input, 1 otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ashby_connector import errors as ashby_errors
+
+
+class CoreError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+    @property
+    def bad_input(self) -> bool:
+        """The caller can fix it (exit code 2 on the command line)."""
+        return 400 <= self.status < 500 and self.status not in (403, 409, 429)
+
+    def body(self) -> dict[str, Any]:
+        return envelope(self.code, self.message, self.field, **self.extra)
+
+
+def envelope(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The one error body of every HTTP route (``field`` is null when no one field is at fault)."""
+    return {"error": {"code": code, "message": message, "field": field, **extra}}
+
+
+# Ashby's own errors, translated: what the caller did wrong stays 4xx, Ashby's faults are 502.
+_ASHBY_STATUS: list[tuple[type[Exception], int, str]] = [
+    (ashby_errors.AuthenticationError, 502, "ashby_authentication_failed"),
+    (ashby_errors.PermissionDeniedError, 403, "ashby_permission_denied"),
+    (ashby_errors.NotFoundError, 404, "ashby_not_found"),
+    (ashby_errors.InvalidInputError, 422, "ashby_invalid_input"),
+    (ashby_errors.ConflictError, 409, "ashby_conflict"),
+    (ashby_errors.RateLimitError, 429, "ashby_rate_limited"),
+    (ashby_errors.OperationNotSupportedError, 501, "not_supported"),
+    (ashby_errors.APIConnectionError, 502, "ashby_unreachable"),
+    (ashby_errors.APIError, 422, "ashby_error"),
+    (ashby_errors.AshbyError, 502, "ashby_error"),
+]
+
+
+def from_ashby(exc: ashby_errors.AshbyError) -> CoreError:
+    """An error of the Ashby client as the core's error (status, code, Ashby's code and field)."""
+    for cls, status, code in _ASHBY_STATUS:
+        if isinstance(exc, cls):
+            extra: dict[str, Any] = {}
+            if isinstance(exc, ashby_errors.APIError):
+                extra["ashbyCode"] = exc.code
+            if isinstance(exc, ashby_errors.PermissionDeniedError) and exc.permission:
+                extra["permission"] = exc.permission
+            field = getattr(exc, "field", None)
+            return CoreError(status, code, str(exc), field if isinstance(field, str) else None, **extra)
+    return CoreError(502, "ashby_error", str(exc))  # pragma: no cover - AshbyError is last above

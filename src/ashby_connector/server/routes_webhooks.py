@@ -1,0 +1,182 @@
+"""Webhook routes: Ashby's inbound webhooks, registering with Ashby, and subscriptions to unified
+events. Inbound webhooks are authenticated by their signature alone; the others by platform key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ashby_connector.core.app import Core
+from ashby_connector.core.errors import CoreError, envelope
+from ashby_connector.server.deps import CoreDep, Tenant
+from ashby_connector.webhooks.deliverer import delivery_log
+from ashby_connector.webhooks.protocols import AshbyCaller
+from ashby_connector.webhooks.registration import RegistrationError
+from ashby_connector.webhooks.signature import SIGNATURE_HEADER
+from ashby_connector.webhooks.subscriptions import Subscription, SubscriptionError
+
+router = APIRouter()
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=2000)
+    models: list[str] = Field(default_factory=list, max_length=100)
+    events: list[str] = Field(default_factory=list, max_length=3)
+    connectionId: str | None = Field(default=None, max_length=64)
+
+
+class SubscriptionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = Field(default=None, max_length=2000)
+    models: list[str] | None = Field(default=None, max_length=100)
+    events: list[str] | None = Field(default=None, max_length=3)
+    enabled: bool | None = None
+    connectionId: str | None = Field(default=None, max_length=64)
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=2000, description="Public base URL of this server (Ashby must reach it)")
+    types: list[str] = Field(default_factory=list, max_length=100)
+
+
+# -- inbound ---------------------------------------------------------------------------------------
+@router.post(
+    "/webhooks/ashby/{connection_id}",
+    tags=["webhooks"],
+    summary="Ashby's webhooks for one connection (signed with its secret)",
+    responses={
+        401: {"description": "missing or wrong Ashby-Signature"},
+        404: {"description": "no webhooks are registered for this connection (or it was deleted)"},
+    },
+)
+async def receive_ashby(connection_id: str, request: Request) -> Response:
+    core: Core = request.app.state.core
+    core.webhooks.ensure_started()  # also when the host runs without lifespan events
+    body = await request.body()
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if core.store.dialect == "sqlite":
+        # One writer that answers in microseconds: writing on the event loop is fastest. A
+        # PostgreSQL commit waits on the network and the disk, so there many run at once in threads.
+        receipt = core.webhooks.receive(connection_id, body, signature)
+    else:
+        receipt = await run_in_threadpool(core.webhooks.receive, connection_id, body, signature)
+    if receipt.code is not None:
+        answer = envelope(receipt.code, receipt.message or receipt.code, receipt.field)
+    else:
+        answer = {"status": receipt.status}
+    return Response(orjson.dumps(answer), status_code=receipt.status_code, media_type="application/json")
+
+
+# -- registration with Ashby -----------------------------------------------------------------------
+def _client(core: Core, tenant_id: str, connection_id: str) -> AshbyCaller:
+    row = core.connections.get(tenant_id, connection_id)
+    return core.clients.require(row.id)
+
+
+@router.post("/connections/{connection_id}/webhooks", tags=["webhooks"], summary="Register Ashby webhooks")
+def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    client = _client(core, tenant_id, connection_id)
+    try:
+        settings = core.webhooks.registry.register(connection_id, client, payload.url, payload.types or None)
+    except RegistrationError as exc:
+        raise CoreError(422, "invalid_registration", str(exc), exc.field) from None
+    return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}
+
+
+@router.get("/connections/{connection_id}/webhooks", tags=["webhooks"], summary="Registered Ashby webhooks")
+def list_registered(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
+    return {"connectionId": row.id, "webhooks": [s.to_api() for s in core.webhooks.registry.settings(row.id)]}
+
+
+@router.delete("/connections/{connection_id}/webhooks", tags=["webhooks"], summary="Remove Ashby webhooks")
+def unregister(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    client = _client(core, tenant_id, connection_id)
+    return {
+        "connectionId": connection_id,
+        "removed": core.webhooks.registry.unregister(connection_id, client),
+    }
+
+
+# -- subscriptions ---------------------------------------------------------------------------------
+def _found(sub: Subscription | None) -> Subscription:
+    if sub is None:
+        raise CoreError(404, "subscription_not_found", "no such subscription", "subscription_id")
+    return sub
+
+
+def _check_connection(core: Core, tenant_id: str, connection_id: str | None) -> None:
+    if connection_id is not None:
+        core.connections.get(tenant_id, connection_id, "connectionId")
+
+
+def _invalid(exc: SubscriptionError) -> CoreError:
+    return CoreError(422, "invalid_subscription", str(exc), exc.field)
+
+
+@router.post("/subscriptions", status_code=201, tags=["subscriptions"], summary="Subscribe to unified events")
+def create_subscription(payload: SubscriptionIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    _check_connection(core, tenant_id, payload.connectionId)
+    try:
+        sub, secret = core.webhooks.subscriptions.create(
+            tenant_id,
+            url=payload.url,
+            models=payload.models,
+            events=payload.events,
+            connection_id=payload.connectionId,
+        )
+    except SubscriptionError as exc:
+        raise _invalid(exc) from None
+    return sub.to_api(secret=secret)
+
+
+@router.get("/subscriptions", tags=["subscriptions"], summary="Your subscriptions")
+def list_subscriptions(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    return {"results": [s.to_api() for s in core.webhooks.subscriptions.for_tenant(tenant_id)]}
+
+
+@router.get("/subscriptions/{subscription_id}", tags=["subscriptions"], summary="One subscription")
+def get_subscription(subscription_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    return dict(_found(core.webhooks.subscriptions.get(tenant_id, subscription_id)).to_api())
+
+
+@router.patch("/subscriptions/{subscription_id}", tags=["subscriptions"], summary="Change a subscription")
+def update_subscription(
+    subscription_id: str, payload: SubscriptionPatch, core: CoreDep, tenant_id: Tenant
+) -> dict[str, Any]:
+    changes = payload.model_dump(exclude_unset=True)
+    if "connectionId" in changes:
+        changes["connection_id"] = changes.pop("connectionId")
+        _check_connection(core, tenant_id, changes["connection_id"])
+    try:
+        sub = core.webhooks.subscriptions.update(tenant_id, subscription_id, **changes)
+    except SubscriptionError as exc:
+        raise _invalid(exc) from None
+    return dict(_found(sub).to_api())
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}", status_code=204, tags=["subscriptions"], summary="Unsubscribe"
+)
+def delete_subscription(subscription_id: str, core: CoreDep, tenant_id: Tenant) -> Response:
+    if not core.webhooks.subscriptions.delete(tenant_id, subscription_id):
+        _found(None)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/subscriptions/{subscription_id}/deliveries", tags=["subscriptions"], summary="Delivery attempts"
+)
+def deliveries(
+    subscription_id: str, core: CoreDep, tenant_id: Tenant, limit: int = 100, before: int | None = None
+) -> dict[str, Any]:
+    _found(core.webhooks.subscriptions.get(tenant_id, subscription_id))
+    size = max(1, min(limit, 500))
+    rows = delivery_log(core.store.engine, subscription_id, limit=size, before=before)
+    return {"results": rows, "nextBefore": rows[-1]["id"] if len(rows) == size else None}
