@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ashby_connector.server.secrets import MASTER_KEY_NAME, load_master_key, master_key_path
-from ashby_connector.server.settings import ServerSettings
+from ashby_connector.core.master_key import MASTER_KEY_NAME, load_master_key, master_key_path
+from ashby_connector.core.settings import Settings
 
 from ashby_connector.store import Store
 
@@ -31,7 +31,7 @@ def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_generated_master_key_lives_beside_the_sqlite_database(tmp_path: Path, elsewhere: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    settings = ServerSettings(db_url=f"sqlite:///{data / 'ashby.db'}")
+    settings = Settings(db_url=f"sqlite:///{data / 'ashby.db'}")
     key = load_master_key(settings)
     assert (data / MASTER_KEY_NAME).read_bytes().strip() == key
     assert stat.S_IMODE((data / MASTER_KEY_NAME).stat().st_mode) == 0o600
@@ -42,7 +42,7 @@ def test_generated_master_key_lives_beside_the_sqlite_database(tmp_path: Path, e
 def test_master_key_for_postgresql_goes_to_the_platform_data_directory(
     tmp_path: Path, elsewhere: Path
 ) -> None:
-    settings = ServerSettings(db_url="postgresql+psycopg://user@127.0.0.1/ashby")
+    settings = Settings(db_url="postgresql+psycopg://user@127.0.0.1/ashby")
     expected = tmp_path / "xdg-data" / "ashby-connector" / MASTER_KEY_NAME
     assert master_key_path(settings) == expected
     key = load_master_key(settings)
@@ -52,7 +52,7 @@ def test_master_key_for_postgresql_goes_to_the_platform_data_directory(
 
 
 def test_configured_master_key_file_wins(tmp_path: Path, elsewhere: Path) -> None:
-    settings = ServerSettings(db_url=f"sqlite:///{tmp_path / 'a.db'}", master_key_file=str(tmp_path / "k"))
+    settings = Settings(db_url=f"sqlite:///{tmp_path / 'a.db'}", master_key_file=str(tmp_path / "k"))
     assert master_key_path(settings) == tmp_path / "k"
 
 

@@ -1,4 +1,21 @@
-"""The application core: the use cases, as plain objects built once per process (layer 4).
+"""The application core: the use cases, as plain objects built once per process from settings.
 
-Delivery (server, worker, cli) parses input, calls these objects and renders their answers.
+``Core`` (``core.app``) holds them all and is handed to the delivery layers (server routes,
+workers, the command line), which only parse input, call it and render its answer.
+
+- ``connections``: create (key, permissions and requested operations checked), rotate, delete
+  (complete and immediate).
+- ``clients``: one cached Ashby client per connection, rebuilt when its key changes.
+- ``events``: store changes become unified events with the connection's field mapping.
+- ``syncs`` and ``runner``: sync runs of this process, their status, recovery after a crash.
+- ``resources`` and ``access``: unified reads and writes; what a key can do.
+- ``errors``: ``CoreError`` and the one error envelope; ``settings`` and ``master_key``.
 """
+
+from __future__ import annotations
+
+from ashby_connector.core.app import Core
+from ashby_connector.core.errors import CoreError
+from ashby_connector.core.settings import Settings
+
+__all__ = ["Core", "CoreError", "Settings"]

@@ -7,7 +7,7 @@ sync's diff) becomes unified ``{model}.created|updated|deleted`` events, queued 
 per subscription and delivered signed with Standard Webhooks, retried with exponential backoff, in
 order per record. See docs/webhooks.md.
 
-FastAPI is imported only by ``ashby_connector.webhooks.router``.
+No web framework here: the HTTP routes are ``server.routes_webhooks``.
 """
 
 from __future__ import annotations
