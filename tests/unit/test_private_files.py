@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from ashby_connector.core.master_key import MASTER_KEY_NAME, load_master_key, master_key_path
 from ashby_connector.core.settings import Settings
 
