@@ -341,7 +341,9 @@ def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> Any
     settings = Settings(db_url=db, ashby_base_url=base_url, rate_limit_per_minute=rate_limit or None)
     core = Core.open(settings)
     core.start(background=False)
-    return DistributedRunner(db, core.clients.require, on_change_for=core.events.for_connection)
+    return DistributedRunner(
+        db, core.clients.require, on_change_for=core.events.for_connection, store=core.store
+    )
 
 
 @worker_app.command("run")

@@ -4,8 +4,6 @@ its constructor, and passed explicitly to what needs it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 
 from ashby_connector.core.clients import ConnectionClients
@@ -57,11 +55,12 @@ class Core:
         self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
 
     @classmethod
-    def open(cls, settings: Settings, **kwargs: object) -> Core:
-        """Open the store (migrating it) and the secret box named by ``settings``."""
+    def open(cls, settings: Settings, *, webhook_options: WebhookOptions | None = None) -> Core:
+        """Open the secret box and the store (migrating it) named by ``settings``. The store refuses
+        writes of connections that do not exist (any more): see ``Connections.delete``."""
         box = SecretBox(load_master_key(settings))
         store = Store.open(settings.db_url, guard_connections=True)
-        return cls(settings, store, box, **kwargs)  # type: ignore[arg-type]
+        return cls(settings, store, box, webhook_options=webhook_options)
 
     def start(self, *, background: bool = True) -> int:
         """What a server or worker does when it starts: mark runs a killed process left running as
@@ -76,5 +75,3 @@ class Core:
         self.http.close()
         self.store.close()
 
-
-CoreFactory = Callable[[Settings], Core]

@@ -11,16 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ashby_connector.store import ChangeCallback, Store
+from ashby_connector.store import ChangeCallback, ChangeCallbackFor, Store
 from ashby_connector.sync import SyncEngine, SyncReport
 from ashby_connector.sync.runner import OnProgress
 
 log = logging.getLogger(__name__)
 
-JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
 ClientFactory = Callable[[str], Any]  # connection id -> a client (closed by the runner if it can)
-# connection id -> that connection's ``on_change(kind, raw, change)`` (or None: nobody listens).
-OnChangeFactory = Callable[[str], ChangeCallback | None]
 
 
 class SyncAlreadyRunningError(Exception):
@@ -56,7 +54,7 @@ class EmbeddedRunner:
         client_factory: ClientFactory,
         *,
         on_change: ChangeCallback | None = None,
-        on_change_for: OnChangeFactory | None = None,
+        on_change_for: ChangeCallbackFor | None = None,
         on_status: Callable[[SyncJob], None] | None = None,
         on_progress_for: Callable[[SyncJob], OnProgress] | None = None,
     ) -> None:

@@ -26,6 +26,7 @@ from ashby_connector.store.records import StoredRecord
 from ashby_connector.store.repository import (
     Change,
     ChangeCallback,
+    ChangeCallbackFor,
     RecordPage,
     Store,
     StreamState,
@@ -40,6 +41,7 @@ __all__ = [
     "KIND_OPERATIONS",
     "Change",
     "ChangeCallback",
+    "ChangeCallbackFor",
     "RecordPage",
     "Store",
     "StoreError",

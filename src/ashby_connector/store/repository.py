@@ -25,6 +25,8 @@ Change = Literal["created", "updated", "deleted"]
 # The one change callback of the project: ``on_change(kind, raw record, change)`` for one connection.
 # Sync runs, the webhook processor and the server's writes all report store changes through it.
 ChangeCallback = Callable[[str, dict[str, Any], Change], None]
+# connection id -> that connection's change callback (runners and the webhook processor take one).
+ChangeCallbackFor = Callable[[str], ChangeCallback]
 ReconcileScope = Literal["all", "parent"]
 
 _CHUNK = 500  # ids per IN (...) clause: well under SQLite's variable limit

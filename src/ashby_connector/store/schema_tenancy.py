@@ -55,7 +55,7 @@ sync_run = sa.Table(
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("connection_id", sa.String(64), nullable=False, index=True),
-    # queued | running | succeeded | failed | cancelled | interrupted (its process died mid-run)
+    # queued | running | succeeded | failed | interrupted (its process died mid-run)
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("full", sa.Boolean, nullable=False),
     sa.Column("created_at", TS, nullable=False),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ashby_connector.store import Change, ChangeCallback
+from ashby_connector.store import Change, ChangeCallback, ChangeCallbackFor
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,6 @@ class AshbyCaller(Protocol):
     def call(self, operation: str, body: dict[str, Any] | None = None) -> Any: ...
 
 
-# connection id -> that connection's change callback (the processor reports each change with it).
-ChangeCallbackFor = Callable[[str], ChangeCallback]
 # connection id -> its Ashby client, or None when the connection does not exist (any more).
 ClientFactory = Callable[[str], AshbyCaller | None]
 # An Ashby key -> a client with it (removing the settings of a connection deleted meanwhile).

@@ -12,8 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, cast
 
-from ashby_connector.core.runner import OnChangeFactory
-from ashby_connector.store import Store, normalize_url
+from ashby_connector.store import ChangeCallbackFor, Store, normalize_url
 
 QUEUE = "ashby-sync"
 TASK_NAME = "ashby_connector.sync_connection"
@@ -33,17 +32,24 @@ class DistributedRunner:
     """Enqueue syncs from anywhere; run them in ``work()`` on any machine."""
 
     def __init__(
-        self, db_url: str, client_factory: ClientFactory, *, on_change_for: OnChangeFactory | None = None
+        self,
+        db_url: str,
+        client_factory: ClientFactory,
+        *,
+        on_change_for: ChangeCallbackFor | None = None,
+        store: Store | None = None,
     ) -> None:
         """``on_change_for(connection_id)``: that connection's change callback (as ``EmbeddedRunner``),
-        e.g. a webhooks service's ``sync_callback``, so syncs on workers produce unified events."""
+        the core's ``events.for_connection``, so syncs on workers produce unified events. ``store``:
+        the core's (it refuses writes of deleted connections); by default one is opened here."""
         import procrastinate
 
         self.db_url = db_url
         self.client_factory = client_factory
         self.on_change_for = on_change_for
         self.app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=_conninfo(db_url)))
-        self._store: Store | None = None
+        self._store: Store | None = store
+        self._owns_store = store is None
         self._store_lock = threading.Lock()
 
         @self.app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)
@@ -89,7 +95,7 @@ class DistributedRunner:
                 queues=[QUEUE], wait=wait, concurrency=concurrency, install_signal_handlers=wait
             )
         finally:
-            if self._store is not None:
+            if self._store is not None and self._owns_store:
                 self._store.close()
                 self._store = None
 
