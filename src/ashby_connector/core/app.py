@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import httpx
 
+from ashby_connector.core.assessment_partner import AssessmentPartner
+from ashby_connector.core.assessment_reports import AssessmentReports, Caller
 from ashby_connector.core.clients import ConnectionClients
 from ashby_connector.core.connections import Connections
 from ashby_connector.core.events import ChangeEvents, connection_mapper
@@ -13,6 +15,7 @@ from ashby_connector.core.master_key import load_master_key
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs import SyncRuns
 from ashby_connector.store import Store
+from ashby_connector.store.assessments import AssessmentRepository
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.webhooks.service import WebhookOptions, WebhookService
@@ -53,6 +56,18 @@ class Core:
         self.events = ChangeEvents(self.webhooks.outbox)
         self.syncs = SyncRuns(store, self.tenancy, self.clients, self.events)
         self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
+        self.assessments = AssessmentRepository(store)
+        self.partner = AssessmentPartner(self.assessments, publish=self.webhooks.publish)
+        self.reports = AssessmentReports(
+            self.assessments,
+            self._report_caller,
+            publish=self.webhooks.publish,
+            retry_delays=settings.assessment_retry_delays,
+        )
+
+    def _report_caller(self, connection_id: str) -> Caller:
+        # No client-side retries: a report that fails is queued and retried in the background.
+        return self.clients.require(connection_id).with_options(max_retries=0).call
 
     @classmethod
     def open(cls, settings: Settings, *, webhook_options: WebhookOptions | None = None) -> Core:
@@ -68,9 +83,16 @@ class Core:
         interrupted = self.syncs.recover_interrupted()
         if background:
             self.webhooks.ensure_started()
+            self.reports.ensure_started()  # reports queued before a restart are retried
         return interrupted
 
+    def stop(self) -> None:
+        """Stop the background loops (webhooks, assessment reports); ``start`` may follow."""
+        self.reports.stop()
+        self.webhooks.stop()
+
     def close(self) -> None:
+        self.reports.stop()
         self.webhooks.close()
         self.http.close()
         self.store.close()

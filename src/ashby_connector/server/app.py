@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
     async def lifespan(_: FastAPI) -> Any:
         app_core.start()
         yield
-        app_core.webhooks.stop()
+        app_core.stop()
         if owned:
             app_core.close()
 

@@ -3,23 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ashby_connector.client import AshbyClient
+from ashby_connector.core.app import Core
 from ashby_connector.core.assessment_models import PartnerSetupIn, ProgressIn, ResultIn
-from ashby_connector.core.assessment_partner import AssessmentPartner, PartnerExistsError
-from ashby_connector.core.assessment_reports import AssessmentReports, Caller, ReportError, ReportOutcome
-from ashby_connector.server.context import ServerContext
-from ashby_connector.server.deps import connection_by_id
-from ashby_connector.server.errors import ApiError, ashby_error_response
-from ashby_connector.store.assessments import AssessmentRepository
+from ashby_connector.core.assessment_partner import PartnerExistsError
+from ashby_connector.core.assessment_reports import ReportError, ReportOutcome
+from ashby_connector.core.errors import CoreError, from_ashby
+from ashby_connector.server.deps import CoreDep, Tenant
 
 IdempotencyKey = Annotated[
     str | None,
@@ -27,202 +24,170 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _caller_for(ctx: ServerContext) -> Callable[[str], Caller]:
-    def caller_for(connection_id: str) -> Caller:
-        row = ctx.repo.find_connection(connection_id)
-        if row is None:
-            raise LookupError(f"connection {connection_id} no longer exists")
-        # No client-side retries: a report that fails is queued and retried in the background.
-        client = AshbyClient(
-            ctx.box.decrypt(row.api_key_encrypted),
-            base_url=ctx.settings.ashby_base_url,
-            http_client=ctx.http,
-            rate_limit_per_minute=ctx.settings.rate_limit_per_minute,
-            timeout=ctx.settings.ashby_timeout,
-            max_retries=0,
-        )
-        return client.call
-
-    return caller_for
+router = APIRouter(tags=["assessments"])
 
 
-def _publisher(ctx: ServerContext) -> Callable[[str, str, dict[str, Any]], None]:
-    from ashby_connector.webhooks.wiring import service_for_context
-
-    def publish(connection_id: str, event_type: str, data: dict[str, Any]) -> None:
-        service_for_context(ctx).publish(connection_id, event_type, data)
-
-    return publish
-
-
-def assessment_extension(ctx: ServerContext, tenant_dep: Callable[..., str]) -> APIRouter:
-    repo = AssessmentRepository(ctx.store)
-    publish = _publisher(ctx)
-    partner = AssessmentPartner(repo, publish=publish)
-    reports = AssessmentReports(
-        repo, _caller_for(ctx), publish=publish, retry_delays=ctx.settings.assessment_retry_delays
+async def partner_endpoint(request: Request) -> Response:
+    core: Core = request.app.state.core
+    body = await request.body()
+    answer = await run_in_threadpool(
+        core.partner.handle,
+        request.path_params["connection_id"],
+        request.path_params["operation"],
+        request.headers.get("authorization"),
+        body,
+    )
+    headers = {"WWW-Authenticate": 'Basic realm="ashby-partner"'} if answer.status_code == 401 else None
+    return Response(
+        orjson.dumps(answer.body), answer.status_code, headers=headers, media_type="application/json"
     )
 
-    @asynccontextmanager
-    async def lifespan(_: Any) -> AsyncIterator[None]:
-        reports.ensure_started()  # reports queued before a restart are retried
-        yield
-        reports.stop()
 
-    router = APIRouter(lifespan=lifespan, tags=["assessments"])
+# Ashby authenticates with the partner key (HTTP Basic), not a platform key: a plain route.
+router.add_route(
+    "/partner/ashby/{connection_id}/{operation}",
+    partner_endpoint,
+    methods=["POST"],
+    include_in_schema=False,
+)
 
-    async def partner_endpoint(request: Request) -> Response:
-        body = await request.body()
-        answer = await run_in_threadpool(
-            partner.handle,
-            request.path_params["connection_id"],
-            request.path_params["operation"],
-            request.headers.get("authorization"),
-            body,
-        )
-        headers = {"WWW-Authenticate": 'Basic realm="ashby-partner"'} if answer.status_code == 401 else None
-        return Response(
-            orjson.dumps(answer.body), answer.status_code, headers=headers, media_type="application/json"
-        )
 
-    # Ashby authenticates with the partner key (HTTP Basic), not a platform key: a plain route.
-    router.add_route(
-        "/partner/ashby/{connection_id}/{operation}",
-        partner_endpoint,
-        methods=["POST"],
-        include_in_schema=False,
+def partner_url(request: Request, connection_id: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}/partner/ashby/{connection_id}"
+
+
+@router.post(
+    "/connections/{connection_id}/assessment-partner",
+    status_code=201,
+    summary="Make the connection an Ashby assessment partner (the key is shown once)",
+)
+def set_up(
+    connection_id: str, body: PartnerSetupIn, request: Request, core: CoreDep, tenant_id: Tenant
+) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
+    try:
+        key, types = core.partner.set_up(row.id, body)
+    except PartnerExistsError:
+        raise CoreError(
+            409, "partner_exists",
+            "the connection is already an assessment partner; DELETE it first to get a new key",
+            "connection_id",
+        ) from None  # fmt: skip
+    return {
+        "partnerUrl": partner_url(request, row.id),
+        "partnerKey": key,
+        "assessmentTypes": types,
+        "customFields": [f.model_dump(exclude_none=True) for f in body.customFields or []] or None,
+        "partnerId": body.partnerId,
+    }
+
+
+@router.post(
+    "/connections/{connection_id}/assessment-partner/rotate-key",
+    summary="A new partner key (shown once); assessment types and assessments are kept",
+)
+def rotate_key(connection_id: str, request: Request, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
+    key = core.partner.rotate_key(row.id)
+    if key is None:
+        raise _not_a_partner()
+    return {"partnerUrl": partner_url(request, row.id), "partnerKey": key}
+
+
+@router.get("/connections/{connection_id}/assessment-partner", summary="The partner set-up (no key)")
+def get_set_up(connection_id: str, request: Request, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
+    described = core.partner.describe(row.id)
+    if described is None:
+        raise _not_a_partner()
+    return {"partnerUrl": partner_url(request, row.id), **described}
+
+
+@router.delete(
+    "/connections/{connection_id}/assessment-partner", status_code=204, summary="Stop being a partner"
+)
+def remove(connection_id: str, core: CoreDep, tenant_id: Tenant) -> Response:
+    row = core.connections.get(tenant_id, connection_id)
+    if not core.partner.remove(row.id):
+        raise _not_a_partner()
+    return Response(status_code=204)
+
+
+def owned(core: Core, tenant_id: str, assessment_id: str) -> dict[str, Any]:
+    row = core.assessments.get(assessment_id) if len(assessment_id) <= 64 else None
+    if row is None or core.tenancy.get_connection(tenant_id, row["connection_id"]) is None:
+        raise CoreError(404, "assessment_not_found", "no such assessment", "assessment_id")
+    return row
+
+
+@router.get("/assessments", summary="Assessments Ashby started or you reported")
+def list_assessments(
+    core: CoreDep,
+    tenant_id: Tenant,
+    connection_id: Annotated[str | None, Query(alias="connectionId", max_length=64)] = None,
+    status: Annotated[
+        str | None, Query(max_length=32, description="Started, InProgress, Completed, Cancelled")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> dict[str, Any]:
+    if connection_id is not None:
+        ids = [core.connections.get(tenant_id, connection_id, "connectionId").id]
+    else:
+        ids = [c.id for c in core.tenancy.list_connections(tenant_id)]
+    rows = core.assessments.list(ids, status=status, after=cursor, limit=limit)
+    return {
+        "results": [core.reports.view(r) for r in rows],
+        "nextCursor": rows[-1]["id"] if len(rows) == limit else None,
+    }
+
+
+@router.get("/assessments/{assessment_id}", summary="One assessment, with its delivery into Ashby")
+def get_assessment(assessment_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    return core.reports.view(owned(core, tenant_id, assessment_id))
+
+
+@router.post("/assessments/{assessment_id}/progress", summary="Tell Ashby how the assessment is going")
+def progress(
+    assessment_id: str,
+    body: ProgressIn,
+    core: CoreDep,
+    tenant_id: Tenant,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    owned(core, tenant_id, assessment_id)
+    return _answer(lambda: core.reports.progress(assessment_id, body, idempotency_key))
+
+
+@router.post("/assessments/{assessment_id}/result", summary="Give Ashby the assessment's result")
+def result(
+    assessment_id: str,
+    body: ResultIn,
+    core: CoreDep,
+    tenant_id: Tenant,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    if len(assessment_id) > 64:
+        raise CoreError(404, "assessment_not_found", "no such assessment", "assessment_id")
+    connections = [c.id for c in core.tenancy.list_connections(tenant_id)]
+    return _answer(
+        lambda: core.reports.result(assessment_id, body, idempotency_key, tenant_connections=connections)
     )
 
-    def partner_url(request: Request, connection_id: str) -> str:
-        return f"{str(request.base_url).rstrip('/')}/partner/ashby/{connection_id}"
 
-    @router.post(
-        "/connections/{connection_id}/assessment-partner",
-        status_code=201,
-        summary="Make the connection an Ashby assessment partner (the key is shown once)",
-    )
-    def set_up(
-        connection_id: str, body: PartnerSetupIn, request: Request, tenant_id: str = Depends(tenant_dep)
-    ) -> dict[str, Any]:
-        row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
-        try:
-            key, types = partner.set_up(row.id, body)
-        except PartnerExistsError:
-            raise ApiError(
-                409, "partner_exists",
-                "the connection is already an assessment partner; DELETE it first to get a new key",
-                "connection_id",
-            ) from None  # fmt: skip
-        return {
-            "partnerUrl": partner_url(request, row.id),
-            "partnerKey": key,
-            "assessmentTypes": types,
-            "customFields": [f.model_dump(exclude_none=True) for f in body.customFields or []] or None,
-            "partnerId": body.partnerId,
-        }
-
-    @router.post(
-        "/connections/{connection_id}/assessment-partner/rotate-key",
-        summary="A new partner key (shown once); assessment types and assessments are kept",
-    )
-    def rotate_key(
-        connection_id: str, request: Request, tenant_id: str = Depends(tenant_dep)
-    ) -> dict[str, Any]:
-        row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
-        key = partner.rotate_key(row.id)
-        if key is None:
-            raise _not_a_partner()
-        return {"partnerUrl": partner_url(request, row.id), "partnerKey": key}
-
-    @router.get("/connections/{connection_id}/assessment-partner", summary="The partner set-up (no key)")
-    def get_set_up(
-        connection_id: str, request: Request, tenant_id: str = Depends(tenant_dep)
-    ) -> dict[str, Any]:
-        row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
-        described = partner.describe(row.id)
-        if described is None:
-            raise _not_a_partner()
-        return {"partnerUrl": partner_url(request, row.id), **described}
-
-    @router.delete(
-        "/connections/{connection_id}/assessment-partner", status_code=204, summary="Stop being a partner"
-    )
-    def remove(connection_id: str, tenant_id: str = Depends(tenant_dep)) -> Response:
-        row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
-        if not partner.remove(row.id):
-            raise _not_a_partner()
-        return Response(status_code=204)
-
-    def owned(tenant_id: str, assessment_id: str) -> dict[str, Any]:
-        row = repo.get(assessment_id) if len(assessment_id) <= 64 else None
-        if row is None or ctx.repo.get_connection(tenant_id, row["connection_id"]) is None:
-            raise ApiError(404, "assessment_not_found", "no such assessment", "assessment_id")
-        return row
-
-    @router.get("/assessments", summary="Assessments Ashby started or you reported")
-    def list_assessments(
-        tenant_id: str = Depends(tenant_dep),
-        connection_id: Annotated[str | None, Query(alias="connectionId", max_length=64)] = None,
-        status: Annotated[
-            str | None, Query(max_length=32, description="Started, InProgress, Completed, Cancelled")
-        ] = None,
-        cursor: Annotated[str | None, Query(max_length=64)] = None,
-        limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    ) -> dict[str, Any]:
-        if connection_id is not None:
-            ids = [connection_by_id(ctx, tenant_id, connection_id, "connectionId").id]
-        else:
-            ids = [c.id for c in ctx.repo.list_connections(tenant_id)]
-        rows = repo.list(ids, status=status, after=cursor, limit=limit)
-        return {
-            "results": [reports.view(r) for r in rows],
-            "nextCursor": rows[-1]["id"] if len(rows) == limit else None,
-        }
-
-    @router.get("/assessments/{assessment_id}", summary="One assessment, with its delivery into Ashby")
-    def get_assessment(assessment_id: str, tenant_id: str = Depends(tenant_dep)) -> dict[str, Any]:
-        return reports.view(owned(tenant_id, assessment_id))
-
-    @router.post("/assessments/{assessment_id}/progress", summary="Tell Ashby how the assessment is going")
-    def progress(
-        assessment_id: str,
-        body: ProgressIn,
-        tenant_id: str = Depends(tenant_dep),
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        owned(tenant_id, assessment_id)
-        return _answer(lambda: reports.progress(assessment_id, body, idempotency_key))
-
-    @router.post("/assessments/{assessment_id}/result", summary="Give Ashby the assessment's result")
-    def result(
-        assessment_id: str,
-        body: ResultIn,
-        tenant_id: str = Depends(tenant_dep),
-        idempotency_key: IdempotencyKey = None,
-    ) -> Response:
-        if len(assessment_id) > 64:
-            raise ApiError(404, "assessment_not_found", "no such assessment", "assessment_id")
-        connections = [c.id for c in ctx.repo.list_connections(tenant_id)]
-        return _answer(
-            lambda: reports.result(assessment_id, body, idempotency_key, tenant_connections=connections)
-        )
-
-    return router
-
-
-def _not_a_partner() -> ApiError:
-    return ApiError(404, "not_a_partner", "the connection is not an assessment partner", "connection_id")
+def _not_a_partner() -> CoreError:
+    return CoreError(404, "not_a_partner", "the connection is not an assessment partner", "connection_id")
 
 
 def _answer(report: Callable[[], ReportOutcome]) -> Response:
     try:
         outcome = report()
     except ReportError as exc:
-        raise ApiError(exc.status, exc.code, exc.message, exc.field) from None
+        raise CoreError(exc.status, exc.code, exc.message, exc.field) from None
     if outcome.state == "refused":
         if outcome.error is not None:
-            return ashby_error_response(outcome.error)
+            raise from_ashby(outcome.error)
         last = outcome.assessment.get("ashbyDelivery", {}).get("lastError")
-        raise ApiError(422, "ashby_refused", f"Ashby refused this report: {last}")
+        raise CoreError(422, "ashby_refused", f"Ashby refused this report: {last}")
     status = 200 if outcome.state == "delivered" else 202
     return JSONResponse(outcome.assessment, status_code=status)

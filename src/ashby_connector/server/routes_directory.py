@@ -13,9 +13,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector.core.csv_input import CsvRowError
+from ashby_connector.core.errors import CoreError
 from ashby_connector.core.role_gaps import RoleGapReport, desired_roles
-from ashby_connector.server.deps import Ctx, Tenant, connection_by_id
-from ashby_connector.server.errors import ApiError
+from ashby_connector.server.deps import CoreDep, Tenant
 
 router = APIRouter(tags=["users"])
 
@@ -31,25 +31,25 @@ class RoleGapsIn(BaseModel):
     desired: list[DesiredRoleIn] = Field(max_length=50_000, description="From an IdP group export")
 
 
-def _report(connection_id: str, body: RoleGapsIn, ctx: Ctx, tenant_id: str) -> dict[str, Any]:
-    row = connection_by_id(ctx, tenant_id, connection_id, "connection_id")
+def _report(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: str) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
     try:
         wanted = desired_roles(((i, d.email, d.role) for i, d in enumerate(body.desired)), "desired")
     except CsvRowError as exc:
         message = str(exc).split(": ", 2)[-1]
-        raise ApiError(422, "invalid_request", message, f"desired[{exc.row}].{exc.field}") from None
-    return RoleGapReport(ctx.store).report(row.id, wanted)
+        raise CoreError(422, "invalid_request", message, f"desired[{exc.row}].{exc.field}") from None
+    return RoleGapReport(core.store).report(row.id, wanted)
 
 
 @router.get("/connections/{connection_id}/users/role-gaps", summary="Users whose Ashby role differs")
-def role_gaps(connection_id: str, body: RoleGapsIn, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
+def role_gaps(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     """Which users' ``globalRole`` differs from the desired one, what to change by hand in Ashby (the
     API cannot set roles), and which users are new since the last sync."""
-    return _report(connection_id, body, ctx, tenant_id)
+    return _report(connection_id, body, core, tenant_id)
 
 
 @router.post(
     "/connections/{connection_id}/users/role-gaps", summary="The same, for clients without GET bodies"
 )
-def role_gaps_post(connection_id: str, body: RoleGapsIn, ctx: Ctx, tenant_id: Tenant) -> dict[str, Any]:
-    return _report(connection_id, body, ctx, tenant_id)
+def role_gaps_post(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    return _report(connection_id, body, core, tenant_id)

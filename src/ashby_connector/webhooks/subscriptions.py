@@ -92,7 +92,8 @@ def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str,
     known = set(CHANGES).union(*LIFECYCLE_EVENTS.values())
     bad = sorted(set(events) - known)
     if bad:
-        raise SubscriptionError(f"unknown events: {', '.join(bad)} (use {', '.join(sorted(known))})", "events")
+        message = f"unknown events: {', '.join(bad)} (use {', '.join(sorted(known))})"
+        raise SubscriptionError(message, "events")
     return url, models, events
 
 
