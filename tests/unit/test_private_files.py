@@ -11,7 +11,6 @@ import pytest
 
 from ashby_connector.core.master_key import MASTER_KEY_NAME, load_master_key, master_key_path
 from ashby_connector.core.settings import Settings
-
 from ashby_connector.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
