@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 
+from ashby_connector.core.lazy_children import LazyChildren
 from ashby_connector.server import resources as res
 from ashby_connector.server.deps import Connection, Ctx
 from ashby_connector.server.errors import ApiError
+from ashby_connector.store.kinds import CHILD_PARENTS
 
 router = APIRouter(tags=["resources"])
 
@@ -91,6 +93,12 @@ def list_resources(
             raise ApiError(
                 400, "unknown_filter", f"{model} has no field {name[:100]!r} to filter on", name[:100]
             )
+    parent_field = CHILD_PARENTS.get(target.kind, (None, None))[1]
+    if parent_field and filters.get(parent_field):
+        # A lazy child list: one parent's children come from Ashby on first read (or once stale).
+        LazyChildren(ctx.store, lambda _connection_id: ctx.client_for(conn)).ensure(
+            conn.id, target.kind, filters[parent_field]
+        )
     query = res.ListQuery(
         limit,
         cursor,
