@@ -18,6 +18,7 @@ from ashby_connector.server import ServerSettings, create_app
 from ashby_connector.server.context import ServerContext
 from ashby_connector.sync import SyncEngine
 from ashby_connector.sync.policies import every_child
+from tests.outbound import LOCAL_SETTINGS
 
 
 def free_port() -> int:
@@ -69,6 +70,7 @@ class Server:
 @contextmanager
 def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Server]:
     settings.setdefault("master_key", Fernet.generate_key().decode())
+    settings = {**LOCAL_SETTINGS, **settings}
     config = ServerSettings(
         db_url=db_url, ashby_base_url=ashby_base_url, rate_limit_per_minute=None, **settings
     )

@@ -268,6 +268,7 @@ def test_requested_operations_report_permissions_and_support(server: Server, emu
     by_name = {d["operation"]: d for d in ops["details"]}
     assert by_name["genericContact::list"] == {
         "operation": "genericContact::list",
+        "description": "see all candidates",
         "supported": True,
         "allowed": True,
         "ashbyOperations": ["candidate.list"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -27,9 +27,9 @@ BaseOption = typer.Option(
 )
 
 
-def _settings(db: str, ashby_base_url: str | None = None) -> ServerSettings:
+def _settings(db: str, ashby_base_url: str | None = None, **extra: Any) -> ServerSettings:
     base = ashby_base_url or os.environ.get("ASHBY_BASE_URL") or DEFAULT_ASHBY_BASE_URL
-    return ServerSettings(db_url=db, ashby_base_url=base)
+    return ServerSettings(db_url=db, ashby_base_url=base, **extra)
 
 
 @app.command()
@@ -38,14 +38,39 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
     ashby_base_url: str | None = BaseOption,
+    outbound_allow_http: bool = typer.Option(
+        False,
+        "--outbound-allow-http",
+        envvar="ASHBY_CONNECTOR_OUTBOUND_ALLOW_HTTP",
+        help="Development only: let subscriptions and webhook targets use http://.",
+    ),
+    outbound_allowlist: str = typer.Option(
+        "",
+        "--outbound-allowlist",
+        envvar="ASHBY_CONNECTOR_OUTBOUND_ALLOWLIST",
+        help="Development only: internal addresses or networks (comma separated, e.g. 127.0.0.1) "
+        "that subscriptions and webhook targets may reach.",
+    ),
 ) -> None:
     """Run the REST server (OpenAPI at /openapi.json, docs at /docs)."""
     import uvicorn
 
     from ashby_connector.server import create_app
+    from ashby_connector.server.logging_config import uvicorn_log_config
 
+    allowlist = tuple(v.strip() for v in outbound_allowlist.split(",") if v.strip())
+    settings = _settings(
+        db, ashby_base_url, outbound_allow_http=outbound_allow_http, outbound_allowlist=allowlist
+    )
+    try:
+        policy = settings.outbound_policy()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--outbound-allowlist") from None
     typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {db}")
-    uvicorn.run(create_app(_settings(db, ashby_base_url)), host=host, port=port, log_level="warning")
+    typer.echo(policy.describe())
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="warning", log_config=uvicorn_log_config()
+    )
 
 
 def _repo(db: str) -> ServerRepo:

@@ -9,6 +9,7 @@ when it exists (``/webhooks/ashby/{connection_id}``, ``/subscriptions``,
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,6 +33,7 @@ from ashby_connector.server.limits import BodyLimit
 from ashby_connector.server.settings import ServerSettings
 
 DOCS_ASSETS_URL = "/docs-assets"
+log = logging.getLogger("ashby_connector.server")
 
 Extension = Callable[[ServerContext, Callable[..., str]], APIRouter | None]
 
@@ -67,6 +69,10 @@ def create_app(
 ) -> FastAPI:
     settings = settings or ServerSettings()
     ctx = context or ServerContext.open(settings)
+    # Said once at startup: which internal addresses tenant URLs may reach (none in production).
+    policy = ctx.settings.outbound_policy()
+    relaxed = policy.allow_http or bool(policy.allowlist)
+    log.log(logging.WARNING if relaxed else logging.INFO, "%s", policy.describe())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -98,6 +104,7 @@ def create_app(
         extra = extension(ctx, tenant)
         if extra is not None:
             app.include_router(extra)
+    app.add_middleware(errors.UnexpectedErrors)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_models(app)
     return app

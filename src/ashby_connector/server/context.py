@@ -55,6 +55,11 @@ class ServerContext:
                     )
         return self._runner
 
+    def __repr__(self) -> str:
+        # The settings' repr hides the master key and the database password; nothing else here
+        # (the store, the secret box, the HTTP pool) says anything useful in a log.
+        return f"ServerContext({self.settings!r})"
+
     def client_by_connection_id(self, connection_id: str) -> AshbyClient:
         """A client with the connection's own (decrypted) key; what sync runners call per job."""
         row = self.repo.find_connection(connection_id)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from ashby_connector.core.requested_operations import RequestedOperations
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.errors import ApiError
 from ashby_connector.server.repo import ConnectionRow
@@ -64,3 +65,8 @@ def connection(
 
 
 Connection = Annotated[ConnectionRow, Depends(connection)]
+
+
+def requested(conn: ConnectionRow) -> RequestedOperations:
+    """What the connection may do: its requested operations, or anything when it named none."""
+    return RequestedOperations.of(conn.operations)

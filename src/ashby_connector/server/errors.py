@@ -9,8 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ashby_connector import errors as ashby_errors
+from ashby_connector.core.query_params import QueryParamError
+from ashby_connector.core.requested_operations import OperationNotRequested
+from ashby_connector.webhooks.registration import RegistrationError
+from ashby_connector.webhooks.subscriptions import SubscriptionError
 
 log = logging.getLogger("ashby_connector.server")
 
@@ -85,12 +90,65 @@ def install(app: FastAPI) -> None:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
         return _json(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
+    @app.exception_handler(QueryParamError)
+    async def _query(_: Request, exc: QueryParamError) -> JSONResponse:
+        status = 400 if exc.code in ("unknown_filter", "too_many_values") else 422
+        return _json(status, exc.code, str(exc), exc.field)
+
+    @app.exception_handler(SubscriptionError)
+    @app.exception_handler(RegistrationError)
+    async def _outbound(_: Request, exc: Exception) -> JSONResponse:
+        # 422 naming the outbound-URL rule that refused the URL, or what else was wrong.
+        rule = getattr(exc, "rule", None)
+        if rule is not None:
+            return _json(422, "outbound_url_refused", str(exc), "url", rule=rule)
+        return _json(422, "invalid_input", str(exc))
+
+    @app.exception_handler(OperationNotRequested)
+    async def _not_requested(_: Request, exc: OperationNotRequested) -> JSONResponse:
+        return _json(403, "operation_not_requested", str(exc), None, operation=exc.what, request=exc.request)
+
     @app.exception_handler(ashby_errors.AshbyError)
     async def _ashby(_: Request, exc: ashby_errors.AshbyError) -> JSONResponse:
         return ashby_error_response(exc)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Log the type and path only: an exception's text could carry request data.
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return _json(500, "internal_error", "the server failed; see its log")
+
+
+def route_of(scope: Scope) -> str:
+    """The matched route's template (``/connect/{token}``), never the path: paths carry tokens."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    return template if isinstance(template, str) else "(no route)"
+
+
+class UnexpectedErrors:
+    """Answers 500 for an unhandled exception and logs its type and route only.
+
+    A pure ASGI middleware inside Starlette's outermost one: an exception handler for ``Exception``
+    would still let Starlette re-raise the exception to the ASGI server, which prints the full
+    traceback (whose frames hold request data, keys and tokens).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), route_of(scope))
+            if started:
+                return  # the answer is on its way; nothing more can be said
+            response = _json(500, "internal_error", "the server failed; see its log")
+            await response(scope, receive, send)

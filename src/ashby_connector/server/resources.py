@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ashby_connector import unified
+from ashby_connector.core.requested_operations import RequestedOperations
 from ashby_connector.server import events
 from ashby_connector.server.context import ServerContext
 from ashby_connector.server.errors import ApiError
@@ -147,6 +148,24 @@ def resolve_model(ctx: ServerContext, conn: ConnectionRow, name: str) -> Model:
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ApiError(404, "unknown_model", f"no model {name[:64]!r}{hint}", "model", suggestions=close)
+
+
+def check_read(
+    policy: RequestedOperations, model: Model, action: str, expand: list[str] | None
+) -> None:
+    """Refuse a read outside the connection's requested operations (expanded relations included).
+
+    A custom model is read through its Ashby operation, so that operation must be covered.
+    """
+    if model.spec is None:
+        assert model.custom is not None
+        policy.require_ashby(model.custom.operation)
+        return
+    policy.require(model.name, action)
+    for name in expand or ():
+        relation = model.spec.relations.get(name)
+        if relation is not None:
+            policy.require_any(relation.model, ("list", "retrieve"))
 
 
 # -- cursors -----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import orjson
 from fastapi import APIRouter, Body, Response
 
 from ashby_connector import catalog
-from ashby_connector.server.deps import Connection, Ctx
+from ashby_connector.server.deps import Connection, Ctx, requested
 from ashby_connector.server.errors import ApiError
 
 router = APIRouter(tags=["proxy"])
@@ -54,6 +54,7 @@ def proxy(
     body: Annotated[dict[str, Any] | None, Body(description="The operation's JSON body")] = None,
 ) -> Response:
     op = resolve(operation)
+    requested(conn).require_ashby(op.name)
     key = ctx.box.decrypt(conn.api_key_encrypted)
     try:
         answer = ctx.http.post(

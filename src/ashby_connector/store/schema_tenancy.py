@@ -74,6 +74,24 @@ connect_link = sa.Table(
     sa.Column("expires_at", TS, nullable=False),
     sa.Column("connection_id", sa.String(64), nullable=True),  # set once used
     sa.Column("operations", sa.JSON, nullable=True),  # requested model::action list (server_0004)
+    sa.Column("redirect_url", sa.String(2000), nullable=True),  # where to send the customer (server_0005)
 )
 
-TENANCY_TABLES = (platform_key, connection, field_mapping, custom_model, sync_run, connect_link)
+# Each tenant's Connect page branding, validated by ``core.branding`` (server_0005).
+tenant_branding = sa.Table(
+    "server_tenant_branding",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("branding", sa.JSON, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+TENANCY_TABLES = (
+    platform_key,
+    connection,
+    field_mapping,
+    custom_model,
+    sync_run,
+    connect_link,
+    tenant_branding,
+)

@@ -21,6 +21,7 @@ from ashby_connector import catalog
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import upsert
 from ashby_connector.store.schema_webhooks import webhook_connection, webhook_setting
+from ashby_connector.webhooks.outbound_url import GuardedSender, OutboundPolicy, OutboundURLError
 from ashby_connector.webhooks.ports import AshbyCaller, SecretBox
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body
 
@@ -46,7 +47,14 @@ SECRET_CACHE_SECONDS = 60.0
 
 
 class RegistrationError(ValueError):
-    """Bad registration input (unknown types, bad URL): the server answers 422."""
+    """Bad registration input (unknown types, bad URL): the server answers 422.
+
+    ``rule`` names the outbound-URL rule that refused the URL, when that is the reason.
+    """
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 def creatable_types() -> list[str]:
@@ -54,10 +62,15 @@ def creatable_types() -> list[str]:
     return list(schema.get("properties", {}).get("webhookType", {}).get("enum", []))
 
 
-def endpoint_url(public_url: str, connection_id: str) -> str:
-    """The receiver URL for a connection: the public base URL plus ``/webhooks/ashby/{id}``."""
-    if not public_url.startswith(("http://", "https://")):
-        raise RegistrationError("url must be an http:// or https:// URL")
+def endpoint_url(public_url: str, connection_id: str, policy: OutboundPolicy | None = None) -> str:
+    """The receiver URL for a connection: the public base URL plus ``/webhooks/ashby/{id}``.
+
+    It must pass the outbound policy: registration pings it, and Ashby posts to it.
+    """
+    try:
+        (policy or OutboundPolicy()).check(public_url)
+    except OutboundURLError as exc:
+        raise RegistrationError(f"url: {exc}", rule=exc.rule) from None
     if "/webhooks/ashby/" in public_url:
         return public_url
     return f"{public_url.rstrip('/')}/webhooks/ashby/{connection_id}"
@@ -87,10 +100,12 @@ class WebhookRegistry:
         *,
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
+        sender: GuardedSender | None = None,
     ) -> None:
         self.engine = engine
         self.begin: Begin = begin or engine.begin
         self.box = box
+        self.sender = sender or GuardedSender(OutboundPolicy(), timeout=5.0)
         self.clock = clock
         self._cache: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
@@ -163,7 +178,7 @@ class WebhookRegistry:
         unknown = sorted(set(wanted) - allowed)
         if unknown:
             raise RegistrationError(f"Ashby cannot send these types: {', '.join(unknown)}")
-        url = endpoint_url(public_url, connection_id)
+        url = endpoint_url(public_url, connection_id, self.sender.policy)
         secret = self.ensure_secret(connection_id, url)
         existing = {s.webhook_type: s for s in self.settings(connection_id)}
         for webhook_type in wanted:
@@ -199,7 +214,7 @@ class WebhookRegistry:
         secret = self.secret_for(connection_id)
         if secret is None:
             return []
-        check = probe or probe_endpoint
+        check = probe or self._probe
         if not check(disabled[0].url, secret):
             return []
         turned_on = []
@@ -234,6 +249,9 @@ class WebhookRegistry:
             removed.append(setting.webhook_type)
         return removed
 
+    def _probe(self, url: str, secret: str) -> bool:
+        return probe_endpoint(url, secret, sender=self.sender)
+
     def _save(self, connection_id: str, webhook_type: str, result: Any, url: str) -> None:
         if not isinstance(result, dict) or not result.get("id"):
             raise RegistrationError(f"unexpected answer from Ashby for {webhook_type}: {result!r}")
@@ -249,16 +267,16 @@ class WebhookRegistry:
             upsert(conn, t, [row], update=list(values))
 
 
-def probe_endpoint(url: str, secret: str, *, timeout: float = 5.0) -> bool:
-    """POST a signed ping to our own public endpoint: does it answer 2xx from where Ashby sees it?"""
+def probe_endpoint(url: str, secret: str, *, sender: GuardedSender | None = None) -> bool:
+    """POST a signed ping to our own public endpoint: does it answer 2xx from where Ashby sees it?
+
+    Sent through the outbound guard: a URL that resolves inside is refused, not pinged.
+    """
     body = orjson.dumps({"action": "ping", "data": {"webhookActionType": "ping"}})
+    headers = {SIGNATURE_HEADER: sign_ashby_body(secret, body), "content-type": "application/json"}
     try:
-        response = httpx.post(
-            url,
-            content=body,
-            headers={SIGNATURE_HEADER: sign_ashby_body(secret, body), "content-type": "application/json"},
-            timeout=timeout,
-        )
-    except httpx.HTTPError:
+        sender = sender or GuardedSender(OutboundPolicy(), timeout=5.0)
+        response = sender.post(url, content=body, headers=headers)
+    except (httpx.HTTPError, OutboundURLError):
         return False
     return 200 <= response.status_code < 300

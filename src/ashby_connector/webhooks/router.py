@@ -8,44 +8,47 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.server.context import ServerContext
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.ports import AshbyCaller
-from ashby_connector.webhooks.registration import RegistrationError
 from ashby_connector.webhooks.service import WebhookService
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER
-from ashby_connector.webhooks.subscriptions import SubscriptionError
 from ashby_connector.webhooks.wiring import service_for_context
 
 # (tenant_id, connection_id) -> the connection's client, or None when the tenant has no such connection.
 ConnectionClient = Callable[[str, str], AshbyCaller | None]
 
 
+Url = Annotated[str, Field(min_length=1, max_length=2000)]
+Names = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=200)]
+ConnectionId = Annotated[str, Field(max_length=64)]
+
+
 class SubscriptionIn(BaseModel):
-    url: str
-    models: list[str] = Field(default_factory=list)
-    events: list[str] = Field(default_factory=list)
-    connectionId: str | None = None
+    url: Url
+    models: Names = Field(default_factory=list)
+    events: Names = Field(default_factory=list)
+    connectionId: ConnectionId | None = None
 
 
 class SubscriptionPatch(BaseModel):
-    url: str | None = None
-    models: list[str] | None = None
-    events: list[str] | None = None
+    url: Url | None = None
+    models: Names | None = None
+    events: Names | None = None
     enabled: bool | None = None
-    connectionId: str | None = None
+    connectionId: ConnectionId | None = None
 
 
 class RegisterIn(BaseModel):
-    url: str
-    types: list[str] = Field(default_factory=list)
+    url: Url
+    types: Names = Field(default_factory=list)
 
 
 def webhook_router(
@@ -98,10 +101,8 @@ def webhook_router(
     @router.post("/connections/{connection_id}/webhooks", tags=["webhooks"])
     def register(connection_id: str, payload: RegisterIn, tenant: str = Depends(tenant_id)) -> dict[str, Any]:
         client = _client(tenant, connection_id)
-        try:
-            settings = service.registry.register(connection_id, client, payload.url, payload.types or None)
-        except RegistrationError as exc:
-            raise HTTPException(422, detail={"error": "invalid_input", "message": str(exc)}) from None
+        # A RegistrationError is answered 422 by the server (naming the outbound rule).
+        settings = service.registry.register(connection_id, client, payload.url, payload.types or None)
         return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}
 
     @router.get("/connections/{connection_id}/webhooks", tags=["webhooks"])
@@ -132,16 +133,14 @@ def webhook_router(
     @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
     def create_subscription(payload: SubscriptionIn, tenant: str = Depends(tenant_id)) -> dict[str, Any]:
         _check_connection(tenant, payload.connectionId)
-        try:
-            sub, secret = service.subscriptions.create(
-                tenant,
-                url=payload.url,
-                models=payload.models,
-                events=payload.events,
-                connection_id=payload.connectionId,
-            )
-        except SubscriptionError as exc:
-            raise HTTPException(422, detail={"error": "invalid_input", "message": str(exc)}) from None
+        # A SubscriptionError is answered 422 by the server (naming the outbound rule).
+        sub, secret = service.subscriptions.create(
+            tenant,
+            url=payload.url,
+            models=payload.models,
+            events=payload.events,
+            connection_id=payload.connectionId,
+        )
         return sub.to_api(secret=secret)
 
     @router.get("/subscriptions", tags=["subscriptions"])
@@ -160,10 +159,7 @@ def webhook_router(
         if "connectionId" in changes:
             changes["connection_id"] = changes.pop("connectionId")
             _check_connection(tenant, changes["connection_id"])
-        try:
-            sub = service.subscriptions.update(tenant, subscription_id, **changes)
-        except SubscriptionError as exc:
-            raise HTTPException(422, detail={"error": "invalid_input", "message": str(exc)}) from None
+        sub = service.subscriptions.update(tenant, subscription_id, **changes)
         return dict(_found(sub, subscription_id).to_api())
 
     @router.delete("/subscriptions/{subscription_id}", status_code=204, tags=["subscriptions"])
@@ -174,14 +170,15 @@ def webhook_router(
 
     @router.get("/subscriptions/{subscription_id}/deliveries", tags=["subscriptions"])
     def deliveries(
-        subscription_id: str, limit: int = 100, before: int | None = None, tenant: str = Depends(tenant_id)
+        subscription_id: str,
+        limit: int = Query(100, ge=1, le=500),
+        # A delivery id (``nextBefore`` of the previous page); ids fit a signed 64-bit integer.
+        before: int | None = Query(None, ge=1, le=2**63 - 1),
+        tenant: str = Depends(tenant_id),
     ) -> dict[str, Any]:
         _found(service.subscriptions.get(tenant, subscription_id), subscription_id)
-        rows = delivery_log(service.engine, subscription_id, limit=max(1, min(limit, 500)), before=before)
-        return {
-            "results": rows,
-            "nextBefore": rows[-1]["id"] if len(rows) == max(1, min(limit, 500)) else None,
-        }
+        rows = delivery_log(service.engine, subscription_id, limit=limit, before=before)
+        return {"results": rows, "nextBefore": rows[-1]["id"] if len(rows) == limit else None}
 
     return router
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.schema_webhooks import webhook_subscription
+from ashby_connector.webhooks.outbound_url import OutboundPolicy, OutboundURLError
 from ashby_connector.webhooks.ports import SecretBox
 
 CHANGES = ("created", "updated", "deleted")
@@ -23,7 +24,14 @@ MATCH_CACHE_SECONDS = 2.0
 
 
 class SubscriptionError(ValueError):
-    """A subscription request that cannot be honoured (the server answers 422)."""
+    """A subscription request that cannot be honoured (the server answers 422).
+
+    ``rule`` names the outbound-URL rule that refused the URL, when that is the reason.
+    """
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +86,13 @@ def _known_models() -> set[str]:
     return {spec.name for spec in unified.models()} | set(LIFECYCLE_EVENTS)
 
 
-def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str, list[str], list[str]]:
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise SubscriptionError("url must be an http:// or https:// URL")
+def _check(
+    policy: OutboundPolicy, url: str, models: Iterable[str], events: Iterable[str]
+) -> tuple[str, list[str], list[str]]:
+    try:
+        policy.check(url)
+    except OutboundURLError as exc:
+        raise SubscriptionError(f"url: {exc}", rule=exc.rule) from None
     models, events = list(models), list(events)
     unknown = sorted(set(models) - _known_models())
     if unknown:
@@ -100,8 +112,10 @@ class Subscriptions:
         *,
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         self.engine = engine
+        self.policy = policy or OutboundPolicy()
         self.begin: Begin = begin or engine.begin
         self.box = box
         self.clock = clock
@@ -119,7 +133,7 @@ class Subscriptions:
         connection_id: str | None = None,
     ) -> tuple[Subscription, str]:
         """The new subscription and its signing secret (shown to the user once, stored encrypted)."""
-        url, model_list, event_list = _check(url, models, events)
+        url, model_list, event_list = _check(self.policy, url, models, events)
         secret = new_signing_secret()
         now = self.clock()
         row = {
@@ -165,6 +179,7 @@ class Subscriptions:
         if extra:
             raise SubscriptionError(f"cannot change: {', '.join(sorted(extra))}")
         url, models, events = _check(
+            self.policy,
             changes.get("url", current.url),
             changes.get("models", current.models),
             changes.get("events", current.events),

@@ -16,6 +16,8 @@ def service_for_context(ctx: ServerContext, options: WebhookOptions | None = Non
     if existing is not None:
         return existing
     settings = ctx.settings
+    if options is None:
+        options = WebhookOptions(outbound=settings.outbound_policy())
     connections = ServerConnections(
         ctx.store.engine,
         ctx.box,
