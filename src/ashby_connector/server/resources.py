@@ -177,6 +177,9 @@ def decode_cursor(cursor: str) -> tuple[str | None, int]:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         store_cursor, _, skip = text.rpartition("~")
+        # A position inside one store page: a handful of digits, never negative.
+        if not skip.isdigit() or len(skip) > 7 or len(store_cursor) > 400:
+            raise ValueError(skip)
         return store_cursor or None, int(skip)
     except (ValueError, UnicodeError):
         raise ApiError(
@@ -314,7 +317,10 @@ def get_record(
     """The stored record for ``rid`` (and, for exploded models, the piece with that id)."""
     if len(rid) <= 255:
         if model.spec is not None and model.spec.explode is not None:
-            for record in _iter_all(ctx, conn, model.kind):
+            # Pieces (a candidate's files) are indexed by their own id: no scan of the holders.
+            for record in ctx.store.find_holders(conn.id, model.kind, rid):
+                if record.deleted_at is not None:
+                    continue
                 for piece in model.spec.explode(record.raw):
                     if piece.get("id") == rid:
                         return record, piece
@@ -325,16 +331,6 @@ def get_record(
     if missing_ok:
         return None
     raise ApiError(404, "record_not_found", f"no {model.name} with this id", "id")
-
-
-def _iter_all(ctx: ServerContext, conn: ConnectionRow, kind: str) -> Iterator[StoredRecord]:
-    cursor = None
-    while True:
-        page = ctx.store.list(conn.id, kind, cursor=cursor, limit=500)
-        yield from page.records
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
 
 
 def expand_relations(
