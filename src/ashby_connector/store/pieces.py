@@ -3,7 +3,8 @@
 Ashby has no file list: attachments are read out of candidates (``fileHandles``,
 ``resumeFileHandle``). To find one attachment by its id without reading every candidate, each
 stored candidate's file ids go in ``record_piece`` (written with the candidate, in the same
-transaction), so a lookup is two primary-key reads.
+transaction), so a lookup is two primary-key reads. A file id names one file, so it points at one
+candidate: the one that last listed it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ record_piece = sa.Table(
     sa.Column("connection_id", sa.String(64), primary_key=True),
     sa.Column("kind", sa.String(64), primary_key=True),
     sa.Column("piece_id", sa.String(255), primary_key=True),
-    sa.Column("record_id", sa.String(255), primary_key=True),
-    sa.Index("ix_record_piece_record", "connection_id", "kind", "record_id"),
+    sa.Column("record_id", sa.String(255), nullable=False),
 )
 
 
@@ -41,28 +41,23 @@ def piece_ids(kind: str, raw: dict[str, Any]) -> list[str]:
 HOLDING_KINDS = frozenset({"candidate"})
 
 
-def replace_pieces(
+def record_pieces(
     conn: sa.Connection, connection_id: str, kind: str, records: Iterable[tuple[str, dict[str, Any]]]
 ) -> None:
-    """Make ``record_piece`` say exactly which pieces each of these (id, raw) records holds."""
-    t = record_piece
-    rows = list(records)
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        conn.execute(
-            sa.delete(t).where(
-                t.c.connection_id == connection_id,
-                t.c.kind == kind,
-                t.c.record_id.in_([rid for rid, _ in chunk]),
-            )
+    """Point each piece these (id, raw) records hold at its record.
+
+    Nothing is deleted: a row left by a file a candidate no longer has only sends a lookup to that
+    candidate, where the file is not found (the reader checks), so writes stay one upsert.
+    """
+    values = [(connection_id, kind, pid, rid) for rid, raw in records for pid in piece_ids(kind, raw)]
+    if values:
+        marks = "?, ?, ?, ?" if conn.dialect.name == "sqlite" else "%s, %s, %s, %s"
+        conn.exec_driver_sql(
+            "INSERT INTO record_piece (connection_id, kind, piece_id, record_id) "
+            f"VALUES ({marks}) ON CONFLICT (connection_id, kind, piece_id) "
+            "DO UPDATE SET record_id = excluded.record_id",
+            values,
         )
-        values = [
-            {"connection_id": connection_id, "kind": kind, "piece_id": pid, "record_id": rid}
-            for rid, raw in chunk
-            for pid in piece_ids(kind, raw)
-        ]
-        if values:
-            conn.execute(sa.insert(t), values)
 
 
 def holder_ids(conn: sa.Connection, connection_id: str, kind: str, piece_id: str) -> list[str]:

@@ -219,7 +219,7 @@ class Store:
             queries.write_records(conn, dialect, name, writes, linked=linked)
             if kind in pieces.HOLDING_KINDS:
                 written = {row[1] for row in writes}
-                pieces.replace_pieces(
+                pieces.record_pieces(
                     conn, connection_id, kind, ((rid, rows[rid][0]) for rid in rows if rid in written)
                 )
         for start in range(0, len(touched), _CHUNK):

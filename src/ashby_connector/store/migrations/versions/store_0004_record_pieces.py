@@ -23,13 +23,12 @@ def upgrade() -> None:
         sa.Column("connection_id", sa.String(64), primary_key=True),
         sa.Column("kind", sa.String(64), primary_key=True),
         sa.Column("piece_id", sa.String(255), primary_key=True),
-        sa.Column("record_id", sa.String(255), primary_key=True),
+        sa.Column("record_id", sa.String(255), nullable=False),
     )
-    op.create_index("ix_record_piece_record", "record_piece", ["connection_id", "kind", "record_id"])
     # The candidates already stored: their file ids, as the store writes them from now on.
     bind = op.get_bind()
     rows = bind.execute(sa.text("SELECT connection_id, id, raw FROM ashby_candidate"))
-    values = []
+    values: dict[tuple[str, str], dict[str, str]] = {}
     for connection_id, record_id, raw in rows:
         data = json.loads(raw) if isinstance(raw, str | bytes) else raw
         handles = [h for h in (data or {}).get("fileHandles") or [] if isinstance(h, dict)]
@@ -37,14 +36,8 @@ def upgrade() -> None:
             handles.append(data["resumeFileHandle"])
         for piece in dict.fromkeys(h.get("id") for h in handles):
             if isinstance(piece, str) and 0 < len(piece) <= 255:
-                values.append(
-                    {
-                        "connection_id": connection_id,
-                        "kind": "candidate",
-                        "piece_id": piece,
-                        "record_id": record_id,
-                    }
-                )
+                row = {"connection_id": connection_id, "kind": "candidate", "piece_id": piece}
+                values[(connection_id, piece)] = {**row, "record_id": record_id}
     if values:
         table = sa.table(
             "record_piece",
@@ -53,9 +46,8 @@ def upgrade() -> None:
             sa.column("piece_id"),
             sa.column("record_id"),
         )
-        op.bulk_insert(table, values)
+        op.bulk_insert(table, list(values.values()))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_record_piece_record", "record_piece")
     op.drop_table("record_piece")
