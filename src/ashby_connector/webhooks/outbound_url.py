@@ -160,9 +160,9 @@ class OutboundPolicy:
             address = ipaddress.ip_address(text.split("%", 1)[0])
             rule = address_rule(address)
             if rule is not None and not self.allowed(address):
-                raise OutboundURLError(
-                    rule, f"{host!r} resolves to {address}, a {rule.replace('_', ' ')} address"
-                )
+                # The rule, not the address: the answer must not map the server's own network.
+                where = "is" if literal is not None else "resolves to"
+                raise OutboundURLError(rule, f"{host!r} {where} a {rule.replace('_', ' ')} address")
         return tuple(texts)
 
 
