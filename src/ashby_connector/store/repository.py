@@ -355,18 +355,18 @@ class Store:
             return None
         return row.raw
 
-    def get_record(
-        self, connection_id: str, kind: str, id: str, *, parent_id: str | None = None
-    ) -> StoredRecord | None:
-        """One record; for a linked kind (one row per parent) the link under ``parent_id``, or the
-        most recently changed link when no parent is named."""
+    def find_holders(self, connection_id: str, kind: str, piece_id: str) -> builtins.list[StoredRecord]:
         """The stored records of ``kind`` holding the piece ``piece_id`` (a candidate's file)."""
         with self.engine.connect() as conn:
             ids = pieces.holder_ids(conn, connection_id, kind, piece_id)
         found = (self.get_record(connection_id, kind, rid) for rid in ids)
         return [record for record in found if record is not None]
 
-    def get_record(self, connection_id: str, kind: str, id: str) -> StoredRecord | None:
+    def get_record(
+        self, connection_id: str, kind: str, id: str, *, parent_id: str | None = None
+    ) -> StoredRecord | None:
+        """One record; for a linked kind (one row per parent) the link under ``parent_id``, or the
+        most recently changed link when no parent is named."""
         table = record_table(kind)
         query = sa.select(table).where(table.c.connection_id == connection_id, table.c.id == id)
         if parent_id is not None:
