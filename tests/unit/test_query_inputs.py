@@ -141,3 +141,16 @@ def test_any_list_query_is_answered_below_500(
     h, conn = served
     answer = h.http.get("/resources/atsCandidate", params=params, headers=conn)
     assert answer.status_code < 500, (params, answer.text)
+
+
+def test_a_subscription_patch_with_nulls_changes_nothing_and_is_not_a_500(
+    served: tuple[Harness, dict[str, str]],
+) -> None:
+    h, conn = served
+    sub = h.http.post(
+        "/subscriptions", json={"url": "http://127.0.0.1:1/y", "models": ["atsJob"]}, headers=conn
+    )
+    nulls = {"url": None, "models": None, "events": None, "enabled": None}
+    answer = h.http.patch(f"/subscriptions/{sub.json()['id']}", json=nulls, headers=conn)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["models"] == ["atsJob"] and answer.json()["url"] == "http://127.0.0.1:1/y"

@@ -156,6 +156,8 @@ def webhook_router(
         subscription_id: str, payload: SubscriptionPatch, tenant: str = Depends(tenant_id)
     ) -> dict[str, Any]:
         changes = payload.model_dump(exclude_unset=True)
+        # null leaves a field as it is (connectionId: null makes the subscription tenant-wide).
+        changes = {k: v for k, v in changes.items() if v is not None or k == "connectionId"}
         if "connectionId" in changes:
             changes["connection_id"] = changes.pop("connectionId")
             _check_connection(tenant, changes["connection_id"])
