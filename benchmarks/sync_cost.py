@@ -274,6 +274,7 @@ def main() -> None:
         eager = args.no_eager_above is None or n <= args.no_eager_above
         results.append(measure(n, real_pace=(n == 2000), eager=eager))
         print(f"measured {n:,} candidates in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
+        print(table(results[-1:]), file=sys.stderr, flush=True)  # each size as soon as it is known
     print(table(results))
     if args.json:
         print(json.dumps(results, default=lambda v: round(v, 4) if isinstance(v, float) else v))
