@@ -19,6 +19,7 @@ from ashby_connector.core.settings import Settings
 from ashby_connector.server import create_app
 from ashby_connector.sync import SyncEngine
 from ashby_connector.sync.policies import every_child
+from tests.outbound import LOCAL_SETTINGS
 
 
 def free_port() -> int:
@@ -70,9 +71,8 @@ class Server:
 @contextmanager
 def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Server]:
     settings.setdefault("master_key", Fernet.generate_key().decode())
-    config = Settings(
-        db_url=db_url, ashby_base_url=ashby_base_url, rate_limit_per_minute=None, **settings
-    )
+    settings = {**LOCAL_SETTINGS, **settings}
+    config = Settings(db_url=db_url, ashby_base_url=ashby_base_url, rate_limit_per_minute=None, **settings)
     core = Core.open(config)
     core.start()  # uvicorn runs without lifespan events here
     app = create_app(core=core)

@@ -268,6 +268,7 @@ def test_requested_operations_report_permissions_and_support(server: Server, emu
     by_name = {d["operation"]: d for d in ops["details"]}
     assert by_name["genericContact::list"] == {
         "operation": "genericContact::list",
+        "description": "see all candidates",
         "supported": True,
         "allowed": True,
         "ashbyOperations": ["candidate.list"],
@@ -445,3 +446,31 @@ def test_application_filters_on_nested_ids_agree_with_the_exact_check(http: http
             expected = [a["id"] for a in everything if a.get(name) == value]
             assert [a["id"] for a in _all(http, "atsApplication", **{name: value})] == expected
     assert _all(http, "atsApplication", candidateId="nobody") == []
+
+
+def test_lazy_notes_are_fetched_from_ashby_on_first_read(server: Server, emu: EmulatorHandle) -> None:
+    client = server.tenant("lazy")
+    connection_id = server.connect(client, emu.api_key, sync=False)
+    client.headers["X-Connection-Id"] = connection_id
+    row = server.core.tenancy.get_connection(server.tenant_of(connection_id), connection_id)
+    assert row is not None
+    from ashby_connector.sync import SyncEngine
+
+    SyncEngine(server.core.clients.require(row.id), server.core.store, connection_id).run()  # notes: lazy
+    assert server.core.store.count(connection_id, "candidateNote") == 0
+    with AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as ashby:
+        candidates = [r for p in ashby.pages("candidate.list", {}) for r in p.results]
+        notes = {
+            c["id"]: [
+                n["id"]
+                for p in ashby.pages("candidate.listNotes", {"candidateId": c["id"]})
+                for n in p.results
+            ]
+            for c in candidates
+        }
+    cid = next(c for c, ids in notes.items() if ids)
+    page = client.get("/resources/atsNote", params={"candidateId": cid, "limit": 100})
+    assert page.status_code == 200, page.text
+    assert sorted(n["remoteId"] for n in page.json()["data"]) == sorted(notes[cid])
+    assert server.core.store.count(connection_id, "candidateNote") == len(notes[cid])
+    client.close()

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from ashby_connector.cli import app
 from ashby_connector.emulator import run_emulator
 from tests.e2e.server_harness import run_server
+from tests.outbound import LOCAL_ENV
 
 
 def test_register_status_unregister(tmp_path: Path) -> None:
@@ -20,7 +21,7 @@ def test_register_status_unregister(tmp_path: Path) -> None:
     ):
         http = server.tenant("acme")
         connection_id = server.connect(http, emu.api_key, sync=False)
-        env = {"ASHBY_CONNECTOR_MASTER_KEY": server.core.settings.master_key or ""}
+        env = {"ASHBY_CONNECTOR_MASTER_KEY": server.core.settings.master_key or "", **LOCAL_ENV}
         common = ["--connection", connection_id, "--db", db, "--ashby-base-url", emu.base_url]
 
         result = runner.invoke(

@@ -19,6 +19,7 @@ from ashby_connector.core.settings import Settings
 from ashby_connector.server import create_app
 from ashby_connector.store import Store
 from ashby_connector.store.secrets import SecretBox
+from tests.outbound import LOCAL_SETTINGS
 
 BASE = "https://ashby.test"
 GOOD_KEY = "good-ashby-key"
@@ -86,7 +87,7 @@ def harness(tmp_path: Path, ashby: FakeAshby | None = None, **settings: Any) -> 
         ashby_base_url=BASE,
         master_key=Fernet.generate_key().decode(),
         rate_limit_per_minute=None,
-        **settings,
+        **{**LOCAL_SETTINGS, **settings},  # type: ignore[arg-type]
     )
     store = Store.open(config.db_url, guard_connections=True)
     box = SecretBox(config.master_key.encode())  # type: ignore[union-attr]

@@ -56,3 +56,16 @@ def test_cli_serves_and_stops_on_ctrl_c() -> None:
     assert f"http://127.0.0.1:{port}" in out
     assert "KEY" in out and "Admin key" in out
     assert "Emulator stopped" in out
+
+
+def test_unknown_fault_kind_is_refused_with_the_valid_kinds() -> None:
+    from typer.testing import CliRunner
+
+    from ashby_connector.cli import app
+
+    result = CliRunner().invoke(app, ["emulator", "--candidates", "5", "--faults", "501:0.5"])
+    assert result.exit_code == 2
+    text = " ".join(result.output.replace("│", " ").split())  # the error box wraps lines
+    assert "unknown fault kind '501'" in text
+    assert "500, 502, 503, 429, timeout, reset, truncate, latency_ms, hang_s" in text
+    assert "Traceback" not in result.output

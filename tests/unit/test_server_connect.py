@@ -23,7 +23,9 @@ def test_a_link_connects_once_and_reports_what_the_key_can_read(tmp_path: Path) 
         refused = h.http.post(url, data={"apiKey": "wrong"})
         assert refused.status_code == 422 and "wrong" not in refused.text
         done = h.http.post(url, data={"apiKey": GOOD_KEY})
-        assert done.status_code == 200 and "atsCandidate" in done.text and "needs offersRead" in done.text
+        assert done.status_code == 200 and "candidates" in done.text
+        assert "offers (needs offersRead)" in done.text
+        assert "atsCandidate" not in done.text  # plain words, not model names
         assert GOOD_KEY not in done.text
         connections = h.http.get("/connections", headers=tenant).json()["data"]
         assert [c["ownerId"] for c in connections] == ["customer-7"]
@@ -48,10 +50,11 @@ def test_a_link_can_ask_for_operations_and_the_page_says_what_they_need(tmp_path
         link = h.http.post("/connect-links", json={"ownerId": "c8", "operations": wanted}, headers=tenant)
         assert link.status_code == 201 and link.json()["operations"] == wanted
         url = link.json()["url"]
-        assert "genericContact::create" in h.http.get(url).text
+        form = h.http.get(url).text
+        assert "<li>add candidates</li>" in form and "genericContact" not in form
         done = h.http.post(url, data={"apiKey": GOOD_KEY})
-        assert "genericContact::create: the key needs candidatesWrite" in done.text
-        assert "genericUser::create: not possible with Ashby" in done.text
+        assert "add candidates: the key needs the permission candidatesWrite" in done.text
+        assert "add users (members of your organisation): not possible with Ashby" in done.text
         connection = h.http.get("/connections", headers=tenant).json()["data"][0]
         shown = h.http.get(f"/connections/{connection['id']}", headers=tenant).json()
         assert shown["operations"]["requested"] == wanted

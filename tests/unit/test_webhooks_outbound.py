@@ -21,6 +21,7 @@ from ashby_connector.webhooks import (
     sign_ashby_body,
 )
 from ashby_connector.webhooks.testing import RecordingReceiver
+from tests.outbound import LOCAL_RECEIVERS
 
 C = "conn1"
 TENANT = "tenant1"
@@ -30,7 +31,9 @@ TENANT = "tenant1"
 def svc(tmp_path: object) -> WebhookService:
     store = Store.open(f"{tmp_path}/out.db")
     # Hours of retries squeezed into milliseconds: 30 s * 2^n capped at 1 h, times 1e-4.
-    opts = WebhookOptions(delivery_backoff=Backoff(time_scale=1e-4), delivery_timeout=2.0)
+    opts = WebhookOptions(
+        delivery_backoff=Backoff(time_scale=1e-4), delivery_timeout=2.0, outbound=LOCAL_RECEIVERS
+    )
     service = WebhookService.for_store(
         store,
         SecretBox(Fernet.generate_key()),
@@ -157,7 +160,9 @@ def test_subscriber_down_then_up_gets_every_event_in_order_per_record(svc: Webho
 
 def test_retries_give_up_after_the_last_attempt(tmp_path: object) -> None:
     store = Store.open(f"{tmp_path}/giveup.db")
-    opts = WebhookOptions(delivery_backoff=Backoff(base_seconds=1, max_attempts=3, time_scale=1e-3))
+    opts = WebhookOptions(
+        delivery_backoff=Backoff(base_seconds=1, max_attempts=3, time_scale=1e-3), outbound=LOCAL_RECEIVERS
+    )
     svc = WebhookService.for_store(store, SecretBox(Fernet.generate_key()), options=opts)
     with RecordingReceiver(status=500) as rx:
         svc.subscriptions.create(TENANT, url=rx.url, connection_id=C)

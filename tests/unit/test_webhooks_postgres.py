@@ -10,13 +10,14 @@ from ashby_connector.store import Store
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import Backoff, WebhookOptions, WebhookService, sign_ashby_body
 from ashby_connector.webhooks.testing import RecordingReceiver
+from tests.outbound import LOCAL_RECEIVERS
 
 pytestmark = pytest.mark.postgres
 
 
 def test_inbox_processing_and_delivery_on_postgres(postgres_db: str) -> None:
     store = Store.open(postgres_db)
-    opts = WebhookOptions(delivery_backoff=Backoff(time_scale=1e-4))
+    opts = WebhookOptions(delivery_backoff=Backoff(time_scale=1e-4), outbound=LOCAL_RECEIVERS)
     svc = WebhookService.for_store(store, SecretBox(Fernet.generate_key()), options=opts)
     secret = svc.registry.ensure_secret("c1")
 

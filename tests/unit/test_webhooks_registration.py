@@ -12,7 +12,9 @@ from ashby_connector.store import Store
 from ashby_connector.store.schema_webhooks import webhook_connection
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import RegistrationError, WebhookRegistry
+from ashby_connector.webhooks.outbound_url import GuardedSender
 from ashby_connector.webhooks.registration import endpoint_url
+from tests.outbound import PUBLIC_DNS
 
 
 class AshbySettings:
@@ -47,7 +49,11 @@ class AshbySettings:
 
 @pytest.fixture
 def registry(tmp_path: object) -> WebhookRegistry:
-    return WebhookRegistry(Store.open(f"{tmp_path}/reg.db").engine, SecretBox(Fernet.generate_key()))
+    return WebhookRegistry(
+        Store.open(f"{tmp_path}/reg.db").engine,
+        SecretBox(Fernet.generate_key()),
+        sender=GuardedSender(PUBLIC_DNS),
+    )
 
 
 def test_register_creates_one_setting_per_type_with_an_encrypted_secret(registry: WebhookRegistry) -> None:
@@ -87,11 +93,16 @@ def test_bad_input_is_refused(registry: WebhookRegistry) -> None:
 
 
 def test_housekeeping_reenables_disabled_settings(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ashby_connector.webhooks import WebhookService
+    from ashby_connector.webhooks import WebhookOptions, WebhookService
 
     store = Store.open(f"{tmp_path}/hk.db")
     ashby = AshbySettings(ping_ok=False)
-    service = WebhookService.for_store(store, SecretBox(Fernet.generate_key()), client_for=lambda cid: ashby)
+    service = WebhookService.for_store(
+        store,
+        SecretBox(Fernet.generate_key()),
+        client_for=lambda cid: ashby,
+        options=WebhookOptions(outbound=PUBLIC_DNS),
+    )
     service.registry.register("c1", ashby, "https://x.example", ["offerCreate"], probe=lambda url, s: False)
     assert service.registry.disabled_connections() == ["c1"]
     import ashby_connector.webhooks.registration as registration

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from ashby_connector.cli._sync_view import SyncProgress, summary_table
+from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
 from ashby_connector.store import Store
 from ashby_connector.sync import SyncEngine, SyncReport
 
@@ -39,9 +39,14 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
         run_emulator(seed=seed, candidates=candidates, rate_limit_per_minute=None) as emu,
         AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as client,
     ):
-        console.rule("[bold]1. Full sync")
+        console.rule("[bold]1. The plan, then a full sync")
+        plan = SyncEngine(client, store, connection_id, full=True).plan()
+        console.print(plan_table(plan))
+        # One request per 100 records of every top-level list: what any copy must at least cost.
+        floor = sum(s.requests for s in plan.streams if s.stage == "top-level")
         full = _sync(console, client, store, connection_id, full=True, reconcile=True)
         console.print(summary_table(full, title="Full sync"))
+        _print_errors(console, full)
 
         console.rule("[bold]2. Changes in the emulated Ashby (through its API)")
         changes, archived_job = _make_changes(client, store, connection_id)
@@ -60,7 +65,8 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
         changed.duration = incremental.duration
         # Warnings were shown as they happened, just above this table.
         console.print(summary_table(changed, title="Incremental sync: streams that changed"))
-        _show_result(console, store, connection_id, full, incremental)
+        _print_errors(console, incremental)
+        _show_result(console, store, connection_id, full, incremental, floor)
         job = store.get(connection_id, "job", archived_job) or {}
         console.print(
             f"Job '{job.get('title')}' in the store after the incremental sync: status {job.get('status')}."
@@ -111,21 +117,36 @@ def _make_changes(client: Any, store: Store, connection_id: str) -> tuple[list[s
     return done, str(archived["id"])
 
 
+def _print_errors(console: Console, report: SyncReport) -> None:
+    for line in error_lines(report):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def _show_result(
-    console: Console, store: Store, connection_id: str, full: SyncReport, inc: SyncReport
+    console: Console, store: Store, connection_id: str, full: SyncReport, inc: SyncReport, floor: int
 ) -> None:
-    table = Table(title="Requests per sync", show_header=True)
+    table = Table(
+        title=f"Requests per sync (floor: {floor:,} = one per 100 records of every top-level list)",
+        show_header=True,
+    )
     table.add_column("sync")
     table.add_column("requests", justify="right")
+    table.add_column("vs floor", justify="right")
+    table.add_column("copy usable after", justify="right")
     table.add_column("records fetched", justify="right")
     table.add_column("records changed", justify="right")
     table.add_column("time", justify="right")
-    table.add_row(
-        "full", f"{full.requests:,}", f"{full.fetched:,}", f"{full.changed:,}", f"{full.duration:.1f}s"
-    )
-    table.add_row(
-        "incremental", f"{inc.requests:,}", f"{inc.fetched:,}", f"{inc.changed:,}", f"{inc.duration:.1f}s"
-    )
+    for name, report in (("full", full), ("incremental", inc)):
+        usable = "" if report.usable_after is None else f"{report.usable_after:.1f}s"
+        table.add_row(
+            name,
+            f"{report.requests:,}",
+            f"{report.requests / floor:.2f}x" if floor else "",
+            usable,
+            f"{report.fetched:,}",
+            f"{report.changed:,}",
+            f"{report.duration:.1f}s",
+        )
     console.print(table)
     share = inc.requests / full.requests if full.requests else 0.0
     console.print(f"The incremental sync needed [bold]{share:.1%}[/] of the full sync's requests.")

@@ -35,6 +35,12 @@ def emulator(
     import uvicorn
 
     from ashby_connector.emulator import Emulator, EmulatorConfig, create_app
+    from ashby_connector.emulator.faults import parse_faults
+
+    try:
+        parse_faults(faults or None)  # before minutes of generating: a typo is exit 2 at once
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--faults") from None
 
     console = Console()
     started = time.perf_counter()

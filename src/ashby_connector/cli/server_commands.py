@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -29,9 +29,11 @@ BaseOption = typer.Option(
 )
 
 
-def settings_for(db: str, ashby_base_url: str | None = None) -> Settings:
+def settings_for(db: str, ashby_base_url: str | None = None, **extra: Any) -> Settings:
     """The deployment's settings: the option when given, else ``$ASHBY_BASE_URL``, else Ashby's."""
-    return Settings(db_url=db, ashby_base_url=ashby_base_url) if ashby_base_url else Settings(db_url=db)
+    if ashby_base_url:
+        return Settings(db_url=db, ashby_base_url=ashby_base_url, **extra)
+    return Settings(db_url=db, **extra)
 
 
 @contextmanager
@@ -52,17 +54,42 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
     ashby_base_url: str | None = BaseOption,
+    outbound_allow_http: bool = typer.Option(
+        False,
+        "--outbound-allow-http",
+        envvar="ASHBY_CONNECTOR_OUTBOUND_ALLOW_HTTP",
+        help="Development only: let subscriptions and webhook targets use http://.",
+    ),
+    outbound_allowlist: str = typer.Option(
+        "",
+        "--outbound-allowlist",
+        envvar="ASHBY_CONNECTOR_OUTBOUND_ALLOWLIST",
+        help="Development only: internal addresses or networks (comma separated, e.g. 127.0.0.1) "
+        "that subscriptions and webhook targets may reach.",
+    ),
 ) -> None:
     """Run the REST server (OpenAPI at /openapi.json, docs at /docs)."""
     import uvicorn
 
     from ashby_connector.core.app import Core
     from ashby_connector.server import create_app
+    from ashby_connector.server.logging_config import uvicorn_log_config
 
-    core = Core.open(settings_for(db, ashby_base_url))  # store and key errors: one line, exit 2
+    allowlist = tuple(v.strip() for v in outbound_allowlist.split(",") if v.strip())
+    settings = settings_for(
+        db, ashby_base_url, outbound_allow_http=outbound_allow_http, outbound_allowlist=allowlist
+    )
+    try:
+        policy = settings.outbound_policy()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--outbound-allowlist") from None
+    core = Core.open(settings)  # store and key errors: one line, exit 2
     try:
         typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {core.store.url}")
-        uvicorn.run(create_app(core=core), host=host, port=port, log_level="warning")
+        typer.echo(policy.describe())
+        uvicorn.run(
+            create_app(core=core), host=host, port=port, log_level="warning", log_config=uvicorn_log_config()
+        )
     finally:
         core.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ashby_connector import catalog, unified
+from ashby_connector.core.requested_operations import ashby_operations, plain_words
 from ashby_connector.unified.registry import Write
 
 
@@ -67,12 +68,10 @@ def parse_operation(entry: str) -> tuple[unified.ModelSpec, str]:
 
 def _operation_needs(spec: unified.ModelSpec, action: str) -> list[str] | unified.NotSupported:
     """The Ashby operations behind one action (list and retrieve read the synced store)."""
-    if action == "list":
-        return [spec.source]
-    if action == "retrieve":
-        return [spec.source] + ([spec.info[0]] if spec.info else [])
-    write = spec.write(action)
-    return list(write.operations) if isinstance(write, Write) else write
+    write = spec.write(action) if action in ("create", "update", "delete") else None
+    if isinstance(write, unified.NotSupported):
+        return write
+    return ashby_operations(spec.name, action)
 
 
 def operations_report(requested: list[str], scopes: list[str] | None) -> dict[str, Any]:
@@ -91,6 +90,7 @@ def operations_report(requested: list[str], scopes: list[str] | None) -> dict[st
             details.append(
                 {
                     "operation": entry,
+                    "description": plain_words(entry),
                     "supported": False,
                     "allowed": False,
                     "ashbyOperations": [],
@@ -105,6 +105,7 @@ def operations_report(requested: list[str], scopes: list[str] | None) -> dict[st
         details.append(
             {
                 "operation": entry,
+                "description": plain_words(entry),
                 "supported": True,
                 "allowed": None if scopes is None else not missing,
                 "ashbyOperations": needs,
@@ -122,8 +123,16 @@ def operations_report(requested: list[str], scopes: list[str] | None) -> dict[st
         status = "unknown"
     else:
         status = "ready"
+    allowed_words = [plain_words(entry) for entry in requested]
     return {
         "requested": list(requested),
+        # What is enforced, in the words the customer was shown on the Connect page.
+        "enforced": True,
+        "summary": (
+            "This connection may only " + "; ".join(allowed_words) + ". Anything else is refused."
+            if allowed_words
+            else "This connection may not read or change anything."
+        ),
         "status": status,
         "missingPermissions": sorted({p for d in details for p in d["missingPermissions"]}),
         "details": details,

@@ -42,6 +42,9 @@ class Core:
             timeout=settings.ashby_timeout,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
+        if webhook_options is None:
+            # Subscriptions, registration and deliveries check every URL against the outbound policy.
+            webhook_options = WebhookOptions(outbound=settings.outbound_policy())
         self.tenancy = Tenancy(store)
         self.clients = ConnectionClients(settings, self.tenancy, box, self.http)
         self.webhooks = WebhookService.for_store(
@@ -64,6 +67,11 @@ class Core:
             publish=self.webhooks.publish,
             retry_delays=settings.assessment_retry_delays,
         )
+
+    def __repr__(self) -> str:
+        # The settings' repr hides the master key and the database password; nothing else here
+        # (the store, the secret box, the HTTP pool) says anything useful in a log.
+        return f"Core({self.settings!r})"
 
     def _report_caller(self, connection_id: str) -> Caller:
         # No client-side retries: a report that fails is queued and retried in the background.
@@ -96,4 +104,3 @@ class Core:
         self.webhooks.close()
         self.http.close()
         self.store.close()
-

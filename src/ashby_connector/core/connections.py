@@ -19,7 +19,7 @@ from ashby_connector.core.clients import ConnectionClients
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.syncs import SyncRuns
 from ashby_connector.store.secrets import SecretBox
-from ashby_connector.store.tenancy import ConnectionRow, Tenancy
+from ashby_connector.store.tenancy import ConnectionRow, ConnectLink, Tenancy
 from ashby_connector.webhooks.registration import RemovalOutcome
 from ashby_connector.webhooks.service import WebhookService
 
@@ -118,8 +118,9 @@ class Connections:
             tenant_id, owner_id, self.box.encrypt(api_key), info.title, info.scopes, operations
         )
 
-    def create_from_link(self, token: str, api_key: str) -> tuple[ConnectionRow, list[str] | None]:
-        """The Connect page: a one-time link's tenant and owner get a connection with this key."""
+    def create_from_link(self, token: str, api_key: str) -> tuple[ConnectionRow, ConnectLink]:
+        """The Connect page: a one-time link's tenant and owner get a connection with this key
+        (returned with the link: what it asked for and where it sends the customer back)."""
         link = self.tenancy.open_connect_link(token)
         if link is None:
             raise CoreError(404, "link_not_found", "this link is unknown, expired or already used", "token")
@@ -127,16 +128,14 @@ class Connections:
             raise CoreError(
                 422, "invalid_request", "paste the Ashby API key (at most 500 characters)", "apiKey"
             )
-        tenant_id, owner_id = link
         info = self.check_key(api_key)
-        operations = self.tenancy.connect_link_operations(token)
         row = self.tenancy.create_connection(
-            tenant_id, owner_id, self.box.encrypt(api_key), info.title, info.scopes, operations
+            link.tenant_id, link.owner_id, self.box.encrypt(api_key), info.title, info.scopes, link.operations
         )
         if not self.tenancy.use_connect_link(token, row.id):
             self.tenancy.delete_connection(row.id)  # another submission won the race
             raise CoreError(409, "link_used", "this link was used by another submission", "token")
-        return row, operations
+        return row, link
 
     def rotate(self, tenant_id: str, connection_id: str, api_key: str) -> ConnectionRow:
         """Replace the key; every user of the connection's client (here at once, other processes

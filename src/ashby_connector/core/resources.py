@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from ashby_connector import unified
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.requested_operations import RequestedOperations
 from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, queries
 from ashby_connector.store.tenancy import ConnectionRow, iso
 from ashby_connector.unified.custom import CustomModelDef
@@ -105,9 +106,7 @@ def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
     return record.raw
 
 
-def _parent_lookup(
-    core: Core, conn: ConnectionRow, kind: str
-) -> Callable[[str], dict[str, Any] | None]:
+def _parent_lookup(core: Core, conn: ConnectionRow, kind: str) -> Callable[[str], dict[str, Any] | None]:
     parent_kind = CHILD_PARENTS[kind][0]
     memo: dict[str, dict[str, Any] | None] = {}
 
@@ -148,6 +147,22 @@ def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
     raise CoreError(404, "unknown_model", f"no model {name[:64]!r}{hint}", "model", suggestions=close)
 
 
+def check_read(policy: RequestedOperations, model: Model, action: str, expand: list[str] | None) -> None:
+    """Refuse a read outside the connection's requested operations (expanded relations included).
+
+    A custom model is read through its Ashby operation, so that operation must be covered.
+    """
+    if model.spec is None:
+        assert model.custom is not None
+        policy.require_ashby(model.custom.operation)
+        return
+    policy.require(model.name, action)
+    for name in expand or ():
+        relation = model.spec.relations.get(name)
+        if relation is not None:
+            policy.require_any(relation.model, ("list", "retrieve"))
+
+
 # -- cursors -----------------------------------------------------------------------------------
 def encode_cursor(store_cursor: str | None, skip: int) -> str:
     return base64.urlsafe_b64encode(f"{store_cursor or ''}~{skip}".encode()).decode()
@@ -157,6 +172,9 @@ def decode_cursor(cursor: str) -> tuple[str | None, int]:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         store_cursor, _, skip = text.rpartition("~")
+        # A position inside one store page: a handful of digits, never negative.
+        if not skip.isdigit() or len(skip) > 7 or len(store_cursor) > 400:
+            raise ValueError(skip)
         return store_cursor or None, int(skip)
     except (ValueError, UnicodeError):
         raise CoreError(
@@ -294,7 +312,10 @@ def get_record(
     """The stored record for ``rid`` (and, for exploded models, the piece with that id)."""
     if len(rid) <= 255:
         if model.spec is not None and model.spec.explode is not None:
-            for record in _iter_all(core, conn, model.kind):
+            # Pieces (a candidate's files) are indexed by their own id: no scan of the holders.
+            for record in core.store.find_holders(conn.id, model.kind, rid):
+                if record.deleted_at is not None:
+                    continue
                 for piece in model.spec.explode(record.raw):
                     if piece.get("id") == rid:
                         return record, piece
@@ -305,16 +326,6 @@ def get_record(
     if missing_ok:
         return None
     raise CoreError(404, "record_not_found", f"no {model.name} with this id", "id")
-
-
-def _iter_all(core: Core, conn: ConnectionRow, kind: str) -> Iterator[StoredRecord]:
-    cursor = None
-    while True:
-        page = core.store.list(conn.id, kind, cursor=cursor, limit=500)
-        yield from page.records
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
 
 
 def expand_relations(

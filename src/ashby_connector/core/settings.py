@@ -7,8 +7,30 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from ashby_connector.webhooks.outbound_url import OutboundPolicy, parse_allowlist
+
 DEFAULT_ASHBY_BASE_URL = "https://api.ashbyhq.com"
 MASTER_KEY_ENV = "ASHBY_CONNECTOR_MASTER_KEY"
+OUTBOUND_ALLOW_HTTP_ENV = "ASHBY_CONNECTOR_OUTBOUND_ALLOW_HTTP"
+OUTBOUND_ALLOWLIST_ENV = "ASHBY_CONNECTOR_OUTBOUND_ALLOWLIST"
+
+
+def redact_db_url(url: str) -> str:
+    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: show nothing of it
+        return "<unreadable database URL>"
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
 
 
 @dataclass(frozen=True)
@@ -23,7 +45,7 @@ class Settings:
         default_factory=lambda: os.environ.get("ASHBY_BASE_URL", DEFAULT_ASHBY_BASE_URL)
     )
     # Fernet master key; None: read $ASHBY_CONNECTOR_MASTER_KEY, else the file below (made on first run).
-    master_key: str | None = None
+    master_key: str | None = field(default=None, repr=False)
     # None: ``ashby-master.key`` beside the SQLite database, or in the platform data directory
     # for PostgreSQL (see ``core.master_key.master_key_path``); never the current directory.
     master_key_file: str | None = field(
@@ -36,3 +58,22 @@ class Settings:
     max_page_size: int = 100
     # Seconds between attempts to deliver an assessment report Ashby could not take (then it fails).
     assessment_retry_delays: tuple[float, ...] = (10.0, 30.0, 70.0, 150.0, 310.0, 630.0, 1270.0, 2550.0)
+    # Tenant-chosen URLs (subscriptions, pings, webhook registration): https to public addresses
+    # only, unless these development settings say otherwise (both are logged at startup).
+    outbound_allow_http: bool = field(default_factory=lambda: _env_flag(OUTBOUND_ALLOW_HTTP_ENV))
+    outbound_allowlist: tuple[str, ...] = field(default_factory=lambda: _env_list(OUTBOUND_ALLOWLIST_ENV))
+
+    def __repr__(self) -> str:
+        # Never the master key; the database URL without its password.
+        shown = {
+            name: (redact_db_url(value) if name == "db_url" else value)
+            for name, value in self.__dict__.items()
+            if name != "master_key"
+        }
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    def outbound_policy(self) -> OutboundPolicy:
+        """ValueError naming a bad allowlist entry."""
+        return OutboundPolicy(
+            allow_http=self.outbound_allow_http, allowlist=parse_allowlist(self.outbound_allowlist)
+        )

@@ -6,6 +6,7 @@ envelope (``server.errors``).
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,6 +30,7 @@ from ashby_connector.server import (
 from ashby_connector.server.limits import BodyLimit
 
 DOCS_ASSETS_URL = "/docs-assets"
+log = logging.getLogger("ashby_connector.server")
 
 DESCRIPTION = """Ashby data the way unified-API users expect, from your own store.
 
@@ -42,6 +44,10 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
     settings = core.settings if core is not None else (settings or Settings())
     owned = core is None
     app_core = core or Core.open(settings)
+    # Said once at startup: which internal addresses tenant URLs may reach (none in production).
+    policy = app_core.settings.outbound_policy()
+    relaxed = policy.allow_http or bool(policy.allowlist)
+    log.log(logging.WARNING if relaxed else logging.INFO, "%s", policy.describe())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
@@ -73,6 +79,7 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
         routes_assessments,
     ):
         app.include_router(module.router)
+    app.add_middleware(errors.UnexpectedErrors)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_models(app)
     return app

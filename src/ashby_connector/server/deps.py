@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.requested_operations import RequestedOperations
 from ashby_connector.store.tenancy import ConnectionRow
 
 
@@ -58,3 +59,8 @@ def connection(
 
 
 Connection = Annotated[ConnectionRow, Depends(connection)]
+
+
+def requested(conn: ConnectionRow) -> RequestedOperations:
+    """What the connection may do: its requested operations, or anything when it named none."""
+    return RequestedOperations.of(conn.operations)

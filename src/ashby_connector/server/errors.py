@@ -10,9 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ashby_connector import errors as ashby_errors
 from ashby_connector.core.errors import CoreError, envelope, from_ashby
+from ashby_connector.core.query_params import QueryParamError
+from ashby_connector.core.requested_operations import OperationNotRequested
 from ashby_connector.store.errors import StoreError
 
 log = logging.getLogger("ashby_connector.server")
@@ -57,17 +60,61 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(status, "request failed")
         return JSONResponse(envelope(HTTP_CODES.get(status, "http_error"), detail), status_code=status)
 
+    @app.exception_handler(QueryParamError)
+    async def _query(_: Request, exc: QueryParamError) -> JSONResponse:
+        status = 400 if exc.code in ("unknown_filter", "too_many_values") else 422
+        return render(CoreError(status, exc.code, str(exc), exc.field))
+
+    @app.exception_handler(OperationNotRequested)
+    async def _not_requested(_: Request, exc: OperationNotRequested) -> JSONResponse:
+        extra = {"operation": exc.what, "request": exc.request}
+        return render(CoreError(403, "operation_not_requested", str(exc), None, **extra))
+
     @app.exception_handler(ashby_errors.AshbyError)
     async def _ashby(_: Request, exc: ashby_errors.AshbyError) -> JSONResponse:
         return render(from_ashby(exc))
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:
-        log.error("store error on %s %s: %s", request.method, request.url.path, exc)
+        log.error("store error on %s %s: %s", request.method, route_of(request.scope), exc)
         return render(CoreError(503, "store_unavailable", "the server cannot use its database right now"))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Log the type and path only: an exception's text could carry request data.
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return render(CoreError(500, "internal_error", "the server failed; see its log"))
+
+def route_of(scope: Scope) -> str:
+    """The matched route's template (``/connect/{token}``), never the path: paths carry tokens."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    return template if isinstance(template, str) else "(no route)"
+
+
+class UnexpectedErrors:
+    """Answers 500 for an unhandled exception and logs its type and route only.
+
+    A pure ASGI middleware inside Starlette's outermost one: an exception handler for ``Exception``
+    would still let Starlette re-raise the exception to the ASGI server, which prints the full
+    traceback (whose frames hold request data, keys and tokens).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"), route_of(scope))
+            if started:
+                return  # the answer is on its way; nothing more can be said
+            response = render(CoreError(500, "internal_error", "the server failed; see its log"))
+            await response(scope, receive, send)

@@ -2,7 +2,8 @@
 
 The platform creates a link for one of its customers (``POST /connect-links``); the customer opens
 it, pastes the key, and sees what the key can and cannot do. The link token is the only credential
-on these pages: it is random, stored hashed, expires, and works once.
+on these pages: it is random, stored hashed, expires, and works once. The page carries the tenant's
+branding (``PUT /branding``) as validated data only, escaped: no tenant HTML or script reaches it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -18,19 +19,29 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core import access
+from ashby_connector.core.app import Core
+from ashby_connector.core.branding import Branding, RedirectNotAllowed, check_redirect
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.requested_operations import PLAIN_NOUNS, plain_words
 from ashby_connector.server.deps import CoreDep, Tenant
-from ashby_connector.store.tenancy import iso, utcnow
+from ashby_connector.store.tenancy import ConnectLink, iso, utcnow
+from ashby_connector.store.tenant_branding import BrandingTable
 
 router = APIRouter(tags=["connect"])
 
-# The page loads nothing from anywhere and cannot be framed; the token in its URL is not leaked.
+# The page runs no script, loads images only from data: or https:, cannot be framed, and the token
+# in its URL is not leaked as a referrer.
 _HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
 }
+_DEFAULT = Branding()
 
 
 class ConnectLinkCreate(BaseModel):
@@ -40,31 +51,83 @@ class ConnectLinkCreate(BaseModel):
     operations: list[str] | None = Field(
         default=None, max_length=200, description="model::action list, as on POST /connections"
     )
+    redirectUrl: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="https URL, exactly one of the allowedRedirectUrls of PUT /branding",
+    )
+
+
+def _brandings(core: Core) -> BrandingTable:
+    return BrandingTable(core.store.engine, core.store.transaction)
+
+
+def _branding(core: Core, tenant_id: str) -> Branding:
+    stored = _brandings(core).get(tenant_id)
+    return Branding.model_validate(stored) if stored else _DEFAULT
+
+
+@router.put("/branding", summary="White-label the Connect page (product name, logo, colours, links)")
+def put_branding(body: Branding, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    data = body.model_dump(exclude_none=True)
+    _brandings(core).put(tenant_id, data)
+    return {"data": data}
+
+
+@router.get("/branding", summary="The Connect page branding of this tenant")
+def get_branding(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    return {"data": _branding(core, tenant_id).model_dump(exclude_none=True)}
 
 
 @router.post("/connect-links", status_code=201, summary="A one-time Connect page link for a customer")
 def create_link(body: ConnectLinkCreate, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     operations = core.connections.requested_operations(body.operations)
+    if body.redirectUrl is not None:
+        try:
+            check_redirect(_branding(core, tenant_id), body.redirectUrl)
+        except (RedirectNotAllowed, ValueError) as exc:
+            raise CoreError(422, "redirect_url_not_allowed", str(exc), "redirectUrl") from None
     expires = utcnow() + timedelta(minutes=body.expiresInMinutes)
-    token = core.tenancy.create_connect_link(tenant_id, body.ownerId, expires, operations)
+    token = core.tenancy.create_connect_link(tenant_id, body.ownerId, expires, operations, body.redirectUrl)
     return {
         "url": f"/connect/{token}",
         "ownerId": body.ownerId,
         "expiresAt": iso(expires),
         "operations": operations,
+        "redirectUrl": body.redirectUrl,
     }
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+# -- the page ----------------------------------------------------------------------------------
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _page(brand: Branding, title: str, body: str, status: int = 200) -> HTMLResponse:
+    # Colours are validated hex (#rgb/#rrggbb); every text and URL below is escaped.
+    primary = brand.primaryColor or "#2f5bea"
+    background = brand.backgroundColor or "#ffffff"
+    text = brand.textColor or "#1a1a1a"
+    logo = f"<img class='logo' src='{_e(brand.logo)}' alt=''>" if brand.logo else ""
+    product = brand.productName or "this service"
+    support = (
+        f"<footer><a href='{_e(brand.supportUrl)}' rel='noopener noreferrer'>"
+        f"Need help? Contact {_e(product)} support</a></footer>"
+        if brand.supportUrl
+        else ""
+    )
     document = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>" + html.escape(title) + "</title>"
-        "<style>body{font-family:sans-serif;max-width:40em;margin:3em auto;line-height:1.5}"
-        "input{width:100%;padding:.5em}button{padding:.5em 1em;margin-top:1em}"
-        ".no{color:#a00}.ok{color:#070}</style></head><body><h1>"
-        + html.escape(title)
-        + "</h1>"
-        + body
-        + "</body></html>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_e(title)}</title><style>"
+        f"body{{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5;"
+        f"background:{background};color:{text}}}"
+        "input{width:100%;padding:.5em;box-sizing:border-box}"
+        f"button{{padding:.5em 1em;margin-top:1em;background:{primary};color:#fff;border:0}}"
+        f"a{{color:{primary}}}.logo{{max-height:48px;max-width:200px}}"
+        ".no{color:#a00}.ok{color:#070}.error{border-left:4px solid #a00;padding-left:.75em}"
+        f"</style></head><body><header>{logo}<h1>{_e(title)}</h1></header><main>{body}</main>"
+        f"{support}</body></html>"
     )
     return HTMLResponse(document, status_code=status, headers=_HEADERS)
 
@@ -72,23 +135,51 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
 _GONE = "<p>This link is unknown, expired or already used. Ask for a new one.</p>"
 
 
-@router.get("/connect/{token}", include_in_schema=False)
-def connect_form(token: str, core: CoreDep) -> HTMLResponse:
-    if core.tenancy.open_connect_link(token) is None:
-        return _page("Connect Ashby", _GONE, 404)
-    operations = core.tenancy.connect_link_operations(token)
-    asks = (
-        "<p>It will be used to: " + ", ".join(f"<code>{html.escape(o)}</code>" for o in operations) + ".</p>"
-        if operations
-        else ""
-    )
-    form = (
-        "<p>Paste an Ashby API key (Ashby: Admin &rarr; API Keys). It is checked with Ashby, then "
-        "stored encrypted.</p>" + asks + "<form method='post'><label for='k'>Ashby API key</label>"
+def _title(brand: Branding) -> str:
+    return f"Connect Ashby to {brand.productName}" if brand.productName else "Connect Ashby"
+
+
+def _form(brand: Branding, link: ConnectLink, error: str | None = None) -> str:
+    product = brand.productName or "This service"
+    asks = ""
+    if link.operations is not None:
+        items = "".join(f"<li>{_e(plain_words(o))}</li>" for o in link.operations)
+        asks = (
+            f"<p>{_e(product)} asks to use your Ashby account only to:</p><ul>{items}</ul>"
+            "<p>Anything else will be refused.</p>"
+        )
+    alert = f"<p class='no error' role='alert'>{_e(error)}</p>" if error else ""
+    return (
+        alert + "<p>Paste an Ashby API key (in Ashby: Admin &rarr; API Keys). It is checked with Ashby, "
+        "then stored encrypted.</p>" + asks + "<form method='post'><label for='k'>Ashby API key</label>"
         "<input id='k' name='apiKey' type='password' autocomplete='off' required maxlength='500'>"
         "<button type='submit'>Connect</button></form>"
     )
-    return _page("Connect Ashby", form)
+
+
+@router.get("/connect/{token}", include_in_schema=False)
+def connect_form(token: str, core: CoreDep) -> HTMLResponse:
+    link = core.tenancy.open_connect_link(token)
+    if link is None:
+        return _page(_DEFAULT, "Connect Ashby", _GONE, 404)
+    brand = _branding(core, link.tenant_id)
+    return _page(brand, _title(brand), _form(brand, link))
+
+
+_REFUSED = (
+    "Ashby did not accept this key. Check that you copied all of it and that it is still active "
+    "in Ashby (Admin \u2192 API Keys), then try again."
+)
+_NOT_UNDERSTOOD = "The form was not understood; paste the key again."
+_UNREACHABLE = "Ashby could not be reached just now. Please try again in a minute."
+
+
+# What the page says for each refusal the customer can fix (the JSON answer carries the code).
+_FORM_ERRORS = {
+    "invalid_request": "Paste the key, then press Connect.",
+    "invalid_ashby_key": _REFUSED,
+    "ashby_unreachable": _UNREACHABLE,
+}
 
 
 @router.post("/connect/{token}", include_in_schema=False)
@@ -97,44 +188,55 @@ async def connect_submit(token: str, request: Request, core: CoreDep) -> Respons
     application/json``) gets JSON, its errors in the one error envelope."""
     accept = request.headers.get("accept", "")
     browser = "text/html" in accept or "application/json" not in accept
-    fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=5)
-    api_key = (fields.get("apiKey") or [""])[0].strip()
+    link = core.tenancy.open_connect_link(token)
+    if link is None and browser:
+        return _page(_DEFAULT, "Connect Ashby", _GONE, 404)
+    brand = _branding(core, link.tenant_id) if link is not None else _DEFAULT
+    title = _title(brand)
     try:
-        row, operations = await run_in_threadpool(core.connections.create_from_link, token, api_key)
+        fields = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), max_num_fields=20))
+    except ValueError:
+        if not browser:
+            raise CoreError(400, "invalid_request", "the form was not understood", "body") from None
+        assert link is not None
+        return _page(brand, title, _form(brand, link, _NOT_UNDERSTOOD), 400)
+    api_key = fields.get("apiKey", "").strip()
+    try:
+        row, used = await run_in_threadpool(core.connections.create_from_link, token, api_key)
     except CoreError as exc:
+        message = _FORM_ERRORS.get(exc.code)
         if not browser:
             raise
-        return _page("Connect Ashby", _FORM_ERRORS.get(exc.code, _GONE), exc.status)
+        if link is None or message is None:
+            return _page(brand, title, _GONE, exc.status)
+        status = 503 if exc.code == "ashby_unreachable" else exc.status
+        return _page(brand, title, _form(brand, link, message), status)
     if not browser:
         return JSONResponse({"id": row.id, "connected": True}, status_code=201)
-    body = _report(access.report(row.scopes))
-    if operations:
-        body += _operations(access.operations_report(operations, row.scopes))
-    return _page("Ashby connected", body)
-
-
-# What the page says for each refusal (the JSON answer carries the code and message).
-_FORM_ERRORS = {
-    "invalid_request": "<p class='no'>Paste the key, then press Connect.</p>",
-    "invalid_ashby_key": "<p class='no'>Ashby did not accept this key.</p>",
-    "ashby_unreachable": "<p class='no'>Ashby could not be reached to check the key. Try again.</p>",
-}
+    result = _report(access.report(row.scopes))
+    if used.operations is not None:
+        result += _operations(access.operations_report(used.operations, row.scopes))
+    if used.redirect_url:
+        product = brand.productName or "the application"
+        result += f"<p><a class='back' href='{_e(used.redirect_url)}'>Back to {_e(product)}</a></p>"
+    return _page(brand, "Ashby connected", result)
 
 
 def _operations(report: dict[str, Any]) -> str:
-    """What the requested operations need, so the customer can fix the key's permissions now."""
+    """What the requested operations need, in plain words, so the customer can fix the key now."""
     items = []
     for detail in report["details"]:
-        name = html.escape(detail["operation"])
+        name = _e(detail["description"])
         if not detail["supported"]:
-            reason = html.escape(detail["reason"])
+            reason = _e(detail["reason"])
             items.append(f"<li class='no'>{name}: not possible with Ashby ({reason})</li>")
         elif detail["missingPermissions"]:
-            missing = html.escape(", ".join(detail["missingPermissions"]))
-            items.append(f"<li class='no'>{name}: the key needs {missing}</li>")
+            missing = _e(", ".join(detail["missingPermissions"]))
+            items.append(f"<li class='no'>{name}: the key needs the permission {missing}</li>")
         else:
             items.append(f"<li class='ok'>{name}</li>")
-    return "<p>What you were asked to allow:</p><ul>" + "".join(items) + "</ul>"
+    intro = "<p>What you were asked to allow (and nothing else will be done):</p>"
+    return intro + "<ul>" + "".join(items) + "</ul>"
 
 
 def _report(report: dict[str, Any]) -> str:
@@ -143,10 +245,15 @@ def _report(report: dict[str, Any]) -> str:
             "<p class='ok'>Connected.</p><p>The key does not list its permissions (it lacks apiKeysRead).</p>"
         )
     items = []
+    seen: set[str] = set()
     for model in report["models"]:
+        noun = PLAIN_NOUNS.get(model["model"], model["model"])
+        if noun in seen:  # several models read the same records (candidates)
+            continue
+        seen.add(noun)
         read = model["actions"]["read"]
         mark = "ok" if read["allowed"] else "no"
         missing = ", ".join(read["missingPermissions"])
-        note = "" if read["allowed"] else f" (needs {html.escape(missing)})"
-        items.append(f"<li class='{mark}'>{html.escape(model['model'])}{note}</li>")
+        note = "" if read["allowed"] else f" (needs {_e(missing)})"
+        items.append(f"<li class='{mark}'>{_e(noun)}{note}</li>")
     return "<p class='ok'>Connected. What this key can read:</p><ul>" + "".join(items) + "</ul>"

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Response
 
 from ashby_connector import catalog
 from ashby_connector.core.errors import CoreError
-from ashby_connector.server.deps import Connection, CoreDep
+from ashby_connector.server.deps import Connection, CoreDep, requested
 
 router = APIRouter(tags=["proxy"])
 
@@ -54,6 +54,7 @@ def proxy(
     body: Annotated[dict[str, Any] | None, Body(description="The operation's JSON body")] = None,
 ) -> Response:
     op = resolve(operation)
+    requested(conn).require_ashby(op.name)
     key = core.box.decrypt(conn.api_key_encrypted)
     try:
         answer = core.http.post(

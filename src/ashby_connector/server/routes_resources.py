@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 
 from ashby_connector.core import resources as res
 from ashby_connector.core.errors import CoreError
-from ashby_connector.server.deps import Connection, CoreDep
+from ashby_connector.core.lazy_children import LazyChildren
+from ashby_connector.core.query_params import check_filters, parse_csv, parse_timestamp
+from ashby_connector.server.deps import Connection, CoreDep, requested
+from ashby_connector.store.kinds import CHILD_PARENTS
 
 router = APIRouter(tags=["resources"])
+TIME = "ISO-8601 with a zone, e.g. 2024-01-01T00:00:00Z"
 
 RESERVED = {
     "limit",
@@ -27,21 +30,6 @@ RESERVED = {
     "downloadUrl",
     "anonymize",
 }
-
-
-def _csv(value: str | None, name: str, most: int = 100) -> list[str] | None:
-    if value is None:
-        return None
-    items = [v.strip() for v in value.split(",") if v.strip()]
-    if len(items) > most:
-        raise CoreError(400, "too_many_values", f"{name} takes at most {most} values", name)
-    return items
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise CoreError(422, "invalid_request", "give a timezone (e.g. 2024-01-01T00:00:00Z)", "updatedAfter")
-    return value
 
 
 def _shape(
@@ -72,8 +60,8 @@ def list_resources(
     conn: Connection,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=600)] = None,
-    updatedAfter: Annotated[datetime | None, Query()] = None,
-    createdAfter: Annotated[datetime | None, Query()] = None,
+    updatedAfter: Annotated[str | None, Query(max_length=64, description=TIME)] = None,
+    createdAfter: Annotated[str | None, Query(max_length=64, description=TIME)] = None,
     ids: Annotated[str | None, Query(max_length=30000, description="comma-separated ids")] = None,
     q: Annotated[str | None, Query(max_length=200, description="search text")] = None,
     fields: Annotated[str | None, Query(max_length=2000)] = None,
@@ -81,28 +69,30 @@ def list_resources(
     includeRemoteData: bool = False,
 ) -> dict[str, Any]:
     target = res.resolve_model(core, conn, model)
+    field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
+    res.check_read(requested(conn), target, "list", expand_list)
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     if target.spec is not None:
         allowed = set(target.spec.cls.model_fields)
     else:
         allowed = set((target.custom.fields if target.custom else {}).keys()) | {"id"}
-    for name in filters:
-        if name not in allowed:
-            raise CoreError(
-                400, "unknown_filter", f"{model} has no field {name[:100]!r} to filter on", name[:100]
-            )
+    check_filters(filters, allowed, model)
     query = res.ListQuery(
         limit,
         cursor,
-        _aware(updatedAfter),
-        _aware(createdAfter),
-        _csv(ids, "ids"),
+        parse_timestamp(updatedAfter, "updatedAfter"),
+        parse_timestamp(createdAfter, "createdAfter"),
+        parse_csv(ids, "ids"),
         q,
         filters,
         includeRemoteData,
     )
+    parent_field = CHILD_PARENTS.get(target.kind, (None, None))[1]
+    if parent_field and filters.get(parent_field):
+        # A lazy child list: one parent's children come from Ashby on first read (or once stale),
+        # after every input is checked and only when the requested operations allow the list.
+        LazyChildren(core.store, core.clients.require).ensure(conn.id, target.kind, filters[parent_field])
     items, next_cursor = res.list_records(core, conn, target, query)
-    field_list, expand_list = _csv(fields, "fields"), _csv(expand, "expand", 10)
     return {
         "data": [_shape(core, conn, target, i, field_list, expand_list, includeRemoteData) for i in items],
         "next": next_cursor,
@@ -122,15 +112,15 @@ def get_resource(
     expand: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict[str, Any]:
     target = res.resolve_model(core, conn, model)
+    field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
+    res.check_read(requested(conn), target, "retrieve", expand_list)
     if live:
         item = target.convert(res.read_live(core, conn, target, record_id), includeRemoteData)
     else:
         found = res.get_record(core, conn, target, record_id)
         assert found is not None
         item = target.convert(found[1] or found[0], includeRemoteData)
-    data = _shape(
-        core, conn, target, item, _csv(fields, "fields"), _csv(expand, "expand", 10), includeRemoteData
-    )
+    data = _shape(core, conn, target, item, field_list, expand_list, includeRemoteData)
     if downloadUrl:
         if not isinstance(data.get("handle"), str):
             raise CoreError(400, "no_file", f"{model} records have no file to download", "downloadUrl")
@@ -145,6 +135,7 @@ Payload = Annotated[dict[str, Any], Body(description="Unified fields to write")]
 @router.post("/resources/{model}", status_code=201, summary="Create a record in Ashby")
 def create_resource(model: str, payload: Payload, core: CoreDep, conn: Connection) -> dict[str, Any]:
     target = res.resolve_model(core, conn, model)
+    requested(conn).require(model, "create")
     item, _ = res.write(core, conn, target, "create", None, dict(payload), set())
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
@@ -154,6 +145,7 @@ def update_resource(
     model: str, record_id: str, payload: Payload, core: CoreDep, conn: Connection
 ) -> dict[str, Any]:
     target = res.resolve_model(core, conn, model)
+    requested(conn).require(model, "update")
     item, _ = res.write(core, conn, target, "update", record_id, dict(payload), set())
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
@@ -167,6 +159,7 @@ def delete_resource(
     anonymize: bool = False,
 ) -> dict[str, Any]:
     target = res.resolve_model(core, conn, model)
+    requested(conn).require(model, "delete")
     flags = {"anonymize"} if anonymize else set()
     item, gone = res.write(core, conn, target, "delete", record_id, {}, flags)
     return {"data": item.model_dump(mode="json", exclude={"remoteData"}), "deleted": gone}

@@ -3,10 +3,10 @@ events. Inbound webhooks are authenticated by their signature alone; the others 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -21,20 +21,23 @@ from ashby_connector.webhooks.subscriptions import Subscription, SubscriptionErr
 
 router = APIRouter()
 
+# Bounded so no input reaches the store or a log unbounded (each name is an Ashby model or event).
+Name = Annotated[str, Field(max_length=100)]
+
 
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2000)
-    models: list[str] = Field(default_factory=list, max_length=100)
-    events: list[str] = Field(default_factory=list, max_length=3)
+    models: list[Name] = Field(default_factory=list, max_length=100)
+    events: list[Name] = Field(default_factory=list, max_length=3)
     connectionId: str | None = Field(default=None, max_length=64)
 
 
 class SubscriptionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str | None = Field(default=None, max_length=2000)
-    models: list[str] | None = Field(default=None, max_length=100)
-    events: list[str] | None = Field(default=None, max_length=3)
+    models: list[Name] | None = Field(default=None, max_length=100)
+    events: list[Name] | None = Field(default=None, max_length=3)
     enabled: bool | None = None
     connectionId: str | None = Field(default=None, max_length=64)
 
@@ -42,7 +45,7 @@ class SubscriptionPatch(BaseModel):
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2000, description="Public base URL of this server (Ashby must reach it)")
-    types: list[str] = Field(default_factory=list, max_length=100)
+    types: list[Name] = Field(default_factory=list, max_length=100)
 
 
 # -- inbound ---------------------------------------------------------------------------------------
@@ -73,6 +76,13 @@ async def receive_ashby(connection_id: str, request: Request) -> Response:
     return Response(orjson.dumps(answer), status_code=receipt.status_code, media_type="application/json")
 
 
+def _refused(exc: RegistrationError | SubscriptionError, code: str) -> CoreError:
+    # 422 naming the outbound-URL rule that refused the URL, or what else was wrong.
+    if exc.rule is not None:
+        return CoreError(422, "outbound_url_refused", str(exc), exc.field, rule=exc.rule)
+    return CoreError(422, code, str(exc), exc.field)
+
+
 # -- registration with Ashby -----------------------------------------------------------------------
 def _client(core: Core, tenant_id: str, connection_id: str) -> AshbyCaller:
     row = core.connections.get(tenant_id, connection_id)
@@ -85,7 +95,7 @@ def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: 
     try:
         settings = core.webhooks.registry.register(connection_id, client, payload.url, payload.types or None)
     except RegistrationError as exc:
-        raise CoreError(422, "invalid_registration", str(exc), exc.field) from None
+        raise _refused(exc, "invalid_registration") from None
     return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}
 
 
@@ -117,7 +127,7 @@ def _check_connection(core: Core, tenant_id: str, connection_id: str | None) -> 
 
 
 def _invalid(exc: SubscriptionError) -> CoreError:
-    return CoreError(422, "invalid_subscription", str(exc), exc.field)
+    return _refused(exc, "invalid_subscription")
 
 
 @router.post("/subscriptions", status_code=201, tags=["subscriptions"], summary="Subscribe to unified events")
@@ -151,6 +161,8 @@ def update_subscription(
     subscription_id: str, payload: SubscriptionPatch, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
     changes = payload.model_dump(exclude_unset=True)
+    # null leaves a field as it is (connectionId: null makes the subscription tenant-wide).
+    changes = {k: v for k, v in changes.items() if v is not None or k == "connectionId"}
     if "connectionId" in changes:
         changes["connection_id"] = changes.pop("connectionId")
         _check_connection(core, tenant_id, changes["connection_id"])
@@ -174,9 +186,13 @@ def delete_subscription(subscription_id: str, core: CoreDep, tenant_id: Tenant) 
     "/subscriptions/{subscription_id}/deliveries", tags=["subscriptions"], summary="Delivery attempts"
 )
 def deliveries(
-    subscription_id: str, core: CoreDep, tenant_id: Tenant, limit: int = 100, before: int | None = None
+    subscription_id: str,
+    core: CoreDep,
+    tenant_id: Tenant,
+    limit: int = Query(100, ge=1, le=500),
+    # A delivery id (``nextBefore`` of the previous page); ids fit a signed 64-bit integer.
+    before: int | None = Query(None, ge=1, le=2**63 - 1),
 ) -> dict[str, Any]:
     _found(core.webhooks.subscriptions.get(tenant_id, subscription_id))
-    size = max(1, min(limit, 500))
-    rows = delivery_log(core.store.engine, subscription_id, limit=size, before=before)
-    return {"results": rows, "nextBefore": rows[-1]["id"] if len(rows) == size else None}
+    rows = delivery_log(core.store.engine, subscription_id, limit=limit, before=before)
+    return {"results": rows, "nextBefore": rows[-1]["id"] if len(rows) == limit else None}

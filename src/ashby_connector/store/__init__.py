@@ -14,6 +14,7 @@ from __future__ import annotations
 
 # Imported for their tables: ``metadata`` is complete once the package is imported.
 from ashby_connector.store import (  # noqa: F401
+    pieces,
     schema_assessments,
     schema_directory,
     schema_tenancy,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from ashby_connector.store import engine as _engine
-from ashby_connector.store import queries
+from ashby_connector.store import pieces, queries
 from ashby_connector.store.errors import StoreError
 from ashby_connector.store.kinds import LINKED_CHILDREN
 from ashby_connector.store.records import StoredRecord, as_utc, canonical, record_id
@@ -235,6 +235,11 @@ class Store:
                 touched.append(rid)
         if writes:
             queries.write_records(conn, dialect, name, writes, linked=linked)
+            if kind in pieces.HOLDING_KINDS:
+                written = {row[1] for row in writes}
+                pieces.record_pieces(
+                    conn, connection_id, kind, ((rid, rows[rid][0]) for rid in rows if rid in written)
+                )
         for start in range(0, len(touched), _CHUNK):
             queries.touch(conn, dialect, name, connection_id, touched[start : start + _CHUNK], at, scope)
         return result
@@ -367,6 +372,13 @@ class Store:
         if row is None or (row.deleted_at is not None and not include_deleted):
             return None
         return row.raw
+
+    def find_holders(self, connection_id: str, kind: str, piece_id: str) -> builtins.list[StoredRecord]:
+        """The stored records of ``kind`` holding the piece ``piece_id`` (a candidate's file)."""
+        with self.engine.connect() as conn:
+            ids = pieces.holder_ids(conn, connection_id, kind, piece_id)
+        found = (self.get_record(connection_id, kind, rid) for rid in ids)
+        return [record for record in found if record is not None]
 
     def get_record(
         self, connection_id: str, kind: str, id: str, *, parent_id: str | None = None

@@ -62,7 +62,7 @@ sync_run = sa.Table(
     sa.Column("finished_at", TS, nullable=True),
     sa.Column("report", sa.JSON, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
-    # Touched every few seconds while the run makes progress (server_0005): a run that stopped
+    # Touched every few seconds while the run makes progress (server_0006): a run that stopped
     # beating was left by a process that died.
     sa.Column("heartbeat_at", TS, nullable=True),
 )
@@ -77,6 +77,24 @@ connect_link = sa.Table(
     sa.Column("expires_at", TS, nullable=False),
     sa.Column("connection_id", sa.String(64), nullable=True),  # set once used
     sa.Column("operations", sa.JSON, nullable=True),  # requested model::action list (server_0004)
+    sa.Column("redirect_url", sa.String(2000), nullable=True),  # where to send the customer (server_0005)
 )
 
-TENANCY_TABLES = (platform_key, connection, field_mapping, custom_model, sync_run, connect_link)
+# Each tenant's Connect page branding, validated by ``core.branding`` (server_0005).
+tenant_branding = sa.Table(
+    "server_tenant_branding",
+    metadata,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("branding", sa.JSON, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+TENANCY_TABLES = (
+    platform_key,
+    connection,
+    field_mapping,
+    custom_model,
+    sync_run,
+    connect_link,
+    tenant_branding,
+)

@@ -30,6 +30,16 @@ def iso(value: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class ConnectLink:
+    """An open Connect link: whose it is, what it asks for, where it sends the customer back."""
+
+    tenant_id: str
+    owner_id: str
+    operations: list[str] | None
+    redirect_url: str | None
+
+
+@dataclass(frozen=True)
 class ConnectionRow:
     id: str
     tenant_id: str
@@ -280,7 +290,12 @@ class Tenancy:
 
     # -- connect links ---------------------------------------------------------------------------
     def create_connect_link(
-        self, tenant_id: str, owner_id: str, expires_at: datetime, operations: list[str] | None = None
+        self,
+        tenant_id: str,
+        owner_id: str,
+        expires_at: datetime,
+        operations: list[str] | None = None,
+        redirect_url: str | None = None,
     ) -> str:
         token = secrets.token_urlsafe(32)
         with self.store.transaction() as conn:
@@ -291,22 +306,13 @@ class Tenancy:
                     owner_id=owner_id,
                     expires_at=expires_at,
                     operations=operations,
+                    redirect_url=redirect_url,
                 )
             )
         return token
 
-    def connect_link_operations(self, token: str) -> list[str] | None:
-        """The operations a link asks for (None: none named)."""
-        with self.store.engine.connect() as conn:
-            found = conn.execute(
-                sa.select(t.connect_link.c.operations).where(
-                    t.connect_link.c.token_hash == hash_platform_key(token[:100])
-                )
-            ).scalar()
-        return [str(o) for o in found] if isinstance(found, list) else None
-
-    def open_connect_link(self, token: str) -> tuple[str, str] | None:
-        """(tenant id, owner id) of a link that exists, has not expired and was not used."""
+    def open_connect_link(self, token: str) -> ConnectLink | None:
+        """A link that exists, has not expired and was not used."""
         if len(token) > 100:
             return None
         with self.store.engine.connect() as conn:
@@ -316,7 +322,10 @@ class Tenancy:
         if row is None or row.connection_id is not None:
             return None
         expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-        return (str(row.tenant_id), str(row.owner_id)) if expires > utcnow() else None
+        if expires <= utcnow():
+            return None
+        operations = [str(o) for o in row.operations] if isinstance(row.operations, list) else None
+        return ConnectLink(str(row.tenant_id), str(row.owner_id), operations, row.redirect_url)
 
     def use_connect_link(self, token: str, connection_id: str) -> bool:
         """Mark the link used; False when another request used it first."""

@@ -23,8 +23,9 @@ POLICIES: tuple[ChildPolicy, ...] = ("eager", "changed", "lazy", "off")
 DEFAULT_CHILD_POLICIES: dict[str, ChildPolicy] = {
     # A handful of plans, and stages are needed to read any application's stage: always.
     "interviewStage": "eager",
-    # Only candidates whose fraudStatus is set are asked: nearly free, and a fraud flag matters.
-    "candidateFraudCheck": "eager",
+    # Asked only for candidates whose fraudStatus is set (the others have none), but accounts that
+    # screen every candidate set it on all of them: read with the candidate, when it is read.
+    "candidateFraudCheck": "lazy",
     # Stage history is what reports are made of: kept fresh for every application that moves.
     "applicationHistory": "changed",
     # Notes, projects, client info, AI criteria evaluations and interviewer pauses are read one

@@ -23,6 +23,12 @@ from standardwebhooks import Webhook
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.schema_webhooks import webhook_delivery, webhook_outbox, webhook_subscription
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, Backoff
+from ashby_connector.webhooks.outbound_url import (
+    GuardedSender,
+    OutboundPolicy,
+    OutboundURLError,
+    describe_error,
+)
 from ashby_connector.webhooks.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
@@ -50,8 +56,7 @@ class Deliverer:
         backoff: Backoff = DELIVERY_BACKOFF,
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
-        http: httpx.Client | None = None,
-        timeout: float = 10.0,
+        sender: GuardedSender | None = None,
         concurrency: int = 8,
     ) -> None:
         self.engine = engine
@@ -59,12 +64,13 @@ class Deliverer:
         self.subscriptions = subscriptions
         self.backoff = backoff
         self.clock = clock
-        self.http = http or httpx.Client(timeout=timeout, follow_redirects=False)
+        # Every attempt resolves and checks the URL again and connects to the checked address.
+        self.sender = sender or GuardedSender(OutboundPolicy())
         self.concurrency = concurrency
         self._secrets: dict[str, str] = {}
 
     def close(self) -> None:
-        self.http.close()
+        self.sender.close()
 
     # -- the loop -------------------------------------------------------------------------------
     def deliver_due(self, limit: int = 200) -> int:
@@ -161,12 +167,14 @@ class Deliverer:
             url, secret = sub
             try:
                 headers = sign_headers(secret, row.event_id, row.payload, started)
-                response = self.http.post(url, content=row.payload.encode(), headers=headers)
+                response = self.sender.post(url, content=row.payload.encode(), headers=headers)
                 status_code = response.status_code
                 if not 200 <= status_code < 300:
                     error = f"HTTP {status_code}"
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
+            except (httpx.HTTPError, OutboundURLError) as exc:
+                # The kind only: the OS's text (connection refused, no route) would make the
+                # delivery log a scanner of whatever the URL reached.
+                error = describe_error(exc)
         finished = self.clock()
         self._record(row, sub is not None, status_code, error, started, finished)
 

@@ -24,6 +24,7 @@ from ashby_connector.store.queries import upsert
 from ashby_connector.store.schema_webhooks import webhook_connection, webhook_removal, webhook_setting
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks.backoff import Backoff
+from ashby_connector.webhooks.outbound_url import GuardedSender, OutboundPolicy, OutboundURLError
 from ashby_connector.webhooks.protocols import AshbyCaller, KeyClientFactory
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body
 
@@ -53,11 +54,15 @@ REMOVAL_BACKOFF = Backoff(base_seconds=30.0, cap_seconds=3600.0, max_attempts=2*
 
 
 class RegistrationError(ValueError):
-    """Bad registration input (unknown types, bad URL): the server answers 422, naming the field."""
+    """Bad registration input (unknown types, bad URL): the server answers 422, naming the field.
 
-    def __init__(self, message: str, field: str) -> None:
+    ``rule`` names the outbound-URL rule that refused the URL, when that is the reason.
+    """
+
+    def __init__(self, message: str, field: str, *, rule: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.rule = rule
 
 
 def creatable_types() -> list[str]:
@@ -65,10 +70,15 @@ def creatable_types() -> list[str]:
     return list(schema.get("properties", {}).get("webhookType", {}).get("enum", []))
 
 
-def endpoint_url(public_url: str, connection_id: str) -> str:
-    """The receiver URL for a connection: the public base URL plus ``/webhooks/ashby/{id}``."""
-    if not public_url.startswith(("http://", "https://")):
-        raise RegistrationError("url must be an http:// or https:// URL", "url")
+def endpoint_url(public_url: str, connection_id: str, policy: OutboundPolicy | None = None) -> str:
+    """The receiver URL for a connection: the public base URL plus ``/webhooks/ashby/{id}``.
+
+    It must pass the outbound policy: registration pings it, and Ashby posts to it.
+    """
+    try:
+        (policy or OutboundPolicy()).check(public_url)
+    except OutboundURLError as exc:
+        raise RegistrationError(f"url: {exc}", "url", rule=exc.rule) from None
     if "/webhooks/ashby/" in public_url:
         return public_url
     return f"{public_url.rstrip('/')}/webhooks/ashby/{connection_id}"
@@ -110,10 +120,12 @@ class WebhookRegistry:
         *,
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
+        sender: GuardedSender | None = None,
     ) -> None:
         self.engine = engine
         self.begin: Begin = begin or engine.begin
         self.box = box
+        self.sender = sender or GuardedSender(OutboundPolicy(), timeout=5.0)
         self.clock = clock
         self._cache: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
@@ -191,7 +203,7 @@ class WebhookRegistry:
         unknown = sorted(set(wanted) - allowed)
         if unknown:
             raise RegistrationError(f"Ashby cannot send these types: {', '.join(unknown)}", "types")
-        url = endpoint_url(public_url, connection_id)
+        url = endpoint_url(public_url, connection_id, self.sender.policy)
         secret = self.ensure_secret(connection_id, url)
         existing = {s.webhook_type: s for s in self.settings(connection_id)}
         for webhook_type in wanted:
@@ -227,7 +239,7 @@ class WebhookRegistry:
         secret = self.secret_for(connection_id)
         if secret is None:
             return []
-        check = probe or probe_endpoint
+        check = probe or self._probe
         if not check(disabled[0].url, secret):
             return []
         turned_on = []
@@ -328,6 +340,9 @@ class WebhookRegistry:
             done += 1
         return done
 
+    def _probe(self, url: str, secret: str) -> bool:
+        return probe_endpoint(url, secret, sender=self.sender)
+
     def _save(self, connection_id: str, webhook_type: str, result: Any, url: str) -> None:
         if not isinstance(result, dict) or not result.get("id"):
             raise AshbyError(f"Ashby answered without a webhook id for {webhook_type}")
@@ -352,16 +367,16 @@ def _delete_in_ashby(client: AshbyCaller, webhook_id: str) -> None:
             raise
 
 
-def probe_endpoint(url: str, secret: str, *, timeout: float = 5.0) -> bool:
-    """POST a signed ping to our own public endpoint: does it answer 2xx from where Ashby sees it?"""
+def probe_endpoint(url: str, secret: str, *, sender: GuardedSender | None = None) -> bool:
+    """POST a signed ping to our own public endpoint: does it answer 2xx from where Ashby sees it?
+
+    Sent through the outbound guard: a URL that resolves inside is refused, not pinged.
+    """
     body = orjson.dumps({"action": "ping", "data": {"webhookActionType": "ping"}})
+    headers = {SIGNATURE_HEADER: sign_ashby_body(secret, body), "content-type": "application/json"}
     try:
-        response = httpx.post(
-            url,
-            content=body,
-            headers={SIGNATURE_HEADER: sign_ashby_body(secret, body), "content-type": "application/json"},
-            timeout=timeout,
-        )
-    except httpx.HTTPError:
+        sender = sender or GuardedSender(OutboundPolicy(), timeout=5.0)
+        response = sender.post(url, content=body, headers=headers)
+    except (httpx.HTTPError, OutboundURLError):
         return False
     return 200 <= response.status_code < 300

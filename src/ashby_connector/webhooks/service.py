@@ -23,6 +23,7 @@ from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Ba
 from ashby_connector.webhooks.deliverer import Deliverer
 from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envelope
 from ashby_connector.webhooks.inbox import Inbox
+from ashby_connector.webhooks.outbound_url import GuardedSender, OutboundPolicy
 from ashby_connector.webhooks.outbox import Outbox, TenantOf
 from ashby_connector.webhooks.processor import InboxProcessor
 from ashby_connector.webhooks.protocols import AshbyCaller, ClientFactory, KeyClientFactory, RecordStore
@@ -69,6 +70,8 @@ class WebhookOptions:
     # time its last pass took) while events keep arriving.
     process_batch: int = 20
     yield_ratio: float = 3.0
+    # Where subscriptions and pings may point (production default: public https only).
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     clock: Callable[[], float] = field(default=time.time)
 
 
@@ -88,9 +91,10 @@ class WebhookService:
     ) -> None:
         opts = options or WebhookOptions()
         self.engine = engine
-        self.registry = WebhookRegistry(engine, box, clock=opts.clock, begin=begin)
+        self.sender = GuardedSender(opts.outbound, timeout=opts.delivery_timeout)
+        self.registry = WebhookRegistry(engine, box, clock=opts.clock, begin=begin, sender=self.sender)
         self.inbox = Inbox(engine, clock=opts.clock, begin=begin)
-        self.subscriptions = Subscriptions(engine, box, clock=opts.clock, begin=begin)
+        self.subscriptions = Subscriptions(engine, box, clock=opts.clock, begin=begin, policy=opts.outbound)
         self.outbox = Outbox(
             engine,
             self.subscriptions,
@@ -112,7 +116,7 @@ class WebhookService:
             backoff=opts.delivery_backoff,
             clock=opts.clock,
             begin=begin,
-            timeout=opts.delivery_timeout,
+            sender=self.sender,
             concurrency=opts.delivery_concurrency,
         )
         self.client_for = client_for

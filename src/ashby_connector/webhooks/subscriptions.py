@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.schema_webhooks import webhook_subscription
 from ashby_connector.store.secrets import SecretBox
+from ashby_connector.webhooks.outbound_url import OutboundPolicy, OutboundURLError
 
 CHANGES = ("created", "updated", "deleted")
 # Events that are not a record change: model -> its event names (``assessment.started``).
@@ -23,11 +24,15 @@ MATCH_CACHE_SECONDS = 2.0
 
 
 class SubscriptionError(ValueError):
-    """A subscription request that cannot be honoured (the server answers 422), naming the field."""
+    """A subscription request that cannot be honoured (the server answers 422), naming the field.
 
-    def __init__(self, message: str, field: str) -> None:
+    ``rule`` names the outbound-URL rule that refused the URL, when that is the reason.
+    """
+
+    def __init__(self, message: str, field: str, *, rule: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.rule = rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +87,13 @@ def _known_models() -> set[str]:
     return {spec.name for spec in unified.models()} | set(LIFECYCLE_EVENTS)
 
 
-def _check(url: str, models: Iterable[str], events: Iterable[str]) -> tuple[str, list[str], list[str]]:
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise SubscriptionError("url must be an http:// or https:// URL", "url")
+def _check(
+    policy: OutboundPolicy, url: str, models: Iterable[str], events: Iterable[str]
+) -> tuple[str, list[str], list[str]]:
+    try:
+        policy.check(url)
+    except OutboundURLError as exc:
+        raise SubscriptionError(f"url: {exc}", "url", rule=exc.rule) from None
     models, events = list(models), list(events)
     unknown = sorted(set(models) - _known_models())
     if unknown:
@@ -105,8 +114,10 @@ class Subscriptions:
         *,
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
+        policy: OutboundPolicy | None = None,
     ) -> None:
         self.engine = engine
+        self.policy = policy or OutboundPolicy()
         self.begin: Begin = begin or engine.begin
         self.box = box
         self.clock = clock
@@ -124,7 +135,7 @@ class Subscriptions:
         connection_id: str | None = None,
     ) -> tuple[Subscription, str]:
         """The new subscription and its signing secret (shown to the user once, stored encrypted)."""
-        url, model_list, event_list = _check(url, models, events)
+        url, model_list, event_list = _check(self.policy, url, models, events)
         secret = new_signing_secret()
         now = self.clock()
         row = {
@@ -170,6 +181,7 @@ class Subscriptions:
         if extra:
             raise SubscriptionError(f"cannot change: {', '.join(sorted(extra))}", sorted(extra)[0])
         url, models, events = _check(
+            self.policy,
             changes.get("url", current.url),
             changes.get("models", current.models),
             changes.get("events", current.events),

@@ -1,7 +1,7 @@
 """server: sync runs beat while they run (runs of a killed process are marked interrupted).
 
-Revision ID: server_0005
-Revises: server_0004
+Revision ID: server_0006
+Revises: server_0005
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "server_0005"
-down_revision = "server_0004"
+revision = "server_0006"
+down_revision = "server_0005"
 branch_labels = None
 depends_on = None
 
