@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 from ashby_connector.cli import app
 from ashby_connector.store import Store
 from ashby_connector.store.tenancy import Tenancy
+from tests.outbound import LOCAL_ENV
 
 
 def test_keys_create_prints_the_key_once_and_stores_only_its_hash(tmp_path: Path) -> None:
@@ -95,10 +96,10 @@ def test_webhooks_register_uses_the_configured_ashby_and_fails_in_one_line(tmp_p
         "--connection",
         connection_id,
         "--url",
-        "https://connector.example",
+        "https://127.0.0.1:8443",  # a receiver the development outbound policy lets through
         "--db",
         db,
-        env={"ASHBY_CONNECTOR_MASTER_KEY": master_key, "ASHBY_BASE_URL": nowhere},
+        env={"ASHBY_CONNECTOR_MASTER_KEY": master_key, "ASHBY_BASE_URL": nowhere, **LOCAL_ENV},
     )
     line = _one_error_line(result)
     assert result.returncode == 1 and "127.0.0.1:9" in line and "api.ashbyhq.com" not in line

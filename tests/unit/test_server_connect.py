@@ -93,7 +93,7 @@ def test_delete_when_ashby_is_unreachable_reports_it_and_retries_until_removed(t
         types = ["applicationUpdate", "candidateHire"]
         registered = h.http.post(
             f"/connections/{cid}/webhooks",
-            json={"url": "https://public.example", "types": types},
+            json={"url": "https://127.0.0.1:8443", "types": types},
             headers=headers,
         )
         assert registered.status_code == 200, registered.text

@@ -70,12 +70,13 @@ def test_subscription_errors_name_the_field_in_prose(tmp_path: Path) -> None:
         assert bad.status_code == 422
         assert bad.json() == {
             "error": {
-                "code": "invalid_subscription",
-                "message": "url must be an http:// or https:// URL",
+                "code": "outbound_url_refused",
+                "message": "url: the URL must use https (or http, allowed on this server), not 'ftp'",
                 "field": "url",
+                "rule": "scheme",
             }
         }
         models = h.http.post(
-            "/subscriptions", json={"url": "https://x.test", "models": ["nope"]}, headers=auth
+            "/subscriptions", json={"url": "http://127.0.0.1:1/x", "models": ["nope"]}, headers=auth
         )
         assert models.json()["error"]["field"] == "models"
