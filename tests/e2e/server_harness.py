@@ -71,9 +71,8 @@ class Server:
 def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Server]:
     settings.setdefault("master_key", Fernet.generate_key().decode())
     settings = {**LOCAL_SETTINGS, **settings}
-    config = ServerSettings(
-        db_url=db_url, ashby_base_url=ashby_base_url, rate_limit_per_minute=None, **settings
-    )
+    settings.setdefault("rate_limit_per_minute", None)
+    config = ServerSettings(db_url=db_url, ashby_base_url=ashby_base_url, **settings)
     ctx = ServerContext.open(config)
     app = create_app(config, context=ctx)
     port = free_port()

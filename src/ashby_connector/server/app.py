@@ -23,6 +23,8 @@ from ashby_connector.server import (
     routes_connect,
     routes_connections,
     routes_directory,
+    routes_freshness,
+    routes_ops,
     routes_proxy,
     routes_resources,
     routes_syncs,
@@ -76,7 +78,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
+        ctx.start_background()
         yield
+        ctx.stop_background()
         if context is None:  # we opened it, we close it
             ctx.close()
 
@@ -96,6 +100,7 @@ def create_app(
         routes_resources.router,
         routes_proxy.router,
         routes_syncs.router,
+        routes_freshness.router,
         routes_connect.router,
         routes_directory.router,
     ):
@@ -105,6 +110,7 @@ def create_app(
         if extra is not None:
             app.include_router(extra)
     app.add_middleware(errors.UnexpectedErrors)
+    app.include_router(routes_ops.router(ctx))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_models(app)
     return app

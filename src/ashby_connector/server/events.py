@@ -53,3 +53,12 @@ def connection_changed(ctx: ServerContext, connection_id: str) -> None:
     forget = getattr(service, "forget_connection", None) if service is not None else None
     if callable(forget):
         forget(connection_id)
+
+
+def sync_finished(ctx: ServerContext, run: Any) -> None:
+    """``sync.finished`` / ``sync.failed`` (with the run and its report) for subscribers naming it."""
+    service = _service(ctx)
+    if service is None:
+        return
+    event_type = "sync.finished" if run.status == "succeeded" else "sync.failed"
+    service.outbox.enqueue_sync(run.connection_id, event_type, run.to_api())

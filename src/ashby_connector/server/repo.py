@@ -191,6 +191,12 @@ class ServerRepo:
             )
             return [ConnectionRow(**r._mapping) for r in rows]
 
+    def all_connection_ids(self) -> list[str]:
+        """Every connection of every tenant (what the scheduler keeps fresh)."""
+        with self.store.engine.connect() as conn:
+            ids = conn.execute(sa.select(t.connection.c.id).order_by(t.connection.c.id)).scalars()
+            return [str(i) for i in ids]
+
     def update_connection_key(
         self, connection_id: str, encrypted: str, title: str | None, scopes: list[str] | None
     ) -> None:
@@ -316,41 +322,3 @@ class ServerRepo:
                 .values(connection_id=connection_id)
             )
         return bool(res.rowcount)
-
-    # -- sync runs -----------------------------------------------------------------------------
-    def create_sync_run(self, connection_id: str, full: bool) -> str:
-        run_id = new_id("sync")
-        with self.store.transaction() as conn:
-            conn.execute(
-                sa.insert(t.sync_run).values(
-                    id=run_id, connection_id=connection_id, status="queued", full=full, created_at=utcnow()
-                )
-            )
-        return run_id
-
-    def update_sync_run(self, run_id: str, **values: Any) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(sa.update(t.sync_run).where(t.sync_run.c.id == run_id).values(**values))
-
-    def delete_sync_run(self, run_id: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(sa.delete(t.sync_run).where(t.sync_run.c.id == run_id))
-
-    def latest_sync_run(self, connection_id: str) -> dict[str, Any] | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.sync_run)
-                .where(t.sync_run.c.connection_id == connection_id)
-                .order_by(t.sync_run.c.created_at.desc())
-                .limit(1)
-            ).first()
-        return dict(row._mapping) if row else None
-
-    def get_sync_run(self, connection_ids: list[str], run_id: str) -> dict[str, Any] | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.sync_run).where(
-                    t.sync_run.c.id == run_id, t.sync_run.c.connection_id.in_(connection_ids)
-                )
-            ).first()
-        return dict(row._mapping) if row else None

@@ -56,6 +56,7 @@ def proxy(
     op = resolve(operation)
     requested(conn).require_ashby(op.name)
     key = ctx.box.decrypt(conn.api_key_encrypted)
+    budget = ctx.budget_for_key(key)
     try:
         answer = ctx.http.post(
             target_url(ctx.settings.ashby_base_url, op),
@@ -65,6 +66,7 @@ def proxy(
         )
     except httpx.HTTPError as exc:
         raise ApiError(502, "ashby_unreachable", f"could not reach Ashby: {type(exc).__name__}") from None
+    budget.answered(op.name, answer, conn.id)
     headers = {
         k: v
         for k, v in answer.headers.items()

@@ -50,6 +50,8 @@ custom_model = sa.Table(
     sa.Column("definition", sa.JSON, nullable=False),
 )
 
+# Superseded by the sync history (``store.freshness.sync_run``, which freshness_0002 copied these
+# rows into); nothing writes here any more. Kept so upgrades never drop a table's rows.
 sync_run = sa.Table(
     "server_sync_run",
     metadata,

@@ -31,7 +31,10 @@ def service_for_context(ctx: ServerContext, options: WebhookOptions | None = Non
         ctx.box,
         client_for=connections.client_for,
         tenant_of=connections.tenant_of,
-        options=options,
+        options=options
+        or WebhookOptions(
+            inbox_days=settings.inbox_retention_days, outbox_days=settings.outbox_retention_days
+        ),
     )
     service.connections = connections
     attach(ctx, service)
