@@ -196,5 +196,5 @@ def test_status_per_stream(store: Store) -> None:
     assert 85 <= cand["lagSeconds"] <= 95 and cand["childPolicy"] is None and cand["nextRunAt"]
     note = by_stream["candidateNote"]
     assert note["lastError"].endswith("x" * 300) and note["lagSeconds"] is None
-    assert note["childPolicy"] == "changed parents" and note["mode"] == "resumable full"
+    assert note["childPolicy"] == "lazy" and note["mode"] == "resumable full"
     assert status["schedule"]["incrementalEveryMinutes"] == 5 and status["running"] is False

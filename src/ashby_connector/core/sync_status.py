@@ -18,17 +18,18 @@ from typing import Any
 from ashby_connector.core.schedule import Schedules, iso_epoch
 from ashby_connector.core.sync_history import SyncHistory, SyncLease, iso_utc
 from ashby_connector.store import Store, StreamState
+from ashby_connector.sync.policies import DEFAULT_CHILD_POLICIES
 from ashby_connector.sync.streams import Stream, all_streams
 
-# Which parents' children a run fetches (sync part: parents changed since the stream's last run).
-CHANGED_PARENTS = "changed parents"
+# Child lists outside the policies are stored from their parent's pages (interview events).
+DERIVED = "from parent pages"
 
 
 def child_policy(stream: Stream) -> str | None:
+    """Which parents' children a scheduled run fetches (sync.policies: eager, changed, lazy, off)."""
     if stream.parent is None:
         return None
-    policy = getattr(stream, "child_policy", None)  # the staged sync's per-stream policy, when set
-    return str(policy) if policy else CHANGED_PARENTS
+    return DEFAULT_CHILD_POLICIES.get(stream.name, DERIVED)
 
 
 @dataclass(frozen=True)
