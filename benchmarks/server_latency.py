@@ -82,9 +82,7 @@ def serve(db_url: str, master_key: str, port: int) -> None:
     from ashby_connector.server import create_app
 
     settings = Settings(db_url=db_url, master_key=master_key, ashby_base_url="http://127.0.0.1:9")
-    uvicorn.run(
-        create_app(settings), host="127.0.0.1", port=port, log_level="error", access_log=False
-    )
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="error", access_log=False)
 
 
 async def _client(port: int, request: bytes, stop: float, latencies: list[float]) -> None:

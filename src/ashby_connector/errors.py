@@ -178,6 +178,8 @@ class ConflictError(APIError):
 
 class RateLimitError(APIError):
     default_hint = "Too many requests: wait and retry, or lower rate_limit_per_minute."
+    # Ashby's X-RateLimit-Scope: "integration-partner" means throttling of every key of the partner.
+    rate_limit_scope: str | None = None
 
 
 class ServerError(APIError):

@@ -72,7 +72,8 @@ class Server:
 def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Server]:
     settings.setdefault("master_key", Fernet.generate_key().decode())
     settings = {**LOCAL_SETTINGS, **settings}
-    config = Settings(db_url=db_url, ashby_base_url=ashby_base_url, rate_limit_per_minute=None, **settings)
+    settings.setdefault("rate_limit_per_minute", None)
+    config = Settings(db_url=db_url, ashby_base_url=ashby_base_url, **settings)
     core = Core.open(config)
     core.start()  # uvicorn runs without lifespan events here
     app = create_app(core=core)

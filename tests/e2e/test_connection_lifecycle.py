@@ -153,7 +153,12 @@ def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_re
             "--port",
             str(port),
         ]
-        env = {**os.environ, "ASHBY_CONNECTOR_MASTER_KEY": master_key, "ASHBY_BASE_URL": emu.base_url}
+        env = {
+            **os.environ,
+            "ASHBY_CONNECTOR_MASTER_KEY": master_key,
+            "ASHBY_BASE_URL": emu.base_url,
+            "ASHBY_CONNECTOR_SCHEDULER": "off",  # only the run this test starts
+        }
         server = subprocess.Popen(
             [*command, "--ashby-base-url", emu.base_url],
             env=env,
@@ -192,10 +197,11 @@ def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_re
         core = Core.open(settings)  # the server starting again
         try:
             run_id = run.json()["id"]
-            assert core.tenancy.get_sync_run([cid], run_id)["status"] == "running"  # type: ignore[index]
+            before = core.syncs.history.get(run_id, [cid])
+            assert before is not None and before.status == "running"
             assert core.start(background=False) == 1
-            left = core.tenancy.get_sync_run([cid], run_id)
-            assert left is not None and left["status"] == "interrupted" and left["finished_at"] is not None
+            left = core.syncs.history.get(run_id, [cid])
+            assert left is not None and left.status == "interrupted" and left.finished_at is not None
             again = core.syncs.start(cid)
             job = core.syncs.wait(again["id"], 120)
             assert job.status == "succeeded", job.error

@@ -82,6 +82,7 @@ class Harness:
 @contextmanager
 def harness(tmp_path: Path, ashby: FakeAshby | None = None, **settings: Any) -> Iterator[Harness]:
     ashby = ashby or FakeAshby()
+    settings.setdefault("scheduler", "off")  # tests of schedules turn it on
     config = Settings(
         db_url=f"sqlite:///{tmp_path / 'server.db'}",
         ashby_base_url=BASE,

@@ -10,6 +10,7 @@ from ashby_connector.cli import (  # noqa: F401  (imported for their command reg
     emulator_commands,
     scim_commands,
     server_commands,
+    status_commands,
     sync_commands,
     users_commands,
     webhook_commands,

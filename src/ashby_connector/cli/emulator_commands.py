@@ -22,6 +22,14 @@ def emulator(
         "", "--scim-token", help="Bearer token of SCIM at /scim/v2 (generated when empty)."
     ),
     rate_limit: int = typer.Option(1000, help="Requests per minute per key; 0 turns the limit off."),
+    rate_window: float = typer.Option(
+        60.0, help="Seconds the limits are counted over (the rate stays per minute: 10 = 1/6 of it per 10 s)."
+    ),
+    partner_rate_limit: int = typer.Option(
+        0,
+        help="Requests per minute of all keys together; above it 429 with X-RateLimit-Scope: "
+        "integration-partner (0 = off).",
+    ),
     faults: str = typer.Option(
         "", help='Fault spec, e.g. "500:0.02,503:0.02,timeout:0.01,reset:0.01;candidate.list=429:0.1".'
     ),
@@ -53,6 +61,8 @@ def emulator(
                 admin_key=admin_key,
                 scim_token=scim_token,
                 rate_limit_per_minute=rate_limit or None,
+                rate_limit_window_seconds=rate_window,
+                partner_rate_limit_per_minute=partner_rate_limit or None,
                 faults=faults or None,
                 webhook_time_scale=webhook_time_scale,
                 sync_token_ttl_seconds=sync_token_ttl,

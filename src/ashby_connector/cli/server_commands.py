@@ -67,24 +67,44 @@ def serve(
         help="Development only: internal addresses or networks (comma separated, e.g. 127.0.0.1) "
         "that subscriptions and webhook targets may reach.",
     ),
+    metrics_port: int | None = typer.Option(
+        None, "--metrics-port", help="Serve Prometheus metrics on this port (on --host) instead of /metrics."
+    ),
+    rate_limit: float = typer.Option(
+        1000, "--rate-limit", help="Requests per minute per Ashby key, shared by every process (0 = off)."
+    ),
 ) -> None:
-    """Run the REST server (OpenAPI at /openapi.json, docs at /docs)."""
+    """Run the REST server (OpenAPI at /openapi.json, docs at /docs), its scheduler and metrics.
+
+    /metrics on the API port needs ASHBY_CONNECTOR_METRICS_TOKEN (sent as a bearer token)."""
     import uvicorn
 
+    from ashby_connector.cli._app import long_running_logs
     from ashby_connector.core.app import Core
     from ashby_connector.server import create_app
     from ashby_connector.server.logging_config import uvicorn_log_config
 
     allowlist = tuple(v.strip() for v in outbound_allowlist.split(",") if v.strip())
     settings = settings_for(
-        db, ashby_base_url, outbound_allow_http=outbound_allow_http, outbound_allowlist=allowlist
+        db,
+        ashby_base_url,
+        outbound_allow_http=outbound_allow_http,
+        outbound_allowlist=allowlist,
+        metrics_port=metrics_port,
+        rate_limit_per_minute=rate_limit or None,
     )
     try:
         policy = settings.outbound_policy()
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--outbound-allowlist") from None
     core = Core.open(settings)  # store and key errors: one line, exit 2
+    long_running_logs()  # once the server will run (a refusal above stays one plain line)
     try:
+        if metrics_port is not None:
+            from ashby_connector.core import metrics
+
+            metrics.serve(metrics_port, host)
+            typer.echo(f"metrics on http://{host}:{metrics_port}/metrics")
         typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {core.store.url}")
         typer.echo(policy.describe())
         uvicorn.run(

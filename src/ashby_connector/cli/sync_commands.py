@@ -141,8 +141,17 @@ def sync(
             "e.g. application.listHistory=100."
         ),
     ] = None,
+    every: Annotated[
+        str | None,
+        typer.Option(help="Sync now, then incrementally at this interval (30s, 15m, 2h) until Ctrl-C."),
+    ] = None,
+    reconcile_every: Annotated[
+        str, typer.Option(help="With --every: reconcile (re-list, mark deletions) at this interval.")
+    ] = "24h",
 ) -> None:
     """Copy an Ashby account into the local store: incremental by syncToken, resumable."""
+    from ashby_connector.cli.status_commands import parse_duration
+
     console = Console(stderr=json_output)
     if not emulator and not api_key:
         raise _fail(console, "no API key: pass --api-key or set ASHBY_API_KEY (or use --emulator)", 2)
@@ -151,6 +160,8 @@ def sync(
         limits = parse_operation_limits(operation_limit)
     except (ChildPolicyError, ValueError) as exc:
         raise _fail(console, str(exc), 2) from None
+    every_seconds = parse_duration(every, "--every") if every else None
+    reconcile_seconds = parse_duration(reconcile_every, "--reconcile-every")
     selected = [s.strip() for s in streams.split(",") if s.strip()] if streams else None
     try:
         store = Store.open(db)
@@ -162,22 +173,40 @@ def sync(
                 base_url, api_key = stack.enter_context(_emulated(candidates))
                 rate_limit = 0
             assert api_key is not None
-            report = run_sync(
-                console,
-                api_key=api_key,
-                base_url=base_url,
-                store=store,
-                connection_id=connection,
-                streams=selected,
-                full=full,
-                reconcile=reconcile,
-                json_output=json_output,
-                rate_limit_per_minute=rate_limit or None,
-                concurrency=concurrency,
-                children=policies,
-                plan_only=plan,
-                operation_limits=limits,
-            )
+            if every_seconds is not None:
+                _sync_every(
+                    console,
+                    store,
+                    api_key,
+                    base_url,
+                    connection,
+                    selected,
+                    every_seconds,
+                    reconcile_seconds,
+                    rate_limit,
+                )
+                raise typer.Exit(0)
+
+            def go() -> SyncReport | Plan:
+                return run_sync(
+                    console,
+                    api_key=api_key,
+                    base_url=base_url,
+                    store=store,
+                    connection_id=connection,
+                    streams=selected,
+                    full=full,
+                    reconcile=reconcile,
+                    json_output=json_output,
+                    rate_limit_per_minute=rate_limit or None,
+                    concurrency=concurrency,
+                    children=policies,
+                    plan_only=plan,
+                    operation_limits=limits,
+                )
+
+            # A plan syncs nothing: only real runs go into the history.
+            report = go() if plan else _recorded(store, connection, full, reconcile, selected, go)
     except SyncAbortedError as exc:
         raise _fail(console, str(exc)) from None
     except StoreError as exc:
@@ -225,6 +254,66 @@ def parse_operation_limits(values: list[str] | None) -> dict[str, float]:
             raise ValueError(f"--operation-limit {value!r}: the limit must be a positive number")
         out[name] = per_minute
     return out
+
+
+def _recorded(
+    store: Store,
+    connection_id: str,
+    full: bool,
+    reconcile: bool,
+    streams: list[str] | None,
+    sync: Any,
+) -> Any:
+    """Run ``sync()`` and record its report in the sync history (``ashby-connector status``)."""
+    from ashby_connector.core.schedule import holder_name
+    from ashby_connector.core.sync_history import SyncHistory
+    from ashby_connector.core.sync_service import run_mode
+
+    history = SyncHistory(store)
+    run_id = history.create(
+        connection_id, trigger="manual", mode=run_mode(full=full, reconcile=reconcile), streams=streams
+    )
+    history.started(run_id, holder_name())
+    try:
+        report = sync()
+    except BaseException as exc:
+        history.finished(run_id, None, f"{type(exc).__name__}: {exc}"[:4000])
+        raise
+    history.finished(run_id, report.to_dict())
+    return report
+
+
+def _sync_every(
+    console: Console,
+    store: Store,
+    api_key: str,
+    base_url: str,
+    connection_id: str,
+    streams: list[str] | None,
+    every_seconds: float,
+    reconcile_seconds: float,
+    rate_limit: float,
+) -> None:
+    from ashby_connector.cli._app import long_running_logs
+    from ashby_connector.cli._every import run_every
+    from ashby_connector.client import AshbyClient
+
+    long_running_logs()
+
+    def client_factory(cid: str) -> Any:
+        client = AshbyClient(api_key, base_url=base_url, rate_limit_per_minute=rate_limit or None)
+        client.connection_id = cid
+        return client
+
+    run_every(
+        console,
+        store,
+        client_factory,
+        connection_id,
+        every_seconds=every_seconds,
+        reconcile_every_seconds=reconcile_seconds,
+        streams=streams,
+    )
 
 
 hiring_team = CommandGroup(
@@ -330,10 +419,11 @@ def _single_key_factory(api_key: str | None, base_url: str, rate_limit: float) -
     return factory
 
 
-def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> Any:
+def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> tuple[Any, Any]:
     """Syncs of the server's connections: each job uses its connection's own (cached) client, and
     its changes become unified events for subscribers, exactly as syncs the server runs. Runs a
-    killed process left ``running`` are marked interrupted first."""
+    killed process left ``running`` are marked interrupted first. Returns the runner and the core
+    (whose connections the scheduler keeps fresh)."""
     from ashby_connector.core.app import Core
     from ashby_connector.core.settings import Settings
     from ashby_connector.worker.distributed import DistributedRunner
@@ -341,8 +431,32 @@ def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> Any
     settings = Settings(db_url=db, ashby_base_url=base_url, rate_limit_per_minute=rate_limit or None)
     core = Core.open(settings)
     core.start(background=False)
-    return DistributedRunner(
-        db, core.clients.require, on_change_for=core.events.for_connection, store=core.store
+    runner = DistributedRunner(
+        db,
+        core.clients.require,
+        on_change_for=core.events.for_connection,
+        on_finished=core.events.sync_finished,
+        store=core.store,
+    )
+    return runner, core
+
+
+def _worker_freshness(runner: Any, connections: Any) -> Any:
+    """The worker's scheduler: due runs of ``connections()`` are queued (once across workers)."""
+    from ashby_connector.core.freshness import Freshness, FreshnessSettings
+    from ashby_connector.core.settings import Settings
+
+    defaults = Settings()
+    return Freshness(
+        runner.store(),
+        FreshnessSettings(
+            defaults.schedule_incremental_minutes,
+            defaults.schedule_reconcile_hours,
+            defaults.scheduler_tick_seconds,
+            defaults.deleted_retention_days,
+        ),
+        connections=connections,
+        dispatch=runner.schedule,
     )
 
 
@@ -363,23 +477,61 @@ def worker_run(
     concurrency: Annotated[int, typer.Option(help="Syncs this worker runs at once.")] = 2,
     once: Annotated[bool, typer.Option("--once", help="Exit when the queue is empty.")] = False,
     rate_limit: Annotated[float, typer.Option(help="Requests per minute per key (0 = off).")] = 1000,
+    schedule: Annotated[
+        bool,
+        typer.Option(
+            "--schedule/--no-schedule",
+            help="Queue due scheduled syncs too (each due run once, whichever worker sees it first).",
+        ),
+    ] = True,
+    connection: Annotated[
+        str, typer.Option(help="With --api-key: the connection id the schedule keeps fresh.")
+    ] = "default",
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port (127.0.0.1).")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface of the metrics port.")] = "127.0.0.1",
 ) -> None:
-    """Run queued syncs (one per connection at a time across all workers)."""
+    """Run queued syncs (one per connection at a time across all workers) and the schedules."""
+    from ashby_connector.cli._app import long_running_logs
+    from ashby_connector.core import metrics
+    from ashby_connector.store import shared_budget
     from ashby_connector.worker.distributed import DistributedRunner
 
     console = Console()
+    if not once:
+        long_running_logs()
+    ctx: Any = None
     try:
         if api_key:
             runner = DistributedRunner(db, _single_key_factory(api_key, base_url, rate_limit))
+            connections: Any = lambda: [connection]  # noqa: E731
         else:
-            runner = _server_connections_runner(db, base_url, rate_limit)
+            runner, ctx = _server_connections_runner(db, base_url, rate_limit)
+            connections = ctx.tenancy.all_connection_ids
         runner.install_schema()
+        store = runner.store()
     except (ValueError, StoreError) as exc:
         raise _fail(console, str(exc), 2) from None
     except Exception as exc:
         raise _fail(console, f"cannot use {db.split('@')[-1]}: {exc}", 2) from None
+    shared_budget.install(store.engine)  # every worker and the server draw from one budget per key
+    metrics.watch_store(store.engine)
+    if metrics_port is not None:
+        metrics.serve(metrics_port, metrics_host)
+        console.print(f"metrics on http://{metrics_host}:{metrics_port}/metrics")
+    fresh = _worker_freshness(runner, connections) if schedule and not once else None
+    if fresh is not None:
+        fresh.start()
     console.print(f"worker on queue 'ashby-sync' ({'until empty' if once else 'Ctrl-C to stop'})")
-    runner.work(wait=not once, concurrency=concurrency)
+    try:
+        runner.work(wait=not once, concurrency=concurrency)
+    finally:
+        if fresh is not None:
+            fresh.stop()
+        shared_budget.uninstall()
+        if ctx is not None:
+            ctx.close()
 
 
 @worker_app.command("enqueue")
@@ -394,12 +546,16 @@ def worker_enqueue(
 
     console = Console()
     selected = [s.strip() for s in streams.split(",") if s.strip()] if streams else None
+    runner: DistributedRunner | None = None
     try:
         runner = DistributedRunner(db, lambda _c: None)
         runner.install_schema()
         job = runner.enqueue(connection, full=full, streams=selected)
     except (ValueError, StoreError) as exc:
         raise _fail(console, str(exc), 2) from None
+    finally:
+        if runner is not None:
+            runner.close()
     if job is None:
         console.print(f"a sync of {connection} is already queued")
     else:

@@ -147,8 +147,7 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
         is_read = self._is_read(operation)
         attempt = 0
         while True:
-            wait = self._rate_wait(operation)
-            if wait > 0:
+            while (wait := self._rate_wait(operation)) > 0:
                 await asyncio.sleep(wait)
             try:
                 response = await self._http.post(

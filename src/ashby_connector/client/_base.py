@@ -16,7 +16,16 @@ import httpx
 import orjson
 
 from ashby_connector import catalog
-from ashby_connector.client._rate import RequestCounter, TokenBucket, bucket_for, operation_buckets
+from ashby_connector.client import _hooks
+from ashby_connector.client._rate import (
+    PARTNER_SCOPE,
+    Priority,
+    RateBudget,
+    RequestCounter,
+    budget_for,
+    operation_buckets,
+    partner_throttled,
+)
 from ashby_connector.client._response import AshbyResponse
 from ashby_connector.client._retry import RetryPolicy, parse_retry_after, should_retry
 from ashby_connector.client._secret import Secret
@@ -125,9 +134,13 @@ class BaseClient:
         self.on_behalf_of = on_behalf_of
         self.rate_limit_per_minute = rate_limit_per_minute
         self.allow_unknown_operations = allow_unknown_operations
-        self._bucket: TokenBucket | None = (
-            bucket_for(self._key.fingerprint(), rate_limit_per_minute) if rate_limit_per_minute else None
+        self._bucket: RateBudget | None = (
+            budget_for(self._key.fingerprint(), rate_limit_per_minute) if rate_limit_per_minute else None
         )
+        # Sync runners set "background": their pages wait behind interactive calls for the budget.
+        self.rate_priority: Priority = "interactive"
+        # Who this client works for (a connection id), named in metrics and log lines.
+        self.connection_id: str | None = None
         # Lists with a lower budget of their own (per key and operation), on top of the key's.
         self.operation_rate_limits = dict(operation_rate_limits or {})
         self._operation_buckets = operation_buckets(self._key.fingerprint(), self.operation_rate_limits)
@@ -153,6 +166,7 @@ class BaseClient:
         factory: Any = type(self)
         http = vars(self)["_http"]  # set by the sync or async subclass
         clone: Self = factory(self._key, http_client=http, **settings)
+        clone.rate_priority, clone.connection_id = self.rate_priority, self.connection_id
         return clone
 
     def __repr__(self) -> str:
@@ -178,6 +192,7 @@ class BaseClient:
         """The success envelope, or the right ``APIError`` raised."""
         request_id = response.headers.get("x-ashby-request-id")
         status = response.status_code
+        scope = response.headers.get("x-ratelimit-scope") if status == 429 else None
         try:
             body: Any = orjson.loads(response.content) if response.content else None
         except orjson.JSONDecodeError:
@@ -185,6 +200,7 @@ class BaseClient:
         if status == 200 and isinstance(body, dict) and body.get("success", "results" in body) is True:
             if body.get("warnings"):
                 log.warning("ashby %s succeeded with warnings: %s", operation, body["warnings"])
+            _hooks.notify_response(_hooks.ResponseEvent(operation, status, request_id, self.connection_id))
             return AshbyResponse(body, request_id)
         permission = _operation_facts(operation).permission
         url = self._url(operation)
@@ -201,32 +217,53 @@ class BaseClient:
                 retry_after=parse_retry_after(response.headers.get("retry-after")),
                 url=url,
             )
+        if isinstance(error, RateLimitError):
+            error.rate_limit_scope = scope
+        _hooks.notify_response(
+            _hooks.ResponseEvent(
+                operation, status, error.request_id, self.connection_id, scope, error.code or None
+            )
+        )
         log.debug("ashby %s failed: %s", operation, error.code or status)
         return _raise(error)
 
     # -- retries and the rate budget -------------------------------------------------------
     def _rate_wait(self, operation: str = "") -> float:
-        """Called once per attempt: counts it, and says how long to wait to stay in budget."""
-        self.requests_sent.add(operation)
-        wait = self._bucket.reserve() if self._bucket is not None else 0.0
+        """0: send now (tokens taken, the attempt counted); otherwise sleep that long and ask again.
+
+        The operation's own bucket (a list with a lower budget) is asked first and given its token
+        back when the key's budget says wait, so waiting never spends either budget."""
         own = self._operation_buckets.get(operation)
-        return max(wait, own.reserve()) if own is not None else wait
+        if own is not None and (wait := own.try_take(self.rate_priority)) > 0:
+            return wait
+        if self._bucket is not None and (wait := self._bucket.try_take(self.rate_priority)) > 0:
+            if own is not None:
+                own.refund()
+            return wait
+        self.requests_sent.add(operation)
+        return 0.0
 
     def _retry_delay(self, exc: BaseException, attempt: int, *, is_read: bool) -> float | None:
         """Seconds to wait before trying again after ``exc``, or None to give up."""
-        if attempt >= self.retry_policy.max_retries or not should_retry(exc, is_read=is_read):
-            return None
         retry_after = exc.retry_after if isinstance(exc, APIError) else None
-        if isinstance(exc, RateLimitError) and self._bucket is not None:
+        # A 429 slows the budget whether or not this call is retried.
+        if isinstance(exc, RateLimitError) and exc.rate_limit_scope == PARTNER_SCOPE:
+            partner_throttled(retry_after)  # not this key's fault: every key slows down
+        elif isinstance(exc, RateLimitError) and self._bucket is not None:
             self._bucket.penalize(retry_after)
         own = self._operation_buckets.get(getattr(exc, "operation", None) or "")
         if isinstance(exc, RateLimitError) and own is not None:
             own.penalize(retry_after)
+        if attempt >= self.retry_policy.max_retries or not should_retry(exc, is_read=is_read):
+            return None
         delay = self.retry_policy.delay(attempt, retry_after)
+        _hooks.notify_retry(getattr(exc, "operation", None) or "", type(exc).__name__)
         log.info("ashby: retrying after %s in %.2fs (attempt %d)", type(exc).__name__, delay, attempt + 1)
         return delay
 
     def _wrap_transport_error(self, exc: httpx.TransportError, operation: str) -> AshbyError:
+        failure = type(exc).__name__
+        _hooks.notify_response(_hooks.ResponseEvent(operation, 0, None, self.connection_id, None, failure))
         if isinstance(exc, httpx.TimeoutException):
             return APITimeoutError(
                 f"{operation}: Ashby did not answer within the timeout ({type(exc).__name__}). "

@@ -140,8 +140,7 @@ class AshbyClient(SyncNamespaces, BaseClient):
         is_read = self._is_read(operation)
         attempt = 0
         while True:
-            wait = self._rate_wait(operation)
-            if wait > 0:
+            while (wait := self._rate_wait(operation)) > 0:
                 time.sleep(wait)
             try:
                 response = self._http.post(

@@ -44,7 +44,11 @@ class Core:
         )
         if webhook_options is None:
             # Subscriptions, registration and deliveries check every URL against the outbound policy.
-            webhook_options = WebhookOptions(outbound=settings.outbound_policy())
+            webhook_options = WebhookOptions(
+                outbound=settings.outbound_policy(),
+                inbox_days=settings.inbox_retention_days,
+                outbox_days=settings.outbox_retention_days,
+            )
         self.tenancy = Tenancy(store)
         self.clients = ConnectionClients(settings, self.tenancy, box, self.http)
         self.webhooks = WebhookService.for_store(
@@ -57,7 +61,9 @@ class Core:
             options=webhook_options,
         )
         self.events = ChangeEvents(self.webhooks.outbox)
-        self.syncs = SyncRuns(store, self.tenancy, self.clients, self.events)
+        self.syncs = SyncRuns(settings, store, self.tenancy, self.clients, self.events)
+        self.freshness = self.syncs.freshness
+        self._shared_budget = False
         self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
         self.assessments = AssessmentRepository(store)
         self.partner = AssessmentPartner(self.assessments, publish=self.webhooks.publish)
@@ -99,7 +105,26 @@ class Core:
         self.reports.stop()
         self.webhooks.stop()
 
+    def start_freshness(self) -> None:
+        """What a running server does besides answering: share rate budgets across the deployment
+        (PostgreSQL), report the store's gauges in the metrics, and schedule syncs."""
+        from ashby_connector.core import metrics
+        from ashby_connector.store import shared_budget
+
+        self._shared_budget = shared_budget.install(self.store.engine)
+        metrics.watch_store(self.store.engine)
+        self.freshness.start()
+
+    def stop_freshness(self) -> None:
+        from ashby_connector.store import shared_budget
+
+        self.freshness.stop()
+        if self._shared_budget:
+            shared_budget.uninstall()
+            self._shared_budget = False
+
     def close(self) -> None:
+        self.syncs.close()
         self.reports.stop()
         self.webhooks.close()
         self.http.close()

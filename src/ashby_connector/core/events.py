@@ -35,3 +35,8 @@ class ChangeEvents:
         on_change = self.for_connection(connection_id)
         for change, record in changes:
             on_change(kind, record, change)
+
+    def sync_finished(self, run: Any) -> None:
+        """``sync.finished`` / ``sync.failed`` (with the run and its report) for subscribers naming it."""
+        event_type = "sync.finished" if run.status == "succeeded" else "sync.failed"
+        self.outbox.enqueue_sync(run.connection_id, event_type, run.to_api())

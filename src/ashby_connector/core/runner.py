@@ -1,23 +1,27 @@
-"""The in-process sync runner: syncs in background threads of this process, one at a time per
-connection (the server's embedded runner; the distributed one is ``worker.distributed``)."""
+"""The in-process runner: syncs in background threads, one at a time per connection.
+
+Each job runs through ``core.sync_service.SyncService``: it is recorded in the sync history, takes
+the connection's lease (so no other process syncs the connection at the same time; a job that
+finds the lease taken ends ``skipped``), and tells ``on_finished`` (the sync events).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from ashby_connector.core.schedule import holder_name
+from ashby_connector.core.sync_history import Trigger, new_run_id
+from ashby_connector.core.sync_service import OnFinished, SyncService, run_mode
 from ashby_connector.store import ChangeCallback, ChangeCallbackFor, Store
-from ashby_connector.sync import SyncEngine, SyncReport
-from ashby_connector.sync.runner import OnProgress
 
 log = logging.getLogger(__name__)
 
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "skipped"]
 ClientFactory = Callable[[str], Any]  # connection id -> a client (closed by the runner if it can)
 
 
@@ -34,18 +38,20 @@ class SyncJob:
     status: JobStatus = "queued"
     report: dict[str, Any] | None = None
     error: str | None = None
+    trigger: Trigger = "manual"
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
 
 class EmbeddedRunner:
-    """Runs ``SyncEngine`` for connections in daemon threads of this process.
+    """Runs syncs for connections in daemon threads of this process.
 
     ``on_change`` is one callback for every connection; a runner shared by connections whose
     changes must be told apart (the server's outbound events) passes ``on_change_for`` instead,
     called once per job with its connection id. ``on_status(job)`` is called when a job starts
-    running and when it has finished (its report or error set), e.g. to persist it.
+    running and when it has finished (its report or error set). ``on_finished(run)`` gets each
+    finished run's history entry (``sync.finished`` / ``sync.failed`` events).
     """
 
     def __init__(
@@ -56,7 +62,8 @@ class EmbeddedRunner:
         on_change: ChangeCallback | None = None,
         on_change_for: ChangeCallbackFor | None = None,
         on_status: Callable[[SyncJob], None] | None = None,
-        on_progress_for: Callable[[SyncJob], OnProgress] | None = None,
+        on_finished: OnFinished | None = None,
+        concurrency: int | None = None,
     ) -> None:
         if on_change is not None and on_change_for is not None:
             raise ValueError("pass on_change or on_change_for, not both")
@@ -65,7 +72,14 @@ class EmbeddedRunner:
         self.on_change = on_change
         self.on_change_for = on_change_for
         self.on_status = on_status
-        self.on_progress_for = on_progress_for
+        self.service = SyncService(
+            store,
+            client_factory,
+            holder=holder_name(),
+            on_change_for=self._changes_for,
+            on_finished=on_finished,
+            concurrency=concurrency,
+        )
         self._jobs: dict[str, SyncJob] = {}
         self._running: dict[str, str] = {}  # connection id -> job id
         self._lock = threading.Lock()
@@ -78,16 +92,30 @@ class EmbeddedRunner:
         streams: list[str] | None = None,
         reconcile: bool = False,
         job_id: str | None = None,
+        trigger: Trigger = "manual",
     ) -> SyncJob:
-        """Start a sync; ``job_id`` names the job (default: a random hex id)."""
+        """Start a sync, recorded in the history under ``job_id`` (default: a new run id)."""
         with self._lock:
             if connection_id in self._running:
                 raise SyncAlreadyRunningError(f"a sync of connection {connection_id} is already running")
-            job = SyncJob(job_id or uuid.uuid4().hex, connection_id, full, streams)
+            job = SyncJob(job_id or new_run_id(), connection_id, full or reconcile, streams, trigger=trigger)
             self._jobs[job.id] = job
             self._running[connection_id] = job.id
+        try:
+            self.service.history.create(
+                connection_id,
+                trigger=trigger,
+                mode=run_mode(full=full, reconcile=reconcile),
+                streams=streams,
+                run_id=job.id,
+            )
+        except BaseException:
+            with self._lock:
+                self._running.pop(connection_id, None)
+                self._jobs.pop(job.id, None)
+            raise
         thread = threading.Thread(
-            target=self._run, args=(job, reconcile), name=f"sync-{job.id[:8]}", daemon=True
+            target=self._run, args=(job, reconcile), name=f"sync-{job.id[-8:]}", daemon=True
         )
         thread.start()
         return job
@@ -120,26 +148,17 @@ class EmbeddedRunner:
         job.status = "running"
         self._notify(job)
         try:
-            on_change = self._changes_for(job.connection_id)
-            client = self.client_factory(job.connection_id)
-            try:
-                report: SyncReport = SyncEngine(
-                    client,
-                    self.store,
-                    job.connection_id,
-                    streams=job.streams,
-                    full=job.full,
-                    reconcile=reconcile,
-                    on_change=on_change,
-                    on_progress=self.on_progress_for(job) if self.on_progress_for is not None else None,
-                ).run()
-            finally:
-                close = getattr(client, "close", None)
-                if callable(close):
-                    close()
-            job.report = report.to_dict()
-            job.status = "succeeded" if report.ok else "failed"
-        except Exception as exc:  # a background thread: the job records why it stopped
+            run = self.service.run(
+                job.connection_id,
+                trigger=job.trigger,
+                full=job.full,
+                reconcile=reconcile,
+                streams=job.streams,
+                run_id=job.id,
+            )
+            job.report, job.error = run.report, run.error
+            job.status = run.status  # type: ignore[assignment]
+        except Exception as exc:  # the history could not be written: the job still ends
             job.error = f"{type(exc).__name__}: {exc}"[:2000]
             job.status = "failed"
         finally:

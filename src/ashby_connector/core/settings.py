@@ -77,3 +77,24 @@ class Settings:
         return OutboundPolicy(
             allow_http=self.outbound_allow_http, allowlist=parse_allowlist(self.outbound_allowlist)
         )
+
+    # Freshness (docs/server.md, "Keeping copies fresh"): every new connection's schedule.
+    schedule_incremental_minutes: float = field(
+        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_INCREMENTAL_MINUTES", "15"))
+    )
+    schedule_reconcile_hours: float = field(
+        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_RECONCILE_HOURS", "24"))
+    )
+    # "auto": run due syncs in this process (SQLite) or queue them for the workers (PostgreSQL);
+    # "off": this server does not schedule (another process does).
+    scheduler: str = field(default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_SCHEDULER", "auto"))
+    scheduler_tick_seconds: float = 5.0
+    # Retention: deleted records purged after this many days (0 keeps them); webhooks logs by age.
+    deleted_retention_days: float = field(
+        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_DELETED_RETENTION_DAYS", "30"))
+    )
+    inbox_retention_days: float = 7.0
+    outbox_retention_days: float = 30.0
+    # /metrics: served only with this bearer token, or on its own port (then not on the API port).
+    metrics_token: str | None = field(default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_METRICS_TOKEN"))
+    metrics_port: int | None = None

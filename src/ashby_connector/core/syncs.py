@@ -1,72 +1,129 @@
-"""Sync runs of connections on this process's runner, with their change events wired once.
+"""Sync runs of connections: started here on this process's runner (or queued for the workers by
+the scheduler), recorded in the sync history, their change events wired once.
 
-Every run is mirrored into ``server_sync_run`` (what ``GET /syncs/{id}`` reads), with a heartbeat
-while it runs. A process killed mid-run leaves its runs ``running``; ``recover_interrupted`` (called
-when the server or a worker starts) marks them ``interrupted``. Nothing else is needed to resume:
-each stream's checkpoint (cursor and token) is in ``sync_state``, and the next run continues from it.
+A process killed mid-run leaves its runs ``running`` in the history; ``recover_interrupted``
+(called when the server or a worker starts) marks them ``interrupted``. Nothing else is needed to
+resume: each stream's checkpoint (cursor and token) is in ``sync_state``, and the next run continues
+from it. Another process's live run keeps its connection's lease renewed, so it is left alone.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import sqlalchemy as sa
 
 from ashby_connector.core.clients import ConnectionClients
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.events import ChangeEvents
+from ashby_connector.core.freshness import Freshness, FreshnessSettings
+from ashby_connector.core.key_budget import process_partner_state
 from ashby_connector.core.runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
-from ashby_connector.store import Store
+from ashby_connector.core.settings import Settings
+from ashby_connector.core.sync_history import SyncHistory
+from ashby_connector.store import Store, sync_lease, sync_run
 from ashby_connector.store.tenancy import Tenancy
-from ashby_connector.sync import ProgressEvent
-from ashby_connector.sync.runner import OnProgress
+from ashby_connector.sync.streams import select_streams
 
-HEARTBEAT_SECONDS = 5.0
-# A run whose heartbeat is older than this is no longer running anywhere (PostgreSQL, where other
-# server processes may be running syncs of their own right now).
-STALE_AFTER = timedelta(seconds=30)
+
+class RunQueue(Protocol):
+    """Where scheduled runs go on PostgreSQL: the workers' queue (``worker.distributed``)."""
+
+    def schedule(self, connection_id: str, kind: Any) -> bool: ...
+
+    def install_schema(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 STOP_WAIT_SECONDS = 60.0
+INTERRUPTED = "the process running this sync stopped before it finished; the next run resumes"
 
 
 class SyncRuns:
     def __init__(
-        self, store: Store, tenancy: Tenancy, clients: ConnectionClients, events: ChangeEvents
+        self,
+        settings: Settings,
+        store: Store,
+        tenancy: Tenancy,
+        clients: ConnectionClients,
+        events: ChangeEvents,
     ) -> None:
+        self.settings = settings
         self.store = store
         self.tenancy = tenancy
+        self.clients = clients
+        self.events = events
         self.runner = EmbeddedRunner(
             store,
             clients.require,
             on_change_for=events.for_connection,
-            on_status=self._record,
-            on_progress_for=self._heartbeat_for,
+            on_finished=events.sync_finished,
         )
-        self._beats: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.freshness = self._freshness()
+        self.history: SyncHistory = self.freshness.history
+        # Set by the delivery layer that owns the workers' queue (the server); on PostgreSQL the
+        # scheduler queues due runs there, once across every process.
+        self.queue_factory: Callable[[], RunQueue] | None = None
+        self._queue: RunQueue | None = None
+        self._queue_lock = threading.Lock()
+
+    def _freshness(self) -> Freshness:
+        """Schedules, history, status and retention. Its scheduler (``settings.scheduler`` "auto")
+        runs due syncs on this process's runner on SQLite, and queues them for the procrastinate
+        workers on PostgreSQL."""
+        from ashby_connector.store.shared_budget import partner_state
+
+        s = self.settings
+        return Freshness(
+            self.store,
+            FreshnessSettings(
+                s.schedule_incremental_minutes,
+                s.schedule_reconcile_hours,
+                s.scheduler_tick_seconds,
+                s.deleted_retention_days,
+            ),
+            connections=self.tenancy.all_connection_ids,
+            dispatch=None if s.scheduler == "off" else self._dispatch,
+            partner_state=lambda: partner_state(self.store.engine) or process_partner_state(),
+        )
 
     def start(
-        self, connection_id: str, *, full: bool = False, streams: list[str] | None = None
+        self,
+        connection_id: str,
+        *,
+        full: bool = False,
+        reconcile: bool = False,
+        streams: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Start a sync in the background (409 when one of this connection is running)."""
-        if connection_id in self.runner.running():
+        """Start (force) a sync in the background: 422 for unknown streams, 409 when one of this
+        connection is running (here or on a worker)."""
+        if streams is not None:
+            try:
+                select_streams(streams)
+            except ValueError as exc:
+                raise CoreError(422, "unknown_stream", str(exc)[:2000], "streams") from None
+        if connection_id in self.runner.running() or self.freshness.lease.held(connection_id):
             raise _running()
-        run_id = self.tenancy.create_sync_run(connection_id, full)
         try:
-            self.runner.submit(connection_id, full=full, streams=streams, job_id=run_id)
+            job = self.runner.submit(
+                connection_id, full=full, reconcile=reconcile, streams=streams, trigger="manual"
+            )
         except SyncAlreadyRunningError:  # another request won the race since the check above
-            self.tenancy.delete_sync_run(run_id)
             raise _running() from None
-        run = self.tenancy.get_sync_run([connection_id], run_id)
+        run = self.history.get(job.id)
         assert run is not None
-        return run
+        return run.to_api()
 
     def get(self, tenant_id: str, sync_id: str) -> dict[str, Any]:
         ids = [c.id for c in self.tenancy.list_connections(tenant_id)]
-        run = self.tenancy.get_sync_run(ids, sync_id) if ids and len(sync_id) <= 64 else None
+        run = self.history.get(sync_id, ids) if ids and len(sync_id) <= 64 else None
         if run is None:
             raise CoreError(404, "sync_not_found", "no such sync", "sync_id")
-        return run
+        return run.to_api()
 
     def wait(self, run_id: str, timeout: float | None = None) -> SyncJob:
         return self.runner.wait(run_id, timeout)
@@ -78,39 +135,56 @@ class SyncRuns:
             self.runner.wait(job_id, timeout)
 
     def recover_interrupted(self) -> int:
-        """Mark runs a killed process left ``running`` (or ``queued``) as ``interrupted``.
+        """Mark runs a killed process left ``running`` (or, on SQLite, ``queued``) as ``interrupted``.
 
         On SQLite only one process runs syncs, so every such run is dead at startup; on
-        PostgreSQL only runs whose heartbeat stopped are.
+        PostgreSQL only running runs whose connection's lease lapsed are (queued runs wait for a
+        worker).
         """
-        stale_before = None
-        if self.store.dialect != "sqlite":
-            stale_before = datetime.now(UTC) - STALE_AFTER
+        r = sync_run
         mine = set(self.runner.running().values())
-        return self.tenancy.interrupt_sync_runs(stale_before=stale_before, keep=mine)
-
-    def _record(self, job: SyncJob) -> None:
-        """Mirror a runner job into ``server_sync_run``."""
-        if job.finished_at is None:
-            self.tenancy.update_sync_run(job.id, status=job.status, heartbeat_at=datetime.now(UTC))
+        if self.store.dialect == "sqlite":
+            query = sa.update(r).where(r.c.status.in_(("queued", "running")))
         else:
-            self.tenancy.update_sync_run(
-                job.id, status=job.status, report=job.report, error=job.error, finished_at=job.finished_at
-            )
-            with self._lock:
-                self._beats.pop(job.id, None)
+            query = sa.update(r).where(r.c.status == "running")
+            live = self.freshness.lease.running_connections()
+            if live:
+                query = query.where(r.c.connection_id.not_in(sorted(live)))
+        if mine:
+            query = query.where(r.c.id.not_in(sorted(mine)))
+        values = {"status": "interrupted", "finished_at": datetime.now(UTC), "error": INTERRUPTED}
+        with self.store.transaction() as conn:
+            res = conn.execute(query.values(**values))
+            if self.store.dialect == "sqlite":
+                # The dead process's leases would keep its connections from syncing until they
+                # lapse; on PostgreSQL they lapse by themselves (nobody renews them).
+                held = sa.delete(sync_lease)
+                running = sorted(self.runner.running())
+                if running:
+                    held = held.where(sync_lease.c.connection_id.not_in(running))
+                conn.execute(held)
+        return int(res.rowcount or 0)
 
-    def _heartbeat_for(self, job: SyncJob) -> OnProgress:
-        def beat(_event: ProgressEvent) -> None:
-            now = time.monotonic()
-            with self._lock:
-                due = now - self._beats.get(job.id, 0.0) >= HEARTBEAT_SECONDS
-                if due:
-                    self._beats[job.id] = now
-            if due:
-                self.tenancy.update_sync_run(job.id, heartbeat_at=datetime.now(UTC))
+    def _dispatch(self, connection_id: str, kind: str) -> bool:
+        """Start a scheduled run: False (skipped) while the previous run of it is still going."""
+        if self.store.dialect == "postgresql" and self.queue_factory is not None:
+            with self._queue_lock:
+                if self._queue is None:
+                    self._queue = self.queue_factory()
+                    self._queue.install_schema()
+            return self._queue.schedule(connection_id, kind)
+        if self.freshness.lease.held(connection_id):
+            return False
+        try:
+            self.runner.submit(connection_id, reconcile=kind == "reconcile", trigger="schedule")
+        except SyncAlreadyRunningError:
+            return False
+        return True
 
-        return beat
+    def close(self) -> None:
+        self.freshness.stop()
+        if self._queue is not None:
+            self._queue.close()
 
 
 def _running() -> CoreError:

@@ -42,6 +42,10 @@ class EmulatorConfig:
     # Lists with a lower budget of their own per key, e.g. {"application.listHistory": 100}
     # (reported for Ashby, unconfirmed: off unless set).
     operation_rate_limits: dict[str, int] = field(default_factory=dict)
+    # The span the limits are counted over (Ashby: a minute); the rate stays per minute.
+    rate_limit_window_seconds: float = 60.0
+    # All keys together (partner-wide throttling: 429 with X-RateLimit-Scope: integration-partner).
+    partner_rate_limit_per_minute: int | None = None
     report_limit_per_minute: int = 15
     report_concurrent_limit: int = 3
     faults: str | None = None

@@ -25,7 +25,7 @@ class Emulator:
         cfg.admin_key = cfg.admin_key or _derived_key(cfg.seed, "admin")
         cfg.scim_token = cfg.scim_token or _derived_key(cfg.seed, "scim")
         self.faults = FaultInjector(parse_faults(cfg.faults), cfg.seed)
-        self.rate_limiter = RateLimiter(cfg.rate_limit_per_minute, cfg.operation_rate_limits)
+        self.rate_limiter = self._limiter()
         self.state = self._new_state(generate)
 
     def _new_state(self, generate: bool) -> State:
@@ -95,9 +95,29 @@ class Emulator:
         self.config.faults = spec
         self.faults = FaultInjector(parse_faults(spec), self.config.seed)
 
-    def set_rate_limit(self, per_minute: int | None) -> None:
+    def _limiter(self) -> RateLimiter:
+        cfg = self.config
+        return RateLimiter(
+            cfg.rate_limit_per_minute,
+            cfg.operation_rate_limits,
+            window=cfg.rate_limit_window_seconds,
+            partner_per_minute=cfg.partner_rate_limit_per_minute,
+        )
+
+    def set_rate_limit(
+        self,
+        per_minute: int | None,
+        *,
+        window_seconds: float | None = None,
+        partner_per_minute: int | None = -1,
+    ) -> None:
+        """Change the limits (``partner_per_minute`` -1: keep the partner-wide one; None: off)."""
         self.config.rate_limit_per_minute = per_minute
-        self.rate_limiter = RateLimiter(per_minute, self.config.operation_rate_limits)
+        if window_seconds is not None:
+            self.config.rate_limit_window_seconds = window_seconds
+        if partner_per_minute is None or partner_per_minute >= 0:
+            self.config.partner_rate_limit_per_minute = partner_per_minute or None
+        self.rate_limiter = self._limiter()
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -27,26 +27,63 @@ class SlidingWindow:
         return None
 
 
-class RateLimiter:
-    """The key's budget, and the lower budgets of single operations (per key) when configured."""
+PARTNER_SCOPE = "integration-partner"
 
-    def __init__(self, per_minute: int | None, per_operation: dict[str, int] | None = None) -> None:
+
+def _window_limit(per_minute: int, window: float) -> int:
+    return max(1, round(per_minute * window / 60.0))
+
+
+class RateLimiter:
+    """The key's budget, and the lower budgets of single operations (per key) when configured.
+
+    ``per_minute`` requests per key, counted over any ``window`` seconds (60 like Ashby; a
+    shorter window keeps the same rate, ``per_minute * window / 60`` per window, so tests and
+    benchmarks check the ratio in seconds). ``partner_per_minute`` counts every key together and
+    answers 429 with ``X-RateLimit-Scope: integration-partner`` when exceeded."""
+
+    def __init__(
+        self,
+        per_minute: int | None,
+        per_operation: dict[str, int] | None = None,
+        *,
+        window: float = 60.0,
+        partner_per_minute: int | None = None,
+    ) -> None:
         self.per_minute = per_minute
         self.per_operation = dict(per_operation or {})
+        self.window = window
+        self.partner_per_minute = partner_per_minute
         self.windows: dict[str, SlidingWindow] = {}
+        self.partner = (
+            SlidingWindow(_window_limit(partner_per_minute, window), window) if partner_per_minute else None
+        )
+        # Monotonic times of the 429s this limiter answered (tests and benchmarks count them).
+        self.rejections: deque[float] = deque(maxlen=100_000)
+        self.partner_rejections: deque[float] = deque(maxlen=100_000)
 
-    def _hit(self, name: str, limit: int, what: str) -> None:
+    def _hit(self, name: str, per_minute: int, what: str) -> None:
+        limit = _window_limit(per_minute, self.window)
         win = self.windows.get(name)
         if win is None or win.limit != limit:
-            win = self.windows[name] = SlidingWindow(limit)
+            win = self.windows[name] = SlidingWindow(limit, self.window)
         if win.hit() is not None:
+            self.rejections.append(time.monotonic())
             raise ApiError(
                 "rate_limit_exceeded",
-                f"Rate limit of {limit} requests per minute{what} exceeded",
+                f"Rate limit of {per_minute} requests per minute{what} exceeded",
                 http_status=429,
             )
 
     def check(self, key: str, operation: str = "") -> None:
+        if self.partner is not None and self.partner.hit() is not None:
+            self.partner_rejections.append(time.monotonic())
+            raise ApiError(
+                "rate_limit_exceeded",
+                f"Partner-wide rate limit of {self.partner_per_minute} requests per minute exceeded",
+                http_status=429,
+                headers={"X-RateLimit-Scope": PARTNER_SCOPE},
+            )
         if self.per_minute is not None:
             self._hit(key, self.per_minute, "")
         own = self.per_operation.get(operation)

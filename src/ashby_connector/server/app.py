@@ -16,12 +16,15 @@ from fastapi_offline import FastAPIOffline
 from ashby_connector import unified
 from ashby_connector.core.app import Core
 from ashby_connector.core.settings import Settings
+from ashby_connector.core.syncs import RunQueue
 from ashby_connector.server import (
     errors,
     routes_assessments,
     routes_connect,
     routes_connections,
     routes_directory,
+    routes_freshness,
+    routes_ops,
     routes_proxy,
     routes_resources,
     routes_syncs,
@@ -39,6 +42,12 @@ requests about one connection name it with `X-Connection-Id`. Errors are
 `{"error": {"code", "message", "field"}}`."""
 
 
+def _worker_queue(core: Core) -> RunQueue:
+    from ashby_connector.worker.distributed import DistributedRunner
+
+    return DistributedRunner(core.settings.db_url, core.clients.require)
+
+
 def create_app(settings: Settings | None = None, *, core: Core | None = None) -> FastAPI:
     """The server; with ``core`` it serves that core (and leaves closing it to the caller)."""
     settings = core.settings if core is not None else (settings or Settings())
@@ -48,11 +57,16 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
     policy = app_core.settings.outbound_policy()
     relaxed = policy.allow_http or bool(policy.allowlist)
     log.log(logging.WARNING if relaxed else logging.INFO, "%s", policy.describe())
+    if app_core.syncs.queue_factory is None:
+        # On PostgreSQL the scheduler queues due runs for the workers (``worker run``).
+        app_core.syncs.queue_factory = lambda: _worker_queue(app_core)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         app_core.start()
+        app_core.start_freshness()
         yield
+        app_core.stop_freshness()
         app_core.stop()
         if owned:
             app_core.close()
@@ -73,6 +87,7 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
         routes_resources,
         routes_proxy,
         routes_syncs,
+        routes_freshness,
         routes_connect,
         routes_webhooks,
         routes_directory,
@@ -80,6 +95,7 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
     ):
         app.include_router(module.router)
     app.add_middleware(errors.UnexpectedErrors)
+    app.include_router(routes_ops.router(app_core))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_models(app)
     return app

@@ -77,13 +77,14 @@ def list_connections(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
 @router.get("/connections/{connection_id}", summary="A connection and what its key can do")
 def get_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     out = _out(core.connections.get(tenant_id, connection_id))
-    run = core.tenancy.latest_sync_run(connection_id)
+    run = core.syncs.history.latest(connection_id)
     out["lastSync"] = (
         {
-            "id": run["id"],
-            "status": run["status"],
-            "createdAt": iso(run["created_at"]),
-            "finishedAt": iso(run["finished_at"]),
+            "id": run.id,
+            "status": run.status,
+            "trigger": run.trigger,
+            "createdAt": iso(run.created_at),
+            "finishedAt": iso(run.finished_at),
         }
         if run
         else None

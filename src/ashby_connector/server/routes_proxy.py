@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Response
 
 from ashby_connector import catalog
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.key_budget import KeyBudget
 from ashby_connector.server.deps import Connection, CoreDep, requested
 
 router = APIRouter(tags=["proxy"])
@@ -56,6 +57,7 @@ def proxy(
     op = resolve(operation)
     requested(conn).require_ashby(op.name)
     key = core.box.decrypt(conn.api_key_encrypted)
+    budget = KeyBudget.take_for(key, core.settings.rate_limit_per_minute)
     try:
         answer = core.http.post(
             target_url(core.settings.ashby_base_url, op),
@@ -65,6 +67,7 @@ def proxy(
         )
     except httpx.HTTPError as exc:
         raise CoreError(502, "ashby_unreachable", f"could not reach Ashby: {type(exc).__name__}") from None
+    budget.answered(op.name, answer, conn.id)
     headers = {
         k: v
         for k, v in answer.headers.items()

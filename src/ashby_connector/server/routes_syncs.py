@@ -1,44 +1,67 @@
-"""``/syncs``: start a sync of one connection in the background and watch it."""
+"""``/syncs``: force a sync of one connection (per stream, full, reconcile), and its history."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 
+from ashby_connector.core.errors import CoreError
 from ashby_connector.server.deps import Connection, CoreDep, Tenant
-from ashby_connector.store.tenancy import iso
 
 router = APIRouter(tags=["syncs"])
 
 
 class SyncStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    full: bool = False
-    streams: list[str] | None = None
+    full: bool = Field(False, description="Ignore saved syncTokens: re-list the streams")
+    reconcile: bool = Field(
+        False, description="Full re-list that marks records Ashby no longer lists deleted"
+    )
+    streams: list[str] | None = Field(
+        None,
+        max_length=100,
+        description="Streams or list operations (candidate, candidate.list); all when absent",
+    )
 
 
-def _out(run: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": run["id"],
-        "connectionId": run["connection_id"],
-        "status": run["status"],
-        "full": run["full"],
-        "createdAt": iso(run["created_at"]),
-        "finishedAt": iso(run["finished_at"]),
-        "report": run["report"],
-        "error": run["error"],
-    }
-
-
-@router.post("/syncs", status_code=202, summary="Start a sync of the connection")
+@router.post("/syncs", status_code=202, summary="Start (force) a sync of the connection")
 def start_sync(core: CoreDep, conn: Connection, body: SyncStart | None = None) -> dict[str, Any]:
-    """Runs on the server's embedded runner; the sync's diffs become unified events for subscribers."""
+    """Runs on the server's embedded runner; the sync's diffs become unified events for subscribers.
+
+    Unknown streams answer 422 at once; a connection already syncing (here or on a worker) 409."""
     body = body or SyncStart()
-    return _out(core.syncs.start(conn.id, full=body.full, streams=body.streams))
+    return core.syncs.start(conn.id, full=body.full, reconcile=body.reconcile, streams=body.streams)
+
+
+@router.get("/syncs", summary="Sync history, newest first")
+def list_syncs(
+    core: CoreDep,
+    tenant_id: Tenant,
+    connectionId: Annotated[str | None, Query(max_length=64)] = None,
+    status: Literal["queued", "running", "succeeded", "failed", "skipped"] | None = None,
+    trigger: Literal["schedule", "manual", "webhook"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=600)] = None,
+) -> dict[str, Any]:
+    """Every run of your connections (or of ``connectionId``): trigger, started, finished,
+    requests, fetched, changed, errors. Page with ``next``."""
+    if connectionId is not None:
+        ids = [core.connections.get(tenant_id, connectionId, "connectionId").id]
+    else:
+        ids = [c.id for c in core.connections.for_tenant(tenant_id)]
+    if not ids:
+        return {"data": [], "next": None}
+    try:
+        page = core.syncs.history.page(ids, limit=limit, cursor=cursor, status=status, trigger=trigger)
+    except ValueError:
+        raise CoreError(
+            400, "invalid_cursor", "the cursor is not one this server gave out", "cursor"
+        ) from None
+    return {"data": [r.to_api(with_report=False) for r in page.runs], "next": page.next_cursor}
 
 
 @router.get("/syncs/{sync_id}", summary="A sync's status and report")
 def get_sync(sync_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return _out(core.syncs.get(tenant_id, sync_id))
+    return core.syncs.get(tenant_id, sync_id)

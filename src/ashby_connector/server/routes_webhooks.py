@@ -29,7 +29,7 @@ class SubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=2000)
     models: list[Name] = Field(default_factory=list, max_length=100)
-    events: list[Name] = Field(default_factory=list, max_length=3)
+    events: list[Name] = Field(default_factory=list, max_length=10)
     connectionId: str | None = Field(default=None, max_length=64)
 
 
@@ -37,7 +37,7 @@ class SubscriptionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str | None = Field(default=None, max_length=2000)
     models: list[Name] | None = Field(default=None, max_length=100)
-    events: list[Name] | None = Field(default=None, max_length=3)
+    events: list[Name] | None = Field(default=None, max_length=10)
     enabled: bool | None = None
     connectionId: str | None = Field(default=None, max_length=64)
 

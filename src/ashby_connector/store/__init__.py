@@ -22,6 +22,13 @@ from ashby_connector.store import (  # noqa: F401
 )
 from ashby_connector.store.engine import DEFAULT_URL, normalize_url
 from ashby_connector.store.errors import StoreError
+from ashby_connector.store.freshness import (
+    rate_budget,
+    scheduler_heartbeat,
+    sync_lease,
+    sync_run,
+    sync_schedule,
+)
 from ashby_connector.store.kinds import CHILD_PARENTS, KIND_OPERATIONS, KINDS, table_name
 from ashby_connector.store.records import StoredRecord
 from ashby_connector.store.repository import (
@@ -51,7 +58,12 @@ __all__ = [
     "UpsertResult",
     "metadata",
     "normalize_url",
+    "rate_budget",
     "record_table",
+    "scheduler_heartbeat",
+    "sync_lease",
+    "sync_run",
+    "sync_schedule",
     "sync_state",
     "table_name",
 ]

@@ -214,6 +214,12 @@ class Tenancy:
             )
             return [ConnectionRow(**r._mapping) for r in rows]
 
+    def all_connection_ids(self) -> list[str]:
+        """Every connection of every tenant (what the scheduler keeps fresh)."""
+        with self.store.engine.connect() as conn:
+            ids = conn.execute(sa.select(t.connection.c.id).order_by(t.connection.c.id)).scalars()
+            return [str(i) for i in ids]
+
     def update_connection_key(
         self, connection_id: str, encrypted: str, title: str | None, scopes: list[str] | None
     ) -> None:
@@ -339,59 +345,3 @@ class Tenancy:
                 .values(connection_id=connection_id)
             )
         return bool(res.rowcount)
-
-    # -- sync runs -----------------------------------------------------------------------------
-    def create_sync_run(self, connection_id: str, full: bool) -> str:
-        run_id = new_id("sync")
-        with self.store.transaction() as conn:
-            conn.execute(
-                sa.insert(t.sync_run).values(
-                    id=run_id, connection_id=connection_id, status="queued", full=full, created_at=utcnow()
-                )
-            )
-        return run_id
-
-    def update_sync_run(self, run_id: str, **values: Any) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(sa.update(t.sync_run).where(t.sync_run.c.id == run_id).values(**values))
-
-    def delete_sync_run(self, run_id: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(sa.delete(t.sync_run).where(t.sync_run.c.id == run_id))
-
-    def latest_sync_run(self, connection_id: str) -> dict[str, Any] | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.sync_run)
-                .where(t.sync_run.c.connection_id == connection_id)
-                .order_by(t.sync_run.c.created_at.desc())
-                .limit(1)
-            ).first()
-        return dict(row._mapping) if row else None
-
-    def interrupt_sync_runs(self, *, stale_before: datetime | None, keep: set[str]) -> int:
-        """Mark ``queued``/``running`` runs ``interrupted`` (those whose heartbeat is older than
-        ``stale_before`` when given), except the ``keep`` ids; returns how many."""
-        r = t.sync_run
-        query = sa.update(r).where(r.c.status.in_(("queued", "running")))
-        if keep:
-            query = query.where(r.c.id.not_in(sorted(keep)))
-        if stale_before is not None:
-            query = query.where(
-                sa.or_(r.c.heartbeat_at.is_(None), r.c.heartbeat_at < stale_before),
-                r.c.created_at < stale_before,
-            )
-        now = utcnow()
-        error = "the process running this sync stopped before it finished; the next run resumes"
-        with self.store.transaction() as conn:
-            res = conn.execute(query.values(status="interrupted", finished_at=now, error=error))
-        return int(res.rowcount or 0)
-
-    def get_sync_run(self, connection_ids: list[str], run_id: str) -> dict[str, Any] | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.sync_run).where(
-                    t.sync_run.c.id == run_id, t.sync_run.c.connection_id.in_(connection_ids)
-                )
-            ).first()
-        return dict(row._mapping) if row else None

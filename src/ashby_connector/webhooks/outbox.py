@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -90,24 +91,37 @@ class Outbox:
                 if not sub.wants(event.model, change):
                     continue
                 body = body or orjson.dumps(event.body(timestamp=stamp))
-                rows.append(
-                    {
-                        "subscription_id": sub.id,
-                        "connection_id": event.connection_id,
-                        "event_id": event.id,
-                        "event_type": event.type,
-                        "record_key": f"{event.connection_id}:{event.model}:{event.record_id}"[:255],
-                        "payload": body.decode(),
-                        "created_at": now,
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                    }
-                )
+                key = f"{event.connection_id}:{event.model}:{event.record_id}"
+                rows.append(_row(sub.id, event.connection_id, event.id, event.type, key, body, now))
         if not rows:
             return 0
         with self.begin() as conn:
             # Unique (subscription, event id): a change reported twice is queued once.
+            return upsert(conn, webhook_outbox, rows)
+
+    def enqueue_sync(self, connection_id: str, event_type: str, run: dict[str, Any]) -> int:
+        """``sync.finished`` / ``sync.failed`` with the run (and its report) for subscribers naming it."""
+        subs = [
+            s
+            for s in self.subscriptions.matching(connection_id, self.tenant_of(connection_id))
+            if s.wants_sync(event_type)
+        ]
+        if not subs:
+            return 0
+        now = self.clock()
+        event_id = "evt_" + hashlib.sha256(f"{run['id']}\x00{event_type}".encode()).hexdigest()[:32]
+        body = {
+            "id": event_id,
+            "type": event_type,
+            "timestamp": now_iso(),
+            "connectionId": connection_id,
+            "model": None,
+            "data": run,
+        }
+        payload = orjson.dumps(body)
+        key = f"{connection_id}:sync:{run['id']}"
+        rows = [_row(sub.id, connection_id, event_id, event_type, key, payload, now) for sub in subs]
+        with self.begin() as conn:
             return upsert(conn, webhook_outbox, rows)
 
     def counts(self) -> dict[str, int]:
@@ -117,3 +131,26 @@ class Outbox:
                 str(s): int(n)
                 for s, n in conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
             }
+
+
+def _row(
+    subscription_id: str,
+    connection_id: str,
+    event_id: str,
+    event_type: str,
+    record_key: str,
+    payload: bytes,
+    now: float,
+) -> dict[str, Any]:
+    return {
+        "subscription_id": subscription_id,
+        "connection_id": connection_id,
+        "event_id": event_id,
+        "event_type": event_type,
+        "record_key": record_key[:255],
+        "payload": payload.decode(),
+        "created_at": now,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+    }

@@ -72,6 +72,9 @@ class WebhookOptions:
     yield_ratio: float = 3.0
     # Where subscriptions and pings may point (production default: public https only).
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    # Retention: processed inbox rows, and delivered/failed outbox rows and the delivery log.
+    inbox_days: float = 7
+    outbox_days: float = 30
     clock: Callable[[], float] = field(default=time.time)
 
 
@@ -223,7 +226,13 @@ class WebhookService:
     def _housekeeping(self) -> None:
         """Hourly: prune old rows; re-enable Ashby settings left disabled once our endpoint answers."""
         try:
-            prune(self.engine, self.options.clock(), begin=self.inbox.begin)
+            prune(
+                self.engine,
+                self.options.clock(),
+                inbox_days=self.options.inbox_days,
+                outbox_days=self.options.outbox_days,
+                begin=self.inbox.begin,
+            )
             for connection_id in self.registry.disabled_connections():
                 client = self.client_for(connection_id)
                 if client is not None:

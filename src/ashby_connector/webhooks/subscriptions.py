@@ -20,6 +20,8 @@ from ashby_connector.webhooks.outbound_url import OutboundPolicy, OutboundURLErr
 CHANGES = ("created", "updated", "deleted")
 # Events that are not a record change: model -> its event names (``assessment.started``).
 LIFECYCLE_EVENTS: dict[str, tuple[str, ...]] = {"assessment": ("started", "cancelled")}
+# Sync outcomes, sent only to subscriptions that name them in ``events``.
+SYNC_EVENTS = ("sync.finished", "sync.failed")
 MATCH_CACHE_SECONDS = 2.0
 
 
@@ -53,6 +55,9 @@ class Subscription:
             and (not self.models or model in self.models)
             and (not self.events or change in self.events)
         )
+
+    def wants_sync(self, event_type: str) -> bool:
+        return self.enabled and event_type in self.events
 
     def to_api(self, *, secret: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -98,7 +103,7 @@ def _check(
     unknown = sorted(set(models) - _known_models())
     if unknown:
         raise SubscriptionError(f"unknown models: {', '.join(unknown)}", "models")
-    known = set(CHANGES).union(*LIFECYCLE_EVENTS.values())
+    known = set(CHANGES).union(*LIFECYCLE_EVENTS.values(), SYNC_EVENTS)
     bad = sorted(set(events) - known)
     if bad:
         message = f"unknown events: {', '.join(bad)} (use {', '.join(sorted(known))})"

@@ -4,6 +4,10 @@ A sync is a procrastinate job on the ``ashby-sync`` queue. ``queueing_lock`` = t
 keeps at most one waiting sync per connection, and ``lock`` = the connection id makes workers run
 one sync per connection at a time, whichever machine picks it up. The job table lives in the same
 PostgreSQL database as the store (procrastinate's own schema, applied by ``install_schema``).
+
+Each job runs through ``core.sync_service.SyncService`` (history, the connection's lease, events),
+so a sync the server runs itself and one a worker runs never overlap either. ``schedule(...)`` is
+the scheduler's dispatch: it queues a due run unless the previous one is still going.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, cast
 
+from ashby_connector.core.schedule import RunKind, holder_name
+from ashby_connector.core.sync_history import SyncHistory, SyncLease, Trigger
+from ashby_connector.core.sync_service import SKIPPED_RUNNING, OnFinished, SyncService, run_mode
 from ashby_connector.store import ChangeCallbackFor, Store, normalize_url
 
 QUEUE = "ashby-sync"
@@ -37,6 +44,7 @@ class DistributedRunner:
         client_factory: ClientFactory,
         *,
         on_change_for: ChangeCallbackFor | None = None,
+        on_finished: OnFinished | None = None,
         store: Store | None = None,
     ) -> None:
         """``on_change_for(connection_id)``: that connection's change callback (as ``EmbeddedRunner``),
@@ -47,16 +55,23 @@ class DistributedRunner:
         self.db_url = db_url
         self.client_factory = client_factory
         self.on_change_for = on_change_for
+        self.on_finished = on_finished
         self.app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=_conninfo(db_url)))
         self._store: Store | None = store
         self._owns_store = store is None
+        self._service: SyncService | None = None
         self._store_lock = threading.Lock()
 
         @self.app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)
         def sync_connection(
-            connection_id: str, full: bool = False, streams: list[str] | None = None
+            connection_id: str,
+            full: bool = False,
+            streams: list[str] | None = None,
+            reconcile: bool = False,
+            run_id: str | None = None,
+            trigger: str = "manual",
         ) -> dict[str, Any]:
-            return self._sync(connection_id, full, streams)
+            return self._sync(connection_id, full, streams, reconcile, run_id, trigger)
 
         self.task = sync_connection
 
@@ -72,18 +87,65 @@ class DistributedRunner:
             self.app.schema_manager.apply_schema()
 
     def enqueue(
-        self, connection_id: str, *, full: bool = False, streams: list[str] | None = None
+        self,
+        connection_id: str,
+        *,
+        full: bool = False,
+        streams: list[str] | None = None,
+        reconcile: bool = False,
+        trigger: Trigger = "manual",
     ) -> int | None:
-        """Queue a sync; returns the job id, or None when one is already waiting for this connection."""
+        """Queue a sync; returns the job id, or None when one is already waiting for this connection.
+
+        The run shows in the history as ``queued`` from now on."""
         from procrastinate import exceptions
 
+        history = SyncHistory(self.store())
+        run_id = history.create(
+            connection_id, trigger=trigger, mode=run_mode(full=full, reconcile=reconcile), streams=streams
+        )
         with self.app.open():
             try:
                 return self.task.configure(lock=connection_id, queueing_lock=connection_id).defer(
-                    connection_id=connection_id, full=full, streams=cast(Any, streams)
+                    connection_id=connection_id,
+                    full=full,
+                    streams=cast(Any, streams),
+                    reconcile=reconcile,
+                    run_id=run_id,
+                    trigger=trigger,
                 )
             except exceptions.AlreadyEnqueued:
+                history.delete(run_id)  # the waiting run covers this one
                 return None
+
+    def schedule(self, connection_id: str, kind: RunKind) -> bool:
+        """The scheduler's dispatch: queue a due run, or record it skipped while one is going."""
+        store = self.store()
+        if SyncLease(store).held(connection_id):
+            history = SyncHistory(store)
+            run_id = history.create(connection_id, trigger="schedule", mode=kind, status="skipped")
+            history.skipped(run_id, SKIPPED_RUNNING)
+            return False
+        return self.enqueue(connection_id, reconcile=kind == "reconcile", trigger="schedule") is not None
+
+    def store(self) -> Store:
+        with self._store_lock:
+            if self._store is None:
+                self._store = Store.open(self.db_url)
+            return self._store
+
+    def service(self) -> SyncService:
+        store = self.store()
+        with self._store_lock:
+            if self._service is None:
+                self._service = SyncService(
+                    store,
+                    self.client_factory,
+                    holder=holder_name(),
+                    on_change_for=self.on_change_for,
+                    on_finished=self.on_finished,
+                )
+            return self._service
 
     def work(self, *, wait: bool = True, concurrency: int = 2) -> None:
         """Run jobs until stopped (``wait=False``: until the queue is empty)."""
@@ -95,27 +157,34 @@ class DistributedRunner:
                 queues=[QUEUE], wait=wait, concurrency=concurrency, install_signal_handlers=wait
             )
         finally:
+            self.close()
+
+    def close(self) -> None:
+        with self._store_lock:
             if self._store is not None and self._owns_store:
                 self._store.close()
-                self._store = None
+                self._store, self._service = None, None
 
-    def _sync(self, connection_id: str, full: bool, streams: list[str] | None) -> dict[str, Any]:
-        from ashby_connector.sync import SyncEngine
-
-        with self._store_lock:
-            if self._store is None:
-                self._store = Store.open(self.db_url)
-        client = self.client_factory(connection_id)
-        try:
-            on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
-            report = SyncEngine(
-                client, self._store, connection_id, streams=streams, full=full, on_change=on_change
-            ).run()
-        finally:
-            close = getattr(client, "close", None)
-            if callable(close):
-                close()
-        if not report.ok:
-            failed = [s.stream for s in report.streams if not s.finished]
-            raise RuntimeError(f"sync of {connection_id} did not finish: {', '.join(failed)}")
-        return report.to_dict()
+    def _sync(
+        self,
+        connection_id: str,
+        full: bool,
+        streams: list[str] | None,
+        reconcile: bool,
+        run_id: str | None,
+        trigger: str,
+    ) -> dict[str, Any]:
+        run = self.service().run(
+            connection_id,
+            trigger=cast(Trigger, trigger),
+            full=full,
+            reconcile=reconcile,
+            streams=streams,
+            run_id=run_id,
+        )
+        if run.status == "failed":
+            report = run.report or {}
+            failed = [s["stream"] for s in report.get("streams", []) if s.get("status") == "failed"]
+            why = ", ".join(failed) or run.error or "unknown"
+            raise RuntimeError(f"sync of {connection_id} did not finish: {why}")
+        return run.report or {"status": run.status}

@@ -176,15 +176,24 @@ def _faults(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
 
 @action("config")
 def _config(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
-    """Change limits at runtime: rate_limit_per_minute, operation_rate_limits ({operation: per
-    minute}), sync_token_ttl_seconds, cursor_ttl_seconds, incremental_too_large_threshold,
+    """Change limits at runtime: rate_limit_per_minute, rate_limit_window_seconds,
+    partner_rate_limit_per_minute, operation_rate_limits ({operation: per minute}),
+    sync_token_ttl_seconds, cursor_ttl_seconds, incremental_too_large_threshold,
     report_limit_per_minute, report_concurrent_limit."""
     cfg = emu.config
     if "operation_rate_limits" in args:
         cfg.operation_rate_limits = {str(k): int(v) for k, v in dict(args["operation_rate_limits"]).items()}
         emu.set_rate_limit(cfg.rate_limit_per_minute)
-    if "rate_limit_per_minute" in args:
-        emu.set_rate_limit(args["rate_limit_per_minute"])
+    limits = ("rate_limit_per_minute", "rate_limit_window_seconds", "partner_rate_limit_per_minute")
+    if any(name in args for name in limits):
+        window = args.get("rate_limit_window_seconds")
+        if window is not None and not (isinstance(window, int | float) and 0 < window <= 3600):
+            raise ValueError("rate_limit_window_seconds must be a number of seconds in (0, 3600]")
+        emu.set_rate_limit(
+            args.get("rate_limit_per_minute", cfg.rate_limit_per_minute),
+            window_seconds=float(window) if window is not None else None,
+            partner_per_minute=args.get("partner_rate_limit_per_minute", -1),
+        )
     for name in ("sync_token_ttl_seconds", "cursor_ttl_seconds", "incremental_too_large_threshold"):
         if name in args:
             setattr(cfg, name, args[name])
@@ -201,6 +210,8 @@ def _config(emu: Emulator, args: dict[str, Any]) -> dict[str, Any]:
         for name in (
             "rate_limit_per_minute",
             "operation_rate_limits",
+            "rate_limit_window_seconds",
+            "partner_rate_limit_per_minute",
             "sync_token_ttl_seconds",
             "cursor_ttl_seconds",
             "incremental_too_large_threshold",

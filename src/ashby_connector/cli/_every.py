@@ -1,0 +1,78 @@
+"""``sync --every 15m``: the single-account schedule, run in this process until Ctrl-C."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+
+from ashby_connector.core.freshness import Freshness, FreshnessSettings
+from ashby_connector.core.schedule import RunKind, holder_name
+from ashby_connector.core.sync_history import SyncRun
+from ashby_connector.core.sync_service import SyncService
+from ashby_connector.store import Store
+
+
+def run_line(run: SyncRun) -> str:
+    took = (run.finished_at - run.started_at).total_seconds() if run.finished_at and run.started_at else 0.0
+    tail = f": {run.error}" if run.error else ""
+    return (
+        f"{run.created_at:%H:%M:%S} {run.trigger} {run.mode} sync {run.status}: {run.requests} requests, "
+        f"{run.fetched} fetched, {run.changed} changed, {run.errors} errors, {took:.1f}s{tail}"
+    )
+
+
+def run_every(
+    console: Console,
+    store: Store,
+    client_factory: Callable[[str], Any],
+    connection_id: str,
+    *,
+    every_seconds: float,
+    reconcile_every_seconds: float,
+    streams: list[str] | None = None,
+    stop: threading.Event | None = None,
+    tick_seconds: float = 1.0,
+    on_run: Callable[[SyncRun], None] | None = None,
+) -> None:
+    """Sync now, then on the schedule, until ``stop`` is set or Ctrl-C."""
+    stop = stop or threading.Event()
+    service = SyncService(store, client_factory, holder=holder_name())
+
+    def dispatch(cid: str, kind: RunKind) -> bool:
+        run = service.run(cid, trigger="schedule", reconcile=kind == "reconcile", streams=streams)
+        console.print(run_line(run))
+        if on_run is not None:
+            on_run(run)
+        return run.status != "skipped"
+
+    fresh = Freshness(
+        store,
+        FreshnessSettings(every_seconds / 60, reconcile_every_seconds / 3600, tick_seconds),
+        connections=lambda: [connection_id],
+        dispatch=dispatch,
+    )
+    fresh.schedules.put(
+        connection_id,
+        incremental_every_minutes=every_seconds / 60,
+        reconcile_every_hours=reconcile_every_seconds / 3600,
+        paused=False,
+    )
+    # The first run now: the schedule counts from there.
+    first = service.run(connection_id, trigger="manual", streams=streams)
+    console.print(run_line(first))
+    if on_run is not None:
+        on_run(first)
+    fresh.schedules.count_from_now(connection_id)
+    console.print(
+        f"syncing {connection_id} every {every_seconds:g}s (reconcile every {reconcile_every_seconds:g}s); "
+        "Ctrl-C to stop"
+    )
+    try:
+        while not stop.is_set():
+            fresh.tick()
+            stop.wait(tick_seconds)
+    except KeyboardInterrupt:
+        console.print("stopped")

@@ -1,0 +1,123 @@
+"""``status``: schedules, last runs and per-stream freshness of the connections in a store."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ashby_connector.cli._app import app
+from ashby_connector.store import DEFAULT_URL, Store, StoreError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str, option: str) -> float:
+    """``15m``, ``30s``, ``2h``, ``1d`` (a bare number is minutes) -> seconds; BadParameter if not."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise typer.BadParameter(f"{text!r} is not a duration such as 30s, 15m, 2h or 1d", param_hint=option)
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2) or "m"]
+
+
+def _lag(seconds: float | None) -> str:
+    if seconds is None:
+        return "never synced"
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
+def status_table(status: dict[str, Any]) -> Table:
+    """One row per stream: mode, records, lag, last success, next run, last error."""
+    table = Table(title=f"sync status of {status['connectionId']}", title_justify="left")
+    for name in (
+        "stream",
+        "mode",
+        "records",
+        "lag",
+        "last success",
+        "next run",
+        "child policy",
+        "last error",
+    ):
+        table.add_column(name, justify="right" if name in ("records", "lag") else "left", overflow="fold")
+    for s in status["streams"]:
+        table.add_row(
+            s["stream"],
+            s["mode"],
+            f"{s['records']:,}",
+            _lag(s["lagSeconds"]),
+            (s["lastSuccessAt"] or "-")[:19].replace("T", " "),
+            (s["nextRunAt"] or "paused")[:19].replace("T", " "),
+            s["childPolicy"] or "",
+            (s["lastError"] or "")[:200],
+        )
+    return table
+
+
+def connection_ids(store: Store) -> list[str]:
+    import sqlalchemy as sa
+
+    from ashby_connector.store import sync_schedule, sync_state
+
+    with store.engine.connect() as conn:
+        ids = set(conn.execute(sa.select(sync_state.c.connection_id).distinct()).scalars())
+        ids |= set(conn.execute(sa.select(sync_schedule.c.connection_id)).scalars())
+    return sorted(ids)
+
+
+@app.command()
+def status(
+    db: Annotated[str, typer.Option(help="sqlite:///path.db or postgresql+psycopg://...")] = DEFAULT_URL,
+    connection: Annotated[
+        str | None, typer.Option(help="One connection id (default: every connection in the store).")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """Per stream: mode, records, lag, last success, next scheduled run and last error; last runs."""
+    from ashby_connector.core.freshness import Freshness
+    from ashby_connector.store.shared_budget import partner_state
+
+    console = Console()
+    try:
+        store = Store.open(db)
+    except StoreError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    try:
+        fresh = Freshness(store, connections=lambda: [], partner_state=lambda: partner_state(store.engine))
+        ids = [connection] if connection else connection_ids(store)
+        if connection and connection not in connection_ids(store):
+            console.print(f"[bold red]error:[/] no connection {connection!r} in {store.url}")
+            raise typer.Exit(2)
+        statuses = [fresh.status.connection(c) for c in ids]
+        for st in statuses:
+            st["recentRuns"] = [
+                r.to_api(with_report=False) for r in fresh.history.page([st["connectionId"]], limit=5).runs
+            ]
+    finally:
+        store.close()
+    if json_output:
+        typer.echo(json.dumps({"connections": statuses}, indent=2))
+        return
+    if not statuses:
+        console.print(f"no connection has synced into {db} yet")
+    for st in statuses:
+        console.print(status_table(st))
+        sched = st["schedule"]
+        state = "paused" if sched["paused"] else f"every {sched['incrementalEveryMinutes']:g} min"
+        console.print(f"schedule: incremental {state}, reconcile every {sched['reconcileEveryHours']:g} h")
+        for run in st["recentRuns"]:
+            console.print(
+                f"  {run['createdAt'][:19]} {run['trigger']:<8} {run['mode']:<11} {run['status']:<9} "
+                f"{run['requests']} requests, {run['fetched']} fetched, {run['changed']} changed, "
+                f"{run['errors']} errors"
+            )

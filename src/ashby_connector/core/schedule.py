@@ -1,0 +1,358 @@
+"""Schedules per connection, and the scheduler that starts due runs exactly once.
+
+A schedule says how often a connection syncs incrementally and how often it reconciles (a full
+re-list that marks records Ashby no longer lists as deleted). A connection without a stored
+schedule gets the deployment's defaults the first time a scheduler sees it.
+
+Every scheduler (the server's, each worker's, ``sync --every``) ticks on its own. A due run is
+*claimed* by moving that connection's ``next_*_at`` forward with a compare-and-set update: of any
+number of schedulers seeing the same due run, exactly one update matches, so each due run starts
+once. The next time is the interval plus a random jitter, so connections added together spread
+out. Whether the run may start at all (never two at once) is the lease's job
+(``core.sync_history.SyncLease``), checked by whoever runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import sqlalchemy as sa
+
+from ashby_connector.store import Store, scheduler_heartbeat, sync_schedule
+
+log = logging.getLogger("ashby_connector.scheduler")
+
+RunKind = Literal["incremental", "reconcile"]
+DEFAULT_INCREMENTAL_MINUTES = 15.0
+DEFAULT_RECONCILE_HOURS = 24.0
+JITTER_SHARE = 0.1  # next run = interval + up to 10 % of it
+MAX_JITTER_SECONDS = 300.0
+
+
+def holder_name() -> str:
+    """Who holds a lease or beats a heartbeat: host, process and a random tag (one per object)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be kept (field named in ``field``)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ScheduleDefaults:
+    incremental_every_minutes: float = DEFAULT_INCREMENTAL_MINUTES
+    reconcile_every_hours: float = DEFAULT_RECONCILE_HOURS
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class Schedule:
+    connection_id: str
+    incremental_every_minutes: float
+    reconcile_every_hours: float
+    paused: bool
+    next_incremental_at: float  # epoch seconds
+    next_reconcile_at: float
+    stored: bool = True  # False: the defaults, not yet written
+
+    def next_run_at(self) -> float | None:
+        return None if self.paused else min(self.next_incremental_at, self.next_reconcile_at)
+
+    def to_api(self) -> dict[str, object]:
+        return {
+            "connectionId": self.connection_id,
+            "incrementalEveryMinutes": self.incremental_every_minutes,
+            "reconcileEveryHours": self.reconcile_every_hours,
+            "paused": self.paused,
+            "nextIncrementalAt": None if self.paused else iso_epoch(self.next_incremental_at),
+            "nextReconcileAt": None if self.paused else iso_epoch(self.next_reconcile_at),
+        }
+
+
+def iso_epoch(value: float | None) -> str | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC).isoformat()
+
+
+def check_schedule(incremental_every_minutes: float, reconcile_every_hours: float) -> None:
+    if not incremental_every_minutes > 0:
+        raise ScheduleError("incrementalEveryMinutes", "incrementalEveryMinutes must be greater than 0")
+    if incremental_every_minutes > 7 * 24 * 60:
+        raise ScheduleError(
+            "incrementalEveryMinutes", "incrementalEveryMinutes must be at most 10080 (a week)"
+        )
+    if not reconcile_every_hours > 0:
+        raise ScheduleError("reconcileEveryHours", "reconcileEveryHours must be greater than 0")
+    if reconcile_every_hours > 24 * 366:
+        raise ScheduleError("reconcileEveryHours", "reconcileEveryHours must be at most 8784 (a year)")
+
+
+def jittered(seconds: float, rng: Callable[[], float] = random.random) -> float:
+    return seconds + rng() * min(seconds * JITTER_SHARE, MAX_JITTER_SECONDS)
+
+
+class Schedules:
+    """Read and change schedules in the store."""
+
+    def __init__(
+        self,
+        store: Store,
+        defaults: ScheduleDefaults | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.store = store
+        self.defaults = defaults or ScheduleDefaults()
+        self.clock = clock
+        self.rng = rng
+
+    def _first_times(self, incremental_minutes: float, reconcile_hours: float) -> tuple[float, float]:
+        # The first incremental run comes soon (spread over a tenth of the interval); the first
+        # reconcile after a whole interval: a new connection's first sync is a full one anyway.
+        now = self.clock()
+        first = now + self.rng() * min(incremental_minutes * 60 * JITTER_SHARE, MAX_JITTER_SECONDS)
+        return first, now + jittered(reconcile_hours * 3600, self.rng)
+
+    def get(self, connection_id: str) -> Schedule:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(sync_schedule).where(sync_schedule.c.connection_id == connection_id)
+            ).first()
+        if row is not None:
+            return _schedule(row)
+        d = self.defaults
+        first, reconcile = self._first_times(d.incremental_every_minutes, d.reconcile_every_hours)
+        return Schedule(
+            connection_id,
+            d.incremental_every_minutes,
+            d.reconcile_every_hours,
+            d.paused,
+            first,
+            reconcile,
+            False,
+        )
+
+    def ensure(self, connection_ids: Iterable[str]) -> int:
+        """Give connections without a schedule the defaults; returns how many were added."""
+        wanted = set(connection_ids)
+        if not wanted:
+            return 0
+        with self.store.engine.connect() as conn:
+            have = set(conn.execute(sa.select(sync_schedule.c.connection_id)).scalars())
+        added = 0
+        for connection_id in sorted(wanted - have):
+            added += self._insert(self.get(connection_id))
+        return added
+
+    def _insert(self, schedule: Schedule) -> int:
+        try:
+            with self.store.transaction() as conn:
+                conn.execute(sa.insert(sync_schedule).values(**_values(schedule)))
+            return 1
+        except sa.exc.IntegrityError:  # another scheduler added it first: same defaults
+            return 0
+
+    def put(
+        self,
+        connection_id: str,
+        *,
+        incremental_every_minutes: float | None = None,
+        reconcile_every_hours: float | None = None,
+        paused: bool | None = None,
+    ) -> Schedule:
+        """Change a schedule (fields left None keep their value). A changed interval takes effect
+        from now: the next run is at most one new interval away."""
+        current = self.get(connection_id)
+        inc = (
+            current.incremental_every_minutes
+            if incremental_every_minutes is None
+            else incremental_every_minutes
+        )
+        rec = current.reconcile_every_hours if reconcile_every_hours is None else reconcile_every_hours
+        check_schedule(inc, rec)
+        now = self.clock()
+        next_inc = min(current.next_incremental_at, now + jittered(inc * 60, self.rng))
+        next_rec = min(current.next_reconcile_at, now + jittered(rec * 3600, self.rng))
+        updated = Schedule(
+            connection_id, inc, rec, current.paused if paused is None else paused, next_inc, next_rec
+        )
+        with self.store.transaction() as conn:
+            done = conn.execute(
+                sa.update(sync_schedule)
+                .where(sync_schedule.c.connection_id == connection_id)
+                .values(**_values(updated))
+            ).rowcount
+            if not done:
+                conn.execute(sa.insert(sync_schedule).values(**_values(updated)))
+        return updated
+
+    def count_from_now(self, connection_id: str) -> Schedule:
+        """A run just happened outside the schedule: the next incremental run is an interval away."""
+        current = self.get(connection_id)
+        nxt = self.clock() + jittered(current.incremental_every_minutes * 60, self.rng)
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.update(sync_schedule)
+                .where(sync_schedule.c.connection_id == connection_id)
+                .values(next_incremental_at=nxt)
+            )
+        return self.get(connection_id)
+
+    def all(self) -> list[Schedule]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(sa.select(sync_schedule).order_by(sync_schedule.c.connection_id))
+            return [_schedule(r) for r in rows]
+
+    def claim(self, schedule: Schedule, kind: RunKind) -> bool:
+        """Move the run of ``kind`` to its next time if no other scheduler did: True = ours to start."""
+        column = (
+            sync_schedule.c.next_incremental_at
+            if kind == "incremental"
+            else sync_schedule.c.next_reconcile_at
+        )
+        seen = schedule.next_incremental_at if kind == "incremental" else schedule.next_reconcile_at
+        every = (
+            schedule.incremental_every_minutes * 60
+            if kind == "incremental"
+            else schedule.reconcile_every_hours * 3600
+        )
+        values: dict[str, float] = {column.name: self.clock() + jittered(every, self.rng)}
+        if kind == "reconcile":
+            # A reconcile is also an incremental run: the next incremental one counts from now.
+            values["next_incremental_at"] = self.clock() + jittered(
+                schedule.incremental_every_minutes * 60, self.rng
+            )
+        with self.store.transaction() as conn:
+            won = conn.execute(
+                sa.update(sync_schedule)
+                .where(sync_schedule.c.connection_id == schedule.connection_id, column == seen)
+                .values(**values)
+            ).rowcount
+        return bool(won)
+
+
+def _values(s: Schedule) -> dict[str, object]:
+    return {
+        "connection_id": s.connection_id,
+        "incremental_every_minutes": s.incremental_every_minutes,
+        "reconcile_every_hours": s.reconcile_every_hours,
+        "paused": s.paused,
+        "next_incremental_at": s.next_incremental_at,
+        "next_reconcile_at": s.next_reconcile_at,
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def _schedule(row: sa.Row[object]) -> Schedule:
+    m = row._mapping
+    return Schedule(
+        str(m["connection_id"]),
+        float(m["incremental_every_minutes"]),
+        float(m["reconcile_every_hours"]),
+        bool(m["paused"]),
+        float(m["next_incremental_at"]),
+        float(m["next_reconcile_at"]),
+    )
+
+
+# dispatch(connection_id, kind) -> True when a run was started or queued, False when skipped
+# (the previous run of that connection is still going).
+Dispatch = Callable[[str, RunKind], bool]
+
+
+@dataclass
+class TickResult:
+    started: list[tuple[str, RunKind]]
+    skipped: list[tuple[str, RunKind]]
+
+
+class Scheduler:
+    """Starts due runs through ``dispatch``; ``connections()`` lists the connections to keep fresh."""
+
+    def __init__(
+        self,
+        schedules: Schedules,
+        connections: Callable[[], Iterable[str]],
+        dispatch: Dispatch,
+        *,
+        tick_seconds: float = 5.0,
+        clock: Callable[[], float] = time.time,
+        holder: str | None = None,
+    ) -> None:
+        self.schedules = schedules
+        self.connections = connections
+        self.dispatch = dispatch
+        self.tick_seconds = tick_seconds
+        self.clock = clock
+        self.holder = holder or holder_name()
+        self.last_tick: float | None = None
+
+    def tick(self) -> TickResult:
+        """One pass: add default schedules, claim and dispatch every due run."""
+        result = TickResult([], [])
+        known = set(self.connections())
+        self.schedules.ensure(known)
+        now = self.clock()
+        for schedule in self.schedules.all():
+            if schedule.paused or schedule.connection_id not in known:
+                continue
+            kind: RunKind | None = None
+            if schedule.next_reconcile_at <= now:
+                kind = "reconcile"
+            elif schedule.next_incremental_at <= now:
+                kind = "incremental"
+            if kind is None or not self.schedules.claim(schedule, kind):
+                continue
+            if self.dispatch(schedule.connection_id, kind):
+                result.started.append((schedule.connection_id, kind))
+            else:
+                log.info(
+                    "scheduled %s sync of %s skipped: the previous run is still going",
+                    kind,
+                    schedule.connection_id,
+                )
+                result.skipped.append((schedule.connection_id, kind))
+        self._beat()
+        self.last_tick = self.clock()
+        return result
+
+    def _beat(self) -> None:
+        store = self.schedules.store
+        now = self.clock()
+        with store.transaction() as conn:
+            done = conn.execute(
+                sa.update(scheduler_heartbeat)
+                .where(scheduler_heartbeat.c.holder == self.holder)
+                .values(beat_at=now)
+            ).rowcount
+            # Heartbeats of schedulers gone for a day are only clutter.
+            conn.execute(sa.delete(scheduler_heartbeat).where(scheduler_heartbeat.c.beat_at < now - 86400))
+        if not done:
+            with store.transaction() as conn:
+                conn.execute(sa.insert(scheduler_heartbeat).values(holder=self.holder, beat_at=now))
+
+    def alive(self) -> bool:
+        """This scheduler ticked within three tick intervals."""
+        return self.last_tick is not None and self.clock() - self.last_tick < max(3 * self.tick_seconds, 30.0)
+
+
+def any_scheduler_alive(
+    store: Store, within_seconds: float = 60.0, *, clock: Callable[[], float] = time.time
+) -> bool:
+    """Some scheduler (this process or another) beat within ``within_seconds``."""
+    with store.engine.connect() as conn:
+        latest = conn.execute(sa.select(sa.func.max(scheduler_heartbeat.c.beat_at))).scalar()
+    return latest is not None and clock() - float(latest) < within_seconds

@@ -1,0 +1,334 @@
+"""Sync runs: their history (``sync_run``) and the lease that keeps one running per connection.
+
+Every run, whoever starts it (a schedule, a person, a webhook), is a row: queued, running, then
+succeeded or failed with its counts and whole error; a scheduled run that found the previous one
+still going is recorded as skipped. The lease (``sync_lease``) is taken before a run starts and
+renewed while it runs: an atomic insert-or-take-if-expired on SQLite and PostgreSQL alike, so no
+two processes on any machine sync one connection at once, and a crashed holder's lease lapses.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from ashby_connector.store import Store, sync_lease, sync_run
+
+Trigger = Literal["schedule", "manual", "webhook"]
+RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped"]
+TRIGGERS: tuple[str, ...] = ("schedule", "manual", "webhook")
+LEASE_SECONDS = 120.0
+RENEW_EVERY_SECONDS = 30.0
+MAX_PAGE = 200
+
+
+def new_run_id() -> str:
+    return "sync_" + secrets.token_hex(12)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """ISO-8601 with the zone (SQLite hands times back naive; they are UTC)."""
+    value = _utc(value)
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    id: str
+    connection_id: str
+    trigger: str
+    mode: str
+    status: str
+    streams: list[str] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    requests: int
+    fetched: int
+    changed: int
+    errors: int
+    error: str | None
+    report: dict[str, Any] | None
+    worker: str | None
+
+    @property
+    def full(self) -> bool:
+        return self.mode != "incremental"
+
+    def to_api(self, *, with_report: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "connectionId": self.connection_id,
+            "status": self.status,
+            "trigger": self.trigger,
+            "mode": self.mode,
+            "full": self.full,
+            "streams": self.streams,
+            "createdAt": iso_utc(self.created_at),
+            "startedAt": iso_utc(self.started_at),
+            "finishedAt": iso_utc(self.finished_at),
+            "requests": self.requests,
+            "fetched": self.fetched,
+            "changed": self.changed,
+            "errors": self.errors,
+            "error": self.error,
+        }
+        if with_report:
+            out["report"] = self.report
+        return out
+
+
+@dataclass(frozen=True)
+class RunPage:
+    runs: list[SyncRun]
+    next_cursor: str | None
+
+
+def _run(row: Any) -> SyncRun:
+    m = dict(row._mapping)
+    for key in ("created_at", "started_at", "finished_at"):
+        m[key] = _utc(m[key])
+    return SyncRun(**m)
+
+
+def _report_counts(report: dict[str, Any] | None) -> dict[str, int]:
+    if not report:
+        return {}
+    streams = report.get("streams") or []
+    return {
+        "requests": int(report.get("requests") or 0),
+        "fetched": int(report.get("fetched") or 0),
+        "changed": int(report.get("changed") or 0),
+        "errors": sum(1 for s in streams if s.get("status") == "failed"),
+    }
+
+
+class SyncHistory:
+    """Records and reads sync runs."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def create(
+        self,
+        connection_id: str,
+        *,
+        trigger: Trigger,
+        mode: str,
+        streams: list[str] | None = None,
+        status: RunStatus = "queued",
+        run_id: str | None = None,
+    ) -> str:
+        run_id = run_id or new_run_id()
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.insert(sync_run).values(
+                    id=run_id,
+                    connection_id=connection_id,
+                    trigger=trigger,
+                    mode=mode,
+                    status=status,
+                    streams=streams,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return run_id
+
+    def started(self, run_id: str, worker: str) -> None:
+        self._update(run_id, status="running", started_at=datetime.now(UTC), worker=worker[:200])
+
+    def finished(self, run_id: str, report: dict[str, Any] | None, error: str | None = None) -> None:
+        ok = report is not None and bool(report.get("ok")) and error is None
+        values: dict[str, Any] = {
+            "status": "succeeded" if ok else "failed",
+            "finished_at": datetime.now(UTC),
+            "report": report,
+            "error": error,
+            **_report_counts(report),
+        }
+        if error is not None and not values.get("errors"):
+            values["errors"] = 1
+        self._update(run_id, **values)
+
+    def skipped(self, run_id: str, reason: str) -> None:
+        now = datetime.now(UTC)
+        self._update(run_id, status="skipped", finished_at=now, error=reason)
+
+    def delete(self, run_id: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(sa.delete(sync_run).where(sync_run.c.id == run_id))
+
+    def _update(self, run_id: str, **values: Any) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(sa.update(sync_run).where(sync_run.c.id == run_id).values(**values))
+
+    def get(self, run_id: str, connection_ids: list[str] | None = None) -> SyncRun | None:
+        query = sa.select(sync_run).where(sync_run.c.id == run_id)
+        if connection_ids is not None:
+            query = query.where(sync_run.c.connection_id.in_(connection_ids))
+        with self.store.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _run(row) if row else None
+
+    def latest(self, connection_id: str, *, status: str | None = None) -> SyncRun | None:
+        query = sa.select(sync_run).where(sync_run.c.connection_id == connection_id)
+        if status is not None:
+            query = query.where(sync_run.c.status == status)
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                query.order_by(sync_run.c.created_at.desc(), sync_run.c.id.desc()).limit(1)
+            ).first()
+        return _run(row) if row else None
+
+    def page(
+        self,
+        connection_ids: list[str],
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        status: str | None = None,
+        trigger: str | None = None,
+    ) -> RunPage:
+        """Newest first; ``cursor`` is the previous page's ``next_cursor`` (raises ValueError if bad)."""
+        limit = max(1, min(limit, MAX_PAGE))
+        query = sa.select(sync_run).where(sync_run.c.connection_id.in_(connection_ids))
+        if status is not None:
+            query = query.where(sync_run.c.status == status)
+        if trigger is not None:
+            query = query.where(sync_run.c.trigger == trigger)
+        if cursor:
+            created, last_id = _decode_cursor(cursor)
+            query = query.where(
+                sa.or_(
+                    sync_run.c.created_at < created,
+                    sa.and_(sync_run.c.created_at == created, sync_run.c.id < last_id),
+                )
+            )
+        query = query.order_by(sync_run.c.created_at.desc(), sync_run.c.id.desc()).limit(limit + 1)
+        with self.store.engine.connect() as conn:
+            runs = [_run(r) for r in conn.execute(query)]
+        more = len(runs) > limit
+        runs = runs[:limit]
+        return RunPage(runs, _encode_cursor(runs[-1]) if more and runs else None)
+
+
+def _encode_cursor(run: SyncRun) -> str:
+    raw = f"{run.created_at.isoformat()}|{run.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, last_id = raw.split("|", 1)
+        return datetime.fromisoformat(created), last_id
+    except Exception:
+        raise ValueError("cursor is not one this API handed out") from None
+
+
+class LeaseLostError(Exception):
+    """Another holder took the lease (ours had expired)."""
+
+
+class SyncLease:
+    """At most one holder per connection, across processes and machines."""
+
+    def __init__(
+        self, store: Store, *, seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.seconds = seconds
+        self.clock = clock
+
+    def acquire(self, connection_id: str, holder: str, run_id: str | None = None) -> bool:
+        now = self.clock()
+        expires = now + self.seconds
+        with self.store.transaction() as conn:
+            taken = conn.execute(
+                sa.update(sync_lease)
+                .where(sync_lease.c.connection_id == connection_id, sync_lease.c.expires_at < now)
+                .values(holder=holder, run_id=run_id, expires_at=expires)
+            ).rowcount
+        if taken:
+            return True
+        try:
+            with self.store.transaction() as conn:
+                conn.execute(
+                    sa.insert(sync_lease).values(
+                        connection_id=connection_id, holder=holder, run_id=run_id, expires_at=expires
+                    )
+                )
+            return True
+        except sa.exc.IntegrityError:  # held, and not expired
+            return False
+
+    def renew(self, connection_id: str, holder: str) -> bool:
+        with self.store.transaction() as conn:
+            return bool(
+                conn.execute(
+                    sa.update(sync_lease)
+                    .where(sync_lease.c.connection_id == connection_id, sync_lease.c.holder == holder)
+                    .values(expires_at=self.clock() + self.seconds)
+                ).rowcount
+            )
+
+    def release(self, connection_id: str, holder: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.delete(sync_lease).where(
+                    sync_lease.c.connection_id == connection_id, sync_lease.c.holder == holder
+                )
+            )
+
+    def held(self, connection_id: str) -> bool:
+        with self.store.engine.connect() as conn:
+            expires = conn.execute(
+                sa.select(sync_lease.c.expires_at).where(sync_lease.c.connection_id == connection_id)
+            ).scalar()
+        return expires is not None and float(expires) >= self.clock()
+
+    def running_connections(self) -> set[str]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(sync_lease.c.connection_id).where(sync_lease.c.expires_at >= self.clock())
+            ).scalars()
+            return set(rows)
+
+    @contextmanager
+    def hold(self, connection_id: str, holder: str, run_id: str | None = None) -> Iterator[bool]:
+        """Yield True with the lease held (renewed in the background), False when someone has it."""
+        if not self.acquire(connection_id, holder, run_id):
+            yield False
+            return
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(min(RENEW_EVERY_SECONDS, self.seconds / 4)):
+                try:
+                    self.renew(connection_id, holder)
+                except Exception:
+                    continue
+
+        thread = threading.Thread(target=renew, name=f"lease-{connection_id[:16]}", daemon=True)
+        thread.start()
+        try:
+            yield True
+        finally:
+            stop.set()
+            thread.join(5)
+            self.release(connection_id, holder)

@@ -1,0 +1,165 @@
+"""Running one sync of a connection, the same way wherever it runs (server, worker, CLI).
+
+Takes the connection's lease (or records the run as skipped), marks the run started, runs the
+staged sync with a background-priority client, records the counts and the whole error, writes one
+log line, counts it in the metrics and tells ``on_finished`` (the ``sync.finished`` /
+``sync.failed`` events).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ashby_connector.core.sync_history import SyncHistory, SyncLease, SyncRun, Trigger
+from ashby_connector.store import ChangeCallback, Store
+from ashby_connector.sync import SyncEngine
+from ashby_connector.sync.engine import DEFAULT_CONCURRENCY
+
+log = logging.getLogger("ashby_connector.sync")
+
+ClientFactory = Callable[[str], Any]  # connection id -> a client (closed here when it can be)
+OnFinished = Callable[[SyncRun], None]
+SKIPPED_RUNNING = "skipped: the previous run of this connection is still going"
+
+
+def run_mode(*, full: bool, reconcile: bool) -> str:
+    return "reconcile" if reconcile else "full" if full else "incremental"
+
+
+def _background(client: Any) -> Any:
+    """Sync pages wait behind interactive calls (proxy, live reads, writes) for the key's budget."""
+    if hasattr(client, "rate_priority"):
+        client.rate_priority = "background"
+    return client
+
+
+class SyncService:
+    def __init__(
+        self,
+        store: Store,
+        client_factory: ClientFactory,
+        *,
+        holder: str,
+        on_change_for: Callable[[str], ChangeCallback | None] | None = None,
+        on_finished: OnFinished | None = None,
+        history: SyncHistory | None = None,
+        lease: SyncLease | None = None,
+        concurrency: int | None = None,
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.holder = holder
+        self.on_change_for = on_change_for
+        self.on_finished = on_finished
+        self.history = history or SyncHistory(store)
+        self.lease = lease or SyncLease(store)
+        self.concurrency = concurrency
+
+    def queue(
+        self,
+        connection_id: str,
+        *,
+        trigger: Trigger,
+        full: bool = False,
+        reconcile: bool = False,
+        streams: list[str] | None = None,
+    ) -> str:
+        """A history row in state ``queued``; pass its id to ``run``."""
+        return self.history.create(
+            connection_id, trigger=trigger, mode=run_mode(full=full, reconcile=reconcile), streams=streams
+        )
+
+    def run(
+        self,
+        connection_id: str,
+        *,
+        trigger: Trigger = "manual",
+        full: bool = False,
+        reconcile: bool = False,
+        streams: list[str] | None = None,
+        run_id: str | None = None,
+    ) -> SyncRun:
+        run_id = run_id or self.queue(
+            connection_id, trigger=trigger, full=full, reconcile=reconcile, streams=streams
+        )
+        with self.lease.hold(connection_id, self.holder, run_id) as held:
+            if not held:
+                self.history.skipped(run_id, SKIPPED_RUNNING)
+            else:
+                self._run_locked(connection_id, run_id, full or reconcile, reconcile, streams)
+        run = self.history.get(run_id)
+        assert run is not None
+        self._tell(run)
+        return run
+
+    def _run_locked(
+        self, connection_id: str, run_id: str, full: bool, reconcile: bool, streams: list[str] | None
+    ) -> None:
+        self.history.started(run_id, self.holder)
+        report: dict[str, Any] | None = None
+        error: str | None = None
+        try:
+            on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
+            client = _background(self.client_factory(connection_id))
+            try:
+                engine = SyncEngine(
+                    client,
+                    self.store,
+                    connection_id,
+                    streams=streams,
+                    full=full,
+                    reconcile=reconcile,
+                    on_change=on_change,
+                    concurrency=self.concurrency or DEFAULT_CONCURRENCY,
+                )
+                report = engine.run().to_dict()
+            finally:
+                close = getattr(client, "close", None)
+                if callable(close):
+                    close()
+        except Exception as exc:  # recorded on the run; the caller's loop goes on
+            error = f"{type(exc).__name__}: {exc}"[:4000]
+        self.history.finished(run_id, report, error)
+
+    def _tell(self, run: SyncRun) -> None:
+        from ashby_connector.core import metrics
+
+        duration = (
+            (run.finished_at - run.started_at).total_seconds() if run.finished_at and run.started_at else 0.0
+        )
+        metrics.sync_run_finished(run.status, run.trigger, duration)
+        level = logging.INFO if run.status in ("succeeded", "skipped") else logging.WARNING
+        log.log(
+            level,
+            "sync %s %s of %s: %s (%d requests, %d fetched, %d changed, %d errors, %.1fs)%s",
+            run.mode,
+            run.trigger,
+            run.connection_id,
+            run.status,
+            run.requests,
+            run.fetched,
+            run.changed,
+            run.errors,
+            duration,
+            f": {run.error}" if run.error else "",
+            extra={
+                "event": "sync_run",
+                "connection_id": run.connection_id,
+                "run_id": run.id,
+                "trigger": run.trigger,
+                "mode": run.mode,
+                "status": run.status,
+                "requests": run.requests,
+                "fetched": run.fetched,
+                "changed": run.changed,
+                "errors": run.errors,
+                "duration_s": round(duration, 3),
+            },
+        )
+        if self.on_finished is not None and run.status in ("succeeded", "failed"):
+            try:
+                self.on_finished(run)
+            except Exception:  # events must not turn a finished sync into a crash
+                log.exception("sync %s: on_finished failed", run.id)

@@ -1,0 +1,157 @@
+"""The status of a connection's copy, per stream: what ``GET /connections/{id}/sync-status`` and
+``ashby-connector status`` show.
+
+Per stream: the mode its next run takes, when it last finished (``lastSuccessAt``), the last error
+whole, how many records are stored, the lag (seconds since the data was last known current: since
+its last successful run finished), the connection's next scheduled run, and for child lists the
+policy deciding which parents' children are fetched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from ashby_connector.core.schedule import Schedules, iso_epoch
+from ashby_connector.core.sync_history import SyncHistory, SyncLease, iso_utc
+from ashby_connector.store import Store, StreamState
+from ashby_connector.sync.policies import DEFAULT_CHILD_POLICIES
+from ashby_connector.sync.streams import Stream, all_streams
+
+# Child lists outside the policies are stored from their parent's pages (interview events).
+DERIVED = "from parent pages"
+
+
+def child_policy(stream: Stream) -> str | None:
+    """Which parents' children a scheduled run fetches (sync.policies: eager, changed, lazy, off)."""
+    if stream.parent is None:
+        return None
+    return DEFAULT_CHILD_POLICIES.get(stream.name, DERIVED)
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    stream: str
+    mode: str
+    running: bool
+    last_success_at: datetime | None
+    last_error: str | None
+    records: int
+    lag_seconds: float | None
+    next_run_at: float | None
+    child_policy: str | None
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "mode": self.mode,
+            "running": self.running,
+            "lastSuccessAt": iso_utc(self.last_success_at),
+            "lastError": self.last_error,
+            "records": self.records,
+            "lagSeconds": None if self.lag_seconds is None else round(self.lag_seconds, 1),
+            "nextRunAt": iso_epoch(self.next_run_at),
+            "childPolicy": self.child_policy,
+        }
+
+
+class SyncStatusReader:
+    def __init__(
+        self,
+        store: Store,
+        schedules: Schedules,
+        *,
+        history: SyncHistory | None = None,
+        lease: SyncLease | None = None,
+        partner_state: Callable[[], dict[str, Any] | None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.schedules = schedules
+        self.history = history or SyncHistory(store)
+        self.lease = lease or SyncLease(store)
+        self.partner_state = partner_state
+        self.clock = clock
+
+    def streams(self, connection_id: str) -> list[StreamStatus]:
+        schedule = self.schedules.get(connection_id)
+        next_run = schedule.next_run_at()
+        states = {s.stream: s for s in self.store.stream_states(connection_id)}
+        syncing = self.lease.held(connection_id)
+        unavailable = self._unavailable(connection_id)
+        out = []
+        for stream in all_streams():
+            own = [
+                st for key, st in states.items() if key == stream.name or key.startswith(stream.name + ":")
+            ]
+            if not own:
+                continue
+            status = self._stream(connection_id, stream, own, next_run, syncing)
+            if stream.name in unavailable:
+                status = replace(status, mode="unavailable", running=False)
+            out.append(status)
+        return out
+
+    def _unavailable(self, connection_id: str) -> set[str]:
+        """Streams the last finished run found the account does not have (nothing to copy)."""
+        finished = [self.history.latest(connection_id, status=s) for s in ("succeeded", "failed")]
+        runs = sorted((r for r in finished if r is not None and r.report), key=lambda r: r.created_at)
+        if not runs:
+            return set()
+        streams = (runs[-1].report or {}).get("streams", [])
+        return {s["stream"] for s in streams if s.get("status") == "unavailable"}
+
+    def _stream(
+        self,
+        connection_id: str,
+        stream: Stream,
+        states: list[StreamState],
+        next_run: float | None,
+        syncing: bool,
+    ) -> StreamStatus:
+        # A partitioned stream is as current as its stalest partition.
+        successes = [s.last_success_at for s in states]
+        last_success = None if None in successes else min(s for s in successes if s is not None)
+        errors = [s.last_error for s in states if s.last_error]
+        unfinished = any(s.unfinished for s in states)
+        running = unfinished and syncing  # unfinished and nobody syncing: the next run resumes it
+        if stream.parent is not None:
+            incremental = all(s.parent_watermark for s in states)
+        else:
+            incremental = stream.strategy == "incremental" and all(s.sync_token for s in states)
+        mode = f"resumable {states[0].run_mode}" if unfinished else "incremental" if incremental else "full"
+        lag = None if last_success is None else max(0.0, self.clock() - _epoch(last_success))
+        return StreamStatus(
+            stream.name,
+            mode,
+            running,
+            last_success,
+            errors[0] if errors else None,
+            self.store.count(connection_id, stream.kind),
+            lag,
+            next_run,
+            child_policy(stream),
+        )
+
+    def connection(self, connection_id: str) -> dict[str, Any]:
+        """Everything the API and the CLI show about one connection."""
+        streams = self.streams(connection_id)
+        last = self.history.latest(connection_id)
+        lags = [s.lag_seconds for s in streams if s.lag_seconds is not None]
+        partner = self.partner_state() if self.partner_state is not None else None
+        return {
+            "connectionId": connection_id,
+            "running": self.lease.held(connection_id),
+            "schedule": self.schedules.get(connection_id).to_api(),
+            "lastRun": last.to_api(with_report=False) if last else None,
+            "lagSeconds": round(max(lags), 1) if lags else None,
+            "partnerThrottle": partner,
+            "streams": [s.to_api() for s in streams],
+        }
+
+
+def _epoch(value: datetime) -> float:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()

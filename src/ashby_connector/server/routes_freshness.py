@@ -1,0 +1,54 @@
+"""``/connections/{id}/schedule`` and ``/connections/{id}/sync-status``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from ashby_connector.core.errors import CoreError
+from ashby_connector.core.schedule import ScheduleError
+from ashby_connector.server.deps import CoreDep, Tenant
+
+router = APIRouter(tags=["freshness"])
+
+
+class ScheduleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    incrementalEveryMinutes: float | None = Field(None, description="Minutes between incremental syncs")
+    reconcileEveryHours: float | None = Field(
+        None, description="Hours between reconcile runs (full re-list marking deletions)"
+    )
+    paused: bool | None = Field(None, description="true: no scheduled runs until set false again")
+
+
+@router.get("/connections/{connection_id}/schedule", summary="When the connection syncs by itself")
+def get_schedule(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
+    return core.freshness.schedules.get(row.id).to_api()
+
+
+@router.put("/connections/{connection_id}/schedule", summary="Change the connection's schedule")
+def put_schedule(
+    connection_id: str, body: ScheduleChange, core: CoreDep, tenant_id: Tenant
+) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
+    try:
+        schedule = core.freshness.schedules.put(
+            row.id,
+            incremental_every_minutes=body.incrementalEveryMinutes,
+            reconcile_every_hours=body.reconcileEveryHours,
+            paused=body.paused,
+        )
+    except ScheduleError as exc:
+        raise CoreError(422, "invalid_schedule", str(exc), exc.field) from None
+    return schedule.to_api()
+
+
+@router.get("/connections/{connection_id}/sync-status", summary="Per stream: mode, last success, lag")
+def sync_status(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    """Per stream: mode of its next run, last success, last error (whole), records, lag (seconds
+    since the data was last known current), next scheduled run, child policy."""
+    row = core.connections.get(tenant_id, connection_id)
+    return core.freshness.status.connection(row.id)

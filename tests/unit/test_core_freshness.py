@@ -1,0 +1,200 @@
+"""Schedules, the scheduler's exactly-once claim, run history, leases, status and retention."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ashby_connector.core.freshness import Freshness, FreshnessSettings
+from ashby_connector.core.retention import Retention
+from ashby_connector.core.schedule import ScheduleDefaults, ScheduleError, Scheduler, Schedules
+from ashby_connector.core.sync_history import SyncHistory, SyncLease
+from ashby_connector.store import Store, record_table
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    yield s  # type: ignore[misc]
+    s.close()
+
+
+def test_new_connections_get_the_defaults_and_a_put_changes_them(store: Store) -> None:
+    clock = Clock()
+    schedules = Schedules(store, ScheduleDefaults(10, 12), clock=clock, rng=lambda: 0.5)
+    assert schedules.ensure(["a", "b"]) == 2 and schedules.ensure(["a"]) == 0
+    a = schedules.get("a")
+    assert (a.incremental_every_minutes, a.reconcile_every_hours, a.paused) == (10, 12, False)
+    # The first incremental run comes within a tenth of the interval; reconcile after a whole one.
+    assert clock.now <= a.next_incremental_at <= clock.now + 60
+    assert a.next_reconcile_at >= clock.now + 12 * 3600
+    changed = schedules.put("a", incremental_every_minutes=1, paused=True)
+    assert schedules.get("a") == changed and changed.paused and changed.incremental_every_minutes == 1
+    assert changed.to_api()["nextIncrementalAt"] is None  # paused: nothing is next
+    with pytest.raises(ScheduleError) as bad:
+        schedules.put("a", incremental_every_minutes=0)
+    assert bad.value.field == "incrementalEveryMinutes"
+    assert schedules.get("a").incremental_every_minutes == 1  # a refused change keeps the old one
+
+
+def test_each_due_run_is_claimed_by_exactly_one_of_many_schedulers(store: Store) -> None:
+    clock = Clock()
+    schedules = Schedules(store, ScheduleDefaults(1, 24), clock=clock)
+    started: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def dispatch(connection_id: str, kind: str) -> bool:
+        with lock:
+            started.append((connection_id, kind))
+        return True
+
+    connections = [f"c{i}" for i in range(5)]
+    schedulers = [Scheduler(schedules, lambda: connections, dispatch, clock=clock) for _ in range(4)]
+    schedulers[0].tick()
+    clock.now += 120  # every connection is due once
+    barrier = threading.Barrier(len(schedulers))
+
+    def tick(s: Scheduler) -> None:
+        barrier.wait()
+        s.tick()
+
+    threads = [threading.Thread(target=tick, args=(s,)) for s in schedulers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(started) == [(c, "incremental") for c in connections]
+    started.clear()
+    for s in schedulers:
+        s.tick()
+    assert started == []  # nothing is due again until the next interval
+    clock.now += 25 * 3600
+    schedulers[1].tick()
+    assert sorted(started) == [(c, "reconcile") for c in connections]
+
+
+def test_paused_schedules_and_unknown_connections_do_not_run(store: Store) -> None:
+    clock = Clock()
+    schedules = Schedules(store, clock=clock)
+    started: list[str] = []
+    scheduler = Scheduler(schedules, lambda: ["a", "b"], lambda c, k: started.append(c) or True, clock=clock)
+    scheduler.tick()
+    schedules.put("a", paused=True)
+    clock.now += 3600
+    result = scheduler.tick()
+    assert started == ["b"] and result.started == [("b", "incremental")]
+    assert scheduler.alive()
+
+
+def test_a_run_skipped_by_dispatch_is_reported(store: Store) -> None:
+    clock = Clock()
+    scheduler = Scheduler(Schedules(store, clock=clock), lambda: ["a"], lambda c, k: False, clock=clock)
+    scheduler.tick()
+    clock.now += 3600
+    assert scheduler.tick().skipped == [("a", "incremental")]
+
+
+def test_history_pages_newest_first_with_counts(store: Store) -> None:
+    history = SyncHistory(store)
+    ids = []
+    for i in range(5):
+        run_id = history.create("c", trigger="schedule" if i % 2 else "manual", mode="incremental")
+        history.started(run_id, "test")
+        report = {"ok": i != 3, "requests": i, "fetched": 10 * i, "changed": i, "streams": []}
+        if i == 3:
+            report["streams"] = [{"stream": "candidate", "status": "failed", "error": "boom"}]
+        history.finished(run_id, report)
+        ids.append(run_id)
+    history.create("other", trigger="manual", mode="full")
+    first = history.page(["c"], limit=2)
+    assert [r.id for r in first.runs] == [ids[4], ids[3]] and first.next_cursor
+    assert first.runs[1].status == "failed" and first.runs[1].errors == 1
+    assert first.runs[0].to_api()["fetched"] == 40 and first.runs[0].trigger == "manual"
+    rest = history.page(["c"], limit=10, cursor=first.next_cursor)
+    assert [r.id for r in rest.runs] == [ids[2], ids[1], ids[0]] and rest.next_cursor is None
+    assert [r.trigger for r in history.page(["c"], trigger="schedule").runs] == ["schedule", "schedule"]
+    with pytest.raises(ValueError):
+        history.page(["c"], cursor="not-a-cursor")
+
+
+def test_lease_is_exclusive_expires_and_is_released(store: Store) -> None:
+    clock = Clock()
+    lease = SyncLease(store, seconds=60, clock=clock)
+    assert lease.acquire("c", "one")
+    assert not lease.acquire("c", "two")
+    assert lease.held("c") and lease.running_connections() == {"c"}
+    clock.now += 61  # the holder died without releasing: the lease lapses
+    assert lease.acquire("c", "two")
+    assert not lease.renew("c", "one")
+    lease.release("c", "two")
+    with lease.hold("c", "three") as held:
+        assert held
+        with lease.hold("c", "four") as second:
+            assert not second
+    assert not lease.held("c")
+
+
+def _deleted(store: Store, record_id: str, days_ago: float) -> None:
+    store.upsert_records("c", "candidate", [{"id": record_id, "updatedAt": "2024-01-01T00:00:00Z"}])
+    table = record_table("candidate")
+    with store.transaction() as conn:
+        conn.execute(
+            sa.update(table)
+            .where(table.c.id == record_id)
+            .values(deleted_at=datetime.now(UTC) - timedelta(days=days_ago))
+        )
+
+
+def test_retention_purges_records_deleted_long_ago_and_zero_keeps_them(store: Store) -> None:
+    _deleted(store, "old", 31)
+    _deleted(store, "recent", 2)
+    store.upsert_records("c", "candidate", [{"id": "alive", "updatedAt": "2024-01-01T00:00:00Z"}])
+    assert Retention(store, deleted_days=0).purge_deleted() == {}
+    assert store.count("c", "candidate", include_deleted=True) == 3
+    assert Retention(store).purge_deleted() == {"candidate": 1}
+    assert store.get("c", "candidate", "old") is None
+    assert store.count("c", "candidate", include_deleted=True) == 2
+    with pytest.raises(ValueError):
+        Retention(store, deleted_days=-1)
+
+
+def test_status_per_stream(store: Store) -> None:
+    clock = Clock()
+    clock.now = datetime.now(UTC).timestamp()
+    fresh = Freshness(
+        store, FreshnessSettings(incremental_every_minutes=5), connections=lambda: ["c"], clock=clock
+    )
+    store.begin_run("c", "candidate", "full")
+    store.save_page(
+        "c",
+        "candidate",
+        "candidate",
+        [{"id": "x", "updatedAt": "2024-01-01T00:00:00Z"}],
+        None,
+        finish=True,
+        sync_token="tok",
+    )
+    store.begin_run("c", "candidateNote", "full")
+    store.fail_stream("c", "candidateNote", "NotFoundError: the whole message, kept whole " + "x" * 300)
+    clock.now += 90
+    status = fresh.status.connection("c")
+    by_stream = {s["stream"]: s for s in status["streams"]}
+    cand = by_stream["candidate"]
+    assert cand["mode"] == "incremental" and cand["records"] == 1 and cand["lastError"] is None
+    assert 85 <= cand["lagSeconds"] <= 95 and cand["childPolicy"] is None and cand["nextRunAt"]
+    note = by_stream["candidateNote"]
+    assert note["lastError"].endswith("x" * 300) and note["lagSeconds"] is None
+    assert note["childPolicy"] == "lazy" and note["mode"] == "resumable full"
+    assert status["schedule"]["incrementalEveryMinutes"] == 5 and status["running"] is False
