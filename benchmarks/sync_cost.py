@@ -229,7 +229,7 @@ def table(results: list[dict[str, Any]]) -> str:
     )
     row(
         "(d) plan vs (c) (goal within 10%)",
-        lambda r: f"{r['d_plan_c']:,} ({_pct(r['d_plan_c'], r['c_requests'])})",
+        opt("c_requests", lambda r: f"{r['d_plan_c']:,} ({_pct(r['d_plan_c'], r['c_requests'])})"),
     )
     row("(d) requests spent counting (first run)", lambda r: f"{r['d_plan_count_requests']:,}")
     row("(e) bare fetch CPU ms/page", lambda r: f"{r['a_cpu_ms_per_page']:.2f}")

@@ -103,7 +103,7 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
         return Page.from_response(response, body.get("cursor"))
 
     async def _typed_page(self, operation: str, body: Mapping[str, Any], item: Callable[[Any], T]) -> Page[T]:
-        return (await self._fetch_page(operation, body)).map(item)
+        return (await self._fetch_page(operation, body)).map(item, f"a {operation} page")
 
     def _pager(self, operation: str, body: dict[str, Any], item: Callable[[Any], T]) -> AsyncPager[T]:
         body.setdefault("limit", DEFAULT_LIMIT)

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from ashby_connector.client._lazy import LazyRecords
+
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -61,9 +63,11 @@ class Page(Generic[T]):
     def is_last(self) -> bool:
         return not (self.more_data_available and self.next_cursor)
 
-    def map(self, item: Callable[[T], U]) -> Page[U]:
+    def map(self, item: Callable[[T], U], label: str = "") -> Page[U]:
+        """This page with each record turned into ``item(record)`` when first read (see
+        ``LazyRecords``); ``label`` names the page in a validation error."""
         return Page(
-            results=[item(r) for r in self.results],
+            results=LazyRecords(self.results, item, label),
             more_data_available=self.more_data_available,
             next_cursor=self.next_cursor,
             sync_token=self.sync_token,

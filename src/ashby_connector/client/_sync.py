@@ -100,7 +100,7 @@ class AshbyClient(SyncNamespaces, BaseClient):
         return Page.from_response(response, body.get("cursor"))
 
     def _typed_page(self, operation: str, body: Mapping[str, Any], item: Callable[[Any], T]) -> Page[T]:
-        return self._fetch_page(operation, body).map(item)
+        return self._fetch_page(operation, body).map(item, f"a {operation} page")
 
     def _pager(self, operation: str, body: dict[str, Any], item: Callable[[Any], T]) -> SyncPager[T]:
         body.setdefault("limit", DEFAULT_LIMIT)
