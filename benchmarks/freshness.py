@@ -241,10 +241,10 @@ def _up(url: str) -> bool:
 
 
 def shared_budget(args: argparse.Namespace) -> dict[str, Any]:
-    from ashby_connector.server.repo import ServerRepo
     from cryptography.fernet import Fernet
 
     from ashby_connector.store import Store
+    from ashby_connector.store.tenancy import Tenancy
 
     env = {"ASHBY_CONNECTOR_MASTER_KEY": Fernet.generate_key().decode(), "ASHBY_API_KEY": ""}
     with (
@@ -264,7 +264,7 @@ def shared_budget(args: argparse.Namespace) -> dict[str, Any]:
                     raise SystemExit("the server did not start: " + (logs / "server.log").read_text())
                 time.sleep(0.2)
             with Store.open(db) as store:
-                _, platform_key = ServerRepo(store).create_platform_key("bench")
+                _, platform_key = Tenancy(store).create_platform_key("bench")
             http = httpx.Client(
                 base_url=base, headers={"Authorization": f"Bearer {platform_key}"}, timeout=120
             )

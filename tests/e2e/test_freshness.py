@@ -309,9 +309,9 @@ def test_a_server_and_two_worker_processes_share_one_budget_per_key(postgres_db:
             base = f"http://127.0.0.1:{port}"
             _poll(lambda: _answers(f"{base}/healthz"), 60, "the server to start")
             with Store.open(postgres_db) as store:
-                from ashby_connector.server.repo import ServerRepo
+                from ashby_connector.store.tenancy import Tenancy
 
-                _, platform_key = ServerRepo(store).create_platform_key("load")
+                _, platform_key = Tenancy(store).create_platform_key("load")
             http = httpx.Client(
                 base_url=base, headers={"Authorization": f"Bearer {platform_key}"}, timeout=60
             )
