@@ -41,11 +41,19 @@ def captured() -> Iterator[Everything]:
     level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    # A command run earlier in this process may have sent the project's logs to their own handler
+    # (``core.logs.configure`` stops them propagating): listen there too.
+    project = logging.getLogger("ashby_connector")
+    detached = not project.propagate
+    if detached:
+        project.addHandler(handler)
     try:
         yield handler
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
+        if detached:
+            project.removeHandler(handler)
 
 
 def assert_absent(secrets: dict[str, str], *texts: str) -> None:
