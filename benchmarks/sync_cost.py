@@ -21,22 +21,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import queue
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-import orjson
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _bare_fetch import bare_fetch  # noqa: E402
 
 from ashby_connector.client import AshbyClient  # noqa: E402
 from ashby_connector.emulator.runner import Control  # noqa: E402
@@ -79,42 +76,10 @@ def emulator_process(candidates: int) -> Iterator[dict[str, str]]:
 
 def floor(emu: dict[str, str], concurrency: int = 6) -> tuple[int, int, float]:
     """(a): (records, requests, CPU seconds of this process) for every top-level list."""
-    jobs: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
-    for s in all_streams():
-        if s.parent is not None:
-            continue
-        base = dict(s.base_body)
-        for body in [{**base, f: v} for f, v in s.partitions] or [base]:
-            jobs.put((s.operation, body | ({"limit": 100} if s.paginated else {})))
-    totals = {"records": 0, "requests": 0}
-    lock = threading.Lock()
-
-    def work() -> None:
-        with httpx.Client(auth=(emu["api_key"], ""), timeout=120) as http:
-            while True:
-                try:
-                    op, body = jobs.get_nowait()
-                except queue.Empty:
-                    return
-                records = requests = 0
-                while True:
-                    data = orjson.loads(http.post(f"{emu['base_url']}/{op}", json=body).content)
-                    requests += 1
-                    records += len(data.get("results") or [])
-                    if not (data.get("moreDataAvailable") and data.get("nextCursor")):
-                        break
-                    body = {**body, "cursor": data["nextCursor"]}
-                with lock:
-                    totals["records"] += records
-                    totals["requests"] += requests
-
-    cpu = time.process_time()
-    threads = [threading.Thread(target=work) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return totals["records"], totals["requests"], time.process_time() - cpu
+    records, requests, _, cpu = bare_fetch(
+        emu, [s for s in all_streams() if s.parent is None], concurrency, timeout=120
+    )
+    return records, requests, cpu
 
 
 def first_sync(

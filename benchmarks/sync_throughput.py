@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
@@ -34,10 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _bare_fetch import bare_fetch  # noqa: E402
 
 from ashby_connector.client import AshbyClient  # noqa: E402
 from ashby_connector.emulator.runner import Control  # noqa: E402
@@ -84,43 +84,11 @@ def stream_names(children: bool) -> list[str]:
     return [s.name for s in all_streams() if (children or s.parent is None) and s.name not in UNAVAILABLE]
 
 
-def bare_fetch(emu: dict[str, str], names: list[str], concurrency: int) -> tuple[int, int, float]:
+def floor_fetch(emu: dict[str, str], names: list[str], concurrency: int) -> tuple[int, int, float]:
     """(a): every page of every top-level stream, nothing parsed but the cursor."""
     streams = [s for s in all_streams() if s.name in names and s.parent is None]
-    jobs: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
-    for s in streams:
-        base = dict(s.base_body)
-        for body in [{**base, f: v} for f, v in s.partitions] or [base]:
-            jobs.put((s.operation, body | ({"limit": 100} if s.paginated else {})))
-    totals = {"records": 0, "requests": 0}
-    lock = threading.Lock()
-
-    def work() -> None:
-        with httpx.Client(auth=(emu["api_key"], ""), timeout=60) as http:
-            while True:
-                try:
-                    op, body = jobs.get_nowait()
-                except queue.Empty:
-                    return
-                records = requests = 0
-                while True:
-                    data = orjson.loads(http.post(f"{emu['base_url']}/{op}", json=body).content)
-                    requests += 1
-                    records += len(data.get("results") or [])
-                    if not (data.get("moreDataAvailable") and data.get("nextCursor")):
-                        break
-                    body = {**body, "cursor": data["nextCursor"]}
-                with lock:
-                    totals["records"] += records
-                    totals["requests"] += requests
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=work) for _ in range(concurrency)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return totals["records"], totals["requests"], time.monotonic() - started
+    records, requests, wall, _ = bare_fetch(emu, streams, concurrency, timeout=60)
+    return records, requests, wall
 
 
 def run_sync(emu: dict[str, str], db: str, names: list[str], **kw: Any) -> SyncReport:
@@ -232,7 +200,7 @@ def main() -> None:
         with emulator_process(args.candidates) if args.candidates else contextlib.nullcontext() as emu:
             if emu is None:
                 raise _SkipPhases
-            rec, req, secs = bare_fetch(emu, names, conc)
+            rec, req, secs = floor_fetch(emu, names, conc)
             limit = rec / secs
             print(
                 f"(a) limit, bare httpx x{conc}: {rec:,} records, {req:,} requests in {secs:.1f}s "
