@@ -171,11 +171,14 @@ def test_a_crash_between_queueing_the_event_and_writing_the_store_loses_nothing(
         raise OSError("killed")
 
     env.svc.processor.store.put_records = crash  # type: ignore[method-assign]
+    # A retry delay longer than any drain pass on a loaded machine, so the first drain cannot
+    # reach the retry itself while the store is still failing.
+    env.svc.processor.backoff = Backoff(base_seconds=1.0, cap_seconds=1.0, max_attempts=3)
     env.send("applicationUpdate", {"application": app("2026-01-01T10:00:00Z")})
     env.svc.drain()
     assert queued == [("app1", "created")] and env.raw("application", "app1") is None
     env.svc.processor.store.put_records = real_put  # type: ignore[method-assign]
-    time.sleep(0.06)
+    time.sleep(1.05)
     env.svc.drain()
     # Applied on the retry, and the event was queued again with the same content (same id).
     assert env.raw("application", "app1") is not None
