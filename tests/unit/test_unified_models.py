@@ -36,6 +36,7 @@ ATS = [
     "atsRejectReason",
     "atsTag",
     "atsSource",
+    "atsEeoc",  # issue 15: EEOC answers, sensitive, every read a clear 501
 ]
 
 

@@ -80,6 +80,14 @@ class Operation:
     def required_fields(self) -> tuple[str, ...]:
         return tuple((self.request_schema or {}).get("required", ()))
 
+    def enum_values(self, field: str) -> tuple[str, ...]:
+        """The values a request field accepts (its ``enum``, also inside ``allOf``)."""
+        schema = self.request_properties.get(field, {})
+        values: list[str] = list(schema.get("enum", []))
+        for part in schema.get("allOf", []):
+            values.extend(part.get("enum", []))
+        return tuple(values)
+
 
 @dataclass(frozen=True, slots=True)
 class WebhookType:

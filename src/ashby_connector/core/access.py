@@ -11,7 +11,9 @@ from ashby_connector.unified.registry import Write
 
 def _model_needs(spec: unified.ModelSpec) -> dict[str, list[str]]:
     """Per action (list/retrieve/create/update/delete), the Ashby operations it calls."""
-    needs = {"read": [spec.source] + ([spec.info[0]] if spec.info else [])}
+    needs: dict[str, list[str]] = {}
+    if spec.read_unavailable is None:
+        needs["read"] = [spec.source] + ([spec.info[0]] if spec.info else [])
     for action in ("create", "update", "delete"):
         write = spec.write(action)
         if isinstance(write, Write):
@@ -68,7 +70,7 @@ def parse_operation(entry: str) -> tuple[unified.ModelSpec, str]:
 
 def _operation_needs(spec: unified.ModelSpec, action: str) -> list[str] | unified.NotSupported:
     """The Ashby operations behind one action (list and retrieve read the synced store)."""
-    write = spec.write(action) if action in ("create", "update", "delete") else None
+    write = spec.write(action) if action in ("create", "update", "delete") else spec.read_unavailable
     if isinstance(write, unified.NotSupported):
         return write
     return ashby_operations(spec.name, action)

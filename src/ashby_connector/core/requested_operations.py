@@ -44,6 +44,7 @@ PLAIN_NOUNS: dict[str, str] = {
     "atsRejectReason": "archive reasons",
     "atsTag": "candidate tags",
     "atsSource": "candidate sources",
+    "atsEeoc": "candidates' EEOC survey answers (sensitive)",
 }
 _PLAIN_ACTIONS = {
     "list": "see all {noun}",
@@ -68,6 +69,8 @@ def ashby_operations(model: str, action: str) -> list[str]:
     spec = unified.MODELS.get(model)
     if spec is None:
         return []
+    if action in ("list", "retrieve") and spec.read_unavailable is not None:
+        return []  # Ashby cannot answer it: requesting it allows no Ashby call
     if action == "list":
         return [spec.source]
     if action == "retrieve":

@@ -157,10 +157,22 @@ def check_read(policy: RequestedOperations, model: Model, action: str, expand: l
         policy.require_ashby(model.custom.operation)
         return
     policy.require(model.name, action)
+    require_readable(model, action)
     for name in expand or ():
         relation = model.spec.relations.get(name)
         if relation is not None:
             policy.require_any(relation.model, ("list", "retrieve"))
+
+
+def require_readable(model: Model, action: str) -> None:
+    """501 ``not_supported`` for a model Ashby's API cannot read (EEOC answers): never an empty
+    success that would read as "no records"."""
+    if model.spec is None:
+        return
+    try:
+        model.spec.require_readable(action)
+    except unified.ReadNotSupportedError as exc:
+        raise CoreError(501, "not_supported", str(exc), None, operation=f"{exc.model}::{action}") from None
 
 
 # -- cursors -----------------------------------------------------------------------------------
@@ -282,6 +294,7 @@ def _pushdown(model: Model, filters: dict[str, str]) -> dict[str, Any]:
 def list_records(
     core: Core, conn: ConnectionRow, model: Model, query: ListQuery
 ) -> tuple[list[UnifiedModel], str | None]:
+    require_readable(model, "list")
     if query.ids is not None:
         out = []
         for rid in query.ids[: query.limit]:
@@ -310,6 +323,7 @@ def get_record(
     core: Core, conn: ConnectionRow, model: Model, rid: str, *, missing_ok: bool = False
 ) -> tuple[StoredRecord, dict[str, Any] | None] | None:
     """The stored record for ``rid`` (and, for exploded models, the piece with that id)."""
+    require_readable(model, "retrieve")
     if len(rid) <= 255:
         if model.spec is not None and model.spec.explode is not None:
             # Pieces (a candidate's files) are indexed by their own id: no scan of the holders.
@@ -386,6 +400,7 @@ def store_raw(core: Core, conn: ConnectionRow, model: Model, raw: dict[str, Any]
 
 
 def read_live(core: Core, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
+    require_readable(model, "retrieve")
     if model.spec is None or model.spec.info is None:
         raise CoreError(
             400,

@@ -57,17 +57,16 @@ def _strategy(pagination: str) -> Strategy:
 
 # Ashby requires surveyType on these lists although the spec marks it optional.
 PARTITION_FIELDS = {"surveyRequest.list": "surveyType", "surveySubmission.list": "surveyType"}
+# Survey answers about protected characteristics: only ever read through their own model (atsEeoc).
+SENSITIVE_SURVEY_TYPES = frozenset({"EEOC", "Diversity"})
 
 
 def _partitions(op: catalog.Operation) -> tuple[tuple[str, str], ...]:
     field = PARTITION_FIELDS.get(op.name)
     if field is None:
         return ()
-    schema = op.request_properties.get(field, {})
-    values: list[str] = list(schema.get("enum", []))
-    for part in schema.get("allOf", []):
-        values.extend(part.get("enum", []))
-    return tuple((field, v) for v in values)
+    # Sensitive survey answers are never synced by default (the current spec lists none of them).
+    return tuple((field, v) for v in op.enum_values(field) if v not in SENSITIVE_SURVEY_TYPES)
 
 
 # Flags that widen a list to everything the account holds.

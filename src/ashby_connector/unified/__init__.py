@@ -11,7 +11,16 @@ from __future__ import annotations
 from ashby_connector.unified.convert import to_custom, to_unified
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry
-from ashby_connector.unified.registry import MODELS, ModelSpec, NotSupported, Relation, Write, model, models
+from ashby_connector.unified.registry import (
+    MODELS,
+    ModelSpec,
+    NotSupported,
+    ReadNotSupportedError,
+    Relation,
+    Write,
+    model,
+    models,
+)
 from ashby_connector.unified.writers import WriteInputError
 
 __all__ = [
@@ -20,6 +29,7 @@ __all__ = [
     "FieldMapEntry",
     "ModelSpec",
     "NotSupported",
+    "ReadNotSupportedError",
     "Relation",
     "Write",
     "WriteInputError",

@@ -34,6 +34,7 @@ def to_unified(
     include_raw: bool = False,
     deleted_at: str | None = None,
 ) -> UnifiedModel:
+    spec.require_readable("read")
     fields = {**_common(raw, deleted_at), **spec.read(raw)}
     if fields.get("createdAt") is None:
         fields["createdAt"] = _common(raw, None)["createdAt"]

@@ -29,7 +29,14 @@ def render() -> str:
         "",
     ]
     for spec in models():
-        lines += [f"## {spec.name}", "", f"{spec.description} Read from `{spec.source}`.", ""]
+        if spec.read_unavailable is None:
+            about = f"{spec.description} Read from `{spec.source}`."
+        else:
+            about = (
+                f"{spec.description} Every read answers 501: {spec.read_unavailable.reason}. "
+                f"The sources below are the fields of the `{spec.source}` records it would read."
+            )
+        lines += [f"## {spec.name}", "", about, ""]
         lines += ["| unified field | Ashby source | written by | note |", "|---|---|---|---|"]
         for name, src in SOURCES[spec.name].items():
             lines.append(f"| `{name}` | {_cell(src.read)} | {_cell(src.write)} | {src.note} |")

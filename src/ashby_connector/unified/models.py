@@ -341,6 +341,21 @@ class AtsSource(UnifiedModel):
     isArchived: bool | None = None
 
 
+class AtsEeoc(UnifiedModel):
+    """A candidate's answers to the EEOC survey: sensitive, and not readable through Ashby's
+    current API (every read answers 501; see docs/unified.md, "EEOC answers")."""
+
+    candidateId: str | None = None
+    applicationId: str | None = None
+    submittedAt: str | None = None
+    race: Any = Field(default=None, description="The answer to the EEOC form's race question.")
+    gender: Any = Field(default=None, description="The answer to the EEOC form's gender question.")
+    veteranStatus: Any = Field(default=None, description="The answer to the EEOC form's veteran question.")
+    disabilityStatus: Any = Field(
+        default=None, description="The answer to the EEOC form's disability question."
+    )
+
+
 class CustomRecord(UnifiedModel):
     """A record of a connection's custom model: only the fields its mapping declares."""
 

@@ -469,6 +469,42 @@ def read_source(raw: Raw) -> Fields:
     }
 
 
+# The EEOC form's questions, recognised by words of their title or path (Ashby's spec names no
+# fixed paths for them): unified field -> words, any of which marks the question.
+EEOC_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "race": ("race", "ethnic"),
+    "gender": ("gender",),
+    "veteranStatus": ("veteran",),
+    "disabilityStatus": ("disability",),
+}
+
+
+def _eeoc_answer(raw: Raw, words: tuple[str, ...]) -> Any:
+    values = _obj(raw.get("submittedValues"))
+    titles = {
+        f["path"]: _s(f.get("title")) or ""
+        for section in map(_obj, _list(_obj(raw.get("formDefinition")).get("sections")))
+        for entry in map(_obj, _list(section.get("fields")))
+        if isinstance((f := _obj(entry.get("field"))).get("path"), str)
+    }
+    for path, value in values.items():
+        text = f"{path} {titles.get(path, '')}".casefold()
+        if any(word in text for word in words):
+            return value
+    return None
+
+
+def read_eeoc(raw: Raw) -> Fields:
+    """An EEOC survey submission (``surveySubmission.list`` with ``surveyType: EEOC``, as Ashby's
+    2025 API listed them)."""
+    return {
+        "candidateId": _s(raw.get("candidateId")),
+        "applicationId": _s(raw.get("applicationId")),
+        "submittedAt": _s(raw.get("submittedAt")),
+        **{field: _eeoc_answer(raw, words) for field, words in EEOC_QUESTIONS.items()},
+    }
+
+
 def explode_attachments(candidate: Raw) -> list[Raw]:
     """A candidate's files as attachment records (Ashby has no file list of its own)."""
     cid = _s(candidate.get("id"))

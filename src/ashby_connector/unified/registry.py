@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ashby_connector import catalog
 from ashby_connector.unified import enums
 from ashby_connector.unified import models as m
 from ashby_connector.unified import readers as r
@@ -21,6 +22,17 @@ from ashby_connector.unified import writers as w
 @dataclass(frozen=True, slots=True)
 class NotSupported:
     reason: str
+
+
+class ReadNotSupportedError(Exception):
+    """Reading a model Ashby's API cannot answer (``ModelSpec.read_unavailable``); the server
+    answers 501 ``not_supported`` with this message."""
+
+    def __init__(self, model: str, action: str, reason: str) -> None:
+        self.model = model
+        self.action = action
+        self.reason = reason
+        super().__init__(f"{model}::{action}: {reason}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +92,17 @@ class ModelSpec:
     # Equality filters on ids nested in the raw record: unified field -> raw dotted paths, the
     # unified value being the first of them that is set (so "any path equals" narrows safely).
     pushdown_paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Set when Ashby's API has no way to read the model's records: every list and retrieve fails
+    # with this reason (never an empty success).
+    read_unavailable: NotSupported | None = None
+    # Sensitive data (EEOC answers): only its own requested operations read it, no other model
+    # expands or embeds it, and only subscriptions naming the model get its events.
+    sensitive: bool = False
+
+    def require_readable(self, action: str) -> None:
+        """Raise ``ReadNotSupportedError`` when Ashby's API cannot answer reads of this model."""
+        if self.read_unavailable is not None:
+            raise ReadNotSupportedError(self.name, action, self.read_unavailable.reason)
 
     @property
     def created_field(self) -> str | None:
@@ -116,6 +139,16 @@ _INTERVIEW = w.schedule_writer("interviewTypeId")
 _APP_REL = {"candidate": Relation("candidateId", "atsCandidate"), "job": Relation("jobId", "atsJob")}
 _INTERVIEW_JOIN = {"interview": Join("interview.list", "interviewId")}
 _USER_REL = {"creditedTo": Relation("creditedToId", "genericUser")}
+
+
+def _eeoc_unavailable() -> NotSupported:
+    survey_types = catalog.operation("surveySubmission.list").enum_values("surveyType")
+    return NotSupported(
+        "Ashby's current API does not return EEOC answers: surveySubmission.list accepts only "
+        f"surveyType {' or '.join(survey_types)}, and the surveySubmit webhook never carries EEOC "
+        "or Diversity answers"
+    )
+
 
 _SPECS = (
     ModelSpec(
@@ -429,6 +462,18 @@ _SPECS = (
         delete=_META_501,
         search=("name",),
         description="A candidate source.",
+    ),
+    ModelSpec(
+        "atsEeoc",
+        m.AtsEeoc,
+        "surveySubmission.list",
+        r.read_eeoc,
+        create=NotSupported("Ashby's API cannot submit a candidate's EEOC survey"),
+        update=NotSupported("Ashby's API cannot change a candidate's EEOC answers"),
+        delete=NotSupported("Ashby's API cannot delete a candidate's EEOC answers"),
+        description="A candidate's EEOC survey answers (sensitive; not readable in Ashby's current API).",
+        read_unavailable=_eeoc_unavailable(),
+        sensitive=True,
     ),
 )
 

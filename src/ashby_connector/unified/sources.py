@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ashby_connector.unified.readers import EEOC_QUESTIONS
+
 
 @dataclass(frozen=True, slots=True)
 class Src:
@@ -232,6 +234,17 @@ SOURCES: dict[str, dict[str, Src]] = {
     "atsRejectReason": {"name": Src("text"), "type": Src("reasonType"), "isArchived": Src("isArchived")},
     "atsTag": {"name": Src("title", "candidateTag.create title"), "isArchived": Src("isArchived")},
     "atsSource": {"name": Src("title"), "type": Src("sourceType.title"), "isArchived": Src("isArchived")},
+    # Ashby's 2025 API listed EEOC submissions (surveySubmission.list, surveyType EEOC); its current
+    # API does not, so these are the sources the fields would come from, and every read answers 501.
+    "atsEeoc": {
+        "candidateId": Src("candidateId"),
+        "applicationId": Src("applicationId"),
+        "submittedAt": Src("submittedAt"),
+        **{
+            name: Src("submittedValues", note=f"the answer whose question mentions {' or '.join(words)}")
+            for name, words in EEOC_QUESTIONS.items()
+        },
+    },
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import time
 import uuid
@@ -50,9 +51,11 @@ class Subscription:
     updated_at: float
 
     def wants(self, model: str, change: str) -> bool:
+        # Sensitive models (EEOC answers) only reach subscriptions that name them.
+        every_model = not self.models and model not in _sensitive_models()
         return (
             self.enabled
-            and (not self.models or model in self.models)
+            and (every_model or model in self.models)
             and (not self.events or change in self.events)
         )
 
@@ -84,6 +87,13 @@ def _iso(ts: float) -> str:
 def new_signing_secret() -> str:
     """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+@functools.cache
+def _sensitive_models() -> frozenset[str]:
+    from ashby_connector import unified
+
+    return frozenset(spec.name for spec in unified.models() if spec.sensitive)
 
 
 def _known_models() -> set[str]:

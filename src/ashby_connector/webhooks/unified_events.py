@@ -69,6 +69,8 @@ def registry_mapper(mapping_for: MappingFor | None = None) -> UnifiedMapper:
     kind_of_operation = {op: kind for kind, op in KIND_OPERATIONS.items()}
     by_kind: dict[str, list[Any]] = {}
     for spec in unified.models():
+        if spec.read_unavailable is not None:
+            continue  # no record of the kind can be one of its records (EEOC answers)
         kind = kind_of_operation.get(spec.source)
         if kind is not None:
             by_kind.setdefault(kind, []).append(spec)
