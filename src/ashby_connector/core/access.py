@@ -11,9 +11,7 @@ from ashby_connector.unified.registry import Write
 
 def _model_needs(spec: unified.ModelSpec) -> dict[str, list[str]]:
     """Per action (list/retrieve/create/update/delete), the Ashby operations it calls."""
-    needs: dict[str, list[str]] = {}
-    if spec.read_unavailable is None:
-        needs["read"] = [spec.source] + ([spec.info[0]] if spec.info else [])
+    needs = {"read": [spec.source] + ([spec.info[0]] if spec.info else [])}
     for action in ("create", "update", "delete"):
         write = spec.write(action)
         if isinstance(write, Write):
@@ -37,6 +35,8 @@ def report(scopes: list[str] | None) -> dict[str, Any]:
             denied_ops.append({"operation": op.name, "permission": op.permission})
     models: list[dict[str, Any]] = []
     for spec in unified.models():
+        if spec.read_unavailable is not None:
+            continue  # no key can read it (EEOC answers): nothing to say about this key
         actions: dict[str, Any] = {}
         for action, ops in _model_needs(spec).items():
             missing = sorted({p for o in ops if (p := catalog.operation(o).permission) and p not in have})
