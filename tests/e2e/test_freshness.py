@@ -224,6 +224,59 @@ def test_sync_every_runs_on_its_schedule_and_status_shows_lag(
     assert bad.exit_code == 2 and "--every" in bad.output
 
 
+def test_sync_every_with_a_fast_lane_brings_candidate_edits_in_seconds(
+    fresh_emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    from ashby_connector.cli._every import run_every
+
+    db = f"sqlite:///{tmp_path / 'lane.db'}"
+    runs: list[Any] = []
+    stop = threading.Event()
+    candidate = next(iter(fresh_emulator.state.iter("candidate")))
+    edited: list[float] = []
+
+    def on_run(run: Any) -> None:
+        runs.append(run)
+        if run.trigger == "manual":  # the first sync is stored: edit a candidate by hand
+            with AshbyClient(fresh_emulator.api_key, base_url=fresh_emulator.base_url) as ashby:
+                ashby.call("candidate.update", {"candidateId": candidate["id"], "name": "Edited Now"})
+            edited.append(time.monotonic())
+        elif run.streams == ["candidate"] and run.changed:
+            stop.set()
+
+    threading.Timer(60, stop.set).start()  # a bound, should the lane never bring it
+    with Store.open(db) as store:
+        run_every(
+            Console(file=open(tmp_path / "out.txt", "w"), width=300),  # noqa: SIM115
+            store,
+            lambda _c: AshbyClient(
+                fresh_emulator.api_key, base_url=fresh_emulator.base_url, rate_limit_per_minute=None
+            ),
+            "default",
+            every_seconds=3600,
+            reconcile_every_seconds=7200,
+            stop=stop,
+            tick_seconds=0.1,
+            on_run=on_run,
+            fast_every_seconds=1,
+            fast_streams=("candidate",),
+        )
+        took = time.monotonic() - edited[0]
+        assert (store.get("default", "candidate", candidate["id"]) or {}).get("name") == "Edited Now"
+    polls = [r for r in runs if r.trigger == "schedule"]
+    # Only the poll that found the edit is recorded: one request, the candidate list alone.
+    assert len(polls) == 1 and polls[0].changed == 1 and polls[0].requests == 1, polls
+    assert took < 10, took
+    out = (tmp_path / "out.txt").read_text()
+    assert "candidate polled every 1s (60 requests/min when nothing changed)" in out
+    for args, option in (
+        (["--fast-every", "1s", "--fast-streams", "candidateNote"], "--fast-streams"),
+        (["--fast-every", "0.2s"], "--fast-every"),
+    ):
+        bad = CliRunner().invoke(app, ["sync", "--emulator", "--every", "1m", "--db", db, *args])
+        assert bad.exit_code == 2 and option in bad.output, bad.output
+
+
 def test_json_logs_name_the_connection_and_request_but_no_secret(
     fresh_emulator: EmulatorHandle, tmp_path: Path
 ) -> None:

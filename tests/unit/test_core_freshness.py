@@ -9,10 +9,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from ashby_connector.core.fast_lane import FastLane, lane_on
 from ashby_connector.core.freshness import Freshness, FreshnessSettings
 from ashby_connector.core.retention import Retention
-from ashby_connector.core.schedule import ScheduleDefaults, ScheduleError, Scheduler, Schedules
-from ashby_connector.core.sync_history import SyncHistory, SyncLease
+from ashby_connector.core.schedule import (
+    ScheduleDefaults,
+    ScheduleError,
+    Scheduler,
+    Schedules,
+    check_fast_lane,
+)
+from ashby_connector.core.sync_history import POLL_HOLDER_SUFFIX, SyncHistory, SyncLease
 from ashby_connector.store import Store, record_table
 
 
@@ -198,3 +205,78 @@ def test_status_per_stream(store: Store) -> None:
     assert note["lastError"].endswith("x" * 300) and note["lagSeconds"] is None
     assert note["childPolicy"] == "lazy" and note["mode"] == "resumable full"
     assert status["schedule"]["incrementalEveryMinutes"] == 5 and status["running"] is False
+
+
+def test_the_fast_lane_polls_connections_with_webhooks_on_once_across_processes(store: Store) -> None:
+    clock = Clock()
+    schedules = Schedules(store, ScheduleDefaults(15, 24, fast_every_seconds=3), clock=clock)
+    schedules.ensure(["hooked", "plain", "paused"])
+    schedules.put("paused", paused=True)
+    polled: list[tuple[str, list[str]]] = []
+    done = threading.Event()
+    lock = threading.Lock()
+
+    def poll(connection_id: str, streams: list[str]) -> None:
+        with lock:
+            polled.append((connection_id, streams))
+        done.set()
+
+    hooked = {"hooked", "paused"}
+    lanes = [
+        FastLane(
+            schedules, lambda: ["hooked", "plain", "paused"], poll, webhooks_on=lambda: hooked, clock=clock
+        )
+        for _ in range(3)
+    ]
+    try:
+        for lane in lanes:  # three processes see the same due poll: one claims it
+            assert lane.tick() > 0
+        assert done.wait(5)
+        for lane in lanes:
+            lane.stop()
+        assert polled == [("hooked", ["candidate", "job"])]
+        # The next poll is an interval away; then it is due again.
+        assert schedules.get("hooked").next_fast_at == clock.now + 3
+        clock.now += 3
+        done.clear()
+        lanes[1].tick()
+        assert done.wait(5)
+        assert len(polled) == 2
+    finally:
+        for lane in lanes:
+            lane.stop()
+
+
+def test_fast_lane_settings_are_checked(store: Store) -> None:
+    schedules = Schedules(store, ScheduleDefaults(15, 24), clock=Clock())
+    assert check_fast_lane(3, ["candidate", "job", "candidate"]) == ("candidate", "job")
+    for every, streams, field in (
+        (0.5, ["candidate"], "fastEverySeconds"),
+        (3, ["nope"], "fastStreams"),
+        (3, ["candidateNote"], "fastStreams"),  # a child list: one request per parent
+        (3, [], "fastStreams"),
+    ):
+        with pytest.raises(ScheduleError) as bad:
+            schedules.put("a", fast_every_seconds=every, fast_streams=streams)
+        assert bad.value.field == field
+    off = schedules.put("a", fast_every_seconds=0)
+    assert off.fast_requests_per_minute() == 0 and not lane_on(off, None)
+    on = schedules.put("a", fast_every_seconds=6, fast_streams=["candidate"])
+    assert schedules.get("a") == on and on.fast_requests_per_minute() == 10
+    assert lane_on(on, None) and lane_on(on, {"a"}) and not lane_on(on, {"b"})
+
+
+def test_a_run_waits_for_a_fast_poll_but_never_for_another_run(store: Store) -> None:
+    lease = SyncLease(store)
+    assert lease.acquire("c", "worker-1" + POLL_HOLDER_SUFFIX)
+    assert lease.held("c") and not lease.busy("c")  # a poll: other runs are not refused
+    released = threading.Timer(0.3, lambda: lease.release("c", "worker-1" + POLL_HOLDER_SUFFIX))
+    released.start()
+    with lease.hold("c", "worker-2") as held:  # waits the poll out
+        assert held and lease.busy("c")
+        # A poll never waits, and neither does a run behind another run.
+        with lease.hold("c", "worker-3" + POLL_HOLDER_SUFFIX) as poll_held:
+            assert not poll_held
+        with lease.hold("c", "worker-4") as other:
+            assert not other
+    released.join()

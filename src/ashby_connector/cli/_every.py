@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from ashby_connector.core.freshness import Freshness, FreshnessSettings
-from ashby_connector.core.schedule import RunKind, holder_name
+from ashby_connector.core.schedule import DEFAULT_FAST_STREAMS, RunKind, holder_name
 from ashby_connector.core.sync_history import SyncRun
 from ashby_connector.core.sync_service import SyncService
 from ashby_connector.store import Store
@@ -36,29 +36,44 @@ def run_every(
     stop: threading.Event | None = None,
     tick_seconds: float = 1.0,
     on_run: Callable[[SyncRun], None] | None = None,
+    fast_every_seconds: float = 0.0,
+    fast_streams: tuple[str, ...] = DEFAULT_FAST_STREAMS,
 ) -> None:
-    """Sync now, then on the schedule, until ``stop`` is set or Ctrl-C."""
+    """Sync now, then on the schedule, until ``stop`` is set or Ctrl-C. With
+    ``fast_every_seconds``, the fast lane polls ``fast_streams`` that often besides (a single
+    account has no webhook receiver here: asking for the lane turns it on)."""
     stop = stop or threading.Event()
     service = SyncService(store, client_factory, holder=holder_name())
 
-    def dispatch(cid: str, kind: RunKind) -> bool:
-        run = service.run(cid, trigger="schedule", reconcile=kind == "reconcile", streams=streams)
+    def tell(run: SyncRun) -> None:
         console.print(run_line(run))
         if on_run is not None:
             on_run(run)
+
+    def dispatch(cid: str, kind: RunKind) -> bool:
+        run = service.run(cid, trigger="schedule", reconcile=kind == "reconcile", streams=streams)
+        tell(run)
         return run.status != "skipped"
+
+    def poll(cid: str, lists: list[str]) -> None:
+        run = service.poll(cid, lists)
+        if run is not None:  # polls that found nothing are not shown
+            tell(run)
 
     fresh = Freshness(
         store,
         FreshnessSettings(every_seconds / 60, reconcile_every_seconds / 3600, tick_seconds),
         connections=lambda: [connection_id],
         dispatch=dispatch,
+        poll=poll if fast_every_seconds else None,
     )
     fresh.schedules.put(
         connection_id,
         incremental_every_minutes=every_seconds / 60,
         reconcile_every_hours=reconcile_every_seconds / 3600,
         paused=False,
+        fast_every_seconds=fast_every_seconds,
+        fast_streams=fast_streams,
     )
     # The first run now: the schedule counts from there.
     first = service.run(connection_id, trigger="manual", streams=streams)
@@ -66,13 +81,25 @@ def run_every(
     if on_run is not None:
         on_run(first)
     fresh.schedules.count_from_now(connection_id)
+    lane = ""
+    if fast_every_seconds:
+        cost = fresh.schedules.get(connection_id).fast_requests_per_minute()
+        lane = (
+            f"; {', '.join(fast_streams)} polled every {fast_every_seconds:g}s "
+            f"({cost:g} requests/min when nothing changed)"
+        )
     console.print(
-        f"syncing {connection_id} every {every_seconds:g}s (reconcile every {reconcile_every_seconds:g}s); "
-        "Ctrl-C to stop"
+        f"syncing {connection_id} every {every_seconds:g}s (reconcile every {reconcile_every_seconds:g}s)"
+        f"{lane}; Ctrl-C to stop"
     )
+    if fresh.fast_lane is not None:
+        fresh.fast_lane.start()
     try:
         while not stop.is_set():
             fresh.tick()
             stop.wait(tick_seconds)
     except KeyboardInterrupt:
         console.print("stopped")
+    finally:
+        if fresh.fast_lane is not None:
+            fresh.fast_lane.stop()

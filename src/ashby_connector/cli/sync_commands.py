@@ -14,6 +14,7 @@ from rich.console import Console
 
 from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
+from ashby_connector.core.schedule import DEFAULT_FAST_STREAMS, ScheduleError, check_fast_lane
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
 from ashby_connector.sync import SyncAbortedError, SyncEngine, SyncReport
 from ashby_connector.sync.plan import Plan
@@ -148,6 +149,16 @@ def sync(
     reconcile_every: Annotated[
         str, typer.Option(help="With --every: reconcile (re-list, mark deletions) at this interval.")
     ] = "24h",
+    fast_every: Annotated[
+        str | None,
+        typer.Option(
+            help="With --every: also poll --fast-streams at this short interval (3s: 20 requests a "
+            "minute per list when nothing changed)."
+        ),
+    ] = None,
+    fast_streams: Annotated[
+        str, typer.Option(help="With --fast-every: the lists polled (top-level lists with a syncToken).")
+    ] = ",".join(DEFAULT_FAST_STREAMS),
 ) -> None:
     """Copy an Ashby account into the local store: incremental by syncToken, resumable."""
     from ashby_connector.cli.status_commands import parse_duration
@@ -162,6 +173,15 @@ def sync(
         raise _fail(console, str(exc), 2) from None
     every_seconds = parse_duration(every, "--every") if every else None
     reconcile_seconds = parse_duration(reconcile_every, "--reconcile-every")
+    fast_seconds = parse_duration(fast_every, "--fast-every") if fast_every else 0.0
+    polled = tuple(s.strip() for s in fast_streams.split(",") if s.strip())
+    try:
+        polled = check_fast_lane(fast_seconds, polled)
+    except ScheduleError as exc:
+        option = "--fast-every" if exc.field == "fastEverySeconds" else "--fast-streams"
+        raise _fail(console, f"{option}: {exc}", 2) from None
+    if fast_seconds and every_seconds is None:
+        raise _fail(console, "--fast-every needs --every (the lane runs beside the schedule)", 2)
     selected = [s.strip() for s in streams.split(",") if s.strip()] if streams else None
     try:
         store = Store.open(db)
@@ -184,6 +204,8 @@ def sync(
                     every_seconds,
                     reconcile_seconds,
                     rate_limit,
+                    fast_seconds,
+                    polled,
                 )
                 raise typer.Exit(0)
 
@@ -293,6 +315,8 @@ def _sync_every(
     every_seconds: float,
     reconcile_seconds: float,
     rate_limit: float,
+    fast_seconds: float,
+    fast_streams: tuple[str, ...],
 ) -> None:
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.cli._every import run_every
@@ -313,6 +337,8 @@ def _sync_every(
         every_seconds=every_seconds,
         reconcile_every_seconds=reconcile_seconds,
         streams=streams,
+        fast_every_seconds=fast_seconds,
+        fast_streams=fast_streams,
     )
 
 
@@ -442,21 +468,28 @@ def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> tup
 
 
 def _worker_freshness(runner: Any, connections: Any) -> Any:
-    """The worker's scheduler: due runs of ``connections()`` are queued (once across workers)."""
+    """The worker's scheduler: due runs of ``connections()`` are queued (once across workers);
+    the fast lane's polls of connections with webhooks on run here (each poll once across every
+    worker and the server)."""
     from ashby_connector.core.freshness import Freshness, FreshnessSettings
     from ashby_connector.core.settings import Settings
+    from ashby_connector.webhooks.registration import connections_with_webhooks
 
     defaults = Settings()
+    store = runner.store()
     return Freshness(
-        runner.store(),
+        store,
         FreshnessSettings(
             defaults.schedule_incremental_minutes,
             defaults.schedule_reconcile_hours,
             defaults.scheduler_tick_seconds,
             defaults.deleted_retention_days,
+            defaults.schedule_fast_every_seconds,
         ),
         connections=connections,
         dispatch=runner.schedule,
+        poll=lambda connection_id, streams: runner.service().poll(connection_id, streams),
+        webhooks_on=lambda: connections_with_webhooks(store.engine),
     )
 
 

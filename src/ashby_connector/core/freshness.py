@@ -1,21 +1,24 @@
-"""Keeping copies fresh, assembled: schedules, the scheduler, history, leases, status, retention.
+"""Keeping copies fresh, assembled: schedules, the scheduler, the fast lane, history, leases,
+status, retention.
 
 Delivery code (server, worker, ``sync --every``) builds one ``Freshness`` with the connections it
-keeps fresh and how it starts a run (``dispatch``), then ``start()``s it: a thread that ticks the
-scheduler every few seconds and runs retention hourly.
+keeps fresh, how it starts a run (``dispatch``) and how it runs a fast-lane poll (``poll``), then
+``start()``s it: a thread that ticks the scheduler every few seconds and runs retention hourly,
+and the fast lane's own thread.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ashby_connector.core.fast_lane import FastLane, Poll, lane_on
 from ashby_connector.core.retention import DEFAULT_DELETED_DAYS, Retention
 from ashby_connector.core.schedule import (
+    DEFAULT_FAST_EVERY_SECONDS,
     DEFAULT_INCREMENTAL_MINUTES,
     DEFAULT_RECONCILE_HOURS,
     Dispatch,
@@ -25,6 +28,7 @@ from ashby_connector.core.schedule import (
 )
 from ashby_connector.core.sync_history import SyncHistory, SyncLease
 from ashby_connector.core.sync_status import SyncStatusReader
+from ashby_connector.core.ticker import Ticker
 from ashby_connector.store import Store
 
 log = logging.getLogger("ashby_connector.scheduler")
@@ -37,6 +41,7 @@ class FreshnessSettings:
     reconcile_every_hours: float = DEFAULT_RECONCILE_HOURS
     tick_seconds: float = 5.0
     deleted_retention_days: float = DEFAULT_DELETED_DAYS
+    fast_every_seconds: float = DEFAULT_FAST_EVERY_SECONDS
 
 
 class Freshness:
@@ -47,14 +52,22 @@ class Freshness:
         *,
         connections: Callable[[], Iterable[str]],
         dispatch: Dispatch | None = None,
+        poll: Poll | None = None,
+        webhooks_on: Callable[[], Collection[str]] | None = None,
         partner_state: Callable[[], dict[str, Any] | None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``poll`` runs the fast lane's polls in this process; ``webhooks_on`` names the
+        connections with webhooks on (None: poll every connection, as ``sync --every`` asks)."""
         self.settings = settings = settings or FreshnessSettings()
         self.store = store
         self.schedules = Schedules(
             store,
-            ScheduleDefaults(settings.incremental_every_minutes, settings.reconcile_every_hours),
+            ScheduleDefaults(
+                settings.incremental_every_minutes,
+                settings.reconcile_every_hours,
+                fast_every_seconds=settings.fast_every_seconds,
+            ),
             clock=clock,
         )
         self.history = SyncHistory(store)
@@ -73,26 +86,34 @@ class Freshness:
             if dispatch is not None
             else None
         )
+        self.webhooks_on = webhooks_on
+        self.fast_lane = (
+            FastLane(self.schedules, connections, poll, webhooks_on=webhooks_on, clock=clock)
+            if poll is not None
+            else None
+        )
         self.clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._ticker = Ticker("ashby-scheduler", self._tick, log=log, retry_seconds=settings.tick_seconds)
         self._last_housekeeping = 0.0
 
     def alive(self) -> bool:
-        return self.scheduler is not None and self._thread is not None and self.scheduler.alive()
+        return self.scheduler is not None and self._ticker.running and self.scheduler.alive()
+
+    def fast_lane_active(self, connection_id: str) -> bool:
+        """Whether the connection's fast lane polls now (in this deployment)."""
+        hooked = None if self.webhooks_on is None else set(self.webhooks_on())
+        return lane_on(self.schedules.get(connection_id), hooked)
 
     def start(self) -> None:
-        if self.scheduler is None or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="ashby-scheduler", daemon=True)
-        self._thread.start()
+        if self.fast_lane is not None:
+            self.fast_lane.start()
+        if self.scheduler is not None:
+            self._ticker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._ticker.stop(timeout)
+        if self.fast_lane is not None:
+            self.fast_lane.stop(timeout)
 
     def tick(self) -> None:
         assert self.scheduler is not None
@@ -101,11 +122,7 @@ class Freshness:
             self._last_housekeeping = self.clock()
             self.retention.purge_deleted()
 
-    def _loop(self) -> None:
+    def _tick(self) -> float:
         assert self.scheduler is not None
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:  # a database hiccup must not end scheduling for good
-                log.exception("scheduler tick failed")
-            self._stop.wait(self.scheduler.tick_seconds)
+        self.tick()
+        return self.scheduler.tick_seconds

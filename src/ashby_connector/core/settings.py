@@ -89,6 +89,11 @@ class Settings:
     # "off": this server does not schedule (another process does).
     scheduler: str = field(default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_SCHEDULER", "auto"))
     scheduler_tick_seconds: float = 5.0
+    # The fast lane's interval for new connections (0: off): while a connection has webhooks on,
+    # the lists no webhook covers (candidate, job) are polled this often, one request per list.
+    schedule_fast_every_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_FAST_EVERY_SECONDS", "3"))
+    )
     # Retention: deleted records purged after this many days (0 keeps them); webhooks logs by age.
     deleted_retention_days: float = field(
         default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_DELETED_RETENTION_DAYS", "30"))

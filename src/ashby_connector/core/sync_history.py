@@ -29,6 +29,10 @@ TRIGGERS: tuple[str, ...] = ("schedule", "manual", "webhook")
 LEASE_SECONDS = 120.0
 RENEW_EVERY_SECONDS = 30.0
 MAX_PAGE = 200
+# Holders of fast-lane polls end with this: a poll lasts a second or so, so other runs wait for it
+# (up to ``POLL_PATIENCE_SECONDS``) instead of being refused or skipped.
+POLL_HOLDER_SUFFIX = "/poll"
+POLL_PATIENCE_SECONDS = 30.0
 
 
 def new_run_id() -> str:
@@ -147,6 +151,25 @@ class SyncHistory:
                     created_at=datetime.now(UTC),
                 )
             )
+        return run_id
+
+    def record(
+        self,
+        connection_id: str,
+        *,
+        trigger: Trigger,
+        streams: list[str] | None,
+        started_at: datetime,
+        worker: str,
+        report: dict[str, Any] | None,
+        error: str | None,
+    ) -> str:
+        """Record an incremental run after it finished (a fast-lane poll worth keeping)."""
+        run_id = self.create(
+            connection_id, trigger=trigger, mode="incremental", streams=streams, status="running"
+        )
+        self._update(run_id, started_at=started_at, worker=worker[:200])
+        self.finished(run_id, report, error)
         return run_id
 
     def started(self, run_id: str, worker: str) -> None:
@@ -296,11 +319,25 @@ class SyncLease:
             )
 
     def held(self, connection_id: str) -> bool:
+        """Some run (a fast-lane poll included) holds the connection's lease."""
+        return self._holder(connection_id) is not None
+
+    def busy(self, connection_id: str) -> bool:
+        """A run other than a fast-lane poll holds the lease: a new run would be refused or skipped
+        (a poll is waited for: see ``hold``)."""
+        holder = self._holder(connection_id)
+        return holder is not None and not holder.endswith(POLL_HOLDER_SUFFIX)
+
+    def _holder(self, connection_id: str) -> str | None:
         with self.store.engine.connect() as conn:
-            expires = conn.execute(
-                sa.select(sync_lease.c.expires_at).where(sync_lease.c.connection_id == connection_id)
-            ).scalar()
-        return expires is not None and float(expires) >= self.clock()
+            row = conn.execute(
+                sa.select(sync_lease.c.holder, sync_lease.c.expires_at).where(
+                    sync_lease.c.connection_id == connection_id
+                )
+            ).first()
+        if row is None or float(row.expires_at) < self.clock():
+            return None
+        return str(row.holder)
 
     def running_connections(self) -> set[str]:
         with self.store.engine.connect() as conn:
@@ -309,10 +346,23 @@ class SyncLease:
             ).scalars()
             return set(rows)
 
+    def _acquire_after_polls(self, connection_id: str, holder: str, run_id: str | None) -> bool:
+        """``acquire``, waiting while a fast-lane poll holds the lease (polls never wait)."""
+        deadline = time.monotonic() + POLL_PATIENCE_SECONDS
+        while not self.acquire(connection_id, holder, run_id):
+            if holder.endswith(POLL_HOLDER_SUFFIX) or time.monotonic() >= deadline:
+                return False
+            current = self._holder(connection_id)
+            if current is not None and not current.endswith(POLL_HOLDER_SUFFIX):
+                return False
+            time.sleep(0.05)
+        return True
+
     @contextmanager
     def hold(self, connection_id: str, holder: str, run_id: str | None = None) -> Iterator[bool]:
-        """Yield True with the lease held (renewed in the background), False when someone has it."""
-        if not self.acquire(connection_id, holder, run_id):
+        """Yield True with the lease held (renewed in the background), False when another run has
+        it. A fast-lane poll holding it is waited for; a poll itself never waits."""
+        if not self._acquire_after_polls(connection_id, holder, run_id):
             yield False
             return
         stop = threading.Event()

@@ -4,15 +4,27 @@ Takes the connection's lease (or records the run as skipped), marks the run star
 staged sync with a background-priority client, records the counts and the whole error, writes one
 log line, counts it in the metrics and tells ``on_finished`` (the ``sync.finished`` /
 ``sync.failed`` events).
+
+``poll`` is the fast lane's run (``core.fast_lane``): a few incremental lists, no permission check,
+never waiting for the lease. A poll that changed nothing is counted in the metrics only; one that
+changed something or failed is recorded and told like any other run.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from ashby_connector.core.sync_history import SyncHistory, SyncLease, SyncRun, Trigger
+from ashby_connector.core.sync_history import (
+    POLL_HOLDER_SUFFIX,
+    SyncHistory,
+    SyncLease,
+    SyncRun,
+    Trigger,
+    new_run_id,
+)
 from ashby_connector.store import ChangeCallback, Store
 from ashby_connector.sync import SyncEngine
 from ashby_connector.sync.engine import DEFAULT_CONCURRENCY
@@ -29,7 +41,13 @@ def run_mode(*, full: bool, reconcile: bool) -> str:
 
 
 def _background(client: Any) -> Any:
-    """Sync pages wait behind interactive calls (proxy, live reads, writes) for the key's budget."""
+    """Sync pages wait behind interactive calls (proxy, live reads, writes) for the key's budget.
+
+    A copy of the client (same key, pool and budget; its own request counter) is what gets the
+    background priority: the connection's client is shared with the server's interactive calls.
+    """
+    if hasattr(client, "with_options"):
+        client = client.with_options()
     if hasattr(client, "rate_priority"):
         client.rate_priority = "background"
     return client
@@ -94,15 +112,58 @@ class SyncService:
         self._tell(run)
         return run
 
+    def poll(self, connection_id: str, streams: list[str]) -> SyncRun | None:
+        """One fast-lane poll of ``streams``; the recorded run, or None when there was nothing to
+        record (another run holds the lease, or nothing changed)."""
+        from ashby_connector.core import metrics
+
+        holder = self.holder + POLL_HOLDER_SUFFIX
+        started = datetime.now(UTC)
+        with self.lease.hold(connection_id, holder, new_run_id()) as held:
+            if not held:
+                return None
+            report, error = self._sync(
+                connection_id, full=False, reconcile=False, streams=streams, check_permissions=False
+            )
+        if error is None and report is not None and report.get("ok") and not report.get("changed"):
+            duration = (datetime.now(UTC) - started).total_seconds()
+            metrics.sync_run_finished("succeeded", "schedule", duration)
+            return None
+        run_id = self.history.record(
+            connection_id,
+            trigger="schedule",
+            streams=streams,
+            started_at=started,
+            worker=holder,
+            report=report,
+            error=error,
+        )
+        run = self.history.get(run_id)
+        assert run is not None
+        self._tell(run)
+        return run
+
     def _run_locked(
         self, connection_id: str, run_id: str, full: bool, reconcile: bool, streams: list[str] | None
     ) -> None:
         self.history.started(run_id, self.holder)
-        report: dict[str, Any] | None = None
-        error: str | None = None
+        report, error = self._sync(connection_id, full=full, reconcile=reconcile, streams=streams)
+        self.history.finished(run_id, report, error)
+
+    def _sync(
+        self,
+        connection_id: str,
+        *,
+        full: bool,
+        reconcile: bool,
+        streams: list[str] | None,
+        check_permissions: bool = True,
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """The staged sync itself: its report, or the whole error that stopped it."""
         try:
             on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
-            client = _background(self.client_factory(connection_id))
+            shared = self.client_factory(connection_id)
+            client = _background(shared)
             try:
                 engine = SyncEngine(
                     client,
@@ -113,15 +174,15 @@ class SyncService:
                     reconcile=reconcile,
                     on_change=on_change,
                     concurrency=self.concurrency or DEFAULT_CONCURRENCY,
+                    check_permissions=check_permissions,
                 )
-                report = engine.run().to_dict()
+                return engine.run().to_dict(), None
             finally:
-                close = getattr(client, "close", None)
+                close = getattr(shared, "close", None)
                 if callable(close):
                     close()
         except Exception as exc:  # recorded on the run; the caller's loop goes on
-            error = f"{type(exc).__name__}: {exc}"[:4000]
-        self.history.finished(run_id, report, error)
+            return None, f"{type(exc).__name__}: {exc}"[:4000]
 
     def _tell(self, run: SyncRun) -> None:
         from ashby_connector.core import metrics

@@ -80,7 +80,7 @@ class SyncStatusReader:
         schedule = self.schedules.get(connection_id)
         next_run = schedule.next_run_at()
         states = {s.stream: s for s in self.store.stream_states(connection_id)}
-        syncing = self.lease.held(connection_id)
+        syncing = self.lease.busy(connection_id)
         unavailable = self._unavailable(connection_id)
         out = []
         for stream in all_streams():
@@ -144,7 +144,7 @@ class SyncStatusReader:
         partner = self.partner_state() if self.partner_state is not None else None
         return {
             "connectionId": connection_id,
-            "running": self.lease.held(connection_id),
+            "running": self.lease.busy(connection_id),
             "schedule": self.schedules.get(connection_id).to_api(),
             "lastRun": last.to_api(with_report=False) if last else None,
             "lagSeconds": round(max(lags), 1) if lags else None,

@@ -74,10 +74,12 @@ class SyncRuns:
     def _freshness(self) -> Freshness:
         """Schedules, history, status and retention. Its scheduler (``settings.scheduler`` "auto")
         runs due syncs on this process's runner on SQLite, and queues them for the procrastinate
-        workers on PostgreSQL."""
+        workers on PostgreSQL; the fast lane's polls run in this process on either."""
         from ashby_connector.store.shared_budget import partner_state
+        from ashby_connector.webhooks.registration import connections_with_webhooks
 
         s = self.settings
+        scheduling = s.scheduler != "off"
         return Freshness(
             self.store,
             FreshnessSettings(
@@ -85,9 +87,12 @@ class SyncRuns:
                 s.schedule_reconcile_hours,
                 s.scheduler_tick_seconds,
                 s.deleted_retention_days,
+                s.schedule_fast_every_seconds,
             ),
             connections=self.tenancy.all_connection_ids,
-            dispatch=None if s.scheduler == "off" else self._dispatch,
+            dispatch=self._dispatch if scheduling else None,
+            poll=self.runner.service.poll if scheduling else None,
+            webhooks_on=lambda: connections_with_webhooks(self.store.engine),
             partner_state=lambda: partner_state(self.store.engine) or process_partner_state(),
         )
 
@@ -106,7 +111,7 @@ class SyncRuns:
                 select_streams(streams)
             except ValueError as exc:
                 raise CoreError(422, "unknown_stream", str(exc)[:2000], "streams") from None
-        if connection_id in self.runner.running() or self.freshness.lease.held(connection_id):
+        if connection_id in self.runner.running() or self.freshness.lease.busy(connection_id):
             raise _running()
         try:
             job = self.runner.submit(
@@ -173,7 +178,7 @@ class SyncRuns:
                     self._queue = self.queue_factory()
                     self._queue.install_schema()
             return self._queue.schedule(connection_id, kind)
-        if self.freshness.lease.held(connection_id):
+        if self.freshness.lease.busy(connection_id):
             return False
         try:
             self.runner.submit(connection_id, reconcile=kind == "reconcile", trigger="schedule")

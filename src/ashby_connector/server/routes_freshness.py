@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.schedule import ScheduleError
 from ashby_connector.server.deps import CoreDep, Tenant
@@ -21,12 +22,29 @@ class ScheduleChange(BaseModel):
         None, description="Hours between reconcile runs (full re-list marking deletions)"
     )
     paused: bool | None = Field(None, description="true: no scheduled runs until set false again")
+    fastEverySeconds: float | None = Field(
+        None,
+        description="While webhooks are on: seconds between polls of fastStreams (0: off; 1 to 3600). "
+        "Each poll costs one request per list when nothing changed.",
+    )
+    fastStreams: list[str] | None = Field(
+        None,
+        description="Lists the fast lane polls: top-level lists with a syncToken that no webhook "
+        "covers (default candidate, job)",
+    )
+
+
+def _schedule_answer(core: Core, connection_id: str) -> dict[str, Any]:
+    fresh = core.freshness
+    return fresh.schedules.get(connection_id).to_api(fast_lane_active=fresh.fast_lane_active(connection_id))
 
 
 @router.get("/connections/{connection_id}/schedule", summary="When the connection syncs by itself")
 def get_schedule(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    """The schedule, and the fast lane: its interval, lists, whether it polls now (webhooks on,
+    not paused) and what it costs when nothing changes (``fastRequestsPerMinute``)."""
     row = core.connections.get(tenant_id, connection_id)
-    return core.freshness.schedules.get(row.id).to_api()
+    return _schedule_answer(core, row.id)
 
 
 @router.put("/connections/{connection_id}/schedule", summary="Change the connection's schedule")
@@ -35,15 +53,17 @@ def put_schedule(
 ) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
     try:
-        schedule = core.freshness.schedules.put(
+        core.freshness.schedules.put(
             row.id,
             incremental_every_minutes=body.incrementalEveryMinutes,
             reconcile_every_hours=body.reconcileEveryHours,
             paused=body.paused,
+            fast_every_seconds=body.fastEverySeconds,
+            fast_streams=body.fastStreams,
         )
     except ScheduleError as exc:
         raise CoreError(422, "invalid_schedule", str(exc), exc.field) from None
-    return schedule.to_api()
+    return _schedule_answer(core, row.id)
 
 
 @router.get("/connections/{connection_id}/sync-status", summary="Per stream: mode, last success, lag")

@@ -24,6 +24,11 @@ sync_schedule = sa.Table(
     sa.Column("next_incremental_at", sa.Float, nullable=False),
     sa.Column("next_reconcile_at", sa.Float, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+    # The fast lane (core.fast_lane): while webhooks are on, the lists no webhook covers are polled
+    # every ``fast_every_seconds`` (0: off). ``fast_streams`` NULL: the deployment's default lists.
+    sa.Column("fast_every_seconds", sa.Float, nullable=False, server_default="3"),
+    sa.Column("fast_streams", sa.JSON, nullable=True),
+    sa.Column("next_fast_at", sa.Float, nullable=False, server_default="0"),
 )
 
 # Every sync run, whoever started it: the history behind GET /syncs and `ashby-connector status`.

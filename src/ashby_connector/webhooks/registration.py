@@ -112,6 +112,14 @@ class SettingState:
         }
 
 
+def connections_with_webhooks(engine: sa.Engine) -> set[str]:
+    """Connections with at least one enabled Ashby webhook setting: "webhooks on"."""
+    t = webhook_setting
+    with engine.connect() as conn:
+        query = sa.select(t.c.connection_id).where(t.c.enabled.is_(True)).distinct()
+        return {str(c) for c in conn.execute(query).scalars()}
+
+
 class WebhookRegistry:
     def __init__(
         self,

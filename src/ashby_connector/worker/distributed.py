@@ -121,7 +121,7 @@ class DistributedRunner:
     def schedule(self, connection_id: str, kind: RunKind) -> bool:
         """The scheduler's dispatch: queue a due run, or record it skipped while one is going."""
         store = self.store()
-        if SyncLease(store).held(connection_id):
+        if SyncLease(store).busy(connection_id):
             history = SyncHistory(store)
             run_id = history.create(connection_id, trigger="schedule", mode=kind, status="skipped")
             history.skipped(run_id, SKIPPED_RUNNING)
