@@ -50,3 +50,43 @@ def test_open_twice_is_a_no_op(tmp_path: Path) -> None:
     Store.open(url).close()
     with Store.open(url) as store:
         assert store.count("default", "candidate") == 0
+
+
+def _connection_before_child_policies(url: str) -> None:
+    """A connection made before server_0006 keeps its row and gets every default policy."""
+    from ashby_connector.core.child_policies import ChildPolicies
+    from ashby_connector.store.tenancy import Tenancy
+
+    engine = create_engine(url)
+    upgrade(engine, "server_0005")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO server_connection (id, tenant_id, owner_id, api_key_encrypted, created_at, "
+                "updated_at) VALUES ('conn_old', 'tenant_1', 'owner', 'token', '2024-01-01', '2024-01-01')"
+            )
+        )
+        cols = {c["name"] for c in sa.inspect(conn).get_columns("server_connection")}
+        assert "child_policies" not in cols
+    engine.dispose()
+    with Store.open(url) as store:
+        tenancy = Tenancy(store)
+        row = tenancy.get_connection("tenant_1", "conn_old")
+        assert row is not None and row.owner_id == "owner" and row.child_policies is None
+        policies = ChildPolicies(tenancy)
+        assert policies.overrides("conn_old") is None
+        assert policies.effective("conn_old")["candidateNote"] == "lazy"
+        policies.put("conn_old", {"candidateNote": "eager"})
+        assert policies.effective("conn_old")["candidateNote"] == "eager"
+        # A stored entry for a child list that left the catalog is skipped, not fatal to syncs.
+        tenancy.set_child_policies("conn_old", {"candidateNote": "off", "retiredList": "eager"})
+        assert policies.overrides("conn_old") == {"candidateNote": "off"}
+
+
+def test_sqlite_connections_get_child_policies(tmp_path: Path) -> None:
+    _connection_before_child_policies(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+def test_postgres_connections_get_child_policies(postgres_db: str) -> None:
+    _connection_before_child_policies(postgres_db)

@@ -8,9 +8,11 @@ import httpx
 
 from ashby_connector.core.assessment_partner import AssessmentPartner
 from ashby_connector.core.assessment_reports import AssessmentReports, Caller
+from ashby_connector.core.child_policies import ChildPolicies
 from ashby_connector.core.clients import ConnectionClients
 from ashby_connector.core.connections import Connections
 from ashby_connector.core.events import ChangeEvents, connection_mapper
+from ashby_connector.core.lazy_children import LazyChildren
 from ashby_connector.core.master_key import load_master_key
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs import SyncRuns
@@ -61,6 +63,10 @@ class Core:
             options=webhook_options,
         )
         self.events = ChangeEvents(self.webhooks.outbox)
+        # Per-connection child policies: every sync of the connection (SyncService reads them from
+        # the store) and every lazy read of a child list follow them.
+        self.child_policies = ChildPolicies(self.tenancy)
+        self.lazy_children = LazyChildren(store, self.clients.require, self.child_policies.overrides)
         self.syncs = SyncRuns(settings, store, self.tenancy, self.clients, self.events)
         self.freshness = self.syncs.freshness
         self._shared_budget = False

@@ -5,6 +5,9 @@ A child list whose policy is ``lazy`` costs nothing during syncs. When a reader 
 fetched, or were fetched before the parent last changed, they are listed from Ashby with the
 connection's key, stored (children the parent no longer lists are marked deleted), and the read
 then answers from the store. Fresh children cost no request.
+
+Only ``lazy`` lists are fetched here, under the connection's own policies: ``eager`` and
+``changed`` lists are the syncs' to keep, and an ``off`` list is never fetched at all, read or not.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Running one sync of a connection, the same way wherever it runs (server, worker, CLI).
 
 Takes the connection's lease (or records the run as skipped), marks the run started, runs the
-staged sync with a background-priority client, records the counts and the whole error, writes one
-log line, counts it in the metrics and tells ``on_finished`` (the ``sync.finished`` /
+staged sync with a background-priority client and the connection's child policies (read at the
+start of each run, so a change applies from the next run), records the counts and the whole error,
+writes one log line, counts it in the metrics and tells ``on_finished`` (the ``sync.finished`` /
 ``sync.failed`` events).
 
 ``poll`` is the fast lane's run (``core.fast_lane``): a few incremental lists, no permission check,
@@ -13,10 +14,11 @@ changed something or failed is recorded and told like any other run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ashby_connector.core.child_policies import ChildPolicies
 from ashby_connector.core.sync_history import (
     POLL_HOLDER_SUFFIX,
     SyncHistory,
@@ -33,6 +35,7 @@ log = logging.getLogger("ashby_connector.sync")
 
 ClientFactory = Callable[[str], Any]  # connection id -> a client (closed here when it can be)
 OnFinished = Callable[[SyncRun], None]
+PoliciesFor = Callable[[str], Mapping[str, str] | None]  # connection id -> child policy overrides
 SKIPPED_RUNNING = "skipped: the previous run of this connection is still going"
 
 
@@ -65,7 +68,10 @@ class SyncService:
         history: SyncHistory | None = None,
         lease: SyncLease | None = None,
         concurrency: int | None = None,
+        policies_for: PoliciesFor | None = None,
     ) -> None:
+        """``policies_for``: the connection's child policies; by default those stored for it on
+        the server (``PUT /connections/{id}/child-policies``), defaults for a connection without."""
         self.store = store
         self.client_factory = client_factory
         self.holder = holder
@@ -74,6 +80,7 @@ class SyncService:
         self.history = history or SyncHistory(store)
         self.lease = lease or SyncLease(store)
         self.concurrency = concurrency
+        self.policies_for = policies_for or ChildPolicies.for_store(store).overrides
 
     def queue(
         self,
@@ -162,6 +169,7 @@ class SyncService:
         """The staged sync itself: its report, or the whole error that stopped it."""
         try:
             on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
+            children = self.policies_for(connection_id)
             shared = self.client_factory(connection_id)
             client = _background(shared)
             try:
@@ -175,6 +183,7 @@ class SyncService:
                     on_change=on_change,
                     concurrency=self.concurrency or DEFAULT_CONCURRENCY,
                     check_permissions=check_permissions,
+                    children=children,
                 )
                 return engine.run().to_dict(), None
             finally:

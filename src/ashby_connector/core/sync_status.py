@@ -10,26 +10,27 @@ policy deciding which parents' children are fetched.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ashby_connector.core.child_policies import ChildPolicies
 from ashby_connector.core.schedule import Schedules, iso_epoch
 from ashby_connector.core.sync_history import SyncHistory, SyncLease, iso_utc
 from ashby_connector.store import Store, StreamState
-from ashby_connector.sync.policies import DEFAULT_CHILD_POLICIES
+from ashby_connector.sync.policies import default_policy
 from ashby_connector.sync.streams import Stream, all_streams
 
 # Child lists outside the policies are stored from their parent's pages (interview events).
 DERIVED = "from parent pages"
 
 
-def child_policy(stream: Stream) -> str | None:
-    """Which parents' children a scheduled run fetches (sync.policies: eager, changed, lazy, off)."""
+def child_policy(stream: Stream, policies: Mapping[str, str]) -> str | None:
+    """Which parents' children the connection's runs fetch (eager, changed, lazy, off)."""
     if stream.parent is None:
         return None
-    return DEFAULT_CHILD_POLICIES.get(stream.name, DERIVED)
+    return DERIVED if stream.derived else policies.get(stream.name, default_policy(stream.name))
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,12 @@ class SyncStatusReader:
         lease: SyncLease | None = None,
         partner_state: Callable[[], dict[str, Any] | None] | None = None,
         clock: Callable[[], float] = time.time,
+        policies_for: Callable[[str], Mapping[str, str] | None] | None = None,
     ) -> None:
         self.store = store
         self.schedules = schedules
+        # The connection's child policies (by default those stored for it on the server).
+        self.policies_for = policies_for or ChildPolicies.for_store(store).overrides
         self.history = history or SyncHistory(store)
         self.lease = lease or SyncLease(store)
         self.partner_state = partner_state
@@ -82,6 +86,7 @@ class SyncStatusReader:
         states = {s.stream: s for s in self.store.stream_states(connection_id)}
         syncing = self.lease.busy(connection_id)
         unavailable = self._unavailable(connection_id)
+        policies = self.policies_for(connection_id) or {}
         out = []
         for stream in all_streams():
             own = [
@@ -89,7 +94,7 @@ class SyncStatusReader:
             ]
             if not own:
                 continue
-            status = self._stream(connection_id, stream, own, next_run, syncing)
+            status = self._stream(connection_id, stream, own, next_run, syncing, policies)
             if stream.name in unavailable:
                 status = replace(status, mode="unavailable", running=False)
             out.append(status)
@@ -111,6 +116,7 @@ class SyncStatusReader:
         states: list[StreamState],
         next_run: float | None,
         syncing: bool,
+        policies: Mapping[str, str],
     ) -> StreamStatus:
         # A partitioned stream is as current as its stalest partition.
         successes = [s.last_success_at for s in states]
@@ -133,7 +139,7 @@ class SyncStatusReader:
             self.store.count(connection_id, stream.kind),
             lag,
             next_run,
-            child_policy(stream),
+            child_policy(stream, policies),
         )
 
     def connection(self, connection_id: str) -> dict[str, Any]:

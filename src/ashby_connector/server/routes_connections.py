@@ -48,6 +48,15 @@ class CustomModelBody(BaseModel):
     fields: dict[str, str] = Field(min_length=1, max_length=200, description="field name -> dotted path")
 
 
+class ChildPoliciesBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    childPolicies: dict[str, str] = Field(
+        max_length=100,
+        description="child list -> eager, changed, lazy or off; replaces what the connection set "
+        "before (child lists not named keep their default; {} restores every default)",
+    )
+
+
 def _out(row: ConnectionRow, with_access: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": row.id,
@@ -179,3 +188,24 @@ def delete_custom_model(connection_id: str, name: str, core: CoreDep, tenant_id:
     if not core.tenancy.delete_custom_model(row.id, name):
         raise CoreError(404, "unknown_model", f"no custom model {name!r}", "name")
     return Response(status_code=204)
+
+
+@router.get("/connections/{connection_id}/child-policies", summary="Which child lists the syncs fetch")
+def get_child_policies(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+    """Per child list: its policy for this connection, its default, and whether the connection set
+    it. ``eager``: every parent on the first run, changed parents later; ``changed``: parents that
+    change after the first run; ``lazy``: fetched when read through ``/resources``; ``off``:
+    never."""
+    row = core.connections.get(tenant_id, connection_id)
+    return core.child_policies.to_api(row.id)
+
+
+@router.put("/connections/{connection_id}/child-policies", summary="Set which child lists the syncs fetch")
+def put_child_policies(
+    connection_id: str, body: ChildPoliciesBody, core: CoreDep, tenant_id: Tenant
+) -> dict[str, Any]:
+    """Replaces the policies the connection sets; every later sync of it (scheduled, ``POST
+    /syncs``, worker jobs) and every lazy read follows them. 422 names the unknown child list or
+    policy, and nothing changes then."""
+    row = core.connections.get(tenant_id, connection_id)
+    return core.child_policies.put(row.id, body.childPolicies)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Body, Query, Request
 
 from ashby_connector.core import resources as res
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.lazy_children import LazyChildren
 from ashby_connector.core.query_params import check_filters, parse_csv, parse_timestamp
 from ashby_connector.server.deps import Connection, CoreDep, requested
 from ashby_connector.store.kinds import CHILD_PARENTS
@@ -91,7 +90,7 @@ def list_resources(
     if parent_field and filters.get(parent_field):
         # A lazy child list: one parent's children come from Ashby on first read (or once stale),
         # after every input is checked and only when the requested operations allow the list.
-        LazyChildren(core.store, core.clients.require).ensure(conn.id, target.kind, filters[parent_field])
+        core.lazy_children.ensure(conn.id, target.kind, filters[parent_field])
     items, next_cursor = res.list_records(core, conn, target, query)
     return {
         "data": [_shape(core, conn, target, i, field_list, expand_list, includeRemoteData) for i in items],

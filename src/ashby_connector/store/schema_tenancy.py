@@ -32,6 +32,9 @@ connection = sa.Table(
     sa.Column("operations", sa.JSON, nullable=True),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+    # Child policies this connection sets, {stream: policy}; streams not named keep the defaults
+    # (``sync.policies``). None: all defaults (server_0006).
+    sa.Column("child_policies", sa.JSON, nullable=True),
 )
 
 field_mapping = sa.Table(

@@ -50,6 +50,7 @@ class ConnectionRow:
     created_at: datetime
     updated_at: datetime
     operations: list[str] | None = None
+    child_policies: dict[str, str] | None = None
 
     def __repr__(self) -> str:  # the encrypted key stays out of logs too
         return f"ConnectionRow(id={self.id!r}, tenant_id={self.tenant_id!r}, owner_id={self.owner_id!r})"
@@ -230,6 +231,26 @@ class Tenancy:
                 .values(api_key_encrypted=encrypted, key_title=title, scopes=scopes, updated_at=utcnow())
             )
         self._cache.clear()
+
+    def get_child_policies(self, connection_id: str) -> dict[str, str] | None:
+        """The child policies the connection sets (None: none, or no such connection). Uncached:
+        a change must reach the next sync in any process."""
+        with self.store.engine.connect() as conn:
+            stored = conn.execute(
+                sa.select(t.connection.c.child_policies).where(t.connection.c.id == connection_id)
+            ).scalar()
+        return {str(k): str(v) for k, v in stored.items()} if isinstance(stored, dict) else None
+
+    def set_child_policies(self, connection_id: str, policies: dict[str, str]) -> bool:
+        """Replace the connection's child policies (empty: all defaults); False: no such connection."""
+        with self.store.transaction() as conn:
+            res = conn.execute(
+                sa.update(t.connection)
+                .where(t.connection.c.id == connection_id)
+                .values(child_policies=policies or None, updated_at=utcnow())
+            )
+        self._cache.clear()
+        return bool(res.rowcount)
 
     def delete_connection(self, connection_id: str) -> dict[str, int]:
         """Remove the connection and every row it owns in every table, in one transaction."""

@@ -18,7 +18,7 @@ from ashby_connector.errors import (
 from ashby_connector.store import ChangeCallback, Store
 from ashby_connector.sync.permissions import check_access, key_scopes
 from ashby_connector.sync.plan import Plan, listing_counter, make_plan
-from ashby_connector.sync.policies import DEFAULT_CHILD_POLICIES, ChildPolicy, resolve
+from ashby_connector.sync.policies import ChildPolicy, child_lists, resolve
 from ashby_connector.sync.report import ProgressEvent, Status, StreamResult, SyncReport
 from ashby_connector.sync.runner import OnProgress, Pager, StreamRunner, SyncInterruptedError
 from ashby_connector.sync.streams import Stream, all_streams, select_streams
@@ -39,7 +39,7 @@ class SyncEngine:
 
     Staged: every top-level list first (the copy is usable once they are stored: the report's
     ``usable_after``), then the child lists whose policy fetches now (``children`` overrides
-    ``DEFAULT_CHILD_POLICIES`` per stream). Setting ``stop`` ends the run after the pages being
+    ``sync.policies.DEFAULT_CHILD_POLICIES`` per stream). Setting ``stop`` ends the run after the pages being
     stored (the report says ``interrupted``; the next run resumes).
     """
 
@@ -70,7 +70,8 @@ class SyncEngine:
         self.concurrency = max(1, concurrency)
         self.check_permissions = check_permissions
         # A child list named in ``streams`` is asked for: fetched eagerly unless ``children`` says.
-        named = {n: "eager" for n in streams or () if n in DEFAULT_CHILD_POLICIES}
+        lists = {name: s.name for s in child_lists() for name in (s.name, s.operation)}
+        named = {lists[n]: "eager" for n in streams or () if n in lists}
         self.policies: dict[str, ChildPolicy] = resolve(named | dict(children or {}))
         self.stop = stop if stop is not None else threading.Event()
         self._started = time.monotonic()

@@ -13,7 +13,10 @@ nothing and are always stored from their parent's pages.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
+
+if TYPE_CHECKING:
+    from ashby_connector.sync.streams import Stream
 
 ChildPolicy = Literal["eager", "changed", "lazy", "off"]
 POLICIES: tuple[ChildPolicy, ...] = ("eager", "changed", "lazy", "off")
@@ -40,11 +43,7 @@ DEFAULT_CHILD_POLICIES: dict[str, ChildPolicy] = {
 
 def every_child(policy: ChildPolicy) -> dict[str, ChildPolicy]:
     """The same policy for every child list (``every_child("eager")``: the whole account now)."""
-    return dict.fromkeys(DEFAULT_CHILD_POLICIES, policy)
-
-
-class ChildPolicyError(ValueError):
-    """A child policy that names no child list or no policy; the message says which."""
+    return {s.name: policy for s in child_lists()}
 
 
 def parse_children(text: str | None) -> dict[str, ChildPolicy]:
@@ -61,6 +60,28 @@ def parse_children(text: str | None) -> dict[str, ChildPolicy]:
     return check_policies(out)
 
 
+class ChildPolicyError(ValueError):
+    """A child policy that names no child list or no policy; the message says which."""
+
+    def __init__(self, message: str, stream: str | None = None) -> None:
+        super().__init__(message)
+        self.stream = stream  # the child list named by the faulty entry, when there is one
+
+
+def child_lists() -> list[Stream]:
+    """Every child list a policy governs: those that cost a request per parent (derived child
+    lists, stored from their parent's pages, have none). A child list registered in the stream
+    catalog gets a policy here, per run and per connection, with no other change."""
+    from ashby_connector.sync.streams import all_streams
+
+    return [s for s in all_streams() if s.fans_out]
+
+
+def default_policy(stream: str) -> ChildPolicy:
+    """The policy a child list has when nothing overrides it."""
+    return DEFAULT_CHILD_POLICIES.get(stream, "eager")
+
+
 def check_policies(policies: Mapping[str, str]) -> dict[str, ChildPolicy]:
     from ashby_connector.sync.streams import all_streams
 
@@ -68,19 +89,20 @@ def check_policies(policies: Mapping[str, str]) -> dict[str, ChildPolicy]:
     for name, policy in policies.items():
         stream = streams.get(name)
         if stream is None or stream.parent is None:
-            known = ", ".join(sorted(DEFAULT_CHILD_POLICIES))
-            raise ChildPolicyError(f"children: {name!r} is not a child list; child lists: {known}")
+            known = ", ".join(sorted(s.name for s in child_lists()))
+            raise ChildPolicyError(f"children: {name!r} is not a child list; child lists: {known}", name)
         if stream.derived:
             raise ChildPolicyError(
-                f"children: {name} is stored from {stream.parent} pages at no cost; it has no policy"
+                f"children: {name} is stored from {stream.parent} pages at no cost; it has no policy", name
             )
         if policy not in POLICIES:
             raise ChildPolicyError(
-                f"children: {name}={policy!r}: the policy must be one of {', '.join(POLICIES)}"
+                f"children: {name}={policy!r}: the policy must be one of {', '.join(POLICIES)}", name
             )
     return {k: cast(ChildPolicy, v) for k, v in policies.items()}
 
 
 def resolve(overrides: Mapping[str, str] | None) -> dict[str, ChildPolicy]:
-    """The defaults with ``overrides`` (per run or per connection) applied, checked."""
-    return DEFAULT_CHILD_POLICIES | check_policies(overrides or {})
+    """Every child list's policy: its default, or ``overrides`` (per run or per connection), checked."""
+    defaults = {s.name: default_policy(s.name) for s in child_lists()}
+    return defaults | check_policies(overrides or {})
