@@ -130,3 +130,92 @@ def test_partner_throttle_reaches_other_processes_through_postgres(postgres_db: 
         assert elsewhere.try_take("interactive") > 1.5  # every key pauses
         state = partner_state(store.engine)
         assert state is not None and state["factor"] < 0.6 and state["last429At"]
+
+
+@pytest.mark.postgres
+def test_a_process_waiting_on_the_shared_budget_visits_the_database_once_per_token(postgres_db: str) -> None:
+    """Many threads of two processes wait for background tokens: each process asks the database
+    one thread at a time and is told when the next token is due, instead of every thread
+    re-reading the row on a poll; the row's rate is still used in full."""
+    from ashby_connector.store import Store
+    from ashby_connector.store.shared_budget import SharedRateBudget
+
+    with Store.open(postgres_db) as store:
+        budgets = [SharedRateBudget(store.engine, "fp-visits", 1200) for _ in range(2)]
+        time.sleep(1.0)  # the row starts empty: a burst's worth comes in
+        taken = [0, 0]
+        lock = threading.Lock()
+        started = time.monotonic()
+        stop = started + 3.0
+
+        def sync_pages(n: int) -> None:
+            while time.monotonic() < stop:
+                wait = budgets[n].try_take("background")
+                if wait == 0:
+                    with lock:
+                        taken[n] += 1
+                    time.sleep(0.02)  # the request
+                else:
+                    time.sleep(wait)
+
+        threads = [threading.Thread(target=sync_pages, args=(n,)) for n in (0, 1) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - started
+        rate = 1200 / 60 * _rate.HEADROOM
+        capacity = budgets[0].capacity
+        # Everything that came in but the quarter of the burst background leaves to interactive.
+        assert sum(taken) >= (rate * elapsed + capacity * (1 - _rate.INTERACTIVE_RESERVE)) * 0.9
+        assert sum(taken) <= rate * elapsed + capacity + 1
+        visits = sum(b.visits for b in budgets)
+        assert visits <= 3 * sum(taken), (visits, taken)  # 16 threads polling: 13 visits a token before
+
+
+@pytest.mark.postgres
+def test_a_taker_told_when_its_token_is_due_gets_it_then(postgres_db: str) -> None:
+    from ashby_connector.store import Store
+    from ashby_connector.store.shared_budget import SharedRateBudget
+
+    with Store.open(postgres_db) as store:
+        budget = SharedRateBudget(store.engine, "fp-due", 600)  # 9.7 a second
+        time.sleep(0.6)  # the row starts empty: let more than the interactive reserve come in
+        for priority in ("background", "interactive"):
+            while budget.try_take(priority) == 0:
+                pass  # drain what this priority may take
+            wait = budget.try_take(priority)
+            assert 0 < wait <= 1 / (600 / 60 * _rate.HEADROOM) + 0.01  # the next token, not a poll
+            time.sleep(wait)
+            assert budget.try_take(priority) == 0
+
+
+@pytest.mark.postgres
+def test_interactive_calls_are_served_at_once_while_other_processes_sync(postgres_db: str) -> None:
+    from ashby_connector.store import Store
+    from ashby_connector.store.shared_budget import SharedRateBudget
+
+    with Store.open(postgres_db) as store:
+        workers = [SharedRateBudget(store.engine, "fp-mixed", 1200) for _ in range(2)]
+        server = SharedRateBudget(store.engine, "fp-mixed", 1200)
+        stop = threading.Event()
+
+        def sync_pages(budget: SharedRateBudget) -> None:
+            while not stop.is_set():
+                wait = budget.try_take("background")
+                time.sleep(wait or 0.01)
+
+        threads = [threading.Thread(target=sync_pages, args=(w,)) for w in workers for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(1.0)  # the workers have drained the row down to the interactive reserve
+            waits = []
+            for _ in range(20):
+                waits.append(server.try_take("interactive"))
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        assert sum(w == 0 for w in waits) >= 18, waits

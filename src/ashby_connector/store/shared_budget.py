@@ -6,9 +6,13 @@ under ``SELECT ... FOR UPDATE`` and with the database's clock, so concurrent tak
 over-draw and clocks of different machines do not matter. The row is found by a keyed hash of the
 key's fingerprint: the key itself is never stored.
 
-A process takes a few tokens at a time (background calls) and hands them to its own threads
-within ``STOCK_SECONDS``; unused ones lapse, so no process saves up a burst. Background takes leave
-a quarter of the burst for interactive calls, which take one at a time. A partner-wide 429
+One visit per process at a time: while one thread of a process asks the database, the process's
+other takers wait for its answer instead of asking too, and when the bucket says "not yet" every
+taker of the process is told the exact moment the tokens it needs are due (no coarse poll, no
+herd of threads re-reading the row). A background visit takes as many tokens as the process has
+takers waiting (at most ``MAX_BATCH``) and hands the spare ones to them; tokens nobody took within
+``STOCK_SECONDS`` lapse, so no process saves up a burst. Background takes leave a quarter of the
+burst in the row for interactive calls, which take one at a time. A partner-wide 429
 (``X-RateLimit-Scope: integration-partner``) is written to the row ``*partner*``, which every take
 reads: all keys of the deployment slow down and pause.
 
@@ -19,11 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, get_args
 
 import sqlalchemy as sa
 
@@ -34,6 +38,13 @@ STOCK_SECONDS = 0.5  # tokens a process took and did not use within this lapse
 MAX_BATCH = 4
 _SALT = b"ashby-connector rate budget v1:"
 _NOW = "extract(epoch from clock_timestamp())"
+PRIORITIES: tuple[_rate.Priority, ...] = get_args(_rate.Priority)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    granted: int  # tokens taken from the row
+    waits: dict[_rate.Priority, float]  # seconds until the row has a token for each priority
 
 
 def key_hash(fingerprint: str) -> str:
@@ -50,6 +61,12 @@ class SharedRateBudget:
         self._lock = threading.Lock()
         self._stock = 0
         self._stock_until = 0.0
+        self._asking = False  # a thread of this process is in the database for this key
+        self._asked_at = 0.0
+        self._visit_seconds = 0.005  # how long a visit takes (a moving average)
+        self._due: dict[_rate.Priority, float] = dict.fromkeys(PRIORITIES, 0.0)  # monotonic
+        self._waiting: set[int] = set()  # threads turned away since the last visit
+        self.visits = 0  # database visits (a measure of what waiting costs the database)
         self._usage = _rate._Usage()
         self._ensure()
 
@@ -87,19 +104,44 @@ class SharedRateBudget:
             now = time.monotonic()
             if self._stock > 0 and now < self._stock_until:
                 self._stock -= 1
+                self._waiting.discard(threading.get_ident())
                 self._usage.add(now)
                 return 0.0
             self._stock = 0
-            granted, wait = self._take_from_database(priority)
-            if granted:
-                self._stock = granted - 1
+            self._waiting.add(threading.get_ident())
+            if self._asking:
+                # Another thread of this process is in the database: its answer (tokens to share,
+                # or when they are due) comes within what a visit usually takes.
+                return max(_rate.MIN_POLL_SECONDS, self._visit_seconds - (now - self._asked_at))
+            due = self._due[priority] - now
+            if due > 0:
+                return due
+            self._asking, self._asked_at = True, now
+            want = min(MAX_BATCH, len(self._waiting))
+            self._waiting.clear()
+        try:
+            answer = self._take_from_database(priority, want)
+        except BaseException:
+            with self._lock:
+                self._asking = False
+            raise
+        with self._lock:
+            self._asking = False
+            now = time.monotonic()
+            self.visits += 1
+            self._visit_seconds += (now - self._asked_at - self._visit_seconds) / 8
+            self._due = {p: now + answer.waits[p] for p in answer.waits}
+            if answer.granted:
+                self._stock = answer.granted - 1
                 self._stock_until = now + STOCK_SECONDS
                 self._usage.add(now)
                 return 0.0
-        # Many waiters in many processes: spread their next attempts a little.
-        return max(_rate.MIN_POLL_SECONDS, wait) * (1.0 + 0.25 * random.random())
+            self._waiting.add(threading.get_ident())
+            return max(_rate.MIN_POLL_SECONDS, answer.waits[priority])
 
-    def _take_from_database(self, priority: _rate.Priority) -> tuple[int, float]:
+    def _take_from_database(self, priority: _rate.Priority, want: int) -> _Answer:
+        """Take up to ``want`` tokens (one for an interactive call) if the row has them for
+        ``priority``; the answer also says when each priority's next token is due."""
         with self.engine.begin() as conn:
             row = conn.execute(
                 sa.text(
@@ -123,29 +165,31 @@ class SharedRateBudget:
             rate = self._per_minute / 60.0 * _rate.HEADROOM * factor * partner_factor
             tokens = min(self.capacity, float(row.tokens) + elapsed * rate)
             blocked = max(float(row.blocked_until), float(partner.blocked_until)) - now
-            need = 1.0 if priority == "interactive" else 1.0 + self.capacity * _rate.INTERACTIVE_RESERVE
-            granted, wait = 0, 0.0
-            if blocked > 0:
-                wait = blocked
-            elif tokens >= need:
-                spare = tokens - need + 1.0
-                granted = 1 if priority == "interactive" else max(1, min(MAX_BATCH, math.floor(spare)))
+            needs = {p: self._need(p) for p in PRIORITIES}
+            granted = 0
+            if blocked <= 0 and tokens >= needs[priority]:
+                spare = math.floor(tokens - needs[priority]) + 1
+                granted = 1 if priority == "interactive" else max(1, min(want, spare))
                 tokens -= granted
-            else:
-                wait = (need - tokens) / rate
             conn.execute(
                 sa.text(
                     "UPDATE rate_budget SET tokens = :t, factor = :f, updated_at = :u WHERE key_hash = :k"
                 ),
                 {"t": tokens, "f": factor, "u": now, "k": self.key},
             )
-        return granted, wait
+        waits = {p: max(blocked, (needs[p] - tokens) / rate, 0.0) for p in PRIORITIES}
+        return _Answer(granted, waits)
+
+    def _need(self, priority: _rate.Priority) -> float:
+        """Tokens the row must hold for a take: background leaves the interactive reserve."""
+        return 1.0 if priority == "interactive" else 1.0 + self.capacity * _rate.INTERACTIVE_RESERVE
 
     # -- 429s ---------------------------------------------------------------------------------
     def penalize(self, retry_after: float | None = None) -> None:
         """This key's 429: empty the bucket, pause (Retry-After) or owe a second, slow down."""
         with self._lock:
             self._stock = 0
+            self._due = dict.fromkeys(PRIORITIES, 0.0)  # the next visit reads the pause and debt
         pause = retry_after or 0.0
         debt = 0.0 if retry_after else _rate.PAUSE_SECONDS * self._per_minute / 60.0 * _rate.HEADROOM
         with self.engine.begin() as conn:
