@@ -240,8 +240,9 @@ def test_application_offers_and_screening_answers(emu: EmulatorHandle, http: htt
     ).json()
     assert [o["id"] for o in expanded["data"]["offers"]] == [offer["id"]]
     app = next(a for a in _all(http, "atsApplication") if a["jobPostingId"])
-    assert app["screeningAnswers"] is None  # the sync leaves them to the live read (lazy)
+    assert app["screeningAnswers"]  # the harness syncs every child list eagerly, these included
     live = http.get(f"/resources/atsApplication/{app['id']}", params={"live": "true"}).json()["data"]
+    assert live["screeningAnswers"] == app["screeningAnswers"]
     answers = {a["path"]: a for a in live["screeningAnswers"]}
     candidate = emu.state.get("candidate", app["candidateId"])
     assert candidate is not None

@@ -67,7 +67,7 @@ class LazyChildren:
         records: list[dict[str, Any]] = []
         try:
             for page in client.pages(s.operation, body, limit=PAGE_LIMIT if s.paginated else None):
-                records.extend(r for r in page.results if isinstance(r, dict))
+                records.extend(s.records(page.results))
         except NotFoundError:
             return True
         self.store.replace_children(connection_id, stream, s.kind, parent_id, records)

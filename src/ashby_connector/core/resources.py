@@ -40,6 +40,8 @@ WRITE_EXTRAS = {
 }
 # Constant page size: a cursor's skip count must address the same store page on every request.
 _SCAN_PAGE = 101
+# A record's stored children read with it at most (an application has a form submission or two).
+_CHILDREN_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class Model:
     parent_lookup: Callable[[str], dict[str, Any] | None] | None = None
     # Stored records of another kind the reader joins (a job's posting), by (kind, id).
     record_lookup: Callable[[str, str], dict[str, Any] | None] | None = None
+    # A parent's stored children of a child kind (an application's form submissions), by
+    # (kind, parent id); None when they were never fetched.
+    children_lookup: Callable[[str, str], list[dict[str, Any]] | None] | None = None
 
     def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
         raw = self.complete(record) if isinstance(record, StoredRecord) else self.join(record)
@@ -84,15 +89,23 @@ class Model:
 
     def join(self, raw: dict[str, Any]) -> dict[str, Any]:
         """``raw`` with the records its model's reader joins (under ``readers.JOINED``)."""
-        if self.spec is None or not self.spec.joins or self.record_lookup is None:
+        if self.spec is None:
             return raw
         related: dict[str, Any] = {}
+        rid = raw.get("id")
+        children_of = self.children_lookup
+        for name, kind in self.spec.child_lists.items():
+            if name not in raw and isinstance(rid, str) and children_of is not None:
+                children = children_of(kind, rid)
+                if children is not None:
+                    related[name] = children
+        lookup = self.record_lookup
         for name, join in self.spec.joins.items():
             ident = raw.get(join.id_field)
             if isinstance(ident, list):
                 ident = next((i for i in ident if isinstance(i, str)), None)
-            if isinstance(ident, str):
-                found = self.record_lookup(KIND_OF_OPERATION[join.operation], ident)
+            if isinstance(ident, str) and lookup is not None:
+                found = lookup(KIND_OF_OPERATION[join.operation], ident)
                 if found is not None:
                     related[name] = found
         return {**raw, JOINED: related} if related else raw
@@ -129,6 +142,25 @@ def _record_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str], dict
     return lookup
 
 
+def _children_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str], list[dict[str, Any]] | None]:
+    def lookup(kind: str, parent_id: str) -> list[dict[str, Any]] | None:
+        stored = core.store.list(conn.id, kind, parent_id=parent_id, limit=_CHILDREN_LIMIT).records
+        if not stored and core.store.children_fetched_at(conn.id, kind, parent_id) is None:
+            return None  # never fetched: unknown, not "none"
+        return [record.raw for record in stored]
+
+    return lookup
+
+
+def ensure_children(core: Core, conn: ConnectionRow, model: Model, rid: str) -> None:
+    """Before reading one record: its lazy child lists (an application's screening answers),
+    fetched from Ashby when never fetched or older than the record's last change."""
+    if model.spec is None:
+        return
+    for kind in model.spec.child_lists.values():
+        core.lazy_children.ensure(conn.id, kind, rid)
+
+
 def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
     spec = unified.MODELS.get(name)
     if spec is not None:
@@ -136,7 +168,8 @@ def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
         kind = KIND_OF_OPERATION[spec.source]
         lookup = _parent_lookup(core, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
         joins = _record_lookup(core, conn) if spec.joins else None
-        return Model(name, spec, None, kind, entries, lookup, joins)
+        children = _children_lookup(core, conn) if spec.child_lists else None
+        return Model(name, spec, None, kind, entries, lookup, joins, children)
     definition = core.tenancy.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)
@@ -412,7 +445,14 @@ def read_live(core: Core, conn: ConnectionRow, model: Model, rid: str) -> dict[s
     raw = core.clients.require(conn.id).call(op, {param: rid, **model.spec.info_body})
     if not isinstance(raw, dict):
         raise CoreError(502, "ashby_error", "Ashby answered without a record")
-    store_raw(core, conn, model, raw)
+    # Child lists the live read carries (screening answers) are kept as the child rows they are,
+    # not in the record, so the stored record stays what its list returns.
+    children = model.spec.child_lists
+    store_raw(core, conn, model, {k: v for k, v in raw.items() if k not in children})
+    for name, kind in children.items():
+        if isinstance(raw.get(name), list) and core.lazy_children.policy(conn.id, kind) != "off":
+            rows = [c for c in raw[name] if isinstance(c, dict)]
+            core.store.replace_children(conn.id, kind, kind, rid, rows)
     return raw
 
 

@@ -116,6 +116,9 @@ def get_resource(
     if live:
         item = target.convert(res.read_live(core, conn, target, record_id), includeRemoteData)
     else:
+        # Lazy child lists the model reads (an application's screening answers): fetched now when
+        # missing or stale, after every input is checked and the read is allowed.
+        res.ensure_children(core, conn, target, record_id)
         found = res.get_record(core, conn, target, record_id)
         assert found is not None
         item = target.convert(found[1] or found[0], includeRemoteData)

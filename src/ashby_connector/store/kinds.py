@@ -59,7 +59,15 @@ KIND_OPERATIONS: dict[str, str] = {
     "userInterviewerPause": "user.listInterviewerPauses",
 }
 
-KINDS: tuple[str, ...] = tuple(KIND_OPERATIONS)
+# Child lists Ashby answers only inside one parent's single-record read, with an ``expand``: one
+# request per parent, like the other child lists. kind -> (operation, expand value; the answer's
+# field of that name holds the children).
+EXPANDED_CHILDREN: dict[str, tuple[str, str]] = {
+    # An application's screening answers: application.info expand applicationFormSubmissions.
+    "applicationFormSubmission": ("application.info", "applicationFormSubmissions"),
+}
+
+KINDS: tuple[str, ...] = (*KIND_OPERATIONS, *EXPANDED_CHILDREN)
 
 
 def snake_case(name: str) -> str:
@@ -74,6 +82,7 @@ def table_name(kind: str) -> str:
 # kind -> (parent kind, request field naming the parent)
 CHILD_PARENTS: dict[str, tuple[str, str]] = {
     "applicationCriteriaEvaluation": ("application", "applicationId"),
+    "applicationFormSubmission": ("application", "applicationId"),
     "applicationHistory": ("application", "applicationId"),
     "candidateClientInfo": ("candidate", "candidateId"),
     "candidateFraudCheck": ("candidate", "candidateId"),
@@ -89,5 +98,7 @@ CHILD_PARENTS: dict[str, tuple[str, str]] = {
 # overwrites another. Checked for every child list against the spec (each of the others belongs to
 # exactly one parent: a note and a fraud check name their candidate, a history entry and a criteria
 # evaluation their application, an event its schedule, a stage its plan, a pause its user, a
-# client-info row its candidate).
-LINKED_CHILDREN: frozenset[str] = frozenset({"candidateProject"})
+# client-info row its candidate). Application form submissions are stored per (connection,
+# application, submission) too: the spec does not say a submission id is unique across
+# applications, and one without an id is keyed by its content within its application.
+LINKED_CHILDREN: frozenset[str] = frozenset({"candidateProject", "applicationFormSubmission"})

@@ -38,6 +38,9 @@ DEFAULT_CHILD_POLICIES: dict[str, ChildPolicy] = {
     "candidateClientInfo": "lazy",
     "applicationCriteriaEvaluation": "lazy",
     "userInterviewerPause": "lazy",
+    # Screening answers (application.info expand applicationFormSubmissions) are read one
+    # application at a time: fetched when read.
+    "applicationFormSubmission": "lazy",
 }
 
 

@@ -139,7 +139,7 @@ class StreamRunner:
             pages = read_ahead(pages, name=f"prefetch-{self.stream.name}")
         for page in pages:
             # Some lists answer bare values (names): keep them as records all the same.
-            results = [r if isinstance(r, dict) else {"id": str(r), "value": r} for r in page.results]
+            results = self.stream.records(page.results)
             yield _Page(results, page.next_cursor, page.sync_token, bool(page.is_last))
 
     # -- top-level streams -----------------------------------------------------------------------

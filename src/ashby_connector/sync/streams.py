@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ashby_connector import catalog
-from ashby_connector.store.kinds import CHILD_PARENTS, KIND_OPERATIONS
+from ashby_connector.store.kinds import CHILD_PARENTS, EXPANDED_CHILDREN, KIND_OPERATIONS
 
 Strategy = Literal["incremental", "cursor", "plain"]
 
@@ -32,6 +32,9 @@ class Stream:
     # A field of the parent that is empty when the parent has none of these children: such parents
     # are not asked (the fan-out skips them).
     parent_hint: str | None = None
+    # Child lists read from one parent's single-record read (``application.info`` with an
+    # ``expand``): the children are this field of the answer, not the answer itself.
+    results_field: str | None = None
 
     @property
     def kind(self) -> str:
@@ -49,6 +52,19 @@ class Stream:
     def fans_out(self) -> bool:
         """A child list that costs one request per parent (at least)."""
         return self.parent is not None and not self.derived
+
+    def records(self, results: list[Any]) -> list[dict[str, Any]]:
+        """The records of one page's results (a parent's children under ``results_field``)."""
+        if self.results_field is None:
+            return [r if isinstance(r, dict) else {"id": str(r), "value": r} for r in results]
+        field = self.results_field
+        return [
+            child
+            for result in results
+            if isinstance(result, dict)
+            for child in (result.get(field) or [])
+            if isinstance(child, dict)
+        ]
 
 
 def _strategy(pagination: str) -> Strategy:
@@ -108,6 +124,22 @@ def all_streams() -> list[Stream]:
                 _base_body(op),
                 EMBEDDED_CHILDREN.get(kind),
                 PARENT_HINTS.get(kind),
+            )
+        )
+    for kind, (name, field) in EXPANDED_CHILDREN.items():
+        parent, parent_field = CHILD_PARENTS[kind]
+        op = catalog.operation(name)
+        expand = (("expand", (field,)),)
+        out.append(
+            Stream(
+                kind,
+                name,
+                "plain",
+                op.permission,
+                parent,
+                parent_field,
+                base_body=expand,
+                results_field=field,
             )
         )
     return out

@@ -272,19 +272,26 @@ def read_job(raw: Raw) -> Fields:
 
 
 def _screening_answers(raw: Raw) -> list[Fields] | None:
-    """The application form's answers, when the record carries them (``applicationFormSubmissions``)."""
-    if not isinstance(raw.get("applicationFormSubmissions"), list):
+    """The application form's answers, when the record carries them (``applicationFormSubmissions``
+    of a live read) or its stored submissions are joined; None when they were never fetched."""
+    submissions = raw.get("applicationFormSubmissions")
+    if not isinstance(submissions, list):
+        submissions = _obj(raw.get(JOINED)).get("applicationFormSubmissions")
+    if not isinstance(submissions, list):
         return None
     answers = []
-    for submission in map(_obj, raw["applicationFormSubmissions"]):
+    # By submission id: live reads and stored rows (kept in id order) give the same list.
+    for submission in sorted(map(_obj, submissions), key=lambda sub: str(sub.get("id") or "")):
         fields = {
             f["path"]: f
             for section in map(_obj, _list(_obj(submission.get("formDefinition")).get("sections")))
             for entry in map(_obj, _list(section.get("fields")))
             if isinstance((f := _obj(entry.get("field"))).get("path"), str)
         }
-        for path, value in _obj(submission.get("submittedValues")).items():
-            field = fields.get(path, {})
+        values = _obj(submission.get("submittedValues"))
+        # In the form's question order (stored records keep no key order), then any others.
+        for path in [p for p in fields if p in values] + sorted(p for p in values if p not in fields):
+            value, field = values[path], fields.get(path, {})
             answers.append(
                 {
                     "question": _s(field.get("title")),

@@ -73,6 +73,9 @@ class ModelSpec:
     # carries what a sync leaves to its child-list policy (an application's screening answers).
     info_body: dict[str, Any] = field(default_factory=dict)
     joins: dict[str, Join] = field(default_factory=dict)
+    # Child lists the reader takes from the store when the record lacks them: raw field -> the
+    # stored child kind (its stream of the same name follows the child-list policies).
+    child_lists: dict[str, str] = field(default_factory=dict)
     explode: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     create: Write | NotSupported = NotSupported("not in Ashby's API")
     update: Write | NotSupported = NotSupported("not in Ashby's API")
@@ -278,6 +281,7 @@ _SPECS = (
         r.read_application,
         info=("application.info", "applicationId"),
         info_body={"expand": ["applicationFormSubmissions"]},
+        child_lists={"applicationFormSubmissions": "applicationFormSubmission"},
         custom_field_object="Application",
         create=Write(("application.create",), w.create_application),
         update=Write(

@@ -132,7 +132,8 @@ SOURCES: dict[str, dict[str, Src]] = {
         "jobPostingId": Src("appliedViaJobPostingId"),
         "screeningAnswers": Src(
             "applicationFormSubmissions[].submittedValues",
-            note="live reads (application.info expand applicationFormSubmissions); syncs per child policy",
+            note="stored child list applicationFormSubmission (application.info expand "
+            "applicationFormSubmissions, one request per application), per its child policy (lazy)",
         ),
     },
     "atsApplicationStage": {
