@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from ashby_connector.client import AshbyClient
-from ashby_connector.core.lazy_children import LazyChildren
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.sync import SyncEngine
 from ashby_connector.sync.policies import DEFAULT_CHILD_POLICIES
@@ -175,6 +174,8 @@ def test_changed_fetches_only_applications_that_change_after_the_first_run(
 
 def test_off_never_fetches_not_even_on_read(server: Server, emu: EmulatorHandle) -> None:
     http, cid = _connect(server, emu)
+    put = http.put(f"/connections/{cid}/child-policies", json={"childPolicies": {STREAM: "off"}})
+    assert put.status_code == 200, put.text
     before = _info_requests(server, cid)
     by = _sync(server, cid, "off")
     assert (by[STREAM].mode, by[STREAM].requests) == ("off", 0)
@@ -182,11 +183,13 @@ def test_off_never_fetches_not_even_on_read(server: Server, emu: EmulatorHandle)
         server.core.clients.require(cid), server.core.store, cid, children={STREAM: "off"}
     ).plan()
     assert [(s.stage, s.requests) for s in plan.streams if s.stream == STREAM] == [("off", 0)]
-    app_id = _all_apps(http)[0]["id"]
-    # A connection whose policy is off: a read fetches nothing (the lazy fetcher asks its policy).
-    lazy = LazyChildren(server.core.store, server.core.clients.require, lambda _cid: {STREAM: "off"})
-    assert lazy.ensure(cid, STREAM, app_id) is False
+    app_id = next(i for i, s in _truth(emu).items() if s)
+    read = http.get(f"/resources/atsApplication/{app_id}").json()["data"]
+    assert read["screeningAnswers"] is None
     assert _info_requests(server, cid) == before
+    # A live read carries them (it is the record's own read) but stores none.
+    live = http.get(f"/resources/atsApplication/{app_id}", params={"live": "true"}).json()["data"]
+    assert live["screeningAnswers"]
     assert server.core.store.count(cid, STREAM) == 0
 
 
