@@ -102,3 +102,44 @@ def test_the_fast_lane_is_configurable_and_checked(hooked: Hooked) -> None:
     assert off["fastLaneActive"] is False and off["fastRequestsPerMinute"] == 0
     back = hooked.http.put(url, json={"fastEverySeconds": 3, "fastStreams": ["candidate", "job"]}).json()
     assert back["fastLaneActive"] is True
+
+
+def test_webhooks_whose_payload_cannot_update_the_copy_start_one_coalesced_run(hooked: Hooked) -> None:
+    state = hooked.emu.state
+    jobs = list(state.iter("job"))
+    job = next(j for j in jobs if any(a["job"]["id"] == j["id"] for a in state.iter("application")))
+    moved = [a["id"] for a in state.iter("application") if a["job"]["id"] == job["id"]]
+    to_plan = next(
+        j["defaultInterviewPlanId"]
+        for j in jobs
+        if j["defaultInterviewPlanId"] != job["defaultInterviewPlanId"]
+    )
+    merging = [c for c in state.iter("candidate") if c.get("applicationIds")][-4:]
+    earlier = {r["id"] for r in hooked.runs(trigger="webhook")}
+    # A burst: a job moved to another interview plan (its applications move to the mapped stages,
+    # which the payload does not carry) and two candidate merges (ids only).
+    hooked.emu.control.call("jobs/transition_plan", jobId=job["id"], toInterviewPlanId=to_plan)
+    for gone, kept in ((merging[0], merging[1]), (merging[2], merging[3])):
+        hooked.emu.control.call(
+            "candidates/merge", deletedCandidateId=gone["id"], mergedCandidateId=kept["id"]
+        )
+
+    def finished() -> list[dict[str, Any]]:
+        runs = [r for r in hooked.runs(trigger="webhook") if r["id"] not in earlier]
+        return runs if runs and all(r["status"] not in ("queued", "running") for r in runs) else []
+
+    _within(30, finished, "the webhook-triggered run")
+    runs = finished()
+    assert len(runs) == 1, runs  # one run for the whole burst
+    run = runs[0]
+    assert run["status"] == "succeeded" and run["mode"] == "incremental", run
+    assert run["streams"] == ["application", "candidate", "interviewPlan", "interviewStage"]
+    for app_id in moved:  # only the run could bring these: no webhook carried them
+        stored = hooked.stored("application", app_id) or {}
+        assert (
+            stored["currentInterviewStage"]["id"]
+            == state.get("application", app_id)["currentInterviewStage"]["id"]
+        )
+        assert stored["currentInterviewStage"]["interviewPlanId"] == to_plan
+    single = hooked.http.get(f"/syncs/{run['id']}")
+    assert single.status_code == 200 and single.json()["trigger"] == "webhook"

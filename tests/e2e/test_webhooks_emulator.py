@@ -182,6 +182,18 @@ def test_candidate_merge_moves_applications_to_the_survivor(world: World) -> Non
     for app_id in moved:
         world.wait_event("atsApplication.updated", app_id, lambda e: e["data"]["candidateId"] == kept["id"])
         assert world.stored("application", app_id)["candidate"]["id"] == kept["id"]
+    # The payload carried two ids: one run re-reads candidates and applications (trigger webhook).
+    deadline = time.monotonic() + 30
+    while True:
+        runs = world.http.get(
+            "/syncs", params={"connectionId": world.connection_id, "trigger": "webhook"}
+        ).json()["data"]
+        settled = not world.server.core.syncs.webhook_runs.pending()
+        if runs and settled and all(r["status"] not in ("queued", "running") for r in runs):
+            break
+        assert time.monotonic() < deadline, f"no finished webhook-triggered run: {runs}"
+        time.sleep(0.1)
+    assert [(r["status"], r["streams"]) for r in runs] == [("succeeded", ["application", "candidate"])]
 
 
 def test_bad_signature_rejected_and_redelivery_applied_once(world: World) -> None:

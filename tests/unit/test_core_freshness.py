@@ -20,6 +20,7 @@ from ashby_connector.core.schedule import (
     check_fast_lane,
 )
 from ashby_connector.core.sync_history import POLL_HOLDER_SUFFIX, SyncHistory, SyncLease
+from ashby_connector.core.webhook_runs import WebhookRuns
 from ashby_connector.store import Store, record_table
 
 
@@ -280,3 +281,38 @@ def test_a_run_waits_for_a_fast_poll_but_never_for_another_run(store: Store) -> 
         with lease.hold("c", "worker-4") as other:
             assert not other
     released.join()
+
+
+def test_webhook_runs_coalesce_a_burst_into_one_run_and_retry_while_busy() -> None:
+    now = [0.0]
+    started: list[tuple[str, list[str]]] = []
+    busy = [True]
+
+    def start(connection_id: str, streams: list[str]) -> bool:
+        if busy[0]:
+            return False
+        started.append((connection_id, streams))
+        return True
+
+    runs = WebhookRuns(start, settle_seconds=1, max_delay_seconds=5, retry_seconds=1, clock=lambda: now[0])
+    try:
+        for at, streams in ((0.0, ["candidate"]), (0.5, ["application"]), (0.9, ["candidate"])):
+            now[0] = at
+            runs.request("c", streams)
+            runs.tick()
+        assert started == []  # the burst is still going
+        now[0] = 2.0
+        runs.tick()  # settled, but another run holds the connection: retried
+        assert started == [] and runs.pending() == {"c": ["application", "candidate"]}
+        busy[0] = False
+        now[0] = 3.0
+        runs.tick()
+        assert started == [("c", ["application", "candidate"])] and runs.pending() == {}
+        # A steady trickle still starts a run within max_delay_seconds of its first request.
+        for step in range(12):
+            now[0] = 10.0 + step * 0.5
+            runs.request("c", ["candidate"])
+            runs.tick()
+        assert started[1:] == [("c", ["candidate"])]
+    finally:
+        runs.stop()

@@ -277,6 +277,7 @@ def test_ui_only_events_via_control(api: Any, receiver: Receiver) -> None:
     cand = api.ok("candidate.create", {"name": "Deleted In UI"})
     deleted = api.control("candidates/delete", candidateId=cand["id"])["webhookActionId"]
     jobs = api.ok("job.list", {})
+    apps = [a for a in api.ok("application.list", {}) if a["job"]["id"] == jobs[0]["id"]]
     moved = api.control(
         "jobs/transition_plan", jobId=jobs[0]["id"], toInterviewPlanId=jobs[1]["defaultInterviewPlanId"]
     )["webhookActionId"]
@@ -285,6 +286,15 @@ def test_ui_only_events_via_control(api: Any, receiver: Receiver) -> None:
     assert _events_of(receiver, deleted)["candidateDelete"]["data"] == {"candidate": {"id": cand["id"]}}
     transition = _events_of(receiver, moved)["interviewPlanTransition"]["data"]
     assert transition["jobId"] == jobs[0]["id"] and transition["interviewStageMappings"]
+    # The job's applications moved to the mapped stages of the new plan, without a webhook each.
+    mapped = {
+        m["fromInterviewStageId"]: m["toInterviewStageId"] for m in transition["interviewStageMappings"]
+    }
+    assert apps, "the seeded job has applications"
+    for app in apps:
+        now = api.ok("application.info", {"applicationId": app["id"]})
+        assert now["currentInterviewStage"]["id"] == mapped[app["currentInterviewStage"]["id"]]
+        assert now["currentInterviewStage"]["interviewPlanId"] == jobs[1]["defaultInterviewPlanId"]
     assert api.error("candidate.info", {"id": cand["id"]}) == "candidate_not_found"
     for hook in hooks:
         api.ok("webhook.delete", {"webhookId": hook["id"]})

@@ -183,3 +183,21 @@ def test_a_crash_between_queueing_the_event_and_writing_the_store_loses_nothing(
     # Applied on the retry, and the event was queued again with the same content (same id).
     assert env.raw("application", "app1") is not None
     assert queued == [("app1", "created"), ("app1", "created")]
+
+
+def test_webhooks_a_payload_cannot_cover_ask_for_one_run_of_their_lists_after_the_batch(env: Env) -> None:
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    env.svc.processor.on_follow_up = lambda connection_id, streams: asked.append((connection_id, streams))
+    env.send("candidateMerge", {"deletedCandidate": {"id": "c1"}, "mergedCandidate": {"id": "c2"}})
+    env.send("interviewPlanTransition", {"jobId": "job1", "interviewStageMappings": []})
+    answers = {"id": "s1", "surveyType": "Questionnaire", "submittedValues": {"q": "yes"}}
+    env.send("surveySubmit", {"surveySubmission": answers})
+    env.send("applicationUpdate", {"application": app("2026-01-01T10:00:00Z")})
+    env.svc.drain()
+    # One request for the connection after its batch: the union of the lists (the survey carried
+    # its answers and the application update was whole: neither asks for anything).
+    assert asked == [(C, ("application", "candidate", "interviewPlan", "interviewStage"))]
+    asked.clear()
+    env.send("surveySubmit", {"surveySubmission": {"id": "s2", "surveyType": "Questionnaire"}})
+    env.svc.drain()
+    assert asked == [(C, ("surveySubmission",))]

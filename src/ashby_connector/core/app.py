@@ -61,6 +61,7 @@ class Core:
             tenant_of=self.tenancy.tenant_of,
             mapper=connection_mapper(self.tenancy),
             options=webhook_options,
+            on_follow_up=self._follow_up,
         )
         self.events = ChangeEvents(self.webhooks.outbox)
         # Per-connection child policies: every sync of the connection (SyncService reads them from
@@ -84,6 +85,10 @@ class Core:
         # The settings' repr hides the master key and the database password; nothing else here
         # (the store, the secret box, the HTTP pool) says anything useful in a log.
         return f"Core({self.settings!r})"
+
+    def _follow_up(self, connection_id: str, streams: tuple[str, ...]) -> None:
+        """Webhooks whose payload cannot update the copy start a run of the lists concerned."""
+        self.syncs.webhook_runs.request(connection_id, streams)
 
     def _report_caller(self, connection_id: str) -> Caller:
         # No client-side retries: a report that fails is queued and retried in the background.

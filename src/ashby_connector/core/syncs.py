@@ -24,6 +24,7 @@ from ashby_connector.core.key_budget import process_partner_state
 from ashby_connector.core.runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.sync_history import SyncHistory
+from ashby_connector.core.webhook_runs import WebhookRuns
 from ashby_connector.store import Store, sync_lease, sync_run
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.streams import select_streams
@@ -33,6 +34,10 @@ class RunQueue(Protocol):
     """Where scheduled runs go on PostgreSQL: the workers' queue (``worker.distributed``)."""
 
     def schedule(self, connection_id: str, kind: Any) -> bool: ...
+
+    def enqueue(
+        self, connection_id: str, *, streams: list[str] | None = None, trigger: Any = "manual"
+    ) -> int | None: ...
 
     def install_schema(self) -> None: ...
 
@@ -70,6 +75,8 @@ class SyncRuns:
         self.queue_factory: Callable[[], RunQueue] | None = None
         self._queue: RunQueue | None = None
         self._queue_lock = threading.Lock()
+        # Webhooks whose payload cannot update the copy ask for a run of some lists (coalesced).
+        self.webhook_runs = WebhookRuns(self._start_webhook_run)
 
     def _freshness(self) -> Freshness:
         """Schedules, history, status and retention. Its scheduler (``settings.scheduler`` "auto")
@@ -170,14 +177,21 @@ class SyncRuns:
                 conn.execute(held)
         return int(res.rowcount or 0)
 
+    def _workers_queue(self) -> RunQueue | None:
+        """On PostgreSQL with workers (the server sets ``queue_factory``): their queue."""
+        if self.store.dialect != "postgresql" or self.queue_factory is None:
+            return None
+        with self._queue_lock:
+            if self._queue is None:
+                self._queue = self.queue_factory()
+                self._queue.install_schema()
+            return self._queue
+
     def _dispatch(self, connection_id: str, kind: str) -> bool:
         """Start a scheduled run: False (skipped) while the previous run of it is still going."""
-        if self.store.dialect == "postgresql" and self.queue_factory is not None:
-            with self._queue_lock:
-                if self._queue is None:
-                    self._queue = self.queue_factory()
-                    self._queue.install_schema()
-            return self._queue.schedule(connection_id, kind)
+        queue = self._workers_queue()
+        if queue is not None:
+            return queue.schedule(connection_id, kind)
         if self.freshness.lease.busy(connection_id):
             return False
         try:
@@ -186,7 +200,24 @@ class SyncRuns:
             return False
         return True
 
+    def _start_webhook_run(self, connection_id: str, streams: list[str]) -> bool:
+        """Start (or queue) an incremental run of ``streams`` with trigger ``webhook``; False while
+        another run of the connection is going or waiting (the request is retried)."""
+        if self.clients.get(connection_id) is None:
+            return True  # deleted since the webhook came: nothing to keep fresh
+        if connection_id in self.runner.running() or self.freshness.lease.busy(connection_id):
+            return False
+        queue = self._workers_queue()
+        if queue is not None:
+            return queue.enqueue(connection_id, streams=streams, trigger="webhook") is not None
+        try:
+            self.runner.submit(connection_id, streams=streams, trigger="webhook")
+        except SyncAlreadyRunningError:
+            return False
+        return True
+
     def close(self) -> None:
+        self.webhook_runs.stop()
         self.freshness.stop()
         if self._queue is not None:
             self._queue.close()

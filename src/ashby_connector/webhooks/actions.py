@@ -56,6 +56,32 @@ DELETES: dict[str, tuple[str, str]] = {
 SPECIAL = frozenset({"candidateMerge", "interviewPlanTransition"})
 
 
+# Webhooks whose payload alone cannot bring the copy up to date: after applying what they carry,
+# these lists are re-read by one incremental run (trigger ``webhook``, coalesced per connection).
+# - candidateMerge carries two ids: Ashby moved the merged-away candidate's applications, emails,
+#   tags and files onto the survivor, which the refetch of the survivor and of the stored
+#   applications covers only for what the store already held.
+# - interviewPlanTransition carries the job and the stage mappings, not the applications Ashby
+#   moved to the new plan's stages (nor a new plan's stages).
+# - surveySubmit without ``submittedValues`` carries no answers.
+# offerDelete and candidateDelete need none: the id is the whole change (deletions never appear
+# in incremental lists anyway).
+FOLLOW_UPS: dict[str, tuple[str, ...]] = {
+    "candidateMerge": ("candidate", "application"),
+    "interviewPlanTransition": ("application", "interviewPlan", "interviewStage"),
+    "surveySubmit": ("surveySubmission",),
+}
+
+
+def follow_up(action: str, data: dict[str, object]) -> tuple[str, ...]:
+    """The lists a run must re-read after this webhook was applied (none for most)."""
+    if action == "surveySubmit":
+        submission = data.get("surveySubmission")
+        if isinstance(submission, dict) and submission.get("submittedValues"):
+            return ()
+    return FOLLOW_UPS.get(action, ())
+
+
 def is_partial(carried: Carried, record: dict[str, object]) -> bool:
     """A payload record without ``updatedAt`` cannot be ordered against the store: fetch it whole.
 

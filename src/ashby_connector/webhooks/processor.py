@@ -4,6 +4,10 @@ Processing is at-least-once (a crash between applying and marking done re-applie
 is idempotent: an upsert only lands when strictly newer, a delete of a deleted record is a no-op,
 and the outbound event ids are stable, so a re-applied change never produces a second event. Each
 change is queued for subscribers before the store is written, so no crash can lose its event.
+
+Webhooks whose payload cannot bring the copy up to date (``actions.FOLLOW_UPS``) are handed to
+``on_follow_up(connection_id, streams)`` once their batch is stored: the core starts one
+incremental run of those lists (trigger ``webhook``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from ashby_connector.webhooks.actions import DELETES, SPECIAL, UPSERTS, Carried, is_partial
+from ashby_connector.webhooks.actions import DELETES, SPECIAL, UPSERTS, Carried, follow_up, is_partial
 from ashby_connector.webhooks.backoff import INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.envelope import InboundEvent
 from ashby_connector.webhooks.inbox import Inbox, InboxRow
@@ -38,6 +42,9 @@ def _no_client(connection_id: str) -> AshbyCaller | None:
     return None
 
 
+FollowUp = Callable[[str, tuple[str, ...]], None]  # connection id, lists to re-read
+
+
 class InboxProcessor:
     def __init__(
         self,
@@ -46,12 +53,14 @@ class InboxProcessor:
         *,
         client_for: ClientFactory = _no_client,
         on_change_for: ChangeCallbackFor | None = None,
+        on_follow_up: FollowUp | None = None,
         backoff: Backoff = INBOX_BACKOFF,
     ) -> None:
         self.inbox = inbox
         self.store = store
         self.client_for = client_for
         self.on_change_for = on_change_for
+        self.on_follow_up = on_follow_up
         self.backoff = backoff
 
     # -- the loop -------------------------------------------------------------------------------
@@ -68,9 +77,10 @@ class InboxProcessor:
         overlay = BatchOverlay(durable)
         self.store = overlay
         done: list[tuple[int, str]] = []
+        follow_ups: dict[str, set[str]] = {}
         try:
             for row in rows:
-                result = self._process_row(row)
+                result = self._process_row(row, follow_ups)
                 if result is not None:
                     done.append((row.seq, result))
             overlay.flush()
@@ -85,6 +95,12 @@ class InboxProcessor:
         finally:
             self.store = durable
         self.inbox.mark_done_many(done)
+        if self.on_follow_up is not None:
+            for connection_id, streams in follow_ups.items():
+                try:
+                    self.on_follow_up(connection_id, tuple(sorted(streams)))
+                except Exception:  # the events are applied; the next scheduled run re-reads anyway
+                    log.exception("starting the follow-up run of %s failed", connection_id)
         return len(rows)
 
     def run(self, stop: threading.Event, *, idle_seconds: float = 0.05) -> None:
@@ -104,12 +120,16 @@ class InboxProcessor:
         while self.process_pending() and time.monotonic() < deadline:
             pass
 
-    def _process_row(self, row: InboxRow) -> str | None:
-        """Apply one row; its result, or None when it failed (then it is scheduled for a retry)."""
+    def _process_row(self, row: InboxRow, follow_ups: dict[str, set[str]]) -> str | None:
+        """Apply one row; its result, or None when it failed (then it is scheduled for a retry).
+        The lists it leaves to a follow-up run are added to ``follow_ups``."""
         try:
             doc = orjson.loads(row.body)
             event = InboundEvent(row.webhook_action_id, row.action, doc.get("data") or {})
             result = self.apply(row.connection_id, event)
+            streams = follow_up(event.action, event.data)
+            if streams:
+                follow_ups.setdefault(row.connection_id, set()).update(streams)
         except Exception as exc:
             log.warning("webhook %s/%s failed: %s", row.action, row.webhook_action_id, exc)
             retry_in = self.backoff.delay(row.attempts + 1)

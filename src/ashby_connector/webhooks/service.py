@@ -25,7 +25,7 @@ from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envel
 from ashby_connector.webhooks.inbox import Inbox
 from ashby_connector.webhooks.outbound_url import GuardedSender, OutboundPolicy
 from ashby_connector.webhooks.outbox import Outbox, TenantOf
-from ashby_connector.webhooks.processor import InboxProcessor
+from ashby_connector.webhooks.processor import FollowUp, InboxProcessor
 from ashby_connector.webhooks.protocols import AshbyCaller, ClientFactory, KeyClientFactory, RecordStore
 from ashby_connector.webhooks.registration import WebhookRegistry
 from ashby_connector.webhooks.retention import prune
@@ -91,7 +91,10 @@ class WebhookService:
         mapper: UnifiedMapper | None = None,
         options: WebhookOptions | None = None,
         begin: Begin | None = None,
+        on_follow_up: FollowUp | None = None,
     ) -> None:
+        """``on_follow_up(connection_id, streams)``: start a run re-reading the lists a webhook's
+        payload could not bring up to date (``actions.FOLLOW_UPS``)."""
         opts = options or WebhookOptions()
         self.engine = engine
         self.sender = GuardedSender(opts.outbound, timeout=opts.delivery_timeout)
@@ -111,6 +114,7 @@ class WebhookService:
             records,
             client_for=client_for,
             on_change_for=self.outbox.for_connection,
+            on_follow_up=on_follow_up,
             backoff=opts.inbox_backoff,
         )
         self.deliverer = Deliverer(

@@ -8,6 +8,7 @@ from typing import Any
 
 from ashby_connector.emulator.control.api import action
 from ashby_connector.emulator.delivery.services import webhook_sender
+from ashby_connector.emulator.handlers.lookups import stage_view
 from ashby_connector.emulator.organisation import Emulator
 from ashby_connector.emulator.records.state import State
 
@@ -75,7 +76,9 @@ def _delete_posting(emu: Emulator, args: JSON) -> JSON:
 @action("jobs/transition_plan")
 def _transition(emu: Emulator, args: JSON) -> JSON:
     """Move a job to another interview plan: ``{"jobId", "toInterviewPlanId"}``. Stages map by
-    position; fires interviewPlanTransition and, under the same action id, jobUpdate."""
+    position, and the job's applications in a stage of the old plan move to its mapped stage (the
+    payload carries only the mappings, and no applicationUpdate is sent for them); fires
+    interviewPlanTransition and, under the same action id, jobUpdate."""
     state = emu.state
     job = _need(state, "job", args["jobId"])
     to_plan = _need(state, "interviewPlan", args["toInterviewPlanId"])
@@ -94,6 +97,12 @@ def _transition(emu: Emulator, args: JSON) -> JSON:
         *[p for p in job.get("interviewPlanIds", []) if p != to_plan["id"]],
     ]
     state.put("job", job)
+    moves = {m["fromInterviewStageId"]: m["toInterviewStageId"] for m in mappings}
+    for app in list(state.iter("application")):
+        current = (app.get("currentInterviewStage") or {}).get("id")
+        if (app.get("job") or {}).get("id") == job["id"] and current in moves:
+            app["currentInterviewStage"] = stage_view(_need(state, "interviewStage", moves[current]))
+            state.put("application", app)
     data = {
         "jobId": job["id"],
         "fromInterviewPlan": {"id": from_plan["id"], "title": from_plan.get("title", "")},
