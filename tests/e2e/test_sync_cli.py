@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from ashby_connector.cli import app
+from ashby_connector.core.sync_history import SyncHistory
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store import Store
 from ashby_connector.sync.policies import every_child
@@ -246,5 +247,13 @@ def test_demo_runs_full_then_incremental(tmp_path: Path) -> None:
     fallbacks = [ln for ln in out.splitlines() if "fell back to a full sync" in ln and "warning" in ln]
     assert len(fallbacks) == 1 and "user:" in fallbacks[0], fallbacks
     assert "12 demo candidates" in out
+    # It ends with a run nobody started: a short schedule's, then the status table with lag.
+    assert "syncing demo every 2s (reconcile every 1d)" in out
+    assert "schedule incremental sync succeeded" in out and "The scheduled run brought the rename" in out
+    tail = out[out.index("sync status of demo") :]
+    assert "lag" in tail and "candidate" in tail and "schedule: incremental every 2 s" in tail
     with Store.open(f"sqlite:///{tmp_path / 'demo.db'}") as store:
         assert store.count("demo", "candidate") == 72
+        runs = SyncHistory(store).page(["demo"]).runs
+        assert [(r.trigger, r.mode, r.status) for r in runs] == [("schedule", "incremental", "succeeded")]
+        assert runs[0].changed >= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -10,12 +11,15 @@ from rich.panel import Panel
 from rich.table import Table
 
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
+from ashby_connector.cli.status_commands import connection_statuses, print_status
+from ashby_connector.core.sync_history import SyncRun
 from ashby_connector.store import Store
 from ashby_connector.sync import SyncEngine, SyncReport
 
 NEW_CANDIDATES = 12
 STAGE_MOVES = 15
 EXPIRED_STREAM = "user"
+SCHEDULE_SECONDS = 2.0  # step 4's schedule: short, so the demo stays quick
 
 
 def _sync(console: Console, client: Any, store: Store, connection_id: str, **options: Any) -> SyncReport:
@@ -71,8 +75,53 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
         console.print(
             f"Job '{job.get('title')}' in the store after the incremental sync: status {job.get('status')}."
         )
+
+        console.rule("[bold]4. Kept fresh by a schedule: nobody starts the next sync")
+        scheduled = _scheduled_run(console, emu, client, store, connection_id)
+        print_status(console, connection_statuses(store, [connection_id])[0])
     console.print(f"[dim]demo finished in {time.monotonic() - started:.1f}s; the copy is in {store.url}[/]")
-    return full.ok and incremental.ok
+    return full.ok and incremental.ok and scheduled
+
+
+def _scheduled_run(console: Console, emu: Any, client: Any, store: Store, connection_id: str) -> bool:
+    """A candidate renamed in Ashby, then a short schedule: its first run, started by the
+    scheduler alone, brings the change. True when that run succeeded and brought it."""
+    from ashby_connector.cli._every import run_every
+    from ashby_connector.client import AshbyClient
+
+    candidate = store.list(connection_id, "candidate", limit=1).records[0]
+    renamed = f"{candidate.raw.get('name')} (renamed in Ashby)"
+    client.call("candidate.update", {"candidateId": candidate.id, "name": renamed})
+    console.print(f"  • candidate '{candidate.raw.get('name')}' renamed in the emulated Ashby")
+    runs: list[SyncRun] = []
+    stop = threading.Event()
+
+    def on_run(run: SyncRun) -> None:
+        runs.append(run)
+        stop.set()
+
+    run_every(
+        console,
+        store,
+        # One client per run (a run closes its client when it ends).
+        lambda _c: AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None),
+        connection_id,
+        every_seconds=SCHEDULE_SECONDS,
+        reconcile_every_seconds=24 * 3600,
+        stop=stop,
+        tick_seconds=0.1,
+        on_run=on_run,
+        sync_first=False,
+    )
+    stored = store.get(connection_id, "candidate", candidate.id) or {}
+    brought = bool(runs) and runs[0].trigger == "schedule" and runs[0].status == "succeeded"
+    brought = brought and stored.get("name") == renamed
+    console.print(
+        f"The scheduled run brought the rename: the store says '{stored.get('name')}'."
+        if brought
+        else "[bold red]The scheduled run did not bring the rename.[/]"
+    )
+    return brought
 
 
 def _make_changes(client: Any, store: Store, connection_id: str) -> tuple[list[str], str]:

@@ -15,6 +15,14 @@ from ashby_connector.core.sync_service import SyncService
 from ashby_connector.store import Store
 
 
+def duration_text(seconds: float) -> str:
+    """Seconds as ``--every`` takes them: 30s, 15m, 12h, 2d."""
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
+        if seconds >= size and (seconds / size).is_integer():
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
 def run_line(run: SyncRun) -> str:
     took = (run.finished_at - run.started_at).total_seconds() if run.finished_at and run.started_at else 0.0
     tail = f": {run.error}" if run.error else ""
@@ -38,10 +46,13 @@ def run_every(
     on_run: Callable[[SyncRun], None] | None = None,
     fast_every_seconds: float = 0.0,
     fast_streams: tuple[str, ...] = DEFAULT_FAST_STREAMS,
+    sync_first: bool = True,
 ) -> None:
-    """Sync now, then on the schedule, until ``stop`` is set or Ctrl-C. With
-    ``fast_every_seconds``, the fast lane polls ``fast_streams`` that often besides (a single
-    account has no webhook receiver here: asking for the lane turns it on)."""
+    """Sync now (unless ``sync_first`` is False: the copy is current already), then on the
+    schedule, until ``stop`` is set or Ctrl-C. With ``fast_every_seconds``, the fast lane polls
+    ``fast_streams`` that often besides (a single account has no webhook receiver here: asking for
+    the lane turns it on)."""
+    interactive = stop is None  # else whoever passed ``stop`` ends it
     stop = stop or threading.Event()
     service = SyncService(store, client_factory, holder=holder_name())
 
@@ -75,22 +86,20 @@ def run_every(
         fast_every_seconds=fast_every_seconds,
         fast_streams=fast_streams,
     )
-    # The first run now: the schedule counts from there.
-    first = service.run(connection_id, trigger="manual", streams=streams)
-    console.print(run_line(first))
-    if on_run is not None:
-        on_run(first)
+    if sync_first:  # the first run now: the schedule counts from there
+        tell(service.run(connection_id, trigger="manual", streams=streams))
     fresh.schedules.count_from_now(connection_id)
     lane = ""
     if fast_every_seconds:
         cost = fresh.schedules.get(connection_id).fast_requests_per_minute()
         lane = (
-            f"; {', '.join(fast_streams)} polled every {fast_every_seconds:g}s "
+            f"; {', '.join(fast_streams)} polled every {duration_text(fast_every_seconds)} "
             f"({cost:g} requests/min when nothing changed)"
         )
     console.print(
-        f"syncing {connection_id} every {every_seconds:g}s (reconcile every {reconcile_every_seconds:g}s)"
-        f"{lane}; Ctrl-C to stop"
+        f"syncing {connection_id} every {duration_text(every_seconds)} "
+        f"(reconcile every {duration_text(reconcile_every_seconds)})"
+        f"{lane}{'; Ctrl-C to stop' if interactive else ''}"
     )
     if fresh.fast_lane is not None:
         fresh.fast_lane.start()

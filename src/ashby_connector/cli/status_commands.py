@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -38,29 +39,32 @@ def _lag(seconds: float | None) -> str:
 def status_table(status: dict[str, Any]) -> Table:
     """One row per stream: mode, records, lag, last success, next run, last error."""
     table = Table(title=f"sync status of {status['connectionId']}", title_justify="left")
-    for name in (
-        "stream",
-        "mode",
-        "records",
-        "lag",
-        "last success",
-        "next run",
-        "child policy",
-        "last error",
-    ):
+    # Without any error, the last-error column says nothing: left out, the table fits a terminal.
+    errors = any(s["lastError"] for s in status["streams"])
+    names = ["stream", "mode", "records", "lag", "last success", "next run", "child policy"]
+    for name in [*names, "last error"] if errors else names:
         table.add_column(name, justify="right" if name in ("records", "lag") else "left", overflow="fold")
+    today = datetime.now(UTC).date()
     for s in status["streams"]:
-        table.add_row(
+        row = [
             s["stream"],
             s["mode"],
             f"{s['records']:,}",
             _lag(s["lagSeconds"]),
-            (s["lastSuccessAt"] or "-")[:19].replace("T", " "),
-            (s["nextRunAt"] or "paused")[:19].replace("T", " "),
+            _when(s["lastSuccessAt"], today) or "-",
+            _when(s["nextRunAt"], today) or "paused",
             s["childPolicy"] or "",
-            (s["lastError"] or "")[:200],
-        )
+        ]
+        table.add_row(*row, *([(s["lastError"] or "")[:200]] if errors else []))
     return table
+
+
+def _when(iso: str | None, today: date) -> str | None:
+    """A time of today as HH:MM:SS (UTC); another day's with its date."""
+    if not iso:
+        return None
+    at = datetime.fromisoformat(iso).astimezone(UTC)
+    return f"{at:%H:%M:%S}" if at.date() == today else f"{at:%Y-%m-%d %H:%M}"
 
 
 def connection_ids(store: Store) -> list[str]:
@@ -83,9 +87,6 @@ def status(
     json_output: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Per stream: mode, records, lag, last success, next scheduled run and last error; last runs."""
-    from ashby_connector.core.freshness import Freshness
-    from ashby_connector.store.shared_budget import partner_state
-
     console = Console()
     try:
         store = Store.open(db)
@@ -93,16 +94,11 @@ def status(
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
     try:
-        fresh = Freshness(store, connections=lambda: [], partner_state=lambda: partner_state(store.engine))
         ids = [connection] if connection else connection_ids(store)
         if connection and connection not in connection_ids(store):
             console.print(f"[bold red]error:[/] no connection {connection!r} in {store.url}")
             raise typer.Exit(2)
-        statuses = [fresh.status.connection(c) for c in ids]
-        for st in statuses:
-            st["recentRuns"] = [
-                r.to_api(with_report=False) for r in fresh.history.page([st["connectionId"]], limit=5).runs
-            ]
+        statuses = connection_statuses(store, ids)
     finally:
         store.close()
     if json_output:
@@ -111,13 +107,36 @@ def status(
     if not statuses:
         console.print(f"no connection has synced into {db} yet")
     for st in statuses:
-        console.print(status_table(st))
-        sched = st["schedule"]
-        state = "paused" if sched["paused"] else f"every {sched['incrementalEveryMinutes']:g} min"
-        console.print(f"schedule: incremental {state}, reconcile every {sched['reconcileEveryHours']:g} h")
-        for run in st["recentRuns"]:
-            console.print(
-                f"  {run['createdAt'][:19]} {run['trigger']:<8} {run['mode']:<11} {run['status']:<9} "
-                f"{run['requests']} requests, {run['fetched']} fetched, {run['changed']} changed, "
-                f"{run['errors']} errors"
-            )
+        print_status(console, st)
+
+
+def connection_statuses(store: Store, ids: list[str]) -> list[dict[str, Any]]:
+    """What ``status`` shows of each connection: per stream, the schedule, the last runs."""
+    from ashby_connector.core.freshness import Freshness
+    from ashby_connector.store.shared_budget import partner_state
+
+    fresh = Freshness(store, connections=lambda: [], partner_state=lambda: partner_state(store.engine))
+    statuses = [fresh.status.connection(c) for c in ids]
+    for st in statuses:
+        st["recentRuns"] = [
+            r.to_api(with_report=False) for r in fresh.history.page([st["connectionId"]], limit=5).runs
+        ]
+    return statuses
+
+
+def print_status(console: Console, st: dict[str, Any]) -> None:
+    """The status table of one connection, its schedule and its last runs."""
+    console.print(status_table(st))
+    sched = st["schedule"]
+    minutes = sched["incrementalEveryMinutes"]
+    every = f"{minutes * 60:.3g} s" if minutes < 1 else f"{minutes:g} min"
+    state = "paused" if sched["paused"] else f"every {every}"
+    console.print(
+        f"schedule: incremental {state}, reconcile every {sched['reconcileEveryHours']:g} h (times UTC)"
+    )
+    for run in st["recentRuns"]:
+        console.print(
+            f"  {run['createdAt'][:19]} {run['trigger']:<8} {run['mode']:<11} {run['status']:<9} "
+            f"{run['requests']} requests, {run['fetched']} fetched, {run['changed']} changed, "
+            f"{run['errors']} errors"
+        )
