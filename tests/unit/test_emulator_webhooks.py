@@ -255,6 +255,32 @@ def test_control_emit_sends_any_type(api: Any, receiver: Receiver) -> None:
     api.ok("webhook.delete", {"webhookId": hook["id"]})
 
 
+def test_job_edits_send_job_update_to_settings_made_outside_the_api(api: Any, receiver: Receiver) -> None:
+    # Ashby has jobUpdate but webhook.create does not accept it (the spec's enum): a receiver
+    # registered through the API never hears of a job's edits.
+    body = {"webhookType": "jobUpdate", "requestUrl": receiver.url, "secretToken": "k"}
+    assert api.error("webhook.create", body) == "invalid_input"
+    from ashby_connector.emulator.delivery.services import webhook_sender
+
+    setting = webhook_sender(api.emu.state).create("jobUpdate", receiver.url, "k")  # as in Ashby's UI
+    try:
+        job = next(j for j in api.ok("job.list", {}) if j["status"] == "Open")
+        api.ok("job.update", {"jobId": job["id"], "title": "Renamed job"})
+        api.ok("job.setStatus", {"jobId": job["id"], "status": "Closed"})
+        assert api.control("webhooks/wait", timeout=5)["idle"]
+        updates = [
+            json.loads(b)["data"]["job"]
+            for _, b in receiver.requests
+            if json.loads(b)["action"] == "jobUpdate"
+        ]
+        assert [(u["id"], u["title"], u["status"]) for u in updates] == [
+            (job["id"], "Renamed job", "Open"),
+            (job["id"], "Renamed job", "Closed"),
+        ]
+    finally:
+        webhook_sender(api.emu.state).delete(setting.id)
+
+
 def _events_of(receiver: Receiver, action_id: str) -> dict[str, dict[str, Any]]:
     bodies = [json.loads(b) for _, b in receiver.requests]
     return {b["action"]: b for b in bodies if b["webhookActionId"] == action_id}
