@@ -219,3 +219,28 @@ def test_interactive_calls_are_served_at_once_while_other_processes_sync(postgre
             for t in threads:
                 t.join()
         assert sum(w == 0 for w in waits) >= 18, waits
+
+
+@pytest.mark.postgres
+def test_a_failed_database_visit_does_not_leave_the_process_waiting(
+    postgres_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    from ashby_connector.store import Store
+    from ashby_connector.store.shared_budget import SharedRateBudget
+
+    with Store.open(postgres_db) as store:
+        budget = SharedRateBudget(store.engine, "fp-down", 6000)
+        time.sleep(0.05)
+        visit = SharedRateBudget._take_from_database
+
+        def database_down(self: SharedRateBudget, *args: object) -> object:
+            raise sa.exc.OperationalError("SELECT", {}, Exception("connection refused"))
+
+        monkeypatch.setattr(SharedRateBudget, "_take_from_database", database_down)
+        with pytest.raises(sa.exc.OperationalError):
+            budget.try_take("background")
+        monkeypatch.setattr(SharedRateBudget, "_take_from_database", visit)
+        # The next taker asks the database itself (no visit is still "in flight").
+        assert budget.try_take("interactive") == 0
