@@ -68,6 +68,11 @@ def test_candidate_and_job_edits_arrive_in_seconds_with_webhooks_on(hooked: Hook
     assert schedule["fastLaneActive"] is True
     assert schedule["fastEverySeconds"] == 3 and schedule["fastStreams"] == ["candidate", "job"]
     assert schedule["fastRequestsPerMinute"] == 40
+    # The lane's lists are next run at the next poll, seconds away; the others at the schedule's.
+    answer = hooked.http.get(f"/connections/{hooked.connection_id}/sync-status").json()
+    status = {s["stream"]: s for s in answer["streams"]}
+    next_incremental = answer["schedule"]["nextIncrementalAt"]
+    assert status["candidate"]["nextRunAt"] < status["user"]["nextRunAt"] == next_incremental
     candidate = next(iter(hooked.emu.state.iter("candidate")))
     job = next(iter(hooked.emu.state.iter("job")))
     hooked.ashby.call("candidate.update", {"candidateId": candidate["id"], "name": "Renamed By Hand"})

@@ -22,6 +22,7 @@ from ashby_connector.core.schedule import (
     DEFAULT_INCREMENTAL_MINUTES,
     DEFAULT_RECONCILE_HOURS,
     Dispatch,
+    Schedule,
     ScheduleDefaults,
     Scheduler,
     Schedules,
@@ -79,6 +80,7 @@ class Freshness:
             lease=self.lease,
             partner_state=partner_state,
             clock=clock,
+            polled=self._polled,
         )
         self.retention = Retention(store, deleted_days=settings.deleted_retention_days, clock=clock)
         self.scheduler = (
@@ -101,8 +103,13 @@ class Freshness:
 
     def fast_lane_active(self, connection_id: str) -> bool:
         """Whether the connection's fast lane polls now (in this deployment)."""
+        return self._polled(self.schedules.get(connection_id))
+
+    def _polled(self, schedule: Schedule) -> bool:
+        if self.fast_lane is None and self.webhooks_on is None:
+            return False  # a reader of the store only (``status``): no lane known to run
         hooked = None if self.webhooks_on is None else set(self.webhooks_on())
-        return lane_on(self.schedules.get(connection_id), hooked)
+        return lane_on(schedule, hooked)
 
     def start(self) -> None:
         if self.fast_lane is not None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ashby_connector.core.child_policies import ChildPolicies
-from ashby_connector.core.schedule import Schedules, iso_epoch
+from ashby_connector.core.schedule import Schedule, Schedules, iso_epoch
 from ashby_connector.core.sync_history import SyncHistory, SyncLease, iso_utc
 from ashby_connector.store import Store, StreamState
 from ashby_connector.sync.policies import default_policy
@@ -70,9 +70,13 @@ class SyncStatusReader:
         partner_state: Callable[[], dict[str, Any] | None] | None = None,
         clock: Callable[[], float] = time.time,
         policies_for: Callable[[str], Mapping[str, str] | None] | None = None,
+        polled: Callable[[Schedule], bool] | None = None,
     ) -> None:
+        """``polled(schedule)``: whether the connection's fast lane polls now; its lists' next run
+        is then the next poll."""
         self.store = store
         self.schedules = schedules
+        self.polled = polled
         # The connection's child policies (by default those stored for it on the server).
         self.policies_for = policies_for or ChildPolicies.for_store(store).overrides
         self.history = history or SyncHistory(store)
@@ -94,7 +98,10 @@ class SyncStatusReader:
             ]
             if not own:
                 continue
-            status = self._stream(connection_id, stream, own, next_run, syncing, policies)
+            upcoming = next_run
+            if next_run is not None and stream.name in schedule.fast_streams and self.polled is not None:
+                upcoming = min(next_run, schedule.next_fast_at) if self.polled(schedule) else next_run
+            status = self._stream(connection_id, stream, own, upcoming, syncing, policies)
             if stream.name in unavailable:
                 status = replace(status, mode="unavailable", running=False)
             out.append(status)
