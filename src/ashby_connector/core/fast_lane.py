@@ -27,6 +27,7 @@ log = logging.getLogger("ashby_connector.scheduler")
 Poll = Callable[[str, list[str]], object]
 MAX_WAIT_SECONDS = 1.0  # a changed schedule or newly registered webhooks are seen within this
 DEFAULT_WORKERS = 4
+BUSY_RECHECK_SECONDS = 0.1
 
 
 def lane_on(schedule: Schedule, hooked: Collection[str] | None) -> bool:
@@ -77,7 +78,9 @@ class FastLane:
                 continue
             with self._lock:
                 if cid in self._polling or len(self._polling) >= self.workers:
-                    continue  # the previous poll is still going: the next one follows it
+                    # The previous poll is still going: the next one follows it closely.
+                    wait = min(wait, BUSY_RECHECK_SECONDS)
+                    continue
             if not self.schedules.claim_poll(schedule):
                 continue
             wait = min(wait, schedule.fast_every_seconds)
