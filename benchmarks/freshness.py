@@ -231,7 +231,8 @@ def scenario(args: argparse.Namespace, webhooks: bool) -> dict[str, Any]:
         server.core.freshness.stop()
         http.close()
         runs = server.core.freshness.history.page([connection_id], limit=200).runs
-        result["runs"] = {s: sum(r.status == s for r in runs) for s in ("succeeded", "failed", "skipped")}
+        statuses = ("succeeded", "failed", "skipped", "running")
+        result["runs"] = {s: n for s in statuses if (n := sum(r.status == s for r in runs))}
         # Fast-lane polls are recorded only when they brought something.
         result["kept_polls"] = sum(r.streams == ["candidate", "job"] for r in runs)
         for run in runs:
