@@ -147,3 +147,26 @@ def test_updated_at_round_trips_through_sqlite(store: Store) -> None:
     stored = store.get_record("c", "candidate", "a")
     assert stored is not None and stored.updated_at is not None
     assert stored.updated_at.isoformat() == "2024-05-01T12:34:56.789000+00:00"
+
+
+def test_events_a_schedule_no_longer_embeds_are_marked_deleted_with_their_record(store: Store) -> None:
+    def schedule(*events: str) -> dict[str, object]:
+        return {
+            "id": "s1",
+            "updatedAt": "2024-05-01T10:00:00Z",
+            "interviewEvents": [{"id": e, "interviewScheduleId": "s1", "note": f"event {e}"} for e in events],
+        }
+
+    other = {"id": "s2", "interviewEvents": [{"id": "e9", "interviewScheduleId": "s2"}]}
+    embedded = ("interviewEvent", "interviewEvents")
+    for page in ([schedule("e1", "e2"), other], [schedule("e1")]):
+        store.begin_run("default", "interviewSchedule", "full")
+        stored = store.save_page(
+            "default", "interviewSchedule", "interviewSchedule", page, None, finish=True, embedded=embedded
+        )
+    assert stored.embedded is not None and stored.embedded.deleted == 1
+    assert stored.embedded.changes == [
+        ("deleted", {"id": "e2", "interviewScheduleId": "s1", "note": "event e2"})
+    ]
+    alive = {r.id for r in store.list("default", "interviewEvent", limit=10).records}
+    assert alive == {"e1", "e9"}  # a schedule not on the page keeps its events

@@ -267,3 +267,36 @@ def test_children_of_an_unavailable_parent_are_unavailable_too(store: Store) -> 
     assert "candidate.listNotes" not in fake.requests
     assert by["user"].status == "ok"
     assert report.ok, [(r.stream, r.status, r.error) for r in report.streams if not r.finished]
+
+
+def test_pages_are_not_collected_young_while_a_sync_runs_and_the_threshold_comes_back(
+    store: Store,
+) -> None:
+    import gc
+    import threading
+
+    from ashby_connector.sync.young_gc import YOUNG_THRESHOLD, relaxed_gc
+
+    before = gc.get_threshold()
+    seen: list[int] = []
+    report = SyncEngine(
+        FakeAshby(), store, streams=STREAMS, on_progress=lambda _e: seen.append(gc.get_threshold()[0])
+    ).run()
+    assert report.ok and seen and gc.get_threshold() == before
+    assert max(seen) == max(YOUNG_THRESHOLD, before[0])
+    # Syncs overlapping in one process (the server's runner): restored when the last one ends.
+    first, second = threading.Event(), threading.Event()
+    with relaxed_gc():
+
+        def other() -> None:
+            with relaxed_gc():
+                first.set()
+                second.wait(10)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        first.wait(10)
+    assert gc.get_threshold()[0] == max(YOUNG_THRESHOLD, before[0])  # the other sync still runs
+    second.set()
+    thread.join(10)
+    assert gc.get_threshold() == before

@@ -275,11 +275,15 @@ class Store:
                 table.c.parent_id.in_(parent_ids),
                 table.c.deleted_at.is_(None),
             ]
-            gone = [
-                (r.id, dict(r.raw))
-                for r in conn.execute(sa.select(table.c.id, table.c.raw).where(*cond))
-                if r.id not in keep
+            # Ids first: the children just stored are all listed here, and only the ones gone
+            # need their JSON read back (for the change events).
+            gone_ids = [
+                i for i in conn.execute(sa.select(table.c.id).where(*cond)).scalars() if i not in keep
             ]
+            gone: list[tuple[str, dict[str, Any]]] = []
+            if gone_ids:
+                rows = conn.execute(sa.select(table.c.id, table.c.raw).where(*cond, table.c.id.in_(gone_ids)))
+                gone = [(r.id, dict(r.raw)) for r in rows]
             if gone:
                 conn.execute(
                     sa.update(table).where(*cond, table.c.id.in_([g[0] for g in gone])).values(deleted_at=now)

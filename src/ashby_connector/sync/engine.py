@@ -22,6 +22,7 @@ from ashby_connector.sync.policies import ChildPolicy, child_lists, resolve
 from ashby_connector.sync.report import ProgressEvent, Status, StreamResult, SyncReport
 from ashby_connector.sync.runner import OnProgress, Pager, StreamRunner, SyncInterruptedError
 from ashby_connector.sync.streams import Stream, all_streams, select_streams
+from ashby_connector.sync.young_gc import relaxed_gc
 
 DEFAULT_CONCURRENCY = 6
 
@@ -132,7 +133,8 @@ class SyncEngine:
                     report.streams.append(StreamResult(name, status="skipped", error="missing permission"))
         if not access.allowed:
             raise SyncAbortedError(warning or "no stream selected")
-        results = self._run_streams(access.allowed, report)
+        with relaxed_gc():  # pages are freed by reference counting: see sync.young_gc
+            results = self._run_streams(access.allowed, report)
         order = {s.name: i for i, s in enumerate(selected)}
         report.streams.extend(sorted(results.values(), key=lambda r: order.get(r.stream, 0)))
         report.duration = time.monotonic() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -108,6 +109,12 @@ PARENT_HINTS: dict[str, str] = {"candidateFraudCheck": "fraudStatus"}
 
 
 def all_streams() -> list[Stream]:
+    """Every stream of the catalog (a new list each call; the streams are built once)."""
+    return list(_catalog_streams())
+
+
+@functools.cache
+def _catalog_streams() -> tuple[Stream, ...]:
     out = []
     for kind, name in KIND_OPERATIONS.items():
         op = catalog.operation(name)
@@ -142,7 +149,7 @@ def all_streams() -> list[Stream]:
                 results_field=field,
             )
         )
-    return out
+    return tuple(out)
 
 
 def select_streams(names: list[str] | None) -> list[Stream]:
