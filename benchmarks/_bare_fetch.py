@@ -16,9 +16,14 @@ from ashby_connector.sync import Stream
 
 
 def bare_fetch(
-    emu: dict[str, str], streams: Iterable[Stream], concurrency: int, timeout: float
+    emu: dict[str, str],
+    streams: Iterable[Stream],
+    concurrency: int,
+    timeout: float,
+    per_operation: dict[str, int] | None = None,
 ) -> tuple[int, int, float, float]:
-    """(records, requests, wall seconds, CPU seconds of this process) for every page of ``streams``."""
+    """(records, requests, wall seconds, CPU seconds of this process) for every page of ``streams``;
+    ``per_operation``, when given, gets each list's requests."""
     jobs: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
     for s in streams:
         base = dict(s.base_body)
@@ -45,6 +50,8 @@ def bare_fetch(
                 with lock:
                     totals["records"] += records
                     totals["requests"] += requests
+                    if per_operation is not None:
+                        per_operation[op] = per_operation.get(op, 0) + requests
 
     started, cpu = time.monotonic(), time.process_time()
     threads = [threading.Thread(target=work) for _ in range(concurrency)]
