@@ -16,6 +16,7 @@ project's functions with the most samples in all.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import tempfile
 import time
@@ -29,20 +30,41 @@ from sync_cost import emulator_process, floor  # noqa: E402
 
 from ashby_connector.client import AshbyClient  # noqa: E402
 from ashby_connector.store import Store  # noqa: E402
-from ashby_connector.sync import SyncEngine, SyncReport  # noqa: E402
+from ashby_connector.sync import SyncEngine, SyncReport, young_gc  # noqa: E402
 
 
-def first_sync(emu: dict[str, str]) -> tuple[SyncReport, float, int]:
-    """A first sync at the default policies, no plan before it: (report, CPU s, pages stored)."""
+class GCTime:
+    """CPU the cyclic garbage collector takes (in the thread it runs in), and how many runs."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.runs = 0
+        self._started = 0.0
+
+    def __call__(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.thread_time()
+        else:
+            self.seconds += time.thread_time() - self._started
+            self.runs += 1
+
+
+def first_sync(emu: dict[str, str]) -> tuple[SyncReport, float, int, GCTime]:
+    """A first sync at the default policies, no plan before it: (report, CPU s, pages, GC time)."""
+    collector = GCTime()
     with (
         tempfile.TemporaryDirectory(prefix="bench-profile-") as folder,
         Store.open(f"sqlite:///{folder}/copy.db") as store,
         AshbyClient(emu["api_key"], base_url=emu["base_url"], rate_limit_per_minute=None) as client,
     ):
+        gc.callbacks.append(collector)
         cpu = time.process_time()
-        report = SyncEngine(client, store).run()
-        cpu = time.process_time() - cpu
-    return report, cpu, sum(s.pages for s in report.streams)
+        try:
+            report = SyncEngine(client, store).run()
+        finally:
+            cpu = time.process_time() - cpu
+            gc.callbacks.remove(collector)
+    return report, cpu, sum(s.pages for s in report.streams), collector
 
 
 def run(candidates: int, with_floor: bool) -> None:
@@ -51,10 +73,11 @@ def run(candidates: int, with_floor: bool) -> None:
         if with_floor:
             _records, floor_requests, floor_cpu = floor(emu)
             bare_ms = floor_cpu / floor_requests * 1000
-        report, cpu, pages = first_sync(emu)
+        report, cpu, pages, collector = first_sync(emu)
     assert report.ok, report.to_dict()
     sync_ms = cpu / max(1, pages) * 1000
     line = f"{candidates:,} candidates: {pages:,} pages stored, {report.requests:,} requests, {cpu:.1f} s CPU"
+    line += f" ({collector.seconds:.1f} s in {collector.runs:,} garbage collections)"
     line += f"; CPU per page: sync {sync_ms:.2f} ms"
     if bare_ms is not None:
         line += f", bare fetch {bare_ms:.2f} ms ({sync_ms / bare_ms:.2f}x)"
@@ -108,12 +131,21 @@ def main() -> None:
     parser.add_argument("--summarize", type=Path, help="py-spy's --format raw output to summarize")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument(
+        "--gc-threshold",
+        type=int,
+        default=None,
+        help="the young GC threshold while the sync runs (700, CPython's default, shows the cost before "
+        "sync.young_gc)",
+    )
+    parser.add_argument(
         "--no-floor", action="store_true", help="skip bare fetch (keeps it out of a profile of the sync)"
     )
     args = parser.parse_args()
     if args.summarize:
         summarize(args.summarize, args.top)
     else:
+        if args.gc_threshold is not None:
+            young_gc.YOUNG_THRESHOLD = args.gc_threshold
         run(args.candidates, not args.no_floor)
 
 

@@ -26,8 +26,10 @@ _saved: tuple[int, int, int] | None = None
 
 
 @contextmanager
-def relaxed_gc(threshold: int = YOUNG_THRESHOLD) -> Iterator[None]:
+def relaxed_gc(threshold: int | None = None) -> Iterator[None]:
+    """While this runs, the young threshold is at least ``threshold`` (``YOUNG_THRESHOLD``)."""
     global _running, _saved
+    threshold = threshold or YOUNG_THRESHOLD
     with _lock:
         if _running == 0:
             _saved = gc.get_threshold()
