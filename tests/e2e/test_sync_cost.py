@@ -274,3 +274,41 @@ def test_lazy_children_are_fetched_when_read_and_again_after_the_parent_changes(
         fresh_emulator.control.mutate(kind="candidate", ids=[with_notes], set={"company": "Again Co"})
         SyncEngine(client, store, children={"candidateNote": "off"}).run()
         assert eager.ensure("default", "candidateNote", with_notes) is False
+
+
+def test_sync_every_follows_the_child_policies_given_for_the_run(
+    fresh_emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    """``sync --every 15m --children candidateNote=off``: every run of the schedule follows them."""
+    import threading
+
+    from rich.console import Console
+
+    from ashby_connector.cli._every import run_every
+
+    stop = threading.Event()
+    runs: list[Any] = []
+
+    def on_run(run: Any) -> None:
+        runs.append(run)
+        stop.set()
+
+    with Store.open(f"sqlite:///{tmp_path / 'every.db'}") as store:
+        run_every(
+            Console(file=open(tmp_path / "out.txt", "w")),  # noqa: SIM115
+            store,
+            lambda _c: _client(fresh_emulator),
+            "default",
+            every_seconds=3600,
+            reconcile_every_seconds=3600,
+            streams=["candidate", "candidateNote"],  # naming a child list asks for it, unless...
+            children={"candidateNote": "off"},
+            stop=stop,
+            tick_seconds=0.1,
+            on_run=on_run,
+        )
+        assert store.count("default", "candidate") > 0
+        assert store.count("default", "candidateNote") == 0
+    assert runs[0].status == "succeeded" and runs[0].report is not None
+    notes = {s["stream"]: s for s in runs[0].report["streams"]}["candidateNote"]
+    assert notes["mode"] == "off" and notes["requests"] == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.console import Console
@@ -47,14 +47,20 @@ def run_every(
     fast_every_seconds: float = 0.0,
     fast_streams: tuple[str, ...] = DEFAULT_FAST_STREAMS,
     sync_first: bool = True,
+    children: Mapping[str, str] | None = None,
 ) -> None:
     """Sync now (unless ``sync_first`` is False: the copy is current already), then on the
     schedule, until ``stop`` is set or Ctrl-C. With ``fast_every_seconds``, the fast lane polls
     ``fast_streams`` that often besides (a single account has no webhook receiver here: asking for
-    the lane turns it on)."""
+    the lane turns it on). ``children``: child policies for every run (``sync --children``)."""
     interactive = stop is None  # else whoever passed ``stop`` ends it
     stop = stop or threading.Event()
-    service = SyncService(store, client_factory, holder=holder_name())
+    service = SyncService(
+        store,
+        client_factory,
+        holder=holder_name(),
+        policies_for=(lambda _connection_id: children) if children else None,
+    )
 
     def tell(run: SyncRun) -> None:
         console.print(run_line(run))

@@ -206,6 +206,7 @@ def sync(
                     rate_limit,
                     fast_seconds,
                     polled,
+                    policies,
                 )
                 raise typer.Exit(0)
 
@@ -317,6 +318,7 @@ def _sync_every(
     rate_limit: float,
     fast_seconds: float,
     fast_streams: tuple[str, ...],
+    children: Mapping[str, str] | None = None,
 ) -> None:
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.cli._every import run_every
@@ -339,6 +341,7 @@ def _sync_every(
         streams=streams,
         fast_every_seconds=fast_seconds,
         fast_streams=fast_streams,
+        children=children,
     )
 
 
