@@ -149,6 +149,11 @@ def test_manual_syncs_and_lazy_reads_follow_the_connections_child_policies(
         assert (
             status["candidateNote"]["childPolicy"] == "eager" and status["candidate"]["childPolicy"] is None
         )
+        assert status["applicationHistory"]["childPolicy"] == "off"
+        # A lazy list no run fetches is listed all the same: its policy, what reads stored, no lag.
+        lazy = {s["stream"]: s for s in http.get(f"/connections/{other}/sync-status").json()["streams"]}
+        assert lazy["candidateNote"]["mode"] == "on read" and lazy["candidateNote"]["childPolicy"] == "lazy"
+        assert lazy["candidateNote"]["lagSeconds"] is None and lazy["candidateNote"]["records"] == 0
 
         # ``off`` is never fetched, not even when read; back to the default (lazy), a read fetches.
         with _ashby(fresh_emulator) as ashby:

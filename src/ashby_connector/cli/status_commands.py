@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ashby_connector.cli._app import app
+from ashby_connector.core.sync_status import UNSYNCED_MODES
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
@@ -46,13 +47,15 @@ def status_table(status: dict[str, Any]) -> Table:
         table.add_column(name, justify="right" if name in ("records", "lag") else "left", overflow="fold")
     today = datetime.now(UTC).date()
     for s in status["streams"]:
+        # Child lists no run fetches (``on read``, ``off``) have neither a lag nor a next run.
+        unsynced = s["mode"] in UNSYNCED_MODES.values()
         row = [
             s["stream"],
             s["mode"],
             f"{s['records']:,}",
-            _lag(s["lagSeconds"]),
+            "-" if unsynced else _lag(s["lagSeconds"]),
             _when(s["lastSuccessAt"], today) or "-",
-            _when(s["nextRunAt"], today) or "paused",
+            "-" if unsynced else _when(s["nextRunAt"], today) or "paused",
             s["childPolicy"] or "",
         ]
         table.add_row(*row, *([(s["lastError"] or "")[:200]] if errors else []))

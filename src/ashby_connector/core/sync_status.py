@@ -1,10 +1,11 @@
 """The status of a connection's copy, per stream: what ``GET /connections/{id}/sync-status`` and
 ``ashby-connector status`` show.
 
-Per stream: the mode its next run takes, when it last finished (``lastSuccessAt``), the last error
-whole, how many records are stored, the lag (seconds since the data was last known current: since
-its last successful run finished), the connection's next scheduled run, and for child lists the
-policy deciding which parents' children are fetched.
+Per stream: the mode its next run takes (``on read`` for a ``lazy`` child list, ``off`` for one
+never fetched), when it last finished (``lastSuccessAt``), the last error whole, how many records
+are stored, the lag (seconds since the data was last known current: since its last successful run
+finished), the connection's next scheduled run, and for child lists the policy deciding which
+parents' children are fetched.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from ashby_connector.sync.streams import Stream, all_streams
 
 # Child lists outside the policies are stored from their parent's pages (interview events).
 DERIVED = "from parent pages"
+# The mode shown for child lists no run fetches: ``lazy`` ones are fetched when read.
+UNSYNCED_MODES = {"lazy": "on read", "off": "off"}
 
 
 def child_policy(stream: Stream, policies: Mapping[str, str]) -> str | None:
@@ -97,6 +100,12 @@ class SyncStatusReader:
                 st for key, st in states.items() if key == stream.name or key.startswith(stream.name + ":")
             ]
             if not own:
+                copied_parent = stream.parent is not None and any(
+                    key == stream.parent or key.startswith(stream.parent + ":") for key in states
+                )
+                idle = self._untouched_child_list(connection_id, stream, policies) if copied_parent else None
+                if idle is not None:
+                    out.append(idle)
                 continue
             upcoming = next_run
             if next_run is not None and stream.name in schedule.fast_streams and self.polled is not None:
@@ -106,6 +115,20 @@ class SyncStatusReader:
                 status = replace(status, mode="unavailable", running=False)
             out.append(status)
         return out
+
+    def _untouched_child_list(
+        self, connection_id: str, stream: Stream, policies: Mapping[str, str]
+    ) -> StreamStatus | None:
+        """A child list no run fetches (``lazy`` or ``off``) of a parent that is copied still has a
+        row, so its policy and what reads stored are visible; lists runs do fetch appear once a run
+        reaches them."""
+        policy = child_policy(stream, policies)
+        if policy not in UNSYNCED_MODES:
+            return None
+        records = self.store.count(connection_id, stream.kind)
+        return StreamStatus(
+            stream.name, UNSYNCED_MODES[policy], False, None, None, records, None, None, policy
+        )
 
     def _unavailable(self, connection_id: str) -> set[str]:
         """Streams the last finished run found the account does not have (nothing to copy)."""
