@@ -208,7 +208,9 @@ def test_status_per_stream(store: Store) -> None:
     assert status["schedule"]["incrementalEveryMinutes"] == 5 and status["running"] is False
 
 
-def test_the_fast_lane_polls_connections_with_webhooks_on_once_across_processes(store: Store) -> None:
+def test_the_fast_lane_polls_connections_with_webhooks_on_once_across_processes(db_store: Store) -> None:
+    # On both databases: on PostgreSQL the lanes are the workers', claiming through the same row.
+    store = db_store
     clock = Clock()
     schedules = Schedules(store, ScheduleDefaults(15, 24, fast_every_seconds=3), clock=clock)
     schedules.ensure(["hooked", "plain", "paused"])
