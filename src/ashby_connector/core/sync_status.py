@@ -96,13 +96,9 @@ class SyncStatusReader:
         policies = self.policies_for(connection_id) or {}
         out = []
         for stream in all_streams():
-            own = [
-                st for key, st in states.items() if key == stream.name or key.startswith(stream.name + ":")
-            ]
+            own = _states_of(states, stream.name)
             if not own:
-                copied_parent = stream.parent is not None and any(
-                    key == stream.parent or key.startswith(stream.parent + ":") for key in states
-                )
+                copied_parent = stream.parent is not None and bool(_states_of(states, stream.parent))
                 idle = self._untouched_child_list(connection_id, stream, policies) if copied_parent else None
                 if idle is not None:
                     out.append(idle)
@@ -187,6 +183,11 @@ class SyncStatusReader:
             "partnerThrottle": partner,
             "streams": [s.to_api() for s in streams],
         }
+
+
+def _states_of(states: Mapping[str, StreamState], stream: str) -> list[StreamState]:
+    """A stream's states: its own, or one per partition (``surveySubmission:Questionnaire``)."""
+    return [st for key, st in states.items() if key == stream or key.startswith(stream + ":")]
 
 
 def _epoch(value: datetime) -> float:
