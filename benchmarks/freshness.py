@@ -274,7 +274,7 @@ def shared_budget(args: argparse.Namespace) -> dict[str, Any]:
         logs = Path(folder)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        serve = ["serve", "--db", db, "--port", str(port), "--ashby-base-url", emu.base_url]
+        serve = ["serve", "--db", db, "--port", str(port), "--base-url", emu.base_url]
         procs = [_spawn(serve, env, logs / "server.log")]
         try:
             deadline = time.monotonic() + 120

@@ -71,7 +71,7 @@ def test_the_branded_page_takes_a_key_after_a_refusal_and_sends_the_customer_bac
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(server.url + link.json()["url"])
+    page.goto(link.json()["url"])
 
     assert page.inner_text("h1") == "Connect Ashby to Acme <script>alert('owned')</script>"
     assert page.locator("script").count() == 0 and dialogs == []

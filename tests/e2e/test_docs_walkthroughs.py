@@ -65,3 +65,19 @@ def test_directory_walkthrough(tmp_path: Path) -> None:
         "deactivate       grace@example.com  (inactive in the file)",
         "[('Limited Access', False)]",
     ], out
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_server_walkthrough(tmp_path: Path) -> None:
+    out = run_walkthrough("server.md", tmp_path)
+    lines = out.splitlines()
+    assert lines[:5] == [
+        "ready",
+        "Alan Thompson",
+        "operation_not_requested",
+        "['atsCandidate::list', 'atsJob::list']",
+        "OPEN",
+    ], out
+    assert lines[5].startswith("open http://127.0.0.1:") and "/connect/" in lines[5], out
+    assert lines[6:] == ["200"], out

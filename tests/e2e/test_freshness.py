@@ -354,7 +354,7 @@ def test_a_server_and_two_worker_processes_share_one_budget_per_key(postgres_db:
                     postgres_db,
                     "--port",
                     str(port),
-                    "--ashby-base-url",
+                    "--base-url",
                     emu.base_url,
                     "--rate-limit",
                     "900",

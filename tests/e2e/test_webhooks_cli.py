@@ -22,7 +22,7 @@ def test_register_status_unregister(tmp_path: Path) -> None:
         http = server.tenant("acme")
         connection_id = server.connect(http, emu.api_key, sync=False)
         env = {"ASHBY_CONNECTOR_MASTER_KEY": server.core.settings.master_key or "", **LOCAL_ENV}
-        common = ["--connection", connection_id, "--db", db, "--ashby-base-url", emu.base_url]
+        common = ["--connection", connection_id, "--db", db, "--base-url", emu.base_url]
 
         result = runner.invoke(
             app,

@@ -82,3 +82,56 @@ def test_a_connection_without_requested_operations_keeps_todays_behaviour(tmp_pa
         answer = h.http.post("/proxy/candidate.create", json={"name": "Mallory"}, headers=conn)
         assert answer.status_code == 200 and answer.json()["results"]["id"] == "c-new"
         assert h.http.get("/resources/atsJob", headers=conn).status_code == 200
+
+
+def test_patch_changes_requested_operations_only_to_what_the_key_can_grant(tmp_path: Path) -> None:
+    with harness(tmp_path) as h:
+        h.ashby.results["candidate.list"] = []
+        h.ashby.scopes = ["apiKeysRead", "candidatesRead", "jobsRead"]
+        tenant = h.tenant()
+        made = h.http.post(
+            "/connections",
+            json={"ownerId": "o", "apiKey": GOOD_KEY, "operations": ["genericContact::list"]},
+            headers=tenant,
+        )
+        cid = made.json()["id"]
+        conn = {**tenant, "X-Connection-Id": cid}
+        assert h.http.get("/resources/atsCandidate", headers=conn).status_code == 403
+
+        # A write the key has no permission for is named, and nothing changes.
+        refused = h.http.patch(
+            f"/connections/{cid}",
+            json={"operations": ["atsCandidate::list", "atsCandidate::create"]},
+            headers=tenant,
+        )
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "operation_not_grantable"
+        assert error["field"] == "operations[1]" and error["operation"] == "atsCandidate::create"
+        assert "atsCandidate::create" in error["message"] and "candidatesWrite" in error["message"]
+        unsupported = h.http.patch(
+            f"/connections/{cid}", json={"operations": ["genericUser::create"]}, headers=tenant
+        )
+        assert unsupported.status_code == 422
+        assert "genericUser::create" in unsupported.json()["error"]["message"]
+        unknown = h.http.patch(f"/connections/{cid}", json={"operations": ["nope::list"]}, headers=tenant)
+        assert unknown.json()["error"]["code"] == "unknown_operation"
+        assert h.http.get(f"/connections/{cid}", headers=tenant).json()["operations"]["requested"] == [
+            "genericContact::list"
+        ]
+
+        changed = h.http.patch(
+            f"/connections/{cid}", json={"operations": ["atsCandidate::list"]}, headers=tenant
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["operations"]["requested"] == ["atsCandidate::list"]
+        assert h.http.get("/resources/atsCandidate", headers=conn).status_code == 200
+        assert h.http.get("/resources/genericContact", headers=conn).status_code == 403
+
+        # null lifts the restriction; another tenant cannot patch it at all.
+        other = h.tenant("other")
+        stranger = h.http.patch(f"/connections/{cid}", json={"operations": None}, headers=other)
+        assert stranger.status_code == 404
+        lifted = h.http.patch(f"/connections/{cid}", json={"operations": None}, headers=tenant)
+        assert lifted.json()["operations"] is None
+        assert h.http.get("/resources/genericContact", headers=conn).status_code == 200

@@ -40,7 +40,7 @@ def test_keys_create_prints_the_key_once_and_stores_only_its_hash(tmp_path: Path
 def test_serve_help_names_its_options() -> None:
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ("--db", "--host", "--port", "--ashby-base-url"):
+    for option in ("--db", "--host", "--port", "--base-url"):
         assert option in result.output
 
 

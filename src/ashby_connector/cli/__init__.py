@@ -19,6 +19,11 @@ from ashby_connector.cli._app import app
 
 
 def main() -> None:
+    import sys
+
+    from ashby_connector.cli._options import modernise
+
+    sys.argv[1:] = modernise(sys.argv[1:])
     app()
 
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ashby_connector import catalog
 from ashby_connector.cli._app import app
-from ashby_connector.client._base import DEFAULT_BASE_URL
+from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl
 
 
 def _operation_rows(include_partner: bool) -> list[dict[str, Any]]:
@@ -67,11 +67,8 @@ def operations(
 def call(
     operation: Annotated[str, typer.Argument(help="Operation name, e.g. candidate.list")],
     data: Annotated[str, typer.Option("--data", "-d", help="Request body as JSON ('-' reads stdin).")] = "{}",
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", envvar="ASHBY_API_KEY", show_envvar=True, help="Ashby API key."),
-    ] = None,
-    base_url: Annotated[str, typer.Option("--base-url", envvar="ASHBY_BASE_URL")] = DEFAULT_BASE_URL,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
     all_pages: Annotated[bool, typer.Option("--all", help="Follow nextCursor; print every record.")] = False,
 ) -> None:
     """Call any Ashby operation and print its results as JSON."""

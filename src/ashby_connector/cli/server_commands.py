@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from ashby_connector.cli._app import CommandGroup, app, fail
-from ashby_connector.core.settings import DEFAULT_ASHBY_BASE_URL, Settings
+from ashby_connector.cli._options import DEFAULT_BASE_URL, DEFAULT_DB, ApiKey, BaseUrl, Db
+from ashby_connector.core.settings import Settings
 
 if TYPE_CHECKING:
     from ashby_connector.core.app import Core
@@ -20,13 +21,6 @@ keys_app = CommandGroup(help="Platform secret keys (one per tenant).", no_args_i
 connections_app = CommandGroup(help="Ashby connections of a tenant.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(connections_app, name="connections")
-
-DbOption = typer.Option("sqlite:///ashby.db", "--db", help="Database URL (SQLite or PostgreSQL).")
-BaseOption = typer.Option(
-    None,
-    "--ashby-base-url",
-    help=f"Ashby API base URL (env ASHBY_BASE_URL, default {DEFAULT_ASHBY_BASE_URL}).",
-)
 
 
 def settings_for(db: str, ashby_base_url: str | None = None, **extra: Any) -> Settings:
@@ -50,10 +44,10 @@ def opened_core(db: str, ashby_base_url: str | None = None) -> Iterator[Core]:
 
 @app.command()
 def serve(
-    db: str = DbOption,
+    db: Db = DEFAULT_DB,
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8080, "--port"),
-    ashby_base_url: str | None = BaseOption,
+    ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
     outbound_allow_http: bool = typer.Option(
         False,
         "--outbound-allow-http",
@@ -129,7 +123,7 @@ def _tenancy(db: str) -> Iterator[Tenancy]:
 
 @keys_app.command("create")
 def keys_create(
-    name: str = typer.Option(..., "--name", help="A name for the tenant."), db: str = DbOption
+    name: str = typer.Option(..., "--name", help="A name for the tenant."), db: Db = DEFAULT_DB
 ) -> None:
     """Create a platform key; it is printed once and only its hash is kept."""
     with _tenancy(db) as tenancy:
@@ -139,7 +133,7 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(db: str = DbOption) -> None:
+def keys_list(db: Db = DEFAULT_DB) -> None:
     """List platform keys (ids and names; the keys themselves are not stored)."""
     with _tenancy(db) as tenancy:
         rows = tenancy.list_platform_keys()
@@ -149,7 +143,7 @@ def keys_list(db: str = DbOption) -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str, db: str = DbOption) -> None:
+def keys_revoke(key_id: str, db: Db = DEFAULT_DB) -> None:
     """Revoke a platform key by its tenant id."""
     with _tenancy(db) as tenancy:
         revoked = tenancy.revoke_platform_key(key_id)
@@ -169,7 +163,7 @@ KeyOption = typer.Option(..., "--key", envvar="ASHBY_CONNECTOR_KEY", help="Your 
 
 
 @connections_app.command("list")
-def connections_list(key: str = KeyOption, db: str = DbOption) -> None:
+def connections_list(key: str = KeyOption, db: Db = DEFAULT_DB) -> None:
     """List the tenant's connections."""
     with _tenancy(db) as tenancy:
         rows = tenancy.list_connections(_tenant(tenancy, key))
@@ -180,17 +174,19 @@ def connections_list(key: str = KeyOption, db: str = DbOption) -> None:
 @connections_app.command("add")
 def connections_add(
     owner_id: str = typer.Option(..., "--owner-id"),
-    api_key: str = typer.Option(..., "--api-key", envvar="ASHBY_API_KEY", help="The Ashby key."),
+    api_key: ApiKey = None,
     operations: str | None = typer.Option(
         None, "--operations", help="What you will do with it: model::action, comma-separated."
     ),
     key: str = KeyOption,
-    db: str = DbOption,
-    ashby_base_url: str | None = BaseOption,
+    db: Db = DEFAULT_DB,
+    ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Add a connection (checks the key with apiKey.info, prints what it can and cannot do)."""
     from ashby_connector.core import access
 
+    if not api_key:
+        raise fail("no Ashby API key: pass --api-key or set ASHBY_API_KEY", 2)
     wanted = [o.strip() for o in operations.split(",") if o.strip()] if operations else None
     with opened_core(db, ashby_base_url) as core:
         row = core.connections.create(_tenant(core.tenancy, key), owner_id, api_key, wanted)
@@ -206,7 +202,7 @@ def connections_add(
 
 @connections_app.command("delete")
 def connections_delete(
-    connection_id: str, key: str = KeyOption, db: str = DbOption, ashby_base_url: str | None = BaseOption
+    connection_id: str, key: str = KeyOption, db: Db = DEFAULT_DB, ashby_base_url: BaseUrl = DEFAULT_BASE_URL
 ) -> None:
     """Delete a connection: every record stored for it, and its webhook settings in Ashby."""
     with opened_core(db, ashby_base_url) as core:

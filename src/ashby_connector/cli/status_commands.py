@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ashby_connector.cli._app import app
+from ashby_connector.cli._options import Db
 from ashby_connector.core.sync_status import UNSYNCED_MODES
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
 
@@ -83,7 +84,7 @@ def connection_ids(store: Store) -> list[str]:
 
 @app.command()
 def status(
-    db: Annotated[str, typer.Option(help="sqlite:///path.db or postgresql+psycopg://...")] = DEFAULT_URL,
+    db: Db = DEFAULT_URL,
     connection: Annotated[
         str | None, typer.Option(help="One connection id (default: every connection in the store).")
     ] = None,

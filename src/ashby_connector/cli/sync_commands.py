@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from ashby_connector.cli._app import CommandGroup, app, fail
+from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl, Db
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
 from ashby_connector.core.schedule import DEFAULT_FAST_STREAMS, ScheduleError, check_fast_lane
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
@@ -21,8 +22,6 @@ from ashby_connector.sync.plan import Plan
 from ashby_connector.sync.policies import ChildPolicyError, parse_children
 
 INTERRUPTED_EXIT = 130
-
-DEFAULT_BASE_URL = "https://api.ashbyhq.com"
 
 
 def _fail(console: Console, message: str, code: int = 1) -> typer.Exit:
@@ -109,9 +108,9 @@ def run_sync(
 
 @app.command()
 def sync(
-    api_key: Annotated[str | None, typer.Option(envvar="ASHBY_API_KEY", help="Ashby API key.")] = None,
-    base_url: Annotated[str, typer.Option(help="Ashby API base URL.")] = DEFAULT_BASE_URL,
-    db: Annotated[str, typer.Option(help="sqlite:///path.db or postgresql+psycopg://...")] = DEFAULT_URL,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
+    db: Db = DEFAULT_URL,
     streams: Annotated[str | None, typer.Option(help="Comma-separated streams (candidate,user,...).")] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Ignore saved syncTokens: re-list everything.")
@@ -356,8 +355,8 @@ def hiring_team_add(
     email: Annotated[str, typer.Option(help="The Ashby user's email (looked up with user.search).")],
     job_id: Annotated[str, typer.Option(help="The job to add them to.")],
     role: Annotated[str, typer.Option(help="Role id, or a role title from hiringTeamRole.list.")],
-    api_key: Annotated[str | None, typer.Option(envvar="ASHBY_API_KEY", help="Ashby API key.")] = None,
-    base_url: Annotated[str, typer.Option(help="Ashby API base URL.")] = DEFAULT_BASE_URL,
+    api_key: ApiKey = None,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """user.search by email, then hiringTeam.addMember on the job (the integration guide's scenario)."""
     from ashby_connector.client import AshbyClient
@@ -498,18 +497,17 @@ def _worker_freshness(runner: Any, connections: Any) -> Any:
 
 @worker_app.command("run")
 def worker_run(
-    db: Annotated[str, typer.Option(help="postgresql+psycopg://... (store and job queue).")],
+    db: Db,
     api_key: Annotated[
         str | None,
         typer.Option(
+            "--api-key",
             envvar="ASHBY_API_KEY",
             help="One Ashby key for every job (single account). Without it, jobs use the keys of the "
             "server's connections and queue unified events for subscribers.",
         ),
     ] = None,
-    base_url: Annotated[
-        str, typer.Option(envvar="ASHBY_BASE_URL", help="Ashby API base URL.")
-    ] = DEFAULT_BASE_URL,
+    base_url: BaseUrl = DEFAULT_BASE_URL,
     concurrency: Annotated[int, typer.Option(help="Syncs this worker runs at once.")] = 2,
     once: Annotated[bool, typer.Option("--once", help="Exit when the queue is empty.")] = False,
     rate_limit: Annotated[float, typer.Option(help="Requests per minute per key (0 = off).")] = 1000,
@@ -572,7 +570,7 @@ def worker_run(
 
 @worker_app.command("enqueue")
 def worker_enqueue(
-    db: Annotated[str, typer.Option(help="postgresql+psycopg://... (store and job queue).")],
+    db: Db,
     connection: Annotated[str, typer.Option(help="Connection id to sync.")] = "default",
     full: Annotated[bool, typer.Option("--full", help="Ignore saved syncTokens.")] = False,
     streams: Annotated[str | None, typer.Option(help="Comma-separated streams.")] = None,

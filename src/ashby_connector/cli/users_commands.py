@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ashby_connector.cli._app import app
+from ashby_connector.cli._options import Db
 from ashby_connector.store import DEFAULT_URL
 
 users_app = typer.Typer(help="Ashby users from the local copy (run `sync` first).", no_args_is_help=True)
@@ -18,7 +19,7 @@ app.add_typer(users_app, name="users")
 @users_app.command("roles")
 def roles(
     desired: str = typer.Option(..., "--desired", help="IdP group export as CSV: email, role."),
-    db: str = typer.Option(DEFAULT_URL, "--db", help="The store `sync` wrote to."),
+    db: Db = DEFAULT_URL,
     connection: str = typer.Option("default", "--connection", help="Connection id (as given to `sync`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:

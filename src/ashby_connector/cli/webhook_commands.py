@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from ashby_connector.cli._app import CommandGroup, app, fail
+from ashby_connector.cli._options import DEFAULT_BASE_URL, DEFAULT_DB, BaseUrl, Db
 from ashby_connector.cli.server_commands import opened_core
 
 if TYPE_CHECKING:
@@ -23,8 +24,6 @@ webhooks_app = CommandGroup(
 )
 app.add_typer(webhooks_app, name="webhooks")
 
-DbOption = typer.Option("sqlite:///ashby.db", "--db", help="Database URL (SQLite or PostgreSQL).")
-BaseOption = typer.Option(None, "--ashby-base-url", help="Ashby API base URL (env ASHBY_BASE_URL).")
 ConnectionOption = typer.Option(..., "--connection", help="The connection id (see `connections list`).")
 TypesOption = typer.Option(
     None, "--types", help="Webhook types, comma-separated (default: all that keep the store current)."
@@ -50,8 +49,8 @@ def register(
     connection: str = ConnectionOption,
     url: str = typer.Option(..., "--url", help="Public base URL of this server (Ashby must reach it)."),
     types: str | None = TypesOption,
-    db: str = DbOption,
-    ashby_base_url: str | None = BaseOption,
+    db: Db = DEFAULT_DB,
+    ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Create Ashby webhook settings for the connection (a generated secret, stored encrypted)."""
     from ashby_connector.webhooks.registration import RegistrationError
@@ -71,8 +70,8 @@ def register(
 def unregister(
     connection: str = ConnectionOption,
     types: str | None = TypesOption,
-    db: str = DbOption,
-    ashby_base_url: str | None = BaseOption,
+    db: Db = DEFAULT_DB,
+    ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Delete this connection's Ashby webhook settings (all, or the given types)."""
     with _connection(connection, db, ashby_base_url) as (core, client):
@@ -81,7 +80,7 @@ def unregister(
 
 
 @webhooks_app.command("status")
-def status(connection: str | None = typer.Option(None, "--connection"), db: str = DbOption) -> None:
+def status(connection: str | None = typer.Option(None, "--connection"), db: Db = DEFAULT_DB) -> None:
     """Registered settings, inbox and outbox counts."""
     with opened_core(db) as core:
         service = core.webhooks
@@ -127,18 +126,18 @@ OnceOption = typer.Option(False, "--once", help="Work through what is due now, t
 
 
 @webhooks_app.command("process")
-def process(once: bool = OnceOption, db: str = DbOption, ashby_base_url: str | None = BaseOption) -> None:
+def process(once: bool = OnceOption, db: Db = DEFAULT_DB, ashby_base_url: BaseUrl = DEFAULT_BASE_URL) -> None:
     """Apply received Ashby webhooks to the store (the server does this too, in the background)."""
     _run_loops(db, ashby_base_url, process=True, deliver=False, once=once)
 
 
 @webhooks_app.command("deliver")
-def deliver(once: bool = OnceOption, db: str = DbOption) -> None:
+def deliver(once: bool = OnceOption, db: Db = DEFAULT_DB) -> None:
     """Deliver queued unified events to subscribers, with retries."""
     _run_loops(db, None, process=False, deliver=True, once=once)
 
 
 @webhooks_app.command("run")
-def run(once: bool = OnceOption, db: str = DbOption, ashby_base_url: str | None = BaseOption) -> None:
+def run(once: bool = OnceOption, db: Db = DEFAULT_DB, ashby_base_url: BaseUrl = DEFAULT_BASE_URL) -> None:
     """Process and deliver (both loops) until stopped."""
     _run_loops(db, ashby_base_url, process=True, deliver=True, once=once)

@@ -49,6 +49,22 @@ class Deletion:
         return {"deleted": True, "complete": self.complete, "webhooks": self.webhooks.to_api()}
 
 
+def refuse_ungrantable(operations: list[str], scopes: list[str] | None) -> None:
+    """422 naming the first requested operation the key cannot grant: Ashby's API cannot do it,
+    or the key lacks a permission it needs (a key that does not tell its scopes passes)."""
+    report = access.operations_report(operations, scopes)
+    for index, detail in enumerate(report["details"]):
+        entry = detail["operation"]
+        if not detail["supported"]:
+            message = f"cannot grant {entry}: {detail['reason']}"
+        elif detail["missingPermissions"]:
+            missing = ", ".join(detail["missingPermissions"])
+            message = f"cannot grant {entry}: the connection's Ashby key lacks {missing}"
+        else:
+            continue
+        raise CoreError(422, "operation_not_grantable", message, f"operations[{index}]", operation=entry)
+
+
 class Connections:
     def __init__(
         self,
@@ -144,6 +160,33 @@ class Connections:
         info = self.check_key(api_key)
         self.tenancy.update_connection_key(row.id, self.box.encrypt(api_key), info.title, info.scopes)
         self.clients.forget(row.id)
+        return self.get(tenant_id, connection_id)
+
+    def update(
+        self,
+        tenant_id: str,
+        connection_id: str,
+        *,
+        owner_id: str | None = None,
+        operations: list[str] | None = None,
+        clear_operations: bool = False,
+    ) -> ConnectionRow:
+        """Change the owner id or the requested operations. The key is asked again what it may do
+        (``apiKey.info``); an operation the key cannot grant (Ashby cannot do it, or a permission
+        is missing) is refused with 422 naming it, and nothing changes."""
+        row = self.get(tenant_id, connection_id)
+        operations = self.requested_operations(operations)
+        info = self.check_key(self.box.decrypt(row.api_key_encrypted))
+        if operations:
+            refuse_ungrantable(operations, info.scopes)
+        self.tenancy.update_connection_fields(
+            row.id,
+            owner_id=owner_id,
+            operations=operations,
+            clear_operations=clear_operations,
+            title=info.title,
+            scopes=info.scopes,
+        )
         return self.get(tenant_id, connection_id)
 
     # -- deleting --------------------------------------------------------------------------------

@@ -80,7 +80,11 @@ def get_branding(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
 
 
 @router.post("/connect-links", status_code=201, summary="A one-time Connect page link for a customer")
-def create_link(body: ConnectLinkCreate, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+def create_link(
+    body: ConnectLinkCreate, request: Request, core: CoreDep, tenant_id: Tenant
+) -> dict[str, Any]:
+    """``url`` is absolute, on the address the request reached (behind a proxy, the one it
+    forwards as the Host); ``path`` is the same link without scheme and host."""
     operations = core.connections.requested_operations(body.operations)
     if body.redirectUrl is not None:
         try:
@@ -90,7 +94,8 @@ def create_link(body: ConnectLinkCreate, core: CoreDep, tenant_id: Tenant) -> di
     expires = utcnow() + timedelta(minutes=body.expiresInMinutes)
     token = core.tenancy.create_connect_link(tenant_id, body.ownerId, expires, operations, body.redirectUrl)
     return {
-        "url": f"/connect/{token}",
+        "url": str(request.base_url).rstrip("/") + f"/connect/{token}",
+        "path": f"/connect/{token}",
         "ownerId": body.ownerId,
         "expiresAt": iso(expires),
         "operations": operations,

@@ -32,6 +32,18 @@ class ConnectionCreate(BaseModel):
     )
 
 
+class ConnectionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ownerId: str | None = Field(default=None, min_length=1, max_length=200, description="A new owner id")
+    operations: list[str] | None = Field(
+        default=None,
+        max_length=200,
+        description="The requested operations that replace the current ones (model::action); each "
+        "must be one Ashby supports and the key has the permissions for, else 422 names it. "
+        "null lifts the restriction (anything the key allows)",
+    )
+
+
 class KeyRotate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     apiKey: str = Field(min_length=1, max_length=500, repr=False)
@@ -99,6 +111,19 @@ def get_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict
         else None
     )
     return out
+
+
+@router.patch("/connections/{connection_id}", summary="Change a connection's requested operations or owner")
+def patch_connection(
+    connection_id: str, body: ConnectionPatch, core: CoreDep, tenant_id: Tenant
+) -> dict[str, Any]:
+    """Asks Ashby what the key may do now (``apiKey.info``) and stores the new requested
+    operations; they are enforced from the next request on. Fields left out stay as they are."""
+    clear = "operations" in body.model_fields_set and body.operations is None
+    row = core.connections.update(
+        tenant_id, connection_id, owner_id=body.ownerId, operations=body.operations, clear_operations=clear
+    )
+    return _out(row)
 
 
 @router.post("/connections/{connection_id}/rotate", summary="Replace the connection's Ashby key")

@@ -232,6 +232,27 @@ class Tenancy:
             )
         self._cache.clear()
 
+    def update_connection_fields(
+        self,
+        connection_id: str,
+        *,
+        owner_id: str | None = None,
+        operations: list[str] | None = None,
+        clear_operations: bool = False,
+        title: str | None = None,
+        scopes: list[str] | None = None,
+    ) -> None:
+        """Change what a ``PATCH /connections/{id}`` names (the key's title and scopes as Ashby
+        told them just now); ``clear_operations`` lifts the requested operations."""
+        values: dict[str, Any] = {"key_title": title, "scopes": scopes, "updated_at": utcnow()}
+        if owner_id is not None:
+            values["owner_id"] = owner_id
+        if operations is not None or clear_operations:
+            values["operations"] = operations
+        with self.store.transaction() as conn:
+            conn.execute(sa.update(t.connection).where(t.connection.c.id == connection_id).values(**values))
+        self._cache.clear()
+
     def get_child_policies(self, connection_id: str) -> dict[str, str] | None:
         """The child policies the connection sets (None: none, or no such connection). Uncached:
         a change must reach the next sync in any process."""

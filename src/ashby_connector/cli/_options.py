@@ -1,0 +1,59 @@
+"""The options several commands share, spelled one way everywhere: ``--db`` (env
+``ASHBY_CONNECTOR_DB``), ``--base-url`` (env ``ASHBY_BASE_URL``), ``--api-key`` (env
+``ASHBY_API_KEY``); and the old spellings, still accepted with a one-line deprecation notice.
+
+Imports nothing but Typer: every command module reads it at start-up.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+DEFAULT_DB = "sqlite:///ashby.db"
+DEFAULT_BASE_URL = "https://api.ashbyhq.com"
+DB_ENV = "ASHBY_CONNECTOR_DB"
+BASE_URL_ENV = "ASHBY_BASE_URL"
+API_KEY_ENV = "ASHBY_API_KEY"
+
+Db = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        help="The store: sqlite:///path.db or postgresql+psycopg://user@host/db.",
+    ),
+]
+BaseUrl = Annotated[
+    str,
+    typer.Option("--base-url", envvar=BASE_URL_ENV, help="Ashby API base URL."),
+]
+ApiKey = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar=API_KEY_ENV, help="Ashby API key."),
+]
+
+# Old spelling -> today's. Hidden from --help; accepted with a notice on stderr.
+DEPRECATED = {"--ashby-base-url": "--base-url"}
+
+
+def modernise(argv: list[str]) -> list[str]:
+    """``argv`` with every deprecated option spelled today's way, saying so once per spelling."""
+    out: list[str] = []
+    told: set[str] = set()
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            out.extend(argv[index:])
+            break
+        name, eq, value = arg.partition("=")
+        new = DEPRECATED.get(name)
+        if new is None:
+            out.append(arg)
+            continue
+        if name not in told:
+            told.add(name)
+            print(f"note: {name} is deprecated; use {new}", file=sys.stderr)
+        out.append(new + eq + value)
+    return out
