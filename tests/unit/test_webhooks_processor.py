@@ -201,3 +201,44 @@ def test_webhooks_a_payload_cannot_cover_ask_for_one_run_of_their_lists_after_th
     env.send("surveySubmit", {"surveySubmission": {"id": "s2", "surveyType": "Questionnaire"}})
     env.svc.drain()
     assert asked == [(C, ("surveySubmission",))]
+
+
+def test_drain_beside_the_running_loop_stores_every_event_and_the_loop_keeps_storing(env: Env) -> None:
+    """``drain()`` (the CLI's ``--once``, tests) racing the server's processing loop: batches never
+    interleave, so nothing is applied into an overlay that is then dropped."""
+    import threading
+
+    env.svc.options.process_batch = 2  # small loop batches: many chances to meet a drain
+    env.svc.start(deliver=False)
+    stop = threading.Event()
+
+    def drain_repeatedly() -> None:
+        while not stop.is_set():
+            env.svc.processor.process_pending(3)
+
+    drainers = [threading.Thread(target=drain_repeatedly) for _ in range(3)]
+    for thread in drainers:
+        thread.start()
+    try:
+        ids = [f"app{i:02d}" for i in range(50)]
+        for rid in ids:
+            env.send("applicationUpdate", {"application": app("2026-01-01T10:00:00Z", rid=rid)})
+        deadline = time.monotonic() + 60
+        while env.svc.inbox.counts().get("done", 0) < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        for thread in drainers:
+            thread.join()
+    try:
+        assert env.svc.inbox.counts() == {"done": 50}
+        stored = [rid for rid in ids if env.raw("application", rid) is not None]
+        assert len(stored) == 50, f"{len(stored)} of 50 stored"
+        # The loop still writes to the store (it was not left holding a dead overlay).
+        env.send("applicationUpdate", {"application": app("2026-01-01T10:00:00Z", rid="after")})
+        deadline = time.monotonic() + 30
+        while env.raw("application", "after") is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert env.raw("application", "after") is not None
+    finally:
+        env.svc.stop()

@@ -397,6 +397,26 @@ class Store:
             row = conn.execute(query.order_by(table.c.changed_at.desc()).limit(1)).first()
         return queries.stored(row) if row is not None else None
 
+    def get_records(
+        self, connection_id: str, kind: str, ids: Sequence[str]
+    ) -> builtins.dict[str, StoredRecord]:
+        """The records of ``ids`` that exist (deleted ones included), by id, in one query per
+        chunk; for a linked kind, each id's most recently changed link (as ``get_record``)."""
+        table = record_table(kind)
+        found: dict[str, StoredRecord] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = list(ids[start : start + _CHUNK])
+                query = (
+                    sa.select(table)
+                    .where(table.c.connection_id == connection_id, table.c.id.in_(chunk))
+                    .order_by(table.c.changed_at)
+                )
+                for row in conn.execute(query):
+                    record = queries.stored(row)
+                    found[record.id] = record  # ordered by change: the last link wins
+        return found
+
     def list(
         self,
         connection_id: str,

@@ -27,6 +27,22 @@ class BatchOverlay:
             self._seen[key] = self.store.get_record(connection_id, kind, record_id)
         return self._seen[key]
 
+    def prefetch(self, keys: dict[tuple[str, str], set[str]]) -> None:
+        """Read the records a batch will compare against, one query per (connection, kind); a
+        record not found is remembered as absent, so no event asks the store again."""
+        for (connection_id, kind), ids in keys.items():
+            missing = sorted(i for i in ids if (connection_id, kind, i) not in self._seen)
+            if not missing:
+                continue
+            found = self.store.get_records(connection_id, kind, missing)
+            for record_id in missing:
+                self._seen[(connection_id, kind, record_id)] = found.get(record_id)
+
+    def get_records(self, connection_id: str, kind: str, record_ids: list[str]) -> dict[str, RecordVersion]:
+        self.prefetch({(connection_id, kind): set(record_ids)})
+        found = {i: self._seen[(connection_id, kind, i)] for i in record_ids}
+        return {i: v for i, v in found.items() if v is not None}
+
     def put_record(self, connection_id: str, kind: str, raw: dict[str, Any]) -> None:
         self._write((connection_id, kind, str(raw["id"])), RecordVersion(raw=raw, deleted=False))
 

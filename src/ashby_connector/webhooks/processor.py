@@ -5,6 +5,11 @@ is idempotent: an upsert only lands when strictly newer, a delete of a deleted r
 and the outbound event ids are stable, so a re-applied change never produces a second event. Each
 change is queued for subscribers before the store is written, so no crash can lose its event.
 
+One batch at a time: ``process_pending`` holds the processor's batch lock from reading the due rows
+to marking them, so a ``drain()`` beside the running loop waits for the loop's batch instead of
+interleaving with it, and every batch applies against its own overlay, passed down explicitly (the
+processor keeps no per-batch state on ``self`` that another thread could swap).
+
 Webhooks whose payload cannot bring the copy up to date (``actions.FOLLOW_UPS``) are handed to
 ``on_follow_up(connection_id, streams)`` once their batch is stored: the core starts one
 incremental run of those lists (trigger ``webhook``).
@@ -62,39 +67,21 @@ class InboxProcessor:
         self.on_change_for = on_change_for
         self.on_follow_up = on_follow_up
         self.backoff = backoff
+        self._batch_lock = threading.Lock()
 
     # -- the loop -------------------------------------------------------------------------------
     def process_pending(self, limit: int = 200) -> int:
         """Process due events in arrival order; returns how many were handled (done or retried).
 
-        The batch is applied against an overlay and written to the store at the end (events for
-        subscribers are queued first, as ever); only then are its rows marked done.
+        The batch is applied against its own overlay and written to the store at the end (events
+        for subscribers are queued first, as ever); only then are its rows marked done. One batch at
+        a time per processor: a second caller (``drain()`` beside the loop) waits for the first.
         """
-        rows = self.inbox.pending(limit)
-        if not rows:
-            return 0
-        durable = self.store
-        overlay = BatchOverlay(durable)
-        self.store = overlay
-        done: list[tuple[int, str]] = []
-        follow_ups: dict[str, set[str]] = {}
-        try:
-            for row in rows:
-                result = self._process_row(row, follow_ups)
-                if result is not None:
-                    done.append((row.seq, result))
-            overlay.flush()
-        except Exception as exc:  # the store write failed: every row of the batch is retried
-            log.warning("writing a webhook batch failed: %s", exc)
-            for row in rows:
-                if any(seq == row.seq for seq, _ in done):
-                    self.inbox.mark_failed(
-                        row, f"{type(exc).__name__}: {exc}", retry_in=self.backoff.delay(1)
-                    )
-            return len(rows)
-        finally:
-            self.store = durable
-        self.inbox.mark_done_many(done)
+        with self._batch_lock:
+            rows = self.inbox.pending(limit)
+            if not rows:
+                return 0
+            follow_ups = self._apply_batch(rows)
         if self.on_follow_up is not None:
             for connection_id, streams in follow_ups.items():
                 try:
@@ -102,6 +89,31 @@ class InboxProcessor:
                 except Exception:  # the events are applied; the next scheduled run re-reads anyway
                     log.exception("starting the follow-up run of %s failed", connection_id)
         return len(rows)
+
+    def _apply_batch(self, rows: list[InboxRow]) -> dict[str, set[str]]:
+        """Apply ``rows`` through one overlay, write it, mark the rows; the follow-up lists."""
+        overlay = BatchOverlay(self.store)
+        events = [(row, _parse(row)) for row in rows]
+        overlay.prefetch(_keys_of(events))
+        done: list[tuple[int, str]] = []
+        follow_ups: dict[str, set[str]] = {}
+        try:
+            for row, event in events:
+                result = self._process_row(overlay, row, event, follow_ups)
+                if result is not None:
+                    done.append((row.seq, result))
+            overlay.flush()
+        except Exception as exc:  # the store write failed: every row of the batch is retried
+            log.warning("writing a webhook batch failed: %s", exc)
+            applied = {seq for seq, _ in done}
+            for row in rows:
+                if row.seq in applied:
+                    self.inbox.mark_failed(
+                        row, f"{type(exc).__name__}: {exc}", retry_in=self.backoff.delay(1)
+                    )
+            return {}
+        self.inbox.mark_done_many(done)
+        return follow_ups
 
     def run(self, stop: threading.Event, *, idle_seconds: float = 0.05) -> None:
         """Process until ``stop`` is set; sleeps briefly when the inbox is empty."""
@@ -120,13 +132,19 @@ class InboxProcessor:
         while self.process_pending() and time.monotonic() < deadline:
             pass
 
-    def _process_row(self, row: InboxRow, follow_ups: dict[str, set[str]]) -> str | None:
+    def _process_row(
+        self,
+        store: RecordStore,
+        row: InboxRow,
+        event: InboundEvent | Exception,
+        follow_ups: dict[str, set[str]],
+    ) -> str | None:
         """Apply one row; its result, or None when it failed (then it is scheduled for a retry).
         The lists it leaves to a follow-up run are added to ``follow_ups``."""
         try:
-            doc = orjson.loads(row.body)
-            event = InboundEvent(row.webhook_action_id, row.action, doc.get("data") or {})
-            result = self.apply(row.connection_id, event)
+            if isinstance(event, Exception):
+                raise event
+            result = self.apply(row.connection_id, event, store=store)
             streams = follow_up(event.action, event.data)
             if streams:
                 follow_ups.setdefault(row.connection_id, set()).update(streams)
@@ -138,31 +156,34 @@ class InboxProcessor:
         return result
 
     # -- applying one event ---------------------------------------------------------------------
-    def apply(self, connection_id: str, event: InboundEvent) -> str:
-        """Apply one event; returns ``applied``, ``unchanged`` or ``ignored``."""
+    def apply(self, connection_id: str, event: InboundEvent, *, store: RecordStore | None = None) -> str:
+        """Apply one event to ``store`` (a batch's overlay; the durable store when not given);
+        returns ``applied``, ``unchanged`` or ``ignored``."""
+        target = store if store is not None else self.store
         data = event.data
         if event.action in UPSERTS:
-            changed = [self._upsert(connection_id, c, data.get(c.key)) for c in UPSERTS[event.action]]
+            changed = [self._upsert(target, connection_id, c, data.get(c.key)) for c in UPSERTS[event.action]]
             return "applied" if any(changed) else "unchanged"
         if event.action in DELETES:
             key, kind = DELETES[event.action]
-            return "applied" if self._delete(connection_id, kind, _record_id(data.get(key))) else "unchanged"
+            deleted = self._delete(target, connection_id, kind, _record_id(data.get(key)))
+            return "applied" if deleted else "unchanged"
         if event.action == "candidateMerge":
-            return self._merge(connection_id, data)
+            return self._merge(target, connection_id, data)
         if event.action == "interviewPlanTransition":
-            return self._refetch_job(connection_id, data)
+            return self._refetch_job(target, connection_id, data)
         assert event.action not in SPECIAL
         return "ignored"
 
-    def _upsert(self, connection_id: str, carried: Carried, record: Any) -> bool:
+    def _upsert(self, store: RecordStore, connection_id: str, carried: Carried, record: Any) -> bool:
         record_id = _record_id(record)
         if record_id is None:
             return False
         assert isinstance(record, dict)
-        stored = self.store.get_record(connection_id, carried.kind, record_id)
+        stored = store.get_record(connection_id, carried.kind, record_id)
         if is_partial(carried, record):
             record = self._complete(connection_id, carried, record_id, record, stored.raw if stored else None)
-        return self._put_if_newer(connection_id, carried.kind, record, stored=stored)
+        return self._put_if_newer(store, connection_id, carried.kind, record, stored=stored)
 
     def _complete(
         self,
@@ -181,7 +202,13 @@ class InboxProcessor:
         return {**stored, **record} if stored else record
 
     def _put_if_newer(
-        self, connection_id: str, kind: str, record: dict[str, Any], *, stored: RecordVersion | None
+        self,
+        store: RecordStore,
+        connection_id: str,
+        kind: str,
+        record: dict[str, Any],
+        *,
+        stored: RecordVersion | None,
     ) -> bool:
         if stored is not None and not is_newer(record, stored.raw):
             return False
@@ -189,20 +216,20 @@ class InboxProcessor:
         # Queue the event before writing the store: a crash in between re-applies the change and
         # re-queues the same event id (ignored), where the other order would lose the event.
         self._emit(connection_id, kind, record, change)
-        self.store.put_record(connection_id, kind, record)
+        store.put_record(connection_id, kind, record)
         return True
 
-    def _delete(self, connection_id: str, kind: str, record_id: str | None) -> bool:
+    def _delete(self, store: RecordStore, connection_id: str, kind: str, record_id: str | None) -> bool:
         if record_id is None:
             return False
-        stored = self.store.get_record(connection_id, kind, record_id)
+        stored = store.get_record(connection_id, kind, record_id)
         if stored is not None and stored.deleted:
             return False
         self._emit(connection_id, kind, stored.raw if stored else {"id": record_id}, "deleted")
-        self.store.delete_record(connection_id, kind, record_id)
+        store.delete_record(connection_id, kind, record_id)
         return True
 
-    def _merge(self, connection_id: str, data: dict[str, Any]) -> str:
+    def _merge(self, store: RecordStore, connection_id: str, data: dict[str, Any]) -> str:
         """The merged-away candidate is deleted; its applications now belong to the survivor."""
         gone, survivor = _record_id(data.get("deletedCandidate")), _record_id(data.get("mergedCandidate"))
         if gone is None or survivor is None:
@@ -212,15 +239,21 @@ class InboxProcessor:
         if client is not None:
             full = client.call("candidate.info", {"id": survivor})
             if isinstance(full, dict) and full.get("id"):
-                stored = self.store.get_record(connection_id, "candidate", survivor)
-                changed |= self._put_if_newer(connection_id, "candidate", full, stored=stored)
-        for app in self.store.find_records(connection_id, "application", "candidate.id", gone):
-            changed |= self._repoint_application(connection_id, app, gone, survivor, client)
-        changed |= self._delete(connection_id, "candidate", gone)
+                stored = store.get_record(connection_id, "candidate", survivor)
+                changed |= self._put_if_newer(store, connection_id, "candidate", full, stored=stored)
+        for app in store.find_records(connection_id, "application", "candidate.id", gone):
+            changed |= self._repoint_application(store, connection_id, app, gone, survivor, client)
+        changed |= self._delete(store, connection_id, "candidate", gone)
         return "applied" if changed else "unchanged"
 
     def _repoint_application(
-        self, connection_id: str, app: dict[str, Any], gone: str, survivor: str, client: AshbyCaller | None
+        self,
+        store: RecordStore,
+        connection_id: str,
+        app: dict[str, Any],
+        gone: str,
+        survivor: str,
+        client: AshbyCaller | None,
     ) -> bool:
         fresh: dict[str, Any] | None = None
         if client is not None:
@@ -235,10 +268,10 @@ class InboxProcessor:
         if fresh == app:
             return False
         self._emit(connection_id, "application", fresh, "updated")
-        self.store.put_record(connection_id, "application", fresh)
+        store.put_record(connection_id, "application", fresh)
         return True
 
-    def _refetch_job(self, connection_id: str, data: dict[str, Any]) -> str:
+    def _refetch_job(self, store: RecordStore, connection_id: str, data: dict[str, Any]) -> str:
         job_id = data.get("jobId")
         client = self.client_for(connection_id)
         if not isinstance(job_id, str) or client is None:
@@ -246,12 +279,41 @@ class InboxProcessor:
         full = client.call("job.info", {"id": job_id})
         if not isinstance(full, dict) or not full.get("id"):
             return "ignored"
-        stored = self.store.get_record(connection_id, "job", job_id)
-        return "applied" if self._put_if_newer(connection_id, "job", full, stored=stored) else "unchanged"
+        stored = store.get_record(connection_id, "job", job_id)
+        refreshed = self._put_if_newer(store, connection_id, "job", full, stored=stored)
+        return "applied" if refreshed else "unchanged"
 
     def _emit(self, connection_id: str, kind: str, record: dict[str, Any], change: Change) -> None:
         if self.on_change_for is not None:
             self.on_change_for(connection_id)(kind, record, change)
+
+
+def _parse(row: InboxRow) -> InboundEvent | Exception:
+    """The row's event, or the error that makes it fail (handled like any failure to apply)."""
+    try:
+        doc = orjson.loads(row.body)
+        return InboundEvent(row.webhook_action_id, row.action, doc.get("data") or {})
+    except Exception as exc:
+        return exc
+
+
+def _keys_of(events: list[tuple[InboxRow, InboundEvent | Exception]]) -> dict[tuple[str, str], set[str]]:
+    """The records a batch's upserts and deletes compare against, per (connection, kind), so the
+    overlay reads them in one query per kind instead of one per event."""
+    keys: dict[tuple[str, str], set[str]] = {}
+    for row, event in events:
+        if isinstance(event, Exception):
+            continue
+        wanted: list[tuple[str, str | None]] = [
+            (c.kind, _record_id(event.data.get(c.key))) for c in UPSERTS.get(event.action, ())
+        ]
+        if event.action in DELETES:
+            key, kind = DELETES[event.action]
+            wanted.append((kind, _record_id(event.data.get(key))))
+        for kind, record_id in wanted:
+            if record_id is not None:
+                keys.setdefault((row.connection_id, kind), set()).add(record_id)
+    return keys
 
 
 def _record_id(value: Any) -> str | None:

@@ -21,6 +21,13 @@ class StoreRecords:
             return None
         return RecordVersion(raw=dict(row.raw), deleted=row.deleted_at is not None)
 
+    def get_records(self, connection_id: str, kind: str, record_ids: list[str]) -> dict[str, RecordVersion]:
+        rows = self.store.get_records(connection_id, kind, record_ids)
+        return {
+            rid: RecordVersion(raw=dict(row.raw), deleted=row.deleted_at is not None)
+            for rid, row in rows.items()
+        }
+
     def put_record(self, connection_id: str, kind: str, raw: dict[str, Any]) -> None:
         self.store.upsert_records(connection_id, kind, [raw])
 
