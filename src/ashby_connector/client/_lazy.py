@@ -154,7 +154,21 @@ def _materializing(name: str) -> Callable[..., Any]:
 
 # Mutations shift positions, comparisons read every item: validate everything first, then act.
 for _name in (
-    "__setitem__", "__delitem__", "__iadd__", "__imul__", "__lt__", "__le__", "__gt__", "__ge__",
-    "append", "extend", "insert", "pop", "remove", "sort", "reverse", "clear",
+    "__setitem__",
+    "__delitem__",
+    "__iadd__",
+    "__imul__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "sort",
+    "reverse",
+    "clear",
 ):
     setattr(LazyRecords, _name, _materializing(_name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ashby_connector import catalog, unified
-from ashby_connector.core.requested_operations import ashby_operations, plain_words
+from ashby_connector.core.requested_operations import ACTIONS, WEBHOOKS, ashby_operations, plain_words
 from ashby_connector.unified.registry import Write
 
 
@@ -52,7 +52,10 @@ def report(scopes: list[str] | None) -> dict[str, Any]:
 
 
 # -- requested operations (Morph's ``model::action``) -------------------------------------------
-ACTIONS = ("list", "retrieve", "create", "update", "delete")
+def check_entry(entry: str) -> None:
+    """A requested-operation entry: ``model::action`` or ``WEBHOOKS``; ValueError naming the fault."""
+    if entry != WEBHOOKS:
+        parse_operation(entry)
 
 
 def parse_operation(entry: str) -> tuple[unified.ModelSpec, str]:
@@ -68,8 +71,11 @@ def parse_operation(entry: str) -> tuple[unified.ModelSpec, str]:
     return spec, action
 
 
-def _operation_needs(spec: unified.ModelSpec, action: str) -> list[str] | unified.NotSupported:
-    """The Ashby operations behind one action (list and retrieve read the synced store)."""
+def _operation_needs(entry: str) -> list[str] | unified.NotSupported:
+    """The Ashby operations behind one entry (list and retrieve read the synced store)."""
+    if entry == WEBHOOKS:
+        return ashby_operations(*entry.split("::"))
+    spec, action = parse_operation(entry)
     write = spec.write(action) if action in ("create", "update", "delete") else spec.read_unavailable
     if isinstance(write, unified.NotSupported):
         return write
@@ -86,8 +92,7 @@ def operations_report(requested: list[str], scopes: list[str] | None) -> dict[st
     have = set(scopes or ())
     details: list[dict[str, Any]] = []
     for entry in requested:
-        spec, action = parse_operation(entry)
-        needs = _operation_needs(spec, action)
+        needs = _operation_needs(entry)
         if isinstance(needs, unified.NotSupported):
             details.append(
                 {

@@ -4,6 +4,8 @@ its constructor, and passed explicitly to what needs it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from ashby_connector.core.assessment_partner import AssessmentPartner
@@ -14,6 +16,7 @@ from ashby_connector.core.connections import Connections
 from ashby_connector.core.events import ChangeEvents, connection_mapper
 from ashby_connector.core.lazy_children import LazyChildren
 from ashby_connector.core.master_key import load_master_key
+from ashby_connector.core.requested_operations import of_connection
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs import SyncRuns
 from ashby_connector.store import Store
@@ -59,6 +62,9 @@ class Core:
             client_for=self.clients.get,
             client_for_key=self.clients.for_key,
             tenant_of=self.tenancy.tenant_of,
+            reads_model=lambda connection_id, model: of_connection(self.tenancy, connection_id).reads_model(
+                model
+            ),
             mapper=connection_mapper(self.tenancy),
             options=webhook_options,
             on_follow_up=self._follow_up,
@@ -92,7 +98,14 @@ class Core:
 
     def _report_caller(self, connection_id: str) -> Caller:
         # No client-side retries: a report that fails is queued and retried in the background.
-        return self.clients.require(connection_id).with_options(max_retries=0).call
+        call = self.clients.require(connection_id).with_options(max_retries=0).call
+        allowed = of_connection(self.tenancy, connection_id)
+
+        def checked(operation: str, body: dict[str, Any] | None = None) -> Any:
+            allowed.require_ashby(operation)  # reports write to Ashby: a requested operation too
+            return call(operation, body)
+
+        return checked
 
     @classmethod
     def open(cls, settings: Settings, *, webhook_options: WebhookOptions | None = None) -> Core:

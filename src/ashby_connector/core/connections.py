@@ -120,7 +120,7 @@ class Connections:
             return None
         for index, entry in enumerate(operations):
             try:
-                access.parse_operation(entry)
+                access.check_entry(entry)
             except ValueError as exc:
                 raise CoreError(422, "unknown_operation", str(exc), f"{field_name}[{index}]") from None
         return list(dict.fromkeys(operations))

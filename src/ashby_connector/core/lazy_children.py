@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ashby_connector.core.requested_operations import RequestedOperations, of_connection
 from ashby_connector.errors import NotFoundError
 from ashby_connector.store import Store
+from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.policies import ChildPolicy, resolve
 from ashby_connector.sync.runner import PAGE_LIMIT
 from ashby_connector.sync.streams import Stream, all_streams
@@ -31,8 +33,15 @@ class LazyChildren:
         store: Store,
         client_for: Callable[[str], Any],
         policies_for: Callable[[str], Mapping[str, str] | None] | None = None,
+        requested_for: Callable[[str], RequestedOperations] | None = None,
     ) -> None:
+        """``requested_for(connection_id)``: its requested operations (by default those stored); a
+        child list they do not allow is never fetched, only what is stored is answered."""
         self.store = store
+        if requested_for is None:
+            tenancy = Tenancy(store)
+            requested_for = lambda connection_id: of_connection(tenancy, connection_id)  # noqa: E731
+        self.requested_for = requested_for
         self.client_for = client_for
         self.policies_for = policies_for or (lambda _connection_id: None)
         self.streams: dict[str, Stream] = {s.name: s for s in all_streams() if s.fans_out}
@@ -57,6 +66,8 @@ class LazyChildren:
         they are missing or stale. Returns True when Ashby was asked. Ashby's errors propagate
         (the caller answers them); a parent Ashby no longer knows leaves the store as it is."""
         if stream not in self.streams or self.policy(connection_id, stream) != "lazy":
+            return False
+        if not self.requested_for(connection_id).permits(self.streams[stream].operation):
             return False
         if not self.stale(connection_id, stream, parent_id):
             return False

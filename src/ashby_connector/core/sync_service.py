@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ashby_connector.core.child_policies import ChildPolicies
+from ashby_connector.core.requested_operations import RequestedOperations, of_connection
 from ashby_connector.core.sync_history import (
     POLL_HOLDER_SUFFIX,
     SyncHistory,
@@ -28,6 +29,7 @@ from ashby_connector.core.sync_history import (
     new_run_id,
 )
 from ashby_connector.store import ChangeCallback, Store
+from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync import SyncEngine
 from ashby_connector.sync.engine import DEFAULT_CONCURRENCY
 
@@ -36,6 +38,7 @@ log = logging.getLogger("ashby_connector.sync")
 ClientFactory = Callable[[str], Any]  # connection id -> a client (closed here when it can be)
 OnFinished = Callable[[SyncRun], None]
 PoliciesFor = Callable[[str], Mapping[str, str] | None]  # connection id -> child policy overrides
+RequestedFor = Callable[[str], RequestedOperations]  # connection id -> what it may touch
 SKIPPED_RUNNING = "skipped: the previous run of this connection is still going"
 
 
@@ -69,9 +72,12 @@ class SyncService:
         lease: SyncLease | None = None,
         concurrency: int | None = None,
         policies_for: PoliciesFor | None = None,
+        requested_for: RequestedFor | None = None,
     ) -> None:
         """``policies_for``: the connection's child policies; by default those stored for it on
-        the server (``PUT /connections/{id}/child-policies``), defaults for a connection without."""
+        the server (``PUT /connections/{id}/child-policies``), defaults for a connection without.
+        ``requested_for``: its requested operations (by default those stored): a run copies only
+        the lists they allow."""
         self.store = store
         self.client_factory = client_factory
         self.holder = holder
@@ -81,6 +87,10 @@ class SyncService:
         self.lease = lease or SyncLease(store)
         self.concurrency = concurrency
         self.policies_for = policies_for or ChildPolicies.for_store(store).overrides
+        if requested_for is None:
+            tenancy = Tenancy(store)
+            requested_for = lambda connection_id: of_connection(tenancy, connection_id)  # noqa: E731
+        self.requested_for = requested_for
 
     def queue(
         self,
@@ -170,6 +180,7 @@ class SyncService:
         try:
             on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
             children = self.policies_for(connection_id)
+            requested = self.requested_for(connection_id)
             shared = self.client_factory(connection_id)
             client = _background(shared)
             try:
@@ -184,6 +195,7 @@ class SyncService:
                     concurrency=self.concurrency or DEFAULT_CONCURRENCY,
                     check_permissions=check_permissions,
                     children=children,
+                    permits=requested.permits if requested.enforced else None,
                 )
                 return engine.run().to_dict(), None
             finally:

@@ -21,6 +21,7 @@ from ashby_connector.core.errors import CoreError
 from ashby_connector.core.events import ChangeEvents
 from ashby_connector.core.freshness import Freshness, FreshnessSettings
 from ashby_connector.core.key_budget import process_partner_state
+from ashby_connector.core.requested_operations import of_connection
 from ashby_connector.core.runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.sync_history import SyncHistory
@@ -115,9 +116,13 @@ class SyncRuns:
         connection is running (here or on a worker)."""
         if streams is not None:
             try:
-                select_streams(streams)
+                selected = select_streams(streams)
             except ValueError as exc:
                 raise CoreError(422, "unknown_stream", str(exc)[:2000], "streams") from None
+            # A list outside the connection's requested operations: refused, not silently skipped.
+            allowed = of_connection(self.tenancy, connection_id)
+            for stream in selected:
+                allowed.require_ashby(stream.operation)
         if connection_id in self.runner.running() or self.freshness.lease.busy(connection_id):
             raise _running()
         try:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ashby_connector.core.csv_input import CsvRowError
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.role_gaps import RoleGapReport, desired_roles
-from ashby_connector.server.deps import CoreDep, Tenant
+from ashby_connector.server.deps import CoreDep, Tenant, requested
 
 router = APIRouter(tags=["users"])
 
@@ -33,6 +33,8 @@ class RoleGapsIn(BaseModel):
 
 def _report(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: str) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
+    # The report names Ashby's users, their emails and roles: reading users must be requested.
+    requested(row).require("genericUser", "list")
     try:
         wanted = desired_roles(((i, d.email, d.role) for i, d in enumerate(body.desired)), "desired")
     except CsvRowError as exc:

@@ -126,6 +126,7 @@ def get_resource(
     if downloadUrl:
         if not isinstance(data.get("handle"), str):
             raise CoreError(400, "no_file", f"{model} records have no file to download", "downloadUrl")
+        requested(conn).require_ashby("file.info")
         answer = core.clients.require(conn.id).call("file.info", {"fileHandle": data["handle"]})
         data["downloadUrl"] = answer.get("url") if isinstance(answer, dict) else None
     return {"data": data}

@@ -12,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError, envelope
-from ashby_connector.server.deps import CoreDep, Tenant
+from ashby_connector.core.requested_operations import webhook_types
+from ashby_connector.server.deps import CoreDep, Tenant, requested
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.protocols import AshbyCaller
-from ashby_connector.webhooks.registration import RegistrationError
+from ashby_connector.webhooks.registration import DEFAULT_TYPES, RegistrationError
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER
 from ashby_connector.webhooks.subscriptions import Subscription, SubscriptionError
 
@@ -91,9 +92,13 @@ def _client(core: Core, tenant_id: str, connection_id: str) -> AshbyCaller:
 
 @router.post("/connections/{connection_id}/webhooks", tags=["webhooks"], summary="Register Ashby webhooks")
 def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    client = _client(core, tenant_id, connection_id)
+    """A connection with requested operations registers only when it requested
+    ``ashbyWebhooks::register``, and only the types that carry records it may read."""
+    row = core.connections.get(tenant_id, connection_id)
+    types = webhook_types(requested(row), payload.types or None, DEFAULT_TYPES)
+    client = core.clients.require(row.id)
     try:
-        settings = core.webhooks.registry.register(connection_id, client, payload.url, payload.types or None)
+        settings = core.webhooks.registry.register(connection_id, client, payload.url, types)
     except RegistrationError as exc:
         raise _refused(exc, "invalid_registration") from None
     return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -59,8 +59,12 @@ class SyncEngine:
         check_permissions: bool = True,
         children: Mapping[str, str] | None = None,
         stop: threading.Event | None = None,
+        permits: Callable[[str], bool] | None = None,
     ) -> None:
+        """``permits(operation)``: whether the connection may call an Ashby list (its requested
+        operations); a list it may not call is not copied, nor is a derived list of it."""
         self.client = client
+        self.permits = permits
         self.store = store
         self.connection_id = connection_id
         self.stream_names = streams
@@ -94,12 +98,22 @@ class SyncEngine:
         except APIConnectionError as exc:
             raise SyncAbortedError(f"cannot reach Ashby: {exc}") from exc
 
-    def plan(self) -> Plan:
-        """What ``run()`` would cost, at the client's budget (see ``ashby_connector.sync.plan``)."""
+    def _selected(self) -> list[Stream]:
         try:
             selected = with_embedding_parents(select_streams(self.stream_names))
         except ValueError as exc:
             raise SyncAbortedError(str(exc)) from exc
+        if self.permits is None:
+            return selected
+        ok = {s.name for s in selected if self.permits(s.operation)}
+        kept = [s for s in selected if s.name in ok and not (s.derived and s.parent not in ok)]
+        if not kept:
+            raise SyncAbortedError("the connection requested no operation that reads an Ashby list")
+        return kept
+
+    def plan(self) -> Plan:
+        """What ``run()`` would cost, at the client's budget (see ``ashby_connector.sync.plan``)."""
+        selected = self._selected()
         access = check_access(selected, self._scopes())
         plan = make_plan(
             self.store,
@@ -117,10 +131,7 @@ class SyncEngine:
     def run(self) -> SyncReport:
         started = self._started = time.monotonic()
         report = SyncReport(self.connection_id, child_policies=dict(self.policies))
-        try:
-            selected = with_embedding_parents(select_streams(self.stream_names))
-        except ValueError as exc:
-            raise SyncAbortedError(str(exc)) from exc
+        selected = self._selected()
         access = check_access(selected, self._scopes())
         report.setup_requests = 1 if self.check_permissions else 0
         warning = access.warning()

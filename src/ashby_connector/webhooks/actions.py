@@ -88,3 +88,14 @@ def is_partial(carried: Carried, record: dict[str, object]) -> bool:
     Ashby's offer payloads in particular are thin; applications and jobs come complete.
     """
     return "updatedAt" not in record or len(record) <= 2
+
+
+def kinds_of(action: str) -> tuple[str, ...]:
+    """The kinds a webhook of ``action`` writes into the copy (its records and its follow-up lists)."""
+    kinds = [c.kind for c in UPSERTS.get(action, ())]
+    if action in DELETES:
+        kinds.append(DELETES[action][1])
+    kinds.extend(FOLLOW_UPS.get(action, ()))
+    if action == "candidateMerge":
+        kinds.append("candidate")
+    return tuple(dict.fromkeys(kinds))

@@ -24,10 +24,15 @@ from ashby_connector.webhooks.unified_events import (
 )
 
 TenantOf = Callable[[str], str | None]
+ReadsModel = Callable[[str, str], bool]  # (connection id, unified model) -> may its events go out
 
 
 def _no_tenant(connection_id: str) -> str | None:
     return None
+
+
+def any_model(connection_id: str, model: str) -> bool:
+    return True
 
 
 class Outbox:
@@ -40,10 +45,14 @@ class Outbox:
         mapper: UnifiedMapper,
         *,
         tenant_of: TenantOf = _no_tenant,
+        reads_model: ReadsModel = any_model,
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
     ) -> None:
+        """``reads_model``: the core's decision from the connection's requested operations; an
+        event of a model the connection may not read goes to nobody."""
         self.engine = engine
+        self.reads_model = reads_model
         self.begin: Begin = begin or engine.begin
         self.subscriptions = subscriptions
         self.mapper = mapper
@@ -56,7 +65,8 @@ class Outbox:
         subs = self.subscriptions.matching(connection_id, self.tenant_of(connection_id))
         if not subs:
             return 0
-        return self.enqueue(build_events(self.mapper, connection_id, kind, record, change), subs)
+        events = build_events(self.mapper, connection_id, kind, record, change)
+        return self.enqueue([e for e in events if self.reads_model(connection_id, e.model)], subs)
 
     def for_connection(self, connection_id: str) -> ChangeCallback:
         """The connection's ``on_change(kind, record, change)``: sync runs, the webhook processor

@@ -24,7 +24,7 @@ from ashby_connector.webhooks.deliverer import Deliverer
 from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envelope
 from ashby_connector.webhooks.inbox import Inbox
 from ashby_connector.webhooks.outbound_url import GuardedSender, OutboundPolicy
-from ashby_connector.webhooks.outbox import Outbox, TenantOf
+from ashby_connector.webhooks.outbox import Outbox, ReadsModel, TenantOf, any_model
 from ashby_connector.webhooks.processor import FollowUp, InboxProcessor
 from ashby_connector.webhooks.protocols import AshbyCaller, ClientFactory, KeyClientFactory, RecordStore
 from ashby_connector.webhooks.registration import WebhookRegistry
@@ -88,6 +88,7 @@ class WebhookService:
         client_for: ClientFactory = _none,
         client_for_key: KeyClientFactory = _no_key_client,
         tenant_of: TenantOf = _none,
+        reads_model: ReadsModel | None = None,
         mapper: UnifiedMapper | None = None,
         options: WebhookOptions | None = None,
         begin: Begin | None = None,
@@ -106,6 +107,7 @@ class WebhookService:
             self.subscriptions,
             mapper or registry_mapper(),
             tenant_of=tenant_of,
+            reads_model=reads_model or any_model,
             clock=opts.clock,
             begin=begin,
         )
