@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from ashby_connector.emulator.runner import run_emulator
+from ashby_connector.emulator.in_process import run_emulator
 
 
 class _Ok(BaseHTTPRequestHandler):

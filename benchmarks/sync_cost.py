@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from _bare_fetch import bare_fetch  # noqa: E402
 
 from ashby_connector.client import AshbyClient  # noqa: E402
-from ashby_connector.emulator.runner import Control  # noqa: E402
+from ashby_connector.emulator.in_process import Control  # noqa: E402
 from ashby_connector.store import Store  # noqa: E402
 from ashby_connector.sync import SyncEngine, SyncReport, all_streams  # noqa: E402
 from ashby_connector.sync.plan import Plan  # noqa: E402

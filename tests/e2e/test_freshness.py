@@ -97,7 +97,7 @@ def test_two_workers_on_postgres_run_each_due_schedule_once_never_twice_at_once(
 ) -> None:
     import sqlalchemy as sa
 
-    from ashby_connector.core.freshness import Freshness, FreshnessSettings
+    from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
     from ashby_connector.store import sync_run, sync_schedule
     from ashby_connector.worker.distributed import DistributedRunner
 
@@ -153,7 +153,7 @@ def test_two_workers_on_postgres_run_each_due_schedule_once_never_twice_at_once(
 
 
 def test_a_second_runner_is_refused_the_lease(fresh_emulator: EmulatorHandle, tmp_path: Path) -> None:
-    from ashby_connector.core.sync_service import SyncService
+    from ashby_connector.core.syncs.service import SyncService
 
     fresh_emulator.control.set_faults("latency_ms:10")
     with Store.open(f"sqlite:///{tmp_path / 'l.db'}") as store:
@@ -289,8 +289,8 @@ def test_json_logs_name_the_connection_and_request_but_no_secret(
     import io
     import logging
 
-    from ashby_connector.core import logs
-    from ashby_connector.core.sync_service import SyncService
+    from ashby_connector.core.runtime import logs
+    from ashby_connector.core.syncs.service import SyncService
 
     stream = io.StringIO()
     handler = logs.configure("json", stream=stream)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from ashby_connector.core.requested_operations import WEBHOOKS, OperationNotRequested
+from ashby_connector.core.connections.requested_operations import WEBHOOKS, OperationNotRequested
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store.schema import record_table
 from ashby_connector.store.schema_webhooks import webhook_outbox

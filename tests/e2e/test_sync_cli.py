@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from ashby_connector.cli import app
-from ashby_connector.core.sync_history import SyncHistory
+from ashby_connector.core.syncs.history import SyncHistory
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store import Store
 from ashby_connector.sync.policies import every_child

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from ashby_connector.client import AshbyClient
-from ashby_connector.core.lazy_children import LazyChildren
+from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.emulator.records.kinds import LIST_OP_KIND
 from ashby_connector.errors import RateLimitError

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ashby_connector.client import AshbyClient
-from ashby_connector.core.runner import EmbeddedRunner, SyncAlreadyRunningError
+from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError
 from ashby_connector.emulator import EmulatorHandle
 from ashby_connector.store import Store
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from ashby_connector import catalog, unified
-from ashby_connector.core import resources as res
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.resources import records as res
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.sync.streams import all_streams
 from ashby_connector.webhooks.subscriptions import Subscription

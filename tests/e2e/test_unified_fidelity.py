@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from ashby_connector import unified
-from ashby_connector.core.resources import COMMON
+from ashby_connector.core.resources.records import COMMON
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.unified import enums
 from ashby_connector.unified.sources import SOURCES, values_at

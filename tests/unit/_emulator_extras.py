@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ashby_connector.emulator.runner import EmulatorHandle, run_emulator
+from ashby_connector.emulator.in_process import EmulatorHandle, run_emulator
 
 
 class Api:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from ashby_connector import APITimeoutError, AshbyClient, AsyncAshbyClient, AuthenticationError
 from ashby_connector.client import RetryPolicy
-from ashby_connector.emulator.runner import serve
+from ashby_connector.emulator.in_process import serve
 
 KEY = "local-key"
 RECORDS = [{"id": f"c{i}", "name": f"Candidate {i}"} for i in range(250)]

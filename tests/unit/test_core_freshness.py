@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ashby_connector.core.fast_lane import FastLane, lane_on
-from ashby_connector.core.freshness import Freshness, FreshnessSettings
-from ashby_connector.core.retention import Retention
-from ashby_connector.core.schedule import (
+from ashby_connector.core.freshness.fast_lane import FastLane, lane_on
+from ashby_connector.core.freshness.retention import Retention
+from ashby_connector.core.freshness.schedules import (
     ScheduleDefaults,
     ScheduleError,
     Scheduler,
     Schedules,
     check_fast_lane,
 )
-from ashby_connector.core.sync_history import POLL_HOLDER_SUFFIX, SyncHistory, SyncLease
-from ashby_connector.core.webhook_runs import WebhookRuns
+from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
+from ashby_connector.core.syncs.history import POLL_HOLDER_SUFFIX, SyncHistory, SyncLease
+from ashby_connector.core.syncs.webhook_runs import WebhookRuns
 from ashby_connector.store import Store, record_table
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from ashby_connector.emulator.runner import free_port
+from ashby_connector.emulator.in_process import free_port
 
 CLI = Path(sys.executable).with_name("ashby-connector")
 

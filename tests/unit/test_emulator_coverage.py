@@ -22,7 +22,7 @@ from ashby_connector.emulator.generation.coverage import (
     overall,
     spec_paths,
 )
-from ashby_connector.emulator.runner import EmulatorHandle
+from ashby_connector.emulator.in_process import EmulatorHandle
 
 OVERALL_GOAL = 0.95
 PER_OPERATION_FLOOR = 0.80

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ashby_connector.core.master_key import MASTER_KEY_NAME, load_master_key, master_key_path
+from ashby_connector.core.runtime.master_key import MASTER_KEY_NAME, load_master_key, master_key_path
 from ashby_connector.core.settings import Settings
 from ashby_connector.store import Store
 

@@ -9,9 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ashby_connector.core import resources
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.query_params import QueryParamError, check_filters, parse_csv, parse_timestamp
+from ashby_connector.core.resources import records as resources
+from ashby_connector.core.resources.query_params import (
+    QueryParamError,
+    check_filters,
+    parse_csv,
+    parse_timestamp,
+)
 from tests.unit.server_fakes import Harness, harness
 
 FAST = settings(max_examples=150, deadline=None, database=None)

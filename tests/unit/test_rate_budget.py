@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ashby_connector.client import AshbyClient, TokenBucket, _rate
-from ashby_connector.core import metrics
+from ashby_connector.core.runtime import metrics
 from ashby_connector.emulator import run_emulator
 from ashby_connector.errors import RateLimitError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ashby_connector.core.requested_operations import (
+from ashby_connector.core.connections.requested_operations import (
     OperationNotRequested,
     RequestedOperations,
     plain_words,

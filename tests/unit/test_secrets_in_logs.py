@@ -42,7 +42,7 @@ def captured() -> Iterator[Everything]:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     # A command run earlier in this process may have sent the project's logs to their own handler
-    # (``core.logs.configure`` stops them propagating): listen there too.
+    # (``core.runtime.logs.configure`` stops them propagating): listen there too.
     project = logging.getLogger("ashby_connector")
     detached = not project.propagate
     if detached:

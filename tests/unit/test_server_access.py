@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ashby_connector.core import access
+from ashby_connector.core.connections import access
 
 
 def test_unknown_scopes_leave_allowed_open_but_still_tell_what_ashby_cannot_do() -> None:

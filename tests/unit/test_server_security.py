@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ashby_connector.core.master_key import load_master_key
+from ashby_connector.core.runtime.master_key import load_master_key
 from ashby_connector.core.settings import Settings
 from ashby_connector.store.schema_tenancy import connection, platform_key
 from ashby_connector.store.secrets import SecretBox, SecretBoxError, hash_platform_key

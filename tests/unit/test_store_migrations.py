@@ -54,7 +54,7 @@ def test_open_twice_is_a_no_op(tmp_path: Path) -> None:
 
 def _connection_before_child_policies(url: str) -> None:
     """A connection made before server_0006 keeps its row and gets every default policy."""
-    from ashby_connector.core.child_policies import ChildPolicies
+    from ashby_connector.core.connections.child_policies import ChildPolicies
     from ashby_connector.store.tenancy import Tenancy
 
     engine = create_engine(url)

@@ -86,7 +86,7 @@ def _options(
     if log_format is not None:
         if log_format not in ("json", "console"):
             raise typer.BadParameter("use json or console", param_hint="--log-format")
-        from ashby_connector.core import logs
+        from ashby_connector.core.runtime import logs
 
         logs.configure(log_format)  # type: ignore[arg-type]
 
@@ -95,7 +95,7 @@ def long_running_logs() -> None:
     """Console logs for commands that run until stopped, unless --log-format chose already."""
     import logging
 
-    from ashby_connector.core import logs
+    from ashby_connector.core.runtime import logs
 
     if not any(getattr(h, "_ashby_connector", False) for h in logging.getLogger(logs.ROOT).handlers):
         logs.configure("console")

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
 from ashby_connector.cli.status_commands import connection_statuses, print_status
-from ashby_connector.core.sync_history import SyncRun
+from ashby_connector.core.syncs.history import SyncRun
 from ashby_connector.store import Store
 from ashby_connector.sync import SyncEngine, SyncReport
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from rich.console import Console
 
-from ashby_connector.core.freshness import Freshness, FreshnessSettings
-from ashby_connector.core.schedule import DEFAULT_FAST_STREAMS, RunKind, holder_name
-from ashby_connector.core.sync_history import SyncRun
-from ashby_connector.core.sync_service import SyncService
+from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS, RunKind, holder_name
+from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
+from ashby_connector.core.syncs.history import SyncRun
+from ashby_connector.core.syncs.service import SyncService
 from ashby_connector.store import Store
 
 

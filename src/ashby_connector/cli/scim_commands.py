@@ -23,9 +23,9 @@ def push(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print what would change; change nothing."),
 ) -> None:
     """Create, update and deactivate SCIM users so the server matches the CSV (by email)."""
-    from ashby_connector.core.csv_input import CsvRowError
-    from ashby_connector.core.directory_push import apply, plan, read_users_csv
-    from ashby_connector.core.scim_directory import Scim2Directory, ScimDirectoryError
+    from ashby_connector.core.directory.csv_input import CsvRowError
+    from ashby_connector.core.directory.push import apply, plan, read_users_csv
+    from ashby_connector.core.directory.scim import Scim2Directory, ScimDirectoryError
 
     console = Console(highlight=False)
     try:

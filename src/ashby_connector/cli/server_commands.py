@@ -95,7 +95,7 @@ def serve(
     long_running_logs()  # once the server will run (a refusal above stays one plain line)
     try:
         if metrics_port is not None:
-            from ashby_connector.core import metrics
+            from ashby_connector.core.runtime import metrics
 
             metrics.serve(metrics_port, host)
             typer.echo(f"metrics on http://{host}:{metrics_port}/metrics")
@@ -183,7 +183,7 @@ def connections_add(
     ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Add a connection (checks the key with apiKey.info, prints what it can and cannot do)."""
-    from ashby_connector.core import access
+    from ashby_connector.core.connections import access
 
     if not api_key:
         raise fail("no Ashby API key: pass --api-key or set ASHBY_API_KEY", 2)

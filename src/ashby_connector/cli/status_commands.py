@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ashby_connector.cli._app import app
 from ashby_connector.cli._options import Db
-from ashby_connector.core.sync_status import UNSYNCED_MODES
+from ashby_connector.core.freshness.status import UNSYNCED_MODES
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
@@ -116,7 +116,7 @@ def status(
 
 def connection_statuses(store: Store, ids: list[str]) -> list[dict[str, Any]]:
     """What ``status`` shows of each connection: per stream, the schedule, the last runs."""
-    from ashby_connector.core.freshness import Freshness
+    from ashby_connector.core.freshness.service import Freshness
     from ashby_connector.store.shared_budget import partner_state
 
     fresh = Freshness(store, connections=lambda: [], partner_state=lambda: partner_state(store.engine))

@@ -15,7 +15,7 @@ from rich.console import Console
 from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl, Db
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
-from ashby_connector.core.schedule import DEFAULT_FAST_STREAMS, ScheduleError, check_fast_lane
+from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS, ScheduleError, check_fast_lane
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
 from ashby_connector.sync import SyncAbortedError, SyncEngine, SyncReport
 from ashby_connector.sync.plan import Plan
@@ -287,9 +287,9 @@ def _recorded(
     sync: Any,
 ) -> Any:
     """Run ``sync()`` and record its report in the sync history (``ashby-connector status``)."""
-    from ashby_connector.core.schedule import holder_name
-    from ashby_connector.core.sync_history import SyncHistory
-    from ashby_connector.core.sync_service import run_mode
+    from ashby_connector.core.freshness.schedules import holder_name
+    from ashby_connector.core.syncs.history import SyncHistory
+    from ashby_connector.core.syncs.service import run_mode
 
     history = SyncHistory(store)
     run_id = history.create(
@@ -473,7 +473,7 @@ def _worker_freshness(runner: Any, connections: Any) -> Any:
     """The worker's scheduler: due runs of ``connections()`` are queued (once across workers);
     the fast lane's polls of connections with webhooks on run here (each poll once across every
     worker and the server)."""
-    from ashby_connector.core.freshness import Freshness, FreshnessSettings
+    from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
     from ashby_connector.core.settings import Settings
     from ashby_connector.webhooks.registration import connections_with_webhooks
 
@@ -528,7 +528,7 @@ def worker_run(
 ) -> None:
     """Run queued syncs (one per connection at a time across all workers) and the schedules."""
     from ashby_connector.cli._app import long_running_logs
-    from ashby_connector.core import metrics
+    from ashby_connector.core.runtime import metrics
     from ashby_connector.store import shared_budget
     from ashby_connector.worker.distributed import DistributedRunner
 

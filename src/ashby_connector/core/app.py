@@ -8,17 +8,17 @@ from typing import Any
 
 import httpx
 
-from ashby_connector.core.assessment_partner import AssessmentPartner
-from ashby_connector.core.assessment_reports import AssessmentReports, Caller
-from ashby_connector.core.child_policies import ChildPolicies
-from ashby_connector.core.clients import ConnectionClients
-from ashby_connector.core.connections import Connections
-from ashby_connector.core.events import ChangeEvents, connection_mapper
-from ashby_connector.core.lazy_children import LazyChildren
-from ashby_connector.core.master_key import load_master_key
-from ashby_connector.core.requested_operations import of_connection
+from ashby_connector.core.assessments.partner import AssessmentPartner
+from ashby_connector.core.assessments.reports import AssessmentReports, Caller
+from ashby_connector.core.connections.child_policies import ChildPolicies
+from ashby_connector.core.connections.clients import ConnectionClients
+from ashby_connector.core.connections.lifecycle import Connections
+from ashby_connector.core.connections.requested_operations import of_connection
+from ashby_connector.core.resources.lazy_children import LazyChildren
+from ashby_connector.core.runtime.master_key import load_master_key
 from ashby_connector.core.settings import Settings
-from ashby_connector.core.syncs import SyncRuns
+from ashby_connector.core.syncs.events import ChangeEvents, connection_mapper
+from ashby_connector.core.syncs.runs import SyncRuns
 from ashby_connector.store import Store
 from ashby_connector.store.assessments import AssessmentRepository
 from ashby_connector.store.secrets import SecretBox
@@ -132,7 +132,7 @@ class Core:
     def start_freshness(self) -> None:
         """What a running server does besides answering: share rate budgets across the deployment
         (PostgreSQL), report the store's gauges in the metrics, and schedule syncs."""
-        from ashby_connector.core import metrics
+        from ashby_connector.core.runtime import metrics
         from ashby_connector.store import shared_budget
 
         self._shared_budget = shared_budget.install(self.store.engine)

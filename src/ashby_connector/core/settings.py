@@ -47,7 +47,7 @@ class Settings:
     # Fernet master key; None: read $ASHBY_CONNECTOR_MASTER_KEY, else the file below (made on first run).
     master_key: str | None = field(default=None, repr=False)
     # None: ``ashby-master.key`` beside the SQLite database, or in the platform data directory
-    # for PostgreSQL (see ``core.master_key.master_key_path``); never the current directory.
+    # for PostgreSQL (see ``core.runtime.master_key.master_key_path``); never the current directory.
     master_key_file: str | None = field(
         default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_MASTER_KEY_FILE") or None
     )

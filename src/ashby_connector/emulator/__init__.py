@@ -15,9 +15,9 @@ from ashby_connector.emulator.config import ApiKeyConfig, EmulatorConfig
 from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.handlers.context import Ctx
 from ashby_connector.emulator.handlers.registry import handler
+from ashby_connector.emulator.in_process import Control, EmulatorHandle, run_emulator
 from ashby_connector.emulator.organisation import Emulator
 from ashby_connector.emulator.records.state import State
-from ashby_connector.emulator.runner import Control, EmulatorHandle, run_emulator
 
 __all__ = [
     "ApiError",

@@ -16,7 +16,7 @@ from fastapi_offline import FastAPIOffline
 from ashby_connector import unified
 from ashby_connector.core.app import Core
 from ashby_connector.core.settings import Settings
-from ashby_connector.core.syncs import RunQueue
+from ashby_connector.core.syncs.runs import RunQueue
 from ashby_connector.server import (
     errors,
     routes_assessments,

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from ashby_connector.core.app import Core
+from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.requested_operations import RequestedOperations
 from ashby_connector.store.tenancy import ConnectionRow
 
 

@@ -13,9 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ashby_connector import errors as ashby_errors
+from ashby_connector.core.connections.requested_operations import OperationNotRequested
 from ashby_connector.core.errors import CoreError, envelope, from_ashby
-from ashby_connector.core.query_params import QueryParamError
-from ashby_connector.core.requested_operations import OperationNotRequested
+from ashby_connector.core.resources.query_params import QueryParamError
 from ashby_connector.store.errors import StoreError
 
 log = logging.getLogger("ashby_connector.server")

@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
-from ashby_connector.core.assessment_models import PartnerSetupIn, ProgressIn, ResultIn
-from ashby_connector.core.assessment_partner import PartnerExistsError
-from ashby_connector.core.assessment_reports import ReportError, ReportOutcome
+from ashby_connector.core.assessments.models import PartnerSetupIn, ProgressIn, ResultIn
+from ashby_connector.core.assessments.partner import PartnerExistsError
+from ashby_connector.core.assessments.reports import ReportError, ReportOutcome
 from ashby_connector.core.errors import CoreError, from_ashby
 from ashby_connector.server.deps import CoreDep, Tenant
 

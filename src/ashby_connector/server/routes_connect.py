@@ -18,11 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ashby_connector.core import access
 from ashby_connector.core.app import Core
-from ashby_connector.core.branding import Branding, RedirectNotAllowed, check_redirect
+from ashby_connector.core.connections import access
+from ashby_connector.core.connections.branding import Branding, RedirectNotAllowed, check_redirect
+from ashby_connector.core.connections.requested_operations import PLAIN_NOUNS, plain_words
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.requested_operations import PLAIN_NOUNS, plain_words
 from ashby_connector.server.deps import CoreDep, Tenant
 from ashby_connector.store.tenancy import ConnectLink, iso, utcnow
 from ashby_connector.store.tenant_branding import BrandingTable

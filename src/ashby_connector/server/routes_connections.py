@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector import unified
-from ashby_connector.core import access
+from ashby_connector.core.connections import access
 from ashby_connector.core.errors import CoreError
 from ashby_connector.server.deps import CoreDep, Tenant
 from ashby_connector.store.tenancy import ConnectionRow, iso

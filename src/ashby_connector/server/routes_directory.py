@@ -12,9 +12,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from ashby_connector.core.csv_input import CsvRowError
+from ashby_connector.core.directory.csv_input import CsvRowError
+from ashby_connector.core.directory.role_gaps import RoleGapReport, desired_roles
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.role_gaps import RoleGapReport, desired_roles
 from ashby_connector.server.deps import CoreDep, Tenant, requested
 
 router = APIRouter(tags=["users"])

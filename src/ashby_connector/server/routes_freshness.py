@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.schedule import ScheduleError
+from ashby_connector.core.freshness.schedules import ScheduleError
 from ashby_connector.server.deps import CoreDep, Tenant
 
 router = APIRouter(tags=["freshness"])

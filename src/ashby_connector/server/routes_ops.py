@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
-from ashby_connector.core import metrics
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.schedule import any_scheduler_alive
+from ashby_connector.core.freshness.schedules import any_scheduler_alive
+from ashby_connector.core.runtime import metrics
 
 
 def readiness(core: Core) -> tuple[bool, dict[str, Any]]:

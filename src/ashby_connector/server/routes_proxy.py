@@ -13,8 +13,8 @@ import orjson
 from fastapi import APIRouter, Body, Response
 
 from ashby_connector import catalog
+from ashby_connector.core.connections.key_budget import KeyBudget
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.key_budget import KeyBudget
 from ashby_connector.server.deps import Connection, CoreDep, requested
 
 router = APIRouter(tags=["proxy"])

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 
-from ashby_connector.core import resources as res
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.query_params import check_filters, parse_csv, parse_timestamp
+from ashby_connector.core.resources import records as res
+from ashby_connector.core.resources.query_params import check_filters, parse_csv, parse_timestamp
 from ashby_connector.server.deps import Connection, CoreDep, requested
 from ashby_connector.store.kinds import CHILD_PARENTS
 

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
+from ashby_connector.core.connections.requested_operations import webhook_types
 from ashby_connector.core.errors import CoreError, envelope
-from ashby_connector.core.requested_operations import webhook_types
 from ashby_connector.server.deps import CoreDep, Tenant, requested
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.protocols import AshbyCaller

@@ -24,7 +24,7 @@ sync_schedule = sa.Table(
     sa.Column("next_incremental_at", sa.Float, nullable=False),
     sa.Column("next_reconcile_at", sa.Float, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
-    # The fast lane (core.fast_lane): while webhooks are on, the lists no webhook covers are polled
+    # The fast lane (core.freshness.fast_lane): while webhooks are on, the lists no webhook covers are polled
     # every ``fast_every_seconds`` (0: off). ``fast_streams`` NULL: the deployment's default lists.
     sa.Column("fast_every_seconds", sa.Float, nullable=False, server_default="3"),
     sa.Column("fast_streams", sa.JSON, nullable=True),

@@ -82,7 +82,7 @@ connect_link = sa.Table(
     sa.Column("redirect_url", sa.String(2000), nullable=True),  # where to send the customer (server_0005)
 )
 
-# Each tenant's Connect page branding, validated by ``core.branding`` (server_0005).
+# Each tenant's Connect page branding, validated by ``core.connections.branding`` (server_0005).
 tenant_branding = sa.Table(
     "server_tenant_branding",
     metadata,

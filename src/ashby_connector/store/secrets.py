@@ -1,5 +1,5 @@
 """Secrets at rest: Ashby keys and webhook secrets encrypted with Fernet under one master key
-(``core.master_key`` finds it); platform keys are random and stored as SHA-256 (256-bit random
+(``core.runtime.master_key`` finds it); platform keys are random and stored as SHA-256 (256-bit random
 tokens need no password stretching: nothing to brute-force).
 """
 

@@ -20,7 +20,7 @@ from ashby_connector.sync.permissions import check_access, key_scopes
 from ashby_connector.sync.plan import Plan, listing_counter, make_plan
 from ashby_connector.sync.policies import ChildPolicy, child_lists, resolve
 from ashby_connector.sync.report import ProgressEvent, Status, StreamResult, SyncReport
-from ashby_connector.sync.runner import OnProgress, Pager, StreamRunner, SyncInterruptedError
+from ashby_connector.sync.stream_runner import OnProgress, Pager, StreamRunner, SyncInterruptedError
 from ashby_connector.sync.streams import Stream, all_streams, select_streams
 from ashby_connector.sync.young_gc import relaxed_gc
 

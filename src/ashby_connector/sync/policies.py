@@ -3,7 +3,7 @@
 - ``eager``: every parent on the first run, then the parents that changed since the last run;
 - ``changed``: only parents that changed after the first run (the first run fetches none);
 - ``lazy``: none during syncs; fetched when first read through the server, and again once the
-  parent changed after them (``ashby_connector.core.lazy_children``);
+  parent changed after them (``ashby_connector.core.resources.lazy_children``);
 - ``off``: never.
 
 Derived child lists (interview events, embedded in interview schedules) have no policy: they cost

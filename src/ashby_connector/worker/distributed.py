@@ -5,7 +5,7 @@ keeps at most one waiting sync per connection, and ``lock`` = the connection id 
 one sync per connection at a time, whichever machine picks it up. The job table lives in the same
 PostgreSQL database as the store (procrastinate's own schema, applied by ``install_schema``).
 
-Each job runs through ``core.sync_service.SyncService`` (history, the connection's lease, events),
+Each job runs through ``core.syncs.service.SyncService`` (history, the connection's lease, events),
 so a sync the server runs itself and one a worker runs never overlap either. ``schedule(...)`` is
 the scheduler's dispatch: it queues a due run unless the previous one is still going.
 """
@@ -16,9 +16,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, cast
 
-from ashby_connector.core.schedule import RunKind, holder_name
-from ashby_connector.core.sync_history import SyncHistory, SyncLease, Trigger
-from ashby_connector.core.sync_service import SKIPPED_RUNNING, OnFinished, SyncService, run_mode
+from ashby_connector.core.freshness.schedules import RunKind, holder_name
+from ashby_connector.core.syncs.history import SyncHistory, SyncLease, Trigger
+from ashby_connector.core.syncs.service import SKIPPED_RUNNING, OnFinished, SyncService, run_mode
 from ashby_connector.store import ChangeCallbackFor, Store, normalize_url
 
 QUEUE = "ashby-sync"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ashby_connector.core.csv_input import CsvRowError, csv_rows
+from ashby_connector.core.directory.csv_input import CsvRowError, csv_rows
 
 COLUMNS = ("email", "firstName", "lastName", "active")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

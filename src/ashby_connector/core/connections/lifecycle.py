@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ashby_connector import errors as ashby_errors
-from ashby_connector.core import access
-from ashby_connector.core.clients import ConnectionClients
+from ashby_connector.core.connections import access
+from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.syncs import SyncRuns
+from ashby_connector.core.syncs.runs import SyncRuns
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.store.tenancy import ConnectionRow, ConnectLink, Tenancy
 from ashby_connector.webhooks.registration import RemovalOutcome

@@ -15,9 +15,9 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ashby_connector.core.fast_lane import FastLane, Poll, lane_on
-from ashby_connector.core.retention import DEFAULT_DELETED_DAYS, Retention
-from ashby_connector.core.schedule import (
+from ashby_connector.core.freshness.fast_lane import FastLane, Poll, lane_on
+from ashby_connector.core.freshness.retention import DEFAULT_DELETED_DAYS, Retention
+from ashby_connector.core.freshness.schedules import (
     DEFAULT_FAST_EVERY_SECONDS,
     DEFAULT_INCREMENTAL_MINUTES,
     DEFAULT_RECONCILE_HOURS,
@@ -27,9 +27,9 @@ from ashby_connector.core.schedule import (
     Scheduler,
     Schedules,
 )
-from ashby_connector.core.sync_history import SyncHistory, SyncLease
-from ashby_connector.core.sync_status import SyncStatusReader
-from ashby_connector.core.ticker import Ticker
+from ashby_connector.core.freshness.status import SyncStatusReader
+from ashby_connector.core.runtime.ticker import Ticker
+from ashby_connector.core.syncs.history import SyncHistory, SyncLease
 from ashby_connector.store import Store
 
 log = logging.getLogger("ashby_connector.scheduler")

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ashby_connector.core.child_policies import ChildPolicies
-from ashby_connector.core.schedule import Schedule, Schedules, iso_epoch
-from ashby_connector.core.sync_history import SyncHistory, SyncLease, iso_utc
+from ashby_connector.core.connections.child_policies import ChildPolicies
+from ashby_connector.core.freshness.schedules import Schedule, Schedules, iso_epoch
+from ashby_connector.core.syncs.history import SyncHistory, SyncLease, iso_utc
 from ashby_connector.store import Store, StreamState
 from ashby_connector.sync.policies import default_policy
 from ashby_connector.sync.streams import Stream, all_streams

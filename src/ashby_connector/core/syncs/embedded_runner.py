@@ -1,6 +1,6 @@
 """The in-process runner: syncs in background threads, one at a time per connection.
 
-Each job runs through ``core.sync_service.SyncService``: it is recorded in the sync history, takes
+Each job runs through ``core.syncs.service.SyncService``: it is recorded in the sync history, takes
 the connection's lease (so no other process syncs the connection at the same time; a job that
 finds the lease taken ends ``skipped``), and tells ``on_finished`` (the sync events).
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ashby_connector.core.schedule import holder_name
-from ashby_connector.core.sync_history import Trigger, new_run_id
-from ashby_connector.core.sync_service import OnFinished, SyncService, run_mode
+from ashby_connector.core.freshness.schedules import holder_name
+from ashby_connector.core.syncs.history import Trigger, new_run_id
+from ashby_connector.core.syncs.service import OnFinished, SyncService, run_mode
 from ashby_connector.store import ChangeCallback, ChangeCallbackFor, Store
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Log lines: ``console`` (readable) or ``json`` (one object per line), never a key or a token.
 
-One line per sync run (``core.sync_service``) and one per Ashby error (``AshbyErrorLog``, a client
+One line per sync run (``core.syncs.service``) and one per Ashby error (``AshbyErrorLog``, a client
 observer), each with the connection id and Ashby's request id. Every record passes a redaction
 filter that masks anything shaped like a credential (``Basic``/``Bearer`` values, platform keys,
 webhook signing secrets, Fernet tokens), so a secret that reaches a message by accident is still

@@ -9,9 +9,9 @@ Every scheduler (the server's, each worker's, ``sync --every``) ticks on its own
 number of schedulers seeing the same due run, exactly one update matches, so each due run starts
 once. The next time is the interval plus a random jitter, so connections added together spread
 out. Whether the run may start at all (never two at once) is the lease's job
-(``core.sync_history.SyncLease``), checked by whoever runs it.
+(``core.syncs.history.SyncLease``), checked by whoever runs it.
 
-A schedule also holds the fast lane's settings (``core.fast_lane``): while the connection has
+A schedule also holds the fast lane's settings (``core.freshness.fast_lane``): while the connection has
 webhooks on, the lists no webhook covers are polled every few seconds, claimed the same way.
 """
 

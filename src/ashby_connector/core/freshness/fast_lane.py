@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from ashby_connector.core.schedule import Schedule, Schedules
-from ashby_connector.core.ticker import Ticker
+from ashby_connector.core.freshness.schedules import Schedule, Schedules
+from ashby_connector.core.runtime.ticker import Ticker
 
 log = logging.getLogger("ashby_connector.scheduler")
 

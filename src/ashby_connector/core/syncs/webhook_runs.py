@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ashby_connector.core.ticker import Ticker
+from ashby_connector.core.runtime.ticker import Ticker
 
 log = logging.getLogger("ashby_connector.sync")
 

@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 
 from ashby_connector import errors as ashby_errors
-from ashby_connector.core.assessment_models import ProgressIn, ResultIn, epoch_ms
-from ashby_connector.core.assessment_partner import Publish, _no_publish, assessment_view
+from ashby_connector.core.assessments.models import ProgressIn, ResultIn, epoch_ms
+from ashby_connector.core.assessments.partner import Publish, _no_publish, assessment_view
 from ashby_connector.store.assessments import AssessmentRepository, ReportRow
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from ashby_connector import unified
 from ashby_connector.core.app import Core
+from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.requested_operations import RequestedOperations
 from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, queries
 from ashby_connector.store.tenancy import ConnectionRow, iso
 from ashby_connector.unified.custom import CustomModelDef

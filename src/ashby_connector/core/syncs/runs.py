@@ -16,16 +16,16 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from ashby_connector.core.clients import ConnectionClients
+from ashby_connector.core.connections.clients import ConnectionClients
+from ashby_connector.core.connections.key_budget import process_partner_state
+from ashby_connector.core.connections.requested_operations import of_connection
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.events import ChangeEvents
-from ashby_connector.core.freshness import Freshness, FreshnessSettings
-from ashby_connector.core.key_budget import process_partner_state
-from ashby_connector.core.requested_operations import of_connection
-from ashby_connector.core.runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
+from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.settings import Settings
-from ashby_connector.core.sync_history import SyncHistory
-from ashby_connector.core.webhook_runs import WebhookRuns
+from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
+from ashby_connector.core.syncs.events import ChangeEvents
+from ashby_connector.core.syncs.history import SyncHistory
+from ashby_connector.core.syncs.webhook_runs import WebhookRuns
 from ashby_connector.store import Store, sync_lease, sync_run
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.streams import select_streams

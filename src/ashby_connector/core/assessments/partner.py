@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from ashby_connector.core.assessment_models import (
+from ashby_connector.core.assessments.models import (
     CancelRequest,
     PartnerSetupIn,
     StartRequest,

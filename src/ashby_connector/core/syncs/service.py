@@ -6,7 +6,7 @@ start of each run, so a change applies from the next run), records the counts an
 writes one log line, counts it in the metrics and tells ``on_finished`` (the ``sync.finished`` /
 ``sync.failed`` events).
 
-``poll`` is the fast lane's run (``core.fast_lane``): a few incremental lists, no permission check,
+``poll`` is the fast lane's run (``core.freshness.fast_lane``): a few incremental lists, no permission check,
 never waiting for the lease. A poll that changed nothing is counted in the metrics only; one that
 changed something or failed is recorded and told like any other run.
 """
@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ashby_connector.core.child_policies import ChildPolicies
-from ashby_connector.core.requested_operations import RequestedOperations, of_connection
-from ashby_connector.core.sync_history import (
+from ashby_connector.core.connections.child_policies import ChildPolicies
+from ashby_connector.core.connections.requested_operations import RequestedOperations, of_connection
+from ashby_connector.core.syncs.history import (
     POLL_HOLDER_SUFFIX,
     SyncHistory,
     SyncLease,
@@ -132,7 +132,7 @@ class SyncService:
     def poll(self, connection_id: str, streams: list[str]) -> SyncRun | None:
         """One fast-lane poll of ``streams``; the recorded run, or None when there was nothing to
         record (another run holds the lease, or nothing changed)."""
-        from ashby_connector.core import metrics
+        from ashby_connector.core.runtime import metrics
 
         holder = self.holder + POLL_HOLDER_SUFFIX
         started = datetime.now(UTC)
@@ -206,7 +206,7 @@ class SyncService:
             return None, f"{type(exc).__name__}: {exc}"[:4000]
 
     def _tell(self, run: SyncRun) -> None:
-        from ashby_connector.core import metrics
+        from ashby_connector.core.runtime import metrics
 
         duration = (
             (run.finished_at - run.started_at).total_seconds() if run.finished_at and run.started_at else 0.0

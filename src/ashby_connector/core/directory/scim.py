@@ -13,7 +13,7 @@ from scim2_client import SCIMClientException
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import Error, ListResponse, SCIMException, SearchRequest
 
-from ashby_connector.core.directory_push import DirectoryUser, ScimUser
+from ashby_connector.core.directory.push import DirectoryUser, ScimUser
 
 PAGE = 100
 

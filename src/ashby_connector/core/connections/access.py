@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ashby_connector import catalog, unified
-from ashby_connector.core.requested_operations import ACTIONS, WEBHOOKS, ashby_operations, plain_words
+from ashby_connector.core.connections.requested_operations import (
+    ACTIONS,
+    WEBHOOKS,
+    ashby_operations,
+    plain_words,
+)
 from ashby_connector.unified.registry import Write
 
 

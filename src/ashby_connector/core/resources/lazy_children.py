@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ashby_connector.core.requested_operations import RequestedOperations, of_connection
+from ashby_connector.core.connections.requested_operations import RequestedOperations, of_connection
 from ashby_connector.errors import NotFoundError
 from ashby_connector.store import Store
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.policies import ChildPolicy, resolve
-from ashby_connector.sync.runner import PAGE_LIMIT
+from ashby_connector.sync.stream_runner import PAGE_LIMIT
 from ashby_connector.sync.streams import Stream, all_streams
 
 

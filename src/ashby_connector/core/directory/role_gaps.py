@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ashby_connector.core.csv_input import CsvRowError, csv_rows
+from ashby_connector.core.directory.csv_input import CsvRowError, csv_rows
 from ashby_connector.store import Store
 from ashby_connector.store.directory import DirectorySeen
 

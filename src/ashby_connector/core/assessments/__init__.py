@@ -1,0 +1,1 @@
+"""The assessment partner flow: the endpoints Ashby calls and reports into Ashby."""

@@ -1,0 +1,1 @@
+"""Directories: a users CSV pushed over SCIM, role gaps, CSV input."""

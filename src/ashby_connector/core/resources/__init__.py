@@ -1,0 +1,1 @@
+"""Unified reads and writes: pages, filters, query parameters, lazy children."""

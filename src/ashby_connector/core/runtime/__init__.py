@@ -1,0 +1,1 @@
+"""What a running process needs: log lines, metrics, a ticking thread, the master key."""
