@@ -19,6 +19,7 @@ from ashby_connector.core.settings import Settings
 from ashby_connector.server import create_app
 from ashby_connector.sync import SyncEngine
 from ashby_connector.sync.policies import every_child
+from ashby_connector.webhooks.service import WebhookOptions
 from tests.outbound import LOCAL_SETTINGS
 
 
@@ -69,12 +70,14 @@ class Server:
 
 
 @contextmanager
-def run_server(ashby_base_url: str, db_url: str, **settings: Any) -> Iterator[Server]:
+def run_server(
+    ashby_base_url: str, db_url: str, *, webhook_options: WebhookOptions | None = None, **settings: Any
+) -> Iterator[Server]:
     settings.setdefault("master_key", Fernet.generate_key().decode())
     settings = {**LOCAL_SETTINGS, **settings}
     settings.setdefault("rate_limit_per_minute", None)
     config = Settings(db_url=db_url, ashby_base_url=ashby_base_url, **settings)
-    core = Core.open(config)
+    core = Core.open(config, webhook_options=webhook_options)
     core.start()  # uvicorn runs without lifespan events here
     app = create_app(core=core)
     port = free_port()

@@ -4,25 +4,14 @@ branded, in plain words, a retry after a refused key, and no tenant script ever 
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from ashby_connector.emulator import EmulatorHandle
+from tests.e2e.chromium import launched
 from tests.e2e.server_harness import Server, run_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
 RETURN_TO = "https://app.acme.example/ashby/done"
 
@@ -38,12 +27,8 @@ def server(emulator: EmulatorHandle, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is missing: `make test` installs Debian's chromium package")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched() as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_the_branded_page_takes_a_key_after_a_refusal_and_sends_the_customer_back(

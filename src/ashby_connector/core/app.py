@@ -14,9 +14,11 @@ from ashby_connector.core.connections.child_policies import ChildPolicies
 from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.connections.lifecycle import Connections
 from ashby_connector.core.connections.requested_operations import of_connection
+from ashby_connector.core.freshness.health import ConnectionHealth
 from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.core.runtime.master_key import load_master_key
 from ashby_connector.core.settings import Settings
+from ashby_connector.core.syncs.deliveries import EventDeliveries
 from ashby_connector.core.syncs.events import ChangeEvents, connection_mapper
 from ashby_connector.core.syncs.runs import SyncRuns
 from ashby_connector.store import Store
@@ -70,12 +72,15 @@ class Core:
             on_follow_up=self._follow_up,
         )
         self.events = ChangeEvents(self.webhooks.outbox)
+        self.deliveries = EventDeliveries(store, self.webhooks.subscriptions)
         # Per-connection child policies: every sync of the connection (SyncService reads them from
         # the store) and every lazy read of a child list follow them.
         self.child_policies = ChildPolicies(self.tenancy)
         self.lazy_children = LazyChildren(store, self.clients.require, self.child_policies.overrides)
         self.syncs = SyncRuns(settings, store, self.tenancy, self.clients, self.events)
         self.freshness = self.syncs.freshness
+        # Each connection's health in plain words, for the REST list and the console.
+        self.health = ConnectionHealth(store, self.freshness.schedules)
         self._shared_budget = False
         self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
         self.assessments = AssessmentRepository(store)

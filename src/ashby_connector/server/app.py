@@ -18,6 +18,7 @@ from ashby_connector.core.app import Core
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.runs import RunQueue
 from ashby_connector.server import (
+    console,
     errors,
     routes_assessments,
     routes_connect,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
         app.include_router(module.router)
     app.add_middleware(errors.UnexpectedErrors)
     app.include_router(routes_ops.router(app_core))
+    console.install(app, app_core)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_models(app)
     return app

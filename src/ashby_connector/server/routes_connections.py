@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector import unified
 from ashby_connector.core.connections import access
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.freshness import health as connection_health
 from ashby_connector.server.deps import CoreDep, Tenant
 from ashby_connector.store.tenancy import ConnectionRow, iso
 from ashby_connector.unified.custom import CustomModelDef
@@ -91,13 +92,30 @@ def create_connection(body: ConnectionCreate, core: CoreDep, tenant_id: Tenant) 
 
 
 @router.get("/connections", summary="List your connections")
-def list_connections(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return {"data": [_out(r, with_access=False) for r in core.connections.for_tenant(tenant_id)]}
+def list_connections(
+    core: CoreDep,
+    tenant_id: Tenant,
+    health: Annotated[
+        Literal["healthy", "syncing", "pending", "attention"] | None,
+        Query(description="Only connections in this state"),
+    ] = None,
+    owner: Annotated[str | None, Query(max_length=200, description="Owner ids containing this")] = None,
+) -> dict[str, Any]:
+    """Each connection with its health (``healthy``, ``syncing``, ``pending``: no run finished
+    yet, ``attention`` with ``code`` and ``reason`` in plain words), last successful sync, lag,
+    next run, records and requests in the last hour."""
+    rows = {r.id: r for r in core.connections.for_tenant(tenant_id)}
+    overviews = connection_health.select(
+        core.health.overviews(list(rows.values())), state=health, owner=owner
+    )
+    return {"data": [_out(rows[o.id], with_access=False) | o.to_api() for o in overviews]}
 
 
 @router.get("/connections/{connection_id}", summary="A connection and what its key can do")
 def get_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    out = _out(core.connections.get(tenant_id, connection_id))
+    row = core.connections.get(tenant_id, connection_id)
+    out = _out(row)
+    out["health"] = core.health.overview(row).health.to_api()
     run = core.syncs.history.latest(connection_id)
     out["lastSync"] = (
         {

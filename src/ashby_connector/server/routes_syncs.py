@@ -41,7 +41,7 @@ def list_syncs(
     tenant_id: Tenant,
     connectionId: Annotated[str | None, Query(max_length=64)] = None,
     status: Literal["queued", "running", "succeeded", "failed", "skipped"] | None = None,
-    trigger: Literal["schedule", "manual", "webhook"] | None = None,
+    trigger: Literal["schedule", "manual", "webhook", "console"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=600)] = None,
 ) -> dict[str, Any]:

@@ -3,10 +3,10 @@ events. Inbound webhooks are authenticated by their signature alone; the others 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -201,3 +201,49 @@ def deliveries(
     _found(core.webhooks.subscriptions.get(tenant_id, subscription_id))
     rows = delivery_log(core.store.engine, subscription_id, limit=limit, before=before)
     return {"results": rows, "nextBefore": rows[-1]["id"] if len(rows) == limit else None}
+
+
+@router.get(
+    "/subscriptions/{subscription_id}/events",
+    tags=["subscriptions"],
+    summary="Events queued for the subscription: status, attempts, next retry, last answer",
+)
+def subscriber_events(
+    subscription_id: str,
+    core: CoreDep,
+    tenant_id: Tenant,
+    status: Literal["pending", "delivered", "failed"] | None = None,
+    limit: int = Query(50, ge=1, le=500),
+) -> dict[str, Any]:
+    """Newest first. ``failed``: every retry failed and delivery stopped (replay it with
+    ``POST .../events/{id}/replay``); ``pending`` with attempts: retried at ``nextRetryAt``."""
+    return {"results": core.deliveries.events(tenant_id, subscription_id, limit=limit, status=status)}
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/events/{event_id}/replay",
+    status_code=202,
+    tags=["subscriptions"],
+    summary="Send a failed event again",
+)
+def replay_event(
+    subscription_id: str,
+    event_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    core: CoreDep,
+    tenant_id: Tenant,
+) -> dict[str, Any]:
+    """Queues the event again with a fresh round of retries; 404 unless it failed."""
+    core.deliveries.replay(tenant_id, subscription_id, event_id)
+    return {"id": event_id, "status": "pending"}
+
+
+@router.get(
+    "/connections/{connection_id}/webhooks/received",
+    tags=["webhooks"],
+    summary="The newest webhooks Ashby sent for the connection",
+)
+def received(
+    connection_id: str, core: CoreDep, tenant_id: Tenant, limit: int = Query(20, ge=1, le=500)
+) -> dict[str, Any]:
+    row = core.connections.get(tenant_id, connection_id)
+    return {"results": core.deliveries.inbound(row.id, limit=limit)}

@@ -6,6 +6,7 @@ tokens need no password stretching: nothing to brute-force).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,6 +26,12 @@ class SecretBox:
             self._fernet = Fernet(master_key)
         except (ValueError, TypeError) as exc:
             raise SecretBoxError("the master key is not a valid Fernet key") from exc
+        self._master_key = master_key
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for one purpose (signing the console's session cookies), derived from the
+        master key: stable across restarts and processes, useless for anything else."""
+        return hmac.new(self._master_key, b"ashby-connector/" + purpose.encode(), hashlib.sha256).digest()
 
     def __repr__(self) -> str:
         return "SecretBox(<hidden>)"

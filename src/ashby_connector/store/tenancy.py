@@ -124,6 +124,20 @@ class Tenancy:
             ).first()
         return str(row.id) if row else None
 
+    def active_tenant_name(self, tenant_id: str) -> str | None:
+        """The name of a tenant whose platform key is not revoked (None: unknown or revoked)."""
+        found, cached = self._cache.get(("tenant", tenant_id))
+        if found:
+            return str(cached) if cached else None
+        with self.store.engine.connect() as conn:
+            name = conn.execute(
+                sa.select(t.platform_key.c.name).where(
+                    t.platform_key.c.id == tenant_id, t.platform_key.c.revoked_at.is_(None)
+                )
+            ).scalar()
+        self._cache.put(("tenant", tenant_id), name)
+        return str(name) if name else None
+
     def list_platform_keys(self) -> list[dict[str, Any]]:
         with self.store.engine.connect() as conn:
             rows = conn.execute(

@@ -31,8 +31,12 @@ class SyncAbortedError(Exception):
     """Nothing can be synced (refused key, unreachable Ashby, no readable stream); store untouched."""
 
 
+# How a run that Ashby refused the key of begins its error (the console's health looks for it).
+KEY_REFUSED = "the API key was refused by Ashby"
+
+
 def _refused(exc: APIError) -> str:
-    return f"the API key was refused by Ashby ({exc.code or exc.http_status}): check the key"
+    return f"{KEY_REFUSED} ({exc.code or exc.http_status}): check the key"
 
 
 class SyncEngine:
@@ -134,14 +138,16 @@ class SyncEngine:
         selected = self._selected()
         access = check_access(selected, self._scopes())
         report.setup_requests = 1 if self.check_permissions else 0
+        report.missing_permissions = sorted(access.denied)
         warning = access.warning()
         if warning:
             self._warn(report, warning)
         if self.stream_names:
             # Streams the user named but the key cannot read: the sync did not do what was asked.
-            for names in access.denied.values():
+            for permission, names in access.denied.items():
                 for name in names:
-                    report.streams.append(StreamResult(name, status="skipped", error="missing permission"))
+                    error = f"missing permission {permission}"
+                    report.streams.append(StreamResult(name, status="skipped", error=error))
         if not access.allowed:
             raise SyncAbortedError(warning or "no stream selected")
         with relaxed_gc():  # pages are freed by reference counting: see sync.young_gc

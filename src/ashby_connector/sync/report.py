@@ -44,6 +44,8 @@ class SyncReport:
     usable_requests: int | None = None
     interrupted: bool = False
     child_policies: dict[str, str] = field(default_factory=dict)
+    # Permissions the key lacks for lists the run would have read (those lists were skipped).
+    missing_permissions: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,7 @@ class SyncReport:
             "usable_requests": self.usable_requests,
             "interrupted": self.interrupted,
             "child_policies": self.child_policies,
+            "missing_permissions": self.missing_permissions,
             "warnings": self.warnings,
             "streams": [asdict(s) | {"duration": round(s.duration, 3)} for s in self.streams],
         }

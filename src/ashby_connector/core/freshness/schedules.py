@@ -23,7 +23,7 @@ import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -31,6 +31,7 @@ from typing import Literal
 import sqlalchemy as sa
 
 from ashby_connector.store import Store, scheduler_heartbeat, sync_schedule
+from ashby_connector.store.overview import schedule_rows
 
 log = logging.getLogger("ashby_connector.scheduler")
 
@@ -196,6 +197,16 @@ class Schedules:
             ).first()
         if row is not None:
             return _schedule(row)
+        return self._default(connection_id)
+
+    def for_connections(self, connection_ids: Sequence[str]) -> dict[str, Schedule]:
+        """The schedules of these connections in one query (the defaults for those without one)."""
+        rows = schedule_rows(self.store.engine, connection_ids)
+        return {
+            c: _schedule(rows[c]) if c in rows else self._default(c) for c in connection_ids
+        }
+
+    def _default(self, connection_id: str) -> Schedule:
         d = self.defaults
         first, reconcile = self._first_times(d.incremental_every_minutes, d.reconcile_every_hours)
         return Schedule(

@@ -13,7 +13,7 @@ import base64
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,9 +23,10 @@ import sqlalchemy as sa
 
 from ashby_connector.store import Store, sync_lease, sync_run
 
-Trigger = Literal["schedule", "manual", "webhook"]
+# ``console``: an operator pressed a button of the console (``/console``).
+Trigger = Literal["schedule", "manual", "webhook", "console"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped"]
-TRIGGERS: tuple[str, ...] = ("schedule", "manual", "webhook")
+TRIGGERS: tuple[str, ...] = ("schedule", "manual", "webhook", "console")
 LEASE_SECONDS = 120.0
 RENEW_EVERY_SECONDS = 30.0
 MAX_PAGE = 200
@@ -104,7 +105,12 @@ class RunPage:
 
 
 def _run(row: Any) -> SyncRun:
-    m = dict(row._mapping)
+    return run_from_values(row._mapping)
+
+
+def run_from_values(values: Mapping[str, Any]) -> SyncRun:
+    """A run from its ``sync_run`` row's values (times as UTC: SQLite hands them back naive)."""
+    m = dict(values)
     for key in ("created_at", "started_at", "finished_at"):
         m[key] = _utc(m[key])
     return SyncRun(**m)

@@ -24,7 +24,7 @@ from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
 from ashby_connector.core.syncs.events import ChangeEvents
-from ashby_connector.core.syncs.history import SyncHistory
+from ashby_connector.core.syncs.history import SyncHistory, Trigger
 from ashby_connector.core.syncs.webhook_runs import WebhookRuns
 from ashby_connector.store import Store, sync_lease, sync_run
 from ashby_connector.store.tenancy import Tenancy
@@ -111,9 +111,11 @@ class SyncRuns:
         full: bool = False,
         reconcile: bool = False,
         streams: list[str] | None = None,
+        trigger: Trigger = "manual",
     ) -> dict[str, Any]:
         """Start (force) a sync in the background: 422 for unknown streams, 409 when one of this
-        connection is running (here or on a worker)."""
+        connection is running (here or on a worker). ``trigger`` says who asked (``manual``: the
+        REST API or the command line; ``console``: an operator in the console)."""
         if streams is not None:
             try:
                 selected = select_streams(streams)
@@ -127,7 +129,7 @@ class SyncRuns:
             raise _running()
         try:
             job = self.runner.submit(
-                connection_id, full=full, reconcile=reconcile, streams=streams, trigger="manual"
+                connection_id, full=full, reconcile=reconcile, streams=streams, trigger=trigger
             )
         except SyncAlreadyRunningError:  # another request won the race since the check above
             raise _running() from None
