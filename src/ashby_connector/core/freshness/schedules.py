@@ -202,9 +202,7 @@ class Schedules:
     def for_connections(self, connection_ids: Sequence[str]) -> dict[str, Schedule]:
         """The schedules of these connections in one query (the defaults for those without one)."""
         rows = schedule_rows(self.store.engine, connection_ids)
-        return {
-            c: _schedule(rows[c]) if c in rows else self._default(c) for c in connection_ids
-        }
+        return {c: _schedule(rows[c]) if c in rows else self._default(c) for c in connection_ids}
 
     def _default(self, connection_id: str) -> Schedule:
         d = self.defaults
