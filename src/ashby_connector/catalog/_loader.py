@@ -78,7 +78,9 @@ class Operation:
 
     @property
     def required_fields(self) -> tuple[str, ...]:
-        return tuple((self.request_schema or {}).get("required", ()))
+        """The fields every valid request carries: ``required`` at the top and inside ``allOf``
+        parts, plus those every branch of an ``anyOf``/``oneOf`` requires."""
+        return tuple(_required(self.request_schema))
 
     def enum_values(self, field: str) -> tuple[str, ...]:
         """The values a request field accepts (its ``enum``, also inside ``allOf``)."""
@@ -106,6 +108,20 @@ def _properties(schema: JSONSchema | None) -> dict[str, JSONSchema]:
     for sub in schema.get("allOf", []):
         props.update(_properties(sub))
     return props
+
+
+def _required(schema: JSONSchema | None) -> dict[str, None]:
+    # A dict keeps the spec's order and drops repeats.
+    if not schema:
+        return {}
+    found: dict[str, None] = dict.fromkeys(schema.get("required", ()))
+    for part in schema.get("allOf", []):
+        found.update(_required(part))
+    for key in ("anyOf", "oneOf"):
+        branches = [_required(part) for part in schema.get(key, [])]
+        if branches:
+            found.update({name: None for name in branches[0] if all(name in b for b in branches[1:])})
+    return found
 
 
 def _read(name: str) -> Any:
