@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from ashby_connector import catalog
+from tests.spec_schema import overlapping_one_of_as_any_of
 from tests.unit._emulator_extras import Api, Receiver, emulator_api, new_application, stages_of
 
 SUBSCRIBABLE = [w.name for w in catalog.webhooks() if w.subscribable]
@@ -247,20 +248,10 @@ def _scenario(api: Api, out: list[tuple[str, Any]]) -> None:
     _do(api, out, "application.delete", {"applicationId": new_application(api, "Gone")["id"]})
 
 
-def _loosen(schema: Any) -> Any:
-    """Ashby's spec writes ``oneOf`` over branches that overlap (several plain strings for a custom
-    field value), so no value could match exactly one; check them as ``anyOf``."""
-    if isinstance(schema, dict):
-        return {("anyOf" if k == "oneOf" else k): _loosen(v) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [_loosen(v) for v in schema]
-    return schema
-
-
 def _check(schema: dict[str, Any] | None, value: Any, where: str) -> None:
     if schema is None:
         return
-    schema = _loosen(schema)
+    schema = overlapping_one_of_as_any_of(schema)
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
     assert not errors, f"{where}: {errors[0].message} at {list(errors[0].absolute_path)}"
