@@ -174,7 +174,7 @@ def _external_processor(url: str, stop: Any) -> None:
     """``ashby-connector webhooks process`` in miniature: the processor in its own process."""
     store = Store.open(url, migrate=False)
     service = WebhookService.for_store(store, SecretBox(Fernet.generate_key()))
-    service.processor.run(stop, idle_seconds=0.01)
+    service.processor.run(stop)
     store.close()
 
 

@@ -11,13 +11,16 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
+from ashby_connector.store import queries
 from ashby_connector.store.schema_assessments import assessment, assessment_partner, assessment_report
+from ashby_connector.store.wakeups import REPORTS, Wakeups
 
 TERMINAL = ("Completed", "Cancelled")
 
 
 class Transactional(Protocol):
     engine: sa.Engine
+    wakeups: Wakeups
 
     def transaction(self) -> AbstractContextManager[sa.Connection]: ...
 
@@ -197,6 +200,7 @@ class AssessmentRepository:
         try:
             with self.store.transaction() as conn:
                 new_id: int = conn.execute(sa.insert(t).values(**row)).inserted_primary_key[0]  # type: ignore[index]
+                self.store.wakeups.notify(conn, REPORTS)  # the report loops of other processes
                 if assessment_changes:
                     changes = dict(assessment_changes)
                     if changes.get("status") in TERMINAL:
@@ -208,6 +212,7 @@ class AssessmentRepository:
                     )
         except sa.exc.IntegrityError:
             return None
+        self.store.wakeups.ring(REPORTS)
         return self.report(new_id)
 
     def report(self, report_id: int) -> ReportRow | None:
@@ -256,6 +261,10 @@ class AssessmentRepository:
                 .values(status="sending", attempts=t.c.attempts + 1, next_attempt_at=lease_until)
             )
         return res.rowcount == 1
+
+    def next_due_at(self) -> float | None:
+        """When the earliest waiting report is due (a retry, or a ``sending`` lease expiring)."""
+        return queries.earliest_due(self.store.engine, assessment_report, ("pending", "sending"))
 
     def release_expired(self, now: float) -> int:
         """Reports left ``sending`` by a process that died go back to pending."""

@@ -386,3 +386,12 @@ def connection_row_counts(engine: sa.Engine, connection_id: str) -> dict[str, in
             if n:
                 out[table.name] = n
     return out
+
+
+def earliest_due(engine: sa.Engine, table: sa.Table, statuses: Sequence[str] = ("pending",)) -> float | None:
+    """The earliest ``next_attempt_at`` of a queue's rows in ``statuses`` (inbox, outbox, reports):
+    when its loop has work again; None when it has none."""
+    query = sa.select(sa.func.min(table.c.next_attempt_at)).where(table.c.status.in_(statuses))
+    with engine.connect() as conn:
+        at = conn.execute(query).scalar()
+    return None if at is None else float(at)

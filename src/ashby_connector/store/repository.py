@@ -20,6 +20,7 @@ from ashby_connector.store.errors import StoreError
 from ashby_connector.store.kinds import LINKED_CHILDREN
 from ashby_connector.store.records import StoredRecord, as_utc, canonical, record_id
 from ashby_connector.store.schema import child_fetches, record_table, sync_state
+from ashby_connector.store.wakeups import Wakeups
 
 Change = Literal["created", "updated", "deleted"]
 # The one change callback of the project: ``on_change(kind, raw record, change)`` for one connection.
@@ -100,6 +101,8 @@ class Store:
         self.guard_connections = guard_connections
         # SQLite has one writer: serialising writes here avoids busy-waiting in the driver.
         self._write_lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
+        # Background loops wait on these instead of polling (LISTEN/NOTIFY across processes).
+        self.wakeups = Wakeups(engine)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -118,6 +121,7 @@ class Store:
         return cls(engine, guard_connections=guard_connections)
 
     def close(self) -> None:
+        self.wakeups.close()
         self.engine.dispose()
 
     def __enter__(self) -> Store:

@@ -21,7 +21,9 @@ import sqlalchemy as sa
 from standardwebhooks import Webhook
 
 from ashby_connector.store.engine import Begin
+from ashby_connector.store.queries import earliest_due
 from ashby_connector.store.schema_webhooks import webhook_delivery, webhook_outbox, webhook_subscription
+from ashby_connector.store.wakeups import OUTBOX, Bell, IdleBackoff, wait_until
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, Backoff
 from ashby_connector.webhooks.outbound_url import (
     GuardedSender,
@@ -86,15 +88,34 @@ class Deliverer:
                 list(pool.map(self._attempt, rows))
         return len(rows)
 
-    def run(self, stop: threading.Event, *, idle_seconds: float = 0.05) -> None:
+    def run(
+        self, stop: threading.Event, *, bell: Bell | None = None, idle: IdleBackoff | None = None
+    ) -> None:
+        """Deliver until ``stop`` is set (ring ``bell`` after setting it). Between passes that find
+        nothing it sleeps until an event is queued (``bell``, rung by the outbox), the next retry
+        is due, or the idle backoff's next poll."""
+        bell = bell or Bell(OUTBOX)
+        idle = idle or IdleBackoff()
         while not stop.is_set():
             try:
                 sent = self.deliver_due()
             except Exception:
                 log.exception("delivery pass failed")
                 sent = 0
-            if not sent:
-                stop.wait(idle_seconds)
+            if sent:
+                idle.busy()
+                continue
+            try:
+                due_in = self.next_due_in()
+            except Exception:
+                log.exception("reading the next delivery time failed")
+                due_in = None
+            wait_until(bell, stop, due_in, idle)
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the earliest pending delivery (or expiring lease) is due; None: none."""
+        at = earliest_due(self.engine, webhook_outbox)
+        return None if at is None else max(0.0, at - self.clock())
 
     def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is pending (or ``timeout``): tests and ``webhooks deliver --once``."""
@@ -138,6 +159,8 @@ class Deliverer:
 
     def _claim(self, rows: list[Any]) -> list[Any]:
         """Lease each row; a row another deliverer leased first is skipped."""
+        if not rows:
+            return []  # no write transaction (nor SQLite's write lock) for an idle pass
         claimed = []
         lease_until = self.clock() + LEASE_SECONDS
         t = webhook_outbox

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ashby_connector.store.engine import Begin
-from ashby_connector.store.queries import upsert
+from ashby_connector.store.queries import earliest_due, upsert
 from ashby_connector.store.schema_webhooks import webhook_connection, webhook_inbox
+from ashby_connector.store.wakeups import INBOX, Wakeups
 from ashby_connector.webhooks.envelope import InboundEvent
 
 
@@ -26,11 +27,17 @@ class InboxRow:
 
 class Inbox:
     def __init__(
-        self, engine: sa.Engine, *, clock: Callable[[], float] = time.time, begin: Begin | None = None
+        self,
+        engine: sa.Engine,
+        *,
+        clock: Callable[[], float] = time.time,
+        begin: Begin | None = None,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.engine = engine
         self.begin: Begin = begin or engine.begin
         self.clock = clock
+        self.wakeups = wakeups or Wakeups(engine)
 
     def accept(self, connection_id: str, event: InboundEvent, body: bytes) -> bool | None:
         """Store the event; False when it was already there (a redelivery), None when the
@@ -54,7 +61,12 @@ class Inbox:
                 registered = registered.with_for_update(read=True)  # a delete waits for this write
             if conn.execute(registered).first() is None:
                 return None
-            return upsert(conn, webhook_inbox, [row]) == 1
+            fresh = upsert(conn, webhook_inbox, [row]) == 1
+            if fresh:
+                self.wakeups.notify(conn, INBOX)  # a processor in another process
+        if fresh:
+            self.wakeups.ring(INBOX)
+        return fresh
 
     def pending(self, limit: int = 100) -> list[InboxRow]:
         """The oldest events due for processing, in arrival order."""
@@ -67,6 +79,11 @@ class Inbox:
         )
         with self.engine.connect() as conn:
             return [InboxRow(*r) for r in conn.execute(query)]
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the earliest pending event is due (a retry); None when none is pending."""
+        at = earliest_due(self.engine, webhook_inbox)
+        return None if at is None else max(0.0, at - self.clock())
 
     def mark_done_many(self, done: list[tuple[int, str]]) -> None:
         """Mark a processed batch in one transaction (a crash before it re-applies: harmless)."""

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import upsert
 from ashby_connector.store.schema_webhooks import webhook_outbox
+from ashby_connector.store.wakeups import OUTBOX, Wakeups
 from ashby_connector.webhooks.protocols import Change, ChangeCallback
 from ashby_connector.webhooks.subscriptions import Subscriptions
 from ashby_connector.webhooks.unified_events import (
@@ -48,12 +49,14 @@ class Outbox:
         reads_model: ReadsModel = any_model,
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
+        wakeups: Wakeups | None = None,
     ) -> None:
         """``reads_model``: the core's decision from the connection's requested operations; an
         event of a model the connection may not read goes to nobody."""
         self.engine = engine
         self.reads_model = reads_model
         self.begin: Begin = begin or engine.begin
+        self.wakeups = wakeups or Wakeups(engine)
         self.subscriptions = subscriptions
         self.mapper = mapper
         self.tenant_of = tenant_of
@@ -105,9 +108,7 @@ class Outbox:
                 rows.append(_row(sub.id, event.connection_id, event.id, event.type, key, body, now))
         if not rows:
             return 0
-        with self.begin() as conn:
-            # Unique (subscription, event id): a change reported twice is queued once.
-            return upsert(conn, webhook_outbox, rows)
+        return self._queue(rows)
 
     def enqueue_sync(self, connection_id: str, event_type: str, run: dict[str, Any]) -> int:
         """``sync.finished`` / ``sync.failed`` with the run (and its report) for subscribers naming it."""
@@ -131,8 +132,18 @@ class Outbox:
         payload = orjson.dumps(body)
         key = f"{connection_id}:sync:{run['id']}"
         rows = [_row(sub.id, connection_id, event_id, event_type, key, payload, now) for sub in subs]
+        return self._queue(rows)
+
+    def _queue(self, rows: list[dict[str, Any]]) -> int:
+        """Write the rows and wake the deliverers (here at once; elsewhere with the commit)."""
         with self.begin() as conn:
-            return upsert(conn, webhook_outbox, rows)
+            # Unique (subscription, event id): a change reported twice is queued once.
+            queued = upsert(conn, webhook_outbox, rows)
+            if queued:
+                self.wakeups.notify(conn, OUTBOX)
+        if queued:
+            self.wakeups.ring(OUTBOX)
+        return queued
 
     def counts(self) -> dict[str, int]:
         t = webhook_outbox

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from ashby_connector.store.wakeups import INBOX, IdleBackoff, wait_until
 from ashby_connector.webhooks.actions import DELETES, SPECIAL, UPSERTS, Carried, follow_up, is_partial
 from ashby_connector.webhooks.backoff import INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.envelope import InboundEvent
@@ -115,16 +116,26 @@ class InboxProcessor:
         self.inbox.mark_done_many(done)
         return follow_ups
 
-    def run(self, stop: threading.Event, *, idle_seconds: float = 0.05) -> None:
-        """Process until ``stop`` is set; sleeps briefly when the inbox is empty."""
+    def run(self, stop: threading.Event, *, idle: IdleBackoff | None = None) -> None:
+        """Process until ``stop`` is set. When the inbox is empty it sleeps until an event is
+        accepted (this process, or another on PostgreSQL), a retry is due, or the idle backoff
+        polls."""
+        bell, idle = self.inbox.wakeups.bell(INBOX), idle or IdleBackoff()
         while not stop.is_set():
             try:
                 handled = self.process_pending()
             except Exception:  # the loop must survive a database hiccup
                 log.exception("inbox processing pass failed")
                 handled = 0
-            if not handled:
-                stop.wait(idle_seconds)
+            if handled:
+                idle.busy()
+                continue
+            try:
+                due_in = self.inbox.next_due_in()
+            except Exception:
+                log.exception("reading the next inbox retry failed")
+                due_in = None
+            wait_until(bell, stop, due_in, idle)
 
     def drain(self, timeout: float = 30.0) -> None:
         """Process until nothing is due (tests, ``webhooks process --once``)."""

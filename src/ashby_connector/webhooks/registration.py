@@ -23,6 +23,7 @@ from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import upsert
 from ashby_connector.store.schema_webhooks import webhook_connection, webhook_removal, webhook_setting
 from ashby_connector.store.secrets import SecretBox
+from ashby_connector.store.wakeups import SCHEDULES, Wakeups
 from ashby_connector.webhooks.backoff import Backoff
 from ashby_connector.webhooks.outbound_url import GuardedSender, OutboundPolicy, OutboundURLError
 from ashby_connector.webhooks.protocols import AshbyCaller, KeyClientFactory
@@ -129,9 +130,11 @@ class WebhookRegistry:
         clock: Callable[[], float] = time.time,
         begin: Begin | None = None,
         sender: GuardedSender | None = None,
+        wakeups: Wakeups | None = None,
     ) -> None:
         self.engine = engine
         self.begin: Begin = begin or engine.begin
+        self.wakeups = wakeups or Wakeups(engine)
         self.box = box
         self.sender = sender or GuardedSender(OutboundPolicy(), timeout=5.0)
         self.clock = clock
@@ -364,6 +367,9 @@ class WebhookRegistry:
         with self.begin() as conn:
             row = {"connection_id": connection_id, "webhook_type": webhook_type, **values}
             upsert(conn, t, [row], update=list(values))
+            # Webhooks on or off decide whether the fast lane polls this connection.
+            self.wakeups.notify(conn, SCHEDULES)
+        self.wakeups.ring(SCHEDULES)
 
 
 def _delete_in_ashby(client: AshbyCaller, webhook_id: str) -> None:

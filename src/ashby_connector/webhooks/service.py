@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ashby_connector.store import Store
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.secrets import SecretBox
+from ashby_connector.store.wakeups import INBOX, OUTBOX, IdleBackoff, Wakeups, wait_until
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, INBOX_BACKOFF, Backoff
 from ashby_connector.webhooks.deliverer import Deliverer
 from ashby_connector.webhooks.envelope import MalformedWebhookError, parse_envelope
@@ -93,14 +94,18 @@ class WebhookService:
         options: WebhookOptions | None = None,
         begin: Begin | None = None,
         on_follow_up: FollowUp | None = None,
+        wakeups: Wakeups | None = None,
     ) -> None:
         """``on_follow_up(connection_id, streams)``: start a run re-reading the lists a webhook's
         payload could not bring up to date (``actions.FOLLOW_UPS``)."""
         opts = options or WebhookOptions()
         self.engine = engine
+        self.wakeups = wakeups = wakeups or Wakeups(engine)
         self.sender = GuardedSender(opts.outbound, timeout=opts.delivery_timeout)
-        self.registry = WebhookRegistry(engine, box, clock=opts.clock, begin=begin, sender=self.sender)
-        self.inbox = Inbox(engine, clock=opts.clock, begin=begin)
+        self.registry = WebhookRegistry(
+            engine, box, clock=opts.clock, begin=begin, sender=self.sender, wakeups=wakeups
+        )
+        self.inbox = Inbox(engine, clock=opts.clock, begin=begin, wakeups=wakeups)
         self.subscriptions = Subscriptions(engine, box, clock=opts.clock, begin=begin, policy=opts.outbound)
         self.outbox = Outbox(
             engine,
@@ -110,6 +115,7 @@ class WebhookService:
             reads_model=reads_model or any_model,
             clock=opts.clock,
             begin=begin,
+            wakeups=wakeups,
         )
         self.processor = InboxProcessor(
             self.inbox,
@@ -132,7 +138,10 @@ class WebhookService:
         self.client_for_key = client_for_key
         self.options = opts
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        # The loops sleep until work is queued (the inbox and outbox ring these), a retry is due,
+        # or their idle backoff polls (another process on the same SQLite file rings no bell).
+        self._inbox_bell = wakeups.bell(INBOX)
+        self._outbox_bell = wakeups.bell(OUTBOX)
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
 
@@ -140,7 +149,9 @@ class WebhookService:
     def for_store(cls, store: Store, box: SecretBox, **kwargs: Any) -> WebhookService:
         """The service over the real store (its engine holds the webhooks tables too)."""
         # Every write goes through the store's transaction: one writer lock shared with the store.
-        return cls(store.engine, StoreRecords(store), box, begin=store.transaction, **kwargs)
+        return cls(
+            store.engine, StoreRecords(store), box, begin=store.transaction, wakeups=store.wakeups, **kwargs
+        )
 
     # -- inbound --------------------------------------------------------------------------------
     def receive(self, connection_id: str, body: bytes, signature: str | None) -> Receipt:
@@ -164,7 +175,6 @@ class WebhookService:
         if fresh is None:  # deleted since the secret was cached
             self.registry.forget(connection_id)
             return _gone()
-        self._wake.set()
         return Receipt(200, "accepted" if fresh else "duplicate")
 
     # -- background loops -----------------------------------------------------------------------
@@ -187,11 +197,12 @@ class WebhookService:
         if process:
             self._spawn("webhooks-processor", self._process_loop)
         if deliver:
-            self._spawn("webhooks-deliverer", lambda: self.deliverer.run(self._stop))
+            self._spawn("webhooks-deliverer", lambda: self.deliverer.run(self._stop, bell=self._outbox_bell))
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        self._wake.set()
+        self._inbox_bell.ring()
+        self._outbox_bell.ring()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
@@ -207,6 +218,7 @@ class WebhookService:
 
     def _process_loop(self) -> None:
         next_prune = next_removals = 0.0
+        bell, idle = self._inbox_bell, IdleBackoff()
         while not self._stop.is_set():
             if time.monotonic() >= next_prune:
                 next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
@@ -214,7 +226,7 @@ class WebhookService:
             if time.monotonic() >= next_removals:
                 next_removals = time.monotonic() + RETRY_REMOVALS_EVERY_SECONDS
                 self._retry_removals()
-            self._wake.clear()
+            bell.clear()
             started = time.monotonic()
             try:
                 handled = self.processor.process_pending(self.options.process_batch)
@@ -222,12 +234,24 @@ class WebhookService:
                 log.exception("inbox processing pass failed")
                 handled = 0
             if not handled:
-                # Woken at once by a new event; otherwise re-check for due retries now and then.
-                self._wake.wait(0.2)
-            elif self._wake.is_set() and self.options.yield_ratio > 0:
+                # Woken at once by a new event; otherwise when the next retry is due (or the idle
+                # backoff polls: events another process accepted on SQLite ring no bell here).
+                due_in = min(self._due_in(), next_prune - time.monotonic(), next_removals - time.monotonic())
+                wait_until(bell, self._stop, due_in, idle)
+                continue
+            idle.busy()
+            if bell.rung() and self.options.yield_ratio > 0:
                 # Events are arriving: leave the interpreter to the receiver for a while, so answering
                 # Ashby stays fast (Python threads share one lock). Processing catches up when calm.
                 self._stop.wait((time.monotonic() - started) * self.options.yield_ratio)
+
+    def _due_in(self) -> float:
+        try:
+            due_in = self.inbox.next_due_in()
+        except Exception:
+            log.exception("reading the next inbox retry failed")
+            return 0.0
+        return float("inf") if due_in is None else due_in
 
     def _housekeeping(self) -> None:
         """Hourly: prune old rows; re-enable Ashby settings left disabled once our endpoint answers."""

@@ -26,7 +26,10 @@ from ashby_connector import errors as ashby_errors
 from ashby_connector.core.assessments.models import ProgressIn, ResultIn, epoch_ms
 from ashby_connector.core.assessments.partner import Publish, _no_publish, assessment_view
 from ashby_connector.store.assessments import AssessmentRepository, ReportRow
+from ashby_connector.store.wakeups import REPORTS, IdleBackoff, wait_until
 
+# The polling fallback while idle (a report another process queued on SQLite rings no bell here).
+IDLE_POLL_SECONDS = 5.0
 log = logging.getLogger(__name__)
 
 # call(operation, body) with a connection's Ashby key
@@ -92,7 +95,9 @@ class AssessmentReports:
         self.clock = clock
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()
-        self._wake = threading.Event()
+        # Rung when a report is queued (here, or in another process on PostgreSQL) or settled for a
+        # retry; otherwise the loop sleeps until the next report is due.
+        self._wake = repo.store.wakeups.bell(REPORTS)
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -374,20 +379,25 @@ class AssessmentReports:
                     self._stop.clear()
                     self._thread = threading.Thread(target=self._run, name="assessment-reports", daemon=True)
                     self._thread.start()
-        self._wake.set()
+        self._wake.ring()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        self._wake.set()
+        self._wake.ring()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
 
     def _run(self) -> None:
+        idle = IdleBackoff(self.poll_seconds, IDLE_POLL_SECONDS)
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                self.deliver_due()
+                if self.deliver_due():
+                    idle.busy()
+                    continue
+                due_at = self.repo.next_due_at()
             except Exception:
                 log.exception("assessment report delivery pass failed")
-            self._wake.wait(self.poll_seconds)
+                due_at = None
+            wait_until(self._wake, self._stop, None if due_at is None else due_at - self.clock(), idle)

@@ -20,12 +20,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ashby_connector.core.freshness.schedules import Schedule, Schedules
 from ashby_connector.core.runtime.ticker import Ticker
+from ashby_connector.store.wakeups import SCHEDULES, IdleBackoff
 
 log = logging.getLogger("ashby_connector.scheduler")
 
 # connection id, lists -> runs one poll (``SyncService.poll``)
 Poll = Callable[[str, list[str]], object]
-MAX_WAIT_SECONDS = 1.0  # a changed schedule or newly registered webhooks are seen within this
+MAX_WAIT_SECONDS = 1.0  # the longest wait while some lane is on
+# No lane on anywhere: the polling fallback backs off to this. A schedule changed or webhooks
+# registered ring the SCHEDULES bell (here at once, from another process on PostgreSQL).
+IDLE_WAIT_SECONDS = 5.0
 DEFAULT_WORKERS = 4
 BUSY_RECHECK_SECONDS = 0.1
 
@@ -60,7 +64,14 @@ class FastLane:
         self.clock = clock
         self._polling: set[str] = set()
         self._lock = threading.Lock()
-        self._ticker = Ticker("ashby-fast-lane", self.tick, log=log, retry_seconds=MAX_WAIT_SECONDS)
+        self._ticker = Ticker(
+            "ashby-fast-lane",
+            self.tick,
+            log=log,
+            retry_seconds=MAX_WAIT_SECONDS,
+            bell=schedules.store.wakeups.bell(SCHEDULES),
+        )
+        self._idle = IdleBackoff(MAX_WAIT_SECONDS, IDLE_WAIT_SECONDS)
         self._pool: ThreadPoolExecutor | None = None
 
     def tick(self) -> float:
@@ -69,10 +80,12 @@ class FastLane:
         known = set(self.connections())
         hooked = None if self.webhooks_on is None else set(self.webhooks_on())
         wait = MAX_WAIT_SECONDS
+        lanes = 0
         for schedule in self.schedules.all():
             cid = schedule.connection_id
             if cid not in known or not lane_on(schedule, hooked):
                 continue
+            lanes += 1
             if schedule.next_fast_at > now:
                 wait = min(wait, schedule.next_fast_at - now)
                 continue
@@ -85,6 +98,9 @@ class FastLane:
                 continue
             wait = min(wait, schedule.fast_every_seconds)
             self._submit(cid, list(schedule.fast_streams))
+        if not lanes:
+            return self._idle.idle()
+        self._idle.busy()
         return max(0.02, wait)
 
     def _submit(self, connection_id: str, streams: list[str]) -> None:

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 
 from ashby_connector.store import Store, scheduler_heartbeat, sync_schedule
 from ashby_connector.store.overview import schedule_rows
+from ashby_connector.store.wakeups import SCHEDULES
 
 log = logging.getLogger("ashby_connector.scheduler")
 
@@ -284,6 +285,8 @@ class Schedules:
             ).rowcount
             if not done:
                 conn.execute(sa.insert(sync_schedule).values(**_values(updated)))
+            self.store.wakeups.notify(conn, SCHEDULES)  # the scheduler and fast lane see it now
+        self.store.wakeups.ring(SCHEDULES)
         return updated
 
     def count_from_now(self, connection_id: str) -> Schedule:

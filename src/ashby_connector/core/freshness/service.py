@@ -31,6 +31,7 @@ from ashby_connector.core.freshness.status import SyncStatusReader
 from ashby_connector.core.runtime.ticker import Ticker
 from ashby_connector.core.syncs.history import SyncHistory, SyncLease
 from ashby_connector.store import Store
+from ashby_connector.store.wakeups import SCHEDULES
 
 log = logging.getLogger("ashby_connector.scheduler")
 HOUSEKEEPING_SECONDS = 3600.0
@@ -95,7 +96,14 @@ class Freshness:
             else None
         )
         self.clock = clock
-        self._ticker = Ticker("ashby-scheduler", self._tick, log=log, retry_seconds=settings.tick_seconds)
+        # A changed schedule (SCHEDULES rung) is looked at now rather than at the next tick.
+        self._ticker = Ticker(
+            "ashby-scheduler",
+            self._tick,
+            log=log,
+            retry_seconds=settings.tick_seconds,
+            bell=store.wakeups.bell(SCHEDULES),
+        )
         self._last_housekeeping = 0.0
 
     def alive(self) -> bool:

@@ -1,5 +1,8 @@
 """A daemon thread that calls ``tick()`` until stopped; ``tick`` says how long to wait until the
-next call. A failing tick (a database hiccup) is logged and retried, never the end of the loop."""
+next call. A failing tick (a database hiccup) is logged and retried, never the end of the loop.
+
+``wake()`` (or ringing the ``bell`` it was given: work queued in this process, or a PostgreSQL
+NOTIFY from another) ends the wait at once, so a tick may wait long while nothing is due."""
 
 from __future__ import annotations
 
@@ -7,15 +10,24 @@ import logging
 import threading
 from collections.abc import Callable
 
+from ashby_connector.store.wakeups import Bell
+
 
 class Ticker:
     def __init__(
-        self, name: str, tick: Callable[[], float], *, log: logging.Logger, retry_seconds: float
+        self,
+        name: str,
+        tick: Callable[[], float],
+        *,
+        log: logging.Logger,
+        retry_seconds: float,
+        bell: Bell | None = None,
     ) -> None:
         self.name = name
         self.tick = tick
         self.log = log
         self.retry_seconds = retry_seconds
+        self.bell = bell or Bell(name)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -30,8 +42,13 @@ class Ticker:
         self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
 
+    def wake(self) -> None:
+        """Tick now (the wait in progress ends)."""
+        self.bell.ring()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.bell.ring()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -43,4 +60,5 @@ class Ticker:
             except Exception:
                 self.log.exception("%s: tick failed", self.name)
                 wait = self.retry_seconds
-            self._stop.wait(wait)
+            if not self._stop.is_set():
+                self.bell.wait(wait)

@@ -27,7 +27,7 @@ StartRun = Callable[[str, list[str]], bool]
 SETTLE_SECONDS = 1.0
 MAX_DELAY_SECONDS = 5.0
 RETRY_SECONDS = 1.0
-IDLE_WAIT_SECONDS = 1.0
+IDLE_WAIT_SECONDS = 3600.0  # nothing pending: ``request`` wakes the ticker
 
 
 @dataclass
@@ -68,6 +68,7 @@ class WebhookRuns:
             pending.streams.update(streams)
             pending.last_at = now
         self._ticker.start()
+        self._ticker.wake()
 
     def pending(self) -> dict[str, list[str]]:
         with self._lock:
