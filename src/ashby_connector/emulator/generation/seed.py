@@ -117,6 +117,26 @@ DEPARTMENTS = [
     "Data",
     "Security",
 ]
+# (department, its parent department): teams under their function.
+DEPARTMENT_PARENTS = {
+    "Design": "Product",
+    "Data": "Engineering",
+    "Security": "Engineering",
+    "Legal": "Finance",
+}
+REGIONS = ("North America", "Europe", "Asia Pacific")
+CITY_REGION = {
+    "San Francisco": "North America",
+    "New York": "North America",
+    "London": "Europe",
+    "Berlin": "Europe",
+    "Paris": "Europe",
+    "Toronto": "North America",
+    "Singapore": "Asia Pacific",
+    "Sydney": "Asia Pacific",
+    "Remote (US)": "North America",
+    "Remote (EU)": "Europe",
+}
 CITIES = [
     "San Francisco",
     "New York",
@@ -163,6 +183,24 @@ SOURCES = [
     "Event",
     "Other",
 ]
+# What each source is (a job board is inbound, a conference an event).
+SOURCE_TYPE = {
+    "LinkedIn": "Sourced",
+    "Referral": "Referral",
+    "Company Website": "Inbound",
+    "Indeed": "Inbound",
+    "AngelList": "Inbound",
+    "Agency": "Agency",
+    "Conference": "Event",
+    "Hacker News": "Inbound",
+    "GitHub": "Sourced",
+    "Sourced": "Sourced",
+    "Job Board": "Inbound",
+    "University": "Event",
+    "Twitter": "Sourced",
+    "Event": "Event",
+    "Other": "Other",
+}
 TAGS = [
     "Strong referral",
     "Do not contact",
@@ -197,6 +235,37 @@ ARCHIVE_REASONS = (
     ("Duplicate", "Other"),
     ("Unresponsive", "Other"),
 )
+# Organisation-level interview plans: (title, the three interview stages between the application
+# review and the offer); every plan has the eight stage types of STAGES in that order.
+PLANS = (
+    ("Engineering interview plan", ("Recruiter Screen", "Technical Interview", "Onsite")),
+    ("Engineering leadership plan", ("Recruiter Screen", "Leadership Interview", "Executive Onsite")),
+    ("Product and design plan", ("Recruiter Screen", "Portfolio Review", "Onsite")),
+    ("Go-to-market plan", ("Recruiter Screen", "Role Play", "Final Interview")),
+    ("General hiring plan", ("Phone Screen", "Hiring Manager Interview", "Team Interview")),
+    ("Internship plan", ("Phone Screen", "Take-home Review", "Final Interview")),
+)
+LEADERSHIP_PLAN, GENERAL_PLAN, INTERN_PLAN = 1, 4, 5
+PLAN_OF_DEPARTMENT = {
+    "Engineering": 0,
+    "Data": 0,
+    "Security": 0,
+    "Product": 2,
+    "Design": 2,
+    "Sales": 3,
+    "Marketing": 3,
+}
+ROLE_DEPARTMENT = {
+    "Software Engineer": "Engineering",
+    "Senior Software Engineer": "Engineering",
+    "Staff Engineer": "Engineering",
+    "Product Manager": "Product",
+    "Product Designer": "Design",
+}
+FEEDBACK_FORMS = ("Default scorecard", "Technical scorecard", "Culture add", "Debrief")
+# Which form each of a job's interviews uses, and the interview (index) a form was made for.
+FORM_OF_INTERVIEW = {"Phone screen": 0, "Technical": 1, "Values": 2}
+FEEDBACK_FORM_INTERVIEW = {"Technical scorecard": 1, "Culture add": 2}
 # Six open jobs in ten, and every other status among the first six (small organisations have all).
 JOB_STATUSES = ("Open", "Closed", "Draft", "Open", "Archived", "Open", "Open", "Closed", "Open", "Open")
 BASE_TS = 1767225600.0  # 2026-01-01T00:00:00Z: generated history ends here, writes come after
@@ -309,6 +378,7 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
     state.extras["offer_form_definition"] = shapes.form_definition(
         g.uid, "Offer details", shapes.OFFER_QUESTIONS
     )
+    org_id = state.extras["organization_id"] = g.uid()
     n_users = max(12, min(3000, candidates // 150))
     fields = []
     for title, ftype, obj, private, values in CUSTOM_FIELDS:
@@ -363,54 +433,63 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
         g.state.put_raw("userInterviewerPause", pause["id"], orjson.dumps(pause), parent=user["id"])
     # Users embedded in other records are copies of user.list's records (same id, same fields).
     user_refs = [dict(u) for u in users]
-    depts = [
-        g.put(
+    # Departments: a small tree (a team under its function), the last one archived.
+    depts: list[dict[str, Any]] = []
+    dept_by_name: dict[str, dict[str, Any]] = {}
+    for k, n in enumerate(DEPARTMENTS):
+        dept = g.small(
             "department",
-            g.small(
-                "department",
-                name=n,
-                externalName=n,
-                isArchived=False,
-                parentId=None,
-                extraData={"costCenter": f"CC-{100 + k}"},
-            ),
+            name=n,
+            externalName=n,
+            isArchived=k == len(DEPARTMENTS) - 1,
+            extraData={"costCenter": f"CC-{100 + k}"},
         )
-        for k, n in enumerate(DEPARTMENTS)
-    ]
-    depts[-1]["isArchived"] = True
-    g.put("department", depts[-1])
-    for d in depts:
-        d.pop("parentId", None)
+        parent = DEPARTMENT_PARENTS.get(n)
+        if parent is None:
+            dept.pop("parentId", None)
+        else:
+            dept["parentId"] = dept_by_name[parent]["id"]
+        depts.append(g.put("department", dept))
+        dept_by_name[n] = dept
+    # Locations: regions (LocationHierarchy) holding their offices and remote locations.
+    region_of: dict[str, dict[str, Any]] = {}
+    for i, region in enumerate(REGIONS):
+        rec = g.small(
+            "location",
+            name=region,
+            externalName=region,
+            isArchived=False,
+            isRemote=False,
+            type="LocationHierarchy",
+            extraData={"regionCode": f"REG-{i + 1}"},
+        )
+        for absent in ("parentLocationId", "address", "workplaceType"):
+            rec.pop(absent, None)
+        region_of[region] = g.put("location", rec)
     locs: list[dict[str, Any]] = []
     for i, city in enumerate(CITIES):
-        locs.append(
-            g.put(
-                "location",
-                g.small(
-                    "location",
-                    name=city,
-                    externalName=city,
-                    isArchived=False,
-                    isRemote=city.startswith("Remote"),
-                    workplaceType="Remote" if city.startswith("Remote") else rng.choice(("OnSite", "Hybrid")),
-                    parentLocationId=None if i < 3 else locs[0]["id"],
-                    address=shapes.address(city),
-                    extraData={"officeCode": f"OFF-{i + 1}"},
-                ),
-            )
+        remote = city.startswith("Remote")
+        loc = g.small(
+            "location",
+            name=city,
+            externalName=city,
+            isArchived=False,
+            isRemote=remote,
+            type="Location",
+            workplaceType="Remote" if remote else rng.choice(("OnSite", "Hybrid")),
+            parentLocationId=region_of[CITY_REGION[city]]["id"],
+            address=shapes.address(city),
+            extraData={"officeCode": f"OFF-{i + 1}"},
         )
-    for loc in locs:
         if loc.get("address") is None:
             loc.pop("address")
-        if loc.get("parentLocationId") is None:
-            loc.pop("parentLocationId")
-        g.put("location", loc)
+        locs.append(g.put("location", loc))
     for name in ("Emulated Org", "Emulated Labs"):
         g.put("brand", {"id": g.uid(), "name": name, "hostedJobsPageSlug": name.lower().replace(" ", "-")})
-    source_types = [
-        {"id": g.uid(), "title": t, "isArchived": False}
-        for t in ("Inbound", "Referral", "Sourced", "Agency", "Event")
-    ]
+    source_types = {
+        t: {"id": g.uid(), "title": t, "isArchived": False}
+        for t in ("Inbound", "Referral", "Sourced", "Agency", "Event", "Other")
+    }
     sources = [
         g.put(
             "source",
@@ -418,7 +497,7 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 "source",
                 title=t,
                 isArchived=i == len(SOURCES) - 1,
-                sourceType=source_types[i % len(source_types)],
+                sourceType=source_types[SOURCE_TYPE[t]],
             ),
         )
         for i, t in enumerate(SOURCES)
@@ -427,6 +506,23 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
         {"id": s["id"], "title": s["title"], "isArchived": s["isArchived"], "sourceType": s["sourceType"]}
         for s in sources
     ]
+    # Tracking links of the sources a recruiter shares a link for (job boards, events).
+    for source in sources:
+        if (
+            source["title"] in ("LinkedIn", "Job Board", "Conference", "University")
+            and not source["isArchived"]
+        ):
+            code = source["title"].lower().replace(" ", "-")
+            g.put(
+                "sourceTrackingLink",
+                {
+                    "id": g.uid(),
+                    "code": code,
+                    "enabled": source["title"] != "University",
+                    "link": f"https://jobs.ashbyhq.com/emulated-org?utm_source={code}",
+                    "sourceId": source["id"],
+                },
+            )
     reasons = [
         g.put("archiveReason", {"id": g.uid(), "text": t, "reasonType": r, "isArchived": False})
         for t, r in ARCHIVE_REASONS
@@ -457,19 +553,18 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
             g.put("interviewStageGroup", {"id": g.uid(), "title": title, "order": i, "stageType": stype})
         )
     group_of = {gr["stageType"]: gr["id"] for gr in groups}
-    forms = [
-        g.put(
+    forms = []
+    for i, t in enumerate(FEEDBACK_FORMS):
+        form = g.small(
             "feedbackFormDefinition",
-            g.small(
-                "feedbackFormDefinition",
-                title=t,
-                isArchived=False,
-                isDefaultForm=i == 0,
-                formDefinition=shapes.form_definition(g.uid, t, shapes.SCORECARD_QUESTIONS),
-            ),
+            title=t,
+            isArchived=False,
+            isDefaultForm=i == 0,
+            organizationId=org_id,
+            formDefinition=shapes.form_definition(g.uid, t, shapes.SCORECARD_QUESTIONS),
         )
-        for i, t in enumerate(("Default scorecard", "Technical scorecard", "Culture add", "Debrief"))
-    ]
+        form.pop("interviewId", None)  # set below for the forms made for one interview
+        forms.append(g.put("feedbackFormDefinition", form))
     survey_forms = [
         g.put(
             "surveyFormDefinition",
@@ -489,6 +584,31 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
         ("Backend interviewers", "Frontend interviewers", "Hiring managers", "Bar raisers")
     ):
         members = [user_refs[(k + m + 1) % len(user_refs)] for m in range(3)]
+        training_path: dict[str, Any] = {
+            "id": g.uid(),
+            "enabled": True,
+            "trainingStages": [
+                {
+                    "id": g.uid(),
+                    "interviewerRole": role,
+                    "interviewsRequired": 2,
+                    "approvalRequired": role == "ReverseShadow",
+                    "approvers": [members[0], user_refs[3 % len(user_refs)]],
+                    "isArchived": False,
+                }
+                for role in ("Shadow", "ReverseShadow")
+            ],
+        }
+        trainees = []
+        for rank, member in enumerate(members[2:]):
+            trainee = g.pool_member("trainees", member)
+            # A trainee progresses along this pool's own training path.
+            trainee["currentProgress"] = {
+                "trainingPathId": training_path["id"],
+                "trainingPathStageId": training_path["trainingStages"][(k + rank) % 2]["id"],
+                "interviewsCompleted": (k + rank) % 3,
+            }
+            trainees.append(trainee)
         g.put(
             "interviewerPool",
             g.small(
@@ -496,22 +616,8 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 title=t,
                 isArchived=False,
                 qualifiedMembers=[g.pool_member("qualifiedMembers", m) for m in members[:2]],
-                trainees=[g.pool_member("trainees", m) for m in members[2:]],
-                trainingPath={
-                    "id": g.uid(),
-                    "enabled": True,
-                    "trainingStages": [
-                        {
-                            "id": g.uid(),
-                            "interviewerRole": role,
-                            "interviewsRequired": 2,
-                            "approvalRequired": role == "ReverseShadow",
-                            "approvers": [members[0], user_refs[3 % len(user_refs)]],
-                            "isArchived": False,
-                        }
-                        for role in ("Shadow", "ReverseShadow")
-                    ],
-                },
+                trainees=trainees,
+                trainingPath=training_path,
             ),
         )
     n_projects = max(4, candidates // 2000)
@@ -534,14 +640,66 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 confidential=conf,
             )
         )
+    # Interview plans belong to the organisation: a handful, shared by the jobs of a function.
+    plans: list[dict[str, Any]] = []
+    plan_stages: dict[str, list[dict[str, Any]]] = {}
+    for p, (plan_title, interview_stages) in enumerate(PLANS):
+        created = BASE_TS - (900 + 30 * p) * 86400
+        plan = g.put(
+            "interviewPlan",
+            {
+                "id": g.uid(),
+                "title": plan_title,
+                "isArchived": False,
+                "createdAt": iso_ms(created),
+                "updatedAt": iso_ms(created + 86400 * 40),
+            },
+        )
+        plans.append(plan)
+        titles = (STAGES[0][0], STAGES[1][0], *interview_stages, *(t for t, _ in STAGES[5:]))
+        plan_stages[plan["id"]] = [
+            g.put(
+                "interviewStage",
+                {
+                    "id": g.uid(),
+                    "title": stage_title,
+                    "type": stype,
+                    "orderInInterviewPlan": order,
+                    "interviewStageGroupId": group_of[stype],
+                    "interviewPlanId": plan["id"],
+                },
+                parent=plan["id"],
+            )
+            for order, (stage_title, (_, stype)) in enumerate(zip(titles, STAGES, strict=True))
+        ]
+
+    def plans_of(dept_name: str, j: int) -> list[str]:
+        """A job's plans: its function's, and for one job in five an alternative process."""
+        default = plans[PLAN_OF_DEPARTMENT.get(dept_name, GENERAL_PLAN)]["id"]
+        if j % 5 != 2:
+            return [default]
+        other = plans[LEADERSHIP_PLAN if dept_name in ("Engineering", "Data", "Security") else INTERN_PLAN]
+        return [default, other["id"]] if other["id"] != default else [default]
+
     for k, t in enumerate(ROLES[:5]):
         loc = locs[k % 3]
+        dept = dept_by_name[ROLE_DEPARTMENT.get(t, "Engineering")]
+        template_plans = plans_of(dept["name"], k)
         g.put(
             "jobTemplate",
-            g.small("jobTemplate", title=f"{t} template", status="Active", location=dict(loc)),
+            g.small(
+                "jobTemplate",
+                title=f"{t} template",
+                status="Active" if k != 4 else "Inactive",
+                departmentId=dept["id"],
+                locationId=loc["id"],
+                location=dict(loc),
+                defaultInterviewPlanId=template_plans[0],
+                interviewPlanIds=template_plans,
+            ),
         )
 
-    # Jobs, each with its own interview plan, stages, interviews, posting and opening.
+    # Jobs: each with its interviews, posting and opening, on its function's shared plan(s).
     n_jobs = max(6, candidates // 100)
     brands = list(g.state.kinds["brand"].data)
     close_reasons = list(g.state.kinds["closeReason"].data)
@@ -553,32 +711,8 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
         conf = j % 12 == 5
         created = g.ts(900)
         dept, loc = rng.choice(depts[:-1]), rng.choice(locs)
-        plan = g.put(
-            "interviewPlan",
-            {
-                "id": g.uid(),
-                "title": f"Plan for job {j + 1}",
-                "isArchived": False,
-                "createdAt": iso_ms(created),
-                "updatedAt": iso_ms(created),
-            },
-        )
-        stages = []
-        for order, (title, stype) in enumerate(STAGES):
-            stages.append(
-                g.put(
-                    "interviewStage",
-                    {
-                        "id": g.uid(),
-                        "title": title,
-                        "type": stype,
-                        "orderInInterviewPlan": order,
-                        "interviewStageGroupId": group_of[stype],
-                        "interviewPlanId": plan["id"],
-                    },
-                    parent=plan["id"],
-                )
-            )
+        job_plans = plans_of(dept["name"], j)
+        stages = plan_stages[job_plans[0]]
         job_id = g.uid()
         stages_of[job_id] = stages
         ivs = []
@@ -594,7 +728,7 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                     "isFeedbackRequired": True,
                     "isFeedbackRequested": True,
                     "jobId": job_id,
-                    "feedbackFormDefinitionId": rng.choice(forms)["id"],
+                    "feedbackFormDefinitionId": forms[FORM_OF_INTERVIEW[title]]["id"],
                     "instructionsPlain": f"{title} interview",
                     "instructionsHtml": f"<p>{title} interview</p>",
                 },
@@ -647,9 +781,30 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
             application_form = shapes.form_definition(g.uid, "Application", shapes.APPLICATION_QUESTIONS)
             g.application_form_of[job_id] = application_form
             g.application_form_id_of[job_id] = g.uid()
-            secondary = [x["id"] for x in locs if x is not loc][: j % 2]
+            # Some postings list more offices of the same region.
+            region = CITY_REGION[loc["name"]]
+            secondary = [x["id"] for x in locs if x is not loc and CITY_REGION[x["name"]] == region][: j % 3]
+            posting_id = g.uid()
+            opening_text = f"{dept['name']} at Emulated Org builds what our customers rely on every day."
+            body_text = f"As a {title} you will own meaningful work from the first week."
+            closing_text = "We welcome applicants of every background and will adjust our process on request."
+            parent_dept = DEPARTMENT_PARENTS.get(dept["name"])
             posting = g.small(
                 "jobPosting",
+                id=posting_id,
+                applyLink=f"https://jobs.ashbyhq.com/emulated-org/{posting_id}/application",
+                externalLink=f"https://jobs.ashbyhq.com/emulated-org/{posting_id}",
+                isRemote=loc["isRemote"],
+                workplaceType=loc["workplaceType"],
+                descriptionParts={
+                    "descriptionOpening": {"html": f"<p>{opening_text}</p>", "plain": opening_text},
+                    "descriptionBody": {"html": f"<p>{body_text}</p>", "plain": body_text},
+                    "descriptionClosing": {"html": f"<p>{closing_text}</p>", "plain": closing_text},
+                },
+                descriptionSocial=f"We are hiring a {title} in {loc['name']}.",
+                teamNameHierarchy=[parent_dept, dept["name"]] if parent_dept else [dept["name"]],
+                applicationDeadline=iso_ms(created + 120 * 86400),
+                applicationLimitCalloutHtml="<p>You can apply to up to three roles every six months.</p>",
                 title=title,
                 jobId=job_id,
                 departmentName=dept["name"],
@@ -661,7 +816,7 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 publishedDate=iso_ms(created)[:10],
                 descriptionPlain=f"Join us as a {title}.",
                 descriptionHtml=f"<p>Join us as a {title}.</p>",
-                address=loc.get("address") or shapes.address("San Francisco"),
+                address=loc.get("address"),
                 compensation=pay,
                 compensationTierSummary=pay["compensationTierSummary"],
                 shouldDisplayCompensationOnJobBoard=True,
@@ -685,6 +840,8 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                     "jobLocation": {"@type": "Place", "address": {"@type": "PostalAddress"}},
                 },
             )
+            if posting["address"] is None:  # a remote posting has no office address
+                del posting["address"]
             if isinstance(g.template("jobPosting").get("locationIds"), list):
                 posting["locationIds"] = [loc["id"]]
             g.put("jobPosting", posting, confidential=conf)
@@ -698,8 +855,8 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
             "employmentType": "FullTime",
             "locationId": loc["id"],
             "departmentId": dept["id"],
-            "defaultInterviewPlanId": plan["id"],
-            "interviewPlanIds": [plan["id"]],
+            "defaultInterviewPlanId": job_plans[0],
+            "interviewPlanIds": job_plans,
             "jobPostingIds": posting_ids,
             "customRequisitionId": f"REQ-{1000 + j}",
             "brandId": brands[j % len(brands)] if j % 3 else None,
@@ -724,6 +881,13 @@ def generate_org(state: State, *, candidates: int, seed: int) -> None:
                 del job[stamp]
         jobs.append(g.put("job", job, confidential=conf))
 
+    # The forms made for one interview name it (the first job's); the default form and the
+    # debrief form serve every interview.
+    for form in forms:
+        interview = FEEDBACK_FORM_INTERVIEW.get(form["title"])
+        if interview is not None:
+            form["interviewId"] = interviews_of[jobs[0]["id"]][interview]
+            g.put("feedbackFormDefinition", form)
     _people(
         g,
         candidates,
@@ -1253,7 +1417,7 @@ def _offer(
             "author": author,
             "approvalStatus": approval if latest else "Declined",
             "salary": {"currencyCode": "USD", "value": salary - (count - 1 - k) * 5000},
-            "startDate": iso_ms(at + 30 * 86400)[:10],
+            "startDate": iso_ms(at + 30 * 86400)[:10] + "T00:00:00.000Z",
             "openingId": job["openings"][0]["id"],
             "customFields": g.custom_values("Offer"),
             "fileHandles": [
@@ -1335,7 +1499,16 @@ def _fill_remaining(g: Gen) -> None:
         if (
             len(g.state.kinds[kind])
             or kd.parent_field
-            or kind in ("webhook", "file", "offerProcess", "approvalDefinition")
+            # The account does not use Ashby's notetaker; its referral form is made on demand.
+            or kind
+            in (
+                "webhook",
+                "file",
+                "offerProcess",
+                "approvalDefinition",
+                "notetakerTranscript",
+                "referralForm",
+            )
         ):
             continue
         if kd.list_op is None and kd.info_op is None:

@@ -136,8 +136,25 @@ def custom_value(definition: Rec, rng: random.Random, when: str) -> Rec:
             "interval": "1 YEAR",
         }
     else:
-        out["value"] = f"{definition['title']}: {rng.choice(('yes', 'pending', 'see notes'))}"
+        words = STRING_VALUES.get(definition["title"], GENERIC_STRINGS)
+        out["value"] = words[rng.randrange(len(words))]
     return out
+
+
+# What people type into each free-text custom field (a small vocabulary per field).
+STRING_VALUES: dict[str, tuple[str, ...]] = {
+    "Work authorization": ("US citizen", "Permanent resident", "H-1B", "Needs sponsorship", "EU citizen"),
+    "Notice period": ("Immediately", "2 weeks", "1 month", "2 months", "3 months"),
+    "Interview notes (private)": (
+        "Strong on systems design; probe people management.",
+        "Wants to relocate in the spring.",
+        "Competing offer expected next week.",
+        "Asked about the remote policy.",
+    ),
+    "Cost center": ("CC-100 Engineering", "CC-200 Product", "CC-300 Sales", "CC-400 G&A"),
+    "Headcount plan": ("2026 H1 plan", "2026 H2 plan", "Backfill", "Approved growth hire"),
+}
+GENERIC_STRINGS = ("Yes", "No", "Discussed with the hiring manager")
 
 
 def selectable(values: tuple[str, ...]) -> list[Rec]:

@@ -65,10 +65,16 @@ def _version(ctx: Ctx, submissions: list[dict[str, Any]]) -> Record:
         except ValueError:
             raise invalid_input("offerForm.salary", "must be a number") from None
     if values.get("startDate"):
-        version["startDate"] = str(values["startDate"])[:10]
+        # The form takes a date; the offer answers it as a date-time (midnight UTC), as the spec says.
+        version["startDate"] = _date_time(str(values["startDate"]))
     if values.get("openingId"):
         version["openingId"] = require(ctx, "opening", values["openingId"])["id"]
     return version
+
+
+def _date_time(value: str) -> str:
+    """A form's date ("2027-01-04") as a date-time ("2027-01-04T00:00:00.000Z")."""
+    return value if "T" in value else f"{value[:10]}T00:00:00.000Z"
 
 
 def _offer(ctx: Ctx, ident: Any = None) -> Record:

@@ -140,7 +140,7 @@ def job_interview_plan(ctx: Ctx) -> dict[str, Any]:
 
 @handler("interviewStage.list")
 def interview_stages(ctx: Ctx) -> list[dict[str, Any]]:
-    plan_id = ctx.need("interviewPlanId")
+    plan_id = ctx.require("interviewPlan", ctx.need("interviewPlanId"), code="interview_plan_not_found")["id"]
     stages = _visible_records(ctx, "interviewStage", ctx.state.children("interviewStage", plan_id))
     return sorted(stages, key=lambda s: s.get("orderInInterviewPlan", 0))
 

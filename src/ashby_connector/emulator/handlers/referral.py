@@ -174,7 +174,7 @@ def ensure_referral_form(ctx: Ctx) -> Record:
         "title": "Referral",
         "isArchived": False,
         "isDefaultForm": True,
-        "organizationId": ctx.state.new_id(),
+        "organizationId": ctx.state.extras.get("organization_id") or ctx.state.new_id(),
         "formDefinition": _form(ctx),
     }
     ctx.state.put("referralForm", form)
