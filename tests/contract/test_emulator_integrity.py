@@ -138,6 +138,7 @@ def answers(organisation: EmulatorHandle) -> dict[str, list[dict[str, Any]]]:
                     _post(client, kind.info_op, {kind.info_id: r["id"]})["results"]
                     for r in out[kind.list_op][:40]
                 ]
+        out["referralForm.info"] = [_post(client, "referralForm.info", {})["results"]]
     return out
 
 
@@ -217,7 +218,9 @@ def test_interview_plans_are_shared_by_jobs_and_templates(answers: dict[str, lis
 def test_locations_sit_in_their_region(answers: dict[str, list[dict[str, Any]]]) -> None:
     by_id = {loc["id"]: loc for loc in answers["location.list"]}
     parent_of = {
-        loc["name"]: by_id[loc["parentLocationId"]]["name"] for loc in by_id.values() if "parentLocationId" in loc
+        loc["name"]: by_id[loc["parentLocationId"]]["name"]
+        for loc in by_id.values()
+        if "parentLocationId" in loc
     }
     assert parent_of["Berlin"] == parent_of["Paris"] == parent_of["London"] == "Europe"
     assert parent_of["Sydney"] == parent_of["Singapore"] == "Asia Pacific"
@@ -248,6 +251,8 @@ def test_offer_start_dates_are_date_times(answers: dict[str, list[dict[str, Any]
 
 def test_stages_of_an_unknown_plan_are_not_found(organisation: EmulatorHandle) -> None:
     with httpx.Client(base_url=organisation.base_url, auth=(organisation.api_key, ""), timeout=60) as client:
-        answer = _post(client, "interviewStage.list", {"interviewPlanId": "00000000-0000-4000-8000-000000000000"})
+        answer = _post(
+            client, "interviewStage.list", {"interviewPlanId": "00000000-0000-4000-8000-000000000000"}
+        )
     assert answer["success"] is False
     assert answer["errorInfo"]["code"] == "interview_plan_not_found"

@@ -148,13 +148,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             if s.get("interviewPlanId") == plan and s.get("type") == "Active"
             and s["id"] != app["currentInterviewStage"]["id"]
         )  # fmt: skip
-        emu.control.call(
-            "assessments/partner",
-            url=answer["partnerUrl"],
-            apiKey=answer["partnerKey"],
-            assessmentTypeId=type_id,
-            stageIds=[stage_id],
-        )
+        # Registered as the docs say: Ashby asks the partner's lists and starts what they offer.
+        registered = emu.control.call(
+            "assessments/partner", url=answer["partnerUrl"], apiKey=answer["partnerKey"], stageIds=[stage_id]
+        )["partner"]
+        assert registered["assessmentTypeId"] == type_id
+        assert [t["name"] for t in registered["assessmentTypes"]] == ["Coding exercise"]
+        assert [f["id"] for f in registered["customFields"]] == ["level"]
         sub = http.post(
             "/subscriptions", json={"url": rx.url, "connectionId": connection_id, "models": ["assessment"]}
         )

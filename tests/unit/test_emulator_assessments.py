@@ -15,9 +15,20 @@ import pytest
 
 from tests.unit._emulator_extras import Api, emulator_api, new_application, stages_of
 
+TYPE_ID = str(uuid.uuid4())
+TYPES = [{"assessment_type_id": TYPE_ID, "name": "Coding exercise", "description": "90 minutes"}]
+LEVEL = {
+    "id": "level",
+    "name": "Level",
+    "type": "ValueSelect",
+    "possible_values": [{"key": "jr", "value": "Junior"}, {"key": "sr", "value": "Senior"}],
+    "isRequired": True,
+}
+
 
 class Partner:
-    """A partner endpoint on 127.0.0.1: answers ``assessment.start`` with ``status`` (200/409/422)."""
+    """A partner endpoint on 127.0.0.1: lists one assessment type and one required custom field,
+    and answers ``assessment.start`` with ``status`` (200/409/422)."""
 
     def __init__(self) -> None:
         self.status = 200
@@ -27,9 +38,14 @@ class Partner:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
-                partner.calls.append((self.path.strip("/"), body, self.headers.get("Authorization")))
-                if partner.status == 200:
-                    answer: dict[str, Any] = {
+                operation = self.path.strip("/")
+                partner.calls.append((operation, body, self.headers.get("Authorization")))
+                if operation == "assessment.list":
+                    answer: dict[str, Any] = {"success": True, "results": TYPES}
+                elif operation == "assessment.customField.list":
+                    answer = {"success": True, "fields": [LEVEL]}
+                elif partner.status == 200:
+                    answer = {
                         "success": True,
                         "results": {"assessment_id": str(uuid.uuid4())},
                     }
@@ -116,6 +132,26 @@ def test_start_update_and_complete(api: Api, partner: Partner) -> None:
     )
     assert done["candidateId"] == app["candidate"]["id"] and done["result"]["value"] == 87
     assert done["applicationId"] == app["id"]
+
+
+def test_registering_a_partner_asks_what_it_offers_and_starts_with_it(api: Api) -> None:
+    p = Partner()
+    try:
+        registered = api.control("assessments/partner", url=p.url, apiKey="partner-key", stageIds=[])
+        # Ashby asked the partner's own lists (with the partner's key) before answering.
+        assert [c[0] for c in p.calls] == ["assessment.list", "assessment.customField.list"]
+        assert all(c[2] is not None and c[2].startswith("Basic ") for c in p.calls)
+        assert registered["partner"]["assessmentTypes"] == TYPES
+        assert registered["partner"]["customFields"] == [LEVEL]
+        assert registered["partner"]["assessmentTypeId"] == TYPE_ID
+        app = new_application(api, "Discovered Type")
+        call = _settled(api, api.control("assessments/start", applicationId=app["id"])["callId"])
+        operation, body, _ = p.calls[-1]
+        assert call["status"] == "ok" and operation == "assessment.start"
+        assert body["assessment_type_id"] == TYPE_ID
+        assert body["additional_fields"] == {"level": "jr"}  # the recruiter filled the required field
+    finally:
+        p.close()
 
 
 def test_partner_conflict_and_unprocessable_are_recorded(api: Api, partner: Partner) -> None:

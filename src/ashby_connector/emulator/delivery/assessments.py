@@ -33,6 +33,10 @@ class PartnerConfig:
     api_key: str | None = None
     stage_ids: set[str] = field(default_factory=set)
     timeout_seconds: float = 10.0
+    # What the partner offers, asked when it is registered (its assessment.list and
+    # assessment.customField.list), as Ashby does before a recruiter can pick an assessment.
+    assessment_types: list[JSON] = field(default_factory=list)
+    custom_fields: list[JSON] = field(default_factory=list)
 
     def to_json(self) -> JSON:
         return {
@@ -40,6 +44,8 @@ class PartnerConfig:
             "partnerId": self.partner_id,
             "assessmentTypeId": self.assessment_type_id,
             "stageIds": sorted(self.stage_ids),
+            "assessmentTypes": [dict(t) for t in self.assessment_types],
+            "customFields": [dict(f) for f in self.custom_fields],
         }
 
 
@@ -56,7 +62,10 @@ class AssessmentService:
     # -- control API ------------------------------------------------------------------------
 
     def configure(self, args: JSON) -> JSON:
+        """Register (or change) the partner. A new URL is what registering a partner in Ashby
+        is: Ashby then asks the partner what it offers before any assessment is started."""
         p = self.partner
+        registered = "url" in args and bool(args["url"]) and str(args["url"]) != p.url
         if "url" in args:
             p.url = str(args["url"]) if args["url"] else None
         if args.get("partnerId"):
@@ -69,7 +78,17 @@ class AssessmentService:
             p.stage_ids = {str(s) for s in args["stageIds"] or []}
         if "timeoutSeconds" in args:
             p.timeout_seconds = float(args["timeoutSeconds"])
+        if registered or args.get("discover"):
+            self.discover(keep_type=bool(args.get("assessmentTypeId")))
         return {"partner": p.to_json()}
+
+    def discover(self, *, keep_type: bool = False) -> None:
+        """Ask the partner for its assessment types and custom fields (and wait for both answers);
+        stage-triggered starts then use its first type unless one was named."""
+        for operation in ("assessment.list", "assessment.customField.list"):
+            self._join(self._call(operation, {}, None))
+        if self.partner.assessment_types and not keep_type:
+            self.partner.assessment_type_id = str(self.partner.assessment_types[0]["assessment_type_id"])
 
     def start(self, application_id: str, assessment_type_id: str | None = None) -> JSON:
         body = self._start_body(application_id, assessment_type_id or self.partner.assessment_type_id)
@@ -173,7 +192,7 @@ class AssessmentService:
         cand = self.state.get("candidate", app["candidate"]["id"]) or app["candidate"]
         job = self.state.get("job", app["job"]["id"]) or app["job"]
         first, _, last = str(cand.get("name", "")).partition(" ")
-        return {
+        body: JSON = {
             "assessment_type_id": type_id,
             "candidate": {
                 "ashby_id": cand["id"],
@@ -190,6 +209,18 @@ class AssessmentService:
                 "hiringTeam": job.get("hiringTeam", []),
             },
         }
+        # The recruiter fills the partner's custom fields when sending the assessment.
+        filled = {
+            f["id"]: value for f in self.partner.custom_fields if (value := _field_value(f)) is not None
+        }
+        if filled:
+            body["additional_fields"] = filled
+        return body
+
+    def _join(self, call_id: str) -> None:
+        for thread in list(self._threads):
+            if thread.name == f"emulator-assessment-{call_id}":
+                thread.join(self.partner.timeout_seconds + 1.0)
 
     def _call(self, operation: str, body: JSON, application_id: str | None) -> str:
         if not self.partner.url:
@@ -203,7 +234,9 @@ class AssessmentService:
         }
         with self._lock:
             self.calls.append(call)
-        thread = threading.Thread(target=self._send, args=(call,), name="emulator-assessment", daemon=True)
+        thread = threading.Thread(
+            target=self._send, args=(call,), name=f"emulator-assessment-{call['id']}", daemon=True
+        )
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
         return str(call["id"])
@@ -236,6 +269,22 @@ class AssessmentService:
                 call["status"] = "failed"
 
     def _record_answer(self, call: JSON, answer: Any) -> None:
+        if call["operation"] == "assessment.list":
+            found = answer.get("results") if isinstance(answer, dict) else None
+            self.partner.assessment_types = (
+                [dict(t) for t in found or [] if isinstance(t, dict) and t.get("assessment_type_id")]
+                if isinstance(found, list)
+                else []
+            )
+            return
+        if call["operation"] == "assessment.customField.list":
+            fields = answer.get("fields") if isinstance(answer, dict) else None
+            self.partner.custom_fields = (
+                [dict(f) for f in fields or [] if isinstance(f, dict) and f.get("id")]
+                if isinstance(fields, list)
+                else []
+            )
+            return
         results = answer.get("results", answer) if isinstance(answer, dict) else {}
         if not isinstance(results, dict):
             return
@@ -252,6 +301,32 @@ class AssessmentService:
             known = self.assessments.get(str(call["request"]["assessment_id"]))
             if known is not None:
                 known["status"] = "Cancelled"
+
+
+def _field_value(definition: JSON) -> Any:
+    """What a recruiter picks for one of the partner's custom fields: its first option, or a
+    plain value of its type."""
+    options = [
+        o["key"] for o in definition.get("possible_values") or [] if isinstance(o, dict) and "key" in o
+    ]
+    kind = definition.get("type")
+    if kind == "MultiValueSelect":
+        return options[:1] or None
+    if options:
+        return options[0]
+    return _PLAIN_VALUES.get(str(kind))
+
+
+_PLAIN_VALUES: dict[str, Any] = {
+    "String": "Standard",
+    "LongText": "Please focus on the backend exercise.",
+    "Number": 1,
+    "Score": 3,
+    "Boolean": True,
+    "Date": "2026-02-02",
+    "Email": "recruiting@emulated-org.com",
+    "Url": "https://emulated-org.com/careers",
+}
 
 
 def _message(answer: Any) -> str:

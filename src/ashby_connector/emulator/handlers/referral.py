@@ -171,7 +171,7 @@ def ensure_referral_form(ctx: Ctx) -> Record:
             return found
     form = {
         "id": ctx.state.new_id(),
-        "title": "Referral",
+        "title": "Employee referral",
         "isArchived": False,
         "isDefaultForm": True,
         "organizationId": ctx.state.extras.get("organization_id") or ctx.state.new_id(),
@@ -179,6 +179,11 @@ def ensure_referral_form(ctx: Ctx) -> Record:
     }
     ctx.state.put("referralForm", form)
     return form
+
+
+@handler("referralForm.info")
+def referral_form_info(ctx: Ctx) -> Record:
+    return ensure_referral_form(ctx)
 
 
 @handler("referral.create")
