@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ashby_connector import catalog
 from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import run_emulator
 from ashby_connector.unified.sources import values_at
@@ -65,6 +66,11 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     ids |= {"job": job["id"], "jobTitle": job["title"]}
     user = _first(http, "genericUser")
     ids |= {"user": user["id"], "userEmail": user["email"]}
+    # Users on neither the application's nor the job's hiring team, one per write that adds one.
+    teams = {m["userId"] for m in app["remoteData"].get("hiringTeam", [])}
+    teams |= {m["userId"] for m in ashby.call("job.info", {"id": job["id"]}).get("hiringTeam", [])}
+    free = [u["id"] for u in http.get("/resources/genericUser").json()["data"] if u["id"] not in teams]
+    ids |= dict(zip(("applicationTeamUser", "jobTeamUser", "newRecruiter"), free, strict=False))
     models = [
         ("department", "atsDepartment"),
         ("location", "atsLocation"),
@@ -83,6 +89,11 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     ids["pool"] = ashby.call("interviewerPool.create", {"title": "Prepared pool"})["id"]
     opening = ashby.call("opening.create", {"identifier": "PREP-1", "jobIds": [job["id"]]})
     ids |= {"opening": opening["id"], "openingIdentifier": "PREP-1"}
+    # Openings of their own for the writes whose effect the prepared one already shows.
+    other_job = next(j["id"] for j in http.get("/resources/atsJob").json()["data"] if j["id"] != job["id"])
+    own = (("openingToFill", "PREP-2", [other_job]), ("openingToArchive", "PREP-3", []))
+    for key, identifier, jobs in own:
+        ids[key] = ashby.call("opening.create", {"identifier": identifier, "jobIds": jobs})["id"]
     ids["feedbackForm"] = ashby.call("feedbackFormDefinition.list", {})[0]["id"]
     ids["surveyForm"] = ashby.call("surveyFormDefinition.list", {})[0]["id"]
     ids["jobPosting"] = ashby.call("jobPosting.list", {})[0]["id"]
@@ -165,19 +176,46 @@ def test_the_table_covers_all_99_use_cases_and_the_rendered_doc_matches() -> Non
     assert all(f"`{u['id']}`" in doc for u in USE_CASES)
 
 
+def _is_write(case: dict[str, Any]) -> bool:
+    if case["via"] == "proxy":
+        return catalog.operation(case["operation"]).kind == "write"
+    return bool(case.get("action") in ("create", "update", "delete"))
+
+
 @pytest.mark.parametrize("case", [u for u in USE_CASES if u["via"] != "partner"], ids=lambda u: u["id"])
 def test_use_case(case: dict[str, Any], world: tuple[Server, httpx.Client, dict[str, Any]]) -> None:
     _, http, ids = world
+    assert case.get("expect"), f"{case['id']} states no effect to check"
+    sourced = [c for c in case["expect"] if "source" in c]
+    write = _is_write(case) and "expectAshbyError" not in case
+    if write:
+        # A write proves itself only by what reads back afterwards, and only if that was not
+        # already so: read every effect's source first and require the call to change one.
+        assert sourced or case.get("noReadBack"), (
+            f"{case['id']}: a write checked only on its own echoed answer proves nothing"
+        )
+        before = [c for c in sourced if "$created" not in json.dumps(c)]
+        held = [not _failures(case, [c], {}, http, ids) for c in before]
+        assert not sourced or len(before) < len(sourced) or not all(held), (
+            f"{case['id']}: proves nothing, its effect already held before the call"
+        )
+    answer = _call(case, http, ids)
+    created = values_at(answer, "data.id") or values_at(answer, "results.id")
+    scope = {**ids, "created": created[0]} if write and created else ids
+    problems = _failures(case, case["expect"], answer, http, scope)
+    assert not problems, "; ".join(problems)
+
+
+def _call(case: dict[str, Any], http: httpx.Client, ids: dict[str, Any]) -> dict[str, Any]:
     if case["via"] == "proxy":
         answer = http.post(f"/proxy/{case['operation']}", json=_fill(case["body"], ids))
         assert answer.status_code == 200, answer.text
-        envelope = answer.json()
+        envelope: dict[str, Any] = answer.json()
         if "expectAshbyError" in case:  # Ashby's refusal, passed through untouched
             assert envelope["success"] is False and envelope["errorInfo"]["code"] == case["expectAshbyError"]
         else:
             assert envelope["success"] is True, envelope
-        _check_effects(case, envelope, http, ids)
-        return
+        return envelope
     model, action = case["model"], case["action"]
     query = _fill(case.get("query", {}), ids)
     path = f"/resources/{model}" + (f"/{_fill(case['recordId'], ids)}" if "recordId" in case else "")
@@ -185,41 +223,48 @@ def test_use_case(case: dict[str, Any], world: tuple[Server, httpx.Client, dict[
         action
     ]
     body = _fill(case.get("body"), ids) if method in ("POST", "PATCH") else None
-    answer = http.request(method, path, params=query, json=body)
-    assert answer.status_code in (200, 201), answer.text
-    data = answer.json()["data"]
+    response = http.request(method, path, params=query, json=body)
+    assert response.status_code in (200, 201), response.text
+    result: dict[str, Any] = response.json()
     if action == "list":
-        assert data, f"{model} list is empty for {query}"
+        assert result["data"], f"{model} list is empty for {query}"
     else:
-        assert data["id"]
-    _check_effects(case, answer.json(), http, ids)
+        assert result["data"]["id"]
+    return result
 
 
-def _check_effects(
-    case: dict[str, Any], answer: dict[str, Any], http: httpx.Client, ids: dict[str, Any]
-) -> None:
-    """Each of the row's expected effects, on the answer or on what reads back afterwards."""
-    assert case.get("expect"), f"{case['id']} states no effect to check"
-    for check in case["expect"]:
+def _failures(
+    case: dict[str, Any],
+    checks: list[dict[str, Any]],
+    answer: dict[str, Any],
+    http: httpx.Client,
+    ids: dict[str, Any],
+) -> list[str]:
+    """The checks (of the answer, or of what reads back now) that do not hold."""
+    out: list[str] = []
+    for check in checks:
         seen = answer if "source" not in check else _read_back(http, _fill(check["source"], ids), ids)
         at = _fill_text(check["at"], ids)
         values = values_at(seen, at) if at != "success" else [seen["success"]]
-        label = f"{case['id']}: {check['at']} = {values!r}"
+        held = True
         if "equals" in check:
-            assert values == [_fill(check["equals"], ids)], label
+            held &= values == [_fill(check["equals"], ids)]
         if "contains" in check:
-            assert _fill(check["contains"], ids) in values, label
+            held &= _fill(check["contains"], ids) in values
         if "excludes" in check:
-            assert _fill(check["excludes"], ids) not in values, label
+            held &= _fill(check["excludes"], ids) not in values
         if check.get("filled"):
-            assert values, label
+            held &= bool(values)
         if "each_equals" in check:
-            assert values and all(v == _fill(check["each_equals"], ids) for v in values), label
+            held &= bool(values) and all(v == _fill(check["each_equals"], ids) for v in values)
         if "each_icontains" in check:
             needle = str(_fill(check["each_icontains"], ids)).casefold()
-            assert values and all(needle in str(v).casefold() for v in values), label
+            held &= bool(values) and all(needle in str(v).casefold() for v in values)
         if check.get("downloads"):
-            assert values and httpx.get(str(values[0])).content, label
+            held &= bool(values) and bool(httpx.get(str(values[0])).content)
+        if not held:
+            out.append(f"{case['id']}: {check['at']} = {values!r}")
+    return out
 
 
 def _fill_text(text: str, ids: dict[str, Any]) -> str:

@@ -67,7 +67,9 @@ def render() -> str:
         "`python -m ashby_connector.unified.use_cases > docs/use_cases.md`; `tests/e2e/test_use_cases.py`",
         "runs every row through the server against the emulator and checks the effects listed (on the",
         "answer, or read back afterwards from a server resource or an Ashby operation; `$name` is a",
-        "record the test prepares).",
+        "record the test prepares, `$created` the one the call made). A write must show its effect in a",
+        "read back, and that effect must not already hold before the call: a row whose effect held",
+        "beforehand fails as proving nothing.",
         "",
         f"{len(cases)} use cases: {typed} typed through a unified model, {proxied} through the proxy, "
         f"{len(cases) - typed - proxied} partner side.",

@@ -331,4 +331,41 @@ def approval_definition_update(ctx: Ctx) -> dict[str, Any]:
         "approvalStepDefinitions": steps,
     }
     defs[f"{entity_type}:{entity_id}"] = definition
+    if steps:
+        _approval_for(ctx, definition)
     return definition
+
+
+def _approval_for(ctx: Ctx, definition: dict[str, Any]) -> None:
+    """The entity's approval follows its API-managed definition (``approval.list`` filtered by the
+    entity shows it), each approver pending until they decide. An empty list skips approval."""
+    now = ctx.state.now_iso()
+    existing = next(
+        (
+            a
+            for a in ctx.state.iter("approval")
+            if (a.get("entityType"), a.get("entityId")) == (definition["entityType"], definition["entityId"])
+        ),
+        None,
+    )
+    steps = [
+        {
+            "id": ctx.state.new_id(),
+            "approvalsRequired": step.get("approvalsRequired", 1),
+            "approvers": [
+                {"id": ctx.state.new_id(), "userId": a["userId"], "decision": "pending", "requestedAt": now}
+                for a in step.get("approvers", [])
+            ],
+        }
+        for step in definition["approvalStepDefinitions"]
+    ]
+    ctx.state.put(
+        "approval",
+        {
+            **(existing or {"id": ctx.state.new_id(), "createdAt": now}),
+            "approvalDefinitionId": definition["id"],
+            "entityType": definition["entityType"],
+            "entityId": definition["entityId"],
+            "steps": steps,
+        },
+    )
