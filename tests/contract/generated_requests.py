@@ -133,9 +133,7 @@ REQUEST_FIXES: dict[str, Callable[[EmulatorHandle, dict[str, Any]], dict[str, An
     },
     "interviewSchedule.update": lambda emu, b: {
         **b,
-        "interviewEvent": _event_times(
-            {"interviewers": [{"email": _record(emu, "user")["email"]}]}
-        ),
+        "interviewEvent": _event_times({"interviewers": [{"email": _record(emu, "user")["email"]}]}),
     },
     "job.setStatus": lambda emu, b: {**b, "status": "Closed"},
     "jobPosting.updateCompensation": lambda emu, b: {**b, "compensationTiers": None},

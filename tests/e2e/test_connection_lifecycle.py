@@ -120,6 +120,9 @@ def test_rotation_reaches_the_webhook_processor_of_another_process_within_two_se
 
 
 def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_resumes(tmp_path: Path) -> None:
+    """Two processes on one SQLite file: the second leaves the first's live run and lease alone
+    (409 for a second sync of the connection); once the first is SIGKILLed, its run is marked
+    interrupted when its lease lapses (2 s here), and the connection syncs again, resuming."""
     import os
     import signal
     import subprocess
@@ -129,6 +132,7 @@ def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_re
     from cryptography.fernet import Fernet
 
     from ashby_connector.core.app import Core
+    from ashby_connector.core.errors import CoreError
     from ashby_connector.core.settings import Settings
     from tests.e2e.server_harness import free_port
 
@@ -143,7 +147,7 @@ def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_re
         cid = core.connections.create(tenant, "owner", emu.api_key).id
         core.close()
 
-        emu.control.set_faults("latency_ms:10")
+        emu.control.set_faults("latency_ms:600")  # a run of some seconds
         port = free_port()
         command = [
             str(Path(sys.executable).parent / "ashby-connector"),
@@ -158,6 +162,7 @@ def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_re
             "ASHBY_CONNECTOR_MASTER_KEY": master_key,
             "ASHBY_BASE_URL": emu.base_url,
             "ASHBY_CONNECTOR_SCHEDULER": "off",  # only the run this test starts
+            "ASHBY_CONNECTOR_SYNC_LEASE_SECONDS": "2",
         }
         server = subprocess.Popen(
             [*command, "--ashby-base-url", emu.base_url],
@@ -185,6 +190,24 @@ def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_re
                 with engine.connect() as conn:
                     return int(conn.execute(progress).scalar_one()) > 0
 
+            second = Core.open(settings)  # another process on the same file, the first one alive
+
+            def running() -> bool:
+                got = second.syncs.history.get(run.json()["id"], [cid])
+                return got is not None and got.status == "running"
+
+            try:
+                _wait(running)
+                assert second.start(background=False) == 0  # a live lease is never taken over
+                time.sleep(3)  # longer than the lease: only its heartbeat keeps it
+                assert second.syncs.recover_interrupted() == 0
+                with pytest.raises(CoreError) as refused:
+                    second.syncs.start(cid)
+                assert refused.value.status == 409
+                live = second.syncs.history.get(run.json()["id"], [cid])
+                assert live is not None and live.status == "running"
+            finally:
+                second.close()
             try:
                 _wait(saved_pages)
             finally:
@@ -199,7 +222,8 @@ def test_a_killed_servers_running_sync_is_marked_interrupted_and_the_next_run_re
             run_id = run.json()["id"]
             before = core.syncs.history.get(run_id, [cid])
             assert before is not None and before.status == "running"
-            assert core.start(background=False) == 1
+            # Once the dead process's lease lapses (2 s), any process marks its run interrupted.
+            _wait(lambda: core.start(background=False) == 1)
             left = core.syncs.history.get(run_id, [cid])
             assert left is not None and left.status == "interrupted" and left.finished_at is not None
             again = core.syncs.start(cid)

@@ -181,3 +181,95 @@ def test_worker_without_a_key_syncs_the_servers_connections_and_queues_events(
                 .where(webhook_outbox.c.subscription_id == sub.json()["id"])
             ).scalar_one()
         assert queued == users, "every synced user is a genericUser.created event for the subscriber"
+
+
+@pytest.mark.postgres
+def test_a_sigkilled_workers_connection_syncs_again_within_one_lease(
+    fresh_emulator: EmulatorHandle, postgres_db: str
+) -> None:
+    """A worker killed mid-run (SIGKILL) leaves its procrastinate job ``doing`` and its run
+    ``running``: the scheduler's sweep fails the job once the worker stops beating, the run is
+    marked interrupted once its lease lapses (2 s here), and the next sync of the connection is
+    accepted and run by another worker, resuming. A live worker's run is never touched."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from cryptography.fernet import Fernet
+
+    from ashby_connector.core.app import Core
+    from ashby_connector.core.settings import Settings
+    from ashby_connector.worker.distributed import DistributedRunner
+
+    master_key = Fernet.generate_key().decode()
+    settings = Settings(
+        db_url=postgres_db, ashby_base_url=fresh_emulator.base_url, master_key=master_key, scheduler="off"
+    )
+    core = Core.open(settings)
+    tenant, _ = core.tenancy.create_platform_key("acme")
+    cid = core.connections.create(tenant, "owner", fresh_emulator.api_key).id
+    queue = DistributedRunner(postgres_db, core.clients.require, store=core.store)
+    queue.install_schema()
+    env = {
+        **os.environ,
+        "ASHBY_CONNECTOR_MASTER_KEY": master_key,
+        "ASHBY_CONNECTOR_SYNC_LEASE_SECONDS": "2",
+        "ASHBY_API_KEY": "",
+    }
+    command = [
+        str(Path(sys.executable).parent / "ashby-connector"),
+        "worker",
+        "run",
+        "--db",
+        postgres_db,
+        "--base-url",
+        fresh_emulator.base_url,
+        "--rate-limit",
+        "0",
+        "--no-schedule",
+    ]
+
+    def run_status(run_id: str) -> str | None:
+        run = core.syncs.history.get(run_id, [cid])
+        return run.status if run is not None else None
+
+    def wait(check: object, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not check():  # type: ignore[operator]
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+
+    fresh_emulator.control.set_faults("latency_ms:600")  # a run of some seconds
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert queue.enqueue(cid, full=True) is not None
+        first = core.syncs.history.page([cid]).runs[0].id
+        wait(lambda: run_status(first) == "running")
+        time.sleep(3)  # longer than the lease: the live worker's heartbeats keep it
+        assert queue.release_stalled(1.0) == 0 and core.syncs.recover_interrupted() == 0
+        assert run_status(first) == "running"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+        killed = time.monotonic()
+        # This deployment's lease is 2 s, so a worker silent for half of it (1 s) is gone.
+        wait(lambda: queue.release_stalled(1.0) == 1)  # the job's lock is free again
+        wait(lambda: core.syncs.recover_interrupted() == 1)
+        recovered = time.monotonic() - killed
+        assert run_status(first) == "interrupted"
+        fresh_emulator.control.set_faults(None)
+        assert queue.enqueue(cid) is not None  # accepted again
+        again = subprocess.run([*command[:-1], "--once"], env=env, capture_output=True, timeout=120)
+        assert again.returncode == 0, again.stdout[-2000:]
+        second = core.syncs.history.page([cid]).runs[0]
+        assert second.id != first and second.status == "succeeded", second.error
+        assert second.report is not None
+        assert any(s["mode"].startswith("resumed") for s in second.report["streams"]), second.report
+        print(f"killed worker's run interrupted and its job failed {recovered:.1f} s after SIGKILL")
+    finally:
+        if worker.poll() is None:
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait()
+        queue.close()
+        core.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from ashby_connector.core.freshness.schedules import (
 from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.syncs.history import POLL_HOLDER_SUFFIX, SyncHistory, SyncLease
 from ashby_connector.core.syncs.webhook_runs import WebhookRuns
-from ashby_connector.store import Store, record_table
+from ashby_connector.store import Store, record_table, sync_lease
 
 
 class Clock:
@@ -152,6 +154,47 @@ def test_lease_is_exclusive_expires_and_is_released(store: Store) -> None:
         with lease.hold("c", "four") as second:
             assert not second
     assert not lease.held("c")
+
+
+def _expires(store: Store, connection_id: str) -> float:
+    with store.engine.connect() as conn:
+        return float(
+            conn.execute(
+                sa.select(sync_lease.c.expires_at).where(sync_lease.c.connection_id == connection_id)
+            ).scalar_one()
+        )
+
+
+def _wait_until(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_lost_lease_stops_its_holder_and_only_lapsed_runs_are_interrupted(store: Store) -> None:
+    clock = Clock()
+    lease = SyncLease(store, seconds=0.6, clock=clock)  # a heartbeat every 0.1 s
+    history = SyncHistory(store)
+    live_run = history.create("live", trigger="manual", mode="full")
+    dead_run = history.create("dead", trigger="manual", mode="full")
+    history.started(live_run, "a")
+    history.started(dead_run, "gone")
+    assert lease.acquire("dead", "gone", dead_run)
+    with lease.hold("live", "a", live_run) as held:
+        assert held and not held.lost.is_set()
+        assert lease.interrupt_orphans() == 0  # both leases live: nobody's run is touched
+        clock.now += 0.5
+        assert lease.interrupt_orphans() == 0
+        clock.now += 0.7  # "gone" stopped beating; "live" renews its lease (its heartbeat)
+        _wait_until(lambda: _expires(store, "live") > clock.now)
+        assert lease.interrupt_orphans() == 1
+        statuses = {r.connection_id: r.status for r in history.page(["live", "dead"]).runs}
+        assert statuses == {"live": "running", "dead": "interrupted"}
+        clock.now += 10  # the heartbeat did not run in between: another process takes the lease
+        assert lease.acquire("live", "b", "other")
+        assert held.lost.wait(5)  # the holder learns at its next heartbeat and stops its run
+    assert lease.held("live")  # the new holder's lease was not released by the old one
 
 
 def _deleted(store: Store, record_id: str, days_ago: float) -> None:

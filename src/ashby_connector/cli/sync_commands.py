@@ -492,6 +492,7 @@ def _worker_freshness(runner: Any, connections: Any) -> Any:
         dispatch=runner.schedule,
         poll=lambda connection_id, streams: runner.service().poll(connection_id, streams),
         webhooks_on=lambda: connections_with_webhooks(store.engine),
+        sweep=runner.release_stalled,
     )
 
 

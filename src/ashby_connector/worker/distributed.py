@@ -17,11 +17,21 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from ashby_connector.core.freshness.schedules import RunKind, holder_name
-from ashby_connector.core.syncs.history import SyncHistory, SyncLease, Trigger
+from ashby_connector.core.syncs.history import (
+    HEARTBEATS_PER_LEASE,
+    LEASE_SECONDS,
+    SyncHistory,
+    SyncLease,
+    Trigger,
+)
 from ashby_connector.core.syncs.service import SKIPPED_RUNNING, OnFinished, SyncService, run_mode
 from ashby_connector.store import ChangeCallbackFor, Store, normalize_url
 
 QUEUE = "ashby-sync"
+# A worker beats every sixth of a sync lease (10 s of 60 s, procrastinate's own defaults); one silent
+# for half a lease is gone, so its jobs are failed before the lease of its run lapses.
+HEARTBEAT_SECONDS = LEASE_SECONDS / HEARTBEATS_PER_LEASE
+STALLED_WORKER_SECONDS = LEASE_SECONDS / 2
 TASK_NAME = "ashby_connector.sync_connection"
 
 ClientFactory = Callable[[str], Any]
@@ -118,6 +128,26 @@ class DistributedRunner:
                 history.delete(run_id)  # the waiting run covers this one
                 return None
 
+    def release_stalled(self, seconds_since_heartbeat: float = STALLED_WORKER_SECONDS) -> int:
+        """Fail the sync jobs of workers that stopped beating (killed): procrastinate keeps such a
+        job ``doing`` forever, and its ``lock`` would keep every later sync of the connection
+        waiting. Their runs are marked interrupted once the connection's lease lapses
+        (``SyncLease.interrupt_orphans``); the next run resumes. Returns how many were failed."""
+        from procrastinate import sql
+
+        with self.app.open():
+            rows = self.app.connector.execute_query_all(
+                query=sql.queries["select_stalled_jobs_by_heartbeat"],
+                queue=QUEUE,
+                task_name=TASK_NAME,
+                seconds_since_heartbeat=seconds_since_heartbeat,
+            )
+            for row in rows:
+                self.app.connector.execute_query(
+                    query=sql.queries["finish_job"], job_id=row["id"], status="failed", delete_job=False
+                )
+        return len(rows)
+
     def schedule(self, connection_id: str, kind: RunKind) -> bool:
         """The scheduler's dispatch: queue a due run, or record it skipped while one is going."""
         store = self.store()
@@ -154,7 +184,12 @@ class DistributedRunner:
         async_app = self.app.with_connector(procrastinate.PsycopgConnector(conninfo=_conninfo(self.db_url)))
         try:
             async_app.run_worker(
-                queues=[QUEUE], wait=wait, concurrency=concurrency, install_signal_handlers=wait
+                queues=[QUEUE],
+                wait=wait,
+                concurrency=concurrency,
+                install_signal_handlers=wait,
+                update_heartbeat_interval=HEARTBEAT_SECONDS,
+                stalled_worker_timeout=STALLED_WORKER_SECONDS,
             )
         finally:
             self.close()

@@ -35,6 +35,8 @@ from ashby_connector.store.wakeups import SCHEDULES
 
 log = logging.getLogger("ashby_connector.scheduler")
 HOUSEKEEPING_SECONDS = 3600.0
+# How often a scheduler fails the queued jobs of killed workers (``sweep``): a query per sweep.
+SWEEP_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,12 @@ class Freshness:
         poll: Poll | None = None,
         webhooks_on: Callable[[], Collection[str]] | None = None,
         partner_state: Callable[[], dict[str, Any] | None] | None = None,
+        sweep: Callable[[], object] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """``poll`` runs the fast lane's polls in this process; ``webhooks_on`` names the
-        connections with webhooks on (None: poll every connection, as ``sync --every`` asks)."""
+        connections with webhooks on (None: poll every connection, as ``sync --every`` asks);
+        ``sweep`` frees what killed workers left (``DistributedRunner.release_stalled``)."""
         self.settings = settings = settings or FreshnessSettings()
         self.store = store
         self.schedules = Schedules(
@@ -105,6 +109,8 @@ class Freshness:
             bell=store.wakeups.bell(SCHEDULES),
         )
         self._last_housekeeping = 0.0
+        self.sweep = sweep
+        self._last_sweep = 0.0
 
     def alive(self) -> bool:
         return self.scheduler is not None and self._ticker.running and self.scheduler.alive()
@@ -132,6 +138,12 @@ class Freshness:
 
     def tick(self) -> None:
         assert self.scheduler is not None
+        # Runs whose process died are recovered here, in whichever process schedules: at most a
+        # lease period after their last heartbeat, never while a lease is live.
+        if self.sweep is not None and self.clock() - self._last_sweep >= SWEEP_SECONDS:
+            self._last_sweep = self.clock()
+            self.sweep()
+        self.lease.interrupt_orphans(queued_too=self.store.dialect == "sqlite")
         self.scheduler.tick()
         if self.clock() - self._last_housekeeping >= HOUSEKEEPING_SECONDS:
             self._last_housekeeping = self.clock()

@@ -3,17 +3,24 @@
 Every run, whoever starts it (a schedule, a person, a webhook), is a row: queued, running, then
 succeeded or failed with its counts and whole error; a scheduled run that found the previous one
 still going is recorded as skipped. The lease (``sync_lease``) is taken before a run starts and
-renewed while it runs: an atomic insert-or-take-if-expired on SQLite and PostgreSQL alike, so no
-two processes on any machine sync one connection at once, and a crashed holder's lease lapses.
+renewed while it runs (its heartbeat): an atomic insert-or-take-if-expired on SQLite and PostgreSQL
+alike, so no two processes on any machine sync one connection at once, and a crashed holder's lease
+lapses after ``LEASE_SECONDS``. A holder that cannot renew (another took the lapsed lease, or the
+database was away longer than the lease) is told (``Held.lost``) and stops its run.
+
+``interrupt_orphans`` is what every process's scheduler tick (and start-up) calls: a run still
+``running`` whose lease lapsed, or was never its own, is marked ``interrupted``; a run whose lease
+is live is never touched, whoever holds it.
 """
 
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,15 +32,30 @@ from ashby_connector.store import Store, sync_lease, sync_run
 
 # ``console``: an operator pressed a button of the console (``/console``).
 Trigger = Literal["schedule", "manual", "webhook", "console"]
-RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped"]
+RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "interrupted"]
 TRIGGERS: tuple[str, ...] = ("schedule", "manual", "webhook", "console")
-LEASE_SECONDS = 120.0
-RENEW_EVERY_SECONDS = 30.0
+# How long a run's lease lives without a heartbeat: a killed process's connection can sync again
+# this long after its last heartbeat. Every process of a deployment must use the same value.
+LEASE_SECONDS = float(os.environ.get("ASHBY_CONNECTOR_SYNC_LEASE_SECONDS", "60"))
+HEARTBEATS_PER_LEASE = 6  # a renewal every 10 s of a 60 s lease: five may fail before it lapses
+INTERRUPTED = "the process running this sync stopped before it finished; the next run resumes"
 MAX_PAGE = 200
 # Holders of fast-lane polls end with this: a poll lasts a second or so, so other runs wait for it
 # (up to ``POLL_PATIENCE_SECONDS``) instead of being refused or skipped.
 POLL_HOLDER_SUFFIX = "/poll"
 POLL_PATIENCE_SECONDS = 30.0
+
+
+@dataclass
+class Held:
+    """The outcome of ``SyncLease.hold``: true while held; ``lost`` is set once the lease can no
+    longer be renewed (the run must stop: another process may take it)."""
+
+    ok: bool
+    lost: threading.Event
+
+    def __bool__(self) -> bool:
+        return self.ok
 
 
 def new_run_id() -> str:
@@ -365,26 +387,58 @@ class SyncLease:
         return True
 
     @contextmanager
-    def hold(self, connection_id: str, holder: str, run_id: str | None = None) -> Iterator[bool]:
-        """Yield True with the lease held (renewed in the background), False when another run has
-        it. A fast-lane poll holding it is waited for; a poll itself never waits."""
+    def hold(self, connection_id: str, holder: str, run_id: str | None = None) -> Iterator[Held]:
+        """Yield a true ``Held`` with the lease held (renewed in the background: the heartbeat),
+        a false one when another run has it. A fast-lane poll holding it is waited for; a poll
+        itself never waits."""
+        lost = threading.Event()
         if not self._acquire_after_polls(connection_id, holder, run_id):
-            yield False
+            yield Held(False, lost)
             return
         stop = threading.Event()
+        every = self.seconds / HEARTBEATS_PER_LEASE
 
-        def renew() -> None:
-            while not stop.wait(min(RENEW_EVERY_SECONDS, self.seconds / 4)):
+        def heartbeat() -> None:
+            renewed = time.monotonic()
+            while not stop.wait(every):
                 try:
-                    self.renew(connection_id, holder)
+                    if not self.renew(connection_id, holder):
+                        lost.set()  # taken over (it had lapsed) or removed: stop the run
+                        return
+                    renewed = time.monotonic()
                 except Exception:
-                    continue
+                    if time.monotonic() - renewed >= self.seconds:
+                        lost.set()  # lapsed while the database was away: another may hold it
+                        return
 
-        thread = threading.Thread(target=renew, name=f"lease-{connection_id[:16]}", daemon=True)
+        thread = threading.Thread(target=heartbeat, name=f"lease-{connection_id[:16]}", daemon=True)
         thread.start()
         try:
-            yield True
+            yield Held(True, lost)
         finally:
             stop.set()
             thread.join(5)
             self.release(connection_id, holder)
+
+    def interrupt_orphans(self, *, queued_too: bool = False, keep: Iterable[str] = ()) -> int:
+        """Mark ``running`` runs without a live lease of their own as ``interrupted`` (and, with
+        ``queued_too``, ``queued`` runs older than a lease and the poll patience: on SQLite a queued
+        run starts within moments in its process, so an older one lost its process). ``keep``:
+        run ids this process is running. Returns how many were marked."""
+        r = sync_run
+        now = self.clock()
+        live = sa.exists().where(sync_lease.c.run_id == r.c.id, sync_lease.c.expires_at >= now)
+        orphan = sa.and_(r.c.status == "running", ~live)
+        if queued_too:
+            cutoff = datetime.fromtimestamp(now - self.seconds - POLL_PATIENCE_SECONDS, UTC)
+            orphan = sa.or_(orphan, sa.and_(r.c.status == "queued", r.c.created_at < cutoff, ~live))
+        kept = sorted(keep)
+        if kept:
+            orphan = sa.and_(orphan, r.c.id.not_in(kept))
+        with self.store.engine.connect() as conn:
+            found = conn.execute(sa.select(r.c.id).where(orphan).limit(1)).first()
+        if found is None:
+            return 0  # the usual case: no write (every process sweeps on every tick)
+        values = {"status": "interrupted", "finished_at": datetime.now(UTC), "error": INTERRUPTED}
+        with self.store.transaction() as conn:
+            return int(conn.execute(sa.update(r).where(orphan).values(**values)).rowcount or 0)

@@ -1,20 +1,18 @@
 """Sync runs of connections: started here on this process's runner (or queued for the workers by
 the scheduler), recorded in the sync history, their change events wired once.
 
-A process killed mid-run leaves its runs ``running`` in the history; ``recover_interrupted``
-(called when the server or a worker starts) marks them ``interrupted``. Nothing else is needed to
-resume: each stream's checkpoint (cursor and token) is in ``sync_state``, and the next run continues
-from it. Another process's live run keeps its connection's lease renewed, so it is left alone.
+A process killed mid-run leaves its runs ``running`` in the history; once their lease lapses,
+``recover_interrupted`` (at start-up) or any process's scheduler tick marks them ``interrupted``.
+Nothing else is needed to resume: each stream's checkpoint (cursor and token) is in ``sync_state``,
+and the next run continues from it. Another process's live run keeps its connection's lease renewed
+(its heartbeat), so it is left alone.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Protocol
-
-import sqlalchemy as sa
 
 from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.connections.key_budget import process_partner_state
@@ -26,7 +24,7 @@ from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlrea
 from ashby_connector.core.syncs.events import ChangeEvents
 from ashby_connector.core.syncs.history import SyncHistory, Trigger
 from ashby_connector.core.syncs.webhook_runs import WebhookRuns
-from ashby_connector.store import Store, sync_lease, sync_run
+from ashby_connector.store import Store
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.streams import select_streams
 
@@ -42,11 +40,12 @@ class RunQueue(Protocol):
 
     def install_schema(self) -> None: ...
 
+    def release_stalled(self) -> int: ...
+
     def close(self) -> None: ...
 
 
 STOP_WAIT_SECONDS = 60.0
-INTERRUPTED = "the process running this sync stopped before it finished; the next run resumes"
 
 
 class SyncRuns:
@@ -102,6 +101,7 @@ class SyncRuns:
             poll=self.runner.service.poll if scheduling else None,
             webhooks_on=lambda: connections_with_webhooks(self.store.engine),
             partner_state=lambda: partner_state(self.store.engine) or process_partner_state(),
+            sweep=self._release_stalled if scheduling else None,
         )
 
     def start(
@@ -154,35 +154,13 @@ class SyncRuns:
             self.runner.wait(job_id, timeout)
 
     def recover_interrupted(self) -> int:
-        """Mark runs a killed process left ``running`` (or, on SQLite, ``queued``) as ``interrupted``.
-
-        On SQLite only one process runs syncs, so every such run is dead at startup; on
-        PostgreSQL only running runs whose connection's lease lapsed are (queued runs wait for a
-        worker).
-        """
-        r = sync_run
-        mine = set(self.runner.running().values())
-        if self.store.dialect == "sqlite":
-            query = sa.update(r).where(r.c.status.in_(("queued", "running")))
-        else:
-            query = sa.update(r).where(r.c.status == "running")
-            live = self.freshness.lease.running_connections()
-            if live:
-                query = query.where(r.c.connection_id.not_in(sorted(live)))
-        if mine:
-            query = query.where(r.c.id.not_in(sorted(mine)))
-        values = {"status": "interrupted", "finished_at": datetime.now(UTC), "error": INTERRUPTED}
-        with self.store.transaction() as conn:
-            res = conn.execute(query.values(**values))
-            if self.store.dialect == "sqlite":
-                # The dead process's leases would keep its connections from syncing until they
-                # lapse; on PostgreSQL they lapse by themselves (nobody renews them).
-                held = sa.delete(sync_lease)
-                running = sorted(self.runner.running())
-                if running:
-                    held = held.where(sync_lease.c.connection_id.not_in(running))
-                conn.execute(held)
-        return int(res.rowcount or 0)
+        """Mark runs whose process is gone as ``interrupted``: ``running`` runs whose lease lapsed
+        (on either database; a live lease, whoever holds it, is left alone) and, on SQLite,
+        ``queued`` runs that never started. The scheduler's tick does the same in every process,
+        so a killed process's runs are recovered within one lease period, not only at start-up."""
+        return self.freshness.lease.interrupt_orphans(
+            queued_too=self.store.dialect == "sqlite", keep=self.runner.running().values()
+        )
 
     def _workers_queue(self) -> RunQueue | None:
         """On PostgreSQL with workers (the server sets ``queue_factory``): their queue."""
@@ -193,6 +171,11 @@ class SyncRuns:
                 self._queue = self.queue_factory()
                 self._queue.install_schema()
             return self._queue
+
+    def _release_stalled(self) -> int:
+        """On PostgreSQL with workers: fail the jobs killed workers left ``doing``."""
+        queue = self._workers_queue()
+        return queue.release_stalled() if queue is not None else 0
 
     def _dispatch(self, connection_id: str, kind: str) -> bool:
         """Start a scheduled run: False (skipped) while the previous run of it is still going."""

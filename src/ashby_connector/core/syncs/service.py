@@ -14,6 +14,7 @@ changed something or failed is recorded and told like any other run.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -123,7 +124,7 @@ class SyncService:
             if not held:
                 self.history.skipped(run_id, SKIPPED_RUNNING)
             else:
-                self._run_locked(connection_id, run_id, full or reconcile, reconcile, streams)
+                self._run_locked(connection_id, run_id, full or reconcile, reconcile, streams, held.lost)
         run = self.history.get(run_id)
         assert run is not None
         self._tell(run)
@@ -140,7 +141,12 @@ class SyncService:
             if not held:
                 return None
             report, error = self._sync(
-                connection_id, full=False, reconcile=False, streams=streams, check_permissions=False
+                connection_id,
+                full=False,
+                reconcile=False,
+                streams=streams,
+                check_permissions=False,
+                stop=held.lost,
             )
         if error is None and report is not None and report.get("ok") and not report.get("changed"):
             duration = (datetime.now(UTC) - started).total_seconds()
@@ -161,10 +167,16 @@ class SyncService:
         return run
 
     def _run_locked(
-        self, connection_id: str, run_id: str, full: bool, reconcile: bool, streams: list[str] | None
+        self,
+        connection_id: str,
+        run_id: str,
+        full: bool,
+        reconcile: bool,
+        streams: list[str] | None,
+        lost: threading.Event,
     ) -> None:
         self.history.started(run_id, self.holder)
-        report, error = self._sync(connection_id, full=full, reconcile=reconcile, streams=streams)
+        report, error = self._sync(connection_id, full=full, reconcile=reconcile, streams=streams, stop=lost)
         self.history.finished(run_id, report, error)
 
     def _sync(
@@ -175,8 +187,10 @@ class SyncService:
         reconcile: bool,
         streams: list[str] | None,
         check_permissions: bool = True,
+        stop: threading.Event | None = None,
     ) -> tuple[dict[str, Any] | None, str | None]:
-        """The staged sync itself: its report, or the whole error that stopped it."""
+        """The staged sync itself: its report, or the whole error that stopped it. ``stop``: the
+        lease was lost; the run ends after the pages being stored (the next run resumes)."""
         try:
             on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
             children = self.policies_for(connection_id)
@@ -196,6 +210,7 @@ class SyncService:
                     check_permissions=check_permissions,
                     children=children,
                     permits=requested.permits if requested.enforced else None,
+                    stop=stop,
                 )
                 return engine.run().to_dict(), None
             finally:
