@@ -8,6 +8,7 @@ from __future__ import annotations
 from ashby_connector.cli import (  # noqa: F401  (imported for their command registrations)
     api_commands,
     emulator_commands,
+    mcp_commands,
     scim_commands,
     server_commands,
     status_commands,

@@ -67,6 +67,13 @@ def serve(
     rate_limit: float = typer.Option(
         1000, "--rate-limit", help="Requests per minute per Ashby key, shared by every process (0 = off)."
     ),
+    mcp_writes: bool = typer.Option(
+        False,
+        "--mcp-writes",
+        envvar="ASHBY_CONNECTOR_MCP_WRITES",
+        help="Offer the write tools at /mcp (add a note, move a stage, add a tag), each only to "
+        "connections whose requested operations allow it.",
+    ),
 ) -> None:
     """Run the REST server (OpenAPI at /openapi.json, docs at /docs), its scheduler and metrics.
 
@@ -86,6 +93,7 @@ def serve(
         outbound_allowlist=allowlist,
         metrics_port=metrics_port,
         rate_limit_per_minute=rate_limit or None,
+        mcp_writes=mcp_writes,
     )
     try:
         policy = settings.outbound_policy()

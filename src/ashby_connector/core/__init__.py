@@ -17,5 +17,6 @@ from __future__ import annotations
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.settings import Settings
+from ashby_connector.store.tenancy import ConnectionRow
 
-__all__ = ["Core", "CoreError", "Settings"]
+__all__ = ["ConnectionRow", "Core", "CoreError", "Settings"]

@@ -15,6 +15,7 @@ from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.connections.lifecycle import Connections
 from ashby_connector.core.connections.requested_operations import of_connection
 from ashby_connector.core.freshness.health import ConnectionHealth
+from ashby_connector.core.insights import Insights
 from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.core.runtime.master_key import load_master_key
 from ashby_connector.core.settings import Settings
@@ -77,6 +78,8 @@ class Core:
         # the store) and every lazy read of a child list follow them.
         self.child_policies = ChildPolicies(self.tenancy)
         self.lazy_children = LazyChildren(store, self.clients.require, self.child_policies.overrides)
+        # Questions about the copy (people's and agents' faces): the store, and lazy lists on read.
+        self.insights = Insights(store, self.lazy_children)
         self.syncs = SyncRuns(settings, store, self.tenancy, self.clients, self.events)
         self.freshness = self.syncs.freshness
         # Each connection's health in plain words, for the REST list and the console.

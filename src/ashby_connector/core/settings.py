@@ -100,6 +100,8 @@ class Settings:
     )
     inbox_retention_days: float = 7.0
     outbox_retention_days: float = 30.0
+    # /mcp: the agents' write tools (add a note, move a stage, add a tag) exist only with this on.
+    mcp_writes: bool = field(default_factory=lambda: _env_flag("ASHBY_CONNECTOR_MCP_WRITES"))
     # /metrics: served only with this bearer token, or on its own port (then not on the API port).
     metrics_token: str | None = field(default_factory=lambda: os.environ.get("ASHBY_CONNECTOR_METRICS_TOKEN"))
     metrics_port: int | None = None

@@ -105,6 +105,7 @@ class EmulatorApp:
     ) -> None:
         emu = self.emulator
         state = emu.state
+        emu.requests_received[name[:100]] += 1
         try:
             key = _authenticate(emu, headers)
             emu.rate_limiter.check(key.key, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import time
+from collections import Counter
 from typing import Any
 
 from ashby_connector.emulator.config import ApiKeyConfig, EmulatorConfig
@@ -27,6 +28,9 @@ class Emulator:
         self.faults = FaultInjector(parse_faults(cfg.faults), cfg.seed)
         self.rate_limiter = self._limiter()
         self.state = self._new_state(generate)
+        # API requests received since the process started, per operation (control API ``stats``):
+        # what tests and benchmarks read to show a path asked Ashby nothing.
+        self.requests_received: Counter[str] = Counter()
 
     def _new_state(self, generate: bool) -> State:
         cfg = self.config
@@ -124,4 +128,5 @@ class Emulator:
             "seed": self.config.seed,
             "counts": self.state.counts(),
             "generation_seconds": self.state.extras.get("generation_seconds"),
+            "requests": dict(self.requests_received),
         }

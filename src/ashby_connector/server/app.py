@@ -7,11 +7,12 @@ envelope (``server.errors``).
 from __future__ import annotations
 
 import logging
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import asynccontextmanager, nullcontext
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from starlette.routing import Route
 
 from ashby_connector import unified
 from ashby_connector.core.app import Core
@@ -32,6 +33,9 @@ from ashby_connector.server import (
     routes_webhooks,
 )
 from ashby_connector.server.limits import BodyLimit
+
+if TYPE_CHECKING:
+    from ashby_connector.agents.http import McpEndpoint
 
 DOCS_ASSETS_URL = "/docs-assets"
 log = logging.getLogger("ashby_connector.server")
@@ -62,15 +66,18 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
         # On PostgreSQL the scheduler queues due runs for the workers (``worker run``).
         app_core.syncs.queue_factory = lambda: _worker_queue(app_core)
 
+    agents = _mcp_endpoint(app_core)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
-        app_core.start()
-        app_core.start_freshness()
-        yield
-        app_core.stop_freshness()
-        app_core.stop()
-        if owned:
-            app_core.close()
+        async with agents.running() if agents is not None else nullcontext():
+            app_core.start()
+            app_core.start_freshness()
+            yield
+            app_core.stop_freshness()
+            app_core.stop()
+            if owned:
+                app_core.close()
 
     # /docs and /redoc serve Swagger UI's and ReDoc's files from an installed package: no CDN, so
     # they work on a machine without internet access.
@@ -95,12 +102,26 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
         routes_assessments,
     ):
         app.include_router(module.router)
+    if agents is not None:
+        # A route, not a mount: ``/mcp`` itself answers (no redirect to ``/mcp/``).
+        app.router.routes.append(Route("/mcp", agents, methods=["GET", "POST", "DELETE"]))
+        app.state.mcp = agents
     app.add_middleware(errors.UnexpectedErrors)
     app.include_router(routes_ops.router(app_core))
     console.install(app, app_core)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _document_models(app)
     return app
+
+
+def _mcp_endpoint(core: Core) -> McpEndpoint | None:
+    """The agents' endpoint, when the MCP SDK is installed (the ``server`` extra brings it)."""
+    try:
+        from ashby_connector.agents.http import McpEndpoint
+    except ImportError:
+        log.info("MCP SDK not installed: no /mcp endpoint (pip install 'ashby-connector[server]')")
+        return None
+    return McpEndpoint(core, writes=core.settings.mcp_writes)
 
 
 def _document_models(app: FastAPI) -> None:

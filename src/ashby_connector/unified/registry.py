@@ -132,7 +132,7 @@ def _reverse(mapping: dict[str, Any]) -> dict[str, str]:
 
 _CANDIDATE_WRITES: dict[str, Any] = {
     "create": Write(("candidate.create",), w.create_candidate),
-    "update": Write(("candidate.update",), w.update_candidate),
+    "update": Write(("candidate.update", "candidate.addTag", "candidate.removeTag"), w.update_candidate),
     "delete": Write(("candidate.anonymize",), w.anonymize_candidate, explicit="anonymize"),
 }
 _USER_501 = NotSupported("Ashby's API cannot create, change or remove users (they come from the UI or SCIM)")

@@ -74,14 +74,35 @@ def update_candidate(call: Call, rid: str | None, p: Raw, cur: Raw | None) -> Ra
         first, _, last = str((cur or {}).get("name") or "").partition(" ")
         halves = (p.get("firstName", first), p.get("lastName", last))
         name = " ".join(str(x) for x in halves if x) or None
-    body = {
-        "candidateId": rid,
-        "name": name,
-        "email": p.get("email"),
-        "phoneNumber": p.get("phoneNumber"),
-        "sourceId": p.get("sourceId"),
+    body = _body(
+        {
+            "candidateId": rid,
+            "name": name,
+            "email": p.get("email"),
+            "phoneNumber": p.get("phoneNumber"),
+            "sourceId": p.get("sourceId"),
+        },
+        p,
+    )
+    result = _set_tags(call, str(rid), p.get("tagIds"), cur) if "tagIds" in p else {}
+    if len(body) > 1 or not result:
+        result = _obj(call("candidate.update", body))
+    return result
+
+
+def _set_tags(call: Call, candidate_id: str, wanted: Any, cur: Raw | None) -> Raw:
+    """``tagIds`` is the whole set: Ashby adds and removes one tag per request."""
+    if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
+        raise WriteInputError("tagIds", "tagIds must be a list of tag ids")
+    have = {
+        t["id"] for t in (cur or {}).get("tags") or [] if isinstance(t, dict) and isinstance(t.get("id"), str)
     }
-    return _obj(call("candidate.update", _body(body, p)))
+    result: Raw = {}
+    for tag in sorted(set(wanted) - have):
+        result = _obj(call("candidate.addTag", {"candidateId": candidate_id, "tagId": tag}))
+    for tag in sorted(have - set(wanted)):
+        result = _obj(call("candidate.removeTag", {"candidateId": candidate_id, "tagId": tag}))
+    return result or ({"id": candidate_id} if wanted is not None else {})
 
 
 def anonymize_candidate(call: Call, rid: str | None, _p: Raw, _cur: Raw | None) -> Raw:

@@ -88,6 +88,33 @@ class Connections:
             raise CoreError(404, "connection_not_found", "no such connection", field_name)
         return row
 
+    def authenticate(self, authorization: str | None) -> str:
+        """The tenant behind ``Authorization: Bearer <platform key>`` (REST API and ``/mcp`` alike)."""
+        if not authorization:
+            raise CoreError(
+                401, "missing_key", "send your platform key as 'Authorization: Bearer <key>'", "Authorization"
+            )
+        scheme, _, key = authorization.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key or len(key) > 200:
+            message = "the Authorization header must be 'Bearer <key>'"
+            raise CoreError(401, "invalid_key", message, "Authorization")
+        tenant_id = self.tenancy.tenant_for_key(key)
+        if tenant_id is None:
+            raise CoreError(401, "invalid_key", "unknown or revoked platform key", "Authorization")
+        return tenant_id
+
+    def named(self, tenant_id: str, connection_id: str | None) -> ConnectionRow:
+        """The tenant's connection a request names with ``X-Connection-Id``."""
+        if not connection_id:
+            raise CoreError(
+                400,
+                "missing_connection",
+                "name the connection with the X-Connection-Id header",
+                "X-Connection-Id",
+            )
+        return self.get(tenant_id, connection_id, "X-Connection-Id")
+
     def for_tenant(self, tenant_id: str) -> list[ConnectionRow]:
         return self.tenancy.list_connections(tenant_id)
 

@@ -1,0 +1,617 @@
+"""``Insights``: the questions, each a method taking the connection and checked input."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ashby_connector.core.errors import CoreError
+from ashby_connector.core.insights.answers import (
+    Answer,
+    Freshness,
+    days_between,
+    iso,
+    median_days,
+    parse_time,
+    person,
+    ref,
+)
+from ashby_connector.core.resources.lazy_children import LazyChildren
+from ashby_connector.core.connections.requested_operations import RequestedOperations
+from ashby_connector.store import Store, insights
+from ashby_connector.store.queries import searchable_needle
+from ashby_connector.store.tenancy import ConnectionRow
+
+# Statuses of an offer that wait on someone: approvers, or the candidate.
+WAITING_ON_APPROVAL = ("WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOnApprovalDefinition")
+WAITING_ON_CANDIDATE = ("WaitingOnCandidateResponse",)
+MAX_LIMIT = 200
+# Candidates whose stored text may match a search, read at most (the exact check runs on these).
+_SEARCH_SCAN = 2000
+_NOTE_CHARS = 500
+
+
+def _text(value: Any, field: str, *, max_length: int = 200) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise CoreError(422, "invalid_field", f"{field} must be a non-empty string", field)
+    if len(value) > max_length:
+        raise CoreError(422, "invalid_field", f"{field} is longer than {max_length} characters", field)
+    return value.strip()
+
+
+def _optional_text(value: Any, field: str) -> str | None:
+    return None if value is None else _text(value, field)
+
+
+def _number(value: Any, field: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise CoreError(422, "invalid_field", f"{field} must be a whole number from {low} to {high}", field)
+    return value
+
+
+class Insights:
+    """``clock()`` gives the current time in seconds (tests and benchmarks pin it)."""
+
+    def __init__(self, store: Store, lazy: LazyChildren, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.lazy = lazy
+        self.clock = clock
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _freshness(self, conn: ConnectionRow, streams: Iterable[str]) -> Freshness:
+        return Freshness(insights.last_successes(self.store.engine, conn.id, sorted(set(streams))))
+
+    @staticmethod
+    def _require(conn: ConnectionRow, *operations: str) -> RequestedOperations:
+        requested = RequestedOperations.of(conn.operations)
+        for operation in operations:
+            model, _, action = operation.partition("::")
+            requested.require(model, action)
+        return requested
+
+    def _get(self, conn: ConnectionRow, kind: str, ident: str, field: str, noun: str) -> dict[str, Any]:
+        found = self.store.get(conn.id, kind, ident) if len(ident) <= 255 else None
+        if found is None:
+            raise CoreError(404, "record_not_found", f"no {noun} with this id in the local copy", field)
+        return found
+
+    def _names(self, conn: ConnectionRow, kind: str, ids: Iterable[str | None], key: str) -> dict[str, str]:
+        wanted = [i for i in ids if i]
+        found = insights.records_by_id(self.store.engine, conn.id, kind, wanted)
+        return {i: str(r.get(key) or "") for i, r in found.items()}
+
+    # -- search ----------------------------------------------------------------------------------
+    def search_candidates(
+        self, conn: ConnectionRow, text: str | None = None, tag: str | None = None, limit: int = 20
+    ) -> Answer:
+        """Candidates whose name or an email address contains ``text`` (any case), and/or who carry
+        ``tag`` (a tag's id or its title)."""
+        text, tag = _optional_text(text, "query"), _optional_text(tag, "tag")
+        limit = _number(limit, "limit", 1, MAX_LIMIT)
+        if text is None and tag is None:
+            raise CoreError(422, "invalid_field", "give a name or email to search for, or a tag", "query")
+        self._require(conn, "atsCandidate::list")
+        needle = text.casefold() if text else None
+        tag_id = tag_title = None
+        if tag is not None:
+            tags = insights.records_by_id(self.store.engine, conn.id, "candidateTag", [tag])
+            tag_id = tag if tags else None
+            tag_title = tag.casefold()
+        rows = insights.candidates_matching(
+            self.store.engine,
+            conn.id,
+            searchable_needle(text) if text else None,
+            tag_id or (tag if tag and searchable_needle(tag) else None),
+            _SEARCH_SCAN,
+        )
+        found = []
+        for raw in rows:
+            if needle is not None and not _name_or_email_has(raw, needle):
+                continue
+            if tag is not None and not _has_tag(raw, tag_id, tag_title):
+                continue
+            found.append(_candidate_summary(raw))
+        found.sort(key=lambda c: (str(c["name"] or "").casefold(), c["id"]))
+        data = {
+            "candidates": found[:limit],
+            "matched": len(found),
+            "more": len(found) > limit or len(rows) == _SEARCH_SCAN,
+        }
+        return Answer(data, self._freshness(conn, ["candidate"]))
+
+    # -- timeline --------------------------------------------------------------------------------
+    def candidate_timeline(self, conn: ConnectionRow, candidate_id: str) -> Answer:
+        """Everything that happened to one candidate, oldest first: applications, stage moves,
+        interviews, feedback, notes and offers."""
+        candidate_id = _text(candidate_id, "candidateId", max_length=255)
+        requested = self._require(conn, "atsCandidate::retrieve", "atsApplication::list")
+        candidate = self._get(conn, "candidate", candidate_id, "candidateId", "candidate")
+        engine = self.store.engine
+        streams = ["candidate", "application", "applicationHistory", "job"]
+        lazy: list[str] = []
+        omitted: list[dict[str, str]] = []
+        apps = insights.records_at(engine, conn.id, "application", "candidate.id", [candidate_id])
+        app_ids = [str(a["id"]) for a in apps]
+        for app_id in app_ids:
+            if self.lazy.ensure(conn.id, "applicationHistory", app_id):
+                lazy.append(f"applicationHistory of application {app_id}")
+        history = insights.children_of(engine, conn.id, "applicationHistory", app_ids)
+        jobs = self._names(conn, "job", (ref(a.get("job")) for a in apps), "title")
+        events: list[dict[str, Any]] = []
+        applications = []
+        for app in apps:
+            app_id = str(app["id"])
+            job_title = jobs.get(ref(app.get("job")) or "", None) or _title(app.get("job"))
+            stage = app.get("currentInterviewStage") or {}
+            applications.append(
+                {
+                    "id": app_id,
+                    "job": job_title,
+                    "jobId": ref(app.get("job")),
+                    "status": app.get("status"),
+                    "currentStage": stage.get("title") if isinstance(stage, dict) else None,
+                    "historyStored": app_id in history,
+                }
+            )
+            events.append(_event(app.get("createdAt"), "applied", f"applied to {job_title}", app_id))
+            for entry in history.get(app_id, []):
+                events.append(
+                    _event(
+                        entry.get("enteredStageAt"),
+                        "stageMove",
+                        f"entered stage {entry.get('title')}",
+                        app_id,
+                    )
+                    | {"stageId": entry.get("stageId"), "leftStageAt": entry.get("leftStageAt")}
+                )
+            if app.get("archivedAt") or app.get("status") == "Archived":
+                reason = _title(app.get("archiveReason"))
+                when = app.get("archivedAt") or app.get("updatedAt")
+                events.append(
+                    _event(when, "archived", "archived" + (f": {reason}" if reason else ""), app_id)
+                )
+        if requested.allows("atsInterview", "list"):
+            streams += ["interviewSchedule", "interviewEvent"]
+            schedules = insights.records_at(engine, conn.id, "interviewSchedule", "applicationId", app_ids)
+            by_schedule = {str(s["id"]): s for s in schedules}
+            stored_events = insights.children_of(engine, conn.id, "interviewEvent", list(by_schedule))
+            for schedule_id, items in stored_events.items():
+                schedule = by_schedule[schedule_id]
+                for item in items:
+                    names = [n for n in map(person, item.get("interviewers") or []) if n]
+                    events.append(
+                        _event(item.get("startTime"), "interview", "interview", schedule.get("applicationId"))
+                        | {
+                            "interviewers": names,
+                            "status": schedule.get("status"),
+                            "endTime": item.get("endTime"),
+                        }
+                    )
+        else:
+            omitted.append(_omitted("interviews", "atsInterview::list"))
+        if requested.allows("atsScorecard", "list"):
+            streams.append("applicationFeedback")
+            for item in insights.records_at(engine, conn.id, "applicationFeedback", "applicationId", app_ids):
+                by = person(item.get("submittedByUser"))
+                events.append(
+                    _event(
+                        item.get("submittedAt"),
+                        "feedback",
+                        f"feedback submitted by {by}",
+                        item.get("applicationId"),
+                    )
+                )
+        else:
+            omitted.append(_omitted("feedback", "atsScorecard::list"))
+        if requested.allows("atsNote", "list"):
+            streams.append("candidateNote")
+            if self.lazy.ensure(conn.id, "candidateNote", candidate_id):
+                lazy.append(f"candidateNote of candidate {candidate_id}")
+            for note in insights.children_of(engine, conn.id, "candidateNote", [candidate_id]).get(
+                candidate_id, []
+            ):
+                content = str(note.get("content") or "")
+                events.append(
+                    _event(note.get("createdAt"), "note", f"note by {person(note.get('author'))}", None)
+                    | {"content": content[:_NOTE_CHARS], "isPrivate": bool(note.get("isPrivate"))}
+                )
+        else:
+            omitted.append(_omitted("notes", "atsNote::list"))
+        if requested.allows("atsOffer", "list"):
+            streams.append("offer")
+            for offer in insights.records_at(engine, conn.id, "offer", "applicationId", app_ids):
+                version = offer.get("latestVersion") or {}
+                events.append(
+                    _event(
+                        version.get("createdAt"),
+                        "offer",
+                        f"offer {offer.get('offerStatus')}",
+                        offer.get("applicationId"),
+                    )
+                    | {"offerId": offer.get("id"), "acceptanceStatus": offer.get("acceptanceStatus")}
+                )
+        else:
+            omitted.append(_omitted("offers", "atsOffer::list"))
+        events.sort(key=lambda e: (e["at"] or "", e["type"]))
+        data = {
+            "candidate": _candidate_summary(candidate),
+            "applications": applications,
+            "events": events,
+        }
+        return Answer(data, self._freshness(conn, streams), lazy, omitted)
+
+    # -- pipeline --------------------------------------------------------------------------------
+    def job_pipeline(self, conn: ConnectionRow, job_id: str) -> Answer:
+        """A job's applications per stage (active ones), median days spent in each stage and the
+        share of applications that went on from each stage to a later one (from stage history)."""
+        job_id = _text(job_id, "jobId", max_length=255)
+        self._require(conn, "atsJob::retrieve", "atsApplication::list")
+        job = self._get(conn, "job", job_id, "jobId", "job")
+        engine = self.store.engine
+        apps = insights.records_at(engine, conn.id, "application", "job.id", [job_id])
+        app_ids = [str(a["id"]) for a in apps]
+        history = insights.children_of(engine, conn.id, "applicationHistory", app_ids)
+        plan_ids = [
+            p
+            for p in job.get("interviewPlanIds") or [job.get("defaultInterviewPlanId")]
+            if isinstance(p, str)
+        ]
+        plan_stages = [
+            s
+            for items in insights.children_of(engine, conn.id, "interviewStage", plan_ids).values()
+            for s in items
+        ]
+        order: dict[str, tuple[float, str]] = {}
+        for stage in plan_stages:
+            order[str(stage["id"])] = (float(stage.get("orderInInterviewPlan") or 0), str(stage.get("title")))
+        current: Counter[str] = Counter()
+        statuses: Counter[str] = Counter()
+        for app in apps:
+            statuses[str(app.get("status"))] += 1
+            current_stage = app.get("currentInterviewStage")
+            stage_id = ref(current_stage)
+            if stage_id and app.get("status") == "Active":
+                current[stage_id] += 1
+                if stage_id not in order and isinstance(current_stage, dict):
+                    position = float(current_stage.get("orderInInterviewPlan") or 0)
+                    order[stage_id] = (position, str(current_stage.get("title")))
+        now = self._now()
+        durations: dict[str, list[float]] = {}
+        entered: dict[str, set[str]] = {}
+        for app_id, entries in history.items():
+            for entry in entries:
+                stage_id = str(entry.get("stageId"))
+                if stage_id not in order:
+                    order[stage_id] = (float(entry.get("stageNumber") or 0), str(entry.get("title")))
+                entered.setdefault(stage_id, set()).add(app_id)
+                start, end = parse_time(entry.get("enteredStageAt")), parse_time(entry.get("leftStageAt"))
+                if start is not None and end is not None:
+                    durations.setdefault(stage_id, []).append(days_between(start, end))
+        ranked = sorted(order, key=lambda s: (order[s][0], order[s][1]))
+        rank = {s: i for i, s in enumerate(ranked)}
+        reached_later: dict[str, int] = {}
+        for stage_id, apps_in in entered.items():
+            later = 0
+            for app_id in apps_in:
+                if any(rank[str(e.get("stageId"))] > rank[stage_id] for e in history[app_id]):
+                    later += 1
+            reached_later[stage_id] = later
+        stages = []
+        for stage_id in ranked:
+            went = entered.get(stage_id, set())
+            stages.append(
+                {
+                    "stageId": stage_id,
+                    "title": order[stage_id][1],
+                    "activeApplications": current.get(stage_id, 0),
+                    "medianDaysInStage": median_days(durations.get(stage_id, [])),
+                    "enteredFromHistory": len(went),
+                    "conversionToLaterStage": round(reached_later[stage_id] / len(went), 3) if went else None,
+                }
+            )
+        data = {
+            "job": {"id": job_id, "title": job.get("title"), "status": job.get("status")},
+            "applications": len(apps),
+            "byStatus": dict(sorted(statuses.items())),
+            "stages": stages,
+            "historyCoverage": {
+                "applicationsWithHistory": len(history),
+                "applications": len(apps),
+                "policy": self.lazy.policy(conn.id, "applicationHistory"),
+            },
+            "computedAt": iso(now),
+        }
+        streams = ["job", "application", "applicationHistory", "interviewStage"]
+        return Answer(data, self._freshness(conn, streams))
+
+    # -- stale applications ----------------------------------------------------------------------
+    def stale_applications(
+        self,
+        conn: ConnectionRow,
+        days: int = 14,
+        job_id: str | None = None,
+        recruiter_id: str | None = None,
+        limit: int = 50,
+    ) -> Answer:
+        """Active applications with no stage move in ``days`` days, of one job and/or one recruiter
+        (the application's recruiter, else its job's), longest waiting first."""
+        days = _number(days, "days", 1, 3650)
+        limit = _number(limit, "limit", 1, MAX_LIMIT)
+        job_id = _optional_text(job_id, "jobId")
+        recruiter_id = _optional_text(recruiter_id, "recruiterId")
+        self._require(conn, "atsApplication::list")
+        engine = self.store.engine
+        apps = insights.active_applications(engine, conn.id, [job_id] if job_id else None)
+        job_ids = sorted({j for a in apps if (j := ref(a.get("job")))})
+        jobs = insights.records_by_id(engine, conn.id, "job", job_ids)
+        if recruiter_id:
+            apps = [a for a in apps if _recruiter(a, jobs.get(ref(a.get("job")) or "")) == recruiter_id]
+        moves = insights.last_stage_entries(engine, conn.id, [str(a["id"]) for a in apps])
+        now = self._now()
+        threshold = now - timedelta(days=days)
+        stale = []
+        for app in apps:
+            app_id = str(app["id"])
+            basis = "stageHistory" if app_id in moves else "updatedAt"
+            last = parse_time(moves.get(app_id) or app.get("updatedAt"))
+            if last is None or last > threshold:
+                continue
+            stage = app.get("currentInterviewStage") or {}
+            candidate = app.get("candidate") or {}
+            job = jobs.get(ref(app.get("job")) or "") or {}
+            stale.append(
+                {
+                    "applicationId": app_id,
+                    "candidate": candidate.get("name") if isinstance(candidate, dict) else None,
+                    "candidateId": ref(candidate),
+                    "job": job.get("title") or _title(app.get("job")),
+                    "jobId": ref(app.get("job")),
+                    "stage": stage.get("title") if isinstance(stage, dict) else None,
+                    "lastStageMoveAt": iso(last),
+                    "daysSinceMove": days_between(last, now),
+                    "basis": basis,
+                    "recruiterId": _recruiter(app, job),
+                }
+            )
+        stale.sort(key=lambda s: (-float(str(s["daysSinceMove"])), str(s["applicationId"])))
+        data = {
+            "days": days,
+            "jobId": job_id,
+            "recruiterId": recruiter_id,
+            "activeApplications": len(apps),
+            "stale": len(stale),
+            "applications": stale[:limit],
+            # Without stored stage history the last change of any kind stands in for the last move.
+            "basisNote": "lastStageMoveAt is the latest stage entry in the stored stage history; "
+            "where none is stored, the application's updatedAt (its last change of any kind)",
+            "computedAt": iso(now),
+        }
+        return Answer(data, self._freshness(conn, ["application", "applicationHistory", "job"]))
+
+    # -- upcoming interviews ---------------------------------------------------------------------
+    def upcoming_interviews(
+        self,
+        conn: ConnectionRow,
+        user_id: str | None = None,
+        job_id: str | None = None,
+        days: int = 14,
+        limit: int = 50,
+    ) -> Answer:
+        """Interviews starting within ``days`` days from now, for one interviewer and/or one job."""
+        days = _number(days, "days", 1, 365)
+        limit = _number(limit, "limit", 1, MAX_LIMIT)
+        user_id = _optional_text(user_id, "userId")
+        job_id = _optional_text(job_id, "jobId")
+        self._require(conn, "atsInterview::list")
+        engine = self.store.engine
+        now = self._now()
+        window = insights.events_starting_after(
+            engine, conn.id, _iso_ms(now), _iso_ms(now + timedelta(days=days)), 5000
+        )
+        schedules = insights.records_by_id(engine, conn.id, "interviewSchedule", [p for p, _ in window if p])
+        apps = insights.records_by_id(
+            engine, conn.id, "application", [str(s.get("applicationId")) for s in schedules.values()]
+        )
+        found = []
+        for schedule_id, event in window:
+            schedule = schedules.get(schedule_id or "")
+            if schedule is None or schedule.get("status") == "Cancelled":
+                continue
+            interviewers = event.get("interviewerUserIds") or []
+            if user_id and user_id not in interviewers:
+                continue
+            app = apps.get(str(schedule.get("applicationId"))) or {}
+            if job_id and ref(app.get("job")) != job_id:
+                continue
+            found.append(
+                {
+                    "eventId": event.get("id"),
+                    "startTime": event.get("startTime"),
+                    "endTime": event.get("endTime"),
+                    "interviewers": [n for n in map(person, event.get("interviewers") or []) if n],
+                    "interviewerIds": interviewers,
+                    "candidate": _title(app.get("candidate"), "name"),
+                    "applicationId": schedule.get("applicationId"),
+                    "job": _title(app.get("job")),
+                    "jobId": ref(app.get("job")),
+                    "location": event.get("location"),
+                    "meetingLink": event.get("meetingLink"),
+                }
+            )
+        data = {
+            "from": iso(now),
+            "to": iso(now + timedelta(days=days)),
+            "userId": user_id,
+            "jobId": job_id,
+            "count": len(found),
+            "interviews": found[:limit],
+        }
+        return Answer(data, self._freshness(conn, ["interviewSchedule", "interviewEvent", "application"]))
+
+    # -- jobs and openings -----------------------------------------------------------------------
+    def open_jobs(self, conn: ConnectionRow, limit: int = 100) -> Answer:
+        """Jobs whose status is Open, each with its open openings and active applications."""
+        limit = _number(limit, "limit", 1, MAX_LIMIT)
+        self._require(conn, "atsJob::list")
+        engine = self.store.engine
+        jobs = insights.records_at(engine, conn.id, "job", "status", ["Open"])
+        openings = insights.records_at(engine, conn.id, "opening", "openingState", ["Open"])
+        by_job: dict[str, list[dict[str, Any]]] = {}
+        for opening in openings:
+            if opening.get("isArchived"):
+                continue
+            version = opening.get("latestVersion") or {}
+            summary = {
+                "id": opening.get("id"),
+                "identifier": version.get("identifier"),
+                "openedAt": opening.get("openedAt"),
+                "targetHireDate": version.get("targetHireDate"),
+                "isBackfill": version.get("isBackfill"),
+            }
+            for job_id in version.get("jobIds") or []:
+                by_job.setdefault(str(job_id), []).append(summary)
+        departments = self._names(conn, "department", (j.get("departmentId") for j in jobs), "name")
+        locations = self._names(conn, "location", (j.get("locationId") for j in jobs), "name")
+        listed = []
+        for job in sorted(jobs, key=lambda j: (str(j.get("title") or "").casefold(), str(j["id"]))):
+            listed.append(
+                {
+                    "id": job["id"],
+                    "title": job.get("title"),
+                    "department": departments.get(str(job.get("departmentId"))),
+                    "location": locations.get(str(job.get("locationId"))),
+                    "confidential": bool(job.get("confidential")),
+                    "openedAt": job.get("openedAt"),
+                    "openings": by_job.get(str(job["id"]), []),
+                }
+            )
+        data = {"count": len(listed), "jobs": listed[:limit], "openOpenings": sum(map(len, by_job.values()))}
+        return Answer(data, self._freshness(conn, ["job", "opening", "department", "location"]))
+
+    # -- offers ----------------------------------------------------------------------------------
+    def pending_offers(self, conn: ConnectionRow, waiting_on: str = "any", limit: int = 100) -> Answer:
+        """Offers waiting for approval (``approval``), for the candidate's answer (``candidate``), or
+        either (``any``), longest waiting first."""
+        if waiting_on not in ("approval", "candidate", "any"):
+            raise CoreError(422, "invalid_field", "waitingOn must be approval, candidate or any", "waitingOn")
+        limit = _number(limit, "limit", 1, MAX_LIMIT)
+        self._require(conn, "atsOffer::list")
+        statuses = {
+            "approval": WAITING_ON_APPROVAL,
+            "candidate": WAITING_ON_CANDIDATE,
+            "any": WAITING_ON_APPROVAL + WAITING_ON_CANDIDATE,
+        }[waiting_on]
+        engine = self.store.engine
+        offers = insights.records_at(engine, conn.id, "offer", "offerStatus", list(statuses))
+        apps = insights.records_by_id(
+            engine, conn.id, "application", [str(o.get("applicationId")) for o in offers]
+        )
+        now = self._now()
+        listed = []
+        for offer in offers:
+            version = offer.get("latestVersion") or {}
+            since = parse_time(version.get("createdAt"))
+            app = apps.get(str(offer.get("applicationId"))) or {}
+            listed.append(
+                {
+                    "offerId": offer.get("id"),
+                    "waitingOn": "candidate"
+                    if offer.get("offerStatus") in WAITING_ON_CANDIDATE
+                    else "approval",
+                    "offerStatus": offer.get("offerStatus"),
+                    "approvalStatus": version.get("approvalStatus"),
+                    "candidate": _title(app.get("candidate"), "name"),
+                    "applicationId": offer.get("applicationId"),
+                    "job": _title(app.get("job")),
+                    "startDate": version.get("startDate"),
+                    "salary": version.get("salary"),
+                    "since": version.get("createdAt"),
+                    "daysWaiting": days_between(since, now) if since else None,
+                }
+            )
+        listed.sort(key=lambda o: (-float(o["daysWaiting"] or 0), str(o["offerId"])))
+        data = {
+            "waitingOn": waiting_on,
+            "count": len(listed),
+            "offers": listed[:limit],
+            "computedAt": iso(now),
+        }
+        return Answer(data, self._freshness(conn, ["offer", "application"]))
+
+
+def _iso_ms(value: datetime) -> str:
+    """The form Ashby writes times in (``2024-04-03T18:03:20.089Z``): compared as text in SQL."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _event(at: Any, kind: str, summary: str, application_id: Any) -> dict[str, Any]:
+    return {
+        "at": at if isinstance(at, str) else None,
+        "type": kind,
+        "summary": summary,
+        "applicationId": application_id,
+    }
+
+
+def _omitted(section: str, operation: str) -> dict[str, str]:
+    return {"section": section, "reason": f"{operation} is not among this connection's requested operations"}
+
+
+def _title(value: Any, key: str = "title") -> str | None:
+    return str(value[key]) if isinstance(value, dict) and value.get(key) else None
+
+
+def _emails(raw: dict[str, Any]) -> list[str]:
+    found = [e.get("value") for e in raw.get("emailAddresses") or [] if isinstance(e, dict)]
+    primary = raw.get("primaryEmailAddress")
+    if isinstance(primary, dict):
+        found.insert(0, primary.get("value"))
+    return list(dict.fromkeys(e for e in found if isinstance(e, str)))
+
+
+def _name_or_email_has(raw: dict[str, Any], needle: str) -> bool:
+    return needle in str(raw.get("name") or "").casefold() or any(
+        needle in e.casefold() for e in _emails(raw)
+    )
+
+
+def _has_tag(raw: dict[str, Any], tag_id: str | None, title: str | None) -> bool:
+    for tag in raw.get("tags") or []:
+        if not isinstance(tag, dict):
+            continue
+        if tag_id is not None and tag.get("id") == tag_id:
+            return True
+        if title is not None and str(tag.get("title") or "").casefold() == title:
+            return True
+    return False
+
+
+def _candidate_summary(raw: dict[str, Any]) -> dict[str, Any]:
+    emails = _emails(raw)
+    return {
+        "id": raw.get("id"),
+        "name": raw.get("name"),
+        "email": emails[0] if emails else None,
+        "emails": emails,
+        "tags": [
+            {"id": t.get("id"), "title": t.get("title")} for t in raw.get("tags") or [] if isinstance(t, dict)
+        ],
+        "applicationIds": list(raw.get("applicationIds") or []),
+        "createdAt": raw.get("createdAt"),
+        "uri": f"ashby://atsCandidate/{raw.get('id')}",
+    }
+
+
+def _recruiter(app: dict[str, Any], job: dict[str, Any] | None) -> str | None:
+    """The application's recruiter, else its job's (Ashby's hiring-team role ``Recruiter``)."""
+    for team in (app.get("hiringTeam"), (job or {}).get("hiringTeam")):
+        for member in team or []:
+            if isinstance(member, dict) and member.get("role") == "Recruiter" and member.get("userId"):
+                return str(member["userId"])
+    return None

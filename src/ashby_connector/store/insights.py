@@ -1,0 +1,201 @@
+"""Queries behind the questions people and agents ask of a local copy: who matches a name, what
+happened to one candidate, how a job's pipeline looks, which applications stall, what is coming up.
+
+Each answers from the record tables with a few indexed statements (``agents_0001`` indexes the
+JSON paths they look up), so a question over a copy of 20,000 candidates reads only the rows it
+needs. The records come back raw, as Ashby sent them; the core shapes the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ashby_connector.store.queries import json_path_sql
+from ashby_connector.store.records import as_utc
+from ashby_connector.store.schema import child_fetches, record_table, sync_state
+
+# SQLite caps the parameters of one statement; lists of ids are looked up in chunks of this size.
+_CHUNK = 500
+
+
+def _at(engine: sa.Engine, path: str) -> Any:
+    return sa.literal_column(json_path_sql(engine.dialect.name, path), sa.String)
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def records_at(
+    engine: sa.Engine, connection_id: str, kind: str, path: str, values: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Live records of ``kind`` whose JSON value at ``path`` is one of ``values`` (an indexed path:
+    applications of a job, offers of applications)."""
+    table = record_table(kind)
+    found: list[dict[str, Any]] = []
+    wanted = sorted(set(values))
+    with engine.connect() as conn:
+        for chunk in _chunks(wanted):
+            query = sa.select(table.c.raw).where(
+                table.c.connection_id == connection_id,
+                _at(engine, path).in_(chunk),
+                table.c.deleted_at.is_(None),
+            )
+            found.extend(dict(raw) for raw in conn.execute(query).scalars())
+    return found
+
+
+def records_by_id(
+    engine: sa.Engine, connection_id: str, kind: str, ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Live records of ``kind`` with these ids, by id (ids not stored are absent)."""
+    table = record_table(kind)
+    found: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(sorted(set(ids))):
+            query = sa.select(table.c.id, table.c.raw).where(
+                table.c.connection_id == connection_id,
+                table.c.id.in_(chunk),
+                table.c.deleted_at.is_(None),
+            )
+            found.update((row.id, dict(row.raw)) for row in conn.execute(query))
+    return found
+
+
+def children_of(
+    engine: sa.Engine, connection_id: str, kind: str, parent_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Live child records of ``kind`` (a child list) per parent id; parents without any are absent."""
+    table = record_table(kind)
+    out: dict[str, list[dict[str, Any]]] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(sorted(set(parent_ids))):
+            query = sa.select(table.c.parent_id, table.c.raw).where(
+                table.c.connection_id == connection_id,
+                table.c.parent_id.in_(chunk),
+                table.c.deleted_at.is_(None),
+            )
+            for row in conn.execute(query):
+                out.setdefault(str(row.parent_id), []).append(dict(row.raw))
+    return out
+
+
+def fetched_parents(
+    engine: sa.Engine, connection_id: str, stream: str, parent_ids: Sequence[str]
+) -> set[str]:
+    """Which of these parents had their ``stream`` children listed at least once."""
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for chunk in _chunks(sorted(set(parent_ids))):
+            query = sa.select(child_fetches.c.parent_id).where(
+                child_fetches.c.connection_id == connection_id,
+                child_fetches.c.stream == stream,
+                child_fetches.c.parent_id.in_(chunk),
+            )
+            found.update(str(p) for p in conn.execute(query).scalars())
+    return found
+
+
+def _contains(engine: sa.Engine, text: Any, needle: str) -> Any:
+    """Case-insensitive substring test that needs no ``lower()`` of every row where the database
+    offers one (SQLite's LIKE ignores ASCII case; PostgreSQL has ILIKE)."""
+    if engine.dialect.name == "postgresql":
+        return text.icontains(needle, autoescape=True)
+    return text.contains(needle, autoescape=True)
+
+
+def candidates_matching(
+    engine: sa.Engine, connection_id: str, needle: str | None, tag: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Candidates whose stored JSON may match (a superset, at most ``limit``): ``needle`` anywhere in
+    the record's text, ``tag`` in its tags. The core checks the exact fields."""
+    table = record_table("candidate")
+    text = sa.cast(table.c.raw, sa.Text)
+    query = sa.select(table.c.raw).where(table.c.connection_id == connection_id, table.c.deleted_at.is_(None))
+    if needle:
+        query = query.where(_contains(engine, text, needle))
+    if tag:
+        query = query.where(_contains(engine, sa.cast(_at(engine, "tags"), sa.Text), tag))
+    with engine.connect() as conn:
+        return [dict(raw) for raw in conn.execute(query.limit(limit)).scalars()]
+
+
+def active_applications(
+    engine: sa.Engine, connection_id: str, job_ids: Sequence[str] | None
+) -> list[dict[str, Any]]:
+    """Applications whose status is Active, of these jobs (all jobs when None)."""
+    table = record_table("application")
+    query = sa.select(table.c.raw).where(
+        table.c.connection_id == connection_id,
+        table.c.deleted_at.is_(None),
+        _at(engine, "status") == "Active",
+    )
+    out: list[dict[str, Any]] = []
+    with engine.connect() as conn:
+        if job_ids is None:
+            return [dict(raw) for raw in conn.execute(query).scalars()]
+        for chunk in _chunks(sorted(set(job_ids))):
+            out.extend(
+                dict(raw) for raw in conn.execute(query.where(_at(engine, "job.id").in_(chunk))).scalars()
+            )
+    return out
+
+
+def last_stage_entries(
+    engine: sa.Engine, connection_id: str, application_ids: Sequence[str]
+) -> dict[str, str]:
+    """Per application with stored stage history: when it entered its latest stage (ISO text)."""
+    table = record_table("applicationHistory")
+    entered = sa.func.max(_at(engine, "enteredStageAt"))
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(sorted(set(application_ids))):
+            query = (
+                sa.select(table.c.parent_id, entered)
+                .where(
+                    table.c.connection_id == connection_id,
+                    table.c.parent_id.in_(chunk),
+                    table.c.deleted_at.is_(None),
+                )
+                .group_by(table.c.parent_id)
+            )
+            out.update((str(p), str(at)) for p, at in conn.execute(query) if at)
+    return out
+
+
+def events_starting_after(
+    engine: sa.Engine, connection_id: str, after: str, before: str, limit: int
+) -> list[tuple[str | None, dict[str, Any]]]:
+    """Interview events (with their schedule's id) starting in [after, before), soonest first."""
+    table = record_table("interviewEvent")
+    start = _at(engine, "startTime")
+    query = (
+        sa.select(table.c.parent_id, table.c.raw)
+        .where(
+            table.c.connection_id == connection_id,
+            table.c.deleted_at.is_(None),
+            start >= after,
+            start < before,
+        )
+        .order_by(start)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [(row.parent_id, dict(row.raw)) for row in conn.execute(query)]
+
+
+def last_successes(
+    engine: sa.Engine, connection_id: str, streams: Sequence[str]
+) -> dict[str, datetime | None]:
+    """When each stream's last run finished successfully (None: never)."""
+    query = sa.select(sync_state.c.stream, sync_state.c.last_success_at).where(
+        sync_state.c.connection_id == connection_id, sync_state.c.stream.in_(list(streams))
+    )
+    with engine.connect() as conn:
+        found = {str(s): as_utc(at) for s, at in conn.execute(query)}
+    return {s: found.get(s) for s in streams}

@@ -1,0 +1,332 @@
+"""The MCP server, through the SDK's own client, over HTTP (``/mcp`` on the REST server) and over
+stdio (``ashby-connector mcp``), against a synced emulated organisation: every tool is called and
+its answer compared with the emulator's data and the store; refusals name the operation or field;
+another tenant's connection cannot be named; writes exist only when asked for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+import pytest
+from cryptography.fernet import Fernet
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+
+from ashby_connector.client import AshbyClient
+from ashby_connector.emulator import EmulatorHandle, run_emulator
+from tests.e2e.server_harness import Server, run_server
+from tests.outbound import LOCAL_ENV
+
+READ_TOOLS = {
+    "search_candidates",
+    "candidate_timeline",
+    "job_pipeline",
+    "stale_applications",
+    "upcoming_interviews",
+    "open_jobs",
+    "pending_offers",
+}
+WRITE_TOOLS = {"add_note", "move_stage", "add_tag"}
+MASTER_KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[EmulatorHandle]:
+    with run_emulator(seed=23, candidates=40, rate_limit_per_minute=None) as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('mcp') / 'server.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(emu: EmulatorHandle, db_url: str) -> Iterator[Server]:
+    # The app's startup runs (it starts /mcp); no scheduler, so no sync runs during the tool calls.
+    with run_server(emu.base_url, db_url, lifespan="on", scheduler="off", master_key=MASTER_KEY) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def tenant(server: Server, emu: EmulatorHandle) -> tuple[httpx.Client, str]:
+    """A tenant's REST client and its synced connection (every child list fetched)."""
+    http = server.tenant("agents")
+    connection_id = server.connect(http, emu.api_key)
+    http.headers["X-Connection-Id"] = connection_id
+    return http, connection_id
+
+
+@pytest.fixture(scope="module")
+def ashby(emu: EmulatorHandle) -> Iterator[AshbyClient]:
+    with AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as client:
+        yield client
+
+
+def over_http(server: Server, key: str, connection_id: str) -> Any:
+    headers = {"Authorization": f"Bearer {key}", "X-Connection-Id": connection_id}
+    return streamable_http_client(f"{server.url}/mcp", http_client=httpx2.AsyncClient(headers=headers))
+
+
+def key_of(http: httpx.Client) -> str:
+    return str(http.headers["Authorization"]).partition(" ")[2]
+
+
+async def session(target: Any, calls: list[tuple[str, dict[str, Any]]]) -> tuple[set[str], list[Any]]:
+    """The tool names listed, and each call's result, through one SDK client."""
+    async with Client(target) as client:
+        listed = {t.name for t in (await client.list_tools()).tools}
+        return listed, [await client.call_tool(name, args) for name, args in calls]
+
+
+def answer(result: Any) -> dict[str, Any]:
+    assert not result.is_error, result.content[0].text
+    data: dict[str, Any] = json.loads(result.content[0].text)
+    return data
+
+
+def error_text(result: Any) -> str:
+    assert result.is_error
+    text: str = result.content[0].text
+    assert "Traceback" not in text
+    return text
+
+
+def test_every_tool_over_http_answers_from_the_copy(
+    server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle, ashby: AshbyClient
+) -> None:
+    http, connection_id = tenant
+    store = server.core.store
+    apps = ashby.call("application.list", {})
+    candidate = next(c for c in ashby.call("candidate.list", {}) if len(c.get("applicationIds") or []) >= 1)
+    busiest = Counter(a["job"]["id"] for a in apps).most_common(1)[0][0]
+    users = [u["id"] for u in ashby.call("user.list", {})]
+    calls = [
+        ("search_candidates", {"query": candidate["name"].split()[-1].upper()}),
+        ("candidate_timeline", {"candidateId": candidate["id"]}),
+        ("job_pipeline", {"jobId": busiest}),
+        ("stale_applications", {"days": 1, "jobId": busiest}),
+        ("upcoming_interviews", {"days": 365}),
+        ("open_jobs", {}),
+        ("pending_offers", {"waitingOn": "any"}),
+    ] + [("upcoming_interviews", {"userId": u, "days": 365}) for u in users[:3]]
+    before = sum(emu.emulator.requests_received.values())
+    listed, results = asyncio.run(session(over_http(server, key_of(http), connection_id), calls))
+    asked = sum(emu.emulator.requests_received.values()) - before
+    assert asked == 0  # every child list was synced: nothing lazy to fetch, nothing asked of Ashby
+    assert listed == READ_TOOLS  # the server runs without writes
+    found, timeline, pipeline, stale, upcoming, jobs, offers = (answer(r) for r in results[:7])
+
+    for data in (found, timeline, pipeline, stale, upcoming, jobs, offers):
+        assert data["ashbyRequests"]["count"] == 0
+        assert data["freshness"]["asOf"] is not None
+    assert timeline["freshness"]["lastSuccessfulSync"]["applicationHistory"] is not None
+
+    assert candidate["id"] in [c["id"] for c in found["candidates"]]
+    assert all(candidate["name"].split()[-1].lower() in c["name"].lower() or c["emails"] for c in found["candidates"])
+
+    # The timeline has every stage move the emulator made, in time order.
+    moves = [e for e in timeline["events"] if e["type"] == "stageMove"]
+    truth = [h for a in candidate["applicationIds"] for h in ashby.call("application.listHistory", {"applicationId": a})]
+    assert sorted((m["applicationId"], m["stageId"], m["at"]) for m in moves) == sorted(
+        (h.get("applicationId") or app_of(h, candidate, ashby), h["stageId"], h["enteredStageAt"]) for h in truth
+    )
+    times = [e["at"] for e in timeline["events"] if e["at"]]
+    assert times == sorted(times)
+    notes = ashby.call("candidate.listNotes", {"candidateId": candidate["id"]})
+    assert len([e for e in timeline["events"] if e["type"] == "note"]) == len(notes)
+
+    # The pipeline's counts are the emulator's active applications per stage.
+    active = Counter(
+        a["currentInterviewStage"]["id"] for a in apps if a["job"]["id"] == busiest and a["status"] == "Active"
+    )
+    assert {s["stageId"]: s["activeApplications"] for s in pipeline["stages"] if s["activeApplications"]} == dict(
+        active
+    )
+    assert pipeline["applications"] == sum(1 for a in apps if a["job"]["id"] == busiest)
+    assert pipeline["historyCoverage"]["applicationsWithHistory"] == pipeline["applications"]
+
+    # Stalled: the active applications of the job whose last stage entry is over a day old.
+    cutoff = datetime.now(UTC) - timedelta(days=1)
+    expected = set()
+    for app in apps:
+        if app["job"]["id"] == busiest and app["status"] == "Active":
+            history = ashby.call("application.listHistory", {"applicationId": app["id"]})
+            last = max(h["enteredStageAt"] for h in history)
+            if datetime.fromisoformat(last.replace("Z", "+00:00")) <= cutoff:
+                expected.add(app["id"])
+    assert {s["applicationId"] for s in stale["applications"]} == expected
+
+    window_end = datetime.now(UTC) + timedelta(days=365)
+    for item in upcoming["interviews"]:
+        start = datetime.fromisoformat(item["startTime"].replace("Z", "+00:00"))
+        assert datetime.now(UTC) - timedelta(minutes=5) <= start <= window_end
+    for (_, args), result in zip(calls[7:], results[7:], strict=True):
+        assert all(args["userId"] in i["interviewerIds"] for i in answer(result)["interviews"])
+
+    open_ids = {j["id"] for j in ashby.call("job.list", {}) if j["status"] == "Open"}
+    assert {j["id"] for j in jobs["jobs"]} == open_ids
+    waiting = {"WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOnApprovalDefinition"}
+    waiting |= {"WaitingOnCandidateResponse"}
+    assert {o["offerId"] for o in offers["offers"]} == {
+        o["id"] for o in ashby.call("offer.list", {}) if o["offerStatus"] in waiting
+    }
+    assert store.count(connection_id, "candidate") == len(ashby.call("candidate.list", {}))
+
+
+def app_of(entry: dict[str, Any], candidate: dict[str, Any], ashby: AshbyClient) -> str:
+    """The application a history entry belongs to (Ashby's entries do not name it)."""
+    for app_id in candidate["applicationIds"]:
+        if any(h["id"] == entry["id"] for h in ashby.call("application.listHistory", {"applicationId": app_id})):
+            return str(app_id)
+    raise AssertionError(entry)
+
+
+def test_records_as_resources_match_the_rest_api(server: Server, tenant: tuple[httpx.Client, str]) -> None:
+    http, connection_id = tenant
+    candidate = http.get("/resources/atsCandidate", params={"limit": 1}).json()["data"][0]
+    application = http.get("/resources/atsApplication", params={"limit": 1}).json()["data"][0]
+
+    async def read() -> list[dict[str, Any]]:
+        async with Client(over_http(server, key_of(http), connection_id)) as client:
+            out = []
+            for uri in (f"ashby://atsCandidate/{candidate['id']}", f"ashby://atsApplication/{application['id']}"):
+                result = await client.read_resource(uri)
+                out.append(json.loads(result.contents[0].text))  # type: ignore[union-attr]
+            return out
+
+    as_candidate, as_application = asyncio.run(read())
+    assert as_candidate == http.get(f"/resources/atsCandidate/{candidate['id']}").json()
+    assert as_application == http.get(f"/resources/atsApplication/{application['id']}").json()
+
+
+def test_refusals_name_the_operation_or_the_field(
+    server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle
+) -> None:
+    http, _ = tenant
+    # A connection that asked for candidate reads only.
+    narrow = server.core.connections.create(
+        server.tenant_of(http.headers["X-Connection-Id"]), "owner-2", emu.api_key, ["atsCandidate::list"]
+    )
+    job = server.core.store.list(narrow.id, "job", limit=1).records or server.core.store.list(
+        http.headers["X-Connection-Id"], "job", limit=1
+    ).records
+    calls = [
+        ("job_pipeline", {"jobId": job[0].id}),
+        ("pending_offers", {}),
+        ("search_candidates", {"query": "a"}),
+        ("stale_applications", {"days": 0}),
+    ]
+    _, results = asyncio.run(session(over_http(server, key_of(http), narrow.id), calls))
+    assert "atsJob::retrieve" in error_text(results[0])
+    assert "atsOffer::list" in error_text(results[1])
+    assert not results[2].is_error  # what was requested answers
+    _, wide = asyncio.run(session(over_http(server, key_of(http), http.headers["X-Connection-Id"]), calls[3:]))
+    assert "days" in error_text(wide[0])
+
+
+def test_another_tenant_cannot_name_a_connection(server: Server, tenant: tuple[httpx.Client, str]) -> None:
+    _, connection_id = tenant
+    other = server.tenant("someone-else")
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    headers = {"Accept": "application/json, text/event-stream", "X-Connection-Id": connection_id}
+    refused = other.post("/mcp", json=body, headers=headers)
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "connection_not_found"
+    anonymous = httpx.post(f"{server.url}/mcp", json=body, headers=headers)
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["field"] == "Authorization"
+    unnamed = other.post("/mcp", json=body, headers={"Accept": headers["Accept"]})
+    assert unnamed.status_code == 400 and unnamed.json()["error"]["field"] == "X-Connection-Id"
+
+    async def sdk() -> None:
+        async with Client(over_http(server, key_of(other), connection_id)) as client:
+            await client.list_tools()
+
+    with pytest.raises(BaseException):  # noqa: B017 - the SDK's transport error, whatever its class
+        asyncio.run(sdk())
+
+
+def stdio(db_url: str, emu: EmulatorHandle, connection_id: str, *extra: str) -> StdioServerParameters:
+    command = Path(sys.executable).with_name("ashby-connector")
+    args = ["mcp", "--db", db_url, "--connection", connection_id, "--ashby-base-url", emu.base_url, *extra]
+    env = {**os.environ, **LOCAL_ENV, "ASHBY_CONNECTOR_MASTER_KEY": MASTER_KEY}
+    env.pop("ASHBY_CONNECTOR_MCP_WRITES", None)
+    return StdioServerParameters(command=str(command), args=args, env=env)
+
+
+def test_stdio_reads_and_has_no_writes_unless_asked(
+    server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle, db_url: str
+) -> None:
+    _, connection_id = tenant
+    store = server.core.store
+    candidate = store.list(connection_id, "candidate", limit=1).records[0].raw
+    job = store.list(connection_id, "job", limit=1).records[0].raw
+    calls = [
+        ("search_candidates", {"query": candidate["name"]}),
+        ("candidate_timeline", {"candidateId": candidate["id"]}),
+        ("job_pipeline", {"jobId": job["id"]}),
+        ("stale_applications", {"days": 30}),
+        ("upcoming_interviews", {}),
+        ("open_jobs", {}),
+        ("pending_offers", {"waitingOn": "approval"}),
+        ("candidate_timeline", {"candidateId": "no-such-candidate"}),
+    ]
+    before = sum(emu.emulator.requests_received.values())
+    listed, results = asyncio.run(session(stdio(db_url, emu, connection_id), calls))
+    assert sum(emu.emulator.requests_received.values()) == before
+    assert listed == READ_TOOLS
+    assert [c["id"] for c in answer(results[0])["candidates"]] == [candidate["id"]]
+    for result in results[1:7]:
+        assert answer(result)["freshness"]["asOf"] is not None
+    assert "candidateId" in error_text(results[7])
+
+
+def test_stdio_writes_when_on_and_requested(
+    server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle, db_url: str, ashby: AshbyClient
+) -> None:
+    http, wide_id = tenant
+    tenant_id = server.tenant_of(wide_id)
+    notes_only = server.core.connections.create(
+        tenant_id, "owner-3", emu.api_key, ["atsCandidate::list", "atsNote::create"]
+    )
+    listed, _ = asyncio.run(session(stdio(db_url, emu, notes_only.id, "--writes"), []))
+    assert listed == READ_TOOLS | {"add_note"}  # only the writes the connection requested
+
+    store = server.core.store
+    app = next(
+        r.raw for r in store.list(wide_id, "application", limit=100).records if r.raw["status"] == "Active"
+    )
+    stages = [
+        s.raw
+        for s in store.list(wide_id, "interviewStage", limit=200).records
+        if s.raw["interviewPlanId"] == app["currentInterviewStage"]["interviewPlanId"]
+        and s.raw["id"] != app["currentInterviewStage"]["id"]
+    ]
+    tag = ashby.call("candidateTag.list", {})[0]
+    cid = app["candidate"]["id"]
+    calls = [
+        ("add_note", {"candidateId": cid, "content": "Agent note: strong systems design"}),
+        ("move_stage", {"applicationId": app["id"], "stageId": stages[0]["id"]}),
+        ("add_tag", {"candidateId": cid, "tagId": tag["id"]}),
+    ]
+    listed, results = asyncio.run(session(stdio(db_url, emu, wide_id, "--writes"), calls))
+    assert listed == READ_TOOLS | WRITE_TOOLS
+    for result in results:
+        answer(result)
+    notes = ashby.call("candidate.listNotes", {"candidateId": cid})
+    assert "Agent note: strong systems design" in [n.get("content") for n in notes]
+    moved = ashby.call("application.info", {"applicationId": app["id"]})
+    assert moved["currentInterviewStage"]["id"] == stages[0]["id"]
+    assert tag["id"] in [t["id"] for t in ashby.call("candidate.info", {"id": cid})["tags"]]
+    # The writes went through the core: the store has the moved application at once.
+    stored = store.get(wide_id, "application", app["id"])
+    assert stored is not None and stored["currentInterviewStage"]["id"] == stages[0]["id"]
