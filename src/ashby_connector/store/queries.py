@@ -213,7 +213,15 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # (kind, dotted path) -> index name: the expression indexes migration webhooks_0002 creates (the
 # queries work without them too). candidateMerge needs the applications of one candidate,
 # ``raw.candidate.id``, among possibly millions; the server's candidateId filter uses it too.
-JSON_INDEXES = {("application", "candidate.id"): "ix_ashby_application_candidate_id"}
+# Migration agents_0001 adds those ``store.insights`` looks records up by.
+JSON_INDEXES = {
+    ("application", "candidate.id"): "ix_ashby_application_candidate_id",
+    ("application", "job.id"): "ix_ashby_application_job_id",
+    ("interviewSchedule", "applicationId"): "ix_ashby_interview_schedule_application_id",
+    ("offer", "applicationId"): "ix_ashby_offer_application_id",
+    ("applicationFeedback", "applicationId"): "ix_ashby_application_feedback_application_id",
+    ("interviewEvent", "startTime"): "ix_ashby_interview_event_start_time",
+}
 
 
 def json_path_sql(dialect: str, path: str) -> str:
