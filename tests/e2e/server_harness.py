@@ -70,15 +70,16 @@ class Server:
 
 
 @contextmanager
-<<<<<<< HEAD
 def run_server(
-    ashby_base_url: str, db_url: str, *, webhook_options: WebhookOptions | None = None, **settings: Any
+    ashby_base_url: str,
+    db_url: str,
+    *,
+    webhook_options: WebhookOptions | None = None,
+    lifespan: str = "off",
+    **settings: Any,
 ) -> Iterator[Server]:
-=======
-def run_server(ashby_base_url: str, db_url: str, *, lifespan: str = "off", **settings: Any) -> Iterator[Server]:
     """``lifespan="on"`` runs the app's startup too (what ``/mcp`` needs); pair it with
     ``scheduler="off"`` unless the test wants scheduled syncs."""
->>>>>>> 48f4870 (MCP server over the local copy: ashby-connector mcp (stdio) and /mcp (streamable HTTP, platform key + X-Connection-Id); seven read tools answered by core.insights from the store with freshness, records as ashby:// resources, writes (note, stage, tag) only when on and requested; store.insights queries + agents_0001 JSON indexes; emulator counts requests it receives)
     settings.setdefault("master_key", Fernet.generate_key().decode())
     settings = {**LOCAL_SETTINGS, **settings}
     settings.setdefault("rate_limit_per_minute", None)

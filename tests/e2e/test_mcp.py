@@ -133,13 +133,20 @@ def test_every_tool_over_http_answers_from_the_copy(
     assert timeline["freshness"]["lastSuccessfulSync"]["applicationHistory"] is not None
 
     assert candidate["id"] in [c["id"] for c in found["candidates"]]
-    assert all(candidate["name"].split()[-1].lower() in c["name"].lower() or c["emails"] for c in found["candidates"])
+    assert all(
+        candidate["name"].split()[-1].lower() in c["name"].lower() or c["emails"] for c in found["candidates"]
+    )
 
     # The timeline has every stage move the emulator made, in time order.
     moves = [e for e in timeline["events"] if e["type"] == "stageMove"]
-    truth = [h for a in candidate["applicationIds"] for h in ashby.call("application.listHistory", {"applicationId": a})]
+    truth = [
+        h
+        for a in candidate["applicationIds"]
+        for h in ashby.call("application.listHistory", {"applicationId": a})
+    ]
     assert sorted((m["applicationId"], m["stageId"], m["at"]) for m in moves) == sorted(
-        (h.get("applicationId") or app_of(h, candidate, ashby), h["stageId"], h["enteredStageAt"]) for h in truth
+        (h.get("applicationId") or app_of(h, candidate, ashby), h["stageId"], h["enteredStageAt"])
+        for h in truth
     )
     times = [e["at"] for e in timeline["events"] if e["at"]]
     assert times == sorted(times)
@@ -148,11 +155,13 @@ def test_every_tool_over_http_answers_from_the_copy(
 
     # The pipeline's counts are the emulator's active applications per stage.
     active = Counter(
-        a["currentInterviewStage"]["id"] for a in apps if a["job"]["id"] == busiest and a["status"] == "Active"
+        a["currentInterviewStage"]["id"]
+        for a in apps
+        if a["job"]["id"] == busiest and a["status"] == "Active"
     )
-    assert {s["stageId"]: s["activeApplications"] for s in pipeline["stages"] if s["activeApplications"]} == dict(
-        active
-    )
+    assert {
+        s["stageId"]: s["activeApplications"] for s in pipeline["stages"] if s["activeApplications"]
+    } == dict(active)
     assert pipeline["applications"] == sum(1 for a in apps if a["job"]["id"] == busiest)
     assert pipeline["historyCoverage"]["applicationsWithHistory"] == pipeline["applications"]
 
@@ -187,7 +196,9 @@ def test_every_tool_over_http_answers_from_the_copy(
 def app_of(entry: dict[str, Any], candidate: dict[str, Any], ashby: AshbyClient) -> str:
     """The application a history entry belongs to (Ashby's entries do not name it)."""
     for app_id in candidate["applicationIds"]:
-        if any(h["id"] == entry["id"] for h in ashby.call("application.listHistory", {"applicationId": app_id})):
+        if any(
+            h["id"] == entry["id"] for h in ashby.call("application.listHistory", {"applicationId": app_id})
+        ):
             return str(app_id)
     raise AssertionError(entry)
 
@@ -200,7 +211,10 @@ def test_records_as_resources_match_the_rest_api(server: Server, tenant: tuple[h
     async def read() -> list[dict[str, Any]]:
         async with Client(over_http(server, key_of(http), connection_id)) as client:
             out = []
-            for uri in (f"ashby://atsCandidate/{candidate['id']}", f"ashby://atsApplication/{application['id']}"):
+            for uri in (
+                f"ashby://atsCandidate/{candidate['id']}",
+                f"ashby://atsApplication/{application['id']}",
+            ):
                 result = await client.read_resource(uri)
                 out.append(json.loads(result.contents[0].text))  # type: ignore[union-attr]
             return out
@@ -218,9 +232,10 @@ def test_refusals_name_the_operation_or_the_field(
     narrow = server.core.connections.create(
         server.tenant_of(http.headers["X-Connection-Id"]), "owner-2", emu.api_key, ["atsCandidate::list"]
     )
-    job = server.core.store.list(narrow.id, "job", limit=1).records or server.core.store.list(
-        http.headers["X-Connection-Id"], "job", limit=1
-    ).records
+    job = (
+        server.core.store.list(narrow.id, "job", limit=1).records
+        or server.core.store.list(http.headers["X-Connection-Id"], "job", limit=1).records
+    )
     calls = [
         ("job_pipeline", {"jobId": job[0].id}),
         ("pending_offers", {}),
@@ -231,7 +246,9 @@ def test_refusals_name_the_operation_or_the_field(
     assert "atsJob::retrieve" in error_text(results[0])
     assert "atsOffer::list" in error_text(results[1])
     assert not results[2].is_error  # what was requested answers
-    _, wide = asyncio.run(session(over_http(server, key_of(http), http.headers["X-Connection-Id"]), calls[3:]))
+    _, wide = asyncio.run(
+        session(over_http(server, key_of(http), http.headers["X-Connection-Id"]), calls[3:])
+    )
     assert "days" in error_text(wide[0])
 
 
@@ -257,7 +274,7 @@ def test_another_tenant_cannot_name_a_connection(server: Server, tenant: tuple[h
 
 def stdio(db_url: str, emu: EmulatorHandle, connection_id: str, *extra: str) -> StdioServerParameters:
     command = Path(sys.executable).with_name("ashby-connector")
-    args = ["mcp", "--db", db_url, "--connection", connection_id, "--ashby-base-url", emu.base_url, *extra]
+    args = ["mcp", "--db", db_url, "--connection", connection_id, "--base-url", emu.base_url, *extra]
     env = {**os.environ, **LOCAL_ENV, "ASHBY_CONNECTOR_MASTER_KEY": MASTER_KEY}
     env.pop("ASHBY_CONNECTOR_MCP_WRITES", None)
     return StdioServerParameters(command=str(command), args=args, env=env)
@@ -293,7 +310,7 @@ def test_stdio_reads_and_has_no_writes_unless_asked(
 def test_stdio_writes_when_on_and_requested(
     server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle, db_url: str, ashby: AshbyClient
 ) -> None:
-    http, wide_id = tenant
+    _, wide_id = tenant
     tenant_id = server.tenant_of(wide_id)
     notes_only = server.core.connections.create(
         tenant_id, "owner-3", emu.api_key, ["atsCandidate::list", "atsNote::create"]

@@ -21,10 +21,10 @@ from pydantic import Field
 
 from ashby_connector import errors as ashby_errors
 from ashby_connector.core import ConnectionRow
-from ashby_connector.core.resources import records as res
 from ashby_connector.core.app import Core
-from ashby_connector.core.errors import CoreError
 from ashby_connector.core.connections.requested_operations import OperationNotRequested, RequestedOperations
+from ashby_connector.core.errors import CoreError
+from ashby_connector.core.resources import records as res
 
 log = logging.getLogger("ashby_connector.agents")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ashby_connector.cli._app import app, fail
+from ashby_connector.cli._options import DEFAULT_BASE_URL, DEFAULT_DB, BaseUrl, Db
 
 WRITES_ENV = "ASHBY_CONNECTOR_MCP_WRITES"
 
@@ -12,7 +13,7 @@ WRITES_ENV = "ASHBY_CONNECTOR_MCP_WRITES"
 @app.command()
 def mcp(
     connection: str = typer.Option(..., "--connection", help="The connection whose copy the agent reads."),
-    db: str = typer.Option("sqlite:///ashby.db", "--db", help="Database URL (SQLite or PostgreSQL)."),
+    db: Db = DEFAULT_DB,
     writes: bool = typer.Option(
         False,
         "--writes",
@@ -20,9 +21,7 @@ def mcp(
         help="Offer the write tools (add a note, move a stage, add a tag) that the connection's "
         "requested operations allow. Off by default: the agent can only read.",
     ),
-    ashby_base_url: str | None = typer.Option(
-        None, "--ashby-base-url", help="Ashby API base URL (for lazy child lists and writes)."
-    ),
+    base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Serve the connection's local copy to an agent over MCP (stdin/stdout).
 
@@ -35,7 +34,7 @@ def mcp(
     from ashby_connector.cli.server_commands import opened_core
     from ashby_connector.core.errors import CoreError
 
-    with opened_core(db, ashby_base_url) as core:
+    with opened_core(db, base_url) as core:
         try:
             connection_for(core, connection)
         except CoreError as exc:

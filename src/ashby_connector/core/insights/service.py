@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.insights.answers import (
     Answer,
@@ -20,7 +21,6 @@ from ashby_connector.core.insights.answers import (
     ref,
 )
 from ashby_connector.core.resources.lazy_children import LazyChildren
-from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.store import Store, insights
 from ashby_connector.store.queries import searchable_needle
 from ashby_connector.store.tenancy import ConnectionRow
