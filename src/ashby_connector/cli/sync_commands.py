@@ -465,6 +465,7 @@ def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> tup
         on_change_for=core.events.for_connection,
         on_finished=core.events.sync_finished,
         store=core.store,
+        key_source=core.clients.get,
     )
     return runner, core
 

@@ -15,7 +15,7 @@ from ashby_connector.client._response import AshbyResponse, Page
 from ashby_connector.client._secret import Secret
 from ashby_connector.client._types import FileInput
 from ashby_connector.client.resources import AsyncNamespaces
-from ashby_connector.errors import APIError
+from ashby_connector.errors import APIError, AuthenticationError
 
 T = TypeVar("T")
 
@@ -143,10 +143,11 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
         files: dict[str, Any] | None = None,
     ) -> AshbyResponse:
         url = self._url(operation)
-        headers = self._headers(json=files is None)
         is_read = self._is_read(operation)
         attempt = 0
         while True:
+            # Per attempt: a rotated key (``follow_key``) is used from the next request on.
+            headers = self._headers(json=files is None)
             while (wait := self._rate_wait(operation)) > 0:
                 await asyncio.sleep(wait)
             try:
@@ -159,6 +160,8 @@ class AsyncAshbyClient(AsyncNamespaces, BaseClient):
                 if delay is None:
                     raise self._wrap_transport_error(exc, operation) from None
             except APIError as exc:
+                if isinstance(exc, AuthenticationError) and self._key_rotated(headers):
+                    continue  # refused the old key while the connection's key was rotated
                 delay = self._retry_delay(exc, attempt, is_read=is_read)
                 if delay is None:
                     raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -158,6 +158,24 @@ class BaseClient:
         self._public_headers = headers
         # Kept in a Secret so no repr or traceback-with-locals shows it.
         self._auth = Secret(self._key.basic_auth_header())
+        self._key_source: Callable[[], BaseClient | None] | None = None
+
+    def follow_key(self, source: Callable[[], BaseClient | None]) -> None:
+        """Before each request, use the key of ``source()`` (the connection's client as it is now):
+        a long run started with one key goes on with the rotated one from its next request."""
+        self._key_source = source
+
+    def _take_current_key(self) -> None:
+        if self._key_source is None:
+            return
+        current = self._key_source()
+        if current is not None and current._key != self._key:
+            self._key, self._auth = current._key, current._auth
+
+    def _key_rotated(self, sent: Mapping[str, str]) -> bool:
+        """The key changed since ``sent`` went out (then a refusal of it is not the key's fault)."""
+        self._take_current_key()
+        return sent.get("Authorization") != self._auth.get_secret_value()
 
     def with_options(self, **overrides: Any) -> Self:
         """A client with some settings changed (``on_behalf_of=user_id``, ``timeout=...``) that
@@ -177,6 +195,7 @@ class BaseClient:
         return f"{self.base_url}/{operation}"
 
     def _headers(self, *, json: bool = True) -> dict[str, str]:
+        self._take_current_key()
         headers = dict(self._public_headers)
         if not json:
             del headers["Content-Type"]  # httpx sets the multipart boundary

@@ -50,7 +50,7 @@ requests about one connection name it with `X-Connection-Id`. Errors are
 def _worker_queue(core: Core) -> RunQueue:
     from ashby_connector.worker.distributed import DistributedRunner
 
-    return DistributedRunner(core.settings.db_url, core.clients.require)
+    return DistributedRunner(core.settings.db_url, core.clients.require, key_source=core.clients.get)
 
 
 def create_app(settings: Settings | None = None, *, core: Core | None = None) -> FastAPI:

@@ -56,6 +56,7 @@ class DistributedRunner:
         on_change_for: ChangeCallbackFor | None = None,
         on_finished: OnFinished | None = None,
         store: Store | None = None,
+        key_source: ClientFactory | None = None,
     ) -> None:
         """``on_change_for(connection_id)``: that connection's change callback (as ``EmbeddedRunner``),
         the core's ``events.for_connection``, so syncs on workers produce unified events. ``store``:
@@ -68,6 +69,7 @@ class DistributedRunner:
         self.on_finished = on_finished
         self.app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=_conninfo(db_url)))
         self._store: Store | None = store
+        self.key_source = key_source  # a running sync follows a rotated key (``SyncService``)
         self._owns_store = store is None
         self._service: SyncService | None = None
         self._store_lock = threading.Lock()
@@ -174,6 +176,7 @@ class DistributedRunner:
                     holder=holder_name(),
                     on_change_for=self.on_change_for,
                     on_finished=self.on_finished,
+                    key_source=self.key_source,
                 )
             return self._service
 

@@ -19,7 +19,7 @@ from ashby_connector.core.settings import Settings
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.store.tenancy import Tenancy
 
-RECHECK_SECONDS = 1.0
+RECHECK_SECONDS = 0.5
 
 
 @dataclass

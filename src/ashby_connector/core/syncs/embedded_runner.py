@@ -64,6 +64,7 @@ class EmbeddedRunner:
         on_status: Callable[[SyncJob], None] | None = None,
         on_finished: OnFinished | None = None,
         concurrency: int | None = None,
+        key_source: ClientFactory | None = None,
     ) -> None:
         if on_change is not None and on_change_for is not None:
             raise ValueError("pass on_change or on_change_for, not both")
@@ -79,6 +80,7 @@ class EmbeddedRunner:
             on_change_for=self._changes_for,
             on_finished=on_finished,
             concurrency=concurrency,
+            key_source=key_source,
         )
         self._jobs: dict[str, SyncJob] = {}
         self._running: dict[str, str] = {}  # connection id -> job id

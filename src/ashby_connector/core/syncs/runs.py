@@ -67,6 +67,7 @@ class SyncRuns:
             clients.require,
             on_change_for=events.for_connection,
             on_finished=events.sync_finished,
+            key_source=clients.get,
         )
         self.freshness = self._freshness()
         self.history: SyncHistory = self.freshness.history

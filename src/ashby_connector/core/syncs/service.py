@@ -74,11 +74,14 @@ class SyncService:
         concurrency: int | None = None,
         policies_for: PoliciesFor | None = None,
         requested_for: RequestedFor | None = None,
+        key_source: Callable[[str], Any] | None = None,
     ) -> None:
         """``policies_for``: the connection's child policies; by default those stored for it on
         the server (``PUT /connections/{id}/child-policies``), defaults for a connection without.
         ``requested_for``: its requested operations (by default those stored): a run copies only
-        the lists they allow."""
+        the lists they allow. ``key_source(connection_id)``: the connection's client as it is now
+        (cached, rechecked within a second): a running sync takes a rotated key from its next
+        request on instead of keeping the old one to its end."""
         self.store = store
         self.client_factory = client_factory
         self.holder = holder
@@ -92,6 +95,7 @@ class SyncService:
             tenancy = Tenancy(store)
             requested_for = lambda connection_id: of_connection(tenancy, connection_id)  # noqa: E731
         self.requested_for = requested_for
+        self.key_source = key_source
 
     def queue(
         self,
@@ -197,6 +201,9 @@ class SyncService:
             requested = self.requested_for(connection_id)
             shared = self.client_factory(connection_id)
             client = _background(shared)
+            if self.key_source is not None and hasattr(client, "follow_key"):
+                source = self.key_source
+                client.follow_key(lambda: source(connection_id))
             try:
                 engine = SyncEngine(
                     client,
