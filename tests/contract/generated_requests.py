@@ -9,6 +9,8 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+
 from ashby_connector import catalog
 from ashby_connector.emulator import EmulatorHandle
 from ashby_connector.emulator.records.kinds import INFO_OP_KIND, KINDS
@@ -91,6 +93,22 @@ def _stage_in_plan(emu: EmulatorHandle, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _transfer(emu: EmulatorHandle, body: dict[str, Any]) -> dict[str, Any]:
+    job = emu.state.kinds["job"].get(body["jobId"]) or {}
+    plan = job["defaultInterviewPlanId"]
+    return {
+        **body,
+        "interviewPlanId": plan,
+        "interviewStageId": _record(emu, "interviewStage", interviewPlanId=plan)["id"],
+    }
+
+
+def _referral_form(emu: EmulatorHandle) -> str:
+    # The organisation's form is made on first read, as referralForm.info does in Ashby.
+    answer = httpx.post(f"{emu.base_url}/referralForm.info", json={}, auth=(emu.api_key, ""), timeout=30)
+    return str(answer.json()["results"]["id"])
+
+
 def _feedback(emu: EmulatorHandle, body: dict[str, Any]) -> dict[str, Any]:
     form = emu.state.kinds["feedbackFormDefinition"].get(body["formDefinitionId"]) or {}
     fields = [f["field"] for s in form["formDefinition"]["sections"] for f in s["fields"] if f["isRequired"]]
@@ -121,6 +139,7 @@ REQUEST_FIXES: dict[str, Callable[[EmulatorHandle, dict[str, Any]], dict[str, An
     "application.change_stage": _stage_in_plan,
     "application.updateHistory": _stage_in_plan,
     "applicationFeedback.submit": _feedback,
+    "application.transfer": _transfer,
     "customField.setValue": _field_value,
     "customField.setValues": _field_value,
     "customField.updateSelectableValues": lambda emu, b: {
@@ -150,7 +169,7 @@ REQUEST_FIXES: dict[str, Callable[[EmulatorHandle, dict[str, Any]], dict[str, An
     },
     "referral.create": lambda emu, b: {
         **b,
-        "id": _record(emu, "referralForm")["id"],
+        "id": _referral_form(emu),
         "fieldSubmissions": [
             {"path": "_systemfield_name", "value": "Rosa Referred"},
             {"path": "_systemfield_email", "value": "rosa.referred@example.com"},
@@ -228,6 +247,8 @@ EXPECTED_REFUSALS = {
     # A handle from file.upload first (test_upload_and_download_against_the_emulator does that).
     "candidate.uploadFile": "file_not_found",
     "candidate.uploadResume": "file_not_found",
+    # The seeded account does not use the notetaker, so it has no transcripts.
+    "notetakerTranscript.info": "notetaker_transcript_not_found",
     # Kinds the emulator does not model; it says so rather than inventing records.
     "sequence.cancel": "sequence_not_found",
     "sequenceTemplate.info": "sequence_template_not_found",
