@@ -2,99 +2,142 @@
 whatever the number of connections (the console's list and ``GET /connections`` show hundreds).
 
 Each function takes the connections' ids and answers a dict keyed by connection id; connections
-with nothing to report are absent.
+with nothing to report are absent. The statements are built once, with the ids as one expanding
+parameter, so each call only binds values (building the record count over every record table
+cost more than running it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from ashby_connector.store.freshness import sync_lease, sync_run, sync_schedule
 from ashby_connector.store.schema import RECORD_TABLES, sync_state
+from ashby_connector.store.schema_tenancy import connection
 from ashby_connector.store.schema_webhooks import webhook_outbox
 
 FINISHED = ("succeeded", "failed")
+# The run columns the list shows; the report (large JSON) only where a health decision reads it.
+RUN_COLUMNS = tuple(c for c in sync_run.columns if c.name != "report")
+
+
+def _ids() -> sa.BindParameter[Any]:
+    return sa.bindparam("ids", expanding=True)
+
+
+def _wanted() -> sa.CTE:
+    """The connections asked about, bound once however many parts of a statement refer to them."""
+    return sa.select(connection.c.id).where(connection.c.id.in_(_ids())).cte("wanted")
+
+
+@cache
+def _newest_runs(statuses: tuple[str, ...] | None, with_report: bool) -> sa.Select[Any]:
+    """Per connection, its newest run (of ``statuses``): one seek down the (connection, created)
+    index each, not a scan of the whole history."""
+    r = sync_run
+    wanted = _wanted()
+    newest = sa.select(r.c.id).where(r.c.connection_id == wanted.c.id)
+    if statuses is not None:
+        newest = newest.where(r.c.status.in_(statuses))
+    newest_id = newest.order_by(r.c.created_at.desc(), r.c.id.desc()).limit(1).scalar_subquery()
+    columns = (*RUN_COLUMNS, r.c.report) if with_report else RUN_COLUMNS
+    return sa.select(*columns).where(r.c.id.in_(sa.select(newest_id).select_from(wanted)))
 
 
 def latest_runs(
-    engine: sa.Engine, ids: Sequence[str], *, statuses: Sequence[str] | None = None
+    engine: sa.Engine,
+    ids: Sequence[str],
+    *,
+    statuses: Sequence[str] | None = None,
+    with_report: bool = False,
 ) -> dict[str, dict[str, Any]]:
-    """Each connection's newest run (of ``statuses`` when given), the whole row."""
+    """Each connection's newest run (of ``statuses`` when given); ``report`` is None unless
+    ``with_report``."""
     if not ids:
         return {}
-    r = sync_run
-    rank = (
-        sa.func.row_number()
-        .over(partition_by=r.c.connection_id, order_by=(r.c.created_at.desc(), r.c.id.desc()))
-        .label("rank")
-    )
-    inner = sa.select(r, rank).where(r.c.connection_id.in_(ids))
-    if statuses is not None:
-        inner = inner.where(r.c.status.in_(statuses))
-    sub = inner.subquery()
-    query = sa.select(*(sub.c[c.name] for c in r.columns)).where(sub.c.rank == 1)
+    query = _newest_runs(None if statuses is None else tuple(statuses), with_report)
     with engine.connect() as conn:
-        return {str(row.connection_id): dict(row._mapping) for row in conn.execute(query)}
+        rows = conn.execute(query, {"ids": list(ids)})
+        return {str(row.connection_id): {"report": None, **row._mapping} for row in rows}
 
 
 def last_successes(engine: sa.Engine, ids: Sequence[str]) -> dict[str, datetime]:
     """When each connection's last successful run finished."""
-    if not ids:
-        return {}
+    runs = latest_runs(engine, ids, statuses=("succeeded",))
+    return {c: run["finished_at"] for c, run in runs.items() if run["finished_at"] is not None}
+
+
+@cache
+def _requests_since() -> sa.Select[Any]:
     r = sync_run
-    query = (
-        sa.select(r.c.connection_id, sa.func.max(r.c.finished_at))
-        .where(r.c.connection_id.in_(ids), r.c.status == "succeeded")
+    return (
+        sa.select(r.c.connection_id, sa.func.sum(r.c.requests))
+        .where(r.c.connection_id.in_(_ids()), r.c.created_at >= sa.bindparam("since"))
         .group_by(r.c.connection_id)
     )
-    with engine.connect() as conn:
-        return {str(c): at for c, at in conn.execute(query) if at is not None}
 
 
 def requests_since(engine: sa.Engine, ids: Sequence[str], since: datetime) -> dict[str, int]:
     """Requests the runs created since ``since`` sent, per connection."""
     if not ids:
         return {}
-    r = sync_run
-    query = (
-        sa.select(r.c.connection_id, sa.func.sum(r.c.requests))
-        .where(r.c.connection_id.in_(ids), r.c.created_at >= since)
-        .group_by(r.c.connection_id)
-    )
     with engine.connect() as conn:
-        return {str(c): int(n or 0) for c, n in conn.execute(query)}
+        rows = conn.execute(_requests_since(), {"ids": list(ids), "since": since})
+        return {str(c): int(n or 0) for c, n in rows}
+
+
+@cache
+def _stalest_streams() -> sa.Select[Any]:
+    s = sync_state
+    return (
+        sa.select(s.c.connection_id, sa.func.min(s.c.last_success_at))
+        .where(s.c.connection_id.in_(_ids()), s.c.last_success_at.is_not(None))
+        .group_by(s.c.connection_id)
+    )
 
 
 def stalest_streams(engine: sa.Engine, ids: Sequence[str]) -> dict[str, datetime]:
     """Per connection, the oldest last success of its streams (the connection's lag starts there)."""
     if not ids:
         return {}
-    s = sync_state
-    query = (
-        sa.select(s.c.connection_id, sa.func.min(s.c.last_success_at))
-        .where(s.c.connection_id.in_(ids), s.c.last_success_at.is_not(None))
-        .group_by(s.c.connection_id)
-    )
     with engine.connect() as conn:
-        return {str(c): at for c, at in conn.execute(query) if at is not None}
+        rows = conn.execute(_stalest_streams(), {"ids": list(ids)})
+        return {str(c): at for c, at in rows if at is not None}
+
+
+@cache
+def _record_counts() -> sa.Select[Any]:
+    wanted = sa.select(_wanted().c.id)
+    parts = [
+        sa.select(t.c.connection_id).where(t.c.connection_id.in_(wanted), t.c.deleted_at.is_(None))
+        for t in RECORD_TABLES.values()
+    ]
+    union = sa.union_all(*parts).subquery()
+    return sa.select(union.c.connection_id, sa.func.count()).group_by(union.c.connection_id)
 
 
 def record_counts(engine: sa.Engine, ids: Sequence[str]) -> dict[str, int]:
     """Live records stored per connection, every kind together (one query over every table)."""
     if not ids:
         return {}
-    parts = [
-        sa.select(t.c.connection_id).where(t.c.connection_id.in_(ids), t.c.deleted_at.is_(None))
-        for t in RECORD_TABLES.values()
-    ]
-    union = sa.union_all(*parts).subquery()
-    query = sa.select(union.c.connection_id, sa.func.count()).group_by(union.c.connection_id)
     with engine.connect() as conn:
-        return {str(c): int(n) for c, n in conn.execute(query)}
+        return {str(c): int(n) for c, n in conn.execute(_record_counts(), {"ids": list(ids)})}
+
+
+@cache
+def _failing_deliveries() -> sa.Select[Any]:
+    o = webhook_outbox
+    failing = sa.or_(o.c.status == "failed", sa.and_(o.c.status == "pending", o.c.attempts > 0))
+    return (
+        sa.select(o.c.connection_id, sa.func.count())
+        .where(o.c.connection_id.in_(_ids()), failing)
+        .group_by(o.c.connection_id)
+    )
 
 
 def failing_deliveries(engine: sa.Engine, ids: Sequence[str]) -> dict[str, int]:
@@ -102,15 +145,8 @@ def failing_deliveries(engine: sa.Engine, ids: Sequence[str]) -> dict[str, int]:
     pending after at least one failed attempt."""
     if not ids:
         return {}
-    o = webhook_outbox
-    failing = sa.or_(o.c.status == "failed", sa.and_(o.c.status == "pending", o.c.attempts > 0))
-    query = (
-        sa.select(o.c.connection_id, sa.func.count())
-        .where(o.c.connection_id.in_(ids), failing)
-        .group_by(o.c.connection_id)
-    )
     with engine.connect() as conn:
-        return {str(c): int(n) for c, n in conn.execute(query)}
+        return {str(c): int(n) for c, n in conn.execute(_failing_deliveries(), {"ids": list(ids)})}
 
 
 def held_leases(engine: sa.Engine, ids: Sequence[str], now: float) -> dict[str, str]:
@@ -119,16 +155,16 @@ def held_leases(engine: sa.Engine, ids: Sequence[str], now: float) -> dict[str, 
         return {}
     lease = sync_lease
     query = sa.select(lease.c.connection_id, lease.c.holder).where(
-        lease.c.connection_id.in_(ids), lease.c.expires_at >= now
+        lease.c.connection_id.in_(_ids()), lease.c.expires_at >= now
     )
     with engine.connect() as conn:
-        return {str(c): str(h) for c, h in conn.execute(query)}
+        return {str(c): str(h) for c, h in conn.execute(query, {"ids": list(ids)})}
 
 
 def schedule_rows(engine: sa.Engine, ids: Sequence[str]) -> dict[str, Any]:
     """The stored schedule rows of these connections."""
     if not ids:
         return {}
-    query = sa.select(sync_schedule).where(sync_schedule.c.connection_id.in_(ids))
+    query = sa.select(sync_schedule).where(sync_schedule.c.connection_id.in_(_ids()))
     with engine.connect() as conn:
-        return {str(row.connection_id): row for row in conn.execute(query)}
+        return {str(row.connection_id): row for row in conn.execute(query, {"ids": list(ids)})}

@@ -1,0 +1,81 @@
+"""The console reads a fixed number of queries per page: the count does not grow with the
+connections, runs or deliveries shown (no query per row)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from ashby_connector.server import create_app
+from tests.console_data import Seeded, open_core, seed
+
+PAGES = (
+    "/console",
+    "/console?health=attention&owner=owner-00",
+    "/console/live/connections?page=1",
+    "/console/connections/{id}",
+    "/console/connections/{id}/live",
+    "/console/subscriptions",
+)
+
+
+@contextmanager
+def counting(engine: sa.Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def signed_in(seeded: Seeded) -> TestClient:
+    client = TestClient(create_app(core=seeded.core))
+    page = client.get("/console/sign-in")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    answer = client.post(
+        "/console/sign-in", data={"csrf": csrf.group(1), "key": seeded.platform_key}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    return client
+
+
+def queries_per_page(tmp_path: Path, name: str, connections: int, runs: int) -> dict[str, int]:
+    core = open_core(f"sqlite:///{tmp_path / name}.db")
+    try:
+        seeded = seed(core, connections=connections, runs=runs)
+        # No lookup cache: every request looks its tenant up, so counts do not depend on timing.
+        core.tenancy._cache.seconds = 0
+        client = signed_in(seeded)
+        out = {}
+        for template in PAGES:
+            url = template.format(id=seeded.connection_ids[0])
+            assert client.get(url).status_code == 200, url  # warms the caches
+            with counting(core.store.engine) as statements:
+                answer = client.get(url)
+            assert answer.status_code == 200, url
+            out[template] = len(statements)
+        return out
+    finally:
+        core.close()
+
+
+@pytest.mark.timeout(300)
+def test_no_page_runs_a_query_per_row(tmp_path: Path) -> None:
+    few = queries_per_page(tmp_path, "few", connections=3, runs=30)
+    many = queries_per_page(tmp_path, "many", connections=60, runs=3000)
+    assert many == few
+    # And the list of every connection is a handful of queries, not one per connection.
+    assert few["/console"] <= 20, few
