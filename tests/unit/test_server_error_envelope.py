@@ -80,3 +80,17 @@ def test_subscription_errors_name_the_field_in_prose(tmp_path: Path) -> None:
             "/subscriptions", json={"url": "http://127.0.0.1:1/x", "models": ["nope"]}, headers=auth
         )
         assert models.json()["error"]["field"] == "models"
+
+
+def test_a_json_body_without_its_content_type_names_the_header(tmp_path: Path) -> None:
+    with harness(tmp_path) as h:
+        conn = h.connection(h.tenant())
+        cid = conn["X-Connection-Id"]
+        # What `curl -d '{...}'` sends: a form content type.
+        form = {**conn, "content-type": "application/x-www-form-urlencoded"}
+        answer = h.http.put(f"/connections/{cid}/schedule", headers=form, content=b'{"paused": true}')
+        assert answer.status_code == 415
+        error = answer.json()["error"]
+        assert error["field"] == "Content-Type" and "Content-Type: application/json" in error["message"]
+        sent = h.http.put(f"/connections/{cid}/schedule", headers=conn, json={"paused": True})
+        assert sent.status_code == 200 and sent.json()["paused"] is True

@@ -14,13 +14,14 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.routing import Route
 
-from ashby_connector import unified
 from ashby_connector.core.app import Core
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.runs import RunQueue
 from ashby_connector.server import (
     console,
+    docs_pages,
     errors,
+    openapi_doc,
     routes_assessments,
     routes_connect,
     routes_connections,
@@ -37,7 +38,6 @@ from ashby_connector.server.limits import BodyLimit
 if TYPE_CHECKING:
     from ashby_connector.agents.http import McpEndpoint
 
-DOCS_ASSETS_URL = "/docs-assets"
 log = logging.getLogger("ashby_connector.server")
 
 DESCRIPTION = """Ashby data the way unified-API users expect, from your own store.
@@ -86,7 +86,11 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        static_url=DOCS_ASSETS_URL,
+        static_url=docs_pages.DOCS_ASSETS_URL,
+        redoc_url=None,  # docs_pages serves it, without the CDN logo
+        swagger_ui_parameters={"persistAuthorization": True},
+        # operationId = the route function's name (list_connections): what generated clients call.
+        generate_unique_id_function=lambda route: route.name,
     )
     app.state.core = app_core
     errors.install(app)
@@ -110,7 +114,8 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
     app.include_router(routes_ops.router(app_core))
     console.install(app, app_core)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    _document_models(app)
+    openapi_doc.install(app)
+    docs_pages.install_redoc(app)
     return app
 
 
@@ -122,24 +127,3 @@ def _mcp_endpoint(core: Core) -> McpEndpoint | None:
         log.info("MCP SDK not installed: no /mcp endpoint (pip install 'ashby-connector[server]')")
         return None
     return McpEndpoint(core, writes=core.settings.mcp_writes)
-
-
-def _document_models(app: FastAPI) -> None:
-    """Put every unified model's JSON schema in the OpenAPI document (the routes are generic)."""
-    base = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        document = base()
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for spec in unified.models():
-            schema = spec.cls.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in schema.pop("$defs", {}).items():
-                schemas.setdefault(name, sub)
-            schema["description"] = spec.description
-            schemas[spec.name] = schema
-        app.openapi_schema = document
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]

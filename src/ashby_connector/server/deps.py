@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.requested_operations import RequestedOperations
@@ -20,11 +21,22 @@ def core(request: Request) -> Core:
 CoreDep = Annotated[Core, Depends(core)]
 
 
+# The platform key as OpenAPI's HTTP Bearer scheme: Swagger UI's "Authorize" sends it, generated
+# clients take it as a token. The checks below read the header themselves, for precise errors.
+platform_key = HTTPBearer(
+    auto_error=False,
+    scheme_name="platformKey",
+    description="Your platform secret key (`ashby-connector keys create`), sent as "
+    "`Authorization: Bearer <key>`",
+)
+
+
 def tenant(
     core: CoreDep,
-    authorization: Annotated[str | None, Header(description="Bearer <platform secret key>")] = None,
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(platform_key)] = None,
 ) -> str:
-    return core.connections.authenticate(authorization)
+    return core.connections.authenticate(request.headers.get("authorization"))
 
 
 Tenant = Annotated[str, Depends(tenant)]

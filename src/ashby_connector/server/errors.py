@@ -47,10 +47,18 @@ def install(app: FastAPI) -> None:
         return render(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         if first.get("type") == "json_invalid":
             return render(CoreError(400, "malformed_json", "the request body is not valid JSON", "body"))
+        content_type = request.headers.get("content-type", "")
+        if tuple(first.get("loc", ())) == ("body",) and "json" not in content_type:
+            # curl -d sends a form content type: the JSON body was read as text.
+            message = (
+                f"the body must be JSON sent with 'Content-Type: application/json' "
+                f"(this request said {content_type or 'nothing'!r})"
+            )
+            return render(CoreError(415, "unsupported_media_type", message, "Content-Type"))
         message = str(first.get("msg", "invalid request"))
         return render(CoreError(422, "invalid_request", message, _field(first.get("loc", ()))))
 

@@ -16,6 +16,8 @@ from ashby_connector.core.assessments.models import PartnerSetupIn, ProgressIn, 
 from ashby_connector.core.assessments.partner import PartnerExistsError
 from ashby_connector.core.assessments.reports import ReportError, ReportOutcome
 from ashby_connector.core.errors import CoreError, from_ashby
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
 
 IdempotencyKey = Annotated[
@@ -60,6 +62,7 @@ def partner_url(request: Request, connection_id: str) -> str:
     "/connections/{connection_id}/assessment-partner",
     status_code=201,
     summary="Make the connection an Ashby assessment partner (the key is shown once)",
+    **answers(answers_.PartnerSetUp, 201),
 )
 def set_up(
     connection_id: str, body: PartnerSetupIn, request: Request, core: CoreDep, tenant_id: Tenant
@@ -85,8 +88,11 @@ def set_up(
 @router.post(
     "/connections/{connection_id}/assessment-partner/rotate-key",
     summary="A new partner key (shown once); assessment types and assessments are kept",
+    **answers(answers_.PartnerSetUp),
 )
-def rotate_key(connection_id: str, request: Request, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
+def rotate_partner_key(
+    connection_id: str, request: Request, core: CoreDep, tenant_id: Tenant
+) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
     key = core.partner.rotate_key(row.id)
     if key is None:
@@ -94,7 +100,11 @@ def rotate_key(connection_id: str, request: Request, core: CoreDep, tenant_id: T
     return {"partnerUrl": partner_url(request, row.id), "partnerKey": key}
 
 
-@router.get("/connections/{connection_id}/assessment-partner", summary="The partner set-up (no key)")
+@router.get(
+    "/connections/{connection_id}/assessment-partner",
+    summary="The partner set-up (no key)",
+    **answers(answers_.PartnerSetUp),
+)
 def get_set_up(connection_id: str, request: Request, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
     described = core.partner.describe(row.id)
@@ -120,7 +130,9 @@ def owned(core: Core, tenant_id: str, assessment_id: str) -> dict[str, Any]:
     return row
 
 
-@router.get("/assessments", summary="Assessments Ashby started or you reported")
+@router.get(
+    "/assessments", summary="Assessments Ashby started or you reported", **answers(answers_.AssessmentList)
+)
 def list_assessments(
     core: CoreDep,
     tenant_id: Tenant,
@@ -142,12 +154,20 @@ def list_assessments(
     }
 
 
-@router.get("/assessments/{assessment_id}", summary="One assessment, with its delivery into Ashby")
+@router.get(
+    "/assessments/{assessment_id}",
+    summary="One assessment, with its delivery into Ashby",
+    **answers(answers_.Assessment),
+)
 def get_assessment(assessment_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return core.reports.view(owned(core, tenant_id, assessment_id))
 
 
-@router.post("/assessments/{assessment_id}/progress", summary="Tell Ashby how the assessment is going")
+@router.post(
+    "/assessments/{assessment_id}/progress",
+    summary="Tell Ashby how the assessment is going",
+    **answers(answers_.Assessment),
+)
 def progress(
     assessment_id: str,
     body: ProgressIn,
@@ -159,7 +179,11 @@ def progress(
     return _answer(lambda: core.reports.progress(assessment_id, body, idempotency_key))
 
 
-@router.post("/assessments/{assessment_id}/result", summary="Give Ashby the assessment's result")
+@router.post(
+    "/assessments/{assessment_id}/result",
+    summary="Give Ashby the assessment's result",
+    **answers(answers_.Assessment),
+)
 def result(
     assessment_id: str,
     body: ResultIn,

@@ -23,6 +23,8 @@ from ashby_connector.core.connections import access
 from ashby_connector.core.connections.branding import Branding, RedirectNotAllowed, check_redirect
 from ashby_connector.core.connections.requested_operations import PLAIN_NOUNS, plain_words
 from ashby_connector.core.errors import CoreError
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
 from ashby_connector.store.tenancy import ConnectLink, iso, utcnow
 from ashby_connector.store.tenant_branding import BrandingTable
@@ -67,19 +69,30 @@ def _branding(core: Core, tenant_id: str) -> Branding:
     return Branding.model_validate(stored) if stored else _DEFAULT
 
 
-@router.put("/branding", summary="White-label the Connect page (product name, logo, colours, links)")
+@router.put(
+    "/branding",
+    summary="White-label the Connect page (product name, logo, colours, links)",
+    **answers(answers_.BrandingAnswer),
+)
 def put_branding(body: Branding, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     data = body.model_dump(exclude_none=True)
     _brandings(core).put(tenant_id, data)
     return {"data": data}
 
 
-@router.get("/branding", summary="The Connect page branding of this tenant")
+@router.get(
+    "/branding", summary="The Connect page branding of this tenant", **answers(answers_.BrandingAnswer)
+)
 def get_branding(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return {"data": _branding(core, tenant_id).model_dump(exclude_none=True)}
 
 
-@router.post("/connect-links", status_code=201, summary="A one-time Connect page link for a customer")
+@router.post(
+    "/connect-links",
+    status_code=201,
+    summary="A one-time Connect page link for a customer",
+    **answers(answers_.ConnectLink, 201),
+)
 def create_link(
     body: ConnectLinkCreate, request: Request, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:

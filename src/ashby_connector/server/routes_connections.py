@@ -12,6 +12,8 @@ from ashby_connector import unified
 from ashby_connector.core.connections import access
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.freshness import health as connection_health
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
 from ashby_connector.store.tenancy import ConnectionRow, iso
 from ashby_connector.unified.custom import CustomModelDef
@@ -86,12 +88,14 @@ def _out(row: ConnectionRow, with_access: bool = True) -> dict[str, Any]:
     return out
 
 
-@router.post("/connections", status_code=201, summary="Add an Ashby connection")
+@router.post(
+    "/connections", status_code=201, summary="Add an Ashby connection", **answers(answers_.Connection, 201)
+)
 def create_connection(body: ConnectionCreate, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return _out(core.connections.create(tenant_id, body.ownerId, body.apiKey, body.operations))
 
 
-@router.get("/connections", summary="List your connections")
+@router.get("/connections", summary="List your connections", **answers(answers_.ConnectionList))
 def list_connections(
     core: CoreDep,
     tenant_id: Tenant,
@@ -111,7 +115,11 @@ def list_connections(
     return {"data": [_out(rows[o.id], with_access=False) | o.to_api() for o in overviews]}
 
 
-@router.get("/connections/{connection_id}", summary="A connection and what its key can do")
+@router.get(
+    "/connections/{connection_id}",
+    summary="A connection and what its key can do",
+    **answers(answers_.Connection),
+)
 def get_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
     out = _out(row)
@@ -131,7 +139,11 @@ def get_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict
     return out
 
 
-@router.patch("/connections/{connection_id}", summary="Change a connection's requested operations or owner")
+@router.patch(
+    "/connections/{connection_id}",
+    summary="Change a connection's requested operations or owner",
+    **answers(answers_.Connection),
+)
 def patch_connection(
     connection_id: str, body: ConnectionPatch, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
@@ -144,7 +156,11 @@ def patch_connection(
     return _out(row)
 
 
-@router.post("/connections/{connection_id}/rotate", summary="Replace the connection's Ashby key")
+@router.post(
+    "/connections/{connection_id}/rotate",
+    summary="Replace the connection's Ashby key",
+    **answers(answers_.Connection),
+)
 def rotate_key(connection_id: str, body: KeyRotate, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return _out(core.connections.rotate(tenant_id, connection_id, body.apiKey))
 
@@ -155,6 +171,7 @@ def rotate_key(connection_id: str, body: KeyRotate, core: CoreDep, tenant_id: Te
     summary="Delete a connection and its data",
     responses={
         202: {
+            "model": answers_.ConnectionDeleted,
             "description": "Deleted here; some of Ashby's webhook settings could not be removed yet "
             "(Ashby unreachable) and are retried in the background",
         }
@@ -169,14 +186,22 @@ def delete_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> R
     return JSONResponse({"id": connection_id, **deletion.to_api()}, status_code=202)
 
 
-@router.get("/connections/{connection_id}/field-mappings/{model}", summary="A model's field mapping")
+@router.get(
+    "/connections/{connection_id}/field-mappings/{model}",
+    summary="A model's field mapping",
+    **answers(answers_.FieldMapping),
+)
 def get_field_mapping(connection_id: str, model: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
     _mappable(model)
     return {"model": model, "entries": core.tenancy.get_field_mapping(row.id, model)}
 
 
-@router.put("/connections/{connection_id}/field-mappings/{model}", summary="Set a model's field mapping")
+@router.put(
+    "/connections/{connection_id}/field-mappings/{model}",
+    summary="Set a model's field mapping",
+    **answers(answers_.FieldMapping),
+)
 def put_field_mapping(
     connection_id: str, model: str, body: FieldMappingBody, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
@@ -199,13 +224,21 @@ def _mappable(model: str) -> unified.ModelSpec:
     return spec
 
 
-@router.get("/connections/{connection_id}/custom-models", summary="The connection's custom models")
+@router.get(
+    "/connections/{connection_id}/custom-models",
+    summary="The connection's custom models",
+    **answers(answers_.CustomModelList),
+)
 def list_custom_models(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
     return {"data": core.tenancy.list_custom_models(row.id)}
 
 
-@router.put("/connections/{connection_id}/custom-models/{name}", summary="Declare a custom model")
+@router.put(
+    "/connections/{connection_id}/custom-models/{name}",
+    summary="Declare a custom model",
+    **answers(answers_.CustomModel),
+)
 def put_custom_model(
     connection_id: str, name: str, body: CustomModelBody, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
@@ -233,7 +266,11 @@ def delete_custom_model(connection_id: str, name: str, core: CoreDep, tenant_id:
     return Response(status_code=204)
 
 
-@router.get("/connections/{connection_id}/child-policies", summary="Which child lists the syncs fetch")
+@router.get(
+    "/connections/{connection_id}/child-policies",
+    summary="Which child lists the syncs fetch",
+    **answers(answers_.ChildPolicies),
+)
 def get_child_policies(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     """Per child list: its policy for this connection, its default, and whether the connection set
     it. ``eager``: every parent on the first run, changed parents later; ``changed``: parents that
@@ -243,7 +280,11 @@ def get_child_policies(connection_id: str, core: CoreDep, tenant_id: Tenant) -> 
     return core.child_policies.to_api(row.id)
 
 
-@router.put("/connections/{connection_id}/child-policies", summary="Set which child lists the syncs fetch")
+@router.put(
+    "/connections/{connection_id}/child-policies",
+    summary="Set which child lists the syncs fetch",
+    **answers(answers_.ChildPolicies),
+)
 def put_child_policies(
     connection_id: str, body: ChildPoliciesBody, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ashby_connector.core.directory.csv_input import CsvRowError
 from ashby_connector.core.directory.role_gaps import RoleGapReport, desired_roles
 from ashby_connector.core.errors import CoreError
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant, requested
 
 router = APIRouter(tags=["users"])
@@ -43,7 +45,11 @@ def _report(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: str)
     return RoleGapReport(core.store).report(row.id, wanted)
 
 
-@router.get("/connections/{connection_id}/users/role-gaps", summary="Users whose Ashby role differs")
+@router.get(
+    "/connections/{connection_id}/users/role-gaps",
+    summary="Users whose Ashby role differs",
+    **answers(answers_.RoleGaps),
+)
 def role_gaps(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     """Which users' ``globalRole`` differs from the desired one, what to change by hand in Ashby (the
     API cannot set roles), and which users are new since the last sync."""
@@ -51,7 +57,9 @@ def role_gaps(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: Te
 
 
 @router.post(
-    "/connections/{connection_id}/users/role-gaps", summary="The same, for clients without GET bodies"
+    "/connections/{connection_id}/users/role-gaps",
+    summary="The same, for clients without GET bodies",
+    **answers(answers_.RoleGaps),
 )
 def role_gaps_post(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return _report(connection_id, body, core, tenant_id)

@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.freshness.schedules import ScheduleError
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
 
 router = APIRouter(tags=["freshness"])
@@ -39,7 +41,11 @@ def _schedule_answer(core: Core, connection_id: str) -> dict[str, Any]:
     return fresh.schedules.get(connection_id).to_api(fast_lane_active=fresh.fast_lane_active(connection_id))
 
 
-@router.get("/connections/{connection_id}/schedule", summary="When the connection syncs by itself")
+@router.get(
+    "/connections/{connection_id}/schedule",
+    summary="When the connection syncs by itself",
+    **answers(answers_.Schedule),
+)
 def get_schedule(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     """The schedule, and the fast lane: its interval, lists, whether it polls now (webhooks on,
     not paused) and what it costs when nothing changes (``fastRequestsPerMinute``)."""
@@ -47,7 +53,11 @@ def get_schedule(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[s
     return _schedule_answer(core, row.id)
 
 
-@router.put("/connections/{connection_id}/schedule", summary="Change the connection's schedule")
+@router.put(
+    "/connections/{connection_id}/schedule",
+    summary="Change the connection's schedule",
+    **answers(answers_.Schedule),
+)
 def put_schedule(
     connection_id: str, body: ScheduleChange, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
@@ -66,7 +76,11 @@ def put_schedule(
     return _schedule_answer(core, row.id)
 
 
-@router.get("/connections/{connection_id}/sync-status", summary="Per stream: mode, last success, lag")
+@router.get(
+    "/connections/{connection_id}/sync-status",
+    summary="Per stream: mode, last success, lag",
+    **answers(answers_.SyncStatus),
+)
 def sync_status(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     """Per stream: mode of its next run, last success, last error (whole), records, lag (seconds
     since the data was last known current), next scheduled run, child policy."""

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Body, Response
 from ashby_connector import catalog
 from ashby_connector.core.connections.key_budget import KeyBudget
 from ashby_connector.core.errors import CoreError
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import Connection, CoreDep, requested
 
 router = APIRouter(tags=["proxy"])
@@ -47,7 +49,11 @@ def target_url(base_url: str, op: catalog.Operation) -> str:
     return base_url.rstrip("/") + "/" + op.name
 
 
-@router.post("/proxy/{operation}", summary="Call any Ashby operation with the connection's key")
+@router.post(
+    "/proxy/{operation}",
+    summary="Call any Ashby operation with the connection's key",
+    **answers(answers_.AshbyAnswer),
+)
 def proxy(
     operation: str,
     core: CoreDep,

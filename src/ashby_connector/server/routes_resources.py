@@ -9,6 +9,8 @@ from fastapi import APIRouter, Body, Query, Request
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.resources import records as res
 from ashby_connector.core.resources.query_params import check_filters, parse_csv, parse_timestamp
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import Connection, CoreDep, requested
 from ashby_connector.store.kinds import CHILD_PARENTS
 
@@ -51,7 +53,9 @@ def _shape(
     return data
 
 
-@router.get("/resources/{model}", summary="List records of a model from the store")
+@router.get(
+    "/resources/{model}", summary="List records of a model from the store", **answers(answers_.RecordPage)
+)
 def list_resources(
     model: str,
     request: Request,
@@ -98,7 +102,11 @@ def list_resources(
     }
 
 
-@router.get("/resources/{model}/{record_id}", summary="Retrieve one record (from the store, or live)")
+@router.get(
+    "/resources/{model}/{record_id}",
+    summary="Retrieve one record (from the store, or live)",
+    **answers(answers_.RecordAnswer),
+)
 def get_resource(
     model: str,
     record_id: str,
@@ -135,7 +143,12 @@ def get_resource(
 Payload = Annotated[dict[str, Any], Body(description="Unified fields to write")]
 
 
-@router.post("/resources/{model}", status_code=201, summary="Create a record in Ashby")
+@router.post(
+    "/resources/{model}",
+    status_code=201,
+    summary="Create a record in Ashby",
+    **answers(answers_.RecordAnswer, 201),
+)
 def create_resource(model: str, payload: Payload, core: CoreDep, conn: Connection) -> dict[str, Any]:
     target = res.resolve_model(core, conn, model)
     requested(conn).require(model, "create")
@@ -143,7 +156,9 @@ def create_resource(model: str, payload: Payload, core: CoreDep, conn: Connectio
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
-@router.patch("/resources/{model}/{record_id}", summary="Update a record in Ashby")
+@router.patch(
+    "/resources/{model}/{record_id}", summary="Update a record in Ashby", **answers(answers_.RecordAnswer)
+)
 def update_resource(
     model: str, record_id: str, payload: Payload, core: CoreDep, conn: Connection
 ) -> dict[str, Any]:
@@ -153,7 +168,11 @@ def update_resource(
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
-@router.delete("/resources/{model}/{record_id}", summary="Delete (or archive) a record in Ashby")
+@router.delete(
+    "/resources/{model}/{record_id}",
+    summary="Delete (or archive) a record in Ashby",
+    **answers(answers_.RecordDeleted),
+)
 def delete_resource(
     model: str,
     record_id: str,

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector.core.errors import CoreError
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import Connection, CoreDep, Tenant
 
 router = APIRouter(tags=["syncs"])
@@ -26,7 +28,9 @@ class SyncStart(BaseModel):
     )
 
 
-@router.post("/syncs", status_code=202, summary="Start (force) a sync of the connection")
+@router.post(
+    "/syncs", status_code=202, summary="Start (force) a sync of the connection", **answers(answers_.Sync, 202)
+)
 def start_sync(core: CoreDep, conn: Connection, body: SyncStart | None = None) -> dict[str, Any]:
     """Runs on the server's embedded runner; the sync's diffs become unified events for subscribers.
 
@@ -35,7 +39,7 @@ def start_sync(core: CoreDep, conn: Connection, body: SyncStart | None = None) -
     return core.syncs.start(conn.id, full=body.full, reconcile=body.reconcile, streams=body.streams)
 
 
-@router.get("/syncs", summary="Sync history, newest first")
+@router.get("/syncs", summary="Sync history, newest first", **answers(answers_.SyncList))
 def list_syncs(
     core: CoreDep,
     tenant_id: Tenant,
@@ -62,6 +66,6 @@ def list_syncs(
     return {"data": [r.to_api(with_report=False) for r in page.runs], "next": page.next_cursor}
 
 
-@router.get("/syncs/{sync_id}", summary="A sync's status and report")
+@router.get("/syncs/{sync_id}", summary="A sync's status and report", **answers(answers_.Sync))
 def get_sync(sync_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return core.syncs.get(tenant_id, sync_id)

@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.requested_operations import webhook_types
 from ashby_connector.core.errors import CoreError, envelope
+from ashby_connector.server import answers as answers_
+from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant, requested
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.protocols import AshbyCaller
@@ -55,6 +57,7 @@ class RegisterIn(BaseModel):
     tags=["webhooks"],
     summary="Ashby's webhooks for one connection (signed with its secret)",
     responses={
+        200: {"model": answers_.Accepted, "description": "Received (stored before this answer)"},
         401: {"description": "missing or wrong Ashby-Signature"},
         404: {"description": "no webhooks are registered for this connection (or it was deleted)"},
     },
@@ -90,7 +93,12 @@ def _client(core: Core, tenant_id: str, connection_id: str) -> AshbyCaller:
     return core.clients.require(row.id)
 
 
-@router.post("/connections/{connection_id}/webhooks", tags=["webhooks"], summary="Register Ashby webhooks")
+@router.post(
+    "/connections/{connection_id}/webhooks",
+    tags=["webhooks"],
+    summary="Register Ashby webhooks",
+    **answers(answers_.RegisteredWebhooks),
+)
 def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     """A connection with requested operations registers only when it requested
     ``ashbyWebhooks::register``, and only the types that carry records it may read."""
@@ -104,13 +112,23 @@ def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: 
     return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}
 
 
-@router.get("/connections/{connection_id}/webhooks", tags=["webhooks"], summary="Registered Ashby webhooks")
+@router.get(
+    "/connections/{connection_id}/webhooks",
+    tags=["webhooks"],
+    summary="Registered Ashby webhooks",
+    **answers(answers_.RegisteredWebhooks),
+)
 def list_registered(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
     return {"connectionId": row.id, "webhooks": [s.to_api() for s in core.webhooks.registry.settings(row.id)]}
 
 
-@router.delete("/connections/{connection_id}/webhooks", tags=["webhooks"], summary="Remove Ashby webhooks")
+@router.delete(
+    "/connections/{connection_id}/webhooks",
+    tags=["webhooks"],
+    summary="Remove Ashby webhooks",
+    **answers(answers_.WebhooksRemoved),
+)
 def unregister(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     client = _client(core, tenant_id, connection_id)
     return {
@@ -135,7 +153,13 @@ def _invalid(exc: SubscriptionError) -> CoreError:
     return _refused(exc, "invalid_subscription")
 
 
-@router.post("/subscriptions", status_code=201, tags=["subscriptions"], summary="Subscribe to unified events")
+@router.post(
+    "/subscriptions",
+    status_code=201,
+    tags=["subscriptions"],
+    summary="Subscribe to unified events",
+    **answers(answers_.Subscription, 201),
+)
 def create_subscription(payload: SubscriptionIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     _check_connection(core, tenant_id, payload.connectionId)
     try:
@@ -151,17 +175,32 @@ def create_subscription(payload: SubscriptionIn, core: CoreDep, tenant_id: Tenan
     return sub.to_api(secret=secret)
 
 
-@router.get("/subscriptions", tags=["subscriptions"], summary="Your subscriptions")
+@router.get(
+    "/subscriptions",
+    tags=["subscriptions"],
+    summary="Your subscriptions",
+    **answers(answers_.SubscriptionList),
+)
 def list_subscriptions(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return {"results": [s.to_api() for s in core.webhooks.subscriptions.for_tenant(tenant_id)]}
 
 
-@router.get("/subscriptions/{subscription_id}", tags=["subscriptions"], summary="One subscription")
+@router.get(
+    "/subscriptions/{subscription_id}",
+    tags=["subscriptions"],
+    summary="One subscription",
+    **answers(answers_.Subscription),
+)
 def get_subscription(subscription_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     return dict(_found(core.webhooks.subscriptions.get(tenant_id, subscription_id)).to_api())
 
 
-@router.patch("/subscriptions/{subscription_id}", tags=["subscriptions"], summary="Change a subscription")
+@router.patch(
+    "/subscriptions/{subscription_id}",
+    tags=["subscriptions"],
+    summary="Change a subscription",
+    **answers(answers_.Subscription),
+)
 def update_subscription(
     subscription_id: str, payload: SubscriptionPatch, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
@@ -188,7 +227,10 @@ def delete_subscription(subscription_id: str, core: CoreDep, tenant_id: Tenant) 
 
 
 @router.get(
-    "/subscriptions/{subscription_id}/deliveries", tags=["subscriptions"], summary="Delivery attempts"
+    "/subscriptions/{subscription_id}/deliveries",
+    tags=["subscriptions"],
+    summary="Delivery attempts",
+    **answers(answers_.Deliveries),
 )
 def deliveries(
     subscription_id: str,
@@ -207,6 +249,7 @@ def deliveries(
     "/subscriptions/{subscription_id}/events",
     tags=["subscriptions"],
     summary="Events queued for the subscription: status, attempts, next retry, last answer",
+    **answers(answers_.SubscriberEvents),
 )
 def subscriber_events(
     subscription_id: str,
@@ -225,6 +268,7 @@ def subscriber_events(
     status_code=202,
     tags=["subscriptions"],
     summary="Send a failed event again",
+    **answers(answers_.EventReplayed, 202),
 )
 def replay_event(
     subscription_id: str,
@@ -241,6 +285,7 @@ def replay_event(
     "/connections/{connection_id}/webhooks/received",
     tags=["webhooks"],
     summary="The newest webhooks Ashby sent for the connection",
+    **answers(answers_.ReceivedWebhooks),
 )
 def received(
     connection_id: str, core: CoreDep, tenant_id: Tenant, limit: int = Query(20, ge=1, le=500)
