@@ -135,3 +135,16 @@ def test_patch_changes_requested_operations_only_to_what_the_key_can_grant(tmp_p
         lifted = h.http.patch(f"/connections/{cid}", json={"operations": None}, headers=tenant)
         assert lifted.json()["operations"] is None
         assert h.http.get("/resources/genericContact", headers=conn).status_code == 200
+
+
+def test_a_patch_reaches_every_part_of_this_process_at_once(tmp_path: Path) -> None:
+    from ashby_connector.store.tenancy import Tenancy
+
+    with harness(tmp_path) as h:
+        tenant = h.tenant()
+        body = {"ownerId": "o", "apiKey": GOOD_KEY, "operations": ["genericContact::list"]}
+        cid = h.http.post("/connections", json=body, headers=tenant).json()["id"]
+        other = Tenancy(h.core.store)  # as the sync service and the lazy reads hold their own
+        assert other.operations_of(cid) == (True, ["genericContact::list"])  # now cached there
+        h.http.patch(f"/connections/{cid}", json={"operations": ["atsJob::list"]}, headers=tenant)
+        assert other.operations_of(cid) == (True, ["atsJob::list"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,10 +87,21 @@ class _TTLCache:
             self._data.clear()
 
 
+# One cache per store for every Tenancy on it (the core's, the sync service's, the lazy reads'),
+# so a write through any of them is seen at once by all of them in this process.
+_CACHES: weakref.WeakKeyDictionary[Store, dict[float, _TTLCache]] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _shared_cache(store: Store, seconds: float) -> _TTLCache:
+    with _CACHES_LOCK:
+        return _CACHES.setdefault(store, {}).setdefault(seconds, _TTLCache(seconds))
+
+
 class Tenancy:
     def __init__(self, store: Store, cache_seconds: float = CACHE_SECONDS) -> None:
         self.store = store
-        self._cache = _TTLCache(cache_seconds)
+        self._cache = _shared_cache(store, cache_seconds)
 
     # -- platform keys -------------------------------------------------------------------------
     def create_platform_key(self, name: str) -> tuple[str, str]:
