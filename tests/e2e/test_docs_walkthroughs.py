@@ -74,10 +74,10 @@ def test_server_walkthrough(tmp_path: Path) -> None:
     lines = out.splitlines()
     assert lines[:5] == [
         "ready",
-        "Alan Thompson",
+        "Hedy Dijkstra",
         "operation_not_requested",
         "['atsCandidate::list', 'atsJob::list']",
-        "OPEN",
+        "Recruiter",
     ], out
     assert lines[5].startswith("open http://127.0.0.1:") and "/connect/" in lines[5], out
     assert lines[6:] == ["200"], out
