@@ -7,10 +7,27 @@ from __future__ import annotations
 
 from ashby_connector.webhooks.outbound_url import OutboundPolicy
 
-LOCAL_RECEIVERS = OutboundPolicy.development("127.0.0.1")
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+def resolve_for_tests(host: str, port: int) -> list[str]:
+    """Names as tests see them, never asking the machine: ``localhost`` is loopback, a name under
+    ``.invalid`` resolves to nothing, any other name to a public address."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return ["127.0.0.1", "::1"]
+    if host.endswith(".invalid"):
+        return []
+    return [PUBLIC_ADDRESS]
+
+
+LOCAL_RECEIVERS = OutboundPolicy.development("127.0.0.1", resolver=resolve_for_tests)
 # Names that resolve to a public address without asking DNS (tests never leave 127.0.0.1).
-PUBLIC_DNS = OutboundPolicy(resolver=lambda host, port: ["93.184.215.14"])
+PUBLIC_DNS = OutboundPolicy(resolver=lambda host, port: [PUBLIC_ADDRESS])
 # The same, as Settings fields.
-LOCAL_SETTINGS: dict[str, object] = {"outbound_allow_http": True, "outbound_allowlist": ("127.0.0.1",)}
+LOCAL_SETTINGS: dict[str, object] = {
+    "outbound_allow_http": True,
+    "outbound_allowlist": ("127.0.0.1",),
+    "outbound_resolver": resolve_for_tests,
+}
 # The same, as the environment of the command line.
 LOCAL_ENV = {"ASHBY_CONNECTOR_OUTBOUND_ALLOW_HTTP": "1", "ASHBY_CONNECTOR_OUTBOUND_ALLOWLIST": "127.0.0.1"}

@@ -45,12 +45,54 @@ STRICT = OutboundPolicy(resolver=lambda host, port: [PUBLIC])
         ("https://0.0.0.0/x", "unspecified"),
         ("https://240.0.0.1/x", "reserved"),
         ("https://hooks.example.com:99999/x", "url"),
+        # IPv6 forms that carry an internal IPv4 address, and deprecated ranges.
+        ("https://[2002:7f00:1::1]/x", "loopback"),  # 6to4 of 127.0.0.1
+        ("https://[2002:a9fe:a9fe::1]/x", "metadata_address"),  # 6to4 of 169.254.169.254
+        ("https://[2002:0a00:0001::1]/x", "private"),  # 6to4 of 10.0.0.1
+        ("https://[64:ff9b::7f00:1]/x", "loopback"),  # NAT64 of 127.0.0.1
+        ("https://[64:ff9b::a9fe:a9fe]/x", "metadata_address"),  # NAT64 of the metadata service
+        ("https://[64:ff9b::5db8:d70e]/x", "reserved"),  # NAT64 of a public address: a gateway
+        ("https://[64:ff9b:1::a00:1]/x", "reserved"),  # local-use NAT64
+        ("https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x", "private"),  # Teredo
+        ("https://[::ffff:10.0.0.1]/x", "private"),  # IPv4-mapped
+        ("https://[::ffff:7f00:1]/x", "loopback"),  # IPv4-mapped, in hex
+        ("https://[::127.0.0.1]/x", "loopback"),  # IPv4-compatible
+        ("https://[fec0::1]/x", "site_local"),
+        ("https://[fe80::1%25eth0]/x", "link_local"),  # with a zone
+        ("https://192.88.99.1/x", "reserved"),  # 6to4 relay anycast
+        ("https://198.18.0.1/x", "private"),  # benchmarking
+        ("https://192.0.0.8/x", "reserved"),  # IETF protocol assignments
+        ("https://[2001:db8::1]/x", "private"),  # documentation
+        ("https://[100::1]/x", "reserved"),  # discard-only
     ],
 )
 def test_the_policy_refuses_internal_and_non_https_urls_naming_the_rule(url: str, rule: str) -> None:
     with pytest.raises(OutboundURLError) as refused:
         STRICT.check(url)
     assert refused.value.rule == rule
+
+
+@pytest.mark.parametrize(
+    ("resolved", "rule"),
+    [
+        ("2002:7f00:1::1", "loopback"),
+        ("64:ff9b::a9fe:a9fe", "metadata_address"),
+        ("fec0::1", "site_local"),
+        ("::ffff:192.168.0.1", "private"),
+        ("192.88.99.1", "reserved"),
+    ],
+)
+def test_a_name_resolving_to_an_embedded_internal_address_is_refused(resolved: str, rule: str) -> None:
+    policy = OutboundPolicy(resolver=lambda host, port: [resolved])
+    with pytest.raises(OutboundURLError) as refused:
+        policy.check("https://hooks.example.com/x")
+    assert refused.value.rule == rule
+
+
+def test_global_addresses_pass_in_every_form() -> None:
+    for address in ("93.184.215.14", "2606:4700::1111", "2002:5db8:d70e::1", "::ffff:93.184.215.14"):
+        policy = OutboundPolicy(resolver=lambda host, port, a=address: [a])  # type: ignore[misc]
+        assert policy.check("https://hooks.example.com/x").addresses == (address,)
 
 
 def test_a_name_is_refused_when_any_of_its_addresses_is_internal() -> None:
@@ -67,7 +109,7 @@ def test_a_name_is_refused_when_any_of_its_addresses_is_internal() -> None:
 
 
 def test_the_development_allowlist_is_explicit_and_narrow() -> None:
-    local = OutboundPolicy.development("127.0.0.1")
+    local = OutboundPolicy.development("127.0.0.1", resolver=lambda host, port: ["127.0.0.1"])
     assert local.check("http://127.0.0.1:9/x").addresses == ("127.0.0.1",)
     for url, rule in (("http://127.0.0.2/x", "loopback"), ("http://10.0.0.1/x", "private")):
         with pytest.raises(OutboundURLError) as refused:

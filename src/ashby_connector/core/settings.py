@@ -4,10 +4,11 @@ Read once per process (``Settings()`` reads the environment) and passed to ``Cor
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 
-from ashby_connector.webhooks.outbound_url import OutboundPolicy, parse_allowlist
+from ashby_connector.webhooks.outbound_url import OutboundPolicy, Resolver, parse_allowlist
 
 DEFAULT_ASHBY_BASE_URL = "https://api.ashbyhq.com"
 MASTER_KEY_ENV = "ASHBY_CONNECTOR_MASTER_KEY"
@@ -62,6 +63,8 @@ class Settings:
     # only, unless these development settings say otherwise (both are logged at startup).
     outbound_allow_http: bool = field(default_factory=lambda: _env_flag(OUTBOUND_ALLOW_HTTP_ENV))
     outbound_allowlist: tuple[str, ...] = field(default_factory=lambda: _env_list(OUTBOUND_ALLOWLIST_ENV))
+    # How tenant URLs' names are resolved (None: the system's resolver); tests inject their own.
+    outbound_resolver: Resolver | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         # Never the master key; the database URL without its password.
@@ -74,9 +77,12 @@ class Settings:
 
     def outbound_policy(self) -> OutboundPolicy:
         """ValueError naming a bad allowlist entry."""
-        return OutboundPolicy(
+        policy = OutboundPolicy(
             allow_http=self.outbound_allow_http, allowlist=parse_allowlist(self.outbound_allowlist)
         )
+        if self.outbound_resolver is not None:
+            policy = dataclasses.replace(policy, resolver=self.outbound_resolver)
+        return policy
 
     # Freshness (docs/server.md, "Keeping copies fresh"): every new connection's schedule.
     schedule_incremental_minutes: float = field(

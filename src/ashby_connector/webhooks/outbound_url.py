@@ -57,10 +57,47 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# Addresses Python's ``is_global`` may still call global (it changed between releases): the 6to4
+# relay anycast (RFC 7526, deprecated) and the IPv6 site-local range (RFC 3879, deprecated).
+# Also the IETF protocol assignments (RFC 6890: not globally reachable), whole.
+NOT_GLOBAL_IPV4 = (ipaddress.ip_network("192.88.99.0/24"), ipaddress.ip_network("192.0.0.0/24"))
+# IPv6 forms that carry an IPv4 address a gateway or tunnel would reach for us.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215 local-use prefix
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # RFC 4291, deprecated ::a.b.c.d
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries: IPv4-mapped (``::ffff:a.b.c.d``), 6to4
+    (``2002:aabb:ccdd::``), Teredo (its client), NAT64 (``64:ff9b::a.b.c.d``) and IPv4-compatible
+    (``::a.b.c.d``) forms; None for any other address."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):  # not :: nor ::1
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def address_rule(address: IPAddress) -> str | None:
-    """Which rule refuses this address (``loopback``, ``private``, ...), or None for a public one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address_rule(address.ipv4_mapped)
+    """Which rule refuses this address (``loopback``, ``private``, ...), or None for a global one.
+
+    One rule for every outbound request a tenant chooses: the address must be global
+    (``ipaddress``'s ``is_global``), and so must any IPv4 address embedded in an IPv6 one (a 6to4,
+    Teredo or NAT64 gateway would carry the request there); the site-local range, the 6to4
+    relay anycast and the IETF protocol assignments are refused by name. Teredo (``2001::/32``)
+    and both NAT64 prefixes are not global, so they are refused whatever they carry."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None and (address.ipv4_mapped is not None or address in IPV4_COMPATIBLE):
+            return address_rule(inner)  # the same host, written as IPv6
+        if inner is not None:
+            rule = address_rule(inner)
+            if rule is not None:
+                return rule
     if address in METADATA_ADDRESSES:
         return "metadata_address"
     checks = (
@@ -68,8 +105,11 @@ def address_rule(address: IPAddress) -> str | None:
         ("link_local", address.is_link_local),
         ("multicast", address.is_multicast),
         ("unspecified", address.is_unspecified),
-        ("reserved", address.is_reserved),
+        ("reserved", address.is_reserved or any(address in n for n in NOT_GLOBAL_IPV4)),
         ("private", address.is_private or address in SHARED_ADDRESS_SPACE),
+        ("site_local", isinstance(address, ipaddress.IPv6Address) and address.is_site_local),
+        ("private", isinstance(address, ipaddress.IPv6Address) and address in NAT64_LOCAL),
+        ("not_global", not address.is_global),
     )
     for rule, hit in checks:
         if hit:
@@ -113,8 +153,10 @@ class OutboundPolicy:
     resolver: Resolver = field(default=system_resolver, repr=False, compare=False)
 
     @classmethod
-    def development(cls, *entries: str, allow_http: bool = True) -> OutboundPolicy:
-        return cls(allow_http=allow_http, allowlist=parse_allowlist(entries))
+    def development(
+        cls, *entries: str, allow_http: bool = True, resolver: Resolver = system_resolver
+    ) -> OutboundPolicy:
+        return cls(allow_http=allow_http, allowlist=parse_allowlist(entries), resolver=resolver)
 
     def describe(self) -> str:
         schemes = "https and http" if self.allow_http else "https only"
