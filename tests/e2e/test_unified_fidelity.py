@@ -52,9 +52,12 @@ def _source_record(emu: EmulatorHandle, spec: unified.ModelSpec, item: dict[str,
     """The record ``path`` reads: the joined one for ``@name.`` paths, else the raw record."""
     if not path.startswith("@"):
         return item["remoteData"]
-    name = path[1:].split(".", 1)[0]
+    name = path[1:].split(".", 1)[0].removesuffix("[]")
     join = spec.joins[name]
     ident = item["remoteData"].get(join.id_field)
+    if join.many:  # every id's record (all of a job's postings)
+        kind = join.operation.split(".", 1)[0]
+        return {name: [emu.state.get(kind, i) for i in ident or []]}
     ident = ident[0] if isinstance(ident, list) and ident else ident
     kind = join.operation.split(".", 1)[0]
     return {name: emu.state.get(kind, ident)} if isinstance(ident, str) else {}
@@ -224,6 +227,77 @@ def test_interviews_have_title_stage_organizer_and_status(emu: EmulatorHandle, h
         assert interview["organizerId"] == schedule["scheduledBy"]["id"]
         assert interview["status"] == enums.SCHEDULE_STATUS[schedule["status"]]
     assert all(e["title"] for e in _all(http, "scheduleEvent"))
+
+
+def test_an_interview_waiting_on_feedback_is_awaiting_feedback(
+    emu: EmulatorHandle, http: httpx.Client
+) -> None:
+    waiting = {s["id"] for s in emu.state.iter("interviewSchedule") if s["status"] == "WaitingOnFeedback"}
+    assert waiting, "the organisation has no interview waiting on feedback"
+    interviews = [i for i in _all(http, "atsInterview") if i["scheduleId"] in waiting]
+    assert interviews and all(i["status"] == "AWAITING_FEEDBACK" for i in interviews)
+    events = [e for e in _all(http, "scheduleEvent") if e["scheduleId"] in waiting]
+    assert events and all(e["status"] == "AWAITING_FEEDBACK" for e in events)
+
+
+def test_a_job_lists_every_posting_url_and_office(emu: EmulatorHandle, http: httpx.Client) -> None:
+    jobs = [j for j in _all(http, "atsJob") if j["jobPostingIds"]]
+    assert jobs
+    several = 0
+    for job in jobs:
+        postings = [emu.state.get("jobPosting", p) for p in job["jobPostingIds"]]
+        assert job["postingUrls"] == [p["externalLink"] for p in postings if p]
+        offices = {job["locationId"]} | {
+            i
+            for p in postings
+            if p
+            for i in [p["locationIds"]["primaryLocationId"], *p["locationIds"]["secondaryLocationIds"]]
+        }
+        assert set(job["locationIds"]) == offices and job["locationIds"][0] == job["locationId"]
+        several += len(job["locationIds"]) > 1
+    assert several, "no job has offices beyond its own location"
+    expanded = http.get(f"/resources/atsJob/{jobs[0]['id']}", params={"expand": "locations"}).json()["data"]
+    assert [loc["id"] for loc in expanded["locations"]] == jobs[0]["locationIds"]
+
+
+def test_a_stage_names_the_jobs_whose_plans_hold_it(emu: EmulatorHandle, http: httpx.Client) -> None:
+    stages = _all(http, "atsApplicationStage")
+    assert stages
+    for stage in stages[:16]:
+        expanded = http.get(f"/resources/atsApplicationStage/{stage['id']}", params={"expand": "jobs"})
+        assert expanded.status_code == 200, expanded.text
+        job_ids = {j["id"] for j in expanded.json()["data"]["jobs"]}
+        using = {j["id"] for j in emu.state.iter("job") if stage["interviewPlanId"] in j["interviewPlanIds"]}
+        assert job_ids == using
+    # Plans are shared: some stage serves more than one job.
+    plans = {j["defaultInterviewPlanId"] for j in emu.state.iter("job")}
+    assert len(plans) < len(list(emu.state.iter("job")))
+
+
+def test_activity_is_each_applications_stage_moves(emu: EmulatorHandle, http: httpx.Client) -> None:
+    activities = _all(http, "atsActivity")
+    assert activities
+    by_app: dict[str, list[dict[str, Any]]] = {}
+    for activity in activities:
+        by_app.setdefault(activity["applicationId"], []).append(activity)
+    for app_id, moves in list(by_app.items())[:30]:
+        history = emu.state.children("applicationHistory", app_id)
+        entries = {h["id"]: h for h in (emu.state.get("applicationHistory", i) for i in history) if h}
+        assert {m["id"] for m in moves} == set(entries)
+        for move in moves:
+            entry = entries[move["id"]]
+            assert move["activityType"] == "STAGE_CHANGE"
+            assert (move["stageId"], move["stageName"], move["userId"]) == (
+                entry["stageId"],
+                entry["title"],
+                entry["actorId"],
+            )
+            assert move["occurredAt"] == entry["enteredStageAt"] == move["createdAt"]
+    one = activities[0]
+    expanded = http.get(f"/resources/atsActivity/{one['id']}", params={"expand": "application,stage,user"})
+    assert expanded.status_code == 200, expanded.text
+    data = expanded.json()["data"]
+    assert data["application"]["id"] == one["applicationId"] and data["stage"]["id"] == one["stageId"]
 
 
 def test_candidate_location_tags_source_and_credit(http: httpx.Client) -> None:

@@ -63,7 +63,8 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     active = http.get("/resources/atsApplication", params={"status": "ACTIVE", "limit": 3}).json()["data"]
     ids |= {"offerApplication": active[1]["id"], "offerProcessApplication": active[2]["id"]}
     job = _first(http, "atsJob")
-    ids |= {"job": job["id"], "jobTitle": job["title"]}
+    ids |= {"job": job["id"], "jobTitle": job["title"], "jobLocation": job["locationId"]}
+    ids["applicationJob"] = app["jobId"]
     user = _first(http, "genericUser")
     ids |= {"user": user["id"], "userEmail": user["email"]}
     # Users on neither the application's nor the job's hiring team, one per write that adds one.

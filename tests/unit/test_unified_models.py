@@ -30,6 +30,7 @@ ATS = [
     "atsInterview",
     "atsScorecard",
     "atsNote",
+    "atsActivity",  # issue 24: stage moves (application.listHistory)
     "atsAttachment",
     "atsDepartment",
     "atsLocation",

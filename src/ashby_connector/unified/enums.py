@@ -39,6 +39,7 @@ class ApplicationStatus(StrEnum):
 class EventStatus(StrEnum):
     PENDING = "PENDING"
     SCHEDULED = "SCHEDULED"
+    AWAITING_FEEDBACK = "AWAITING_FEEDBACK"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
     ON_HOLD = "ON_HOLD"
@@ -66,6 +67,13 @@ class Recommendation(StrEnum):
 class AttachmentType(StrEnum):
     RESUME = "RESUME"
     COVER_LETTER = "COVER_LETTER"
+    OTHER = "OTHER"
+
+
+class ActivityType(StrEnum):
+    STAGE_CHANGE = "STAGE_CHANGE"
+    NOTE = "NOTE"
+    EMAIL = "EMAIL"
     OTHER = "OTHER"
 
 
@@ -134,7 +142,7 @@ SCHEDULE_STATUS = {
     "WaitingOnCandidateAvailability": EventStatus.PENDING,
     "CandidateAvailabilitySubmitted": EventStatus.PENDING,
     "Scheduled": EventStatus.SCHEDULED,
-    "WaitingOnFeedback": EventStatus.COMPLETED,
+    "WaitingOnFeedback": EventStatus.AWAITING_FEEDBACK,  # held, feedback not yet in (Merge's word)
     "Complete": EventStatus.COMPLETED,
     "Cancelled": EventStatus.CANCELLED,
     "OnHold": EventStatus.ON_HOLD,

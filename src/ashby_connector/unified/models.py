@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector.unified.enums import (
+    ActivityType,
     ApplicationStatus,
     AttachmentType,
     ContactInfoType,
@@ -190,8 +191,12 @@ class AtsJob(UnifiedModel):
     hiringManagerIds: list[str] = Field(default_factory=list)
     recruiterIds: list[str] = Field(default_factory=list)
     coordinatorIds: list[str] = Field(default_factory=list)
+    locationIds: list[str] = Field(
+        default_factory=list, description="Every office: the job's location, then its postings' ones."
+    )
     interviewPlanIds: list[str] = Field(default_factory=list)
     jobPostingIds: list[str] = Field(default_factory=list)
+    postingUrls: list[str] = Field(default_factory=list, description="Each posting's public page.")
     compensation: list[CompensationTier] = Field(default_factory=list)
     openings: list[OpeningRef] = Field(default_factory=list)
 
@@ -224,6 +229,18 @@ class AtsApplicationStage(UnifiedModel):
     order: int | None = None
     type: str | None = None
     interviewPlanId: str | None = None
+
+
+class AtsActivity(UnifiedModel):
+    applicationId: str | None = None
+    activityType: ActivityType | None = None
+    stageId: str | None = Field(default=None, description="The stage the application entered.")
+    stageName: str | None = None
+    userId: str | None = Field(default=None, description="Who moved it.")
+    occurredAt: str | None = None
+    endedAt: str | None = Field(
+        default=None, description="When it left the stage (none for the current one)."
+    )
 
 
 class AtsOffer(UnifiedModel):

@@ -44,6 +44,11 @@ def joined(raw: Raw, name: str) -> Raw:
     return _obj(_obj(raw.get(JOINED)).get(name)) or _obj(raw.get(name))
 
 
+def joined_all(raw: Raw, name: str) -> list[Raw]:
+    """The related records ``name`` joined to ``raw`` (a ``Join`` with ``many``)."""
+    return [r for r in map(_obj, _list(_obj(raw.get(JOINED)).get(name))) if r]
+
+
 def _team(raw: Raw, role: str) -> list[str]:
     return [
         u
@@ -245,8 +250,25 @@ def _compensation(raw: Raw) -> list[Fields]:
     return tiers
 
 
+def _posting_location_ids(posting: Raw) -> list[str]:
+    locations = posting.get("locationIds")
+    if isinstance(locations, list):  # an older shape: a bare list of ids
+        return [i for i in locations if isinstance(i, str)]
+    ids = [_obj(locations).get("primaryLocationId"), *_list(_obj(locations).get("secondaryLocationIds"))]
+    return [i for i in ids if isinstance(i, str)]
+
+
+def _job_locations(raw: Raw, postings: list[Raw]) -> list[str]:
+    """Every office of a job: its own location, then each posting's primary and secondary ones."""
+    ids = [raw.get("locationId"), *(i for p in postings for i in _posting_location_ids(p))]
+    return list(dict.fromkeys(i for i in ids if isinstance(i, str)))
+
+
 def read_job(raw: Raw) -> Fields:
+    postings = joined_all(raw, "jobPostings")
     return {
+        "postingUrls": [u for p in postings if (u := _s(p.get("externalLink")))],
+        "locationIds": _job_locations(raw, postings),
         "title": _s(raw.get("title")),
         "description": _s(joined(raw, "jobPosting").get("descriptionPlain")),
         "status": enums.lookup(enums.JOB_STATUS, raw.get("status")),
@@ -331,6 +353,20 @@ def read_stage(raw: Raw) -> Fields:
         "order": order if isinstance(order, int) else None,
         "type": _s(raw.get("type")),
         "interviewPlanId": _s(raw.get("interviewPlanId")),
+    }
+
+
+def read_activity(raw: Raw) -> Fields:
+    """One entry of an application's history: the application entered a stage."""
+    return {
+        "applicationId": _s(raw.get("applicationId")),
+        "activityType": enums.ActivityType.STAGE_CHANGE,
+        "stageId": _s(raw.get("stageId")),
+        "stageName": _s(raw.get("title")),
+        "userId": _s(raw.get("actorId")),
+        "createdAt": _s(raw.get("enteredStageAt")),
+        "occurredAt": _s(raw.get("enteredStageAt")),
+        "endedAt": _s(raw.get("leftStageAt")),
     }
 
 

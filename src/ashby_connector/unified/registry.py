@@ -56,10 +56,12 @@ class Relation:
 @dataclass(frozen=True, slots=True)
 class Join:
     """A record of another Ashby operation the reader needs (a job's posting for its description):
-    the first id at ``id_field`` (a string or a list of them), looked up in ``operation``'s records."""
+    the first id at ``id_field`` (a string or a list of them), looked up in ``operation``'s records;
+    with ``many``, every id's record, as a list (all of a job's postings)."""
 
     operation: str
     id_field: str
+    many: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,13 +263,18 @@ _SPECS = (
         relations={
             "department": Relation("departmentId", "atsDepartment"),
             "location": Relation("locationId", "atsLocation"),
+            "locations": Relation("locationIds", "atsLocation"),
             "jobPostings": Relation("jobPostingIds", "atsJobPosting"),
             "hiringManagers": Relation("hiringManagerIds", "genericUser"),
             "recruiters": Relation("recruiterIds", "genericUser"),
             "coordinators": Relation("coordinatorIds", "genericUser"),
         },
-        joins={"jobPosting": Join("jobPosting.list", "jobPostingIds")},
-        description="A job; delete archives it; its description is its first posting's.",
+        joins={
+            "jobPosting": Join("jobPosting.list", "jobPostingIds"),
+            "jobPostings": Join("jobPosting.list", "jobPostingIds", many=True),
+        },
+        description="A job; delete archives it; its description is its first posting's, its "
+        "posting URLs and offices are all its postings'.",
         pushdown={
             "status": ("status", _reverse(enums.JOB_STATUS)),
             "departmentId": ("departmentId", None),
@@ -320,8 +327,26 @@ _SPECS = (
         update=_META_501,
         delete=_META_501,
         search=("name",),
-        description="A stage of an interview plan.",
+        relations={"jobs": Relation("interviewPlanId", "atsJob", by="interviewPlanIds")},
+        description="A stage of an interview plan; plans are shared, so expand=jobs lists every "
+        "job whose plans hold it.",
         pushdown={"interviewPlanId": ("interviewPlanId", None)},
+    ),
+    ModelSpec(
+        "atsActivity",
+        m.AtsActivity,
+        "application.listHistory",
+        r.read_activity,
+        create=NotSupported("stage moves are made with application.changeStage (atsApplication update)"),
+        update=NotSupported("Ashby's API cannot change an application's history here"),
+        delete=NotSupported("Ashby's API cannot delete an application's history here"),
+        relations={
+            "application": Relation("applicationId", "atsApplication"),
+            "stage": Relation("stageId", "atsApplicationStage"),
+            "user": Relation("userId", "genericUser"),
+        },
+        description="An application's activity: each stage move (application.listHistory, a child "
+        "list following its child policy).",
     ),
     ModelSpec(
         "atsOffer",

@@ -107,8 +107,12 @@ SOURCES: dict[str, dict[str, Src]] = {
         "hiringManagerIds": Src("hiringTeam[role=Hiring Manager].userId"),
         "recruiterIds": Src("hiringTeam[role=Recruiter].userId"),
         "coordinatorIds": Src("hiringTeam[role=Coordinator].userId"),
+        "locationIds": Src(
+            "locationId", note="then @jobPostings[].locationIds (primary, secondary); expand=locations"
+        ),
         "interviewPlanIds": Src("interviewPlanIds[]"),
         "jobPostingIds": Src("jobPostingIds[]", note="expand=jobPostings"),
+        "postingUrls": Src("@jobPostings[].externalLink", note="each posting's public page"),
         "compensation": Src("compensation.compensationTiers[].id"),
         "openings": Src("openings[].id"),
     },
@@ -141,6 +145,15 @@ SOURCES: dict[str, dict[str, Src]] = {
         "order": Src("orderInInterviewPlan"),
         "type": Src("type"),
         "interviewPlanId": Src("interviewPlanId"),
+    },
+    "atsActivity": {
+        "applicationId": Src("applicationId", note="the parent application (application.listHistory)"),
+        "activityType": Src(None, note="STAGE_CHANGE: every history entry is a stage move"),
+        "stageId": Src("stageId"),
+        "stageName": Src("title"),
+        "userId": Src("actorId"),
+        "occurredAt": Src("enteredStageAt"),
+        "endedAt": Src("leftStageAt"),
     },
     "atsOffer": {
         "applicationId": Src("applicationId", "offerProcess.start applicationId"),

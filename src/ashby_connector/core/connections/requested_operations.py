@@ -49,6 +49,7 @@ PLAIN_NOUNS: dict[str, str] = {
     "atsJob": "jobs",
     "atsApplication": "applications",
     "atsApplicationStage": "interview stages",
+    "atsActivity": "applications' stage moves",
     "atsOffer": "offers",
     "atsInterview": "scheduled interviews",
     "atsScorecard": "interview feedback",

@@ -102,6 +102,12 @@ class Model:
         lookup = self.record_lookup
         for name, join in self.spec.joins.items():
             ident = raw.get(join.id_field)
+            if join.many:
+                ids = [i for i in (ident if isinstance(ident, list) else [ident]) if isinstance(i, str)]
+                if ids and lookup is not None:
+                    kind = KIND_OF_OPERATION[join.operation]
+                    related[name] = [f for f in (lookup(kind, i) for i in ids) if f is not None]
+                continue
             if isinstance(ident, list):
                 ident = next((i for i in ident if isinstance(i, str)), None)
             if isinstance(ident, str) and lookup is not None:
@@ -243,6 +249,10 @@ class ListQuery:
 def _matches(record: dict[str, Any], query: ListQuery, search: tuple[str, ...]) -> bool:
     for name, wanted in query.filters.items():
         value = record.get(name)
+        if isinstance(value, list):  # a list field matches when it holds the value
+            if wanted not in (str(v) for v in value):
+                return False
+            continue
         if isinstance(value, bool):
             value = "true" if value else "false"
         if value is None or str(value) != wanted:
