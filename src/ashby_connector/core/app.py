@@ -17,7 +17,7 @@ from ashby_connector.core.connections.requested_operations import of_connection
 from ashby_connector.core.freshness.health import ConnectionHealth
 from ashby_connector.core.insights import Insights
 from ashby_connector.core.resources.lazy_children import LazyChildren
-from ashby_connector.core.runtime.master_key import load_master_key
+from ashby_connector.core.runtime.master_key import open_secret_box
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.deliveries import EventDeliveries
 from ashby_connector.core.syncs.events import ChangeEvents, connection_mapper
@@ -119,8 +119,12 @@ class Core:
     def open(cls, settings: Settings, *, webhook_options: WebhookOptions | None = None) -> Core:
         """Open the secret box and the store (migrating it) named by ``settings``. The store refuses
         writes of connections that do not exist (any more): see ``Connections.delete``."""
-        box = SecretBox(load_master_key(settings))
         store = Store.open(settings.db_url, guard_connections=True)
+        try:
+            box = open_secret_box(settings, store)
+        except BaseException:
+            store.close()
+            raise
         return cls(settings, store, box, webhook_options=webhook_options)
 
     def start(self, *, background: bool = True) -> int:

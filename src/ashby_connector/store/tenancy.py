@@ -98,6 +98,19 @@ def _shared_cache(store: Store, seconds: float) -> _TTLCache:
         return _CACHES.setdefault(store, {}).setdefault(seconds, _TTLCache(seconds))
 
 
+def sample_secret(store: Store) -> str | None:
+    """One encrypted secret the store holds (a connection's Ashby key, else a webhook secret), to
+    prove a master key can read them; None for a database that holds none."""
+    from ashby_connector.store import schema_webhooks as w
+
+    with store.engine.connect() as conn:
+        for column in (t.connection.c.api_key_encrypted, w.webhook_connection.c.secret_encrypted):
+            found = conn.execute(sa.select(column).limit(1)).scalar()
+            if found is not None:
+                return str(found)
+    return None
+
+
 class Tenancy:
     def __init__(self, store: Store, cache_seconds: float = CACHE_SECONDS) -> None:
         self.store = store

@@ -14,29 +14,66 @@ from sqlalchemy.engine import make_url
 
 from ashby_connector.core.settings import MASTER_KEY_ENV, Settings
 from ashby_connector.store.engine import normalize_url
-from ashby_connector.store.secrets import SecretBoxError
+from ashby_connector.store.repository import Store
+from ashby_connector.store.secrets import SecretBox, SecretBoxError
+from ashby_connector.store.tenancy import sample_secret
 
 MASTER_KEY_NAME = "ashby-master.key"
 
 
-def load_master_key(settings: Settings) -> bytes:
+KEY_FILE_ENV = "ASHBY_CONNECTOR_MASTER_KEY_FILE"
+HOW_TO_PASS = f"set {MASTER_KEY_ENV} to the key, or {KEY_FILE_ENV} to the file holding it"
+
+
+def load_master_key(settings: Settings, *, may_create: bool = True) -> bytes:
+    """The master key (with ``may_create``, a new key file when there is none)."""
+    return _load(settings, may_create=may_create)[0]
+
+
+def _load(settings: Settings, *, may_create: bool) -> tuple[bytes, str]:
+    """(the key, where it came from in words)."""
     if settings.master_key:
-        return settings.master_key.encode()
+        return settings.master_key.encode(), "the settings"
     env = os.environ.get(MASTER_KEY_ENV)
     if env:
-        return env.encode()
+        return env.encode(), f"${MASTER_KEY_ENV}"
     path = master_key_path(settings)
     if path.exists():
         if path.stat().st_mode & 0o077:
             raise SecretBoxError(f"{path} must be readable by its owner only (chmod 600)")
-        return path.read_bytes().strip()
+        return path.read_bytes().strip(), str(path)
+    if not may_create:
+        raise SecretBoxError(
+            f"the database holds encrypted Ashby keys but no master key was found (expected "
+            f"${MASTER_KEY_ENV} or the file {path}): {HOW_TO_PASS} it was made with"
+        )
     key = Fernet.generate_key()
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # O_EXCL + 0600 at creation: the key is never readable by others, not even briefly.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         out.write(key + b"\n")
-    return key
+    return key, str(path)
+
+
+def open_secret_box(settings: Settings, store: Store) -> SecretBox:
+    """The secret box for ``store``, refused in one line when it cannot read what the store holds.
+
+    A database with encrypted secrets never gets a new key file (every stored key would become
+    unreadable at once, and only the first use of each would tell); one secret is decrypted to prove
+    the key is the one the database was made with."""
+    sample = sample_secret(store)
+    key, source = _load(settings, may_create=sample is None)
+    box = SecretBox(key)
+    if sample is not None:
+        try:
+            box.decrypt(sample)
+        except SecretBoxError:
+            raise SecretBoxError(
+                f"the master key from {source} cannot decrypt the Ashby keys stored in this database: "
+                f"{HOW_TO_PASS} it was made with (by default {master_key_path(settings)})"
+            ) from None
+    return box
 
 
 def master_key_path(settings: Settings) -> Path:
