@@ -150,6 +150,14 @@ def test_an_operator_finds_a_broken_connection_steers_syncs_and_replays_a_delive
         ],
         "a failed delivery",
     )
+    # The REST API answers the same health and deliveries.
+    attention = http.get("/connections", params={"health": "attention", "owner": "-us"}).json()["data"]
+    assert [(c["id"], c["health"]["code"]) for c in attention] == [(broken, "key_refused")]
+    listed = http.get(f"/subscriptions/{subscription.json()['id']}/events", params={"status": "failed"})
+    assert [e["lastStatusCode"] for e in listed.json()["results"]] == [500]
+    unknown = http.post(f"/subscriptions/{subscription.json()['id']}/events/999999/replay")
+    assert unknown.status_code == 404
+    assert http.get(f"/connections/{good}/webhooks/received").json() == {"results": []}
     # Another tenant and its connection.
     other = server.tenant("globex")
     other_conn = _connect(server, other, "globex-secret-owner", emulator.control.add_key(title="Globex"))
