@@ -19,6 +19,7 @@ from ashby_connector.core.freshness.schedules import (
     Scheduler,
     Schedules,
     check_fast_lane,
+    check_schedule,
 )
 from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.syncs.history import POLL_HOLDER_SUFFIX, SyncHistory, SyncLease
@@ -57,6 +58,21 @@ def test_new_connections_get_the_defaults_and_a_put_changes_them(store: Store) -
         schedules.put("a", incremental_every_minutes=0)
     assert bad.value.field == "incrementalEveryMinutes"
     assert schedules.get("a").incremental_every_minutes == 1  # a refused change keeps the old one
+
+
+def test_a_deployments_schedules_are_at_least_a_minute_apart() -> None:
+    check_schedule(1, 1, min_incremental_minutes=1.0)
+    for minutes, hours, field in (
+        (0.5, 24, "incrementalEveryMinutes"),
+        (1e-300, 24, "incrementalEveryMinutes"),
+        (float("nan"), 24, "incrementalEveryMinutes"),
+        (float("inf"), 24, "incrementalEveryMinutes"),
+        (15, 0.99, "reconcileEveryHours"),
+        (15, float("-inf"), "reconcileEveryHours"),
+    ):
+        with pytest.raises(ScheduleError) as refused:
+            check_schedule(minutes, hours, min_incremental_minutes=1.0)
+        assert refused.value.field == field
 
 
 def test_each_due_run_is_claimed_by_exactly_one_of_many_schedulers(store: Store) -> None:

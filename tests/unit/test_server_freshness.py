@@ -42,6 +42,46 @@ def test_schedule_defaults_come_from_settings_and_put_changes_them(tmp_path: Pat
         assert h.http.get(f"/connections/{cid}/schedule", headers=other).status_code == 404
 
 
+def test_every_number_a_tenant_sets_is_bounded_and_a_refusal_names_it(tmp_path: Path) -> None:
+    """1e-300 minutes was 12 runs a minute; NaN and infinities arrive as JSON literals Python reads."""
+    with harness(tmp_path) as h:
+        conn = h.connection(h.tenant())
+        cid = conn["X-Connection-Id"]
+        before = h.http.get(f"/connections/{cid}/schedule", headers=conn).json()
+        cases = [
+            ("incrementalEveryMinutes", "1e-300"),
+            ("incrementalEveryMinutes", "0.01"),  # below this deployment's floor (0.05 in tests)
+            ("incrementalEveryMinutes", "NaN"),
+            ("incrementalEveryMinutes", "Infinity"),
+            ("incrementalEveryMinutes", "-Infinity"),
+            ("incrementalEveryMinutes", "1e309"),
+            ("incrementalEveryMinutes", "10081"),
+            ("reconcileEveryHours", "0.5"),
+            ("reconcileEveryHours", "NaN"),
+            ("reconcileEveryHours", "1e-300"),
+            ("fastEverySeconds", "0.5"),
+            ("fastEverySeconds", "NaN"),
+            ("fastEverySeconds", "Infinity"),
+            ("fastEverySeconds", "1e-300"),
+        ]
+        for field, literal in cases:
+            answer = h.http.put(
+                f"/connections/{cid}/schedule",
+                content=f'{{"{field}": {literal}}}',
+                headers={**conn, "Content-Type": "application/json"},
+            )
+            assert answer.status_code == 422, (field, literal, answer.text)
+            assert answer.json()["error"]["field"] == field, (field, literal, answer.text)
+        after = h.http.get(f"/connections/{cid}/schedule", headers=conn).json()
+        kept = ("incrementalEveryMinutes", "reconcileEveryHours", "fastEverySeconds")
+        assert {k: after[k] for k in kept} == {k: before[k] for k in kept}  # nothing was changed
+        for path in ("/resources/genericContact", "/syncs", "/assessments"):
+            for limit in ("0", "101" if path != "/syncs" else "201", "1e-300", "NaN"):
+                answer = h.http.get(path, params={"limit": limit}, headers=conn)
+                assert answer.status_code == 422, (path, limit, answer.text)
+                assert "limit" in answer.text
+
+
 def test_force_resync_history_and_status(tmp_path: Path) -> None:
     ashby = FakeAshby(scopes=None, results={"department.list": DEPARTMENTS, "location.list": []})
     with harness(tmp_path, ashby) as h:

@@ -18,6 +18,7 @@ webhooks on, the lists no webhook covers are polled every few seconds, claimed t
 from __future__ import annotations
 
 import logging
+import math
 import os
 import random
 import socket
@@ -47,6 +48,13 @@ DEFAULT_FAST_EVERY_SECONDS = 3.0
 DEFAULT_FAST_STREAMS: tuple[str, ...] = ("candidate", "job")
 MIN_FAST_EVERY_SECONDS = 1.0
 MAX_FAST_EVERY_SECONDS = 3600.0
+# Bounds of what a tenant sets: a schedule at least a minute apart (the fast lane a second), a
+# reconcile at least an hour apart. An operator may lower the minute for a test deployment
+# (env ASHBY_CONNECTOR_MIN_INCREMENTAL_MINUTES); a tenant cannot.
+MIN_INCREMENTAL_MINUTES = float(os.environ.get("ASHBY_CONNECTOR_MIN_INCREMENTAL_MINUTES", "1"))
+MAX_INCREMENTAL_MINUTES = 7 * 24 * 60.0
+MIN_RECONCILE_HOURS = 1.0
+MAX_RECONCILE_HOURS = 24 * 366.0
 JITTER_SHARE = 0.1  # next run = interval + up to 10 % of it
 MAX_JITTER_SECONDS = 300.0
 
@@ -116,17 +124,32 @@ def iso_epoch(value: float | None) -> str | None:
     return None if value is None else datetime.fromtimestamp(value, UTC).isoformat()
 
 
-def check_schedule(incremental_every_minutes: float, reconcile_every_hours: float) -> None:
-    if not incremental_every_minutes > 0:
-        raise ScheduleError("incrementalEveryMinutes", "incrementalEveryMinutes must be greater than 0")
-    if incremental_every_minutes > 7 * 24 * 60:
-        raise ScheduleError(
-            "incrementalEveryMinutes", "incrementalEveryMinutes must be at most 10080 (a week)"
-        )
-    if not reconcile_every_hours > 0:
-        raise ScheduleError("reconcileEveryHours", "reconcileEveryHours must be greater than 0")
-    if reconcile_every_hours > 24 * 366:
-        raise ScheduleError("reconcileEveryHours", "reconcileEveryHours must be at most 8784 (a year)")
+def check_bounds(field: str, value: float, low: float, high: float, what: str) -> None:
+    """ScheduleError naming ``field`` unless ``low <= value <= high`` (NaN and infinities fail)."""
+    if not (isinstance(value, int | float) and math.isfinite(value) and low <= value <= high):
+        raise ScheduleError(field, f"{field} must be a number from {low:g} to {high:g} ({what})")
+
+
+def check_schedule(
+    incremental_every_minutes: float,
+    reconcile_every_hours: float,
+    *,
+    min_incremental_minutes: float = MIN_INCREMENTAL_MINUTES,
+) -> None:
+    check_bounds(
+        "incrementalEveryMinutes",
+        incremental_every_minutes,
+        min_incremental_minutes,
+        MAX_INCREMENTAL_MINUTES,
+        "minutes, up to a week",
+    )
+    check_bounds(
+        "reconcileEveryHours",
+        reconcile_every_hours,
+        MIN_RECONCILE_HOURS,
+        MAX_RECONCILE_HOURS,
+        "hours, up to a year",
+    )
 
 
 def check_fast_lane(every_seconds: float, streams: Iterable[str]) -> tuple[str, ...]:
@@ -135,7 +158,9 @@ def check_fast_lane(every_seconds: float, streams: Iterable[str]) -> tuple[str, 
     it)."""
     from ashby_connector.sync.streams import all_streams
 
-    if every_seconds and not MIN_FAST_EVERY_SECONDS <= every_seconds <= MAX_FAST_EVERY_SECONDS:
+    if every_seconds and not (
+        math.isfinite(every_seconds) and MIN_FAST_EVERY_SECONDS <= every_seconds <= MAX_FAST_EVERY_SECONDS
+    ):
         raise ScheduleError(
             "fastEverySeconds",
             f"fastEverySeconds must be 0 (off) or between {MIN_FAST_EVERY_SECONDS:g} and "
