@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ashby_connector.store.engine import Begin
-from ashby_connector.store.queries import earliest_due, upsert
+from ashby_connector.store.queries import earliest_due
 from ashby_connector.store.schema_webhooks import webhook_connection, webhook_inbox
 from ashby_connector.store.wakeups import INBOX, Wakeups
 from ashby_connector.webhooks.envelope import InboundEvent
@@ -23,6 +23,22 @@ class InboxRow:
     action: str
     body: str
     attempts: int
+
+
+# The columns an accepted event sets; the rest take their defaults.
+_COLUMNS = "connection_id, webhook_action_id, action, body, received_at, status, attempts, next_attempt_at"
+_ACCEPT_SQLITE = (
+    f"INSERT INTO webhook_inbox ({_COLUMNS}) SELECT ?, ?, ?, ?, ?, 'pending', 0, 0.0 "
+    "WHERE EXISTS (SELECT 1 FROM webhook_connection WHERE connection_id = ?) "
+    "ON CONFLICT DO NOTHING RETURNING seq"
+)
+_ACCEPT_PG = (
+    f"WITH accepted AS (INSERT INTO webhook_inbox ({_COLUMNS}) "
+    "SELECT %s, %s, %s, %s, %s, 'pending', 0, 0.0 FROM webhook_connection "
+    "WHERE connection_id = %s FOR SHARE "
+    "ON CONFLICT DO NOTHING RETURNING seq) "
+    f"SELECT seq, pg_notify('{INBOX}', '') FROM accepted"
+)
 
 
 class Inbox:
@@ -41,32 +57,37 @@ class Inbox:
 
     def accept(self, connection_id: str, event: InboundEvent, body: bytes) -> bool | None:
         """Store the event; False when it was already there (a redelivery), None when the
-        connection has no webhooks (any more: deleted, in this process or another). One short
-        transaction."""
-        row = {
-            "connection_id": connection_id,
-            "webhook_action_id": event.webhook_action_id,
-            "action": event.action,
-            "body": body.decode("utf-8", errors="replace"),
-            "received_at": self.clock(),
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": 0.0,
-        }
+        connection has no webhooks (any more: deleted, in this process or another).
+
+        One statement in one short transaction: the row is inserted only while the connection is
+        registered (on PostgreSQL its row is share-locked, so a delete waits for this write) and
+        the NOTIFY for processors in other processes goes with it. Only when nothing was inserted
+        does a second read tell a redelivery from a connection gone.
+        """
+        params = (
+            connection_id,
+            event.webhook_action_id,
+            event.action,
+            body.decode("utf-8", errors="replace"),
+            self.clock(),
+            connection_id,
+        )
         with self.begin() as conn:
-            registered = sa.select(webhook_connection.c.connection_id).where(
-                webhook_connection.c.connection_id == connection_id
-            )
-            if conn.dialect.name == "postgresql":
-                registered = registered.with_for_update(read=True)  # a delete waits for this write
-            if conn.execute(registered).first() is None:
+            postgres = conn.dialect.name == "postgresql"
+            inserted = conn.exec_driver_sql(_ACCEPT_PG if postgres else _ACCEPT_SQLITE, params).first()
+            if inserted is None and not self._registered(conn, connection_id):
                 return None
-            fresh = upsert(conn, webhook_inbox, [row]) == 1
-            if fresh:
-                self.wakeups.notify(conn, INBOX)  # a processor in another process
+        fresh = inserted is not None
         if fresh:
             self.wakeups.ring(INBOX)
         return fresh
+
+    @staticmethod
+    def _registered(conn: sa.Connection, connection_id: str) -> bool:
+        query = sa.select(webhook_connection.c.connection_id).where(
+            webhook_connection.c.connection_id == connection_id
+        )
+        return conn.execute(query).first() is not None
 
     def pending(self, limit: int = 100) -> list[InboxRow]:
         """The oldest events due for processing, in arrival order."""
