@@ -4,6 +4,10 @@ The access log line carries the request path, and a Connect page path is its one
 traceback's frames hold request data, Ashby keys and signing secrets. So the access log shows
 ``/connect/…`` for those pages and no query string, and the error log keeps the message (the type
 and route, see ``errors.UnexpectedErrors``) but never the traceback.
+
+uvicorn's own loggers write in the project's format (``--log-format json``: one JSON object a
+line) through the project's redaction, and the project's handler is left as ``configure`` set it
+(uvicorn's configuration used to replace it with a plain one, unmasked).
 """
 
 from __future__ import annotations
@@ -11,6 +15,14 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+
+from ashby_connector.core.runtime.logs import (
+    ConsoleFormatter,
+    JsonFormatter,
+    LogFormat,
+    RedactingFilter,
+    configured_format,
+)
 
 # Path segments that are credentials: the Connect token.
 _SECRET_SEGMENT = re.compile(r"^(/connect/)[^/?]+")
@@ -42,26 +54,30 @@ class DropTraceback(logging.Filter):
         return True
 
 
-def uvicorn_log_config(level: str = "warning") -> dict[str, Any]:
-    """A ``log_config`` for ``uvicorn.run``: uvicorn's formats, with the two filters above."""
+def uvicorn_log_config(level: str = "warning", fmt: LogFormat | None = None) -> dict[str, Any]:
+    """A ``log_config`` for ``uvicorn.run``: uvicorn's loggers in the project's format (``fmt``,
+    by default the one ``--log-format`` configured), redacted, with the two filters above. The
+    ``ashby_connector`` logger is not named, so its handler stays the project's."""
+    fmt = fmt or configured_format() or "console"
     filters = {
         "redact_access": {"()": RedactAccessPath},
         "drop_traceback": {"()": DropTraceback},
+        "redact": {"()": RedactingFilter},
     }
-    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    formatter = {"()": JsonFormatter if fmt == "json" else ConsoleFormatter}
+    handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "project"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": filters,
-        "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+        "formatters": {"project": formatter},
         "handlers": {
-            "error": {**handler, "formatter": "plain", "filters": ["drop_traceback"]},
-            "access": {**handler, "formatter": "plain", "filters": ["redact_access", "drop_traceback"]},
+            "error": {**handler, "filters": ["drop_traceback", "redact"]},
+            "access": {**handler, "filters": ["redact_access", "drop_traceback", "redact"]},
         },
         "loggers": {
             "uvicorn": {"handlers": ["error"], "level": level.upper(), "propagate": False},
             "uvicorn.error": {"handlers": ["error"], "level": level.upper(), "propagate": False},
             "uvicorn.access": {"handlers": ["access"], "level": level.upper(), "propagate": False},
-            "ashby_connector": {"handlers": ["error"], "level": "INFO", "propagate": False},
         },
     }

@@ -106,6 +106,14 @@ class AshbyErrorLog:
 _ERROR_LOG = AshbyErrorLog()
 
 
+def configured_format() -> LogFormat | None:
+    """The format ``configure`` set for the project's logs (None: not configured)."""
+    for handler in logging.getLogger(ROOT).handlers:
+        if getattr(handler, "_ashby_connector", False):
+            return "json" if isinstance(handler.formatter, JsonFormatter) else "console"
+    return None
+
+
 def configure(fmt: LogFormat = "console", level: int = logging.INFO, stream: Any = None) -> logging.Handler:
     """Send the project's logs to ``stream`` (stderr) in ``fmt``; returns the handler."""
     if fmt not in ("json", "console"):
