@@ -150,6 +150,8 @@ def test_an_operator_finds_a_broken_connection_steers_syncs_and_replays_a_delive
         ],
         "a failed delivery",
     )
+    branded = http.put("/branding", json={"productName": "Acme Ops", "primaryColor": "#ff6600"})
+    assert branded.status_code == 200, branded.text
     # The REST API answers the same health and deliveries.
     attention = http.get("/connections", params={"health": "attention", "owner": "-us"}).json()["data"]
     assert [(c["id"], c["health"]["code"]) for c in attention] == [(broken, "key_refused")]
@@ -173,12 +175,20 @@ def test_an_operator_finds_a_broken_connection_steers_syncs_and_replays_a_delive
     page.click("button[type=submit]")
     assert "unknown or revoked" in page.inner_text("#key-error")
     assert page.input_value("#key") == ""
-    page.fill("#key", platform_key)
-    page.click("button[type=submit]")
+    # From the keyboard: the key field has the focus; Enter signs in.
+    assert page.evaluate("document.activeElement.id") == "key"
+    page.keyboard.type(platform_key)
+    page.keyboard.press("Enter")
     page.wait_for_url(server.url + "/console")
     assert platform_key not in page.content() and platform_key not in page.url
     cookie = next(c for c in context.cookies() if c["name"] == "ashby_console")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and platform_key not in cookie["value"]
+
+    # The tenant's branding applies.
+    assert page.inner_text(".brand") == "Acme Ops console"
+    assert page.locator("button", has_text="Show").evaluate("b => getComputedStyle(b).backgroundColor") == (
+        "rgb(255, 102, 0)"
+    )
 
     # The list: the broken connection needs attention, and says why in plain words.
     row = page.locator("tr", has_text="acme-us")

@@ -3,6 +3,8 @@ connections, runs or deliveries shown (no query per row)."""
 
 from __future__ import annotations
 
+import base64
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,3 +81,23 @@ def test_no_page_runs_a_query_per_row(tmp_path: Path) -> None:
     assert many == few
     # And the list of every connection is a handful of queries, not one per connection.
     assert few["/console"] <= 20, few
+
+
+def test_the_platform_key_is_never_logged_shown_or_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = open_core(f"sqlite:///{tmp_path / 'keys'}.db")
+    try:
+        seeded = seed(core, connections=1, runs=1)
+        with caplog.at_level(logging.DEBUG):
+            client = signed_in(seeded)
+            page = client.get("/console")
+            wrong = client.post("/console/sign-in", data={"key": seeded.platform_key + "x"})
+        assert page.status_code == 200 and seeded.platform_key not in page.text
+        assert wrong.status_code == 403  # no CSRF token: refused before the key is even read
+        assert seeded.platform_key not in caplog.text
+        cookie = client.cookies.get("ashby_console") or ""
+        assert cookie and seeded.platform_key not in cookie
+        assert seeded.platform_key[4:] not in base64.urlsafe_b64decode(cookie.split(".")[0]).decode()
+    finally:
+        core.close()

@@ -10,6 +10,7 @@ cost more than running it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -22,8 +23,6 @@ from ashby_connector.store.schema_tenancy import connection
 from ashby_connector.store.schema_webhooks import webhook_outbox
 
 FINISHED = ("succeeded", "failed")
-# The run columns the list shows; the report (large JSON) only where a health decision reads it.
-RUN_COLUMNS = tuple(c for c in sync_run.columns if c.name != "report")
 
 
 def _ids() -> sa.BindParameter[Any]:
@@ -35,41 +34,57 @@ def _wanted() -> sa.CTE:
     return sa.select(connection.c.id).where(connection.c.id.in_(_ids())).cte("wanted")
 
 
-@cache
-def _newest_runs(statuses: tuple[str, ...] | None, with_report: bool) -> sa.Select[Any]:
-    """Per connection, its newest run (of ``statuses``): one seek down the (connection, created)
-    index each, not a scan of the whole history."""
+def _newest_id(wanted: sa.CTE, statuses: tuple[str, ...] | None) -> sa.ScalarSelect[Any]:
+    """Per wanted connection, its newest run's id (of ``statuses``): one seek down the
+    (connection, created) index, not a scan of the whole history."""
     r = sync_run
-    wanted = _wanted()
     newest = sa.select(r.c.id).where(r.c.connection_id == wanted.c.id)
     if statuses is not None:
         newest = newest.where(r.c.status.in_(statuses))
-    newest_id = newest.order_by(r.c.created_at.desc(), r.c.id.desc()).limit(1).scalar_subquery()
-    columns = (*RUN_COLUMNS, r.c.report) if with_report else RUN_COLUMNS
-    return sa.select(*columns).where(r.c.id.in_(sa.select(newest_id).select_from(wanted)))
+    return newest.order_by(r.c.created_at.desc(), r.c.id.desc()).limit(1).scalar_subquery()
 
 
-def latest_runs(
-    engine: sa.Engine,
-    ids: Sequence[str],
-    *,
-    statuses: Sequence[str] | None = None,
-    with_report: bool = False,
-) -> dict[str, dict[str, Any]]:
-    """Each connection's newest run (of ``statuses`` when given); ``report`` is None unless
-    ``with_report``."""
+@cache
+def _newest_ids() -> sa.Select[Any]:
+    wanted = _wanted()
+    return sa.select(
+        wanted.c.id,
+        _newest_id(wanted, None).label("latest"),
+        _newest_id(wanted, FINISHED).label("finished"),
+        _newest_id(wanted, ("succeeded",)).label("succeeded"),
+    ).select_from(wanted)
+
+
+@cache
+def _runs_by_id() -> sa.Select[Any]:
+    return sa.select(sync_run).where(sync_run.c.id.in_(sa.bindparam("run_ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class NewestRuns:
+    """A connection's newest run, newest finished run and newest successful run (often one row)."""
+
+    latest: dict[str, Any] | None
+    finished: dict[str, Any] | None
+    succeeded: dict[str, Any] | None
+
+
+def newest_runs(engine: sa.Engine, ids: Sequence[str]) -> dict[str, NewestRuns]:
+    """Per connection, its newest runs (whole rows, each read once): two queries in all."""
     if not ids:
         return {}
-    query = _newest_runs(None if statuses is None else tuple(statuses), with_report)
     with engine.connect() as conn:
-        rows = conn.execute(query, {"ids": list(ids)})
-        return {str(row.connection_id): {"report": None, **row._mapping} for row in rows}
-
-
-def last_successes(engine: sa.Engine, ids: Sequence[str]) -> dict[str, datetime]:
-    """When each connection's last successful run finished."""
-    runs = latest_runs(engine, ids, statuses=("succeeded",))
-    return {c: run["finished_at"] for c, run in runs.items() if run["finished_at"] is not None}
+        heads = {
+            str(r.id): (r.latest, r.finished, r.succeeded)
+            for r in conn.execute(_newest_ids(), {"ids": list(ids)})
+        }
+        wanted = sorted({run_id for head in heads.values() for run_id in head if run_id})
+        runs: dict[str, dict[str, Any]] = {}
+        if wanted:
+            runs = {str(r.id): dict(r._mapping) for r in conn.execute(_runs_by_id(), {"run_ids": wanted})}
+    return {
+        c: NewestRuns(*(runs.get(run_id) if run_id else None for run_id in head)) for c, head in heads.items()
+    }
 
 
 @cache

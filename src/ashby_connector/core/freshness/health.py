@@ -194,9 +194,8 @@ class ConnectionHealth:
         ids = [r.id for r in rows]
         engine = self.store.engine
         now = self.clock()
-        latest = facts.latest_runs(engine, ids)
-        finished = facts.latest_runs(engine, ids, statuses=facts.FINISHED, with_report=True)
-        successes = facts.last_successes(engine, ids)
+        newest = facts.newest_runs(engine, ids)
+        built: dict[str, SyncRun] = {}  # the newest, finished and successful run are often one
         since = datetime.fromtimestamp(now, UTC) - timedelta(hours=1)
         requests = facts.requests_since(engine, ids, since)
         stalest = facts.stalest_streams(engine, ids)
@@ -206,8 +205,10 @@ class ConnectionHealth:
         schedules = self.schedules.for_connections(ids)
         out = []
         for row in rows:
-            last_run = _maybe_run(latest.get(row.id))
-            last_finished = _maybe_run(finished.get(row.id))
+            runs = newest.get(row.id)
+            last_run = _built(built, runs.latest if runs else None)
+            last_finished = _built(built, runs.finished if runs else None)
+            succeeded = _built(built, runs.succeeded if runs else None)
             holder = holders.get(row.id)
             running = holder is not None and not holder.endswith(POLL_HOLDER_SUFFIX)
             schedule = schedules[row.id]
@@ -227,7 +228,7 @@ class ConnectionHealth:
                     running=running,
                     paused=schedule.paused,
                     last_run=last_run,
-                    last_success_at=_utc(successes.get(row.id)),
+                    last_success_at=succeeded.finished_at if succeeded else None,
                     lag_seconds=None if oldest is None else max(0.0, now - _epoch(oldest)),
                     next_run_at=schedule.next_run_at(),
                     records=counts.get(row.id, 0),
@@ -258,11 +259,11 @@ def select(
     ]
 
 
-def _maybe_run(values: Mapping[str, Any] | None) -> SyncRun | None:
-    return None if values is None else run_from_values(values)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
+def _built(built: dict[str, SyncRun], values: Mapping[str, Any] | None) -> SyncRun | None:
+    if values is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    run = built.get(values["id"])
+    if run is None:
+        run = built[values["id"]] = run_from_values(values)
+    return run
+
