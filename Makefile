@@ -6,8 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The theme's notice about its successor is not a problem with our pages.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+# pytest-xdist over the machine's cores; a test file stays on one worker (its module fixtures are
+# built once). Each worker has its own PostgreSQL server and Chromium; `make test PYTEST_WORKERS=0`
+# runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
-.PHONY: demo test lint docs typecheck catalog bench install postgres chromium clean
+.PHONY: demo test test-fast lint docs typecheck catalog bench install postgres chromium clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,7 +43,12 @@ test: $(STAMP) postgres chromium
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(MKDOCS) build --strict --quiet
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+# The edit loop: tests/unit and tests/integration (no emulator, server, subprocess or browser;
+# the PostgreSQL variants of store tests use the private server, as in `make test`).
+test-fast: $(STAMP) postgres
+	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_PARALLEL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts benchmarks

@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from tests.tier_guard import lifted
+
 
 def _pg_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -41,12 +43,25 @@ def _as_owner(cmd: list[str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """``postgresql+psycopg://`` URL of a fresh database on a private server."""
+    """``postgresql+psycopg://`` URL of a fresh database on a private server (one per xdist worker)."""
     bindir = _pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL binaries not found (run `make postgres` to install Debian's package)")
     root = Path(tempfile.mkdtemp(prefix="ashby-pg-"))
     data = root / "data"
+    with lifted():  # the one server integration tests may use (tests/tier_guard.py)
+        port = _start(bindir, root, data)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/ashby"
+    finally:
+        subprocess.run(
+            _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(bindir: Path, root: Path, data: Path) -> int:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
         os.chmod(root, 0o700)
@@ -55,15 +70,8 @@ def postgres_url() -> Iterator[str]:
     run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"])
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c full_page_writes=off"
     run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-o", options, "-w", "start"])
-    try:
-        run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "ashby"])
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/ashby"
-    finally:
-        subprocess.run(
-            _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "ashby"])
+    return port
 
 
 @pytest.fixture

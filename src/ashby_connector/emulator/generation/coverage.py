@@ -4,7 +4,7 @@ For each list and info operation of a record kind, every field path the spec's r
 defines (``latestVersion.salary.value``; array items as ``hiringTeam[].userId``) is counted, and
 it is *filled* when at least one answered record carries a non-empty value there (not null, not
 ``[]``, not ``{}``). A mapping that reads a field the emulator never fills cannot be tested, so
-``make test`` holds the organisation to a threshold (``tests/unit/test_emulator_coverage.py``).
+``make test`` holds the organisation to a threshold (``tests/e2e/test_emulator_coverage.py``).
 
 Fields the emulated account cannot fill for a stated reason are listed in ``NOT_FILLED`` and left
 out of the count.

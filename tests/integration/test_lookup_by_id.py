@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ashby_connector import unified
-from tests.unit.server_fakes import Harness, harness
+from tests.integration.server_fakes import Harness, harness
 
 CANDIDATES = 20_000
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit._emulator_extras import Api, emulator_api
+from tests.e2e._emulator_extras import Api, emulator_api
 
 Rec = dict[str, Any]
 

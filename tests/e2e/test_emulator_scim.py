@@ -12,7 +12,7 @@ import pytest
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
-from tests.unit._emulator_extras import Api, emulator_api
+from tests.e2e._emulator_extras import Api, emulator_api
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 

@@ -13,7 +13,7 @@ from ashby_connector.core.runtime.master_key import load_master_key
 from ashby_connector.core.settings import Settings
 from ashby_connector.store.schema_tenancy import connection, platform_key
 from ashby_connector.store.secrets import SecretBox, SecretBoxError, hash_platform_key
-from tests.unit.server_fakes import BASE, GOOD_KEY, FakeAshby, harness
+from tests.integration.server_fakes import BASE, GOOD_KEY, FakeAshby, harness
 
 
 def test_master_key_file_is_created_owner_only_and_reused(

@@ -13,7 +13,7 @@ import pytest
 
 from ashby_connector import catalog
 from ashby_connector.emulator import EmulatorHandle
-from tests.contract.generated_requests import EXPECTED_REFUSALS, request_for
+from tests.e2e.generated_requests import EXPECTED_REFUSALS, request_for
 from tests.spec_schema import overlapping_one_of_as_any_of
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "ashby" / "openapi.yml"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit._emulator_extras import Api, emulator_api, new_application, stages_of
+from tests.e2e._emulator_extras import Api, emulator_api, new_application, stages_of
 
 TYPE_ID = str(uuid.uuid4())
 TYPES = [{"assessment_type_id": TYPE_ID, "name": "Coding exercise", "description": "90 minutes"}]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ashby_connector.emulator.delivery.files import FileStore, Part, parse_multipart
-from tests.unit._emulator_extras import Api, emulator_api
+from tests.e2e._emulator_extras import Api, emulator_api
 
 
 @pytest.fixture(scope="module")

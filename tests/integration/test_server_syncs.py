@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.unit.server_fakes import FakeAshby, harness
+from tests.integration.server_fakes import FakeAshby, harness
 
 
 def test_second_sync_of_a_running_connection_is_refused_then_allowed(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import orjson
 
 from ashby_connector.emulator import Emulator, EmulatorConfig
 from ashby_connector.emulator.records.kind_store import KindStore
-from tests.unit._emulator_extras import emulator_api
+from tests.e2e._emulator_extras import emulator_api
 
 
 def test_kind_store_round_trips_compressed_bytes() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from tests.unit.server_fakes import GOOD_KEY, FakeAshby, harness
+from tests.integration.server_fakes import GOOD_KEY, FakeAshby, harness
 
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 32).decode()
 BRAND = {

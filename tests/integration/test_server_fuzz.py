@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ashby_connector.store import Store
-from tests.unit.server_fakes import FakeAshby, harness
+from tests.integration.server_fakes import FakeAshby, harness
 
 EXAMPLES = 25
 

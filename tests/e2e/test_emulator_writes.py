@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit._emulator_extras import (
+from tests.e2e._emulator_extras import (
     Api,
     Receiver,
     emulator_api,
@@ -149,7 +149,7 @@ def test_hire_fires_related_webhooks_with_one_action_id(api: Api, receiver: Rece
 def test_application_delete_needs_candidates_delete(api: Api) -> None:
     app = new_application(api, "Delete Me")
     limited = api.emu.control.add_key(permissions=["candidatesRead", "candidatesWrite"])
-    from tests.unit._emulator_extras import Api as _Api
+    from tests.e2e._emulator_extras import Api as _Api
 
     other = _Api(api.emu, limited)
     try:

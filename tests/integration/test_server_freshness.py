@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.unit.server_fakes import FakeAshby, harness
+from tests.integration.server_fakes import FakeAshby, harness
 
 DEPARTMENTS = [{"id": "d1", "name": "Eng", "updatedAt": "2024-01-01T00:00:00Z"}]
 

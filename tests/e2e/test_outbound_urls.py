@@ -14,8 +14,8 @@ from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import WebhookOptions, WebhookService, delivery_log, sign_ashby_body
 from ashby_connector.webhooks.outbound_url import OutboundPolicy, OutboundURLError, parse_allowlist
 from ashby_connector.webhooks.testing import RecordingReceiver
+from tests.integration.server_fakes import harness
 from tests.outbound import LOCAL_RECEIVERS
-from tests.unit.server_fakes import harness
 
 PUBLIC = "93.184.215.14"
 STRICT = OutboundPolicy(resolver=lambda host, port: [PUBLIC])

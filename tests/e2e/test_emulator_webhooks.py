@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ashby_connector.emulator.delivery.webhooks import WebhookSender, retry_delay, sign
-from tests.unit._emulator_extras import Receiver
+from tests.e2e._emulator_extras import Receiver
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def test_delete_stops_deliveries(sender: WebhookSender, receiver: Receiver) -> N
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[Any]:
-    from tests.unit._emulator_extras import emulator_api
+    from tests.e2e._emulator_extras import emulator_api
 
     with emulator_api(seed=41) as a:
         yield a
@@ -205,7 +205,7 @@ def test_webhook_create_via_api_signs_deliveries(api: Any, receiver: Receiver) -
     assert hook["enabled"] is True and hook["secretToken"] == "topsecret"
     info = api.ok("webhook.info", {"webhookId": hook["id"]})
     assert "secretToken" not in info and info["webhookType"] == "candidateStageChange"
-    from tests.unit._emulator_extras import new_application, stages_of
+    from tests.e2e._emulator_extras import new_application, stages_of
 
     app = new_application(api, "Signed Mover")
     stage = next(

@@ -14,7 +14,7 @@ from ashby_connector import APIError, AshbyClient, AsyncAshbyClient
 from ashby_connector.catalog import Operation
 from ashby_connector.client import AshbyModel, Page
 from ashby_connector.emulator import EmulatorHandle, run_emulator
-from tests.contract.generated_requests import EXPECTED_REFUSALS, request_for
+from tests.e2e.generated_requests import EXPECTED_REFUSALS, request_for
 from tests.unit.test_client_operations import OPS, gen, method_of
 
 LISTS = [op for op in OPS if op.method == "list" and op.request_schema is not None]

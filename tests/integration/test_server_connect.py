@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.unit.server_fakes import GOOD_KEY, FakeAshby, harness
+from tests.integration.server_fakes import GOOD_KEY, FakeAshby, harness
 
 
 def test_a_link_connects_once_and_reports_what_the_key_can_read(tmp_path: Path) -> None:
@@ -72,7 +72,7 @@ def test_delete_when_ashby_is_unreachable_reports_it_and_retries_until_removed(t
     import httpx
 
     from ashby_connector.store.queries import connection_row_counts
-    from tests.unit.server_fakes import FakeAshby
+    from tests.integration.server_fakes import FakeAshby
 
     down = {"now": False}
     deleted: list[str] = []

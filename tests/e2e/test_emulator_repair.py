@@ -11,7 +11,7 @@ import pytest
 
 from ashby_connector import catalog
 from ashby_connector.emulator.records.schema import Filler, SchemaError, results_schema, validate
-from tests.unit._emulator_extras import Api, emulator_api
+from tests.e2e._emulator_extras import Api, emulator_api
 
 ROLE_OBJECTS = {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}}
 ROLE_NAMES = {"type": "array", "items": {"type": "string"}}

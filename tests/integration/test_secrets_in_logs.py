@@ -19,7 +19,7 @@ from cryptography.fernet import Fernet
 
 from ashby_connector.core.settings import Settings
 from ashby_connector.server.logging_config import DropTraceback, RedactAccessPath, redact_path
-from tests.unit.server_fakes import GOOD_KEY, harness
+from tests.integration.server_fakes import GOOD_KEY, harness
 
 
 class Everything(logging.Handler):

@@ -9,7 +9,7 @@ from ashby_connector.core.connections.requested_operations import (
     RequestedOperations,
     plain_words,
 )
-from tests.unit.server_fakes import GOOD_KEY, harness
+from tests.integration.server_fakes import GOOD_KEY, harness
 
 
 def test_policy_names_what_to_request() -> None:

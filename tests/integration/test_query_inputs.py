@@ -17,7 +17,7 @@ from ashby_connector.core.resources.query_params import (
     parse_csv,
     parse_timestamp,
 )
-from tests.unit.server_fakes import Harness, harness
+from tests.integration.server_fakes import Harness, harness
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 

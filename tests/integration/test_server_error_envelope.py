@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.unit.server_fakes import Harness, harness
+from tests.integration.server_fakes import Harness, harness
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 EXTRA = {"ashbyCode", "permission"}

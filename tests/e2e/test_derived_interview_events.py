@@ -9,7 +9,7 @@ import httpx
 
 from ashby_connector import catalog
 from ashby_connector.emulator import EmulatorHandle
-from tests.contract.test_emulator_contract import check
+from tests.e2e.test_emulator_contract import check
 
 
 def _pages(emu: EmulatorHandle, operation: str, body: dict[str, Any]) -> list[dict[str, Any]]:

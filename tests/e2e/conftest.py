@@ -7,8 +7,8 @@ import pytest
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    from tests.contract.test_client_against_emulator import typed_success_operations
-    from tests.contract.test_emulator_contract import OPS, validated_success_operations
+    from tests.e2e.test_client_against_emulator import typed_success_operations
+    from tests.e2e.test_emulator_contract import OPS, validated_success_operations
 
     emulator = len(validated_success_operations())
     client = len(typed_success_operations())

@@ -11,7 +11,7 @@ import pytest
 from ashby_connector.emulator.delivery.reports import REPORTS, ReportService
 from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.ratelimit import ReportLimiter
-from tests.unit._emulator_extras import Api, emulator_api
+from tests.e2e._emulator_extras import Api, emulator_api
 
 CANDIDATES = next(r.id for r in REPORTS if r.kind == "candidate")
 
