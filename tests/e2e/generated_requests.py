@@ -229,10 +229,10 @@ EXPECTED_REFUSALS = {
     "assessment.customField.list": "partner_endpoint",
     "assessment.start": "partner_endpoint",
     "assessment.cancel": "partner_endpoint",
-    # Needs a registered partner and an assessment it started (tests/unit/test_emulator_assessments.py).
+    # Needs a registered partner and an assessment it started (tests/e2e/test_emulator_assessments.py).
     "assessment.addCompletedToCandidate": "assessment_partner_not_found",
     "assessment.update": "assessment_not_found",
-    # An organisation setting, off by default as in Ashby (tests/unit/test_emulator_unused_features.py).
+    # An organisation setting, off by default as in Ashby (tests/e2e/test_emulator_unused_features.py).
     "auditLog.list": "audit_logs_not_enabled",
     # Made by other calls first: uploads, report runs, webhooks, interviewer pauses, offer processes.
     "file.info": "file_not_found",
@@ -253,7 +253,7 @@ EXPECTED_REFUSALS = {
     "sequence.cancel": "sequence_not_found",
     "sequenceTemplate.info": "sequence_template_not_found",
     "takeHomeAssignment.info": "take_home_assignment_not_found",
-    # State rules Ashby enforces, tested with prepared records in tests/unit/test_emulator_writes.py.
+    # State rules Ashby enforces, tested with prepared records in tests/e2e/test_emulator_writes.py.
     "candidate.anonymize": "candidate_has_active_applications",
     "candidate.pushToHris": "candidate_hris_push_failed",
 }

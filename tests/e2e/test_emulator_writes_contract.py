@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from ashby_connector import catalog
-from tests.spec_schema import overlapping_one_of_as_any_of
 from tests.e2e._emulator_extras import Api, Receiver, emulator_api, new_application, stages_of
+from tests.spec_schema import overlapping_one_of_as_any_of
 
 SUBSCRIBABLE = [w.name for w in catalog.webhooks() if w.subscribable]
 
