@@ -349,3 +349,20 @@ def test_attachments_say_what_they_are_and_download(http: httpx.Client) -> None:
     assert resume["isResume"]
     one = http.get(f"/resources/atsAttachment/{resume['id']}", params={"downloadUrl": "true"}).json()["data"]
     assert httpx.get(one["downloadUrl"]).content.startswith(b"%PDF")
+
+
+def test_offer_letters_are_attachments_of_their_candidate(emu: EmulatorHandle, http: httpx.Client) -> None:
+    letters = [f for f in _all(http, "atsAttachment") if f["type"] == "OFFER_LETTER"]
+    offers = list(emu.state.iter("offer"))
+    expected = {h["id"]: o for o in offers for v in o["versions"] for h in v["fileHandles"]}
+    assert letters and {f["id"] for f in letters} == set(expected)
+    for letter in letters[:10]:
+        offer = expected[letter["id"]]
+        application = emu.state.get("application", offer["applicationId"])
+        assert application is not None
+        assert letter["offerId"] == offer["id"] and letter["candidateId"] == application["candidate"]["id"]
+        assert not letter["isResume"]
+    one = http.get(f"/resources/atsAttachment/{letters[0]['id']}", params={"downloadUrl": "true"})
+    assert one.status_code == 200, one.text
+    assert one.json()["data"]["type"] == "OFFER_LETTER"
+    assert httpx.get(one.json()["data"]["downloadUrl"]).content.startswith(b"%PDF")

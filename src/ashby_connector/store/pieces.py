@@ -27,18 +27,23 @@ record_piece = sa.Table(
 
 
 def piece_ids(kind: str, raw: dict[str, Any]) -> list[str]:
-    """The ids of the pieces a stored record holds (empty for kinds that hold none)."""
-    if kind != "candidate":
+    """The ids of the pieces a stored record holds (empty for kinds that hold none): a
+    candidate's files, an offer's letters (the files of its versions)."""
+    if kind == "candidate":
+        handles = [h for h in raw.get("fileHandles") or [] if isinstance(h, dict)]
+        resume = raw.get("resumeFileHandle")
+        if isinstance(resume, dict):
+            handles.append(resume)
+    elif kind == "offer":
+        versions = [v for v in raw.get("versions") or [raw.get("latestVersion")] if isinstance(v, dict)]
+        handles = [h for v in versions for h in v.get("fileHandles") or [] if isinstance(h, dict)]
+    else:
         return []
-    handles = [h for h in raw.get("fileHandles") or [] if isinstance(h, dict)]
-    resume = raw.get("resumeFileHandle")
-    if isinstance(resume, dict):
-        handles.append(resume)
     ids = (h.get("id") for h in handles)
     return list(dict.fromkeys(i for i in ids if isinstance(i, str) and 0 < len(i) <= 255))
 
 
-HOLDING_KINDS = frozenset({"candidate"})
+HOLDING_KINDS = frozenset({"candidate", "offer"})
 
 
 def record_pieces(

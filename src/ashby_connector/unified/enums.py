@@ -67,6 +67,7 @@ class Recommendation(StrEnum):
 class AttachmentType(StrEnum):
     RESUME = "RESUME"
     COVER_LETTER = "COVER_LETTER"
+    OFFER_LETTER = "OFFER_LETTER"
     OTHER = "OTHER"
 
 

@@ -299,6 +299,7 @@ class AtsAttachment(UnifiedModel):
     handle: str | None = None
     isResume: bool = False
     type: AttachmentType | None = None
+    offerId: str | None = Field(default=None, description="The offer an offer letter belongs to.")
     downloadUrl: str | None = Field(
         default=None, description="Short-lived signed URL; filled only with ?downloadUrl=true."
     )

@@ -422,13 +422,17 @@ def read_attachment(raw: Raw) -> Fields:
         "handle": _s(raw.get("handle")),
         "isResume": bool(raw.get("isResume")),
         "type": _attachment_type(raw),
+        "offerId": _s(raw.get("offerId")),
     }
 
 
 def _attachment_type(raw: Raw) -> enums.AttachmentType | None:
-    # Ashby marks only the resume; a cover letter is recognised by its file name.
+    # Ashby marks only the resume; a cover letter is recognised by its file name; an offer
+    # letter is a file of an offer version.
     if raw.get("isResume"):
         return enums.AttachmentType.RESUME
+    if raw.get("offerId"):
+        return enums.AttachmentType.OFFER_LETTER
     name = _s(raw.get("name"))
     if name is None:
         return None
@@ -560,4 +564,29 @@ def explode_attachments(candidate: Raw) -> list[Raw]:
         f["isResume"] = bool(resume) and f["id"] == resume.get("id")
         f.setdefault("createdAt", candidate.get("createdAt"))
         f.setdefault("updatedAt", candidate.get("updatedAt"))
+    seen = {f["id"] for f in files}
+    for letter in offer_letters(joined_all(candidate, "offers")):
+        if letter["id"] not in seen:
+            seen.add(letter["id"])
+            files.append({**letter, "candidateId": cid})
     return files
+
+
+def offer_letters(offers: list[Raw]) -> list[Raw]:
+    """The files of every version of these offers (their letters), each naming its offer."""
+    out = []
+    for offer in offers:
+        versions = [_obj(v) for v in _list(offer.get("versions"))] or [_obj(offer.get("latestVersion"))]
+        for version in versions:
+            for handle in map(_obj, _list(version.get("fileHandles"))):
+                if isinstance(handle.get("id"), str):
+                    out.append(
+                        {
+                            **handle,
+                            "offerId": _s(offer.get("id")),
+                            "isResume": False,
+                            "createdAt": version.get("createdAt") or offer.get("createdAt"),
+                            "updatedAt": version.get("createdAt") or offer.get("updatedAt"),
+                        }
+                    )
+    return out

@@ -57,11 +57,14 @@ class Relation:
 class Join:
     """A record of another Ashby operation the reader needs (a job's posting for its description):
     the first id at ``id_field`` (a string or a list of them), looked up in ``operation``'s records;
-    with ``many``, every id's record, as a list (all of a job's postings)."""
+    with ``many``, every id's record, as a list (all of a job's postings); with ``by``, the records
+    whose ``by`` field equals any id at ``id_field``, as a list (the offers of a candidate's
+    applications)."""
 
     operation: str
     id_field: str
     many: bool = False
+    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,8 +421,13 @@ _SPECS = (
         update=NotSupported("Ashby's API cannot change a file"),
         delete=NotSupported("Ashby's API cannot delete a file"),
         search=("name",),
-        relations={"candidate": Relation("candidateId", "atsCandidate")},
-        description="A candidate's file; ?downloadUrl=true adds a fresh signed URL (file.info).",
+        relations={
+            "candidate": Relation("candidateId", "atsCandidate"),
+            "offer": Relation("offerId", "atsOffer"),
+        },
+        joins={"offers": Join("offer.list", "applicationIds", by="applicationId")},
+        description="A candidate's file, or an offer letter of one of its applications' offers "
+        "(from the stored offers); ?downloadUrl=true adds a fresh signed URL (file.info).",
     ),
     ModelSpec(
         "atsJobPosting",

@@ -208,7 +208,15 @@ SOURCES: dict[str, dict[str, Src]] = {
         "name": Src("name"),
         "handle": Src("handle"),
         "isResume": Src(None, note="the candidate's resumeFileHandle"),
-        "type": Src("name", note="RESUME for the resume, COVER_LETTER by file name, else OTHER"),
+        "type": Src(
+            "name",
+            note="RESUME for the resume, OFFER_LETTER for an offer version's file, "
+            "COVER_LETTER by file name, else OTHER",
+        ),
+        "offerId": Src(
+            "offerId",
+            note="offer letters: @offers[].versions[].fileHandles (offers of the candidate's applications)",
+        ),
         "downloadUrl": Src(None, note="file.info url, with ?downloadUrl=true"),
     },
     "atsJobPosting": {

@@ -42,6 +42,8 @@ WRITE_EXTRAS = {
 _SCAN_PAGE = 101
 # A record's stored children read with it at most (an application has a form submission or two).
 _CHILDREN_LIMIT = 100
+# Records joined by a field's value (``Join.by``) read with a filter before the kind is indexed.
+_FILTERED_READS = 3
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Model:
     parent_lookup: Callable[[str], dict[str, Any] | None] | None = None
     # Stored records of another kind the reader joins (a job's posting), by (kind, id).
     record_lookup: Callable[[str, str], dict[str, Any] | None] | None = None
+    # Stored records of a kind whose field equals one of some values (the offers of a candidate's
+    # applications), by (kind, field, values).
+    by_lookup: Callable[[str, str, list[str]], list[dict[str, Any]]] | None = None
     # A parent's stored children of a child kind (an application's form submissions), by
     # (kind, parent id); None when they were never fetched.
     children_lookup: Callable[[str, str], list[dict[str, Any]] | None] | None = None
@@ -73,7 +78,7 @@ class Model:
 
     def expand(self, record: StoredRecord) -> list[dict[str, Any]]:
         if self.spec is not None and self.spec.explode is not None:
-            return self.spec.explode(record.raw)
+            return self.spec.explode(self.join(record.raw))
         return [self.complete(record)]
 
     def complete(self, record: StoredRecord) -> dict[str, Any]:
@@ -102,6 +107,12 @@ class Model:
         lookup = self.record_lookup
         for name, join in self.spec.joins.items():
             ident = raw.get(join.id_field)
+            if join.by is not None:
+                values = [i for i in (ident if isinstance(ident, list) else [ident]) if isinstance(i, str)]
+                if values and self.by_lookup is not None:
+                    kind = KIND_OF_OPERATION[join.operation]
+                    related[name] = self.by_lookup(kind, join.by, values)
+                continue
             if join.many:
                 ids = [i for i in (ident if isinstance(ident, list) else [ident]) if isinstance(i, str)]
                 if ids and lookup is not None:
@@ -148,6 +159,39 @@ def _record_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str], dict
     return lookup
 
 
+def _by_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str, list[str]], list[dict[str, Any]]]:
+    """Records of a kind by the value of one field: a filtered read for the first few records of
+    a request (one attachment), then one pass over the kind indexed for the rest (a page of them;
+    offers are few beside the candidates whose pages ask for them)."""
+    index: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
+    calls = [0]
+
+    def lookup(kind: str, field: str, values: list[str]) -> list[dict[str, Any]]:
+        calls[0] += 1
+        by_value = index.get((kind, field))
+        if by_value is None and calls[0] <= _FILTERED_READS:
+            return [
+                r.raw
+                for v in values
+                for r in core.store.list(conn.id, kind, limit=_CHILDREN_LIMIT, filters={field: v}).records
+            ]
+        if by_value is None:
+            by_value = index[(kind, field)] = {}
+            cursor: str | None = None
+            while True:
+                page = core.store.list(conn.id, kind, cursor=cursor, limit=1000)
+                for record in page.records:
+                    value = record.raw.get(field)
+                    if isinstance(value, str):
+                        by_value.setdefault(value, []).append(record.raw)
+                if page.next_cursor is None:
+                    break
+                cursor = page.next_cursor
+        return [r for v in values for r in by_value.get(v, [])]
+
+    return lookup
+
+
 def _children_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str], list[dict[str, Any]] | None]:
     def lookup(kind: str, parent_id: str) -> list[dict[str, Any]] | None:
         stored = core.store.list(conn.id, kind, parent_id=parent_id, limit=_CHILDREN_LIMIT).records
@@ -174,8 +218,9 @@ def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
         kind = KIND_OF_OPERATION[spec.source]
         lookup = _parent_lookup(core, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
         joins = _record_lookup(core, conn) if spec.joins else None
+        by = _by_lookup(core, conn) if any(j.by for j in spec.joins.values()) else None
         children = _children_lookup(core, conn) if spec.child_lists else None
-        return Model(name, spec, None, kind, entries, lookup, joins, children)
+        return Model(name, spec, None, kind, entries, lookup, joins, by, children)
     definition = core.tenancy.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)
@@ -362,6 +407,21 @@ def list_records(
     return results, None
 
 
+def _holders(core: Core, conn: ConnectionRow, model: Model, rid: str) -> list[StoredRecord]:
+    """The stored records that may hold the piece ``rid``: those listing it, or for an offer
+    letter, the candidate of the application of the offer listing it."""
+    found = core.store.find_holders(conn.id, model.kind, rid)
+    if found or model.kind != "candidate":
+        return found
+    for offer in core.store.find_holders(conn.id, "offer", rid):
+        application = core.store.get(conn.id, "application", str(offer.raw.get("applicationId")))
+        candidate_id = ((application or {}).get("candidate") or {}).get("id")
+        candidate = core.store.get_record(conn.id, "candidate", str(candidate_id)) if candidate_id else None
+        if candidate is not None:
+            found.append(candidate)
+    return found
+
+
 def get_record(
     core: Core, conn: ConnectionRow, model: Model, rid: str, *, missing_ok: bool = False
 ) -> tuple[StoredRecord, dict[str, Any] | None] | None:
@@ -370,10 +430,10 @@ def get_record(
     if len(rid) <= 255:
         if model.spec is not None and model.spec.explode is not None:
             # Pieces (a candidate's files) are indexed by their own id: no scan of the holders.
-            for record in core.store.find_holders(conn.id, model.kind, rid):
+            for record in _holders(core, conn, model, rid):
                 if record.deleted_at is not None:
                     continue
-                for piece in model.spec.explode(record.raw):
+                for piece in model.expand(record):
                     if piece.get("id") == rid:
                         return record, piece
         else:
