@@ -208,7 +208,7 @@ def test_sync_every_runs_on_its_schedule_and_status_shows_lag(
             tick_seconds=0.1,
             on_run=on_run,
         )
-    assert [r.trigger for r in runs] == ["manual", "schedule", "schedule"]
+    assert [r.trigger for r in runs] == ["cli", "schedule", "schedule"]
     assert all(r.status == "succeeded" for r in runs)
     gap = (runs[2].started_at - runs[1].started_at).total_seconds()
     assert 1.5 <= gap <= 6, gap  # every 2 s plus up to 10 % jitter, plus the run itself
@@ -221,7 +221,7 @@ def test_sync_every_runs_on_its_schedule_and_status_shows_lag(
     assert synced == {"user", "department"} and streams["user"]["lagSeconds"] < 60
     # The user's lazy child list is listed with its policy, though no run fetches it.
     assert streams["userInterviewerPause"]["childPolicy"] == "lazy"
-    assert [r["trigger"] for r in status["recentRuns"]] == ["schedule", "schedule", "manual"]
+    assert [r["trigger"] for r in status["recentRuns"]] == ["schedule", "schedule", "cli"]
     table = CliRunner().invoke(app, ["status", "--db", db], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "department" in table.output and "lag" in table.output
     assert CliRunner().invoke(app, ["status", "--db", db, "--connection", "nope"]).exit_code == 2
@@ -242,7 +242,7 @@ def test_sync_every_with_a_fast_lane_brings_candidate_edits_in_seconds(
 
     def on_run(run: Any) -> None:
         runs.append(run)
-        if run.trigger == "manual":  # the first sync is stored: edit a candidate by hand
+        if run.trigger == "cli":  # the first sync is stored: edit a candidate by hand
             with AshbyClient(fresh_emulator.api_key, base_url=fresh_emulator.base_url) as ashby:
                 ashby.call("candidate.update", {"candidateId": candidate["id"], "name": "Edited Now"})
             edited.append(time.monotonic())

@@ -89,7 +89,7 @@ def test_one_requested_model_reaches_nothing_else(server: Server, emu: EmulatorH
     # Every background sync path copies the candidates and nothing else.
     for kwargs in (
         {"trigger": "manual"},
-        {"trigger": "schedule", "reconcile": True},
+        {"trigger": "schedule", "mode": "reconcile"},
         {"trigger": "webhook", "streams": ["job", "user"]},
     ):
         _sync(server, one, **kwargs)

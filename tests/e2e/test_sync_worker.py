@@ -8,6 +8,7 @@ import pytest
 
 from ashby_connector.client import AshbyClient
 from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError
+from ashby_connector.core.syncs.modes import Mode
 from ashby_connector.emulator import EmulatorHandle
 from ashby_connector.store import Store
 
@@ -244,7 +245,7 @@ def test_a_sigkilled_workers_connection_syncs_again_within_one_lease(
     fresh_emulator.control.set_faults("latency_ms:600")  # a run of some seconds
     worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert queue.enqueue(cid, full=True) is not None
+        assert queue.enqueue(cid, mode=Mode.FULL) is not None
         first = core.syncs.history.page([cid]).runs[0].id
         wait(lambda: run_status(first) == "running")
         time.sleep(3)  # longer than the lease: the live worker's heartbeats keep it

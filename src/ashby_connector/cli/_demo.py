@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -12,9 +13,12 @@ from rich.table import Table
 
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
 from ashby_connector.cli.status_commands import connection_statuses, print_status
+from ashby_connector.core.app import Core
+from ashby_connector.core.connections.clients import key_clients
 from ashby_connector.core.syncs.history import SyncRun
+from ashby_connector.core.syncs.modes import Mode
 from ashby_connector.store import Store
-from ashby_connector.sync import SyncEngine, SyncReport
+from ashby_connector.sync import SyncReport
 
 NEW_CANDIDATES = 12
 STAGE_MOVES = 15
@@ -22,9 +26,10 @@ EXPIRED_STREAM = "user"
 SCHEDULE_SECONDS = 2.0  # step 4's schedule: short, so the demo stays quick
 
 
-def _sync(console: Console, client: Any, store: Store, connection_id: str, **options: Any) -> SyncReport:
+def _sync(console: Console, core: Core, connection_id: str, mode: Mode = Mode.INCREMENTAL) -> SyncReport:
+    """One run through the core, as ``ashby-connector sync`` runs it (trigger ``cli``)."""
     with SyncProgress(console, transient=True) as progress:
-        return SyncEngine(client, store, connection_id, on_progress=progress, **options).run()
+        return core.syncs.run(connection_id, mode=mode, on_progress=progress).report_or_raise()
 
 
 def run(console: Console, store: Store, *, candidates: int, seed: int, connection_id: str) -> bool:
@@ -42,13 +47,18 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
     with (
         run_emulator(seed=seed, candidates=candidates, rate_limit_per_minute=None) as emu,
         AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as client,
+        contextlib.closing(
+            Core.single_key(
+                store, key_clients(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None)
+            )
+        ) as core,
     ):
         console.rule("[bold]1. The plan, then a full sync")
-        plan = SyncEngine(client, store, connection_id, full=True).plan()
+        plan = core.syncs.plan(connection_id, mode=Mode.FULL)
         console.print(plan_table(plan))
         # One request per 100 records of every top-level list: what any copy must at least cost.
         floor = sum(s.requests for s in plan.streams if s.stage == "top-level")
-        full = _sync(console, client, store, connection_id, full=True, reconcile=True)
+        full = _sync(console, core, connection_id, Mode.RECONCILE)
         console.print(summary_table(full, title="Full sync"))
         _print_errors(console, full)
 
@@ -62,7 +72,7 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
             console.print(f"  • {line}")
 
         console.rule("[bold]3. Incremental sync")
-        incremental = _sync(console, client, store, connection_id)
+        incremental = _sync(console, core, connection_id)
         changed = SyncReport(
             incremental.connection_id, [s for s in incremental.streams if s.changed or s.notes]
         )
@@ -87,7 +97,6 @@ def _scheduled_run(console: Console, emu: Any, client: Any, store: Store, connec
     """A candidate renamed in Ashby, then a short schedule: its first run, started by the
     scheduler alone, brings the change. True when that run succeeded and brought it."""
     from ashby_connector.cli._every import run_every
-    from ashby_connector.client import AshbyClient
 
     candidate = store.list(connection_id, "candidate", limit=1).records[0]
     renamed = f"{candidate.raw.get('name')} (renamed in Ashby)"
@@ -103,8 +112,7 @@ def _scheduled_run(console: Console, emu: Any, client: Any, store: Store, connec
     run_every(
         console,
         store,
-        # One client per run (a run closes its client when it ends).
-        lambda _c: AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None),
+        key_clients(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None),
         connection_id,
         every_seconds=SCHEDULE_SECONDS,
         reconcile_every_seconds=24 * 3600,

@@ -8,10 +8,9 @@ from typing import Any
 
 from rich.console import Console
 
-from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS, RunKind, holder_name
-from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
+from ashby_connector.core.app import Core
+from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS
 from ashby_connector.core.syncs.history import SyncRun
-from ashby_connector.core.syncs.service import SyncService
 from ashby_connector.store import Store
 
 
@@ -55,66 +54,48 @@ def run_every(
     the lane turns it on). ``children``: child policies for every run (``sync --children``)."""
     interactive = stop is None  # else whoever passed ``stop`` ends it
     stop = stop or threading.Event()
-    service = SyncService(
-        store,
-        client_factory,
-        holder=holder_name(),
-        policies_for=(lambda _connection_id: children) if children else None,
-    )
 
     def tell(run: SyncRun) -> None:
         console.print(run_line(run))
         if on_run is not None:
             on_run(run)
 
-    def dispatch(cid: str, kind: RunKind) -> bool:
-        run = service.run(cid, trigger="schedule", reconcile=kind == "reconcile", streams=streams)
-        tell(run)
-        return run.status != "skipped"
-
-    def poll(cid: str, lists: list[str]) -> None:
-        run = service.poll(cid, lists)
-        if run is not None:  # polls that found nothing are not shown
-            tell(run)
-
-    fresh = Freshness(
-        store,
-        FreshnessSettings(every_seconds / 60, reconcile_every_seconds / 3600, tick_seconds),
-        connections=lambda: [connection_id],
-        dispatch=dispatch,
-        poll=poll if fast_every_seconds else None,
-    )
-    fresh.schedules.put(
-        connection_id,
-        incremental_every_minutes=every_seconds / 60,
-        reconcile_every_hours=reconcile_every_seconds / 3600,
-        paused=False,
-        fast_every_seconds=fast_every_seconds,
-        fast_streams=fast_streams,
-    )
-    if sync_first:  # the first run now: the schedule counts from there
-        tell(service.run(connection_id, trigger="manual", streams=streams))
-    fresh.schedules.count_from_now(connection_id)
-    lane = ""
-    if fast_every_seconds:
-        cost = fresh.schedules.get(connection_id).fast_requests_per_minute()
-        lane = (
-            f"; {', '.join(fast_streams)} polled every {duration_text(fast_every_seconds)} "
-            f"({cost:g} requests/min when nothing changed)"
-        )
-    console.print(
-        f"syncing {connection_id} every {duration_text(every_seconds)} "
-        f"(reconcile every {duration_text(reconcile_every_seconds)})"
-        f"{lane}{'; Ctrl-C to stop' if interactive else ''}"
-    )
-    if fresh.fast_lane is not None:
-        fresh.fast_lane.start()
+    core = Core.single_key(store, client_factory, children=children)
     try:
-        while not stop.is_set():
-            fresh.tick()
-            stop.wait(tick_seconds)
-    except KeyboardInterrupt:
-        console.print("stopped")
-    finally:
+        if sync_first:  # the first run now: the schedule counts from there
+            tell(core.syncs.run(connection_id, streams=streams, wait=True).run)
+        fresh = core.syncs.keep_fresh(
+            connection_id,
+            every_seconds=every_seconds,
+            reconcile_every_seconds=reconcile_every_seconds,
+            streams=streams,
+            tick_seconds=tick_seconds,
+            fast_every_seconds=fast_every_seconds,
+            fast_streams=fast_streams,
+            on_run=tell,
+        )
+        lane = ""
+        if fast_every_seconds:
+            cost = fresh.schedules.get(connection_id).fast_requests_per_minute()
+            lane = (
+                f"; {', '.join(fast_streams)} polled every {duration_text(fast_every_seconds)} "
+                f"({cost:g} requests/min when nothing changed)"
+            )
+        console.print(
+            f"syncing {connection_id} every {duration_text(every_seconds)} "
+            f"(reconcile every {duration_text(reconcile_every_seconds)})"
+            f"{lane}{'; Ctrl-C to stop' if interactive else ''}"
+        )
         if fresh.fast_lane is not None:
-            fresh.fast_lane.stop()
+            fresh.fast_lane.start()
+        try:
+            while not stop.is_set():
+                fresh.tick()
+                stop.wait(tick_seconds)
+        except KeyboardInterrupt:
+            console.print("stopped")
+        finally:
+            if fresh.fast_lane is not None:
+                fresh.fast_lane.stop()
+    finally:
+        core.close()

@@ -117,9 +117,8 @@ def status(
 def connection_statuses(store: Store, ids: list[str]) -> list[dict[str, Any]]:
     """What ``status`` shows of each connection: per stream, the schedule, the last runs."""
     from ashby_connector.core.freshness.service import Freshness
-    from ashby_connector.store.shared_budget import partner_state
 
-    fresh = Freshness(store, connections=lambda: [], partner_state=lambda: partner_state(store.engine))
+    fresh = Freshness.reader(store)
     statuses = [fresh.status.connection(c) for c in ids]
     for st in statuses:
         st["recentRuns"] = [

@@ -15,9 +15,15 @@ from rich.console import Console
 from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl, Db
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
+from ashby_connector.core.app import Core
+from ashby_connector.core.connections.clients import key_clients
+from ashby_connector.core.errors import CoreError
 from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS, ScheduleError, check_fast_lane
+from ashby_connector.core.syncs.modes import Mode
+from ashby_connector.core.syncs.runs import SyncRunningError
+from ashby_connector.core.syncs.service import RunFailedError
 from ashby_connector.store import DEFAULT_URL, Store, StoreError
-from ashby_connector.sync import SyncAbortedError, SyncEngine, SyncReport
+from ashby_connector.sync import SyncAbortedError, SyncReport
 from ashby_connector.sync.plan import Plan
 from ashby_connector.sync.policies import ChildPolicyError, parse_children
 
@@ -60,50 +66,32 @@ def stop_on_ctrl_c(console: Console) -> Iterator[threading.Event]:
 
 def run_sync(
     console: Console,
+    core: Core,
     *,
-    api_key: str,
-    base_url: str,
-    store: Store,
     connection_id: str,
     streams: list[str] | None,
-    full: bool,
-    reconcile: bool,
+    mode: Mode,
     json_output: bool,
     rate_limit_per_minute: float | None = 1000,
-    concurrency: int = 6,
-    children: Mapping[str, str] | None = None,
     plan_only: bool = False,
-    operation_limits: dict[str, float] | None = None,
+    wait: bool = False,
 ) -> SyncReport | Plan:
-    from ashby_connector.client import AshbyClient
-
-    with (
-        AshbyClient(
-            api_key,
-            base_url=base_url,
-            rate_limit_per_minute=rate_limit_per_minute,
-            operation_rate_limits=operation_limits,
-        ) as client,
-        stop_on_ctrl_c(console) as stop,
-    ):
-        engine = SyncEngine(
-            client,
-            store,
-            connection_id,
-            streams=streams,
-            full=full,
-            reconcile=reconcile,
-            concurrency=concurrency,
-            children=children,
-            stop=stop,
-        )
-        if plan_only:
-            return engine.plan()
+    """One run of the connection through the core (lease, history with trigger ``cli``, events,
+    metrics, log line), drawn as it goes; or, with ``plan_only``, its plan."""
+    if plan_only:
+        return core.syncs.plan(connection_id, mode=mode, streams=streams)
+    going = core.syncs.running_run(connection_id)
+    if going is not None and wait:
+        console.print(f"waiting for {going.id} ({going.trigger}, {going.mode}) to finish", markup=False)
+    with stop_on_ctrl_c(console) as stop:
         if json_output:
-            return engine.run()
-        with SyncProgress(console, rate_per_minute=rate_limit_per_minute) as progress:
-            engine.on_progress = progress
-            return engine.run()
+            outcome = core.syncs.run(connection_id, mode=mode, streams=streams, wait=wait, stop=stop)
+        else:
+            with SyncProgress(console, rate_per_minute=rate_limit_per_minute) as progress:
+                outcome = core.syncs.run(
+                    connection_id, mode=mode, streams=streams, wait=wait, stop=stop, on_progress=progress
+                )
+    return outcome.report_or_raise()
 
 
 @app.command()
@@ -119,6 +107,9 @@ def sync(
         bool, typer.Option("--reconcile", help="On full runs, mark records that vanished as deleted.")
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="If a sync of the connection is running, wait for it, then sync.")
+    ] = False,
     emulator: Annotated[bool, typer.Option("--emulator", help="Sync from an embedded emulator.")] = False,
     candidates: Annotated[int, typer.Option(help="Candidates in the emulated organisation.")] = 200,
     connection: Annotated[str, typer.Option(help="Connection id (one per Ashby account).")] = "default",
@@ -209,26 +200,38 @@ def sync(
                 )
                 raise typer.Exit(0)
 
-            def go() -> SyncReport | Plan:
-                return run_sync(
-                    console,
-                    api_key=api_key,
-                    base_url=base_url,
-                    store=store,
-                    connection_id=connection,
-                    streams=selected,
-                    full=full,
-                    reconcile=reconcile,
-                    json_output=json_output,
-                    rate_limit_per_minute=rate_limit or None,
-                    concurrency=concurrency,
-                    children=policies,
-                    plan_only=plan,
-                    operation_limits=limits,
+            core = stack.enter_context(
+                contextlib.closing(
+                    Core.single_key(
+                        store,
+                        key_clients(
+                            api_key,
+                            base_url=base_url,
+                            rate_limit_per_minute=rate_limit or None,
+                            operation_limits=limits,
+                        ),
+                        children=policies,
+                        concurrency=concurrency,
+                    )
                 )
-
-            # A plan syncs nothing: only real runs go into the history.
-            report = go() if plan else _recorded(store, connection, full, reconcile, selected, go)
+            )
+            report = run_sync(
+                console,
+                core,
+                connection_id=connection,
+                streams=selected,
+                mode=Mode.of(full=full, reconcile=reconcile),
+                json_output=json_output,
+                rate_limit_per_minute=rate_limit or None,
+                plan_only=plan,
+                wait=wait,
+            )
+    except SyncRunningError as exc:
+        raise _fail(console, exc.message) from None
+    except CoreError as exc:
+        raise _fail(console, exc.message, 2 if exc.bad_input else 1) from None
+    except RunFailedError as exc:
+        raise _fail(console, str(exc)) from None
     except SyncAbortedError as exc:
         raise _fail(console, str(exc)) from None
     except StoreError as exc:
@@ -278,33 +281,6 @@ def parse_operation_limits(values: list[str] | None) -> dict[str, float]:
     return out
 
 
-def _recorded(
-    store: Store,
-    connection_id: str,
-    full: bool,
-    reconcile: bool,
-    streams: list[str] | None,
-    sync: Any,
-) -> Any:
-    """Run ``sync()`` and record its report in the sync history (``ashby-connector status``)."""
-    from ashby_connector.core.freshness.schedules import holder_name
-    from ashby_connector.core.syncs.history import SyncHistory
-    from ashby_connector.core.syncs.service import run_mode
-
-    history = SyncHistory(store)
-    run_id = history.create(
-        connection_id, trigger="manual", mode=run_mode(full=full, reconcile=reconcile), streams=streams
-    )
-    history.started(run_id, holder_name())
-    try:
-        report = sync()
-    except BaseException as exc:
-        history.finished(run_id, None, f"{type(exc).__name__}: {exc}"[:4000])
-        raise
-    history.finished(run_id, report.to_dict())
-    return report
-
-
 def _sync_every(
     console: Console,
     store: Store,
@@ -321,19 +297,12 @@ def _sync_every(
 ) -> None:
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.cli._every import run_every
-    from ashby_connector.client import AshbyClient
 
     long_running_logs()
-
-    def client_factory(cid: str) -> Any:
-        client = AshbyClient(api_key, base_url=base_url, rate_limit_per_minute=rate_limit or None)
-        client.connection_id = cid
-        return client
-
     run_every(
         console,
         store,
-        client_factory,
+        key_clients(api_key, base_url=base_url, rate_limit_per_minute=rate_limit or None),
         connection_id,
         every_seconds=every_seconds,
         reconcile_every_seconds=reconcile_seconds,
@@ -418,7 +387,7 @@ def demo(
         raise _fail(console, str(exc), 2) from None
     try:
         ok = _demo.run(console, store, candidates=candidates, seed=seed, connection_id=DEMO_CONNECTION)
-    except (SyncAbortedError, StoreError) as exc:
+    except (RunFailedError, StoreError) as exc:
         raise _fail(console, str(exc)) from None
     finally:
         store.close()
@@ -474,21 +443,14 @@ def _worker_freshness(runner: Any, connections: Any) -> Any:
     """The worker's scheduler: due runs of ``connections()`` are queued (once across workers);
     the fast lane's polls of connections with webhooks on run here (each poll once across every
     worker and the server)."""
-    from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
+    from ashby_connector.core.freshness.service import Freshness
     from ashby_connector.core.settings import Settings
     from ashby_connector.webhooks.registration import connections_with_webhooks
 
-    defaults = Settings()
     store = runner.store()
-    return Freshness(
+    return Freshness.from_settings(
         store,
-        FreshnessSettings(
-            defaults.schedule_incremental_minutes,
-            defaults.schedule_reconcile_hours,
-            defaults.scheduler_tick_seconds,
-            defaults.deleted_retention_days,
-            defaults.schedule_fast_every_seconds,
-        ),
+        Settings(),
         connections=connections,
         dispatch=runner.schedule,
         poll=lambda connection_id, streams: runner.service().poll(connection_id, streams),
@@ -586,7 +548,7 @@ def worker_enqueue(
     try:
         runner = DistributedRunner(db, lambda _c: None)
         runner.install_schema()
-        job = runner.enqueue(connection, full=full, streams=selected)
+        job = runner.enqueue(connection, mode=Mode.of(full=full), streams=selected)
     except (ValueError, StoreError) as exc:
         raise _fail(console, str(exc), 2) from None
     finally:

@@ -4,6 +4,7 @@ its constructor, and passed explicitly to what needs it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -11,13 +12,13 @@ import httpx
 from ashby_connector.core.assessments.partner import AssessmentPartner
 from ashby_connector.core.assessments.reports import AssessmentReports, Caller
 from ashby_connector.core.connections.child_policies import ChildPolicies
-from ashby_connector.core.connections.clients import ConnectionClients
+from ashby_connector.core.connections.clients import ClientFactory, ConnectionClients, SingleKeyClients
 from ashby_connector.core.connections.lifecycle import Connections
 from ashby_connector.core.connections.requested_operations import of_connection
 from ashby_connector.core.freshness.health import ConnectionHealth
 from ashby_connector.core.insights import Insights
 from ashby_connector.core.resources.lazy_children import LazyChildren
-from ashby_connector.core.runtime.master_key import open_secret_box
+from ashby_connector.core.runtime.master_key import existing_master_key, open_secret_box
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.deliveries import EventDeliveries
 from ashby_connector.core.syncs.events import ChangeEvents, connection_mapper
@@ -38,8 +39,16 @@ class Core:
         *,
         http: httpx.Client | None = None,
         webhook_options: WebhookOptions | None = None,
+        client_for: ClientFactory | None = None,
+        policies_for: Callable[[str], Mapping[str, str] | None] | None = None,
+        concurrency: int | None = None,
+        owns_store: bool = True,
     ) -> None:
+        """``client_for`` (``single_key``): one key's clients for every connection id instead of
+        the stored connections' keys; ``policies_for`` and ``concurrency``: what every run uses
+        (a command's ``--children`` and ``--concurrency``); ``owns_store``: ``close`` closes it."""
         self.settings = settings
+        self.owns_store = owns_store
         self.store = store
         self.box = box
         # One pool for every Ashby call; never follows redirects and ignores proxy variables, so the
@@ -58,7 +67,11 @@ class Core:
                 outbox_days=settings.outbox_retention_days,
             )
         self.tenancy = Tenancy(store)
-        self.clients = ConnectionClients(settings, self.tenancy, box, self.http)
+        self.clients = (
+            ConnectionClients(settings, self.tenancy, box, self.http)
+            if client_for is None
+            else SingleKeyClients(settings, self.tenancy, box, self.http, client_for)
+        )
         self.webhooks = WebhookService.for_store(
             store,
             box,
@@ -80,7 +93,15 @@ class Core:
         self.lazy_children = LazyChildren(store, self.clients.require, self.child_policies.overrides)
         # Questions about the copy (people's and agents' faces): the store, and lazy lists on read.
         self.insights = Insights(store, self.lazy_children)
-        self.syncs = SyncRuns(settings, store, self.tenancy, self.clients, self.events)
+        self.syncs = SyncRuns(
+            settings,
+            store,
+            self.tenancy,
+            self.clients,
+            self.events,
+            policies_for=policies_for,
+            concurrency=concurrency,
+        )
         self.freshness = self.syncs.freshness
         # Each connection's health in plain words, for the REST list and the console.
         self.health = ConnectionHealth(store, self.freshness.schedules)
@@ -127,6 +148,35 @@ class Core:
             raise
         return cls(settings, store, box, webhook_options=webhook_options)
 
+    @classmethod
+    def single_key(
+        cls,
+        store: Store,
+        client_for: ClientFactory,
+        *,
+        settings: Settings | None = None,
+        children: Mapping[str, str] | None = None,
+        concurrency: int | None = None,
+    ) -> Core:
+        """The core of a command that syncs one Ashby key into ``store`` (``ashby-connector sync``,
+        ``sync --every``, ``demo``): the same runs as the server's (lease, history, events,
+        metrics, log line), each connection id synced with ``client_for``'s clients. The store
+        stays the caller's. Its secret box is the deployment's master key when there is one (the
+        store is a server's too), else a key for this process only: such a run decrypts nothing."""
+        from cryptography.fernet import Fernet
+
+        settings = settings or Settings(db_url=store.url)
+        box = SecretBox(existing_master_key(settings) or Fernet.generate_key())
+        return cls(
+            settings,
+            store,
+            box,
+            client_for=client_for,
+            policies_for=(lambda _connection_id: children) if children else None,
+            concurrency=concurrency,
+            owns_store=False,
+        )
+
     def start(self, *, background: bool = True) -> int:
         """What a server or worker does when it starts: mark runs a killed process left running as
         interrupted (returns how many) and, with ``background``, start the webhook loops."""
@@ -164,4 +214,5 @@ class Core:
         self.reports.stop()
         self.webhooks.close()
         self.http.close()
-        self.store.close()
+        if self.owns_store:
+            self.store.close()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import Connection, CoreDep, Tenant
@@ -36,7 +37,9 @@ def start_sync(core: CoreDep, conn: Connection, body: SyncStart | None = None) -
 
     Unknown streams answer 422 at once; a connection already syncing (here or on a worker) 409."""
     body = body or SyncStart()
-    return core.syncs.start(conn.id, full=body.full, reconcile=body.reconcile, streams=body.streams)
+    return core.syncs.start(
+        conn.id, mode=Mode.of(full=body.full, reconcile=body.reconcile), streams=body.streams
+    )
 
 
 @router.get("/syncs", summary="Sync history, newest first", **answers(answers_.SyncList))
@@ -45,7 +48,7 @@ def list_syncs(
     tenant_id: Tenant,
     connectionId: Annotated[str | None, Query(max_length=64)] = None,
     status: Literal["queued", "running", "succeeded", "failed", "skipped"] | None = None,
-    trigger: Literal["schedule", "manual", "webhook", "console"] | None = None,
+    trigger: Trigger | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=600)] = None,
 ) -> dict[str, Any]:

@@ -16,15 +16,10 @@ import threading
 from collections.abc import Callable
 from typing import Any, cast
 
-from ashby_connector.core.freshness.schedules import RunKind, holder_name
-from ashby_connector.core.syncs.history import (
-    HEARTBEATS_PER_LEASE,
-    LEASE_SECONDS,
-    SyncHistory,
-    SyncLease,
-    Trigger,
-)
-from ashby_connector.core.syncs.service import SKIPPED_RUNNING, OnFinished, SyncService, run_mode
+from ashby_connector.core.freshness.schedules import holder_name
+from ashby_connector.core.syncs.history import HEARTBEATS_PER_LEASE, LEASE_SECONDS, SyncHistory, SyncLease
+from ashby_connector.core.syncs.modes import Mode, Trigger
+from ashby_connector.core.syncs.service import SKIPPED_RUNNING, OnFinished, SyncService
 from ashby_connector.store import ChangeCallbackFor, Store, normalize_url
 
 QUEUE = "ashby-sync"
@@ -77,13 +72,12 @@ class DistributedRunner:
         @self.app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)
         def sync_connection(
             connection_id: str,
-            full: bool = False,
+            mode: str = Mode.INCREMENTAL.value,
             streams: list[str] | None = None,
-            reconcile: bool = False,
             run_id: str | None = None,
-            trigger: str = "manual",
+            trigger: str = Trigger.MANUAL.value,
         ) -> dict[str, Any]:
-            return self._sync(connection_id, full, streams, reconcile, run_id, trigger)
+            return self._sync(connection_id, Mode(mode), streams, run_id, Trigger(trigger))
 
         self.task = sync_connection
 
@@ -102,10 +96,9 @@ class DistributedRunner:
         self,
         connection_id: str,
         *,
-        full: bool = False,
+        mode: Mode = Mode.INCREMENTAL,
         streams: list[str] | None = None,
-        reconcile: bool = False,
-        trigger: Trigger = "manual",
+        trigger: Trigger = Trigger.MANUAL,
     ) -> int | None:
         """Queue a sync; returns the job id, or None when one is already waiting for this connection.
 
@@ -113,18 +106,15 @@ class DistributedRunner:
         from procrastinate import exceptions
 
         history = SyncHistory(self.store())
-        run_id = history.create(
-            connection_id, trigger=trigger, mode=run_mode(full=full, reconcile=reconcile), streams=streams
-        )
+        run_id = history.create(connection_id, trigger=trigger, mode=mode, streams=streams)
         with self.app.open():
             try:
                 return self.task.configure(lock=connection_id, queueing_lock=connection_id).defer(
                     connection_id=connection_id,
-                    full=full,
+                    mode=Mode(mode).value,
                     streams=cast(Any, streams),
-                    reconcile=reconcile,
                     run_id=run_id,
-                    trigger=trigger,
+                    trigger=Trigger(trigger).value,
                 )
             except exceptions.AlreadyEnqueued:
                 history.delete(run_id)  # the waiting run covers this one
@@ -150,15 +140,15 @@ class DistributedRunner:
                 )
         return len(rows)
 
-    def schedule(self, connection_id: str, kind: RunKind) -> bool:
+    def schedule(self, connection_id: str, mode: Mode) -> bool:
         """The scheduler's dispatch: queue a due run, or record it skipped while one is going."""
         store = self.store()
         if SyncLease(store).busy(connection_id):
             history = SyncHistory(store)
-            run_id = history.create(connection_id, trigger="schedule", mode=kind, status="skipped")
+            run_id = history.create(connection_id, trigger=Trigger.SCHEDULE, mode=mode, status="skipped")
             history.skipped(run_id, SKIPPED_RUNNING)
             return False
-        return self.enqueue(connection_id, reconcile=kind == "reconcile", trigger="schedule") is not None
+        return self.enqueue(connection_id, mode=mode, trigger=Trigger.SCHEDULE) is not None
 
     def store(self) -> Store:
         with self._store_lock:
@@ -206,20 +196,12 @@ class DistributedRunner:
     def _sync(
         self,
         connection_id: str,
-        full: bool,
+        mode: Mode,
         streams: list[str] | None,
-        reconcile: bool,
         run_id: str | None,
-        trigger: str,
+        trigger: Trigger,
     ) -> dict[str, Any]:
-        run = self.service().run(
-            connection_id,
-            trigger=cast(Trigger, trigger),
-            full=full,
-            reconcile=reconcile,
-            streams=streams,
-            run_id=run_id,
-        )
+        run = self.service().run(connection_id, trigger=trigger, mode=mode, streams=streams, run_id=run_id)
         if run.status == "failed":
             report = run.report or {}
             failed = [s["stream"] for s in report.get("streams", []) if s.get("status") == "failed"]

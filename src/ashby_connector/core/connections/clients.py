@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -87,3 +88,48 @@ class ConnectionClients:
         """Drop the cached client now (this process rotated or deleted the connection)."""
         with self._lock:
             self._cache.pop(connection_id, None)
+
+
+ClientFactory = Callable[[str], AshbyClient]
+
+
+class SingleKeyClients(ConnectionClients):
+    """Every connection id answered by ``client_for`` (one Ashby key given to a command, not a
+    stored connection): the clients of a single-key core (``Core.single_key``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        tenancy: Tenancy,
+        box: SecretBox,
+        http: httpx.Client,
+        client_for: ClientFactory,
+    ) -> None:
+        super().__init__(settings, tenancy, box, http)
+        self.client_for = client_for
+
+    def get(self, connection_id: str) -> AshbyClient | None:
+        return self.client_for(connection_id)
+
+
+def key_clients(
+    api_key: str,
+    *,
+    base_url: str,
+    rate_limit_per_minute: float | None,
+    operation_limits: dict[str, float] | None = None,
+) -> ClientFactory:
+    """A new client of one key for each run (closed when the run ends), tagged with the connection
+    it syncs: what a command given ``--api-key`` syncs with."""
+
+    def client_for(connection_id: str) -> AshbyClient:
+        client = AshbyClient(
+            api_key,
+            base_url=base_url,
+            rate_limit_per_minute=rate_limit_per_minute,
+            operation_rate_limits=operation_limits,
+        )
+        client.connection_id = connection_id
+        return client
+
+    return client_for

@@ -27,17 +27,16 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 import sqlalchemy as sa
 
+from ashby_connector.core.syncs.modes import Mode
 from ashby_connector.store import Store, scheduler_heartbeat, sync_schedule
 from ashby_connector.store.overview import schedule_rows
 from ashby_connector.store.wakeups import SCHEDULES
 
 log = logging.getLogger("ashby_connector.scheduler")
 
-RunKind = Literal["incremental", "reconcile"]
 DEFAULT_INCREMENTAL_MINUTES = 15.0
 DEFAULT_RECONCILE_HOURS = 24.0
 # The fast lane: candidates and jobs, the records people edit by hand all day, reach no receiver:
@@ -342,7 +341,7 @@ class Schedules:
             ).rowcount
         return bool(won)
 
-    def claim(self, schedule: Schedule, kind: RunKind) -> bool:
+    def claim(self, schedule: Schedule, kind: Mode) -> bool:
         """Move the run of ``kind`` to its next time if no other scheduler did: True = ours to start."""
         column = (
             sync_schedule.c.next_incremental_at
@@ -405,13 +404,13 @@ def _schedule(row: sa.Row[object]) -> Schedule:
 
 # dispatch(connection_id, kind) -> True when a run was started or queued, False when skipped
 # (the previous run of that connection is still going).
-Dispatch = Callable[[str, RunKind], bool]
+Dispatch = Callable[[str, Mode], bool]
 
 
 @dataclass
 class TickResult:
-    started: list[tuple[str, RunKind]]
-    skipped: list[tuple[str, RunKind]]
+    started: list[tuple[str, Mode]]
+    skipped: list[tuple[str, Mode]]
 
 
 class Scheduler:
@@ -444,11 +443,11 @@ class Scheduler:
         for schedule in self.schedules.all():
             if schedule.paused or schedule.connection_id not in known:
                 continue
-            kind: RunKind | None = None
+            kind: Mode | None = None
             if schedule.next_reconcile_at <= now:
-                kind = "reconcile"
+                kind = Mode.RECONCILE
             elif schedule.next_incremental_at <= now:
-                kind = "incremental"
+                kind = Mode.INCREMENTAL
             if kind is None or not self.schedules.claim(schedule, kind):
                 continue
             if self.dispatch(schedule.connection_id, kind):

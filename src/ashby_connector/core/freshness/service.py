@@ -29,6 +29,7 @@ from ashby_connector.core.freshness.schedules import (
 )
 from ashby_connector.core.freshness.status import SyncStatusReader
 from ashby_connector.core.runtime.ticker import Ticker
+from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.history import SyncHistory, SyncLease
 from ashby_connector.store import Store
 from ashby_connector.store.wakeups import SCHEDULES
@@ -111,6 +112,45 @@ class Freshness:
         self._last_housekeeping = 0.0
         self.sweep = sweep
         self._last_sweep = 0.0
+
+    @classmethod
+    def from_settings(
+        cls,
+        store: Store,
+        settings: Settings,
+        *,
+        connections: Callable[[], Iterable[str]],
+        dispatch: Dispatch | None = None,
+        poll: Poll | None = None,
+        webhooks_on: Callable[[], Collection[str]] | None = None,
+        partner_state: Callable[[], dict[str, Any] | None] | None = None,
+        sweep: Callable[[], object] | None = None,
+    ) -> Freshness:
+        """The deployment's freshness (the server's and the workers'), its defaults from ``settings``."""
+        return cls(
+            store,
+            FreshnessSettings(
+                settings.schedule_incremental_minutes,
+                settings.schedule_reconcile_hours,
+                settings.scheduler_tick_seconds,
+                settings.deleted_retention_days,
+                settings.schedule_fast_every_seconds,
+            ),
+            connections=connections,
+            dispatch=dispatch,
+            poll=poll,
+            webhooks_on=webhooks_on,
+            partner_state=partner_state,
+            sweep=sweep,
+        )
+
+    @classmethod
+    def reader(cls, store: Store) -> Freshness:
+        """Status and history of a store, for a command that only reads them (``status``): it
+        schedules nothing and polls nothing."""
+        from ashby_connector.store.shared_budget import partner_state
+
+        return cls(store, connections=lambda: [], partner_state=lambda: partner_state(store.engine))
 
     def alive(self) -> bool:
         return self.scheduler is not None and self._ticker.running and self.scheduler.alive()

@@ -76,6 +76,13 @@ def open_secret_box(settings: Settings, store: Store) -> SecretBox:
     return box
 
 
+def existing_master_key(settings: Settings) -> bytes | None:
+    """The master key when one is configured or its file exists; never creates one."""
+    if settings.master_key or os.environ.get(MASTER_KEY_ENV) or master_key_path(settings).exists():
+        return load_master_key(settings, may_create=False)
+    return None
+
+
 def master_key_path(settings: Settings) -> Path:
     """Where the master key file is: as configured, else beside a SQLite database file, else in
     the platform's data directory (PostgreSQL, in-memory SQLite)."""

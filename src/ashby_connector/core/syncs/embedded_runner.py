@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ashby_connector.core.freshness.schedules import holder_name
-from ashby_connector.core.syncs.history import Trigger, new_run_id
-from ashby_connector.core.syncs.service import OnFinished, SyncService, run_mode
+from ashby_connector.core.syncs.history import new_run_id
+from ashby_connector.core.syncs.modes import Mode, Trigger
+from ashby_connector.core.syncs.service import OnFinished, PoliciesFor, SyncService
 from ashby_connector.store import ChangeCallback, ChangeCallbackFor, Store
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,12 @@ class SyncAlreadyRunningError(Exception):
 class SyncJob:
     id: str
     connection_id: str
-    full: bool = False
+    mode: Mode = Mode.INCREMENTAL
     streams: list[str] | None = None
     status: JobStatus = "queued"
     report: dict[str, Any] | None = None
     error: str | None = None
-    trigger: Trigger = "manual"
+    trigger: Trigger = Trigger.MANUAL
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
     done: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -64,6 +65,7 @@ class EmbeddedRunner:
         on_status: Callable[[SyncJob], None] | None = None,
         on_finished: OnFinished | None = None,
         concurrency: int | None = None,
+        policies_for: PoliciesFor | None = None,
         key_source: ClientFactory | None = None,
     ) -> None:
         if on_change is not None and on_change_for is not None:
@@ -80,6 +82,7 @@ class EmbeddedRunner:
             on_change_for=self._changes_for,
             on_finished=on_finished,
             concurrency=concurrency,
+            policies_for=policies_for,
             key_source=key_source,
         )
         self._jobs: dict[str, SyncJob] = {}
@@ -90,24 +93,24 @@ class EmbeddedRunner:
         self,
         connection_id: str,
         *,
-        full: bool = False,
+        mode: Mode = Mode.INCREMENTAL,
         streams: list[str] | None = None,
-        reconcile: bool = False,
         job_id: str | None = None,
-        trigger: Trigger = "manual",
+        trigger: Trigger = Trigger.MANUAL,
     ) -> SyncJob:
         """Start a sync, recorded in the history under ``job_id`` (default: a new run id)."""
+        mode, trigger = Mode(mode), Trigger(trigger)
         with self._lock:
             if connection_id in self._running:
                 raise SyncAlreadyRunningError(f"a sync of connection {connection_id} is already running")
-            job = SyncJob(job_id or new_run_id(), connection_id, full or reconcile, streams, trigger=trigger)
+            job = SyncJob(job_id or new_run_id(), connection_id, mode, streams, trigger=trigger)
             self._jobs[job.id] = job
             self._running[connection_id] = job.id
         try:
             self.service.history.create(
                 connection_id,
                 trigger=trigger,
-                mode=run_mode(full=full, reconcile=reconcile),
+                mode=mode,
                 streams=streams,
                 run_id=job.id,
             )
@@ -116,9 +119,7 @@ class EmbeddedRunner:
                 self._running.pop(connection_id, None)
                 self._jobs.pop(job.id, None)
             raise
-        thread = threading.Thread(
-            target=self._run, args=(job, reconcile), name=f"sync-{job.id[-8:]}", daemon=True
-        )
+        thread = threading.Thread(target=self._run, args=(job,), name=f"sync-{job.id[-8:]}", daemon=True)
         thread.start()
         return job
 
@@ -146,15 +147,14 @@ class EmbeddedRunner:
             except Exception:  # a status hook must not kill the job or leave it marked running
                 log.exception("sync job %s: status hook failed", job.id)
 
-    def _run(self, job: SyncJob, reconcile: bool) -> None:
+    def _run(self, job: SyncJob) -> None:
         job.status = "running"
         self._notify(job)
         try:
             run = self.service.run(
                 job.connection_id,
                 trigger=job.trigger,
-                full=job.full,
-                reconcile=reconcile,
+                mode=job.mode,
                 streams=job.streams,
                 run_id=job.id,
             )

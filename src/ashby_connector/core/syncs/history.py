@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,12 +29,10 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.store import Store, sync_lease, sync_run
 
-# ``console``: an operator pressed a button of the console (``/console``).
-Trigger = Literal["schedule", "manual", "webhook", "console"]
 RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "interrupted"]
-TRIGGERS: tuple[str, ...] = ("schedule", "manual", "webhook", "console")
 # How long a run's lease lives without a heartbeat: a killed process's connection can sync again
 # this long after its last heartbeat. Every process of a deployment must use the same value.
 LEASE_SECONDS = float(os.environ.get("ASHBY_CONNECTOR_SYNC_LEASE_SECONDS", "60"))
@@ -161,7 +160,7 @@ class SyncHistory:
         connection_id: str,
         *,
         trigger: Trigger,
-        mode: str,
+        mode: Mode,
         streams: list[str] | None = None,
         status: RunStatus = "queued",
         run_id: str | None = None,
@@ -172,8 +171,8 @@ class SyncHistory:
                 sa.insert(sync_run).values(
                     id=run_id,
                     connection_id=connection_id,
-                    trigger=trigger,
-                    mode=mode,
+                    trigger=Trigger(trigger).value,
+                    mode=Mode(mode).value,
                     status=status,
                     streams=streams,
                     created_at=datetime.now(UTC),
@@ -194,7 +193,7 @@ class SyncHistory:
     ) -> str:
         """Record an incremental run after it finished (a fast-lane poll worth keeping)."""
         run_id = self.create(
-            connection_id, trigger=trigger, mode="incremental", streams=streams, status="running"
+            connection_id, trigger=trigger, mode=Mode.INCREMENTAL, streams=streams, status="running"
         )
         self._update(run_id, started_at=started_at, worker=worker[:200])
         self.finished(run_id, report, error)
@@ -215,6 +214,10 @@ class SyncHistory:
         if error is not None and not values.get("errors"):
             values["errors"] = 1
         self._update(run_id, **values)
+
+    def interrupted(self, run_id: str, reason: str) -> None:
+        """A run whose process died: ``interrupted`` (its checkpoints let the next run resume)."""
+        self._update(run_id, status="interrupted", finished_at=datetime.now(UTC), error=reason)
 
     def skipped(self, run_id: str, reason: str) -> None:
         now = datetime.now(UTC)
@@ -261,7 +264,7 @@ class SyncHistory:
         if status is not None:
             query = query.where(sync_run.c.status == status)
         if trigger is not None:
-            query = query.where(sync_run.c.trigger == trigger)
+            query = query.where(sync_run.c.trigger == str(trigger))
         if cursor:
             created, last_id = _decode_cursor(cursor)
             query = query.where(
@@ -290,6 +293,21 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(created), last_id
     except Exception:
         raise ValueError("cursor is not one this API handed out") from None
+
+
+def _local_and_dead(holder: str) -> bool:
+    """``host:pid:tag`` (``holder_name``) of a process on this host that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 class LeaseLostError(Exception):
@@ -366,6 +384,37 @@ class SyncLease:
         if row is None or float(row.expires_at) < self.clock():
             return None
         return str(row.holder)
+
+    def free_if_holder_died(self, connection_id: str) -> str | None:
+        """Release the lease when its holder was a process on this machine that is gone (killed
+        mid-run: nobody renews it, but it would block for up to ``seconds``). Returns the id of the
+        run it held, None when the lease was free, held elsewhere or held by a live process."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(sync_lease.c.holder, sync_lease.c.run_id, sync_lease.c.expires_at).where(
+                    sync_lease.c.connection_id == connection_id
+                )
+            ).first()
+        if row is None or float(row.expires_at) < self.clock() or not _local_and_dead(str(row.holder)):
+            return None
+        self.release(connection_id, str(row.holder))
+        return str(row.run_id) if row.run_id else None
+
+    def holding_run(self, connection_id: str) -> str | None:
+        """The id of the run holding the connection's lease (not a fast-lane poll), if any."""
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(sync_lease.c.holder, sync_lease.c.run_id, sync_lease.c.expires_at).where(
+                    sync_lease.c.connection_id == connection_id
+                )
+            ).first()
+        if (
+            row is None
+            or float(row.expires_at) < self.clock()
+            or str(row.holder).endswith(POLL_HOLDER_SUFFIX)
+        ):
+            return None
+        return str(row.run_id) if row.run_id else None
 
     def running_connections(self) -> set[str]:
         with self.store.engine.connect() as conn:

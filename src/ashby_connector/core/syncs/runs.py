@@ -11,31 +11,37 @@ and the next run continues from it. Another process's live run keeps its connect
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.connections.key_budget import process_partner_state
 from ashby_connector.core.connections.requested_operations import of_connection
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS
 from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
 from ashby_connector.core.syncs.events import ChangeEvents
-from ashby_connector.core.syncs.history import SyncHistory, Trigger
+from ashby_connector.core.syncs.history import INTERRUPTED, SyncHistory, SyncRun
+from ashby_connector.core.syncs.modes import Mode, Trigger
+from ashby_connector.core.syncs.service import RunOutcome
 from ashby_connector.core.syncs.webhook_runs import WebhookRuns
 from ashby_connector.store import Store
 from ashby_connector.store.tenancy import Tenancy
+from ashby_connector.sync.plan import Plan
+from ashby_connector.sync.stream_runner import OnProgress
 from ashby_connector.sync.streams import select_streams
 
 
 class RunQueue(Protocol):
     """Where scheduled runs go on PostgreSQL: the workers' queue (``worker.distributed``)."""
 
-    def schedule(self, connection_id: str, kind: Any) -> bool: ...
+    def schedule(self, connection_id: str, mode: Mode) -> bool: ...
 
     def enqueue(
-        self, connection_id: str, *, streams: list[str] | None = None, trigger: Any = "manual"
+        self, connection_id: str, *, streams: list[str] | None = None, trigger: Trigger = Trigger.MANUAL
     ) -> int | None: ...
 
     def install_schema(self) -> None: ...
@@ -46,6 +52,15 @@ class RunQueue(Protocol):
 
 
 STOP_WAIT_SECONDS = 60.0
+WAIT_POLL_SECONDS = 0.5
+
+
+class SyncRunningError(CoreError):
+    """A run of the connection holds its lease: a new one would run beside it."""
+
+    def __init__(self, message: str, run: SyncRun | None = None) -> None:
+        super().__init__(409, "sync_running", message, "X-Connection-Id")
+        self.run = run
 
 
 class SyncRuns:
@@ -56,7 +71,12 @@ class SyncRuns:
         tenancy: Tenancy,
         clients: ConnectionClients,
         events: ChangeEvents,
+        *,
+        policies_for: Callable[[str], Mapping[str, str] | None] | None = None,
+        concurrency: int | None = None,
     ) -> None:
+        """``policies_for``: child policies for every run (a command's ``--children``); by default
+        each connection's stored ones. ``concurrency``: streams fetched at once per run."""
         self.settings = settings
         self.store = store
         self.tenancy = tenancy
@@ -67,6 +87,8 @@ class SyncRuns:
             clients.require,
             on_change_for=events.for_connection,
             on_finished=events.sync_finished,
+            policies_for=policies_for,
+            concurrency=concurrency,
             key_source=clients.get,
         )
         self.freshness = self._freshness()
@@ -86,17 +108,10 @@ class SyncRuns:
         from ashby_connector.store.shared_budget import partner_state
         from ashby_connector.webhooks.registration import connections_with_webhooks
 
-        s = self.settings
-        scheduling = s.scheduler != "off"
-        return Freshness(
+        scheduling = self.settings.scheduler != "off"
+        return Freshness.from_settings(
             self.store,
-            FreshnessSettings(
-                s.schedule_incremental_minutes,
-                s.schedule_reconcile_hours,
-                s.scheduler_tick_seconds,
-                s.deleted_retention_days,
-                s.schedule_fast_every_seconds,
-            ),
+            self.settings,
             connections=self.tenancy.all_connection_ids,
             dispatch=self._dispatch if scheduling else None,
             poll=self.runner.service.poll if scheduling else None,
@@ -109,34 +124,125 @@ class SyncRuns:
         self,
         connection_id: str,
         *,
-        full: bool = False,
-        reconcile: bool = False,
+        mode: Mode = Mode.INCREMENTAL,
         streams: list[str] | None = None,
-        trigger: Trigger = "manual",
+        trigger: Trigger = Trigger.MANUAL,
     ) -> dict[str, Any]:
-        """Start (force) a sync in the background: 422 for unknown streams, 409 when one of this
-        connection is running (here or on a worker). ``trigger`` says who asked (``manual``: the
-        REST API or the command line; ``console``: an operator in the console)."""
-        if streams is not None:
-            try:
-                selected = select_streams(streams)
-            except ValueError as exc:
-                raise CoreError(422, "unknown_stream", str(exc)[:2000], "streams") from None
-            # A list outside the connection's requested operations: refused, not silently skipped.
-            allowed = of_connection(self.tenancy, connection_id)
-            for stream in selected:
-                allowed.require_ashby(stream.operation)
+        """Start (force) a sync in the background (``POST /syncs``, the console): 422 for unknown
+        streams, 409 when one of this connection is running (here or on a worker). ``trigger``
+        says who asked (``manual``: the REST API; ``console``: an operator in the console)."""
+        self._check_streams(connection_id, streams)
         if connection_id in self.runner.running() or self.freshness.lease.busy(connection_id):
             raise _running()
         try:
-            job = self.runner.submit(
-                connection_id, full=full, reconcile=reconcile, streams=streams, trigger=trigger
-            )
+            job = self.runner.submit(connection_id, mode=mode, streams=streams, trigger=trigger)
         except SyncAlreadyRunningError:  # another request won the race since the check above
             raise _running() from None
         run = self.history.get(job.id)
         assert run is not None
         return run.to_api()
+
+    def run(
+        self,
+        connection_id: str,
+        *,
+        mode: Mode = Mode.INCREMENTAL,
+        streams: list[str] | None = None,
+        trigger: Trigger = Trigger.CLI,
+        wait: bool = False,
+        stop: threading.Event | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> RunOutcome:
+        """Run one sync in this thread (``ashby-connector sync``, ``demo``), through the same
+        service as every other run: the lease, the history with its trigger, the events, the
+        metrics, the log line. While another run of the connection holds the lease:
+        ``SyncRunningError`` naming it, or with ``wait`` this waits for it to end first."""
+        self._check_streams(connection_id, streams)
+        lease = self.freshness.lease
+        dead = lease.free_if_holder_died(connection_id)
+        if dead is not None:  # killed mid-run on this machine: nobody will renew its lease
+            self.history.interrupted(dead, INTERRUPTED)
+        while (going := self.running_run(connection_id)) is not None or lease.busy(connection_id):
+            if not wait:
+                raise _running_named(connection_id, going)
+            time.sleep(WAIT_POLL_SECONDS)
+        outcome = self.runner.service.run_reported(
+            connection_id, trigger=trigger, mode=mode, streams=streams, stop=stop, on_progress=on_progress
+        )
+        if outcome.run.status == "skipped" and not wait:  # another run took the lease since the check
+            raise _running_named(connection_id, self.running_run(connection_id))
+        return outcome
+
+    def plan(
+        self, connection_id: str, *, mode: Mode = Mode.INCREMENTAL, streams: list[str] | None = None
+    ) -> Plan:
+        """What a run would fetch and what it would cost (``sync --plan``); runs nothing."""
+        self._check_streams(connection_id, streams)
+        return self.runner.service.plan(connection_id, mode=mode, streams=streams)
+
+    def running_run(self, connection_id: str) -> SyncRun | None:
+        """The run holding the connection's lease now, in any process (not a fast-lane poll)."""
+        run_id = self.freshness.lease.holding_run(connection_id)
+        return self.history.get(run_id) if run_id else None
+
+    def keep_fresh(
+        self,
+        connection_id: str,
+        *,
+        every_seconds: float,
+        reconcile_every_seconds: float,
+        streams: list[str] | None = None,
+        tick_seconds: float = 1.0,
+        fast_every_seconds: float = 0.0,
+        fast_streams: tuple[str, ...] = DEFAULT_FAST_STREAMS,
+        on_run: Callable[[SyncRun], None] | None = None,
+    ) -> Freshness:
+        """One connection kept fresh by this process (``sync --every``): its schedule stored and
+        counted from now; the caller ticks the returned ``Freshness`` (and starts its fast lane).
+        Due runs go through ``run`` with trigger ``schedule``, in the ticking thread; ``on_run``
+        hears of each recorded run (fast-lane polls that changed nothing are not recorded)."""
+
+        def dispatch(cid: str, mode: Mode) -> bool:
+            run = self.runner.service.run(cid, trigger=Trigger.SCHEDULE, mode=mode, streams=streams)
+            if on_run is not None:
+                on_run(run)
+            return run.status != "skipped"
+
+        def poll(cid: str, lists: list[str]) -> None:
+            run = self.runner.service.poll(cid, lists)
+            if run is not None and on_run is not None:
+                on_run(run)
+
+        fresh = Freshness(
+            self.store,
+            FreshnessSettings(every_seconds / 60, reconcile_every_seconds / 3600, tick_seconds),
+            connections=lambda: [connection_id],
+            dispatch=dispatch,
+            poll=poll if fast_every_seconds else None,
+        )
+        fresh.schedules.put(
+            connection_id,
+            incremental_every_minutes=every_seconds / 60,
+            reconcile_every_hours=reconcile_every_seconds / 3600,
+            paused=False,
+            fast_every_seconds=fast_every_seconds,
+            fast_streams=fast_streams,
+        )
+        fresh.schedules.count_from_now(connection_id)
+        return fresh
+
+    def _check_streams(self, connection_id: str, streams: list[str] | None) -> None:
+        """422 for unknown streams and for lists outside the connection's requested operations
+        (refused, never silently skipped)."""
+        if streams is None:
+            return
+        try:
+            selected = select_streams(streams)
+        except ValueError as exc:
+            raise CoreError(422, "unknown_stream", str(exc)[:2000], "streams") from None
+        allowed = of_connection(self.tenancy, connection_id)
+        for stream in selected:
+            allowed.require_ashby(stream.operation)
 
     def get(self, tenant_id: str, sync_id: str) -> dict[str, Any]:
         ids = [c.id for c in self.tenancy.list_connections(tenant_id)]
@@ -178,15 +284,15 @@ class SyncRuns:
         queue = self._workers_queue()
         return queue.release_stalled() if queue is not None else 0
 
-    def _dispatch(self, connection_id: str, kind: str) -> bool:
+    def _dispatch(self, connection_id: str, mode: Mode) -> bool:
         """Start a scheduled run: False (skipped) while the previous run of it is still going."""
         queue = self._workers_queue()
         if queue is not None:
-            return queue.schedule(connection_id, kind)
+            return queue.schedule(connection_id, mode)
         if self.freshness.lease.busy(connection_id):
             return False
         try:
-            self.runner.submit(connection_id, reconcile=kind == "reconcile", trigger="schedule")
+            self.runner.submit(connection_id, mode=mode, trigger=Trigger.SCHEDULE)
         except SyncAlreadyRunningError:
             return False
         return True
@@ -200,9 +306,9 @@ class SyncRuns:
             return False
         queue = self._workers_queue()
         if queue is not None:
-            return queue.enqueue(connection_id, streams=streams, trigger="webhook") is not None
+            return queue.enqueue(connection_id, streams=streams, trigger=Trigger.WEBHOOK) is not None
         try:
-            self.runner.submit(connection_id, streams=streams, trigger="webhook")
+            self.runner.submit(connection_id, streams=streams, trigger=Trigger.WEBHOOK)
         except SyncAlreadyRunningError:
             return False
         return True
@@ -215,4 +321,15 @@ class SyncRuns:
 
 
 def _running() -> CoreError:
-    return CoreError(409, "sync_running", "a sync of this connection is already running", "X-Connection-Id")
+    return SyncRunningError("a sync of this connection is already running")
+
+
+def _running_named(connection_id: str, run: SyncRun | None) -> SyncRunningError:
+    if run is None:
+        return SyncRunningError(f"a sync of {connection_id} is already running", None)
+    since = f", started {run.started_at:%Y-%m-%d %H:%M:%S} UTC" if run.started_at else ""
+    return SyncRunningError(
+        f"a sync of {connection_id} is already running: {run.id} ({run.trigger}, {run.mode}{since}); "
+        "not starting another (--wait waits for it to finish)",
+        run,
+    )

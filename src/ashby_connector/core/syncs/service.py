@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +27,15 @@ from ashby_connector.core.syncs.history import (
     SyncHistory,
     SyncLease,
     SyncRun,
-    Trigger,
     new_run_id,
 )
+from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.store import ChangeCallback, Store
 from ashby_connector.store.tenancy import Tenancy
-from ashby_connector.sync import SyncEngine
+from ashby_connector.sync import SyncEngine, SyncReport
 from ashby_connector.sync.engine import DEFAULT_CONCURRENCY
+from ashby_connector.sync.plan import Plan
+from ashby_connector.sync.stream_runner import OnProgress
 
 log = logging.getLogger("ashby_connector.sync")
 
@@ -41,10 +44,27 @@ OnFinished = Callable[[SyncRun], None]
 PoliciesFor = Callable[[str], Mapping[str, str] | None]  # connection id -> child policy overrides
 RequestedFor = Callable[[str], RequestedOperations]  # connection id -> what it may touch
 SKIPPED_RUNNING = "skipped: the previous run of this connection is still going"
+INTERRUPTED_HERE = "interrupted: the command was stopped; the next run resumes"
 
 
-def run_mode(*, full: bool, reconcile: bool) -> str:
-    return "reconcile" if reconcile else "full" if full else "incremental"
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished run as the history has it, the engine's report (None when the run was skipped or
+    stopped before it had one) and, for a run that failed before its report, why in plain words."""
+
+    run: SyncRun
+    report: SyncReport | None
+    reason: str | None = None
+
+    def report_or_raise(self) -> SyncReport:
+        """The report; ``RunFailedError`` (naming why) for a run that ended without one."""
+        if self.report is None:
+            raise RunFailedError(self.reason or self.run.error or f"the sync was {self.run.status}")
+        return self.report
+
+
+class RunFailedError(Exception):
+    """A run ended before it had a report: the key's permissions, Ashby unreachable, ..."""
 
 
 def _background(client: Any) -> Any:
@@ -58,6 +78,17 @@ def _background(client: Any) -> Any:
     if hasattr(client, "rate_priority"):
         client.rate_priority = "background"
     return client
+
+
+class _Either(threading.Event):
+    """Set when it is set or any of ``events`` is: a run stops for the first reason to."""
+
+    def __init__(self, *events: threading.Event) -> None:
+        super().__init__()
+        self.events = events
+
+    def is_set(self) -> bool:
+        return super().is_set() or any(e.is_set() for e in self.events)
 
 
 class SyncService:
@@ -102,37 +133,77 @@ class SyncService:
         connection_id: str,
         *,
         trigger: Trigger,
-        full: bool = False,
-        reconcile: bool = False,
+        mode: Mode = Mode.INCREMENTAL,
         streams: list[str] | None = None,
     ) -> str:
         """A history row in state ``queued``; pass its id to ``run``."""
-        return self.history.create(
-            connection_id, trigger=trigger, mode=run_mode(full=full, reconcile=reconcile), streams=streams
-        )
+        return self.history.create(connection_id, trigger=trigger, mode=mode, streams=streams)
 
     def run(
         self,
         connection_id: str,
         *,
-        trigger: Trigger = "manual",
-        full: bool = False,
-        reconcile: bool = False,
+        trigger: Trigger = Trigger.MANUAL,
+        mode: Mode = Mode.INCREMENTAL,
         streams: list[str] | None = None,
         run_id: str | None = None,
     ) -> SyncRun:
-        run_id = run_id or self.queue(
-            connection_id, trigger=trigger, full=full, reconcile=reconcile, streams=streams
-        )
+        """Run one sync of the connection in this thread: the lease, the history, the events,
+        the metrics and the log line. Skipped (and recorded so) while another run holds the lease."""
+        return self.run_reported(
+            connection_id, trigger=trigger, mode=mode, streams=streams, run_id=run_id
+        ).run
+
+    def run_reported(
+        self,
+        connection_id: str,
+        *,
+        trigger: Trigger = Trigger.MANUAL,
+        mode: Mode = Mode.INCREMENTAL,
+        streams: list[str] | None = None,
+        run_id: str | None = None,
+        stop: threading.Event | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> RunOutcome:
+        """``run``, with the engine's report for whoever draws it (the command line), ``stop``
+        (ask the run to end after the pages being stored) and ``on_progress``."""
+        mode, trigger = Mode(mode), Trigger(trigger)  # plain strings from callers that have them
+        run_id = run_id or self.queue(connection_id, trigger=trigger, mode=mode, streams=streams)
+        report: SyncReport | None = None
+        reason: str | None = None
         with self.lease.hold(connection_id, self.holder, run_id) as held:
             if not held:
                 self.history.skipped(run_id, SKIPPED_RUNNING)
             else:
-                self._run_locked(connection_id, run_id, full or reconcile, reconcile, streams, held.lost)
+                self.history.started(run_id, self.holder)
+                try:
+                    report, error, reason = self._sync(
+                        connection_id,
+                        mode=mode,
+                        streams=streams,
+                        stop=held.lost if stop is None else _Either(stop, held.lost),
+                        on_progress=on_progress,
+                    )
+                except BaseException:  # Ctrl-C pressed twice: the run ends recorded, never "running"
+                    self.history.finished(run_id, None, INTERRUPTED_HERE)
+                    raise
+                self.history.finished(run_id, report.to_dict() if report is not None else None, error)
         run = self.history.get(run_id)
         assert run is not None
         self._tell(run)
-        return run
+        return RunOutcome(run, report, reason)
+
+    def plan(
+        self, connection_id: str, *, mode: Mode = Mode.INCREMENTAL, streams: list[str] | None = None
+    ) -> Plan:
+        """What a run would fetch and cost (``sync --plan``); runs nothing, records nothing."""
+        shared = self.client_factory(connection_id)
+        try:
+            return self._engine(_background(shared), connection_id, mode, streams).plan()
+        finally:
+            close = getattr(shared, "close", None)
+            if callable(close):
+                close()
 
     def poll(self, connection_id: str, streams: list[str]) -> SyncRun | None:
         """One fast-lane poll of ``streams``; the recorded run, or None when there was nothing to
@@ -144,21 +215,17 @@ class SyncService:
         with self.lease.hold(connection_id, holder, new_run_id()) as held:
             if not held:
                 return None
-            report, error = self._sync(
-                connection_id,
-                full=False,
-                reconcile=False,
-                streams=streams,
-                check_permissions=False,
-                stop=held.lost,
+            outcome, error, _ = self._sync(
+                connection_id, mode=Mode.INCREMENTAL, streams=streams, check_permissions=False, stop=held.lost
             )
+        report = outcome.to_dict() if outcome is not None else None
         if error is None and report is not None and report.get("ok") and not report.get("changed"):
             duration = (datetime.now(UTC) - started).total_seconds()
-            metrics.sync_run_finished("succeeded", "schedule", duration)
+            metrics.sync_run_finished("succeeded", Trigger.SCHEDULE, duration)
             return None
         run_id = self.history.record(
             connection_id,
-            trigger="schedule",
+            trigger=Trigger.SCHEDULE,
             streams=streams,
             started_at=started,
             worker=holder,
@@ -170,62 +237,73 @@ class SyncService:
         self._tell(run)
         return run
 
-    def _run_locked(
+    def _engine(
         self,
+        client: Any,
         connection_id: str,
-        run_id: str,
-        full: bool,
-        reconcile: bool,
+        mode: Mode,
         streams: list[str] | None,
-        lost: threading.Event,
-    ) -> None:
-        self.history.started(run_id, self.holder)
-        report, error = self._sync(connection_id, full=full, reconcile=reconcile, streams=streams, stop=lost)
-        self.history.finished(run_id, report, error)
+        *,
+        check_permissions: bool = True,
+        on_change: ChangeCallback | None = None,
+        stop: threading.Event | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> SyncEngine:
+        requested = self.requested_for(connection_id)
+        return SyncEngine(
+            client,
+            self.store,
+            connection_id,
+            streams=streams,
+            full=mode.full,
+            reconcile=mode.reconcile,
+            on_change=on_change,
+            on_progress=on_progress,
+            concurrency=self.concurrency or DEFAULT_CONCURRENCY,
+            check_permissions=check_permissions,
+            children=self.policies_for(connection_id),
+            stop=stop,
+            permits=requested.permits if requested.enforced else None,
+        )
 
     def _sync(
         self,
         connection_id: str,
         *,
-        full: bool,
-        reconcile: bool,
+        mode: Mode,
         streams: list[str] | None,
         check_permissions: bool = True,
         stop: threading.Event | None = None,
-    ) -> tuple[dict[str, Any] | None, str | None]:
-        """The staged sync itself: its report, or the whole error that stopped it. ``stop``: the
-        lease was lost; the run ends after the pages being stored (the next run resumes)."""
+        on_progress: OnProgress | None = None,
+    ) -> tuple[SyncReport | None, str | None, str | None]:
+        """The staged sync itself: its report, or the whole error that stopped it (for the history)
+        and its message (for a person). ``stop``: the lease was lost or the command was asked to
+        stop; the run ends after the pages being stored (the next run resumes)."""
         try:
             on_change = self.on_change_for(connection_id) if self.on_change_for is not None else None
-            children = self.policies_for(connection_id)
-            requested = self.requested_for(connection_id)
             shared = self.client_factory(connection_id)
             client = _background(shared)
             if self.key_source is not None and hasattr(client, "follow_key"):
                 source = self.key_source
                 client.follow_key(lambda: source(connection_id))
             try:
-                engine = SyncEngine(
+                engine = self._engine(
                     client,
-                    self.store,
                     connection_id,
-                    streams=streams,
-                    full=full,
-                    reconcile=reconcile,
-                    on_change=on_change,
-                    concurrency=self.concurrency or DEFAULT_CONCURRENCY,
+                    mode,
+                    streams,
                     check_permissions=check_permissions,
-                    children=children,
-                    permits=requested.permits if requested.enforced else None,
+                    on_change=on_change,
                     stop=stop,
+                    on_progress=on_progress,
                 )
-                return engine.run().to_dict(), None
+                return engine.run(), None, None
             finally:
                 close = getattr(shared, "close", None)
                 if callable(close):
                     close()
         except Exception as exc:  # recorded on the run; the caller's loop goes on
-            return None, f"{type(exc).__name__}: {exc}"[:4000]
+            return None, f"{type(exc).__name__}: {exc}"[:4000], str(exc)
 
     def _tell(self, run: SyncRun) -> None:
         from ashby_connector.core.runtime import metrics

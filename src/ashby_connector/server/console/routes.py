@@ -29,6 +29,7 @@ from ashby_connector.core.connections.branding import Branding
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.freshness import health as connection_health
 from ashby_connector.core.freshness.schedules import ScheduleError
+from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.server.console.session import Session, Sessions, csrf_ok
 from ashby_connector.store.tenant_branding import BrandingTable
 
@@ -408,10 +409,10 @@ def router(core: Core) -> APIRouter:
             core.connections.get, session.tenant_id, request.path_params["connection_id"]
         )
         streams = [s for s in form.get("streams") or [] if isinstance(s, str) and s] or None
-        full = form.get("mode") == "full"
+        mode = Mode.FULL if form.get("mode") == "full" else Mode.INCREMENTAL
         try:
             run = await run_in_threadpool(
-                lambda: core.syncs.start(row.id, full=full, streams=streams, trigger="console")
+                lambda: core.syncs.start(row.id, mode=mode, streams=streams, trigger=Trigger.CONSOLE)
             )
         except CoreError as exc:
             if exc.status == 404:
@@ -420,7 +421,7 @@ def router(core: Core) -> APIRouter:
                 return HTMLResponse(exc.message, status_code=exc.status, headers=HEADERS)
             return await _connection(request, session, code=exc.status, sync_error=exc.message)
         if inline:
-            what = "Force resync" if full else "Sync"
+            what = "Force resync" if mode.full else "Sync"
             return HTMLResponse(f"{what} started ({run['id']}).", status_code=202, headers=HEADERS)
         return _back(row.id, "sync")
 
