@@ -273,9 +273,12 @@ class Schedules:
         paused: bool | None = None,
         fast_every_seconds: float | None = None,
         fast_streams: Iterable[str] | None = None,
+        min_incremental_minutes: float = MIN_INCREMENTAL_MINUTES,
     ) -> Schedule:
         """Change a schedule (fields left None keep their value). A changed interval takes effect
-        from now: the next run is at most one new interval away."""
+        from now: the next run is at most one new interval away. ``min_incremental_minutes``: the
+        floor a tenant may set; a process keeping its own key fresh (``sync --every 30s``) sets
+        its own."""
         current = self.get(connection_id)
         inc = (
             current.incremental_every_minutes
@@ -283,7 +286,7 @@ class Schedules:
             else incremental_every_minutes
         )
         rec = current.reconcile_every_hours if reconcile_every_hours is None else reconcile_every_hours
-        check_schedule(inc, rec)
+        check_schedule(inc, rec, min_incremental_minutes=min_incremental_minutes)
         fast = current.fast_every_seconds if fast_every_seconds is None else fast_every_seconds
         lists = check_fast_lane(fast, current.fast_streams if fast_streams is None else fast_streams)
         now = self.clock()

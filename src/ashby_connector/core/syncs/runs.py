@@ -19,7 +19,7 @@ from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.connections.key_budget import process_partner_state
 from ashby_connector.core.connections.requested_operations import of_connection
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS
+from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS, MIN_INCREMENTAL_MINUTES
 from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
@@ -227,6 +227,8 @@ class SyncRuns:
             paused=False,
             fast_every_seconds=fast_every_seconds,
             fast_streams=fast_streams,
+            # The operator's own process and key: the floor is the interval asked for, not a tenant's.
+            min_incremental_minutes=min(every_seconds / 60, MIN_INCREMENTAL_MINUTES),
         )
         fresh.schedules.count_from_now(connection_id)
         return fresh
