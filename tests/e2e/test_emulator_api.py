@@ -253,6 +253,22 @@ def test_job_status_transitions(fresh_emulator: EmulatorHandle) -> None:
     assert plan["stages"][0]["type"] == "Lead"
 
 
+def test_a_job_made_from_a_template_takes_its_plans(fresh_emulator: EmulatorHandle) -> None:
+    emu = fresh_emulator
+    team = call(emu, "department.list")["results"][0]["id"]
+    loc = call(emu, "location.list")["results"][0]["id"]
+    templates = call(emu, "jobTemplate.list")["results"]
+    active = next(t for t in templates if t["status"] == "Active" and len(t["interviewPlanIds"]) > 1)
+    body = {"title": "From a template", "teamId": team, "locationId": loc, "jobTemplateId": active["id"]}
+    job = call(emu, "job.create", body)["results"]
+    read = call(emu, "job.info", {"id": job["id"]})["results"]
+    assert read["defaultInterviewPlanId"] == active["defaultInterviewPlanId"]
+    assert read["interviewPlanIds"] == active["interviewPlanIds"]  # the organisation's plans, no new one
+    inactive = next(t for t in templates if t["status"] == "Inactive")
+    refused = call(emu, "job.create", {**body, "jobTemplateId": inactive["id"]})
+    assert refused["success"] is False and refused["errorInfo"]["meta"]["field"] == "jobTemplateId"
+
+
 def test_tag_titles_are_unique(fresh_emulator: EmulatorHandle) -> None:
     first = call(fresh_emulator, "candidateTag.create", {"title": "Fresh tag"})["results"]
     again = call(fresh_emulator, "candidateTag.create", {"title": "fresh tag"})["results"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ashby_connector.emulator.errors import ApiError
+from ashby_connector.emulator.errors import ApiError, invalid_input
 from ashby_connector.emulator.handlers.context import Ctx
 from ashby_connector.emulator.handlers.registry import handler
 
@@ -70,10 +70,19 @@ def job_create(ctx: Ctx) -> dict[str, Any]:
     dept = ctx.require("department", ctx.need("teamId"), code="department_not_found")
     loc = ctx.require("location", ctx.need("locationId"), code="location_not_found")
     plan_id = ctx.arg("defaultInterviewPlanId")
+    plan_ids: list[str] = []
+    if ctx.arg("jobTemplateId"):
+        # A template carries the organisation's plans; only an active one makes jobs.
+        template = ctx.require("jobTemplate", ctx.arg("jobTemplateId"), code="job_template_not_found")
+        if template.get("status") != "Active":
+            raise invalid_input("jobTemplateId", "only active job templates can be used to create a job")
+        plan_ids = [p for p in template.get("interviewPlanIds") or [] if isinstance(p, str)]
+        plan_id = plan_id or template.get("defaultInterviewPlanId")
     if plan_id is not None:
         ctx.require("interviewPlan", plan_id, code="interview_plan_not_found")
     else:
-        plan_id = new_interview_plan(ctx, f"Plan for {ctx.need('title')}")
+        plan_id = new_interview_plan(ctx, f"{ctx.need('title')} interview plan")
+    plan_ids = [plan_id, *(p for p in plan_ids if p != plan_id)]
     now = state.now_iso()
     job: dict[str, Any] = {
         "id": state.new_id(),
@@ -84,7 +93,7 @@ def job_create(ctx: Ctx) -> dict[str, Any]:
         "locationId": loc["id"],
         "departmentId": dept["id"],
         "defaultInterviewPlanId": plan_id,
-        "interviewPlanIds": [plan_id],
+        "interviewPlanIds": plan_ids,
         "jobPostingIds": [],
         "hiringTeam": [],
         "customFields": [],
