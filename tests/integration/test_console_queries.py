@@ -101,3 +101,51 @@ def test_the_platform_key_is_never_logged_shown_or_kept(
         assert seeded.platform_key[4:] not in base64.urlsafe_b64decode(cookie.split(".")[0]).decode()
     finally:
         core.close()
+
+
+def test_connections_come_in_pages_of_fifty_and_a_partner_shows_its_assessments(tmp_path: Path) -> None:
+    core = open_core(f"sqlite:///{tmp_path / 'pages'}.db")
+    try:
+        seeded = seed(core, connections=120, runs=120)
+        partner = seeded.connection_ids[0]
+        core.assessments.create_partner(
+            partner, key_hash="0" * 64, partner_id=None, assessment_types=[], custom_fields=None
+        )
+        client = signed_in(seeded)
+        links = re.compile(r'href="/console/connections/(conn_\w+)"')
+        first, last = client.get("/console").text, client.get("/console?page=3").text
+        assert len(links.findall(first)) == 50 and "Page 1 of 3" in first
+        assert len(links.findall(last)) == 20 and "Page 3 of 3" in last
+        assert not set(links.findall(first)) & set(links.findall(last))
+        # A page past the last shows the last one.
+        assert "Page 3 of 3" in client.get("/console?page=99").text
+        assert "assessment partner" in client.get(f"/console/connections/{partner}").text
+        assert "Assessments" not in client.get(f"/console/connections/{seeded.connection_ids[1]}").text
+    finally:
+        core.close()
+
+
+def test_an_interval_out_of_range_is_refused_next_to_its_field_and_nothing_is_stored(tmp_path: Path) -> None:
+    core = open_core(f"sqlite:///{tmp_path / 'bounds'}.db")
+    try:
+        seeded = seed(core, connections=1, runs=1)
+        connection_id = seeded.connection_ids[0]
+        client = signed_in(seeded)
+        before = core.freshness.schedules.get(connection_id)
+        page = client.get(f"/console/connections/{connection_id}").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf is not None
+        answer = client.post(
+            f"/console/connections/{connection_id}/schedule",
+            data={"csrf": csrf.group(1), "action": "save", "every": "0"},
+        )
+        assert answer.status_code == 422
+        assert 'id="every-error">The interval must be a number from' in answer.text
+        assert 'value="0"' in answer.text
+        after = core.freshness.schedules.get(connection_id)
+        assert (after.incremental_every_minutes, after.stored) == (
+            before.incremental_every_minutes,
+            before.stored,
+        )
+    finally:
+        core.close()

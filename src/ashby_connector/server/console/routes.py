@@ -99,6 +99,7 @@ def _environment() -> Environment:
     env.filters["ago"] = _ago
     env.filters["span"] = _span
     env.filters["duration"] = _duration
+    env.filters["number"] = lambda value: f"{value:g}"
     return env
 
 
@@ -389,7 +390,8 @@ def router(core: Core) -> APIRouter:
                     lambda: core.freshness.schedules.put(row.id, incremental_every_minutes=minutes)
                 )
             except ScheduleError as exc:
-                error = str(exc)
+                # The API's field name means nothing next to this form's field.
+                error = str(exc).replace(exc.field, "The interval", 1)
         if error is not None:
             return await _connection(request, session, code=422, every_error=error, every_typed=typed)
         return _back(row.id, "schedule")
