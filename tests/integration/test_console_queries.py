@@ -42,6 +42,15 @@ def counting(engine: sa.Engine) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", count)
 
 
+@contextmanager
+def seeded_core(tmp_path: Path, name: str, *, connections: int, runs: int) -> Iterator[Seeded]:
+    core = open_core(f"sqlite:///{tmp_path / name}.db")
+    try:
+        yield seed(core, connections=connections, runs=runs)
+    finally:
+        core.close()
+
+
 def signed_in(seeded: Seeded) -> TestClient:
     client = TestClient(create_app(core=seeded.core))
     page = client.get("/console/sign-in")
@@ -86,9 +95,7 @@ def test_no_page_runs_a_query_per_row(tmp_path: Path) -> None:
 def test_the_platform_key_is_never_logged_shown_or_kept(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    core = open_core(f"sqlite:///{tmp_path / 'keys'}.db")
-    try:
-        seeded = seed(core, connections=1, runs=1)
+    with seeded_core(tmp_path, "keys", connections=1, runs=1) as seeded:
         with caplog.at_level(logging.DEBUG):
             client = signed_in(seeded)
             page = client.get("/console")
@@ -99,16 +106,12 @@ def test_the_platform_key_is_never_logged_shown_or_kept(
         cookie = client.cookies.get("ashby_console") or ""
         assert cookie and seeded.platform_key not in cookie
         assert seeded.platform_key[4:] not in base64.urlsafe_b64decode(cookie.split(".")[0]).decode()
-    finally:
-        core.close()
 
 
 def test_connections_come_in_pages_of_fifty_and_a_partner_shows_its_assessments(tmp_path: Path) -> None:
-    core = open_core(f"sqlite:///{tmp_path / 'pages'}.db")
-    try:
-        seeded = seed(core, connections=120, runs=120)
+    with seeded_core(tmp_path, "pages", connections=120, runs=120) as seeded:
         partner = seeded.connection_ids[0]
-        core.assessments.create_partner(
+        seeded.core.assessments.create_partner(
             partner, key_hash="0" * 64, partner_id=None, assessment_types=[], custom_fields=None
         )
         client = signed_in(seeded)
@@ -121,17 +124,13 @@ def test_connections_come_in_pages_of_fifty_and_a_partner_shows_its_assessments(
         assert "Page 3 of 3" in client.get("/console?page=99").text
         assert "assessment partner" in client.get(f"/console/connections/{partner}").text
         assert "Assessments" not in client.get(f"/console/connections/{seeded.connection_ids[1]}").text
-    finally:
-        core.close()
 
 
 def test_an_interval_out_of_range_is_refused_next_to_its_field_and_nothing_is_stored(tmp_path: Path) -> None:
-    core = open_core(f"sqlite:///{tmp_path / 'bounds'}.db")
-    try:
-        seeded = seed(core, connections=1, runs=1)
+    with seeded_core(tmp_path, "bounds", connections=1, runs=1) as seeded:
         connection_id = seeded.connection_ids[0]
         client = signed_in(seeded)
-        before = core.freshness.schedules.get(connection_id)
+        before = seeded.core.freshness.schedules.get(connection_id)
         page = client.get(f"/console/connections/{connection_id}").text
         csrf = re.search(r'name="csrf" value="([^"]+)"', page)
         assert csrf is not None
@@ -142,10 +141,8 @@ def test_an_interval_out_of_range_is_refused_next_to_its_field_and_nothing_is_st
         assert answer.status_code == 422
         assert 'id="every-error">The interval must be a number from' in answer.text
         assert 'value="0"' in answer.text
-        after = core.freshness.schedules.get(connection_id)
+        after = seeded.core.freshness.schedules.get(connection_id)
         assert (after.incremental_every_minutes, after.stored) == (
             before.incremental_every_minutes,
             before.stored,
         )
-    finally:
-        core.close()
