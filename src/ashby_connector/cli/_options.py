@@ -8,6 +8,7 @@ Imports nothing but Typer: every command module reads it at start-up.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,3 +58,23 @@ def modernise(argv: list[str]) -> list[str]:
             print(f"note: {name} is deprecated; use {new}", file=sys.stderr)
         out.append(new + eq + value)
     return out
+
+
+def new_sqlite_file(db: str) -> Path | None:
+    """The SQLite file ``db`` names when it does not exist yet (None: it exists, or not a file)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(db if "://" in db else f"sqlite:///{db}")
+    except Exception:
+        return None  # the store reports the bad URL
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path
+
+
+def remove_sqlite_file(path: Path) -> None:
+    """Remove a SQLite database this command made (with its journal files)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from rich.table import Table
 from ashby_connector import catalog
 from ashby_connector.cli._app import app
 from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl
+from ashby_connector.cli._waiting import DEFAULT_GIVE_UP_AFTER, GiveUpAfter, patient, told_when_unreachable
 
 
 def _operation_rows(include_partner: bool) -> list[dict[str, Any]]:
@@ -70,6 +71,7 @@ def call(
     api_key: ApiKey = None,
     base_url: BaseUrl = DEFAULT_BASE_URL,
     all_pages: Annotated[bool, typer.Option("--all", help="Follow nextCursor; print every record.")] = False,
+    give_up_after: GiveUpAfter = DEFAULT_GIVE_UP_AFTER,
 ) -> None:
     """Call any Ashby operation and print its results as JSON."""
     from ashby_connector.client import AshbyClient
@@ -93,7 +95,10 @@ def call(
         err.print("[red]error:[/red] no API key: set ASHBY_API_KEY or pass --api-key")
         raise typer.Exit(2)
     try:
-        with AshbyClient(api_key, base_url=base_url) as client:
+        with (
+            AshbyClient(api_key, base_url=base_url, **patient(give_up_after)) as client,
+            told_when_unreachable(base_url, give_up_after),
+        ):
             if all_pages:
                 results: Any = list(client.paginate(operation, body))
             else:

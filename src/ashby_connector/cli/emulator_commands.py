@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -50,16 +52,24 @@ def emulator(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--faults") from None
 
-    console = Console()
+    import secrets
+
+    from ashby_connector.cli.server_commands import ensure_port_free
+
+    ensure_port_free(host, port, "--port")  # before minutes of generating
+    console = Console(soft_wrap=True)  # a key or URL cut in two cannot be copied
     started = time.perf_counter()
-    with console.status(f"Generating an organisation with {candidates:,} candidates (seed {seed})..."):
+    # Said at once, also when piped (a spinner alone shows nothing in a log).
+    console.print(f"Generating an organisation with {candidates:,} candidates (seed {seed})...")
+    with console.status("generating..."):
         emu = Emulator(
             EmulatorConfig(
                 seed=seed,
                 candidates=candidates,
                 api_key=api_key,
-                admin_key=admin_key,
-                scim_token=scim_token,
+                # Control and SCIM tokens are random unless given: they open the whole organisation.
+                admin_key=admin_key or f"emu_admin_{secrets.token_hex(12)}",
+                scim_token=scim_token or f"emu_scim_{secrets.token_hex(12)}",
                 rate_limit_per_minute=rate_limit or None,
                 rate_limit_window_seconds=rate_window,
                 partner_rate_limit_per_minute=partner_rate_limit or None,
@@ -69,6 +79,9 @@ def emulator(
                 incremental_too_large_threshold=incremental_too_large or None,
             )
         )
+        from ashby_connector.emulator.scim import scim_app
+
+        scim_app(emu.state, emu.scim_token)  # built now: loading the SCIM models takes a few seconds
     base_url = f"http://{host}:{port}"
     emu.state.extras["base_url"] = base_url
     counts = emu.state.counts()
@@ -77,14 +90,25 @@ def emulator(
         f"({counts.get('candidate', 0):,} candidates, {counts.get('application', 0):,} applications, "
         f"{counts.get('job', 0):,} jobs)"
     )
-    console.print(f"Base URL:   [bold]{base_url}[/bold]")
-    console.print(f"API key:    [bold]{emu.api_key}[/bold]  (HTTP Basic username, any password)")
-    console.print(f"Admin key:  {emu.admin_key}  (Authorization: Bearer, for {base_url}/_emulator/...)")
-    from ashby_connector.emulator.scim import scim_app
 
-    scim_app(emu.state, emu.scim_token)  # built now: loading the SCIM models takes a few seconds
-    console.print(f"SCIM 2.0:   {base_url}/scim/v2  (Authorization: Bearer {emu.scim_token})")
-    console.print("Press Ctrl-C to stop.")
-    # uvicorn in the main thread installs its own SIGINT/SIGTERM handlers: Ctrl-C shuts down cleanly.
-    uvicorn.run(create_app(emulator=emu), host=host, port=port, log_level="warning", access_log=False)
+    def announce() -> None:
+        # Only once the socket accepts connections: a reader may use the URL the moment it shows.
+        console.print(f"Base URL:   [bold]{base_url}[/bold]")
+        console.print(f"API key:    [bold]{emu.api_key}[/bold]  (HTTP Basic username, any password)")
+        console.print(f"Admin key:  {emu.admin_key}  (Authorization: Bearer, for {base_url}/_emulator/...)")
+        console.print(f"SCIM 2.0:   {base_url}/scim/v2  (Authorization: Bearer {emu.scim_token})")
+        console.print("Press Ctrl-C to stop.")
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: list[Any] | None = None) -> None:
+            await super().startup(sockets)
+            if not self.should_exit:
+                announce()
+
+    config = uvicorn.Config(
+        create_app(emulator=emu), host=host, port=port, log_level="warning", access_log=False
+    )
+    # In the main thread uvicorn installs its own SIGINT/SIGTERM handlers: Ctrl-C shuts down cleanly.
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        AnnouncingServer(config).run()
     console.print("Emulator stopped.")

@@ -99,6 +99,9 @@ def serve(
         policy = settings.outbound_policy()
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--outbound-allowlist") from None
+    ensure_port_free(host, port, "--port")
+    if metrics_port is not None:
+        ensure_port_free(host, metrics_port, "--metrics-port")
     core = Core.open(settings)  # store and key errors: one line, exit 2
     long_running_logs()  # once the server will run (a refusal above stays one plain line)
     try:
@@ -114,6 +117,27 @@ def serve(
         )
     finally:
         core.close()
+
+
+def ensure_port_free(host: str, port: int, option: str) -> None:
+    """Refuse in one line, before anything is announced, when the port is taken (or the host
+    is not an address of this machine)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}: {exc.strerror or exc}", 2) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            in_use = exc.errno == errno.EADDRINUSE
+            why = "is in use (another server?)" if in_use else f"cannot be used ({exc.strerror})"
+            raise fail(f"port {port} on {host} {why}: choose another with {option}", 2) from None
 
 
 @contextmanager

@@ -13,8 +13,16 @@ import typer
 from rich.console import Console
 
 from ashby_connector.cli._app import CommandGroup, app, fail
-from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl, Db
+from ashby_connector.cli._options import (
+    DEFAULT_BASE_URL,
+    ApiKey,
+    BaseUrl,
+    Db,
+    new_sqlite_file,
+    remove_sqlite_file,
+)
 from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
+from ashby_connector.cli._waiting import DEFAULT_GIVE_UP_AFTER, GiveUpAfter, patient, told_when_unreachable
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.clients import key_clients
 from ashby_connector.core.errors import CoreError
@@ -149,6 +157,7 @@ def sync(
     fast_streams: Annotated[
         str, typer.Option(help="With --fast-every: the lists polled (top-level lists with a syncToken).")
     ] = ",".join(DEFAULT_FAST_STREAMS),
+    give_up_after: GiveUpAfter = DEFAULT_GIVE_UP_AFTER,
 ) -> None:
     """Copy an Ashby account into the local store: incremental by syncToken, resumable."""
     from ashby_connector.cli.status_commands import parse_duration
@@ -173,10 +182,15 @@ def sync(
     if fast_seconds and every_seconds is None:
         raise _fail(console, "--fast-every needs --every (the lane runs beside the schedule)", 2)
     selected = [s.strip() for s in streams.split(",") if s.strip()] if streams else None
+    new_file = new_sqlite_file(db)
+    if plan and new_file is not None:
+        db = "sqlite://"  # a plan writes nothing: no database to estimate from, none made
+        new_file = None
     try:
         store = Store.open(db)
     except StoreError as exc:
         raise _fail(console, str(exc), 2) from None
+    outcome: SyncReport | Plan | None = None
     try:
         with contextlib.ExitStack() as stack:
             if emulator:
@@ -209,12 +223,14 @@ def sync(
                             base_url=base_url,
                             rate_limit_per_minute=rate_limit or None,
                             operation_limits=limits,
+                            **patient(give_up_after),
                         ),
                         children=policies,
                         concurrency=concurrency,
                     )
                 )
             )
+            stack.enter_context(told_when_unreachable(base_url, give_up_after))
             report = run_sync(
                 console,
                 core,
@@ -226,6 +242,7 @@ def sync(
                 plan_only=plan,
                 wait=wait,
             )
+            outcome = report
     except SyncRunningError as exc:
         raise _fail(console, exc.message) from None
     except CoreError as exc:
@@ -241,6 +258,9 @@ def sync(
         raise typer.Exit(INTERRUPTED_EXIT) from None
     finally:
         store.close()
+        if new_file is not None and (outcome is None or not getattr(outcome, "fetched", 1)):
+            # A first sync that stored nothing (a wrong key, Ashby unreachable) leaves no file behind.
+            remove_sqlite_file(new_file)
     if isinstance(report, Plan):
         if json_output:
             typer.echo(json.dumps(report.to_dict()))

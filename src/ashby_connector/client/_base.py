@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -262,8 +263,11 @@ class BaseClient:
         self.requests_sent.add(operation)
         return 0.0
 
-    def _retry_delay(self, exc: BaseException, attempt: int, *, is_read: bool) -> float | None:
-        """Seconds to wait before trying again after ``exc``, or None to give up."""
+    def _retry_delay(
+        self, exc: BaseException, attempt: int, *, is_read: bool, since: float | None = None
+    ) -> float | None:
+        """Seconds to wait before trying again after ``exc``, or None to give up (``since``: when
+        the first attempt started, for the policy's ``give_up_after``)."""
         retry_after = exc.retry_after if isinstance(exc, APIError) else None
         # A 429 slows the budget whether or not this call is retried.
         if isinstance(exc, RateLimitError) and exc.rate_limit_scope == PARTNER_SCOPE:
@@ -276,6 +280,12 @@ class BaseClient:
         if attempt >= self.retry_policy.max_retries or not should_retry(exc, is_read=is_read):
             return None
         delay = self.retry_policy.delay(attempt, retry_after)
+        limit = self.retry_policy.give_up_after
+        if limit is not None and since is not None:
+            left = limit - (time.monotonic() - since)
+            if left <= 0:
+                return None
+            delay = min(delay, left)
         _hooks.notify_retry(getattr(exc, "operation", None) or "", type(exc).__name__)
         log.info("ashby: retrying after %s in %.2fs (attempt %d)", type(exc).__name__, delay, attempt + 1)
         return delay

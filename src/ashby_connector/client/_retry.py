@@ -25,6 +25,8 @@ class RetryPolicy:
     max_delay: float = 30.0
     jitter: float = 0.5  # fraction of the delay randomised away, so clients do not retry in step
     max_retry_after: float = 120.0  # never trust a Retry-After longer than this
+    # Seconds after the first attempt past which no retry starts (None: only max_retries counts).
+    give_up_after: float | None = None
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based)."""

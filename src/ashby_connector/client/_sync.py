@@ -138,6 +138,7 @@ class AshbyClient(SyncNamespaces, BaseClient):
         url = self._url(operation)
         is_read = self._is_read(operation)
         attempt = 0
+        started = time.monotonic()
         while True:
             # Per attempt: a rotated key (``follow_key``) is used from the next request on.
             headers = self._headers(json=files is None)
@@ -149,13 +150,13 @@ class AshbyClient(SyncNamespaces, BaseClient):
                 )
                 return self._read_response(operation, response)
             except httpx.TransportError as exc:
-                delay = self._retry_delay(exc, attempt, is_read=is_read)
+                delay = self._retry_delay(exc, attempt, is_read=is_read, since=started)
                 if delay is None:
                     raise self._wrap_transport_error(exc, operation) from None
             except APIError as exc:
                 if isinstance(exc, AuthenticationError) and self._key_rotated(headers):
                     continue  # refused the old key while the connection's key was rotated
-                delay = self._retry_delay(exc, attempt, is_read=is_read)
+                delay = self._retry_delay(exc, attempt, is_read=is_read, since=started)
                 if delay is None:
                     raise
             time.sleep(delay)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -118,9 +119,11 @@ def key_clients(
     base_url: str,
     rate_limit_per_minute: float | None,
     operation_limits: dict[str, float] | None = None,
+    **client_options: Any,
 ) -> ClientFactory:
     """A new client of one key for each run (closed when the run ends), tagged with the connection
-    it syncs: what a command given ``--api-key`` syncs with."""
+    it syncs: what a command given ``--api-key`` syncs with (``client_options``: more
+    ``AshbyClient`` arguments, such as the command line's retry policy)."""
 
     def client_for(connection_id: str) -> AshbyClient:
         client = AshbyClient(
@@ -128,6 +131,7 @@ def key_clients(
             base_url=base_url,
             rate_limit_per_minute=rate_limit_per_minute,
             operation_rate_limits=operation_limits,
+            **client_options,
         )
         client.connection_id = connection_id
         return client
