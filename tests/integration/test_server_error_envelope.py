@@ -13,7 +13,9 @@ import httpx
 from tests.integration.server_fakes import Harness, harness
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
-EXTRA = {"ashbyCode", "permission"}
+# Keys some errors add beside the three: Ashby's own code and the permission it lacks, the outbound
+# URL rule that refused, and the operation and request a connection did not ask for.
+EXTRA = {"ashbyCode", "permission", "rule", "operation", "request"}
 
 
 def _check(response: httpx.Response, where: str) -> None:
@@ -29,31 +31,81 @@ def _check(response: httpx.Response, where: str) -> None:
     assert error["field"] is None or isinstance(error["field"], str), (where, error)
 
 
-def _requests(h: Harness, auth: dict[str, str], path: str, method: str) -> list[tuple[str, httpx.Response]]:
+def _requests(
+    h: Harness, auth: dict[str, str], real: dict[str, str], path: str, method: str, doc: dict[str, Any]
+) -> list[tuple[str, httpx.Response]]:
+    body = doc["paths"][path][method].get("requestBody", {}).get("content", {}).get("application/json", {})
+    nonsense = _nonsense(doc, body.get("schema")) if body else None
     url = re.sub(r"\{[^}]+\}", "nope", path)
-    send = lambda headers, **kw: h.http.request(method.upper(), url, headers=headers, **kw)  # noqa: E731
+    # The same route with a real connection wherever one is named, so the request passes lookup
+    # and reaches the use case's own checks of what was sent.
+    real_url = re.sub(r"\{[^}]+\}", "nope", path.replace("{connection_id}", real["X-Connection-Id"]))
+    send = lambda url, headers, **kw: h.http.request(method.upper(), url, headers=headers, **kw)  # noqa: E731
     conn = {**auth, "X-Connection-Id": "nope"}
     return [
-        ("no key", send({})),
-        ("unknown ids, wrong body", send(conn, json={"unexpected": {"nested": [1]}})),
-        ("malformed JSON", send({**conn, "content-type": "application/json"}, content=b"{not json")),
+        ("no key", send(url, {})),
+        ("unknown ids, wrong body", send(url, conn, json={"unexpected": {"nested": [1]}})),
+        ("malformed JSON", send(url, {**conn, "content-type": "application/json"}, content=b"{not json")),
+        ("real connection, wrong body", send(real_url, real, json={"unexpected": {"nested": [1]}})),
+        ("real connection, wrong types", send(real_url, real, json=_WRONG_TYPES, params=_BAD_QUERY)),
+        ("real connection, well-formed nonsense", send(real_url, real, json=nonsense, params=_BAD_QUERY)),
     ]
+
+
+def _nonsense(doc: dict[str, Any], schema: Any, depth: int = 0) -> Any:
+    """A value of the schema's shape whose content means nothing (unknown names and ids), so the
+    request passes validation and is refused by the use case itself."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if not isinstance(schema, dict) or depth > 4:
+        return "nope"
+    for key in ("anyOf", "oneOf", "allOf"):
+        if schema.get(key):
+            options = [o for o in schema[key] if o.get("type") != "null"] or schema[key]
+            return _nonsense(doc, options[0], depth + 1)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {k: _nonsense(doc, v, depth + 1) for k, v in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [_nonsense(doc, schema.get("items", {}), depth + 1)]
+    if kind in ("integer", "number"):
+        return max(schema.get("minimum", 1), 1)
+    if kind == "boolean":
+        return True
+    return "nope"
+
+
+# Names the routes' bodies and queries use, each given a value of the wrong kind.
+_FIELDS = ("ownerId", "apiKey", "operations", "url", "models", "entries", "streams", "mode", "limit")
+_WRONG_TYPES = {k: [] for k in _FIELDS}
+_BAD_QUERY = {"limit": "-1", "cursor": "not-a-cursor", "fields": "noSuchField", "status": "NOPE"}
 
 
 def test_every_route_answers_errors_in_the_envelope(tmp_path: Path) -> None:
     with harness(tmp_path) as h:
         auth = h.tenant()
-        paths = h.http.get("/openapi.json").json()["paths"]
+        real = h.connection(auth)
+        doc = h.http.get("/openapi.json").json()
+        paths = doc["paths"]
         assert "/webhooks/ashby/{connection_id}" in paths and "/subscriptions" in paths
         checked = 0
+        seen: set[str] = set()
         for path, operations in paths.items():
             for method in operations:
-                errors = [(why, r) for why, r in _requests(h, auth, path, method) if r.status_code >= 400]
+                answers = _requests(h, auth, real, path, method, doc)
+                errors = [(why, r) for why, r in answers if r.status_code >= 400]
+                seen |= {r.json()["error"]["code"] for _, r in errors}
                 assert errors, f"{method.upper()} {path} refused nothing"
                 for why, response in errors:
                     _check(response, f"{method.upper()} {path} ({why}): {response.status_code}")
                 checked += 1
-        assert checked >= 25  # every operation of the document (29 today)
+        assert checked >= 25  # every operation of the document
+        # Past authentication and lookup: the use cases' own refusals answered in the envelope too.
+        reached = {"invalid_request", "malformed_json", "connection_not_found", "unknown_operation"}
+        assert reached <= seen, sorted(seen)
+        assert len(seen) >= 8, sorted(seen)
         # Outside the document: the Connect form post (asked for JSON) and unknown paths.
         _check(
             h.http.post("/connect/nope", data={"apiKey": "x"}, headers={"accept": "application/json"}),
@@ -61,6 +113,24 @@ def test_every_route_answers_errors_in_the_envelope(tmp_path: Path) -> None:
         )
         _check(h.http.get("/no/such/route"), "unknown path")
         _check(h.http.delete("/subscriptions"), "wrong method")
+
+
+def test_a_request_the_connection_did_not_ask_for_names_the_operation(tmp_path: Path) -> None:
+    with harness(tmp_path) as h:
+        auth = h.tenant()
+        conn = h.connection(auth)
+        limited = h.http.patch(
+            f"/connections/{conn['X-Connection-Id']}",
+            json={"operations": ["genericContact::list"]},
+            headers=auth,
+        )
+        assert limited.status_code == 200, limited.text
+        refused = h.http.get("/resources/atsJob", headers=conn)
+        assert refused.status_code == 403
+        _check(refused, "not requested")
+        error = refused.json()["error"]
+        assert error["code"] == "operation_not_requested"
+        assert error["operation"] and error["request"]
 
 
 def test_subscription_errors_name_the_field_in_prose(tmp_path: Path) -> None:
