@@ -97,6 +97,9 @@ class Receiver:
     def __init__(self) -> None:
         self.statuses: list[int] = [200]
         self.delay = 0.0
+        # When set, every answer waits until the test opens the gate: a receiver that is slow for
+        # exactly as long as the test needs, with no clock involved.
+        self.gate: threading.Event | None = None
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.lock = threading.Lock()
         receiver = self
@@ -108,6 +111,8 @@ class Receiver:
                     receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                     index = min(len(receiver.requests) - 1, len(receiver.statuses) - 1)
                     status = receiver.statuses[index]
+                if receiver.gate is not None:
+                    receiver.gate.wait(30)
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 self.send_response(status)

@@ -3,7 +3,6 @@ through an index, attachments (kept inside candidates) included. 20,000 candidat
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,16 +73,13 @@ def test_an_attachment_is_found_by_id_among_20000_candidates_through_indexes(
 ) -> None:
     h, conn = seeded
     with Statements(h.core.store.engine) as sql:
-        started = time.perf_counter()
         answer = h.http.get("/resources/atsAttachment/file-19999", headers=conn)
-        elapsed = time.perf_counter() - started
     assert answer.status_code == 200, answer.text
     data = answer.json()["data"]
     assert (data["id"], data["candidateId"]) == ("file-19999", "cand-19999")
     assert sql.full_scans() == []
     record_reads = [s for s, _ in sql.seen if "ashby_candidate" in s or "record_piece" in s]
     assert len(record_reads) <= 3, record_reads  # the piece index, then the candidate by key
-    assert elapsed < 1.0  # was about 20 s at this size: every candidate read and exploded
     resume = h.http.get("/resources/atsAttachment/resume-7", headers=conn).json()["data"]
     assert resume["isResume"] is True and resume["candidateId"] == "cand-00007"
     assert h.http.get("/resources/atsAttachment/file-nope", headers=conn).status_code == 404

@@ -7,7 +7,6 @@ bounded so the whole run takes seconds.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,6 @@ def test_fuzz_every_operation_never_answers_5xx(tmp_path: Path) -> None:
     ashby = FakeAshby(
         scopes=["candidatesRead", "jobsRead"], results={"job.list": [], "candidate.info": {"id": "c"}}
     )
-    started = time.process_time()
     with harness(tmp_path, ashby) as h:
         headers = h.connection(h.tenant())
         store: Store = h.core.store
@@ -85,8 +83,6 @@ def test_fuzz_every_operation_never_answers_5xx(tmp_path: Path) -> None:
 
             check()
         assert failures == []
-    # Bounded: the run's own CPU time (wall time on a shared machine says more about the others).
-    assert time.process_time() - started < 60
 
 
 @pytest.mark.parametrize("path", ["/resources/%00", "/resources/atsJob/%ff%fe", "/proxy/%2e%2e%2f"])

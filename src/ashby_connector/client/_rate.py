@@ -121,13 +121,19 @@ class PartnerThrottle:
 PARTNER = PartnerThrottle()
 
 
+def _monotonic() -> float:
+    return time.monotonic()
+
+
 class TokenBucket:
-    def __init__(self, per_minute: float) -> None:
+    def __init__(self, per_minute: float, *, clock: Callable[[], float] = _monotonic) -> None:
+        # The clock is injectable so that tests of priorities and refills need not sleep.
+        self._clock = clock
         self._lock = threading.Lock()
         self._per_minute = float(per_minute)
         self._factor = 1.0
         self._tokens = self.capacity
-        self._updated = time.monotonic()
+        self._updated = clock()
         self._blocked_until = 0.0
         self._last_cut = float("-inf")
         self._usage = _Usage()
@@ -158,7 +164,7 @@ class TokenBucket:
     def reserve(self) -> float:
         """Take one token; return how many seconds the caller must wait before sending."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             self._refill(now)
             self._tokens -= 1.0
             wait = 0.0 if self._tokens >= 0 else -self._tokens / self.current_rate_per_second
@@ -167,7 +173,7 @@ class TokenBucket:
     def try_take(self, priority: Priority = "interactive") -> float:
         """Take a token now (0) or say when to ask again; see the module docstring for priorities."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             self._refill(now)
             partner = PARTNER.factor(now)
             blocked = max(self._blocked_until, PARTNER.blocked_until) - now
@@ -183,7 +189,7 @@ class TokenBucket:
 
     def in_use(self) -> float:
         with self._lock:
-            return self._usage.last_minute(time.monotonic()) / self._per_minute
+            return self._usage.last_minute(self._clock()) / self._per_minute
 
     def refund(self) -> None:
         """Give back a token taken for a request that was not sent after all."""
@@ -193,7 +199,7 @@ class TokenBucket:
     def penalize(self, retry_after: float | None = None) -> None:
         """Ashby answered 429: send nothing for a while, and slow down a little."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             self._refill(now)
             self._tokens = min(self._tokens, 0.0)
             if retry_after:

@@ -6,6 +6,7 @@ import gc
 import hashlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from ashby_connector.emulator.config import ApiKeyConfig, EmulatorConfig
@@ -26,6 +27,8 @@ class Emulator:
         cfg.admin_key = cfg.admin_key or _derived_key(cfg.seed, "admin")
         cfg.scim_token = cfg.scim_token or _derived_key(cfg.seed, "scim")
         self.faults = FaultInjector(parse_faults(cfg.faults), cfg.seed)
+        # The rate limits' clock; a test may replace it to count 429s per window without sleeping.
+        self.clock: Callable[[], float] = time.monotonic
         self.rate_limiter = self._limiter()
         self.state = self._new_state(generate)
         # API requests received since the process started, per operation (control API ``stats``):
@@ -106,6 +109,7 @@ class Emulator:
             cfg.operation_rate_limits,
             window=cfg.rate_limit_window_seconds,
             partner_per_minute=cfg.partner_rate_limit_per_minute,
+            clock=lambda: self.clock(),
         )
 
     def set_rate_limit(

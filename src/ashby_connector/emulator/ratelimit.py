@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 
 from ashby_connector.emulator.errors import ApiError
 
@@ -49,7 +50,10 @@ class RateLimiter:
         *,
         window: float = 60.0,
         partner_per_minute: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # Injectable so that tests count 429s per window on a clock they move, not the machine's.
+        self.clock = clock
         self.per_minute = per_minute
         self.per_operation = dict(per_operation or {})
         self.window = window
@@ -67,8 +71,9 @@ class RateLimiter:
         win = self.windows.get(name)
         if win is None or win.limit != limit:
             win = self.windows[name] = SlidingWindow(limit, self.window)
-        if win.hit() is not None:
-            self.rejections.append(time.monotonic())
+        now = self.clock()
+        if win.hit(now) is not None:
+            self.rejections.append(now)
             raise ApiError(
                 "rate_limit_exceeded",
                 f"Rate limit of {per_minute} requests per minute{what} exceeded",
@@ -76,8 +81,9 @@ class RateLimiter:
             )
 
     def check(self, key: str, operation: str = "") -> None:
-        if self.partner is not None and self.partner.hit() is not None:
-            self.partner_rejections.append(time.monotonic())
+        now = self.clock()
+        if self.partner is not None and self.partner.hit(now) is not None:
+            self.partner_rejections.append(now)
             raise ApiError(
                 "rate_limit_exceeded",
                 f"Partner-wide rate limit of {self.partner_per_minute} requests per minute exceeded",
