@@ -19,6 +19,7 @@ from ashby_connector.cli import app
 from ashby_connector.core.syncs.history import SyncHistory
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store import Store
+from ashby_connector.store.records import canonical
 from ashby_connector.sync.policies import every_child
 from tests.e2e.test_sync_emulator import assert_store_equals_emulator
 
@@ -34,8 +35,9 @@ def snapshot(db: str) -> dict[str, object]:
     """Everything a user could see in the store: records per kind and the sync state."""
     with Store.open(db, migrate=False) as store, store.engine.connect() as conn:
         states = [tuple(r) for r in conn.execute(sa.text("SELECT * FROM sync_state ORDER BY stream"))]
+        # Each user's whole record and its timestamps: any write at all changes the snapshot.
         users = sorted(
-            (r.id, r.raw_hash if hasattr(r, "raw_hash") else "")
+            (r.id, canonical(r.raw), r.synced_at, r.changed_at, r.deleted_at)
             for r in store.list("default", "user", limit=1000).records
         )
     return {"states": states, "users": users}
