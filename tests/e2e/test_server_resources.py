@@ -99,6 +99,11 @@ def test_candidate_create_update_anonymize(http: httpx.Client, emu: EmulatorHand
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "confirmation_required"
     gone = http.delete(f"/resources/atsCandidate/{cid}", params={"anonymize": "true"})
     assert gone.status_code == 200, gone.text
+    with AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as ashby:
+        after = ashby.call("candidate.info", {"id": cid})
+    assert after["name"] == "Anonymized Candidate" and not after.get("primaryEmailAddress")
+    stored = http.get(f"/resources/genericContact/{cid}").json()["data"]
+    assert stored["email"] is None and "Lovelace" not in (stored["name"] or "")
 
 
 def test_department_location_tag_writes_and_archive(http: httpx.Client) -> None:
@@ -114,6 +119,10 @@ def test_department_location_tag_writes_and_archive(http: httpx.Client) -> None:
     tag = http.post("/resources/atsTag", json={"name": "Referral"}).json()["data"]
     archived_tag = http.delete(f"/resources/atsTag/{tag['id']}")
     assert archived_tag.status_code == 200 and archived_tag.json()["data"]["id"] == tag["id"]
+    # Ashby has no single-tag read: its tag list, archived ones included, says what it holds.
+    again = http.post("/proxy/candidateTag.list", json={"includeArchived": True})
+    assert again.status_code == 200, again.text
+    assert [t["isArchived"] for t in again.json()["results"] if t["id"] == tag["id"]] == [True]
 
 
 def test_application_create_update_delete(http: httpx.Client) -> None:
@@ -372,14 +381,18 @@ def test_job_create_update_archive(http: httpx.Client) -> None:
 def test_offer_update_sends_the_form(http: httpx.Client) -> None:
     offers = http.get("/resources/atsOffer", params={"limit": 100}).json()["data"]
     open_offers = [o for o in offers if o["status"] in ("DRAFT", "PENDING_APPROVAL", "SENT")]
-    if not open_offers:
-        pytest.skip("no undecided offer in this seeded organisation")
+    assert open_offers, "the seeded organisation has undecided offers"
     offer = open_offers[0]
+    version = lambda: http.get(  # noqa: E731
+        f"/resources/atsOffer/{offer['id']}", params={"live": "true", "includeRemoteData": "true"}
+    ).json()["data"]["remoteData"]["latestVersion"]["id"]
+    before = version()
     missing = http.patch(f"/resources/atsOffer/{offer['id']}", json={})
     assert missing.status_code == 422 and missing.json()["error"]["field"] == "offerForm"
     updated = http.patch(f"/resources/atsOffer/{offer['id']}", json={"offerForm": {"fieldSubmissions": []}})
     assert updated.status_code == 200, updated.text
     assert updated.json()["data"]["id"] == offer["id"]
+    assert version() != before  # Ashby made a new version of the offer from the form
     assert http.delete(f"/resources/atsOffer/{offer['id']}").status_code == 501
 
 
