@@ -9,9 +9,10 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,17 +112,29 @@ def test_every_tool_over_http_answers_from_the_copy(
     candidate = next(c for c in ashby.call("candidate.list", {}) if len(c.get("applicationIds") or []) >= 1)
     busiest = Counter(a["job"]["id"] for a in apps).most_common(1)[0][0]
     users = [u["id"] for u in ashby.call("user.list", {})]
+    schedules = ashby.call("interviewSchedule.list", {})
+    events = [(e, s) for s in schedules for e in s.get("interviewEvents") or []]
+    # The organisation's interviews lie in the past: the core's clock is pinned before the middle
+    # of them, so half are "upcoming".
+    starts = sorted(when(e["startTime"]) for e, _ in events)
+    pinned = starts[len(starts) // 2] - timedelta(days=1)
+    server.core.insights.clock = pinned.timestamp
+    busy = Counter(u for e, _ in events if when(e["startTime"]) >= pinned for u in e["interviewerUserIds"])
+    users = [u for u, _ in busy.most_common(2)] + [u for u in users if u not in busy][:1]
     calls = [
         ("search_candidates", {"query": candidate["name"].split()[-1].upper()}),
         ("candidate_timeline", {"candidateId": candidate["id"]}),
         ("job_pipeline", {"jobId": busiest}),
         ("stale_applications", {"days": 1, "jobId": busiest}),
-        ("upcoming_interviews", {"days": 365}),
+        ("upcoming_interviews", {"days": 365, "limit": 200}),
         ("open_jobs", {}),
         ("pending_offers", {"waitingOn": "any"}),
-    ] + [("upcoming_interviews", {"userId": u, "days": 365}) for u in users[:3]]
+    ] + [("upcoming_interviews", {"userId": u, "days": 365, "limit": 200}) for u in users]
     before = sum(emu.emulator.requests_received.values())
-    listed, results = asyncio.run(session(over_http(server, key_of(http), connection_id), calls))
+    try:
+        listed, results = asyncio.run(session(over_http(server, key_of(http), connection_id), calls))
+    finally:
+        server.core.insights.clock = time.time
     asked = sum(emu.emulator.requests_received.values()) - before
     assert asked == 0  # every child list was synced: nothing lazy to fetch, nothing asked of Ashby
     assert listed == READ_TOOLS  # the server runs without writes
@@ -166,7 +179,7 @@ def test_every_tool_over_http_answers_from_the_copy(
     assert pipeline["historyCoverage"]["applicationsWithHistory"] == pipeline["applications"]
 
     # Stalled: the active applications of the job whose last stage entry is over a day old.
-    cutoff = datetime.now(UTC) - timedelta(days=1)
+    cutoff = pinned - timedelta(days=1)
     expected = set()
     for app in apps:
         if app["job"]["id"] == busiest and app["status"] == "Active":
@@ -176,12 +189,21 @@ def test_every_tool_over_http_answers_from_the_copy(
                 expected.add(app["id"])
     assert {s["applicationId"] for s in stale["applications"]} == expected
 
-    window_end = datetime.now(UTC) + timedelta(days=365)
-    for item in upcoming["interviews"]:
-        start = datetime.fromisoformat(item["startTime"].replace("Z", "+00:00"))
-        assert datetime.now(UTC) - timedelta(minutes=5) <= start <= window_end
+    # Upcoming: the emulator's interviews starting within a year of the pinned now, not cancelled.
+    def upcoming_ids(user: str | None) -> set[str]:
+        end = pinned + timedelta(days=365)
+        return {
+            e["id"]
+            for e, sched in events
+            if pinned <= when(e["startTime"]) < end
+            and sched["status"] != "Cancelled"
+            and (user is None or user in e["interviewerUserIds"])
+        }
+
+    assert upcoming["count"] > 0
+    assert {i["eventId"] for i in upcoming["interviews"]} == upcoming_ids(None)
     for (_, args), result in zip(calls[7:], results[7:], strict=True):
-        assert all(args["userId"] in i["interviewerIds"] for i in answer(result)["interviews"])
+        assert {i["eventId"] for i in answer(result)["interviews"]} == upcoming_ids(args["userId"])
 
     open_ids = {j["id"] for j in ashby.call("job.list", {}) if j["status"] == "Open"}
     assert {j["id"] for j in jobs["jobs"]} == open_ids
@@ -191,6 +213,10 @@ def test_every_tool_over_http_answers_from_the_copy(
         o["id"] for o in ashby.call("offer.list", {}) if o["offerStatus"] in waiting
     }
     assert store.count(connection_id, "candidate") == len(ashby.call("candidate.list", {}))
+
+
+def when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def app_of(entry: dict[str, Any], candidate: dict[str, Any], ashby: AshbyClient) -> str:
@@ -291,7 +317,7 @@ def test_stdio_reads_and_has_no_writes_unless_asked(
         ("search_candidates", {"query": candidate["name"]}),
         ("candidate_timeline", {"candidateId": candidate["id"]}),
         ("job_pipeline", {"jobId": job["id"]}),
-        ("stale_applications", {"days": 30}),
+        ("stale_applications", {"days": 30, "jobId": job["id"]}),
         ("upcoming_interviews", {}),
         ("open_jobs", {}),
         ("pending_offers", {"waitingOn": "approval"}),

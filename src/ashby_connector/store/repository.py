@@ -351,7 +351,7 @@ class Store:
                     sa.update(table)
                     .where(table.c.connection_id == connection_id, table.c.id.in_(chunk))
                     .where(table.c.deleted_at.is_(None))
-                    .values(deleted_at=at or utcnow())
+                    .values(deleted_at=at or utcnow(), changed_at=utcnow())
                 )
                 count += res.rowcount
         return count
@@ -369,7 +369,9 @@ class Store:
             cond.append(table.c.parent_id == parent_id)
         gone = [dict(r.raw) for r in conn.execute(sa.select(table.c.raw).where(*cond))]
         if gone:
-            conn.execute(sa.update(table).where(*cond).values(deleted_at=utcnow()))
+            now = utcnow()
+            # A deletion is a change: readers that follow changed_at (core.insights) see it.
+            conn.execute(sa.update(table).where(*cond).values(deleted_at=now, changed_at=now))
         return gone
 
     def get(

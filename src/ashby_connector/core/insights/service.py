@@ -20,17 +20,27 @@ from ashby_connector.core.insights.answers import (
     person,
     ref,
 )
+from ashby_connector.core.insights.digests import Digest
+from ashby_connector.core.insights.entries import (
+    ApplicationEntry,
+    active_job,
+    active_recruiter,
+    application_entry,
+    candidate_entry,
+    emails,
+    job_entry,
+    job_of,
+    offer_entry,
+    opening_entry,
+)
 from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.store import Store, insights
-from ashby_connector.store.queries import searchable_needle
 from ashby_connector.store.tenancy import ConnectionRow
 
 # Statuses of an offer that wait on someone: approvers, or the candidate.
 WAITING_ON_APPROVAL = ("WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOnApprovalDefinition")
 WAITING_ON_CANDIDATE = ("WaitingOnCandidateResponse",)
 MAX_LIMIT = 200
-# Candidates whose stored text may match a search, read at most (the exact check runs on these).
-_SEARCH_SCAN = 2000
 _NOTE_CHARS = 500
 
 
@@ -59,6 +69,12 @@ class Insights:
         self.store = store
         self.lazy = lazy
         self.clock = clock
+        # The large lists questions scan, as in-memory digests kept current from the store.
+        self.candidates = Digest(store, "candidate", candidate_entry)
+        self.applications = Digest(store, "application", application_entry)
+        self.offers = Digest(store, "offer", offer_entry)
+        self.jobs = Digest(store, "job", job_entry)
+        self.openings = Digest(store, "opening", opening_entry)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _now(self) -> datetime:
@@ -91,37 +107,27 @@ class Insights:
         self, conn: ConnectionRow, text: str | None = None, tag: str | None = None, limit: int = 20
     ) -> Answer:
         """Candidates whose name or an email address contains ``text`` (any case), and/or who carry
-        ``tag`` (a tag's id or its title)."""
+        ``tag`` (a tag's id or its exact title, any case)."""
         text, tag = _optional_text(text, "query"), _optional_text(tag, "tag")
         limit = _number(limit, "limit", 1, MAX_LIMIT)
         if text is None and tag is None:
             raise CoreError(422, "invalid_field", "give a name or email to search for, or a tag", "query")
         self._require(conn, "atsCandidate::list")
         needle = text.casefold() if text else None
-        tag_id = tag_title = None
-        if tag is not None:
-            tags = insights.records_by_id(self.store.engine, conn.id, "candidateTag", [tag])
-            tag_id = tag if tags else None
-            tag_title = tag.casefold()
-        rows = insights.candidates_matching(
-            self.store.engine,
-            conn.id,
-            searchable_needle(text) if text else None,
-            tag_id or (tag if tag and searchable_needle(tag) else None),
-            _SEARCH_SCAN,
-        )
-        found = []
-        for raw in rows:
-            if needle is not None and not _name_or_email_has(raw, needle):
-                continue
-            if tag is not None and not _has_tag(raw, tag_id, tag_title):
-                continue
-            found.append(_candidate_summary(raw))
-        found.sort(key=lambda c: (str(c["name"] or "").casefold(), c["id"]))
+        wanted = tag.casefold() if tag else None
+        found = [
+            (entry.name.casefold(), ident)
+            for ident, entry in self.candidates.entries(conn.id).items()
+            if (needle is None or needle in entry.text)
+            and (wanted is None or any(wanted in (t_id, t_title) for t_id, t_title in entry.tags))
+        ]
+        found.sort()
+        page = [ident for _, ident in found[:limit]]
+        raws = insights.records_by_id(self.store.engine, conn.id, "candidate", page)
         data = {
-            "candidates": found[:limit],
+            "candidates": [_candidate_summary(raws[i]) for i in page if i in raws],
             "matched": len(found),
-            "more": len(found) > limit or len(rows) == _SEARCH_SCAN,
+            "more": len(found) > limit,
         }
         return Answer(data, self._freshness(conn, ["candidate"]))
 
@@ -254,8 +260,8 @@ class Insights:
         self._require(conn, "atsJob::retrieve", "atsApplication::list")
         job = self._get(conn, "job", job_id, "jobId", "job")
         engine = self.store.engine
-        apps = insights.records_at(engine, conn.id, "application", "job.id", [job_id])
-        app_ids = [str(a["id"]) for a in apps]
+        apps = self.applications.grouped(conn.id, job_of).get(job_id, [])
+        app_ids = [ident for ident, _ in apps]
         history = insights.children_of(engine, conn.id, "applicationHistory", app_ids)
         plan_ids = [
             p
@@ -272,15 +278,11 @@ class Insights:
             order[str(stage["id"])] = (float(stage.get("orderInInterviewPlan") or 0), str(stage.get("title")))
         current: Counter[str] = Counter()
         statuses: Counter[str] = Counter()
-        for app in apps:
-            statuses[str(app.get("status"))] += 1
-            current_stage = app.get("currentInterviewStage")
-            stage_id = ref(current_stage)
-            if stage_id and app.get("status") == "Active":
-                current[stage_id] += 1
-                if stage_id not in order and isinstance(current_stage, dict):
-                    position = float(current_stage.get("orderInInterviewPlan") or 0)
-                    order[stage_id] = (position, str(current_stage.get("title")))
+        for _, app in apps:
+            statuses[str(app.status)] += 1
+            if app.stage_id and app.status == "Active":
+                current[app.stage_id] += 1
+                order.setdefault(app.stage_id, (app.stage_order, str(app.stage_title)))
         now = self._now()
         durations: dict[str, list[float]] = {}
         entered: dict[str, set[str]] = {}
@@ -345,38 +347,48 @@ class Insights:
         limit = _number(limit, "limit", 1, MAX_LIMIT)
         job_id = _optional_text(job_id, "jobId")
         recruiter_id = _optional_text(recruiter_id, "recruiterId")
+        if job_id is None and recruiter_id is None:
+            raise CoreError(422, "invalid_field", "name a job (jobId) or a recruiter (recruiterId)", "jobId")
         self._require(conn, "atsApplication::list")
         engine = self.store.engine
-        apps = insights.active_applications(engine, conn.id, [job_id] if job_id else None)
-        job_ids = sorted({j for a in apps if (j := ref(a.get("job")))})
-        jobs = insights.records_by_id(engine, conn.id, "job", job_ids)
-        if recruiter_id:
-            apps = [a for a in apps if _recruiter(a, jobs.get(ref(a.get("job")) or "")) == recruiter_id]
-        moves = insights.last_stage_entries(engine, conn.id, [str(a["id"]) for a in apps])
+        jobs = self.jobs.entries(conn.id)
+        by_job = self.applications.grouped(conn.id, active_job)
+
+        def recruiter_of(app: ApplicationEntry) -> str | None:
+            job = jobs.get(app.job_id or "")
+            return app.recruiter or (job.recruiter if job else None)
+
+        if job_id is not None:
+            pool = by_job.get(job_id, [])
+        else:
+            # The recruiter's own applications, and those of their jobs that name no recruiter.
+            pool = list(self.applications.grouped(conn.id, active_recruiter).get(str(recruiter_id), []))
+            for ident, job in jobs.items():
+                if job.recruiter == recruiter_id:
+                    pool += [(i, a) for i, a in by_job.get(ident, []) if a.recruiter is None]
+        apps = {i: a for i, a in pool if recruiter_id is None or recruiter_of(a) == recruiter_id}
+        recruiters = {i: recruiter_of(a) for i, a in apps.items()}
+        moves = insights.last_stage_entries(engine, conn.id, list(apps))
         now = self._now()
         threshold = now - timedelta(days=days)
         stale = []
-        for app in apps:
-            app_id = str(app["id"])
-            basis = "stageHistory" if app_id in moves else "updatedAt"
-            last = parse_time(moves.get(app_id) or app.get("updatedAt"))
+        for ident, app in apps.items():
+            basis = "stageHistory" if ident in moves else "updatedAt"
+            last = parse_time(moves.get(ident) or app.updated_at)
             if last is None or last > threshold:
                 continue
-            stage = app.get("currentInterviewStage") or {}
-            candidate = app.get("candidate") or {}
-            job = jobs.get(ref(app.get("job")) or "") or {}
             stale.append(
                 {
-                    "applicationId": app_id,
-                    "candidate": candidate.get("name") if isinstance(candidate, dict) else None,
-                    "candidateId": ref(candidate),
-                    "job": job.get("title") or _title(app.get("job")),
-                    "jobId": ref(app.get("job")),
-                    "stage": stage.get("title") if isinstance(stage, dict) else None,
+                    "applicationId": ident,
+                    "candidate": app.candidate_name,
+                    "candidateId": app.candidate_id,
+                    "job": app.job_title,
+                    "jobId": app.job_id,
+                    "stage": app.stage_title,
                     "lastStageMoveAt": iso(last),
                     "daysSinceMove": days_between(last, now),
                     "basis": basis,
-                    "recruiterId": _recruiter(app, job),
+                    "recruiterId": recruiters[ident],
                 }
             )
         stale.sort(key=lambda s: (-float(str(s["daysSinceMove"])), str(s["applicationId"])))
@@ -456,41 +468,29 @@ class Insights:
 
     # -- jobs and openings -----------------------------------------------------------------------
     def open_jobs(self, conn: ConnectionRow, limit: int = 100) -> Answer:
-        """Jobs whose status is Open, each with its open openings and active applications."""
+        """Jobs whose status is Open, each with its open openings."""
         limit = _number(limit, "limit", 1, MAX_LIMIT)
         self._require(conn, "atsJob::list")
-        engine = self.store.engine
-        jobs = insights.records_at(engine, conn.id, "job", "status", ["Open"])
-        openings = insights.records_at(engine, conn.id, "opening", "openingState", ["Open"])
+        jobs = [(i, j) for i, j in self.jobs.entries(conn.id).items() if j.status == "Open"]
         by_job: dict[str, list[dict[str, Any]]] = {}
-        for opening in openings:
-            if opening.get("isArchived"):
-                continue
-            version = opening.get("latestVersion") or {}
-            summary = {
-                "id": opening.get("id"),
-                "identifier": version.get("identifier"),
-                "openedAt": opening.get("openedAt"),
-                "targetHireDate": version.get("targetHireDate"),
-                "isBackfill": version.get("isBackfill"),
+        for opening in self.openings.entries(conn.id).values():
+            if opening.open:
+                for job_id in opening.job_ids:
+                    by_job.setdefault(job_id, []).append(opening.summary)
+        departments = self._names(conn, "department", (j.department_id for _, j in jobs), "name")
+        locations = self._names(conn, "location", (j.location_id for _, j in jobs), "name")
+        listed = [
+            {
+                "id": ident,
+                "title": job.title,
+                "department": departments.get(job.department_id or ""),
+                "location": locations.get(job.location_id or ""),
+                "confidential": job.confidential,
+                "openedAt": job.opened_at,
+                "openings": by_job.get(ident, []),
             }
-            for job_id in version.get("jobIds") or []:
-                by_job.setdefault(str(job_id), []).append(summary)
-        departments = self._names(conn, "department", (j.get("departmentId") for j in jobs), "name")
-        locations = self._names(conn, "location", (j.get("locationId") for j in jobs), "name")
-        listed = []
-        for job in sorted(jobs, key=lambda j: (str(j.get("title") or "").casefold(), str(j["id"]))):
-            listed.append(
-                {
-                    "id": job["id"],
-                    "title": job.get("title"),
-                    "department": departments.get(str(job.get("departmentId"))),
-                    "location": locations.get(str(job.get("locationId"))),
-                    "confidential": bool(job.get("confidential")),
-                    "openedAt": job.get("openedAt"),
-                    "openings": by_job.get(str(job["id"]), []),
-                }
-            )
+            for ident, job in sorted(jobs, key=lambda item: (str(item[1].title or "").casefold(), item[0]))
+        ]
         data = {"count": len(listed), "jobs": listed[:limit], "openOpenings": sum(map(len, by_job.values()))}
         return Answer(data, self._freshness(conn, ["job", "opening", "department", "location"]))
 
@@ -507,41 +507,36 @@ class Insights:
             "candidate": WAITING_ON_CANDIDATE,
             "any": WAITING_ON_APPROVAL + WAITING_ON_CANDIDATE,
         }[waiting_on]
-        engine = self.store.engine
-        offers = insights.records_at(engine, conn.id, "offer", "offerStatus", list(statuses))
-        apps = insights.records_by_id(
-            engine, conn.id, "application", [str(o.get("applicationId")) for o in offers]
+        waiting = sorted(
+            (
+                (o.since or "", ident, o)
+                for ident, o in self.offers.entries(conn.id).items()
+                if o.status in statuses
+            ),
+            key=lambda item: (item[0], item[1]),
         )
+        apps = self.applications.entries(conn.id)
         now = self._now()
         listed = []
-        for offer in offers:
-            version = offer.get("latestVersion") or {}
-            since = parse_time(version.get("createdAt"))
-            app = apps.get(str(offer.get("applicationId"))) or {}
+        for _, ident, offer in waiting[:limit]:
+            since = parse_time(offer.since)
+            app = apps.get(offer.application_id or "")
             listed.append(
                 {
-                    "offerId": offer.get("id"),
-                    "waitingOn": "candidate"
-                    if offer.get("offerStatus") in WAITING_ON_CANDIDATE
-                    else "approval",
-                    "offerStatus": offer.get("offerStatus"),
-                    "approvalStatus": version.get("approvalStatus"),
-                    "candidate": _title(app.get("candidate"), "name"),
-                    "applicationId": offer.get("applicationId"),
-                    "job": _title(app.get("job")),
-                    "startDate": version.get("startDate"),
-                    "salary": version.get("salary"),
-                    "since": version.get("createdAt"),
+                    "offerId": ident,
+                    "waitingOn": "candidate" if offer.status in WAITING_ON_CANDIDATE else "approval",
+                    "offerStatus": offer.status,
+                    "approvalStatus": offer.approval_status,
+                    "candidate": app.candidate_name if app else None,
+                    "applicationId": offer.application_id,
+                    "job": app.job_title if app else None,
+                    "startDate": offer.start_date,
+                    "salary": offer.salary,
+                    "since": offer.since,
                     "daysWaiting": days_between(since, now) if since else None,
                 }
             )
-        listed.sort(key=lambda o: (-float(o["daysWaiting"] or 0), str(o["offerId"])))
-        data = {
-            "waitingOn": waiting_on,
-            "count": len(listed),
-            "offers": listed[:limit],
-            "computedAt": iso(now),
-        }
+        data = {"waitingOn": waiting_on, "count": len(waiting), "offers": listed, "computedAt": iso(now)}
         return Answer(data, self._freshness(conn, ["offer", "application"]))
 
 
@@ -567,38 +562,13 @@ def _title(value: Any, key: str = "title") -> str | None:
     return str(value[key]) if isinstance(value, dict) and value.get(key) else None
 
 
-def _emails(raw: dict[str, Any]) -> list[str]:
-    found = [e.get("value") for e in raw.get("emailAddresses") or [] if isinstance(e, dict)]
-    primary = raw.get("primaryEmailAddress")
-    if isinstance(primary, dict):
-        found.insert(0, primary.get("value"))
-    return list(dict.fromkeys(e for e in found if isinstance(e, str)))
-
-
-def _name_or_email_has(raw: dict[str, Any], needle: str) -> bool:
-    return needle in str(raw.get("name") or "").casefold() or any(
-        needle in e.casefold() for e in _emails(raw)
-    )
-
-
-def _has_tag(raw: dict[str, Any], tag_id: str | None, title: str | None) -> bool:
-    for tag in raw.get("tags") or []:
-        if not isinstance(tag, dict):
-            continue
-        if tag_id is not None and tag.get("id") == tag_id:
-            return True
-        if title is not None and str(tag.get("title") or "").casefold() == title:
-            return True
-    return False
-
-
 def _candidate_summary(raw: dict[str, Any]) -> dict[str, Any]:
-    emails = _emails(raw)
+    addresses = emails(raw)
     return {
         "id": raw.get("id"),
         "name": raw.get("name"),
-        "email": emails[0] if emails else None,
-        "emails": emails,
+        "email": addresses[0] if addresses else None,
+        "emails": addresses,
         "tags": [
             {"id": t.get("id"), "title": t.get("title")} for t in raw.get("tags") or [] if isinstance(t, dict)
         ],
@@ -606,12 +576,3 @@ def _candidate_summary(raw: dict[str, Any]) -> dict[str, Any]:
         "createdAt": raw.get("createdAt"),
         "uri": f"ashby://atsCandidate/{raw.get('id')}",
     }
-
-
-def _recruiter(app: dict[str, Any], job: dict[str, Any] | None) -> str | None:
-    """The application's recruiter, else its job's (Ashby's hiring-team role ``Recruiter``)."""
-    for team in (app.get("hiringTeam"), (job or {}).get("hiringTeam")):
-        for member in team or []:
-            if isinstance(member, dict) and member.get("role") == "Recruiter" and member.get("userId"):
-                return str(member["userId"])
-    return None
