@@ -21,13 +21,17 @@ class Env:
     def __init__(self, path: str) -> None:
         self.path = path
         self.ashby = FakeAshby()
+        # The service's clock, moved by hand: a retry becomes due when the test says so.
+        self.now = 1_767_225_600.0
         self.store = Store.open(path)
         self.svc = self._service()
         self.secret = self.svc.registry.ensure_secret(C)
         self.seq = 0
 
     def _service(self) -> WebhookService:
-        opts = WebhookOptions(inbox_backoff=Backoff(base_seconds=0.05, cap_seconds=0.05, max_attempts=3))
+        opts = WebhookOptions(
+            inbox_backoff=Backoff(base_seconds=0.05, cap_seconds=0.05, max_attempts=3), clock=lambda: self.now
+        )
         return WebhookService.for_store(
             self.store, SecretBox(Fernet.generate_key()), client_for=lambda c: self.ashby, options=opts
         )
@@ -143,7 +147,7 @@ def test_merge_deletes_the_merged_away_candidate_and_repoints_its_applications(e
     assert not env.deleted("candidate", "gone")
     env.ashby.fail = None
     env.ashby.records["keep"] = {"id": "keep", "name": "Ada", "applicationIds": ["appA", "appB"]}
-    time.sleep(0.06)
+    env.now += 0.06  # the retry is due
     env.svc.drain()
     assert env.svc.inbox.counts() == {"done": 1}
     assert env.deleted("candidate", "gone")
@@ -171,14 +175,14 @@ def test_a_crash_between_queueing_the_event_and_writing_the_store_loses_nothing(
         raise OSError("killed")
 
     env.svc.processor.store.put_records = crash  # type: ignore[method-assign]
-    # A retry delay longer than any drain pass on a loaded machine, so the first drain cannot
-    # reach the retry itself while the store is still failing.
+    # On the test's clock the retry is due only once the test moves it, so the first drain cannot
+    # reach it while the store is still failing, however slow the machine.
     env.svc.processor.backoff = Backoff(base_seconds=1.0, cap_seconds=1.0, max_attempts=3)
     env.send("applicationUpdate", {"application": app("2026-01-01T10:00:00Z")})
     env.svc.drain()
     assert queued == [("app1", "created")] and env.raw("application", "app1") is None
     env.svc.processor.store.put_records = real_put  # type: ignore[method-assign]
-    time.sleep(1.05)
+    env.now += 1.05
     env.svc.drain()
     # Applied on the retry, and the event was queued again with the same content (same id).
     assert env.raw("application", "app1") is not None
