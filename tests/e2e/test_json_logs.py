@@ -82,12 +82,24 @@ def test_serve_log_format_json_stays_json_and_masked(tmp_path: Path) -> None:
         assert not [s for s in secrets if s and s in line], line
 
 
+def _raw_get(port: int, target: str, headers: dict[str, str]) -> bytes:
+    """A GET httpx will not send (it refuses URLs over 64 KB itself); the whole answer."""
+    lines = [f"GET {target} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as raw:
+        raw.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        chunks = []
+        while chunk := raw.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _exercise(
     port: int, platform_key: str, cid: str, ashby_secret: str, receiver: RecordingReceiver
 ) -> set[str]:
     """What the server logs about: proxied calls (one Ashby refuses), a wrong platform key, a sync,
     a signed Ashby webhook and one with a forged signature, a subscription's delivery, a Connect
-    link, and a request uvicorn itself refuses. Returns the secrets made on the way."""
+    link, over-long URLs (414) and a request uvicorn itself refuses. Returns the secrets made on the way."""
     headers = {"Authorization": f"Bearer {platform_key}", "X-Connection-Id": cid}
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as http:
 
@@ -123,6 +135,9 @@ def _exercise(
         forged = {"Ashby-Signature": "sha256=" + "0" * 64, "Content-Type": "application/json"}
         assert http.post(f"/webhooks/ashby/{cid}", content=body, headers=forged).status_code == 401
         _wait(lambda: len(receiver.received) > 0)
+        for size in (70_000, 500_000):  # an over-long URL: an HTTP answer, not a dropped connection
+            answer = _raw_get(port, "/resources/genericContact?q=" + "x" * size, headers)
+            assert answer.startswith(b"HTTP/1.1 414 ") and b"uri_too_long" in answer, answer[:200]
     with socket.create_connection(("127.0.0.1", port)) as raw:  # uvicorn warns about it itself
         raw.sendall(b"NOT HTTP AT ALL\r\n\r\n")
         raw.recv(1024)

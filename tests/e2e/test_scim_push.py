@@ -88,6 +88,13 @@ def test_push_creates_updates_deactivates_and_is_idempotent(emu: EmulatorHandle,
         ("email\nada@example.com\nAda@Example.com\n", "row 3: field 'email'"),
         ("name,firstName\nx,y\n", "row 1: field 'email'"),
         ("email,role\nada@example.com,admin\n", "row 1: field 'role'"),
+        # Nothing a spreadsheet would run, no control characters: refused before SCIM is asked.
+        ("email,firstName\nada@example.com,Ada\nbob@example.com,Bo\x00b\n", "row 3: field 'firstName'"),
+        ('email,lastName\nada@example.com,"=HYPERLINK(""http://x"",""y"")"\n', "row 2: field 'lastName'"),
+        ("email,firstName\nada@example.com,+1 555\n", "row 2: field 'firstName'"),
+        ("email,firstName\nada@example.com,-2+3\n", "row 2: field 'firstName'"),
+        ("email,lastName\nada@example.com,@SUM(A1)\n", "row 2: field 'lastName'"),
+        ("email,firstName\nada@example.com,Ad\u202ea\n", "row 2: field 'firstName'"),
     ],
 )
 def test_bad_csv_is_exit_2_naming_row_and_field(

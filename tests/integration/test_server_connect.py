@@ -29,8 +29,29 @@ def test_a_link_connects_once_and_reports_what_the_key_can_read(tmp_path: Path) 
         assert GOOD_KEY not in done.text
         connections = h.http.get("/connections", headers=tenant).json()["data"]
         assert [c["ownerId"] for c in connections] == ["customer-7"]
-        assert h.http.get(url).status_code == 404  # used
-        assert h.http.post(url, data={"apiKey": GOOD_KEY}).status_code == 404
+        assert h.http.get(url).status_code == 409  # used: the documented answer
+        assert h.http.post(url, data={"apiKey": GOOD_KEY}).status_code == 409
+        again = h.http.post(url, data={"apiKey": GOOD_KEY}, headers={"Accept": "application/json"})
+        assert again.status_code == 409 and again.json()["error"]["code"] == "link_used"
+        assert len(h.http.get("/connections", headers=tenant).json()["data"]) == 1  # nothing added
+
+
+def test_a_link_is_spent_after_five_wrong_keys(tmp_path: Path) -> None:
+    with harness(tmp_path, FakeAshby(scopes=["candidatesRead", "apiKeysRead"])) as h:
+        tenant = h.tenant()
+        url = h.http.post("/connect-links", json={"ownerId": "c"}, headers=tenant).json()["url"]
+        as_json = {"Accept": "application/json"}
+        for attempt in range(1, 6):
+            refused = h.http.post(url, data={"apiKey": f"wrong-{attempt}"}, headers=as_json)
+            assert refused.status_code == 422, refused.text
+            assert ("spent" in refused.text) == (attempt == 5)
+        spent = h.http.post(url, data={"apiKey": GOOD_KEY}, headers=as_json)  # even the right key
+        assert spent.status_code == 409 and spent.json()["error"]["code"] == "link_spent"
+        page = h.http.get(url)
+        assert page.status_code == 409 and "Too many wrong keys" in page.text
+        assert h.http.get("/connections", headers=tenant).json()["data"] == []
+        other = h.http.post("/connect-links", json={"ownerId": "c"}, headers=tenant).json()["url"]
+        assert h.http.post(other, data={"apiKey": GOOD_KEY}).status_code == 200  # per link
 
 
 def test_unknown_links_and_escaping(tmp_path: Path) -> None:

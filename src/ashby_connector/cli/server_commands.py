@@ -83,6 +83,7 @@ def serve(
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.core.app import Core
     from ashby_connector.server import create_app
+    from ashby_connector.server.limits import MAX_REQUEST_HEAD_BYTES
     from ashby_connector.server.logging_config import uvicorn_log_config
 
     allowlist = tuple(v.strip() for v in outbound_allowlist.split(",") if v.strip())
@@ -113,7 +114,12 @@ def serve(
         typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {core.store.url}")
         typer.echo(policy.describe())
         uvicorn.run(
-            create_app(core=core), host=host, port=port, log_level="warning", log_config=uvicorn_log_config()
+            create_app(core=core),
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=uvicorn_log_config(),
+            h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         )
     finally:
         core.close()

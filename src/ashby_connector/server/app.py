@@ -33,7 +33,7 @@ from ashby_connector.server import (
     routes_syncs,
     routes_webhooks,
 )
-from ashby_connector.server.limits import BodyLimit
+from ashby_connector.server.limits import BodyLimit, UrlLimit
 
 if TYPE_CHECKING:
     from ashby_connector.agents.http import McpEndpoint
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, *, core: Core | None = None) ->
     app.include_router(routes_ops.router(app_core))
     console.install(app, app_core)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UrlLimit)  # added last: runs first
     openapi_doc.install(app)
     docs_pages.install_redoc(app)
     return app

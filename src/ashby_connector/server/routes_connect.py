@@ -151,6 +151,19 @@ def _page(brand: Branding, title: str, body: str, status: int = 200) -> HTMLResp
 
 
 _GONE = "<p>This link is unknown, expired or already used. Ask for a new one.</p>"
+# A used or spent link: 409 (the documented answer), the page saying why.
+_CLOSED = {
+    "used": "<p>This link was already used to connect Ashby. Ask for a new one.</p>",
+    "spent": "<p>Too many wrong keys were tried with this link, so it no longer works. "
+    "Ask for a new one.</p>",
+}
+
+
+def _closed(core: Core, token: str) -> HTMLResponse:
+    state, _ = core.tenancy.connect_link_state(token)
+    if state in _CLOSED:
+        return _page(_DEFAULT, "Connect Ashby", _CLOSED[state], 409)
+    return _page(_DEFAULT, "Connect Ashby", _GONE, 404)
 
 
 def _title(brand: Branding) -> str:
@@ -179,7 +192,7 @@ def _form(brand: Branding, link: ConnectLink, error: str | None = None) -> str:
 def connect_form(token: str, core: CoreDep) -> HTMLResponse:
     link = core.tenancy.open_connect_link(token)
     if link is None:
-        return _page(_DEFAULT, "Connect Ashby", _GONE, 404)
+        return _closed(core, token)
     brand = _branding(core, link.tenant_id)
     return _page(brand, _title(brand), _form(brand, link))
 
@@ -208,7 +221,7 @@ async def connect_submit(token: str, request: Request, core: CoreDep) -> Respons
     browser = "text/html" in accept or "application/json" not in accept
     link = core.tenancy.open_connect_link(token)
     if link is None and browser:
-        return _page(_DEFAULT, "Connect Ashby", _GONE, 404)
+        return _closed(core, token)
     brand = _branding(core, link.tenant_id) if link is not None else _DEFAULT
     title = _title(brand)
     try:
@@ -225,6 +238,8 @@ async def connect_submit(token: str, request: Request, core: CoreDep) -> Respons
         message = _FORM_ERRORS.get(exc.code)
         if not browser:
             raise
+        if exc.code in ("link_used", "link_spent") or core.tenancy.open_connect_link(token) is None:
+            return _closed(core, token)  # used meanwhile, or that wrong key spent it
         if link is None or message is None:
             return _page(brand, title, _GONE, exc.status)
         status = 503 if exc.code == "ashby_unreachable" else exc.status

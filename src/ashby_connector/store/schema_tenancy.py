@@ -80,6 +80,8 @@ connect_link = sa.Table(
     sa.Column("connection_id", sa.String(64), nullable=True),  # set once used
     sa.Column("operations", sa.JSON, nullable=True),  # requested model::action list (server_0004)
     sa.Column("redirect_url", sa.String(2000), nullable=True),  # where to send the customer (server_0005)
+    # Wrong keys tried with it; the link is spent after ``MAX_WRONG_KEYS`` (server_0007).
+    sa.Column("wrong_keys", sa.Integer, nullable=False, server_default="0"),
 )
 
 # Each tenant's Connect page branding, validated by ``core.connections.branding`` (server_0005).

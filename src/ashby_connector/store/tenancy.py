@@ -9,7 +9,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -56,6 +56,10 @@ class ConnectionRow:
     def __repr__(self) -> str:  # the encrypted key stays out of logs too
         return f"ConnectionRow(id={self.id!r}, tenant_id={self.tenant_id!r}, owner_id={self.owner_id!r})"
 
+
+LinkState = Literal["open", "used", "spent", "expired", "unknown"]
+# Wrong Ashby keys a Connect link takes before it is spent (a guessing customer asks for a new one).
+MAX_WRONG_KEYS = 5
 
 # Hot lookups (key -> tenant, connection, field mapping) are cached this long. Writes through this
 # process clear the cache at once; another process sees a revocation, a rotation or a change of
@@ -417,20 +421,44 @@ class Tenancy:
         return token
 
     def open_connect_link(self, token: str) -> ConnectLink | None:
-        """A link that exists, has not expired and was not used."""
+        """A link that exists, has not expired, was not used and is not spent."""
+        state, link = self.connect_link_state(token)
+        return link if state == "open" else None
+
+    def connect_link_state(self, token: str) -> tuple[LinkState, ConnectLink | None]:
+        """Where a link stands: ``open`` (with the link), ``used``, ``spent`` (too many wrong keys),
+        ``expired`` or ``unknown``."""
         if len(token) > 100:
-            return None
+            return "unknown", None
         with self.store.engine.connect() as conn:
             row = conn.execute(
                 sa.select(t.connect_link).where(t.connect_link.c.token_hash == hash_platform_key(token))
             ).first()
-        if row is None or row.connection_id is not None:
-            return None
+        if row is None:
+            return "unknown", None
+        if row.connection_id is not None:
+            return "used", None
+        if row.wrong_keys >= MAX_WRONG_KEYS:
+            return "spent", None
         expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
         if expires <= utcnow():
-            return None
+            return "expired", None
         operations = [str(o) for o in row.operations] if isinstance(row.operations, list) else None
-        return ConnectLink(str(row.tenant_id), str(row.owner_id), operations, row.redirect_url)
+        return "open", ConnectLink(str(row.tenant_id), str(row.owner_id), operations, row.redirect_url)
+
+    def wrong_key_tried(self, token: str) -> int:
+        """Count a key Ashby refused on this link; returns how many were tried (one atomic update)."""
+        key = hash_platform_key(token)
+        with self.store.transaction() as conn:
+            conn.execute(
+                sa.update(t.connect_link)
+                .where(t.connect_link.c.token_hash == key)
+                .values(wrong_keys=t.connect_link.c.wrong_keys + 1)
+            )
+            count = conn.execute(
+                sa.select(t.connect_link.c.wrong_keys).where(t.connect_link.c.token_hash == key)
+            ).scalar()
+        return int(count or 0)
 
     def use_connect_link(self, token: str, connection_id: str) -> bool:
         """Mark the link used; False when another request used it first."""

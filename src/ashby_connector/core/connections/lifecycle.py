@@ -19,7 +19,7 @@ from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.syncs.runs import SyncRuns
 from ashby_connector.store.secrets import SecretBox
-from ashby_connector.store.tenancy import ConnectionRow, ConnectLink, Tenancy
+from ashby_connector.store.tenancy import MAX_WRONG_KEYS, ConnectionRow, ConnectLink, Tenancy
 from ashby_connector.webhooks.registration import RemovalOutcome
 from ashby_connector.webhooks.service import WebhookService
 
@@ -164,14 +164,25 @@ class Connections:
     def create_from_link(self, token: str, api_key: str) -> tuple[ConnectionRow, ConnectLink]:
         """The Connect page: a one-time link's tenant and owner get a connection with this key
         (returned with the link: what it asked for and where it sends the customer back)."""
-        link = self.tenancy.open_connect_link(token)
+        state, link = self.tenancy.connect_link_state(token)
+        if state == "used":
+            raise CoreError(409, "link_used", "this link was already used; ask for a new one", "token")
+        if state == "spent":
+            message = f"{MAX_WRONG_KEYS} wrong keys were tried with this link; ask for a new one"
+            raise CoreError(409, "link_spent", message, "token")
         if link is None:
-            raise CoreError(404, "link_not_found", "this link is unknown, expired or already used", "token")
+            raise CoreError(404, "link_not_found", "this link is unknown or expired", "token")
         if not api_key or len(api_key) > 500:
             raise CoreError(
                 422, "invalid_request", "paste the Ashby API key (at most 500 characters)", "apiKey"
             )
-        info = self.check_key(api_key)
+        try:
+            info = self.check_key(api_key)
+        except CoreError as exc:
+            if exc.code == "invalid_ashby_key" and self.tenancy.wrong_key_tried(token) >= MAX_WRONG_KEYS:
+                exc.message += f"; {MAX_WRONG_KEYS} wrong keys were tried, so this link is spent"
+                exc.args = (exc.message,)
+            raise
         row = self.tenancy.create_connection(
             link.tenant_id, link.owner_id, self.box.encrypt(api_key), info.title, info.scopes, link.operations
         )

@@ -4,8 +4,13 @@ every error naming its row (1 = the header) and field."""
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection): a name that
+# reaches Ashby, and later someone's export, must not be one.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 class CsvRowError(ValueError):
@@ -36,4 +41,19 @@ def csv_rows(
     for number, row in enumerate(reader, start=2):
         if None in row:
             raise CsvRowError(source, number, "row", "more values than columns")
-        yield number, {str(k).strip(): (v or "").strip() for k, v in row.items()}
+        values = {str(k).strip(): (v or "").strip() for k, v in row.items()}
+        for field, value in values.items():
+            check_text(source, number, field, value)
+        yield number, values
+
+
+def check_text(source: str, row: int, field: str, value: str, *, name: bool = False) -> None:
+    """Refuse control and format characters (a NUL byte, a bidi override) in any value and, with
+    ``name``, a value a spreadsheet would run as a formula."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            raise CsvRowError(source, row, field, f"control character U+{ord(char):04X} is not allowed")
+    if name and value.startswith(FORMULA_PREFIXES):
+        raise CsvRowError(
+            source, row, field, f"must not start with {value[0]!r} (a spreadsheet would run it as a formula)"
+        )

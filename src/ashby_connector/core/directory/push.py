@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ashby_connector.core.directory.csv_input import CsvRowError, csv_rows
+from ashby_connector.core.directory.csv_input import CsvRowError, check_text, csv_rows
 
 COLUMNS = ("email", "firstName", "lastName", "active")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -75,6 +75,8 @@ def read_users_csv(path: str | Path) -> list[DirectoryUser]:
         if email in seen:
             raise CsvRowError(source, row_number, "email", f"{email} is already on row {seen[email]}")
         seen[email] = row_number
+        for field in ("firstName", "lastName"):
+            check_text(source, row_number, field, values.get(field, ""), name=True)
         active_text = values.get("active", "").lower() or "true"
         if active_text not in _TRUE | _FALSE:
             raise CsvRowError(source, row_number, "active", f"use true or false, not {values['active']!r}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ashby_connector.core.directory.csv_input import CsvRowError, csv_rows
+from ashby_connector.core.directory.csv_input import CsvRowError, check_text, csv_rows
 from ashby_connector.store import Store
 from ashby_connector.store.directory import DirectorySeen
 
@@ -46,6 +46,8 @@ def desired_roles(rows: Iterable[tuple[int, str, str]], source: str) -> list[Des
     out: list[DesiredRole] = []
     seen: dict[str, int] = {}
     for row, email_text, role_text in rows:
+        check_text(source, row, "email", email_text)
+        check_text(source, row, "role", role_text)
         email = email_text.strip().lower()
         if "@" not in email:
             raise CsvRowError(source, row, "email", f"not an email address: {email_text!r}")
