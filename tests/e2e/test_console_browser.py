@@ -242,6 +242,12 @@ def test_an_operator_finds_a_broken_connection_steers_syncs_and_replays_a_delive
     runs = core.syncs.history.page([good], trigger="console").runs
     assert [r.status for r in runs] == ["succeeded"] and runs[0].streams == ["job"]
     shots(page, "connection")
+    # Force resync of the chosen list: a full run, also recorded with trigger console.
+    page.click("button[value=full]")
+    page.wait_for_selector("tr.run.succeeded:has-text('full: job')", timeout=60_000)
+    runs = core.syncs.history.page([good], trigger="console").runs
+    assert [(r.mode, r.status) for r in runs] == [("full", "succeeded"), ("incremental", "succeeded")]
+    assert page.evaluate("window.stillHere") == "yes"
 
     # Event subscriptions: the failed delivery, its last answer, and a replay that gets through.
     page.goto(f"{server.url}/console/subscriptions")
