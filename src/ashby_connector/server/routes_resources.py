@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+import orjson
+from fastapi import APIRouter, Body, Query, Request, Response
 
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.resources import records as res
@@ -37,20 +38,28 @@ def _shape(
     core: CoreDep,
     conn: Connection,
     model: res.Model,
-    item: Any,
+    items: list[Any],
     fields: list[str] | None,
     expand: list[str] | None,
     include_raw: bool,
-) -> dict[str, Any]:
-    data: dict[str, Any] = item.model_dump(mode="json")
+) -> list[dict[str, Any]]:
+    """The answer's records: dumped, relations expanded for the whole page at once, trimmed."""
+    page: list[dict[str, Any]] = [item.model_dump(mode="json") for item in items]
     if not include_raw:
-        data.pop("remoteData", None)
+        for data in page:
+            data.pop("remoteData", None)
     if expand:
-        res.expand_relations(core, conn, model, data, expand)
+        res.expand_relations_page(core, conn, model, page, expand)
     if fields:
         keep = {"id", *fields, *(expand or [])}
-        data = {k: v for k, v in data.items() if k in keep}
-    return data
+        page = [{k: v for k, v in data.items() if k in keep} for data in page]
+    return page
+
+
+def _json(answer: dict[str, Any]) -> Response:
+    """The answer encoded once, with orjson (FastAPI's own encoder walks every value in Python
+    first: twice the time of the whole route for a page of 100)."""
+    return Response(orjson.dumps(answer), media_type="application/json")
 
 
 @router.get(
@@ -70,7 +79,7 @@ def list_resources(
     fields: Annotated[str | None, Query(max_length=2000)] = None,
     expand: Annotated[str | None, Query(max_length=500)] = None,
     includeRemoteData: bool = False,
-) -> dict[str, Any]:
+) -> Response:
     target = res.resolve_model(core, conn, model)
     field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
     res.check_read(requested(conn), target, "list", expand_list)
@@ -96,10 +105,8 @@ def list_resources(
         # after every input is checked and only when the requested operations allow the list.
         core.lazy_children.ensure(conn.id, target.kind, filters[parent_field])
     items, next_cursor = res.list_records(core, conn, target, query)
-    return {
-        "data": [_shape(core, conn, target, i, field_list, expand_list, includeRemoteData) for i in items],
-        "next": next_cursor,
-    }
+    page = _shape(core, conn, target, items, field_list, expand_list, includeRemoteData)
+    return _json({"data": page, "next": next_cursor})
 
 
 @router.get(
@@ -117,7 +124,7 @@ def get_resource(
     downloadUrl: bool = False,
     fields: Annotated[str | None, Query(max_length=2000)] = None,
     expand: Annotated[str | None, Query(max_length=500)] = None,
-) -> dict[str, Any]:
+) -> Response:
     target = res.resolve_model(core, conn, model)
     field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
     res.check_read(requested(conn), target, "retrieve", expand_list)
@@ -130,14 +137,14 @@ def get_resource(
         found = res.get_record(core, conn, target, record_id)
         assert found is not None
         item = target.convert(found[1] or found[0], includeRemoteData)
-    data = _shape(core, conn, target, item, field_list, expand_list, includeRemoteData)
+    [data] = _shape(core, conn, target, [item], field_list, expand_list, includeRemoteData)
     if downloadUrl:
         if not isinstance(data.get("handle"), str):
             raise CoreError(400, "no_file", f"{model} records have no file to download", "downloadUrl")
         requested(conn).require_ashby("file.info")
         answer = core.clients.require(conn.id).call("file.info", {"fileHandle": data["handle"]})
         data["downloadUrl"] = answer.get("url") if isinstance(answer, dict) else None
-    return {"data": data}
+    return _json({"data": data})
 
 
 Payload = Annotated[dict[str, Any], Body(description="Unified fields to write")]

@@ -10,11 +10,10 @@ webhooks, deleting a connection's rows) is SQLAlchemy Core.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -200,12 +199,18 @@ def record_filters(table: sa.Table, raw_filters: Mapping[str, Any]) -> list[Any]
 
 
 def stored(row: Any) -> StoredRecord:
-    """A row as a ``StoredRecord`` (times zone-aware: SQLite hands them back naive)."""
-    values: dict[str, Any] = {}
-    for field in dataclasses.fields(StoredRecord):
-        value = getattr(row, field.name)
-        values[field.name] = as_utc(value) if isinstance(value, datetime) else value
-    return StoredRecord(**values)
+    """A row as a ``StoredRecord`` (times zone-aware: SQLite hands them back naive). On every read
+    path: spelled out rather than looping over ``dataclasses.fields`` (a page of 100 spent more
+    time there than in its query)."""
+    return StoredRecord(
+        id=row.id,
+        parent_id=row.parent_id,
+        raw=row.raw,
+        updated_at=as_utc(row.updated_at),
+        synced_at=row.synced_at if row.synced_at.tzinfo else row.synced_at.replace(tzinfo=UTC),
+        changed_at=row.changed_at if row.changed_at.tzinfo else row.changed_at.replace(tzinfo=UTC),
+        deleted_at=as_utc(row.deleted_at),
+    )
 
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

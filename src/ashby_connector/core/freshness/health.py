@@ -266,4 +266,3 @@ def _built(built: dict[str, SyncRun], values: Mapping[str, Any] | None) -> SyncR
     if run is None:
         run = built[values["id"]] = run_from_values(values)
     return run
-

@@ -58,7 +58,7 @@ class Model:
     # Parent records read during this request (an event's schedule), by id.
     parent_lookup: Callable[[str], dict[str, Any] | None] | None = None
     # Stored records of another kind the reader joins (a job's posting), by (kind, id).
-    record_lookup: Callable[[str, str], dict[str, Any] | None] | None = None
+    record_lookup: RecordMemo | None = None
     # Stored records of a kind whose field equals one of some values (the offers of a candidate's
     # applications), by (kind, field, values).
     by_lookup: Callable[[str, str, list[str]], list[dict[str, Any]]] | None = None
@@ -75,6 +75,22 @@ class Model:
             )
         assert self.custom is not None
         return unified.to_custom(self.custom, raw, include_raw=include_raw, deleted_at=deleted)
+
+    def prefetch(self, records: list[StoredRecord]) -> None:
+        """Read the records a page's joins need (a job's postings) in one query per kind, so
+        converting the page asks the store nothing per record."""
+        if self.spec is None or self.record_lookup is None:
+            return
+        for join in self.spec.joins.values():
+            if join.by is not None:
+                continue  # read by value (``by_lookup``), indexed once per request
+            idents: set[str] = set()
+            for record in records:
+                ident = record.raw.get(join.id_field)
+                found = ident if isinstance(ident, list) else [ident]
+                wanted = [i for i in found if isinstance(i, str)]
+                idents.update(wanted if join.many else wanted[:1])
+            self.record_lookup.prefetch(KIND_OF_OPERATION[join.operation], idents)
 
     def expand(self, record: StoredRecord) -> list[dict[str, Any]]:
         if self.spec is not None and self.spec.explode is not None:
@@ -148,15 +164,29 @@ def _parent_lookup(core: Core, conn: ConnectionRow, kind: str) -> Callable[[str]
     return lookup
 
 
-def _record_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str], dict[str, Any] | None]:
-    memo: dict[tuple[str, str], dict[str, Any] | None] = {}
+class RecordMemo:
+    """Live stored records by (kind, id) for one request: each read once, a page's at once."""
 
-    def lookup(kind: str, ident: str) -> dict[str, Any] | None:
-        if (kind, ident) not in memo:
-            memo[(kind, ident)] = core.store.get(conn.id, kind, ident)
-        return memo[(kind, ident)]
+    def __init__(self, core: Core, conn: ConnectionRow) -> None:
+        self.core = core
+        self.conn = conn
+        self._memo: dict[tuple[str, str], dict[str, Any] | None] = {}
 
-    return lookup
+    def __call__(self, kind: str, ident: str) -> dict[str, Any] | None:
+        if (kind, ident) not in self._memo:
+            self._memo[(kind, ident)] = self.core.store.get(self.conn.id, kind, ident)
+        return self._memo[(kind, ident)]
+
+    def prefetch(self, kind: str, idents: set[str]) -> None:
+        missing = [i for i in idents if (kind, i) not in self._memo]
+        if not missing:
+            return
+        found = self.core.store.get_records(self.conn.id, kind, missing)
+        for ident in missing:
+            record = found.get(ident)
+            self._memo[(kind, ident)] = (
+                record.raw if record is not None and record.deleted_at is None else None
+            )
 
 
 def _by_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str, list[str]], list[dict[str, Any]]]:
@@ -217,7 +247,7 @@ def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
         entries = [FieldMapEntry(**e) for e in core.tenancy.get_field_mapping(conn.id, name)]
         kind = KIND_OF_OPERATION[spec.source]
         lookup = _parent_lookup(core, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
-        joins = _record_lookup(core, conn) if spec.joins else None
+        joins = RecordMemo(core, conn) if spec.joins else None
         by = _by_lookup(core, conn) if any(j.by for j in spec.joins.values()) else None
         children = _children_lookup(core, conn) if spec.child_lists else None
         return Model(name, spec, None, kind, entries, lookup, joins, by, children)
@@ -336,6 +366,7 @@ def _scan(
         records, next_cursor = queries.narrowed_page(
             core.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
         )
+        model.prefetch(records)
         position = 0
         for record in records:
             for raw in model.expand(record):
@@ -448,6 +479,15 @@ def get_record(
 def expand_relations(
     core: Core, conn: ConnectionRow, model: Model, item: dict[str, Any], names: list[str]
 ) -> None:
+    """Expand ``names`` in one record (see ``expand_relations_page``)."""
+    expand_relations_page(core, conn, model, [item], names)
+
+
+def expand_relations_page(
+    core: Core, conn: ConnectionRow, model: Model, items: list[dict[str, Any]], names: list[str]
+) -> None:
+    """Expand ``names`` in every record of a page, each relation read for the whole page at once:
+    one query per relation for the ids the page names, one listing per distinct ``by`` value."""
     relations = model.spec.relations if model.spec else {}
     for name in names:
         relation = relations.get(name)
@@ -459,24 +499,48 @@ def expand_relations(
                 "expand",
             )
         target = resolve_model(core, conn, relation.model)
-        value = item.get(relation.field)
+        values = [item.get(relation.field) for item in items]
         if relation.by is not None:
-            item[name] = _related_by(core, conn, target, relation.by, value)
-        elif isinstance(value, list):
-            found_all = [_related_one(core, conn, target, v) for v in value if isinstance(v, str)]
-            item[name] = [f for f in found_all if f is not None]
-        else:
-            item[name] = _related_one(core, conn, target, value) if isinstance(value, str) else None
+            by = relation.by
+            listed = {v: _related_by(core, conn, target, by, v) for v in set(values) if isinstance(v, str)}
+            for item, value in zip(items, values, strict=True):
+                item[name] = listed.get(value, []) if isinstance(value, str) else []
+            continue
+        wanted = {i for v in values for i in (v if isinstance(v, list) else [v]) if isinstance(i, str)}
+        found = _related_many(core, conn, target, wanted)
+        for item, value in zip(items, values, strict=True):
+            if isinstance(value, list):
+                item[name] = [found[v] for v in value if isinstance(v, str) and found.get(v) is not None]
+            else:
+                item[name] = found.get(value) if isinstance(value, str) else None
 
 
 _RELATED_LIMIT = 100  # an expanded list relation answers at most this many records
+
+
+def _related_many(
+    core: Core, conn: ConnectionRow, target: Model, idents: set[str]
+) -> dict[str, dict[str, Any] | None]:
+    """The unified records of ``idents`` (None for those not stored), read in one query."""
+    if target.spec is not None and target.spec.explode is not None:
+        return {i: _related_one(core, conn, target, i) for i in idents}  # pieces: by their index
+    require_readable(target, "retrieve")
+    stored = core.store.get_records(conn.id, target.kind, [i for i in idents if len(i) <= 255])
+    return {
+        i: _dump_related(target, stored[i]) if i in stored and stored[i].deleted_at is None else None
+        for i in idents
+    }
+
+
+def _dump_related(target: Model, record: StoredRecord | dict[str, Any]) -> dict[str, Any]:
+    return target.convert(record, False).model_dump(mode="json", exclude={"remoteData"})
 
 
 def _related_one(core: Core, conn: ConnectionRow, target: Model, ident: str) -> dict[str, Any] | None:
     found = get_record(core, conn, target, ident, missing_ok=True)
     if not found:
         return None
-    return target.convert(found[1] or found[0], False).model_dump(mode="json", exclude={"remoteData"})
+    return _dump_related(target, found[1] or found[0])
 
 
 def _related_by(
