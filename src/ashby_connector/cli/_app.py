@@ -42,9 +42,14 @@ class CommandGroup(typer.Typer):
     """``typer.Typer`` whose commands report failures with ``reported_failures``."""
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
-        register = super().command(*args, **kwargs)
-
         def decorate(function: F) -> F:
+            from ashby_connector.cli._examples import example_for
+
+            example = example_for(function.__module__, function.__name__)
+            register = super(CommandGroup, self).command(
+                *args, **({"epilog": example, **kwargs} if example else kwargs)
+            )
+
             @functools.wraps(function)
             def run(*a: Any, **k: Any) -> Any:
                 with reported_failures():

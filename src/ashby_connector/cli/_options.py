@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 
 DEFAULT_DB = "sqlite:///ashby.db"
+# The emulated organisation's size wherever a command makes one (emulator, sync --emulator, demo).
+DEFAULT_CANDIDATES = 500
 DEFAULT_BASE_URL = "https://api.ashbyhq.com"
 DB_ENV = "ASHBY_CONNECTOR_DB"
 BASE_URL_ENV = "ASHBY_BASE_URL"

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from ashby_connector.cli._app import app
+from ashby_connector.cli._options import DEFAULT_CANDIDATES
 
 
 @app.command()
@@ -17,7 +18,9 @@ def emulator(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8010, help="Port to listen on."),
     seed: int = typer.Option(1, help="Seed of the generated organisation (same seed, same data)."),
-    candidates: int = typer.Option(5000, help="Candidates to generate; everything else in proportion."),
+    candidates: int = typer.Option(
+        DEFAULT_CANDIDATES, help="Candidates to generate; everything else in proportion."
+    ),
     api_key: str = typer.Option("", "--api-key", help="Full-permission API key (generated when empty)."),
     admin_key: str = typer.Option("", "--admin-key", help="Key for the /_emulator/ control API."),
     scim_token: str = typer.Option(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from ashby_connector.cli._app import app
+from ashby_connector.cli._app import CommandGroup, app
 
-scim_app = typer.Typer(help="SCIM 2.0 provisioning into Ashby.", no_args_is_help=True)
+scim_app = CommandGroup(help="SCIM 2.0 provisioning into Ashby.", no_args_is_help=True)
 app.add_typer(scim_app, name="scim")
 
 _STYLE = {"create": "green", "update": "yellow", "deactivate": "red", "unchanged": "dim"}

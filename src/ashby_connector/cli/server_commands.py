@@ -45,8 +45,8 @@ def opened_core(db: str, ashby_base_url: str | None = None) -> Iterator[Core]:
 @app.command()
 def serve(
     db: Db = DEFAULT_DB,
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8080, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0: every one)."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
     ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
     outbound_allow_http: bool = typer.Option(
         False,
@@ -181,8 +181,11 @@ def keys_list(db: Db = DEFAULT_DB) -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str, db: Db = DEFAULT_DB) -> None:
-    """Revoke a platform key by its tenant id."""
+def keys_revoke(
+    key_id: str = typer.Argument(help="The key's id, as `keys list` shows it (tenant_...)."),
+    db: Db = DEFAULT_DB,
+) -> None:
+    """Revoke a platform key by its id (the tenant's id: `keys list` shows them)."""
     with _tenancy(db) as tenancy:
         revoked = tenancy.revoke_platform_key(key_id)
     if not revoked:
@@ -211,7 +214,7 @@ def connections_list(key: str = KeyOption, db: Db = DEFAULT_DB) -> None:
 
 @connections_app.command("add")
 def connections_add(
-    owner_id: str = typer.Option(..., "--owner-id"),
+    owner_id: str = typer.Option(..., "--owner-id", help="Your id for the end customer."),
     api_key: ApiKey = None,
     operations: str | None = typer.Option(
         None, "--operations", help="What you will do with it: model::action, comma-separated."
@@ -240,7 +243,10 @@ def connections_add(
 
 @connections_app.command("delete")
 def connections_delete(
-    connection_id: str, key: str = KeyOption, db: Db = DEFAULT_DB, ashby_base_url: BaseUrl = DEFAULT_BASE_URL
+    connection_id: str = typer.Argument(help="The connection's id (`connections list` shows them)."),
+    key: str = KeyOption,
+    db: Db = DEFAULT_DB,
+    ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Delete a connection: every record stored for it, and its webhook settings in Ashby."""
     with opened_core(db, ashby_base_url) as core:

@@ -15,6 +15,7 @@ from rich.console import Console
 from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._options import (
     DEFAULT_BASE_URL,
+    DEFAULT_CANDIDATES,
     ApiKey,
     BaseUrl,
     Db,
@@ -119,7 +120,9 @@ def sync(
         bool, typer.Option("--wait", help="If a sync of the connection is running, wait for it, then sync.")
     ] = False,
     emulator: Annotated[bool, typer.Option("--emulator", help="Sync from an embedded emulator.")] = False,
-    candidates: Annotated[int, typer.Option(help="Candidates in the emulated organisation.")] = 200,
+    candidates: Annotated[
+        int, typer.Option(help="With --emulator: candidates it generates.")
+    ] = DEFAULT_CANDIDATES,
     connection: Annotated[str, typer.Option(help="Connection id (one per Ashby account).")] = "default",
     concurrency: Annotated[int, typer.Option(help="Streams fetched at once.")] = 6,
     rate_limit: Annotated[float, typer.Option(help="Requests per minute for this key (0 = off).")] = 1000,
@@ -393,7 +396,9 @@ DEMO_CONNECTION = "demo"
 
 @app.command()
 def demo(
-    candidates: Annotated[int, typer.Option(help="Candidates in the seeded organisation.")] = 500,
+    candidates: Annotated[
+        int, typer.Option(help="Candidates in the seeded organisation.")
+    ] = DEFAULT_CANDIDATES,
     db: Annotated[str, typer.Option(help="Where the local copy goes.")] = DEFAULT_URL,
     seed: Annotated[int, typer.Option(help="Seed of the emulated organisation.")] = 7,
 ) -> None:

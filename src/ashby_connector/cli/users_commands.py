@@ -8,11 +8,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ashby_connector.cli._app import app
+from ashby_connector.cli._app import CommandGroup, app
 from ashby_connector.cli._options import Db
 from ashby_connector.store import DEFAULT_URL
 
-users_app = typer.Typer(help="Ashby users from the local copy (run `sync` first).", no_args_is_help=True)
+users_app = CommandGroup(help="Ashby users from the local copy (run `sync` first).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 

@@ -80,7 +80,10 @@ def unregister(
 
 
 @webhooks_app.command("status")
-def status(connection: str | None = typer.Option(None, "--connection"), db: Db = DEFAULT_DB) -> None:
+def status(
+    connection: str | None = typer.Option(None, "--connection", help="Only this connection (default: all)."),
+    db: Db = DEFAULT_DB,
+) -> None:
     """Registered settings, inbox and outbox counts."""
     with opened_core(db) as core:
         service = core.webhooks
