@@ -55,6 +55,14 @@ def _source_record(emu: EmulatorHandle, spec: unified.ModelSpec, item: dict[str,
     name = path[1:].split(".", 1)[0].removesuffix("[]")
     join = spec.joins[name]
     ident = item["remoteData"].get(join.id_field)
+    if join.by is not None:  # the records whose field holds this record's id (a plan's jobs)
+        kind = join.operation.split(".", 1)[0]
+        held = [
+            r
+            for r in emu.state.iter(kind)
+            if ident in (r.get(join.by) if join.contains else [r.get(join.by)])
+        ]
+        return {name: held}
     if join.many:  # every id's record (all of a job's postings)
         kind = join.operation.split(".", 1)[0]
         return {name: [emu.state.get(kind, i) for i in ident or []]}
@@ -268,7 +276,7 @@ def test_a_stage_names_the_jobs_whose_plans_hold_it(emu: EmulatorHandle, http: h
         assert expanded.status_code == 200, expanded.text
         job_ids = {j["id"] for j in expanded.json()["data"]["jobs"]}
         using = {j["id"] for j in emu.state.iter("job") if stage["interviewPlanId"] in j["interviewPlanIds"]}
-        assert job_ids == using
+        assert job_ids == using == set(stage["jobIds"])
     # Plans are shared: some stage serves more than one job.
     plans = {j["defaultInterviewPlanId"] for j in emu.state.iter("job")}
     assert len(plans) < len(list(emu.state.iter("job")))

@@ -229,6 +229,9 @@ class AtsApplicationStage(UnifiedModel):
     order: int | None = None
     type: str | None = None
     interviewPlanId: str | None = None
+    jobIds: list[str] = Field(
+        default_factory=list, description="The jobs whose interview plans hold this stage (plans are shared)."
+    )
 
 
 class AtsActivity(UnifiedModel):

@@ -349,6 +349,7 @@ def read_application(raw: Raw) -> Fields:
 def read_stage(raw: Raw) -> Fields:
     order = raw.get("orderInInterviewPlan")
     return {
+        "jobIds": [j for j in (_s(job.get("id")) for job in joined_all(raw, "jobs")) if j],
         "name": _s(raw.get("title")),
         "order": order if isinstance(order, int) else None,
         "type": _s(raw.get("type")),

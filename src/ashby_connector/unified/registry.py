@@ -59,12 +59,13 @@ class Join:
     the first id at ``id_field`` (a string or a list of them), looked up in ``operation``'s records;
     with ``many``, every id's record, as a list (all of a job's postings); with ``by``, the records
     whose ``by`` field equals any id at ``id_field``, as a list (the offers of a candidate's
-    applications)."""
+    applications); with ``contains`` too, whose ``by`` list holds one (the jobs using a plan)."""
 
     operation: str
     id_field: str
     many: bool = False
     by: str | None = None
+    contains: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +331,9 @@ _SPECS = (
         update=_META_501,
         delete=_META_501,
         search=("name",),
-        relations={"jobs": Relation("interviewPlanId", "atsJob", by="interviewPlanIds")},
-        description="A stage of an interview plan; plans are shared, so expand=jobs lists every "
+        relations={"jobs": Relation("jobIds", "atsJob")},
+        joins={"jobs": Join("job.list", "interviewPlanId", by="interviewPlanIds", contains=True)},
+        description="A stage of an interview plan; plans are shared, so jobIds names every stored "
         "job whose plans hold it.",
         pushdown={"interviewPlanId": ("interviewPlanId", None)},
     ),

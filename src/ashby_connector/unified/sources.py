@@ -145,6 +145,9 @@ SOURCES: dict[str, dict[str, Src]] = {
         "order": Src("orderInInterviewPlan"),
         "type": Src("type"),
         "interviewPlanId": Src("interviewPlanId"),
+        "jobIds": Src(
+            "@jobs[].id", note="stored jobs whose interviewPlanIds hold the stage's plan; expand=jobs"
+        ),
     },
     "atsActivity": {
         "applicationId": Src("applicationId", note="the parent application (application.listHistory)"),

@@ -61,7 +61,7 @@ class Model:
     record_lookup: RecordMemo | None = None
     # Stored records of a kind whose field equals one of some values (the offers of a candidate's
     # applications), by (kind, field, values).
-    by_lookup: Callable[[str, str, list[str]], list[dict[str, Any]]] | None = None
+    by_lookup: Callable[[str, str, list[str], bool], list[dict[str, Any]]] | None = None
     # A parent's stored children of a child kind (an application's form submissions), by
     # (kind, parent id); None when they were never fetched.
     children_lookup: Callable[[str, str], list[dict[str, Any]] | None] | None = None
@@ -127,7 +127,7 @@ class Model:
                 values = [i for i in (ident if isinstance(ident, list) else [ident]) if isinstance(i, str)]
                 if values and self.by_lookup is not None:
                     kind = KIND_OF_OPERATION[join.operation]
-                    related[name] = self.by_lookup(kind, join.by, values)
+                    related[name] = self.by_lookup(kind, join.by, values, join.contains)
                 continue
             if join.many:
                 ids = [i for i in (ident if isinstance(ident, list) else [ident]) if isinstance(i, str)]
@@ -189,17 +189,20 @@ class RecordMemo:
             )
 
 
-def _by_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str, list[str]], list[dict[str, Any]]]:
+def _by_lookup(
+    core: Core, conn: ConnectionRow
+) -> Callable[[str, str, list[str], bool], list[dict[str, Any]]]:
     """Records of a kind by the value of one field: a filtered read for the first few records of
     a request (one attachment), then one pass over the kind indexed for the rest (a page of them;
     offers are few beside the candidates whose pages ask for them)."""
     index: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
     calls = [0]
 
-    def lookup(kind: str, field: str, values: list[str]) -> list[dict[str, Any]]:
+    def lookup(kind: str, field: str, values: list[str], contains: bool) -> list[dict[str, Any]]:
+        """``contains``: the field is a list of values (a job's interviewPlanIds)."""
         calls[0] += 1
         by_value = index.get((kind, field))
-        if by_value is None and calls[0] <= _FILTERED_READS:
+        if by_value is None and calls[0] <= _FILTERED_READS and not contains:
             return [
                 r.raw
                 for v in values
@@ -212,8 +215,9 @@ def _by_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str, list[str]
                 page = core.store.list(conn.id, kind, cursor=cursor, limit=1000)
                 for record in page.records:
                     value = record.raw.get(field)
-                    if isinstance(value, str):
-                        by_value.setdefault(value, []).append(record.raw)
+                    for one in value if isinstance(value, list) else [value]:
+                        if isinstance(one, str):
+                            by_value.setdefault(one, []).append(record.raw)
                 if page.next_cursor is None:
                     break
                 cursor = page.next_cursor
