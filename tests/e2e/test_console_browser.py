@@ -254,6 +254,11 @@ def test_an_operator_finds_a_broken_connection_steers_syncs_and_replays_a_delive
     failed_row = page.locator(f"tr[data-event='{events[0]['id']}']")
     assert "failed" in failed_row.inner_text() and "HTTP 500" in failed_row.inner_text()
     shots(page, "subscriptions")
+    # The list, open in another tab, follows: its badge turns healthy once the replay got through.
+    listing = context.new_page()
+    listing.goto(f"{server.url}/console")
+    assert "needs attention" in listing.locator("tr", has_text="acme-eu").inner_text()
+    listing.evaluate("window.stillHere = 'yes'")
     failed_row.locator("button", has_text="Replay").click()
     assert "The event is queued again." in page.inner_text(".flash")
     wait_for(
@@ -265,6 +270,9 @@ def test_an_operator_finds_a_broken_connection_steers_syncs_and_replays_a_delive
     )
     page.reload()
     assert "delivered" in page.locator(f"tr[data-event='{events[0]['id']}']").inner_text()
+    listing.wait_for_selector("tr:has-text('acme-eu') .badge.healthy", timeout=30_000)
+    assert listing.evaluate("window.stillHere") == "yes"
+    listing.close()
     # With the deliveries through, the connection is healthy again (its page shows it).
     page.goto(f"{server.url}/console/connections/{good}")
     assert page.inner_text("#health-h").endswith("healthy")
