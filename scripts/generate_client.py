@@ -1035,9 +1035,11 @@ def render_namespaces(by_module: dict[str, list[Operation]]) -> str:
         "from functools import cached_property",
         "from typing import TYPE_CHECKING, cast",
         "",
-        *[f"from ashby_connector.client.resources import {m}" for m in by_module],
-        "",
+        "# Each resource module (and the models it returns) is imported the first time its attribute is",
+        "# read, as openai-python's client does: `import ashby_connector.client` stays fast; type",
+        "# checkers see every module through these imports.",
         "if TYPE_CHECKING:",
+        *[f"    from ashby_connector.client.resources import {m}" for m in by_module],
         "    from ashby_connector.client._async import AsyncAshbyClient",
         "    from ashby_connector.client._sync import AshbyClient",
         "",
@@ -1050,6 +1052,8 @@ def render_namespaces(by_module: dict[str, list[Operation]]) -> str:
             lines += [
                 "    @cached_property",
                 f"    def {module}(self) -> {module}.{cls}:",
+                f"        from ashby_connector.client.resources import {module}",
+                "",
                 f"        return {module}.{cls}(cast({client!r}, self))",
                 "",
             ]
@@ -1069,21 +1073,38 @@ def render_types_init(registry: Registry, modules: dict[str, str]) -> str:
         "",
         "from __future__ import annotations",
         "",
+        "from typing import TYPE_CHECKING",
+        "",
+        "from ashby_connector._lazy import lazy_attributes",
         "from ashby_connector.types._base import AshbyModel",
+        "",
+        "# A model's module is imported when the model is first read from this package: the client",
+        "# and the command line start without importing all of them; type checkers see every one.",
+        "if TYPE_CHECKING:",
     ]
     names: list[str] = ["AshbyModel"]
     by_home: dict[str, list[str]] = {}
     for model in registry.classes.values():
         by_home.setdefault(model.home, []).append(model.name)
+    lazy: list[str] = []
     for home in sorted(by_home):
         members = sorted(by_home[home])
         names += members
-        lines.append(f"from ashby_connector.types.{home} import (")
-        lines += [f"    {n}," for n in members]
-        lines.append(")")
-    lines += ["", "__all__ = ["]
+        lines.append(f"    from ashby_connector.types.{home} import (")
+        lines += [f"        {n}," for n in members]
+        lines.append("    )")
+        lazy += [f"    {n!r}: 'ashby_connector.types.{home}'," for n in members]
+    lines += ["", "_LAZY = {", *lazy, "}", "", "__all__ = ["]
     lines += [f"    {n!r}," for n in sorted(names)]
-    lines.append("]")
+    lines += [
+        "]",
+        "",
+        "__getattr__ = lazy_attributes(__name__, _LAZY)",
+        "",
+        "",
+        "def __dir__() -> list[str]:",
+        "    return list(__all__)",
+    ]
     return "\n".join(lines) + "\n"
 
 

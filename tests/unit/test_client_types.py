@@ -3,8 +3,8 @@ one class per object (so ``isinstance`` works wherever the object appears)."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
-import sys
 import typing
 from pathlib import Path
 from types import ModuleType
@@ -100,7 +100,7 @@ def record_type(operation: str) -> Any:
     """The model class one record of ``operation``'s result is (through ``Page``/``list``)."""
     op = ashby_connector.catalog.operation(operation)
     resource = getattr(SyncNamespaces, op.python_module).func.__annotations__["return"]
-    module = sys.modules[f"ashby_connector.client.resources.{op.python_module}"]
+    module = importlib.import_module(f"ashby_connector.client.resources.{op.python_module}")
     cls = getattr(module, resource.split(".")[-1])
     hint = typing.get_type_hints(getattr(cls, op.python_method))["return"]
     while typing.get_origin(hint) in (list, Page, SyncPager):

@@ -23,19 +23,23 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 @contextmanager
 def reported_failures() -> Iterator[None]:
     """Known failures as one ``error:`` line and an exit code."""
-    from ashby_connector.core.errors import CoreError
-    from ashby_connector.errors import AshbyError
-    from ashby_connector.store.errors import StoreError
-    from ashby_connector.store.secrets import SecretBoxError
-
     try:
         yield
-    except CoreError as exc:
-        raise fail(exc.message, 2 if exc.bad_input else 1) from None
-    except (StoreError, SecretBoxError) as exc:
-        raise fail(str(exc), 2) from None
-    except AshbyError as exc:
-        raise fail(str(exc), 1) from None
+    except Exception as exc:
+        # The error classes are imported only when something failed: importing the store's errors
+        # imports the store, which a command like `version` never needs (start-up time).
+        from ashby_connector.core.errors import CoreError
+        from ashby_connector.errors import AshbyError
+        from ashby_connector.store.errors import StoreError
+        from ashby_connector.store.secrets import SecretBoxError
+
+        if isinstance(exc, CoreError):
+            raise fail(exc.message, 2 if exc.bad_input else 1) from None
+        if isinstance(exc, StoreError | SecretBoxError):
+            raise fail(str(exc), 2) from None
+        if isinstance(exc, AshbyError):
+            raise fail(str(exc), 1) from None
+        raise
 
 
 class CommandGroup(typer.Typer):

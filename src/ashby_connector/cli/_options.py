@@ -17,6 +17,10 @@ DEFAULT_DB = "sqlite:///ashby.db"
 # The emulated organisation's size wherever a command makes one (emulator, sync --emulator, demo).
 DEFAULT_CANDIDATES = 500
 DEFAULT_BASE_URL = "https://api.ashbyhq.com"
+# The fast lane's default lists, as core.freshness.schedules.DEFAULT_FAST_STREAMS: spelled here so
+# that `sync --help` does not import the store to show a default (tests/unit/test_cli_startup.py
+# keeps the two equal).
+DEFAULT_FAST_STREAMS: tuple[str, ...] = ("candidate", "job")
 DB_ENV = "ASHBY_CONNECTOR_DB"
 BASE_URL_ENV = "ASHBY_BASE_URL"
 API_KEY_ENV = "ASHBY_API_KEY"

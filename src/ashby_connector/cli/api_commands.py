@@ -11,13 +11,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ashby_connector import catalog
 from ashby_connector.cli._app import app
 from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl
 from ashby_connector.cli._waiting import DEFAULT_GIVE_UP_AFTER, GiveUpAfter, patient, told_when_unreachable
 
 
 def _operation_rows(include_partner: bool) -> list[dict[str, Any]]:
+    from ashby_connector import catalog
+
     return [
         {
             "name": op.name,
@@ -74,6 +75,7 @@ def call(
     give_up_after: GiveUpAfter = DEFAULT_GIVE_UP_AFTER,
 ) -> None:
     """Call any Ashby operation and print its results as JSON."""
+    from ashby_connector import catalog
     from ashby_connector.client import AshbyClient
     from ashby_connector.errors import AshbyError
 

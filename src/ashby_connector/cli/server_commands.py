@@ -11,10 +11,10 @@ import typer
 
 from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._options import DEFAULT_BASE_URL, DEFAULT_DB, ApiKey, BaseUrl, Db
-from ashby_connector.core.settings import Settings
 
 if TYPE_CHECKING:
     from ashby_connector.core.app import Core
+    from ashby_connector.core.settings import Settings
     from ashby_connector.store.tenancy import Tenancy
 
 keys_app = CommandGroup(help="Platform secret keys (one per tenant).", no_args_is_help=True)
@@ -25,6 +25,8 @@ app.add_typer(connections_app, name="connections")
 
 def settings_for(db: str, ashby_base_url: str | None = None, **extra: Any) -> Settings:
     """The deployment's settings: the option when given, else ``$ASHBY_BASE_URL``, else Ashby's."""
+    from ashby_connector.core.settings import Settings
+
     if ashby_base_url:
         return Settings(db_url=db, ashby_base_url=ashby_base_url, **extra)
     return Settings(db_url=db, **extra)

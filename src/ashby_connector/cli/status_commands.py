@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ashby_connector.cli._app import app
-from ashby_connector.cli._options import Db
-from ashby_connector.core.freshness.status import UNSYNCED_MODES
-from ashby_connector.store import DEFAULT_URL, Store, StoreError
+from ashby_connector.cli._options import DEFAULT_DB, Db
+
+if TYPE_CHECKING:  # the store is imported when a command runs (fast --help)
+    from ashby_connector.store import Store
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -40,6 +41,9 @@ def _lag(seconds: float | None) -> str:
 
 def status_table(status: dict[str, Any]) -> Table:
     """One row per stream: mode, records, lag, last success, next run, last error."""
+    from ashby_connector.core.freshness.status import UNSYNCED_MODES
+
+    unsynced_modes = UNSYNCED_MODES.values()
     table = Table(title=f"sync status of {status['connectionId']}", title_justify="left")
     # Without any error, the last-error column says nothing: left out, the table fits a terminal.
     errors = any(s["lastError"] for s in status["streams"])
@@ -49,7 +53,7 @@ def status_table(status: dict[str, Any]) -> Table:
     today = datetime.now(UTC).date()
     for s in status["streams"]:
         # Child lists no run fetches (``on read``, ``off``) have neither a lag nor a next run.
-        unsynced = s["mode"] in UNSYNCED_MODES.values()
+        unsynced = s["mode"] in unsynced_modes
         row = [
             s["stream"],
             s["mode"],
@@ -84,13 +88,15 @@ def connection_ids(store: Store) -> list[str]:
 
 @app.command()
 def status(
-    db: Db = DEFAULT_URL,
+    db: Db = DEFAULT_DB,
     connection: Annotated[
         str | None, typer.Option(help="One connection id (default: every connection in the store).")
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Per stream: mode, records, lag, last success, next scheduled run and last error; last runs."""
+    from ashby_connector.store import Store, StoreError
+
     console = Console()
     try:
         store = Store.open(db)

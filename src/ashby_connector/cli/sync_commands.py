@@ -7,7 +7,7 @@ import json
 import signal
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,25 +16,22 @@ from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._options import (
     DEFAULT_BASE_URL,
     DEFAULT_CANDIDATES,
+    DEFAULT_DB,
+    DEFAULT_FAST_STREAMS,
     ApiKey,
     BaseUrl,
     Db,
     new_sqlite_file,
     remove_sqlite_file,
 )
-from ashby_connector.cli._sync_view import SyncProgress, error_lines, plan_table, summary_table
 from ashby_connector.cli._waiting import DEFAULT_GIVE_UP_AFTER, GiveUpAfter, patient, told_when_unreachable
-from ashby_connector.core.app import Core
-from ashby_connector.core.connections.clients import key_clients
-from ashby_connector.core.errors import CoreError
-from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS, ScheduleError, check_fast_lane
 from ashby_connector.core.syncs.modes import Mode
-from ashby_connector.core.syncs.runs import SyncRunningError
-from ashby_connector.core.syncs.service import RunFailedError
-from ashby_connector.store import DEFAULT_URL, Store, StoreError
-from ashby_connector.sync import SyncAbortedError, SyncReport
-from ashby_connector.sync.plan import Plan
-from ashby_connector.sync.policies import ChildPolicyError, parse_children
+
+if TYPE_CHECKING:  # imported where a command runs, so that --help starts at once
+    from ashby_connector.core.app import Core
+    from ashby_connector.store import Store
+    from ashby_connector.sync import SyncReport
+    from ashby_connector.sync.plan import Plan
 
 INTERRUPTED_EXIT = 130
 
@@ -87,6 +84,8 @@ def run_sync(
 ) -> SyncReport | Plan:
     """One run of the connection through the core (lease, history with trigger ``cli``, events,
     metrics, log line), drawn as it goes; or, with ``plan_only``, its plan."""
+    from ashby_connector.cli._sync_view import SyncProgress
+
     if plan_only:
         return core.syncs.plan(connection_id, mode=mode, streams=streams)
     going = core.syncs.running_run(connection_id)
@@ -107,7 +106,7 @@ def run_sync(
 def sync(
     api_key: ApiKey = None,
     base_url: BaseUrl = DEFAULT_BASE_URL,
-    db: Db = DEFAULT_URL,
+    db: Db = DEFAULT_DB,
     streams: Annotated[str | None, typer.Option(help="Comma-separated streams (candidate,user,...).")] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Ignore saved syncTokens: re-list everything.")
@@ -163,7 +162,18 @@ def sync(
     give_up_after: GiveUpAfter = DEFAULT_GIVE_UP_AFTER,
 ) -> None:
     """Copy an Ashby account into the local store: incremental by syncToken, resumable."""
+    from ashby_connector.cli._sync_view import error_lines, plan_table, summary_table
     from ashby_connector.cli.status_commands import parse_duration
+    from ashby_connector.core.app import Core
+    from ashby_connector.core.connections.clients import key_clients
+    from ashby_connector.core.errors import CoreError
+    from ashby_connector.core.freshness.schedules import ScheduleError, check_fast_lane
+    from ashby_connector.core.syncs.runs import SyncRunningError
+    from ashby_connector.core.syncs.service import RunFailedError
+    from ashby_connector.store import Store, StoreError
+    from ashby_connector.sync import SyncAbortedError
+    from ashby_connector.sync.plan import Plan
+    from ashby_connector.sync.policies import ChildPolicyError, parse_children
 
     console = Console(stderr=json_output)
     if not emulator and not api_key:
@@ -320,6 +330,7 @@ def _sync_every(
 ) -> None:
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.cli._every import run_every
+    from ashby_connector.core.connections.clients import key_clients
 
     long_running_logs()
     run_every(
@@ -399,11 +410,13 @@ def demo(
     candidates: Annotated[
         int, typer.Option(help="Candidates in the seeded organisation.")
     ] = DEFAULT_CANDIDATES,
-    db: Annotated[str, typer.Option(help="Where the local copy goes.")] = DEFAULT_URL,
+    db: Annotated[str, typer.Option(help="Where the local copy goes.")] = DEFAULT_DB,
     seed: Annotated[int, typer.Option(help="Seed of the emulated organisation.")] = 7,
 ) -> None:
     """Full sync from an embedded emulator, a batch of changes, then an incremental sync."""
     from ashby_connector.cli import _demo
+    from ashby_connector.core.syncs.service import RunFailedError
+    from ashby_connector.store import Store, StoreError
 
     console = Console()
     try:
@@ -518,7 +531,7 @@ def worker_run(
     """Run queued syncs (one per connection at a time across all workers) and the schedules."""
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.core.runtime import metrics
-    from ashby_connector.store import shared_budget
+    from ashby_connector.store import StoreError, shared_budget
     from ashby_connector.worker.distributed import DistributedRunner
 
     console = Console()
@@ -565,6 +578,7 @@ def worker_enqueue(
     streams: Annotated[str | None, typer.Option(help="Comma-separated streams.")] = None,
 ) -> None:
     """Queue a sync of one connection for the workers."""
+    from ashby_connector.store import StoreError
     from ashby_connector.worker.distributed import DistributedRunner
 
     console = Console()

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ashby_connector.cli._app import CommandGroup, app
-from ashby_connector.cli._options import Db
-from ashby_connector.store import DEFAULT_URL
+from ashby_connector.cli._options import DEFAULT_DB, Db
 
 users_app = CommandGroup(help="Ashby users from the local copy (run `sync` first).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -19,7 +18,7 @@ app.add_typer(users_app, name="users")
 @users_app.command("roles")
 def roles(
     desired: str = typer.Option(..., "--desired", help="IdP group export as CSV: email, role."),
-    db: Db = DEFAULT_URL,
+    db: Db = DEFAULT_DB,
     connection: str = typer.Option("default", "--connection", help="Connection id (as given to `sync`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:

@@ -14,9 +14,25 @@ workers, the command line), which only parse input, call it and render its answe
 
 from __future__ import annotations
 
-from ashby_connector.core.app import Core
-from ashby_connector.core.errors import CoreError
-from ashby_connector.core.settings import Settings
-from ashby_connector.store.tenancy import ConnectionRow
+from typing import TYPE_CHECKING
+
+from ashby_connector._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from ashby_connector.core.app import Core
+    from ashby_connector.core.errors import CoreError
+    from ashby_connector.core.settings import Settings
+    from ashby_connector.store.tenancy import ConnectionRow
+
+# Loaded on first use: importing a light module of the core (``core.settings``, ``core.errors``)
+# must not build the whole application (the command line's start-up time, docs/development.md).
+_LAZY = {
+    "Core": "ashby_connector.core.app",
+    "CoreError": "ashby_connector.core.errors",
+    "Settings": "ashby_connector.core.settings",
+    "ConnectionRow": "ashby_connector.store.tenancy",
+}
 
 __all__ = ["ConnectionRow", "Core", "CoreError", "Settings"]
+
+__getattr__ = lazy_attributes(__name__, _LAZY)

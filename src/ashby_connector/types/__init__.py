@@ -10,235 +10,375 @@ docs/client.md, "Models and their names"); one class per Ashby object."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ashby_connector._lazy import lazy_attributes
 from ashby_connector.types._base import AshbyModel
-from ashby_connector.types.api_key import (
-    ApiKey,
-)
-from ashby_connector.types.application import (
-    Application,
-    ApplicationCriteriaEvaluation,
-    ApplicationCriteriaEvaluationCriterion,
-    ApplicationFormSubmission,
-    ApplicationHistory,
-    Referral,
-)
-from ashby_connector.types.application_feedback import (
-    ApplicationFeedback,
-    ApplicationFeedbackSubmitResult,
-    ApplicationFeedbackSubmitResultSubmittedFormInstance,
-)
-from ashby_connector.types.application_feedback_request import (
-    ApplicationFeedbackRequest,
-)
-from ashby_connector.types.application_form import (
-    ApplicationFormSubmitResult,
-    ApplicationFormSubmitResultFormMessages,
-    ApplicationFormSubmitResultSubmittedFormInstance,
-)
-from ashby_connector.types.application_hiring_team_role import (
-    ApplicationHiringTeamRole,
-)
-from ashby_connector.types.approval import (
-    Approval,
-    ApprovalStep,
-    ApprovalStepApprover,
-)
-from ashby_connector.types.approval_definition import (
-    ApprovalDefinition,
-    ApprovalStepDefinition,
-    ApprovalStepDefinitionApprover,
-)
-from ashby_connector.types.archive_reason import (
-    ArchiveReason,
-)
-from ashby_connector.types.assessment import (
-    Assessment,
-    AssessmentMetadata,
-    AssessmentResult,
-)
-from ashby_connector.types.brand import (
-    Brand,
-)
-from ashby_connector.types.candidate import (
-    Candidate,
-    CandidateClientInfo,
-    CandidateEmailMessage,
-    CandidateFraudCheck,
-    CandidateFraudCheckFraudSignal,
-    CandidateLocation,
-    CandidateNote,
-    CandidateNoteAuthor,
-    EmailAddress,
-    LocationComponent,
-    PhoneNumber,
-    SocialLink,
-)
-from ashby_connector.types.candidate_tag import (
-    CandidateTag,
-)
-from ashby_connector.types.close_reason import (
-    CloseReason,
-)
-from ashby_connector.types.communication_template import (
-    CommunicationTemplate,
-)
-from ashby_connector.types.custom_field import (
-    CustomField,
-    CustomFieldSelectableValue,
-    CustomFieldValue,
-)
-from ashby_connector.types.department import (
-    Department,
-)
-from ashby_connector.types.feedback_form_definition import (
-    FeedbackFormDefinition,
-)
-from ashby_connector.types.file import (
-    File,
-    FileUploadHandle,
-)
-from ashby_connector.types.hiring_team import (
-    HiringTeamMember,
-)
-from ashby_connector.types.interview import (
-    Interview,
-)
-from ashby_connector.types.interview_briefing import (
-    InterviewBriefing,
-    InterviewBriefingInterviewer,
-)
-from ashby_connector.types.interview_event import (
-    InterviewEvent,
-    InterviewEventInterviewer,
-)
-from ashby_connector.types.interview_plan import (
-    InterviewPlan,
-)
-from ashby_connector.types.interview_schedule import (
-    InterviewSchedule,
-    InterviewScheduleScheduledBy,
-)
-from ashby_connector.types.interview_stage import (
-    InterviewStage,
-)
-from ashby_connector.types.interview_stage_group import (
-    InterviewStageGroup,
-)
-from ashby_connector.types.interviewer_pool import (
-    InterviewerPool,
-    InterviewerPoolQualifiedMember,
-    InterviewerPoolTrainee,
-    InterviewerPoolTraineeProgress,
-    InterviewerPoolTrainingPath,
-    InterviewerPoolTrainingPathTrainingStage,
-    InterviewerPoolTrainingPathTrainingStageApprover,
-)
-from ashby_connector.types.job import (
-    Job,
-    JobAuthor,
-    JobCompensation,
-    JobCompensationCompensationTier,
-    JobCompensationCompensationTierComponent,
-    JobCompensationTier,
-    JobCompensationTierComponent,
-)
-from ashby_connector.types.job_board import (
-    JobBoard,
-)
-from ashby_connector.types.job_interview_plan import (
-    JobInterviewPlan,
-    JobInterviewPlanStage,
-    JobInterviewPlanStageActivity,
-    JobInterviewPlanStageActivityInterview,
-)
-from ashby_connector.types.job_posting import (
-    JobLocation,
-    JobLocationAddress,
-    JobPosting,
-    JobPostingAddress,
-    JobPostingAddressPostalAddress,
-    JobPostingCompensation,
-    JobPostingCompensationCompensationTier,
-    JobPostingCompensationCompensationTierComponent,
-    JobPostingCompensationSummaryComponent,
-    JobPostingDescriptionParts,
-    JobPostingDescriptionPartsDescriptionBody,
-    JobPostingDescriptionPartsDescriptionClosing,
-    JobPostingDescriptionPartsDescriptionOpening,
-    JobPostingLinkedData,
-    JobPostingLinkedDataHiringOrganization,
-    JobPostingLinkedDataIdentifier,
-    LocationIds,
-)
-from ashby_connector.types.job_template import (
-    JobTemplate,
-)
-from ashby_connector.types.location import (
-    Location,
-    LocationAddress,
-    LocationAddressPostalAddress,
-)
-from ashby_connector.types.notetaker_transcript import (
-    NotetakerTranscript,
-    NotetakerTranscriptParticipant,
-)
-from ashby_connector.types.offer import (
-    Offer,
-    OfferStartResult,
-    OfferVersion,
-    OfferVersionAuthor,
-    OfferVersionSalary,
-)
-from ashby_connector.types.offer_process import (
-    OfferProcess,
-)
-from ashby_connector.types.opening import (
-    Opening,
-    OpeningVersion,
-)
-from ashby_connector.types.project import (
-    CustomFieldEntry,
-    Project,
-)
-from ashby_connector.types.referral_form import (
-    ReferralForm,
-)
-from ashby_connector.types.report import (
-    Report,
-)
-from ashby_connector.types.shared import (
-    FileHandle,
-    FormDefinition,
-    FormDefinitionSection,
-    FormDefinitionSectionField,
-    FormDefinitionSectionFieldField,
-    FormDefinitionSectionFieldFieldSelectableValue,
-)
-from ashby_connector.types.source import (
-    Source,
-    SourceType,
-)
-from ashby_connector.types.source_tracking_link import (
-    SourceTrackingLink,
-)
-from ashby_connector.types.survey_form_definition import (
-    SurveyFormDefinition,
-)
-from ashby_connector.types.survey_request import (
-    SurveyRequest,
-)
-from ashby_connector.types.survey_submission import (
-    SurveySubmission,
-)
-from ashby_connector.types.user import (
-    User,
-    UserInterviewerPause,
-    UserInterviewerSettings,
-)
-from ashby_connector.types.webhook import (
-    Webhook,
-    WebhookDeleteResult,
-)
+
+# A model's module is imported when the model is first read from this package: the client
+# and the command line start without importing all of them; type checkers see every one.
+if TYPE_CHECKING:
+    from ashby_connector.types.api_key import (
+        ApiKey,
+    )
+    from ashby_connector.types.application import (
+        Application,
+        ApplicationCriteriaEvaluation,
+        ApplicationCriteriaEvaluationCriterion,
+        ApplicationFormSubmission,
+        ApplicationHistory,
+        Referral,
+    )
+    from ashby_connector.types.application_feedback import (
+        ApplicationFeedback,
+        ApplicationFeedbackSubmitResult,
+        ApplicationFeedbackSubmitResultSubmittedFormInstance,
+    )
+    from ashby_connector.types.application_feedback_request import (
+        ApplicationFeedbackRequest,
+    )
+    from ashby_connector.types.application_form import (
+        ApplicationFormSubmitResult,
+        ApplicationFormSubmitResultFormMessages,
+        ApplicationFormSubmitResultSubmittedFormInstance,
+    )
+    from ashby_connector.types.application_hiring_team_role import (
+        ApplicationHiringTeamRole,
+    )
+    from ashby_connector.types.approval import (
+        Approval,
+        ApprovalStep,
+        ApprovalStepApprover,
+    )
+    from ashby_connector.types.approval_definition import (
+        ApprovalDefinition,
+        ApprovalStepDefinition,
+        ApprovalStepDefinitionApprover,
+    )
+    from ashby_connector.types.archive_reason import (
+        ArchiveReason,
+    )
+    from ashby_connector.types.assessment import (
+        Assessment,
+        AssessmentMetadata,
+        AssessmentResult,
+    )
+    from ashby_connector.types.brand import (
+        Brand,
+    )
+    from ashby_connector.types.candidate import (
+        Candidate,
+        CandidateClientInfo,
+        CandidateEmailMessage,
+        CandidateFraudCheck,
+        CandidateFraudCheckFraudSignal,
+        CandidateLocation,
+        CandidateNote,
+        CandidateNoteAuthor,
+        EmailAddress,
+        LocationComponent,
+        PhoneNumber,
+        SocialLink,
+    )
+    from ashby_connector.types.candidate_tag import (
+        CandidateTag,
+    )
+    from ashby_connector.types.close_reason import (
+        CloseReason,
+    )
+    from ashby_connector.types.communication_template import (
+        CommunicationTemplate,
+    )
+    from ashby_connector.types.custom_field import (
+        CustomField,
+        CustomFieldSelectableValue,
+        CustomFieldValue,
+    )
+    from ashby_connector.types.department import (
+        Department,
+    )
+    from ashby_connector.types.feedback_form_definition import (
+        FeedbackFormDefinition,
+    )
+    from ashby_connector.types.file import (
+        File,
+        FileUploadHandle,
+    )
+    from ashby_connector.types.hiring_team import (
+        HiringTeamMember,
+    )
+    from ashby_connector.types.interview import (
+        Interview,
+    )
+    from ashby_connector.types.interview_briefing import (
+        InterviewBriefing,
+        InterviewBriefingInterviewer,
+    )
+    from ashby_connector.types.interview_event import (
+        InterviewEvent,
+        InterviewEventInterviewer,
+    )
+    from ashby_connector.types.interview_plan import (
+        InterviewPlan,
+    )
+    from ashby_connector.types.interview_schedule import (
+        InterviewSchedule,
+        InterviewScheduleScheduledBy,
+    )
+    from ashby_connector.types.interview_stage import (
+        InterviewStage,
+    )
+    from ashby_connector.types.interview_stage_group import (
+        InterviewStageGroup,
+    )
+    from ashby_connector.types.interviewer_pool import (
+        InterviewerPool,
+        InterviewerPoolQualifiedMember,
+        InterviewerPoolTrainee,
+        InterviewerPoolTraineeProgress,
+        InterviewerPoolTrainingPath,
+        InterviewerPoolTrainingPathTrainingStage,
+        InterviewerPoolTrainingPathTrainingStageApprover,
+    )
+    from ashby_connector.types.job import (
+        Job,
+        JobAuthor,
+        JobCompensation,
+        JobCompensationCompensationTier,
+        JobCompensationCompensationTierComponent,
+        JobCompensationTier,
+        JobCompensationTierComponent,
+    )
+    from ashby_connector.types.job_board import (
+        JobBoard,
+    )
+    from ashby_connector.types.job_interview_plan import (
+        JobInterviewPlan,
+        JobInterviewPlanStage,
+        JobInterviewPlanStageActivity,
+        JobInterviewPlanStageActivityInterview,
+    )
+    from ashby_connector.types.job_posting import (
+        JobLocation,
+        JobLocationAddress,
+        JobPosting,
+        JobPostingAddress,
+        JobPostingAddressPostalAddress,
+        JobPostingCompensation,
+        JobPostingCompensationCompensationTier,
+        JobPostingCompensationCompensationTierComponent,
+        JobPostingCompensationSummaryComponent,
+        JobPostingDescriptionParts,
+        JobPostingDescriptionPartsDescriptionBody,
+        JobPostingDescriptionPartsDescriptionClosing,
+        JobPostingDescriptionPartsDescriptionOpening,
+        JobPostingLinkedData,
+        JobPostingLinkedDataHiringOrganization,
+        JobPostingLinkedDataIdentifier,
+        LocationIds,
+    )
+    from ashby_connector.types.job_template import (
+        JobTemplate,
+    )
+    from ashby_connector.types.location import (
+        Location,
+        LocationAddress,
+        LocationAddressPostalAddress,
+    )
+    from ashby_connector.types.notetaker_transcript import (
+        NotetakerTranscript,
+        NotetakerTranscriptParticipant,
+    )
+    from ashby_connector.types.offer import (
+        Offer,
+        OfferStartResult,
+        OfferVersion,
+        OfferVersionAuthor,
+        OfferVersionSalary,
+    )
+    from ashby_connector.types.offer_process import (
+        OfferProcess,
+    )
+    from ashby_connector.types.opening import (
+        Opening,
+        OpeningVersion,
+    )
+    from ashby_connector.types.project import (
+        CustomFieldEntry,
+        Project,
+    )
+    from ashby_connector.types.referral_form import (
+        ReferralForm,
+    )
+    from ashby_connector.types.report import (
+        Report,
+    )
+    from ashby_connector.types.shared import (
+        FileHandle,
+        FormDefinition,
+        FormDefinitionSection,
+        FormDefinitionSectionField,
+        FormDefinitionSectionFieldField,
+        FormDefinitionSectionFieldFieldSelectableValue,
+    )
+    from ashby_connector.types.source import (
+        Source,
+        SourceType,
+    )
+    from ashby_connector.types.source_tracking_link import (
+        SourceTrackingLink,
+    )
+    from ashby_connector.types.survey_form_definition import (
+        SurveyFormDefinition,
+    )
+    from ashby_connector.types.survey_request import (
+        SurveyRequest,
+    )
+    from ashby_connector.types.survey_submission import (
+        SurveySubmission,
+    )
+    from ashby_connector.types.user import (
+        User,
+        UserInterviewerPause,
+        UserInterviewerSettings,
+    )
+    from ashby_connector.types.webhook import (
+        Webhook,
+        WebhookDeleteResult,
+    )
+
+_LAZY = {
+    'ApiKey': 'ashby_connector.types.api_key',
+    'Application': 'ashby_connector.types.application',
+    'ApplicationCriteriaEvaluation': 'ashby_connector.types.application',
+    'ApplicationCriteriaEvaluationCriterion': 'ashby_connector.types.application',
+    'ApplicationFormSubmission': 'ashby_connector.types.application',
+    'ApplicationHistory': 'ashby_connector.types.application',
+    'Referral': 'ashby_connector.types.application',
+    'ApplicationFeedback': 'ashby_connector.types.application_feedback',
+    'ApplicationFeedbackSubmitResult': 'ashby_connector.types.application_feedback',
+    'ApplicationFeedbackSubmitResultSubmittedFormInstance': 'ashby_connector.types.application_feedback',
+    'ApplicationFeedbackRequest': 'ashby_connector.types.application_feedback_request',
+    'ApplicationFormSubmitResult': 'ashby_connector.types.application_form',
+    'ApplicationFormSubmitResultFormMessages': 'ashby_connector.types.application_form',
+    'ApplicationFormSubmitResultSubmittedFormInstance': 'ashby_connector.types.application_form',
+    'ApplicationHiringTeamRole': 'ashby_connector.types.application_hiring_team_role',
+    'Approval': 'ashby_connector.types.approval',
+    'ApprovalStep': 'ashby_connector.types.approval',
+    'ApprovalStepApprover': 'ashby_connector.types.approval',
+    'ApprovalDefinition': 'ashby_connector.types.approval_definition',
+    'ApprovalStepDefinition': 'ashby_connector.types.approval_definition',
+    'ApprovalStepDefinitionApprover': 'ashby_connector.types.approval_definition',
+    'ArchiveReason': 'ashby_connector.types.archive_reason',
+    'Assessment': 'ashby_connector.types.assessment',
+    'AssessmentMetadata': 'ashby_connector.types.assessment',
+    'AssessmentResult': 'ashby_connector.types.assessment',
+    'Brand': 'ashby_connector.types.brand',
+    'Candidate': 'ashby_connector.types.candidate',
+    'CandidateClientInfo': 'ashby_connector.types.candidate',
+    'CandidateEmailMessage': 'ashby_connector.types.candidate',
+    'CandidateFraudCheck': 'ashby_connector.types.candidate',
+    'CandidateFraudCheckFraudSignal': 'ashby_connector.types.candidate',
+    'CandidateLocation': 'ashby_connector.types.candidate',
+    'CandidateNote': 'ashby_connector.types.candidate',
+    'CandidateNoteAuthor': 'ashby_connector.types.candidate',
+    'EmailAddress': 'ashby_connector.types.candidate',
+    'LocationComponent': 'ashby_connector.types.candidate',
+    'PhoneNumber': 'ashby_connector.types.candidate',
+    'SocialLink': 'ashby_connector.types.candidate',
+    'CandidateTag': 'ashby_connector.types.candidate_tag',
+    'CloseReason': 'ashby_connector.types.close_reason',
+    'CommunicationTemplate': 'ashby_connector.types.communication_template',
+    'CustomField': 'ashby_connector.types.custom_field',
+    'CustomFieldSelectableValue': 'ashby_connector.types.custom_field',
+    'CustomFieldValue': 'ashby_connector.types.custom_field',
+    'Department': 'ashby_connector.types.department',
+    'FeedbackFormDefinition': 'ashby_connector.types.feedback_form_definition',
+    'File': 'ashby_connector.types.file',
+    'FileUploadHandle': 'ashby_connector.types.file',
+    'HiringTeamMember': 'ashby_connector.types.hiring_team',
+    'Interview': 'ashby_connector.types.interview',
+    'InterviewBriefing': 'ashby_connector.types.interview_briefing',
+    'InterviewBriefingInterviewer': 'ashby_connector.types.interview_briefing',
+    'InterviewEvent': 'ashby_connector.types.interview_event',
+    'InterviewEventInterviewer': 'ashby_connector.types.interview_event',
+    'InterviewPlan': 'ashby_connector.types.interview_plan',
+    'InterviewSchedule': 'ashby_connector.types.interview_schedule',
+    'InterviewScheduleScheduledBy': 'ashby_connector.types.interview_schedule',
+    'InterviewStage': 'ashby_connector.types.interview_stage',
+    'InterviewStageGroup': 'ashby_connector.types.interview_stage_group',
+    'InterviewerPool': 'ashby_connector.types.interviewer_pool',
+    'InterviewerPoolQualifiedMember': 'ashby_connector.types.interviewer_pool',
+    'InterviewerPoolTrainee': 'ashby_connector.types.interviewer_pool',
+    'InterviewerPoolTraineeProgress': 'ashby_connector.types.interviewer_pool',
+    'InterviewerPoolTrainingPath': 'ashby_connector.types.interviewer_pool',
+    'InterviewerPoolTrainingPathTrainingStage': 'ashby_connector.types.interviewer_pool',
+    'InterviewerPoolTrainingPathTrainingStageApprover': 'ashby_connector.types.interviewer_pool',
+    'Job': 'ashby_connector.types.job',
+    'JobAuthor': 'ashby_connector.types.job',
+    'JobCompensation': 'ashby_connector.types.job',
+    'JobCompensationCompensationTier': 'ashby_connector.types.job',
+    'JobCompensationCompensationTierComponent': 'ashby_connector.types.job',
+    'JobCompensationTier': 'ashby_connector.types.job',
+    'JobCompensationTierComponent': 'ashby_connector.types.job',
+    'JobBoard': 'ashby_connector.types.job_board',
+    'JobInterviewPlan': 'ashby_connector.types.job_interview_plan',
+    'JobInterviewPlanStage': 'ashby_connector.types.job_interview_plan',
+    'JobInterviewPlanStageActivity': 'ashby_connector.types.job_interview_plan',
+    'JobInterviewPlanStageActivityInterview': 'ashby_connector.types.job_interview_plan',
+    'JobLocation': 'ashby_connector.types.job_posting',
+    'JobLocationAddress': 'ashby_connector.types.job_posting',
+    'JobPosting': 'ashby_connector.types.job_posting',
+    'JobPostingAddress': 'ashby_connector.types.job_posting',
+    'JobPostingAddressPostalAddress': 'ashby_connector.types.job_posting',
+    'JobPostingCompensation': 'ashby_connector.types.job_posting',
+    'JobPostingCompensationCompensationTier': 'ashby_connector.types.job_posting',
+    'JobPostingCompensationCompensationTierComponent': 'ashby_connector.types.job_posting',
+    'JobPostingCompensationSummaryComponent': 'ashby_connector.types.job_posting',
+    'JobPostingDescriptionParts': 'ashby_connector.types.job_posting',
+    'JobPostingDescriptionPartsDescriptionBody': 'ashby_connector.types.job_posting',
+    'JobPostingDescriptionPartsDescriptionClosing': 'ashby_connector.types.job_posting',
+    'JobPostingDescriptionPartsDescriptionOpening': 'ashby_connector.types.job_posting',
+    'JobPostingLinkedData': 'ashby_connector.types.job_posting',
+    'JobPostingLinkedDataHiringOrganization': 'ashby_connector.types.job_posting',
+    'JobPostingLinkedDataIdentifier': 'ashby_connector.types.job_posting',
+    'LocationIds': 'ashby_connector.types.job_posting',
+    'JobTemplate': 'ashby_connector.types.job_template',
+    'Location': 'ashby_connector.types.location',
+    'LocationAddress': 'ashby_connector.types.location',
+    'LocationAddressPostalAddress': 'ashby_connector.types.location',
+    'NotetakerTranscript': 'ashby_connector.types.notetaker_transcript',
+    'NotetakerTranscriptParticipant': 'ashby_connector.types.notetaker_transcript',
+    'Offer': 'ashby_connector.types.offer',
+    'OfferStartResult': 'ashby_connector.types.offer',
+    'OfferVersion': 'ashby_connector.types.offer',
+    'OfferVersionAuthor': 'ashby_connector.types.offer',
+    'OfferVersionSalary': 'ashby_connector.types.offer',
+    'OfferProcess': 'ashby_connector.types.offer_process',
+    'Opening': 'ashby_connector.types.opening',
+    'OpeningVersion': 'ashby_connector.types.opening',
+    'CustomFieldEntry': 'ashby_connector.types.project',
+    'Project': 'ashby_connector.types.project',
+    'ReferralForm': 'ashby_connector.types.referral_form',
+    'Report': 'ashby_connector.types.report',
+    'FileHandle': 'ashby_connector.types.shared',
+    'FormDefinition': 'ashby_connector.types.shared',
+    'FormDefinitionSection': 'ashby_connector.types.shared',
+    'FormDefinitionSectionField': 'ashby_connector.types.shared',
+    'FormDefinitionSectionFieldField': 'ashby_connector.types.shared',
+    'FormDefinitionSectionFieldFieldSelectableValue': 'ashby_connector.types.shared',
+    'Source': 'ashby_connector.types.source',
+    'SourceType': 'ashby_connector.types.source',
+    'SourceTrackingLink': 'ashby_connector.types.source_tracking_link',
+    'SurveyFormDefinition': 'ashby_connector.types.survey_form_definition',
+    'SurveyRequest': 'ashby_connector.types.survey_request',
+    'SurveySubmission': 'ashby_connector.types.survey_submission',
+    'User': 'ashby_connector.types.user',
+    'UserInterviewerPause': 'ashby_connector.types.user',
+    'UserInterviewerSettings': 'ashby_connector.types.user',
+    'Webhook': 'ashby_connector.types.webhook',
+    'WebhookDeleteResult': 'ashby_connector.types.webhook',
+}
 
 __all__ = [
     'ApiKey',
@@ -373,3 +513,9 @@ __all__ = [
     'Webhook',
     'WebhookDeleteResult',
 ]
+
+__getattr__ = lazy_attributes(__name__, _LAZY)
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

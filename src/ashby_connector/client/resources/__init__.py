@@ -8,62 +8,64 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
-from ashby_connector.client.resources import api_key
-from ashby_connector.client.resources import application
-from ashby_connector.client.resources import application_feedback
-from ashby_connector.client.resources import application_feedback_request
-from ashby_connector.client.resources import application_form
-from ashby_connector.client.resources import application_hiring_team_role
-from ashby_connector.client.resources import approval
-from ashby_connector.client.resources import approval_definition
-from ashby_connector.client.resources import archive_reason
-from ashby_connector.client.resources import assessment
-from ashby_connector.client.resources import audit_log
-from ashby_connector.client.resources import brand
-from ashby_connector.client.resources import candidate
-from ashby_connector.client.resources import candidate_tag
-from ashby_connector.client.resources import close_reason
-from ashby_connector.client.resources import communication_template
-from ashby_connector.client.resources import custom_field
-from ashby_connector.client.resources import department
-from ashby_connector.client.resources import feedback_form_definition
-from ashby_connector.client.resources import file
-from ashby_connector.client.resources import hiring_team
-from ashby_connector.client.resources import hiring_team_role
-from ashby_connector.client.resources import interview
-from ashby_connector.client.resources import interview_briefing
-from ashby_connector.client.resources import interview_event
-from ashby_connector.client.resources import interview_plan
-from ashby_connector.client.resources import interview_schedule
-from ashby_connector.client.resources import interview_stage
-from ashby_connector.client.resources import interview_stage_group
-from ashby_connector.client.resources import interviewer_pool
-from ashby_connector.client.resources import job
-from ashby_connector.client.resources import job_board
-from ashby_connector.client.resources import job_interview_plan
-from ashby_connector.client.resources import job_posting
-from ashby_connector.client.resources import job_template
-from ashby_connector.client.resources import location
-from ashby_connector.client.resources import notetaker_transcript
-from ashby_connector.client.resources import offer
-from ashby_connector.client.resources import offer_process
-from ashby_connector.client.resources import opening
-from ashby_connector.client.resources import project
-from ashby_connector.client.resources import referral
-from ashby_connector.client.resources import referral_form
-from ashby_connector.client.resources import report
-from ashby_connector.client.resources import sequence
-from ashby_connector.client.resources import sequence_template
-from ashby_connector.client.resources import source
-from ashby_connector.client.resources import source_tracking_link
-from ashby_connector.client.resources import survey_form_definition
-from ashby_connector.client.resources import survey_request
-from ashby_connector.client.resources import survey_submission
-from ashby_connector.client.resources import take_home_assignment
-from ashby_connector.client.resources import user
-from ashby_connector.client.resources import webhook
-
+# Each resource module (and the models it returns) is imported the first time its attribute is
+# read, as openai-python's client does: `import ashby_connector.client` stays fast; type
+# checkers see every module through these imports.
 if TYPE_CHECKING:
+    from ashby_connector.client.resources import api_key
+    from ashby_connector.client.resources import application
+    from ashby_connector.client.resources import application_feedback
+    from ashby_connector.client.resources import application_feedback_request
+    from ashby_connector.client.resources import application_form
+    from ashby_connector.client.resources import application_hiring_team_role
+    from ashby_connector.client.resources import approval
+    from ashby_connector.client.resources import approval_definition
+    from ashby_connector.client.resources import archive_reason
+    from ashby_connector.client.resources import assessment
+    from ashby_connector.client.resources import audit_log
+    from ashby_connector.client.resources import brand
+    from ashby_connector.client.resources import candidate
+    from ashby_connector.client.resources import candidate_tag
+    from ashby_connector.client.resources import close_reason
+    from ashby_connector.client.resources import communication_template
+    from ashby_connector.client.resources import custom_field
+    from ashby_connector.client.resources import department
+    from ashby_connector.client.resources import feedback_form_definition
+    from ashby_connector.client.resources import file
+    from ashby_connector.client.resources import hiring_team
+    from ashby_connector.client.resources import hiring_team_role
+    from ashby_connector.client.resources import interview
+    from ashby_connector.client.resources import interview_briefing
+    from ashby_connector.client.resources import interview_event
+    from ashby_connector.client.resources import interview_plan
+    from ashby_connector.client.resources import interview_schedule
+    from ashby_connector.client.resources import interview_stage
+    from ashby_connector.client.resources import interview_stage_group
+    from ashby_connector.client.resources import interviewer_pool
+    from ashby_connector.client.resources import job
+    from ashby_connector.client.resources import job_board
+    from ashby_connector.client.resources import job_interview_plan
+    from ashby_connector.client.resources import job_posting
+    from ashby_connector.client.resources import job_template
+    from ashby_connector.client.resources import location
+    from ashby_connector.client.resources import notetaker_transcript
+    from ashby_connector.client.resources import offer
+    from ashby_connector.client.resources import offer_process
+    from ashby_connector.client.resources import opening
+    from ashby_connector.client.resources import project
+    from ashby_connector.client.resources import referral
+    from ashby_connector.client.resources import referral_form
+    from ashby_connector.client.resources import report
+    from ashby_connector.client.resources import sequence
+    from ashby_connector.client.resources import sequence_template
+    from ashby_connector.client.resources import source
+    from ashby_connector.client.resources import source_tracking_link
+    from ashby_connector.client.resources import survey_form_definition
+    from ashby_connector.client.resources import survey_request
+    from ashby_connector.client.resources import survey_submission
+    from ashby_connector.client.resources import take_home_assignment
+    from ashby_connector.client.resources import user
+    from ashby_connector.client.resources import webhook
     from ashby_connector.client._async import AsyncAshbyClient
     from ashby_connector.client._sync import AshbyClient
 
@@ -71,434 +73,650 @@ if TYPE_CHECKING:
 class SyncNamespaces:
     @cached_property
     def api_key(self) -> api_key.ApiKeyResource:
+        from ashby_connector.client.resources import api_key
+
         return api_key.ApiKeyResource(cast('AshbyClient', self))
 
     @cached_property
     def application(self) -> application.ApplicationResource:
+        from ashby_connector.client.resources import application
+
         return application.ApplicationResource(cast('AshbyClient', self))
 
     @cached_property
     def application_feedback(self) -> application_feedback.ApplicationFeedbackResource:
+        from ashby_connector.client.resources import application_feedback
+
         return application_feedback.ApplicationFeedbackResource(cast('AshbyClient', self))
 
     @cached_property
     def application_feedback_request(self) -> application_feedback_request.ApplicationFeedbackRequestResource:
+        from ashby_connector.client.resources import application_feedback_request
+
         return application_feedback_request.ApplicationFeedbackRequestResource(cast('AshbyClient', self))
 
     @cached_property
     def application_form(self) -> application_form.ApplicationFormResource:
+        from ashby_connector.client.resources import application_form
+
         return application_form.ApplicationFormResource(cast('AshbyClient', self))
 
     @cached_property
     def application_hiring_team_role(self) -> application_hiring_team_role.ApplicationHiringTeamRoleResource:
+        from ashby_connector.client.resources import application_hiring_team_role
+
         return application_hiring_team_role.ApplicationHiringTeamRoleResource(cast('AshbyClient', self))
 
     @cached_property
     def approval(self) -> approval.ApprovalResource:
+        from ashby_connector.client.resources import approval
+
         return approval.ApprovalResource(cast('AshbyClient', self))
 
     @cached_property
     def approval_definition(self) -> approval_definition.ApprovalDefinitionResource:
+        from ashby_connector.client.resources import approval_definition
+
         return approval_definition.ApprovalDefinitionResource(cast('AshbyClient', self))
 
     @cached_property
     def archive_reason(self) -> archive_reason.ArchiveReasonResource:
+        from ashby_connector.client.resources import archive_reason
+
         return archive_reason.ArchiveReasonResource(cast('AshbyClient', self))
 
     @cached_property
     def assessment(self) -> assessment.AssessmentResource:
+        from ashby_connector.client.resources import assessment
+
         return assessment.AssessmentResource(cast('AshbyClient', self))
 
     @cached_property
     def audit_log(self) -> audit_log.AuditLogResource:
+        from ashby_connector.client.resources import audit_log
+
         return audit_log.AuditLogResource(cast('AshbyClient', self))
 
     @cached_property
     def brand(self) -> brand.BrandResource:
+        from ashby_connector.client.resources import brand
+
         return brand.BrandResource(cast('AshbyClient', self))
 
     @cached_property
     def candidate(self) -> candidate.CandidateResource:
+        from ashby_connector.client.resources import candidate
+
         return candidate.CandidateResource(cast('AshbyClient', self))
 
     @cached_property
     def candidate_tag(self) -> candidate_tag.CandidateTagResource:
+        from ashby_connector.client.resources import candidate_tag
+
         return candidate_tag.CandidateTagResource(cast('AshbyClient', self))
 
     @cached_property
     def close_reason(self) -> close_reason.CloseReasonResource:
+        from ashby_connector.client.resources import close_reason
+
         return close_reason.CloseReasonResource(cast('AshbyClient', self))
 
     @cached_property
     def communication_template(self) -> communication_template.CommunicationTemplateResource:
+        from ashby_connector.client.resources import communication_template
+
         return communication_template.CommunicationTemplateResource(cast('AshbyClient', self))
 
     @cached_property
     def custom_field(self) -> custom_field.CustomFieldResource:
+        from ashby_connector.client.resources import custom_field
+
         return custom_field.CustomFieldResource(cast('AshbyClient', self))
 
     @cached_property
     def department(self) -> department.DepartmentResource:
+        from ashby_connector.client.resources import department
+
         return department.DepartmentResource(cast('AshbyClient', self))
 
     @cached_property
     def feedback_form_definition(self) -> feedback_form_definition.FeedbackFormDefinitionResource:
+        from ashby_connector.client.resources import feedback_form_definition
+
         return feedback_form_definition.FeedbackFormDefinitionResource(cast('AshbyClient', self))
 
     @cached_property
     def file(self) -> file.FileResource:
+        from ashby_connector.client.resources import file
+
         return file.FileResource(cast('AshbyClient', self))
 
     @cached_property
     def hiring_team(self) -> hiring_team.HiringTeamResource:
+        from ashby_connector.client.resources import hiring_team
+
         return hiring_team.HiringTeamResource(cast('AshbyClient', self))
 
     @cached_property
     def hiring_team_role(self) -> hiring_team_role.HiringTeamRoleResource:
+        from ashby_connector.client.resources import hiring_team_role
+
         return hiring_team_role.HiringTeamRoleResource(cast('AshbyClient', self))
 
     @cached_property
     def interview(self) -> interview.InterviewResource:
+        from ashby_connector.client.resources import interview
+
         return interview.InterviewResource(cast('AshbyClient', self))
 
     @cached_property
     def interview_briefing(self) -> interview_briefing.InterviewBriefingResource:
+        from ashby_connector.client.resources import interview_briefing
+
         return interview_briefing.InterviewBriefingResource(cast('AshbyClient', self))
 
     @cached_property
     def interview_event(self) -> interview_event.InterviewEventResource:
+        from ashby_connector.client.resources import interview_event
+
         return interview_event.InterviewEventResource(cast('AshbyClient', self))
 
     @cached_property
     def interview_plan(self) -> interview_plan.InterviewPlanResource:
+        from ashby_connector.client.resources import interview_plan
+
         return interview_plan.InterviewPlanResource(cast('AshbyClient', self))
 
     @cached_property
     def interview_schedule(self) -> interview_schedule.InterviewScheduleResource:
+        from ashby_connector.client.resources import interview_schedule
+
         return interview_schedule.InterviewScheduleResource(cast('AshbyClient', self))
 
     @cached_property
     def interview_stage(self) -> interview_stage.InterviewStageResource:
+        from ashby_connector.client.resources import interview_stage
+
         return interview_stage.InterviewStageResource(cast('AshbyClient', self))
 
     @cached_property
     def interview_stage_group(self) -> interview_stage_group.InterviewStageGroupResource:
+        from ashby_connector.client.resources import interview_stage_group
+
         return interview_stage_group.InterviewStageGroupResource(cast('AshbyClient', self))
 
     @cached_property
     def interviewer_pool(self) -> interviewer_pool.InterviewerPoolResource:
+        from ashby_connector.client.resources import interviewer_pool
+
         return interviewer_pool.InterviewerPoolResource(cast('AshbyClient', self))
 
     @cached_property
     def job(self) -> job.JobResource:
+        from ashby_connector.client.resources import job
+
         return job.JobResource(cast('AshbyClient', self))
 
     @cached_property
     def job_board(self) -> job_board.JobBoardResource:
+        from ashby_connector.client.resources import job_board
+
         return job_board.JobBoardResource(cast('AshbyClient', self))
 
     @cached_property
     def job_interview_plan(self) -> job_interview_plan.JobInterviewPlanResource:
+        from ashby_connector.client.resources import job_interview_plan
+
         return job_interview_plan.JobInterviewPlanResource(cast('AshbyClient', self))
 
     @cached_property
     def job_posting(self) -> job_posting.JobPostingResource:
+        from ashby_connector.client.resources import job_posting
+
         return job_posting.JobPostingResource(cast('AshbyClient', self))
 
     @cached_property
     def job_template(self) -> job_template.JobTemplateResource:
+        from ashby_connector.client.resources import job_template
+
         return job_template.JobTemplateResource(cast('AshbyClient', self))
 
     @cached_property
     def location(self) -> location.LocationResource:
+        from ashby_connector.client.resources import location
+
         return location.LocationResource(cast('AshbyClient', self))
 
     @cached_property
     def notetaker_transcript(self) -> notetaker_transcript.NotetakerTranscriptResource:
+        from ashby_connector.client.resources import notetaker_transcript
+
         return notetaker_transcript.NotetakerTranscriptResource(cast('AshbyClient', self))
 
     @cached_property
     def offer(self) -> offer.OfferResource:
+        from ashby_connector.client.resources import offer
+
         return offer.OfferResource(cast('AshbyClient', self))
 
     @cached_property
     def offer_process(self) -> offer_process.OfferProcessResource:
+        from ashby_connector.client.resources import offer_process
+
         return offer_process.OfferProcessResource(cast('AshbyClient', self))
 
     @cached_property
     def opening(self) -> opening.OpeningResource:
+        from ashby_connector.client.resources import opening
+
         return opening.OpeningResource(cast('AshbyClient', self))
 
     @cached_property
     def project(self) -> project.ProjectResource:
+        from ashby_connector.client.resources import project
+
         return project.ProjectResource(cast('AshbyClient', self))
 
     @cached_property
     def referral(self) -> referral.ReferralResource:
+        from ashby_connector.client.resources import referral
+
         return referral.ReferralResource(cast('AshbyClient', self))
 
     @cached_property
     def referral_form(self) -> referral_form.ReferralFormResource:
+        from ashby_connector.client.resources import referral_form
+
         return referral_form.ReferralFormResource(cast('AshbyClient', self))
 
     @cached_property
     def report(self) -> report.ReportResource:
+        from ashby_connector.client.resources import report
+
         return report.ReportResource(cast('AshbyClient', self))
 
     @cached_property
     def sequence(self) -> sequence.SequenceResource:
+        from ashby_connector.client.resources import sequence
+
         return sequence.SequenceResource(cast('AshbyClient', self))
 
     @cached_property
     def sequence_template(self) -> sequence_template.SequenceTemplateResource:
+        from ashby_connector.client.resources import sequence_template
+
         return sequence_template.SequenceTemplateResource(cast('AshbyClient', self))
 
     @cached_property
     def source(self) -> source.SourceResource:
+        from ashby_connector.client.resources import source
+
         return source.SourceResource(cast('AshbyClient', self))
 
     @cached_property
     def source_tracking_link(self) -> source_tracking_link.SourceTrackingLinkResource:
+        from ashby_connector.client.resources import source_tracking_link
+
         return source_tracking_link.SourceTrackingLinkResource(cast('AshbyClient', self))
 
     @cached_property
     def survey_form_definition(self) -> survey_form_definition.SurveyFormDefinitionResource:
+        from ashby_connector.client.resources import survey_form_definition
+
         return survey_form_definition.SurveyFormDefinitionResource(cast('AshbyClient', self))
 
     @cached_property
     def survey_request(self) -> survey_request.SurveyRequestResource:
+        from ashby_connector.client.resources import survey_request
+
         return survey_request.SurveyRequestResource(cast('AshbyClient', self))
 
     @cached_property
     def survey_submission(self) -> survey_submission.SurveySubmissionResource:
+        from ashby_connector.client.resources import survey_submission
+
         return survey_submission.SurveySubmissionResource(cast('AshbyClient', self))
 
     @cached_property
     def take_home_assignment(self) -> take_home_assignment.TakeHomeAssignmentResource:
+        from ashby_connector.client.resources import take_home_assignment
+
         return take_home_assignment.TakeHomeAssignmentResource(cast('AshbyClient', self))
 
     @cached_property
     def user(self) -> user.UserResource:
+        from ashby_connector.client.resources import user
+
         return user.UserResource(cast('AshbyClient', self))
 
     @cached_property
     def webhook(self) -> webhook.WebhookResource:
+        from ashby_connector.client.resources import webhook
+
         return webhook.WebhookResource(cast('AshbyClient', self))
 
 
 class AsyncNamespaces:
     @cached_property
     def api_key(self) -> api_key.AsyncApiKeyResource:
+        from ashby_connector.client.resources import api_key
+
         return api_key.AsyncApiKeyResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def application(self) -> application.AsyncApplicationResource:
+        from ashby_connector.client.resources import application
+
         return application.AsyncApplicationResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def application_feedback(self) -> application_feedback.AsyncApplicationFeedbackResource:
+        from ashby_connector.client.resources import application_feedback
+
         return application_feedback.AsyncApplicationFeedbackResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def application_feedback_request(self) -> application_feedback_request.AsyncApplicationFeedbackRequestResource:
+        from ashby_connector.client.resources import application_feedback_request
+
         return application_feedback_request.AsyncApplicationFeedbackRequestResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def application_form(self) -> application_form.AsyncApplicationFormResource:
+        from ashby_connector.client.resources import application_form
+
         return application_form.AsyncApplicationFormResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def application_hiring_team_role(self) -> application_hiring_team_role.AsyncApplicationHiringTeamRoleResource:
+        from ashby_connector.client.resources import application_hiring_team_role
+
         return application_hiring_team_role.AsyncApplicationHiringTeamRoleResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def approval(self) -> approval.AsyncApprovalResource:
+        from ashby_connector.client.resources import approval
+
         return approval.AsyncApprovalResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def approval_definition(self) -> approval_definition.AsyncApprovalDefinitionResource:
+        from ashby_connector.client.resources import approval_definition
+
         return approval_definition.AsyncApprovalDefinitionResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def archive_reason(self) -> archive_reason.AsyncArchiveReasonResource:
+        from ashby_connector.client.resources import archive_reason
+
         return archive_reason.AsyncArchiveReasonResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def assessment(self) -> assessment.AsyncAssessmentResource:
+        from ashby_connector.client.resources import assessment
+
         return assessment.AsyncAssessmentResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def audit_log(self) -> audit_log.AsyncAuditLogResource:
+        from ashby_connector.client.resources import audit_log
+
         return audit_log.AsyncAuditLogResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def brand(self) -> brand.AsyncBrandResource:
+        from ashby_connector.client.resources import brand
+
         return brand.AsyncBrandResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def candidate(self) -> candidate.AsyncCandidateResource:
+        from ashby_connector.client.resources import candidate
+
         return candidate.AsyncCandidateResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def candidate_tag(self) -> candidate_tag.AsyncCandidateTagResource:
+        from ashby_connector.client.resources import candidate_tag
+
         return candidate_tag.AsyncCandidateTagResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def close_reason(self) -> close_reason.AsyncCloseReasonResource:
+        from ashby_connector.client.resources import close_reason
+
         return close_reason.AsyncCloseReasonResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def communication_template(self) -> communication_template.AsyncCommunicationTemplateResource:
+        from ashby_connector.client.resources import communication_template
+
         return communication_template.AsyncCommunicationTemplateResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def custom_field(self) -> custom_field.AsyncCustomFieldResource:
+        from ashby_connector.client.resources import custom_field
+
         return custom_field.AsyncCustomFieldResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def department(self) -> department.AsyncDepartmentResource:
+        from ashby_connector.client.resources import department
+
         return department.AsyncDepartmentResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def feedback_form_definition(self) -> feedback_form_definition.AsyncFeedbackFormDefinitionResource:
+        from ashby_connector.client.resources import feedback_form_definition
+
         return feedback_form_definition.AsyncFeedbackFormDefinitionResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def file(self) -> file.AsyncFileResource:
+        from ashby_connector.client.resources import file
+
         return file.AsyncFileResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def hiring_team(self) -> hiring_team.AsyncHiringTeamResource:
+        from ashby_connector.client.resources import hiring_team
+
         return hiring_team.AsyncHiringTeamResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def hiring_team_role(self) -> hiring_team_role.AsyncHiringTeamRoleResource:
+        from ashby_connector.client.resources import hiring_team_role
+
         return hiring_team_role.AsyncHiringTeamRoleResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interview(self) -> interview.AsyncInterviewResource:
+        from ashby_connector.client.resources import interview
+
         return interview.AsyncInterviewResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interview_briefing(self) -> interview_briefing.AsyncInterviewBriefingResource:
+        from ashby_connector.client.resources import interview_briefing
+
         return interview_briefing.AsyncInterviewBriefingResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interview_event(self) -> interview_event.AsyncInterviewEventResource:
+        from ashby_connector.client.resources import interview_event
+
         return interview_event.AsyncInterviewEventResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interview_plan(self) -> interview_plan.AsyncInterviewPlanResource:
+        from ashby_connector.client.resources import interview_plan
+
         return interview_plan.AsyncInterviewPlanResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interview_schedule(self) -> interview_schedule.AsyncInterviewScheduleResource:
+        from ashby_connector.client.resources import interview_schedule
+
         return interview_schedule.AsyncInterviewScheduleResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interview_stage(self) -> interview_stage.AsyncInterviewStageResource:
+        from ashby_connector.client.resources import interview_stage
+
         return interview_stage.AsyncInterviewStageResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interview_stage_group(self) -> interview_stage_group.AsyncInterviewStageGroupResource:
+        from ashby_connector.client.resources import interview_stage_group
+
         return interview_stage_group.AsyncInterviewStageGroupResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def interviewer_pool(self) -> interviewer_pool.AsyncInterviewerPoolResource:
+        from ashby_connector.client.resources import interviewer_pool
+
         return interviewer_pool.AsyncInterviewerPoolResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def job(self) -> job.AsyncJobResource:
+        from ashby_connector.client.resources import job
+
         return job.AsyncJobResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def job_board(self) -> job_board.AsyncJobBoardResource:
+        from ashby_connector.client.resources import job_board
+
         return job_board.AsyncJobBoardResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def job_interview_plan(self) -> job_interview_plan.AsyncJobInterviewPlanResource:
+        from ashby_connector.client.resources import job_interview_plan
+
         return job_interview_plan.AsyncJobInterviewPlanResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def job_posting(self) -> job_posting.AsyncJobPostingResource:
+        from ashby_connector.client.resources import job_posting
+
         return job_posting.AsyncJobPostingResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def job_template(self) -> job_template.AsyncJobTemplateResource:
+        from ashby_connector.client.resources import job_template
+
         return job_template.AsyncJobTemplateResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def location(self) -> location.AsyncLocationResource:
+        from ashby_connector.client.resources import location
+
         return location.AsyncLocationResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def notetaker_transcript(self) -> notetaker_transcript.AsyncNotetakerTranscriptResource:
+        from ashby_connector.client.resources import notetaker_transcript
+
         return notetaker_transcript.AsyncNotetakerTranscriptResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def offer(self) -> offer.AsyncOfferResource:
+        from ashby_connector.client.resources import offer
+
         return offer.AsyncOfferResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def offer_process(self) -> offer_process.AsyncOfferProcessResource:
+        from ashby_connector.client.resources import offer_process
+
         return offer_process.AsyncOfferProcessResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def opening(self) -> opening.AsyncOpeningResource:
+        from ashby_connector.client.resources import opening
+
         return opening.AsyncOpeningResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def project(self) -> project.AsyncProjectResource:
+        from ashby_connector.client.resources import project
+
         return project.AsyncProjectResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def referral(self) -> referral.AsyncReferralResource:
+        from ashby_connector.client.resources import referral
+
         return referral.AsyncReferralResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def referral_form(self) -> referral_form.AsyncReferralFormResource:
+        from ashby_connector.client.resources import referral_form
+
         return referral_form.AsyncReferralFormResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def report(self) -> report.AsyncReportResource:
+        from ashby_connector.client.resources import report
+
         return report.AsyncReportResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def sequence(self) -> sequence.AsyncSequenceResource:
+        from ashby_connector.client.resources import sequence
+
         return sequence.AsyncSequenceResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def sequence_template(self) -> sequence_template.AsyncSequenceTemplateResource:
+        from ashby_connector.client.resources import sequence_template
+
         return sequence_template.AsyncSequenceTemplateResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def source(self) -> source.AsyncSourceResource:
+        from ashby_connector.client.resources import source
+
         return source.AsyncSourceResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def source_tracking_link(self) -> source_tracking_link.AsyncSourceTrackingLinkResource:
+        from ashby_connector.client.resources import source_tracking_link
+
         return source_tracking_link.AsyncSourceTrackingLinkResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def survey_form_definition(self) -> survey_form_definition.AsyncSurveyFormDefinitionResource:
+        from ashby_connector.client.resources import survey_form_definition
+
         return survey_form_definition.AsyncSurveyFormDefinitionResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def survey_request(self) -> survey_request.AsyncSurveyRequestResource:
+        from ashby_connector.client.resources import survey_request
+
         return survey_request.AsyncSurveyRequestResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def survey_submission(self) -> survey_submission.AsyncSurveySubmissionResource:
+        from ashby_connector.client.resources import survey_submission
+
         return survey_submission.AsyncSurveySubmissionResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def take_home_assignment(self) -> take_home_assignment.AsyncTakeHomeAssignmentResource:
+        from ashby_connector.client.resources import take_home_assignment
+
         return take_home_assignment.AsyncTakeHomeAssignmentResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def user(self) -> user.AsyncUserResource:
+        from ashby_connector.client.resources import user
+
         return user.AsyncUserResource(cast('AsyncAshbyClient', self))
 
     @cached_property
     def webhook(self) -> webhook.AsyncWebhookResource:
+        from ashby_connector.client.resources import webhook
+
         return webhook.AsyncWebhookResource(cast('AsyncAshbyClient', self))
