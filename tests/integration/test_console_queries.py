@@ -146,3 +146,13 @@ def test_an_interval_out_of_range_is_refused_next_to_its_field_and_nothing_is_st
             before.incremental_every_minutes,
             before.stored,
         )
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_session_cookie_is_httponly_strict_and_secure_over_https(tmp_path: Path, scheme: str) -> None:
+    with seeded_core(tmp_path, "cookie", connections=1, runs=1) as seeded:
+        client = TestClient(create_app(core=seeded.core), base_url=f"{scheme}://testserver")
+        header = client.get("/console/sign-in").headers["set-cookie"].lower()
+        assert "httponly" in header and "samesite=strict" in header and "path=/console" in header
+        assert "max-age=" in header
+        assert ("secure" in header.replace("samesite", "")) == (scheme == "https")
