@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -373,3 +374,41 @@ def test_stdio_writes_when_on_and_requested(
     # The writes went through the core: the store has the moved application at once.
     stored = store.get(wide_id, "application", app["id"])
     assert stored is not None and stored["currentInterviewStage"]["id"] == stages[0]["id"]
+
+
+def test_http_writes_when_the_server_has_them_on(
+    emu: EmulatorHandle, tmp_path: Path, ashby: AshbyClient
+) -> None:
+    with run_server(
+        emu.base_url, f"sqlite:///{tmp_path / 'w.db'}", lifespan="on", scheduler="off", mcp_writes=True
+    ) as srv:
+        http = srv.tenant("writer")
+        tenant_id = srv.core.connections.authenticate(str(http.headers["Authorization"]))
+        notes_only = srv.core.connections.create(
+            tenant_id,
+            "owner",
+            emu.api_key,
+            ["atsCandidate::list", "atsCandidate::retrieve", "atsNote::create"],
+        )
+        candidate = ashby.call("candidate.list", {})[0]
+        app = ashby.call("application.list", {})[0]
+        calls = [
+            ("add_note", {"candidateId": candidate["id"], "content": "Noted over HTTP"}),
+            ("move_stage", {"applicationId": app["id"], "stageId": app["currentInterviewStage"]["id"]}),
+        ]
+        listed, results = asyncio.run(session(over_http(srv, key_of(http), notes_only.id), calls))
+    # One server serves every connection: the write tools are listed, each checked per connection.
+    assert listed == READ_TOOLS | WRITE_TOOLS
+    assert answer(results[0])["data"]["content"] == "Noted over HTTP"
+    assert "atsApplication::update" in error_text(results[1])
+    notes = ashby.call("candidate.listNotes", {"candidateId": candidate["id"]})
+    assert "Noted over HTTP" in [n.get("content") for n in notes]
+
+
+def test_the_command_refuses_an_unknown_connection(emu: EmulatorHandle, db_url: str, server: Server) -> None:
+    params = stdio(db_url, emu, "no-such-connection")
+    done = subprocess.run(
+        [params.command, *params.args], env=params.env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert "--connection" in done.stderr and "Traceback" not in done.stderr
