@@ -180,27 +180,6 @@ def last_stage_entries(
     return out
 
 
-def events_starting_after(
-    engine: sa.Engine, connection_id: str, after: str, before: str, limit: int
-) -> list[tuple[str | None, dict[str, Any]]]:
-    """Interview events (with their schedule's id) starting in [after, before), soonest first."""
-    table = record_table("interviewEvent")
-    start = _at(engine, "startTime")
-    query = (
-        sa.select(table.c.parent_id, _raw(table))
-        .where(
-            table.c.connection_id == connection_id,
-            table.c.deleted_at.is_(None),
-            start >= after,
-            start < before,
-        )
-        .order_by(start)
-        .limit(limit)
-    )
-    with engine.connect() as conn:
-        return [(row.parent_id, _load(row.raw)) for row in conn.execute(query)]
-
-
 def last_successes(
     engine: sa.Engine, connection_id: str, streams: Sequence[str]
 ) -> dict[str, datetime | None]:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from ashby_connector.store import Store, insights
 
 T = TypeVar("T")
+D = TypeVar("D")
 Groups = dict[str, list[tuple[str, T]]]
 # Each refresh looks again at the records stamped from this long before the previous refresh
 # began: a write stamped earlier but committed after that refresh read is found then (only ids
@@ -38,8 +39,9 @@ class Digest(Generic[T]):
         self._lock = threading.Lock()
         # Per connection: when the last refresh began, each record's changed_at, and the entries.
         self._state: dict[str, tuple[datetime, dict[str, datetime], dict[str, T]]] = {}
-        # Groupings of one snapshot of entries, made once per snapshot: (connection, key) -> them.
-        self._groups: dict[tuple[str, Callable[[T], str | None]], tuple[dict[str, T], Groups[T]]] = {}
+        # What is derived from one snapshot of entries (groupings, orderings), made once per
+        # snapshot: (connection, key, build) -> (the snapshot, the value).
+        self._derived: dict[tuple[str, Any, Any], tuple[dict[str, T], Any]] = {}
 
     def entries(self, connection_id: str) -> dict[str, T]:
         """The connection's entries by record id, current as of now. The dict returned is never
@@ -69,16 +71,28 @@ class Digest(Generic[T]):
     def grouped(self, connection_id: str, key: Callable[[T], str | None]) -> Groups[T]:
         """The current entries grouped by ``key`` (entries whose key is None left out); ``key``
         must be one function object per grouping (it names the memo)."""
+        return self.derived(connection_id, key, _grouping)
+
+    def derived(
+        self, connection_id: str, key: Callable[[T], Any], build: Callable[[dict[str, T], Any], D]
+    ) -> D:
+        """``build(entries, key)`` of the current entries, made once per snapshot of them; ``key``
+        and ``build`` name the memo."""
         items = self.entries(connection_id)
         with self._lock:
-            memo = self._groups.get((connection_id, key))
+            memo = self._derived.get((connection_id, key, build))
             if memo is not None and memo[0] is items:
-                return memo[1]
-        groups: Groups[T] = {}
-        for ident, entry in items.items():
-            value = key(entry)
-            if value is not None:
-                groups.setdefault(value, []).append((ident, entry))
+                return cast(D, memo[1])
+        value = build(items, key)
         with self._lock:
-            self._groups[(connection_id, key)] = (items, groups)
-        return groups
+            self._derived[(connection_id, key, build)] = (items, value)
+        return value
+
+
+def _grouping(items: dict[str, T], key: Callable[[T], str | None]) -> Groups[T]:
+    groups: Groups[T] = {}
+    for ident, entry in items.items():
+        value = key(entry)
+        if value is not None:
+            groups.setdefault(value, []).append((ident, entry))
+    return groups

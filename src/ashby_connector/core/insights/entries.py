@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ashby_connector.core.insights.answers import ref
+from ashby_connector.core.insights.answers import person, ref
 
 
 class CandidateEntry(NamedTuple):
@@ -34,6 +34,21 @@ class JobEntry(NamedTuple):
     location_id: str | None
     confidential: bool
     opened_at: str | None
+
+
+class ScheduleEntry(NamedTuple):
+    status: str | None
+    application_id: str | None
+
+
+class EventEntry(NamedTuple):
+    start: str  # ISO-8601 as Ashby writes it: sorts as time
+    end: str | None
+    schedule_id: str | None
+    interviewer_ids: tuple[str, ...]
+    interviewers: tuple[str, ...]
+    location: str | None
+    meeting_link: str | None
 
 
 class OpeningEntry(NamedTuple):
@@ -149,3 +164,38 @@ def active_job(entry: ApplicationEntry) -> str | None:
 def active_recruiter(entry: ApplicationEntry) -> str | None:
     """Grouping key: an active application's own recruiter."""
     return entry.recruiter if entry.status == "Active" else None
+
+
+def schedule_entry(raw: dict[str, Any]) -> ScheduleEntry:
+    return ScheduleEntry(_text(raw, "status"), _text(raw, "applicationId"))
+
+
+def event_entry(raw: dict[str, Any]) -> EventEntry | None:
+    start = _text(raw, "startTime")
+    if start is None:
+        return None  # never upcoming
+    names = tuple(n for n in map(person, raw.get("interviewers") or []) if n)
+    return EventEntry(
+        start,
+        _text(raw, "endTime"),
+        _text(raw, "interviewScheduleId"),
+        tuple(str(i) for i in raw.get("interviewerUserIds") or []),
+        names,
+        _text(raw, "location"),
+        _text(raw, "meetingLink"),
+    )
+
+
+def by_start(entry: EventEntry) -> str:
+    """Ordering key: an event's start."""
+    return entry.start
+
+
+def search_text(entry: CandidateEntry) -> str:
+    """What a candidate search reads of a candidate."""
+    return entry.text
+
+
+def tag_keys(entry: CandidateEntry) -> tuple[str, ...]:
+    """The ways a search may name a candidate's tags: their ids and casefolded titles."""
+    return tuple(k for tag in entry.tags for k in tag)

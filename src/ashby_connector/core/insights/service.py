@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -23,15 +24,22 @@ from ashby_connector.core.insights.answers import (
 from ashby_connector.core.insights.digests import Digest
 from ashby_connector.core.insights.entries import (
     ApplicationEntry,
+    CandidateEntry,
+    EventEntry,
     active_job,
     active_recruiter,
     application_entry,
+    by_start,
     candidate_entry,
     emails,
+    event_entry,
     job_entry,
     job_of,
     offer_entry,
     opening_entry,
+    schedule_entry,
+    search_text,
+    tag_keys,
 )
 from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.store import Store, insights
@@ -75,6 +83,8 @@ class Insights:
         self.offers = Digest(store, "offer", offer_entry)
         self.jobs = Digest(store, "job", job_entry)
         self.openings = Digest(store, "opening", opening_entry)
+        self.schedules = Digest(store, "interviewSchedule", schedule_entry)
+        self.events = Digest(store, "interviewEvent", event_entry)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _now(self) -> datetime:
@@ -113,14 +123,16 @@ class Insights:
         if text is None and tag is None:
             raise CoreError(422, "invalid_field", "give a name or email to search for, or a tag", "query")
         self._require(conn, "atsCandidate::list")
-        needle = text.casefold() if text else None
-        wanted = tag.casefold() if tag else None
-        found = [
-            (entry.name.casefold(), ident)
-            for ident, entry in self.candidates.entries(conn.id).items()
-            if (needle is None or needle in entry.text)
-            and (wanted is None or any(wanted in (t_id, t_title) for t_id, t_title in entry.tags))
-        ]
+        entries = self.candidates.entries(conn.id)
+        matches: set[str] | None = None
+        if text is not None:
+            haystack, offsets, ids = self.candidates.derived(conn.id, search_text, _haystack)
+            matches = _find_all(haystack, offsets, ids, text.casefold())
+        if tag is not None:
+            tagged = set(self.candidates.derived(conn.id, tag_keys, _tag_index).get(tag.casefold(), ()))
+            tagged |= set(self.candidates.derived(conn.id, tag_keys, _tag_index).get(tag, ()))
+            matches = tagged if matches is None else matches & tagged
+        found = [(entries[i].name.casefold(), i) for i in matches or () if i in entries]
         found.sort()
         page = [ident for _, ident in found[:limit]]
         raws = insights.records_by_id(self.store.engine, conn.id, "candidate", page)
@@ -421,39 +433,35 @@ class Insights:
         user_id = _optional_text(user_id, "userId")
         job_id = _optional_text(job_id, "jobId")
         self._require(conn, "atsInterview::list")
-        engine = self.store.engine
         now = self._now()
-        window = insights.events_starting_after(
-            engine, conn.id, _iso_ms(now), _iso_ms(now + timedelta(days=days)), 5000
-        )
-        schedules = insights.records_by_id(engine, conn.id, "interviewSchedule", [p for p, _ in window if p])
-        apps = insights.records_by_id(
-            engine, conn.id, "application", [str(s.get("applicationId")) for s in schedules.values()]
-        )
+        starts, events = self.events.derived(conn.id, by_start, _ordered)
+        first = bisect.bisect_left(starts, _iso_ms(now))
+        last = bisect.bisect_left(starts, _iso_ms(now + timedelta(days=days)))
+        schedules = self.schedules.entries(conn.id)
+        apps = self.applications.entries(conn.id)
         found = []
-        for schedule_id, event in window:
-            schedule = schedules.get(schedule_id or "")
-            if schedule is None or schedule.get("status") == "Cancelled":
+        for ident, event in events[first:last]:
+            schedule = schedules.get(event.schedule_id or "")
+            if schedule is None or schedule.status == "Cancelled":
                 continue
-            interviewers = event.get("interviewerUserIds") or []
-            if user_id and user_id not in interviewers:
+            if user_id and user_id not in event.interviewer_ids:
                 continue
-            app = apps.get(str(schedule.get("applicationId"))) or {}
-            if job_id and ref(app.get("job")) != job_id:
+            app = apps.get(schedule.application_id or "")
+            if job_id and (app is None or app.job_id != job_id):
                 continue
             found.append(
                 {
-                    "eventId": event.get("id"),
-                    "startTime": event.get("startTime"),
-                    "endTime": event.get("endTime"),
-                    "interviewers": [n for n in map(person, event.get("interviewers") or []) if n],
-                    "interviewerIds": interviewers,
-                    "candidate": _title(app.get("candidate"), "name"),
-                    "applicationId": schedule.get("applicationId"),
-                    "job": _title(app.get("job")),
-                    "jobId": ref(app.get("job")),
-                    "location": event.get("location"),
-                    "meetingLink": event.get("meetingLink"),
+                    "eventId": ident,
+                    "startTime": event.start,
+                    "endTime": event.end,
+                    "interviewers": list(event.interviewers),
+                    "interviewerIds": list(event.interviewer_ids),
+                    "candidate": app.candidate_name if app else None,
+                    "applicationId": schedule.application_id,
+                    "job": app.job_title if app else None,
+                    "jobId": app.job_id if app else None,
+                    "location": event.location,
+                    "meetingLink": event.meeting_link,
                 }
             )
         data = {
@@ -538,6 +546,51 @@ class Insights:
             )
         data = {"waitingOn": waiting_on, "count": len(waiting), "offers": listed, "computedAt": iso(now)}
         return Answer(data, self._freshness(conn, ["offer", "application"]))
+
+
+def _haystack(
+    items: dict[str, CandidateEntry], key: Callable[[CandidateEntry], str]
+) -> tuple[str, list[int], list[str]]:
+    """Every candidate's search text in one string (NUL between them), where each starts, and whose
+    it is: a search is then one C-speed ``find`` pass instead of a loop over 20,000 records."""
+    ids = list(items)
+    texts = [key(items[i]).replace("\0", " ") for i in ids]
+    offsets, position = [], 0
+    for text in texts:
+        offsets.append(position)
+        position += len(text) + 1
+    return "\0".join(texts), offsets, ids
+
+
+def _find_all(haystack: str, offsets: list[int], ids: list[str], needle: str) -> set[str]:
+    found: set[str] = set()
+    if "\0" in needle:
+        return found
+    position = haystack.find(needle)
+    while position >= 0:
+        index = bisect.bisect_right(offsets, position) - 1
+        found.add(ids[index])
+        following = offsets[index + 1] if index + 1 < len(offsets) else len(haystack)
+        position = haystack.find(needle, following)
+    return found
+
+
+def _tag_index(
+    items: dict[str, CandidateEntry], key: Callable[[CandidateEntry], tuple[str, ...]]
+) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for ident, entry in items.items():
+        for tag in key(entry):
+            index.setdefault(tag, []).append(ident)
+    return index
+
+
+def _ordered(
+    items: dict[str, EventEntry], key: Callable[[EventEntry], str]
+) -> tuple[list[str], list[tuple[str, EventEntry]]]:
+    """Events in ``key`` order, with the keys apart (for bisecting a time window)."""
+    ordered = sorted(items.items(), key=lambda item: (key(item[1]), item[0]))
+    return [key(e) for _, e in ordered], ordered
 
 
 def _iso_ms(value: datetime) -> str:
