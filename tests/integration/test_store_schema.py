@@ -100,13 +100,20 @@ def _counts(engine: sa.Engine, names: Iterator[str]) -> dict[str, int]:
         return {name: count(name) for name in names}
 
 
+# Tables a migration drops on purpose, their rows kept elsewhere: ``server_sync_run`` (server_0007;
+# freshness_0002 copied its runs into ``sync_run`` first).
+DROPPED = {"server_sync_run"}
+
+
 def _upgrade_with_data(url: str, revision: str) -> None:
     engine = create_engine(url)
     try:
         upgrade(engine, revision)
         before = _fill(engine)
         upgrade(engine, "heads")
-        assert _counts(engine, iter(before)) == before
+        kept = {name: rows for name, rows in before.items() if name not in DROPPED}
+        assert _counts(engine, iter(kept)) == kept
+        assert not DROPPED & set(sa.inspect(engine).get_table_names())
     finally:
         engine.dispose()
     with Store.open(url) as store, store.engine.connect() as conn:  # opens as is, at every head

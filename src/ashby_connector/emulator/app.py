@@ -20,7 +20,7 @@ from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.handlers.context import Ctx, UploadedFile
 from ashby_connector.emulator.handlers.lookups import validation_body
 from ashby_connector.emulator.handlers.pagination import RawEnvelope
-from ashby_connector.emulator.handlers.registry import Results, dispatch
+from ashby_connector.emulator.handlers.registry import Results, dispatch, load_handlers
 from ashby_connector.emulator.organisation import Emulator
 from ashby_connector.emulator.records.schema import SchemaError, validate
 
@@ -296,5 +296,7 @@ async def _inject(fault: str, hang_s: float, send: Send, request_id: str) -> boo
 
 
 def create_app(config: EmulatorConfig | None = None, *, emulator: Emulator | None = None) -> EmulatorApp:
-    """The ASGI app of a new emulated organisation (or of ``emulator`` when given)."""
+    """The ASGI app of a new emulated organisation (or of ``emulator`` when given). Every handler
+    module is imported now: a missing or broken one stops the emulator here, loudly."""
+    load_handlers()
     return EmulatorApp(emulator or Emulator(config))

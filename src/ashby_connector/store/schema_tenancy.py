@@ -53,22 +53,6 @@ custom_model = sa.Table(
     sa.Column("definition", sa.JSON, nullable=False),
 )
 
-# Superseded by the sync history (``store.freshness.sync_run``, which freshness_0002 copied these
-# rows into); nothing writes here any more. Kept so upgrades never drop a table's rows.
-sync_run = sa.Table(
-    "server_sync_run",
-    metadata,
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("connection_id", sa.String(64), nullable=False, index=True),
-    # Runs before the sync history (freshness_0002 copied them into ``sync_run``); no longer written.
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("full", sa.Boolean, nullable=False),
-    sa.Column("created_at", TS, nullable=False),
-    sa.Column("finished_at", TS, nullable=True),
-    sa.Column("report", sa.JSON, nullable=True),
-    sa.Column("error", sa.Text, nullable=True),
-)
-
 # A one-time link an end customer opens to paste their Ashby key (the token is stored hashed).
 connect_link = sa.Table(
     "server_connect_link",
@@ -98,7 +82,6 @@ TENANCY_TABLES = (
     connection,
     field_mapping,
     custom_model,
-    sync_run,
     connect_link,
     tenant_branding,
 )

@@ -84,17 +84,25 @@ def handler(*names: str) -> Callable[[Handler], Handler]:
 _loaded = False
 
 
-def load_handlers() -> None:
+class HandlerModuleError(ImportError):
+    """A module named in ``HANDLER_MODULES`` is missing or fails to import: its operations would
+    silently fall through to ``fallback``, so the emulator refuses to start instead."""
+
+
+def load_handlers(modules: list[str] | None = None) -> None:
+    """Import every handler module of ``HANDLER_MODULES`` (once); any that is missing or broken
+    raises ``HandlerModuleError`` naming it, and the next call tries again."""
     global _loaded
-    if _loaded:
+    if _loaded and modules is None:
         return
-    _loaded = True
-    for mod in HANDLER_MODULES:
+    for mod in HANDLER_MODULES if modules is None else modules:
+        name = f"ashby_connector.emulator.handlers.{mod}"
         try:
-            importlib.import_module(f"ashby_connector.emulator.handlers.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ashby_connector.emulator.handlers.{mod}":
-                raise
+            importlib.import_module(name)
+        except Exception as exc:
+            raise HandlerModuleError(f"emulator handler module {name} cannot be imported: {exc!r}") from exc
+    if modules is None:
+        _loaded = True
 
 
 def dispatch(ctx: Ctx) -> Any:

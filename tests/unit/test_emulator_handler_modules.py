@@ -1,0 +1,42 @@
+"""A handler module that is missing or broken stops the emulator at once, naming it: its operations
+must never fall through to the generic fallback unnoticed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from ashby_connector.emulator import create_app
+from ashby_connector.emulator.handlers import registry
+
+
+def test_every_listed_handler_module_loads() -> None:
+    registry.load_handlers(list(registry.HANDLER_MODULES))
+    assert "candidate.create" in registry.HANDLERS
+
+
+def test_a_missing_handler_module_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "HANDLER_MODULES", [*registry.HANDLER_MODULES, "candidat"])
+    monkeypatch.setattr(registry, "_loaded", False)
+    with pytest.raises(registry.HandlerModuleError, match=r"handlers\.candidat cannot be imported"):
+        create_app()
+    assert registry._loaded is False  # the next start tries again rather than running without it
+
+
+def test_a_broken_handler_module_is_an_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    package = tmp_path / "ashby_connector" / "emulator" / "handlers"
+    package.mkdir(parents=True)
+    (package / "broken_area.py").write_text("raise RuntimeError('a typo in a handler module')\n")
+    monkeypatch.setattr(
+        sys.modules["ashby_connector.emulator.handlers"],
+        "__path__",
+        [*sys.modules["ashby_connector.emulator.handlers"].__path__, str(package)],
+    )
+    monkeypatch.setattr(registry, "HANDLER_MODULES", ["broken_area"])
+    monkeypatch.setattr(registry, "_loaded", False)
+    with pytest.raises(registry.HandlerModuleError, match=r"broken_area.*a typo in a handler module"):
+        create_app()
