@@ -100,7 +100,7 @@ def _counts(engine: sa.Engine, names: Iterator[str]) -> dict[str, int]:
         return {name: count(name) for name in names}
 
 
-# Tables a migration drops on purpose, their rows kept elsewhere: ``server_sync_run`` (server_0007;
+# Tables a migration drops on purpose, their rows kept elsewhere: ``server_sync_run`` (server_0008;
 # freshness_0002 copied its runs into ``sync_run`` first).
 DROPPED = {"server_sync_run"}
 

@@ -3,8 +3,8 @@
 freshness_0002 copied its rows into ``sync_run`` (the one history every run is recorded in) and
 nothing has written to it since; this runs after that copy.
 
-Revision ID: server_0007
-Revises: server_0006
+Revision ID: server_0008
+Revises: server_0007
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "server_0007"
-down_revision = "server_0006"
+revision = "server_0008"
+down_revision = "server_0007"
 branch_labels = None
 depends_on = "freshness_0002"
 
