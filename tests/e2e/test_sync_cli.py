@@ -241,19 +241,30 @@ def test_kill_9_mid_sync_resumes_and_converges(tmp_path: Path) -> None:
 
 
 def test_demo_runs_full_then_incremental(tmp_path: Path) -> None:
-    code, out = cli("demo", "--candidates", "60", "--db", f"sqlite:///{tmp_path / 'demo.db'}")
+    result = runner.invoke(
+        app,
+        ["demo", "--candidates", "60", "--db", f"sqlite:///{tmp_path / 'demo.db'}"],
+        env={"COLUMNS": "80"},
+    )
+    code, out = result.exit_code, result.output
     assert code == 0, out
-    assert "Full sync" in out and "Incremental sync" in out
+    assert len(out.splitlines()) <= 60, out  # one screen and a bit, at 80 columns
+    assert "Full sync:" in out and "Incremental sync: streams that changed" in out
     assert "full (fallback)" in out and "sync_token_expired" in out
+    assert "…" not in out  # no name cut short
     # Only the user stream's token was expired: it alone falls back, the others stay incremental.
     fallbacks = [ln for ln in out.splitlines() if "fell back to a full sync" in ln and "warning" in ln]
     assert len(fallbacks) == 1 and "user:" in fallbacks[0], fallbacks
     assert "12 demo candidates" in out
-    # It ends with a run nobody started: a short schedule's, then the status table with lag.
+    # Requests told apart: the incremental's child lists are what can make it cost more.
+    rows = {ln.split()[0] + " " + ln.split()[1]: ln.split()[2:4] for ln in out.splitlines() if "lists " in ln}
+    top, child = rows["top-level lists"], rows["child lists"]
+    assert all(n.isdigit() for n in top + child), rows
+    # It ends with a run nobody started: a short schedule's, then the status with lag.
     assert "syncing demo every 2s (reconcile every 1d)" in out
     assert "schedule incremental sync succeeded" in out and "The scheduled run brought the rename" in out
     tail = out[out.index("sync status of demo") :]
-    assert "lag" in tail and "candidate" in tail and "schedule: incremental every 2 s" in tail
+    assert "lag at most" in tail and "candidate" in tail and "incremental every 2 s" in tail
     with Store.open(f"sqlite:///{tmp_path / 'demo.db'}") as store:
         assert store.count("demo", "candidate") == 72
         runs = SyncHistory(store).page(["demo"]).runs
@@ -264,3 +275,15 @@ def test_demo_runs_full_then_incremental(tmp_path: Path) -> None:
             ("cli", "reconcile", "succeeded"),
         ]
         assert runs[0].changed >= 1
+
+
+def test_every_demo_is_fresh_and_says_where_its_copy_is() -> None:
+    places = []
+    for _ in range(2):
+        code, out = cli("demo", "--candidates", "30")
+        assert code == 0, out
+        assert "12 demo candidates" in out  # not 24: nothing carried over from the first run
+        place = out.split("the copy is in ")[-1].strip()
+        assert place.startswith("sqlite:///") and "ashby-demo-" in place, out
+        places.append(place)
+    assert places[0] != places[1]

@@ -410,15 +410,23 @@ def demo(
     candidates: Annotated[
         int, typer.Option(help="Candidates in the seeded organisation.")
     ] = DEFAULT_CANDIDATES,
-    db: Annotated[str, typer.Option(help="Where the local copy goes.")] = DEFAULT_DB,
+    db: Annotated[
+        str | None,
+        typer.Option(help="Where the local copy goes (default: a new database in a new temporary folder)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the emulated organisation.")] = 7,
 ) -> None:
     """Full sync from an embedded emulator, a batch of changes, then an incremental sync."""
+    import tempfile
+
     from ashby_connector.cli import _demo
     from ashby_connector.core.syncs.service import RunFailedError
     from ashby_connector.store import Store, StoreError
 
     console = Console()
+    if db is None:
+        # Fresh each run: a second demo must not build on the first one's copy.
+        db = f"sqlite:///{tempfile.mkdtemp(prefix='ashby-demo-')}/ashby.db"
     try:
         store = Store.open(db)
     except StoreError as exc:
