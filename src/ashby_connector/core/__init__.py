@@ -1,15 +1,16 @@
 """The application core: the use cases, as plain objects built once per process from settings.
 
 ``Core`` (``core.app``) holds them all and is handed to the delivery layers (server routes,
-workers, the command line), which only parse input, call it and render its answer.
+workers, the command line, agents), which only parse input, call it and render its answer. Each
+folder is one thing a user does (docs/CONTRACTS.md, "The core, folder by folder"):
 
-- ``connections``: create (key, permissions and requested operations checked), rotate, delete
-  (complete and immediate).
-- ``clients``: one cached Ashby client per connection, rebuilt when its key changes.
-- ``events``: store changes become unified events with the connection's field mapping.
-- ``syncs`` and ``runner``: sync runs of this process, their status, recovery after a crash.
-- ``resources`` and ``access``: unified reads and writes; what a key can do.
-- ``errors``: ``CoreError`` and the one error envelope; ``settings`` and ``master_key``.
+- ``connections``: create, rotate, delete; one client per connection; access, requested
+  operations, child policies, branding.
+- ``syncs``: every sync run, whoever starts it, through ``SyncRuns`` (``core.syncs``): the lease,
+  the history with its ``Trigger`` and ``Mode``, events, metrics, one log line.
+- ``freshness``: schedules, the fast lane, retention, status. ``resources``: unified reads and
+  writes. ``insights``, ``assessments``, ``directory``. ``runtime``: logs, metrics, master key.
+- ``errors``: ``CoreError`` and the one error envelope; ``settings``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ashby_connector.core.app import Core
     from ashby_connector.core.errors import CoreError
     from ashby_connector.core.settings import Settings
+    from ashby_connector.core.syncs.modes import Mode, Trigger
     from ashby_connector.store.tenancy import ConnectionRow
 
 # Loaded on first use: importing a light module of the core (``core.settings``, ``core.errors``)
@@ -30,9 +32,11 @@ _LAZY = {
     "Core": "ashby_connector.core.app",
     "CoreError": "ashby_connector.core.errors",
     "Settings": "ashby_connector.core.settings",
+    "Mode": "ashby_connector.core.syncs.modes",
+    "Trigger": "ashby_connector.core.syncs.modes",
     "ConnectionRow": "ashby_connector.store.tenancy",
 }
 
-__all__ = ["ConnectionRow", "Core", "CoreError", "Settings"]
+__all__ = ["ConnectionRow", "Core", "CoreError", "Mode", "Settings", "Trigger"]
 
 __getattr__ = lazy_attributes(__name__, _LAZY)
