@@ -119,6 +119,8 @@ def test_real_answers_match_the_documented_models(
         ("/connections/{connection_id}", "get", http.get("/connections/nope")),
         ("/connections", "get", httpx.get(f"{server.url}/connections")),
     ]
+    report = checks[0][2].json()["report"]
+    assert report and all("_" not in key for key in report), sorted(report)  # camelCase throughout
     statuses = [answer.status_code for _, _, answer in checks]
     assert {200, 201, 401, 403, 404, 422} <= set(statuses), statuses
     for path, method, answer in checks:

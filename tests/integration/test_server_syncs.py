@@ -37,3 +37,17 @@ def test_second_sync_of_a_running_connection_is_refused_then_allowed(tmp_path: P
         again = h.http.post("/syncs", json={"streams": ["department"]}, headers=conn)
         assert again.status_code == 202, again.text
         assert h.core.syncs.wait(again.json()["id"], 10).status == "succeeded"
+
+
+def test_the_sync_run_answer_is_camel_case_throughout() -> None:
+    from ashby_connector.core.syncs.history import camel_keys
+
+    stored = {"connection_id": "c", "usable_after": 1.5, "child_policies": {"candidateNote": "lazy"},
+              "streams": [{"stream": "candidate", "notes": []}], "missing_permissions": []}  # fmt: skip
+    assert camel_keys(stored) == {
+        "connectionId": "c",
+        "usableAfter": 1.5,
+        "childPolicies": {"candidateNote": "lazy"},
+        "streams": [{"stream": "candidate", "notes": []}],
+        "missingPermissions": [],
+    }

@@ -224,6 +224,7 @@ def connections_add(
     key: str = KeyOption,
     db: Db = DEFAULT_DB,
     ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
+    as_json: bool = typer.Option(False, "--json", help="Print the whole access report as JSON."),
 ) -> None:
     """Add a connection (checks the key with apiKey.info, prints what it can and cannot do)."""
     from ashby_connector.core.connections import access
@@ -233,14 +234,32 @@ def connections_add(
     wanted = [o.strip() for o in operations.split(",") if o.strip()] if operations else None
     with opened_core(db, ashby_base_url) as core:
         row = core.connections.create(_tenant(core.tenancy, key), owner_id, api_key, wanted)
-    report = {
-        "id": row.id,
-        "ownerId": row.owner_id,
-        "keyTitle": row.key_title,
-        "access": access.report(row.scopes),
-        "operations": access.operations_report(row.operations, row.scopes) if row.operations else None,
-    }
-    typer.echo(json.dumps(report, indent=2))
+    access_report = access.report(row.scopes)
+    operations_report = access.operations_report(row.operations, row.scopes) if row.operations else None
+    if as_json:
+        report = {
+            "id": row.id,
+            "ownerId": row.owner_id,
+            "keyTitle": row.key_title,
+            "access": access_report,
+            "operations": operations_report,
+        }
+        typer.echo(json.dumps(report, indent=2))
+        return
+    # A few lines: what the key can do in words; --json has every operation and model.
+    readable = [m["model"] for m in access_report["models"] if m["actions"]["read"]["allowed"]]
+    typer.echo(f"added {row.id} for {row.owner_id} (key: {row.key_title or 'untitled'})")
+    if access_report["known"]:
+        missing = ", ".join(access_report["missingPermissions"]) or "none"
+        typer.echo(
+            f"it can read {len(readable)} of {len(access_report['models'])} models; "
+            f"missing permissions: {missing}"
+        )
+    else:
+        typer.echo("the key does not tell its permissions (no apiKeysRead): nothing checked")
+    if operations_report is not None:
+        typer.echo(f"requested operations: {operations_report['status']}; {operations_report['summary']}")
+    typer.echo("(--json prints the whole report)")
 
 
 @connections_app.command("delete")

@@ -115,7 +115,7 @@ class SyncRun:
             "error": self.error,
         }
         if with_report:
-            out["report"] = self.report
+            out["report"] = camel_keys(self.report) if self.report is not None else None
         return out
 
 
@@ -491,3 +491,19 @@ class SyncLease:
         values = {"status": "interrupted", "finished_at": datetime.now(UTC), "error": INTERRUPTED}
         with self.store.transaction() as conn:
             return int(conn.execute(sa.update(r).where(orphan).values(**values)).rowcount or 0)
+
+
+def camel_keys(value: Any) -> Any:
+    """``value`` with every dict key in camelCase (the sync report is stored as the engine wrote it,
+    snake_case; the API speaks camelCase everywhere)."""
+    if isinstance(value, dict):
+        return {_camel(str(k)): camel_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(v) for v in value]
+    return value
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
