@@ -26,6 +26,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import EmulatorHandle, run_emulator
+from ashby_connector.sync import SyncEngine
 from tests.e2e.server_harness import Server, run_server
 from tests.outbound import LOCAL_ENV
 
@@ -412,3 +413,29 @@ def test_the_command_refuses_an_unknown_connection(emu: EmulatorHandle, db_url: 
     )
     assert done.returncode == 2
     assert "--connection" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_lazy_child_list_is_fetched_once_and_reported(
+    server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle, ashby: AshbyClient
+) -> None:
+    http, wide_id = tenant
+    # A connection synced with the default policies: a candidate's notes are fetched when read.
+    lazy = server.core.connections.create(server.tenant_of(wide_id), "owner-4", emu.api_key)
+    SyncEngine(server.core.clients.require(lazy.id), server.core.store, lazy.id).run()
+    candidate = next(
+        c
+        for c in ashby.call("candidate.list", {})
+        if ashby.call("candidate.listNotes", {"candidateId": c["id"]})
+    )
+    calls = [("candidate_timeline", {"candidateId": candidate["id"]})] * 2
+    received = emu.emulator.requests_received
+    before = received["candidate.listNotes"]
+    _, (first, second) = asyncio.run(session(over_http(server, key_of(http), lazy.id), calls))
+    assert received["candidate.listNotes"] - before == 1  # one request, on the first read only
+    assert answer(first)["ashbyRequests"] == {
+        "lazyFetches": [f"candidateNote of candidate {candidate['id']}"],
+        "count": 1,
+    }
+    assert answer(second)["ashbyRequests"]["count"] == 0
+    notes = ashby.call("candidate.listNotes", {"candidateId": candidate["id"]})
+    assert len([e for e in answer(second)["events"] if e["type"] == "note"]) == len(notes)
