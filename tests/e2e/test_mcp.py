@@ -23,6 +23,7 @@ import pytest
 from cryptography.fernet import Fernet
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from ashby_connector.client import AshbyClient
 from ashby_connector.emulator import EmulatorHandle, run_emulator
@@ -439,3 +440,30 @@ def test_a_lazy_child_list_is_fetched_once_and_reported(
     assert answer(second)["ashbyRequests"]["count"] == 0
     notes = ashby.call("candidate.listNotes", {"candidateId": candidate["id"]})
     assert len([e for e in answer(second)["events"] if e["type"] == "note"]) == len(notes)
+
+
+def test_a_key_without_confidential_access_sees_no_confidential_job(
+    server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle, ashby: AshbyClient
+) -> None:
+    http, wide_id = tenant
+    restricted_key = emu.control.add_key(allow_confidential=False, allow_private_fields=False)
+    conn = server.core.connections.create(server.tenant_of(wide_id), "owner-5", restricted_key)
+    SyncEngine(server.core.clients.require(conn.id), server.core.store, conn.id).run()
+    with AshbyClient(restricted_key, base_url=emu.base_url, rate_limit_per_minute=None) as narrow:
+        visible = {j["id"] for j in narrow.call("job.list", {}) if j["status"] == "Open"}
+    confidential = {j["id"] for j in ashby.call("job.list", {}) if j.get("confidential")}
+    assert confidential  # the seeded organisation has some
+    calls = [("open_jobs", {})]
+    _, (jobs,) = asyncio.run(session(over_http(server, key_of(http), conn.id), calls))
+    listed = {j["id"] for j in answer(jobs)["jobs"]}
+    assert listed == visible and not listed & confidential
+
+    async def refusal(uri: str) -> str:
+        async with Client(over_http(server, key_of(http), conn.id)) as client:
+            try:
+                await client.read_resource(uri)
+            except MCPError as exc:
+                return str(exc)
+        return "read"
+
+    assert "record_not_found" in asyncio.run(refusal(f"ashby://atsJob/{sorted(confidential)[0]}"))
