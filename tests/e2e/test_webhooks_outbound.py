@@ -10,11 +10,11 @@ import pytest
 from cryptography.fernet import Fernet
 from standardwebhooks import Webhook
 
+from ashby_connector.refusals import SettingRefused
 from ashby_connector.store import Store
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.webhooks import (
     Backoff,
-    SubscriptionError,
     WebhookOptions,
     WebhookService,
     delivery_log,
@@ -71,11 +71,11 @@ def test_subscription_crud_and_validation(svc: WebhookService) -> None:
     assert svc.subscriptions.get("someone-else", sub.id) is None
     updated = svc.subscriptions.update(TENANT, sub.id, events=["updated"], enabled=False)
     assert updated is not None and updated.events == ["updated"] and not updated.enabled
-    with pytest.raises(SubscriptionError):
+    with pytest.raises(SettingRefused):
         svc.subscriptions.create(TENANT, url="ftp://x", models=[])
-    with pytest.raises(SubscriptionError):
+    with pytest.raises(SettingRefused):
         svc.subscriptions.create(TENANT, url="http://x", models=["notAModel"])
-    with pytest.raises(SubscriptionError):
+    with pytest.raises(SettingRefused):
         svc.subscriptions.create(TENANT, url="http://x", events=["exploded"])
     assert svc.subscriptions.delete(TENANT, sub.id) and not svc.subscriptions.delete(TENANT, sub.id)
 

@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from ashby_connector.refusals import SettingRefused
 from ashby_connector.store import Store
 from ashby_connector.store.schema_webhooks import webhook_connection
 from ashby_connector.store.secrets import SecretBox
-from ashby_connector.webhooks import RegistrationError, WebhookRegistry
+from ashby_connector.webhooks import WebhookRegistry
 from ashby_connector.webhooks.outbound_url import GuardedSender
 from ashby_connector.webhooks.registration import endpoint_url
 from tests.outbound import PUBLIC_DNS
@@ -86,9 +87,9 @@ def test_disabled_setting_is_reenabled_once_the_endpoint_answers(registry: Webho
 
 
 def test_bad_input_is_refused(registry: WebhookRegistry) -> None:
-    with pytest.raises(RegistrationError):
+    with pytest.raises(SettingRefused):
         registry.register("c1", AshbySettings(True), "https://x.example", ["notAType"])
-    with pytest.raises(RegistrationError):
+    with pytest.raises(SettingRefused):
         endpoint_url("ftp://x", "c1")
 
 

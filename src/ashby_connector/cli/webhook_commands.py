@@ -53,12 +53,12 @@ def register(
     ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Create Ashby webhook settings for the connection (a generated secret, stored encrypted)."""
-    from ashby_connector.webhooks.registration import RegistrationError
+    from ashby_connector.core.errors import Refusal
 
     with _connection(connection, db, ashby_base_url) as (core, client):
         try:
             settings = core.webhooks.registry.register(connection, client, url, _types(types))
-        except RegistrationError as exc:
+        except Refusal as exc:
             raise fail(f"{exc} (--{exc.field})", 2) from None
     for s in settings:
         state = "enabled" if s.enabled else "DISABLED (Ashby's ping failed: is the URL reachable?)"

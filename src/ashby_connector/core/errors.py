@@ -7,29 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from ashby_connector import errors as ashby_errors
+from ashby_connector.refusals import Refusal, envelope
+
+__all__ = ["CoreError", "Refusal", "envelope", "from_ashby"]
 
 
-class CoreError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.extra = extra
-
-    @property
-    def bad_input(self) -> bool:
-        """The caller can fix it (exit code 2 on the command line)."""
-        return 400 <= self.status < 500 and self.status not in (403, 409, 429)
-
-    def body(self) -> dict[str, Any]:
-        return envelope(self.code, self.message, self.field, **self.extra)
-
-
-def envelope(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
-    """The one error body of every HTTP route (``field`` is null when no one field is at fault)."""
-    return {"error": {"code": code, "message": message, "field": field, **extra}}
+class CoreError(Refusal):
+    """A use case's refusal (``Refusal``: status, code, message, field), raised by the core."""
 
 
 # Ashby's own errors, translated: what the caller did wrong stays 4xx, Ashby's faults are 502.

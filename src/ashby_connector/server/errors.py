@@ -13,9 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ashby_connector import errors as ashby_errors
-from ashby_connector.core.connections.requested_operations import OperationNotRequested
-from ashby_connector.core.errors import CoreError, envelope, from_ashby
-from ashby_connector.core.resources.query_params import QueryParamError
+from ashby_connector.core.errors import CoreError, Refusal, envelope, from_ashby
 from ashby_connector.store.errors import StoreError
 
 log = logging.getLogger("ashby_connector.server")
@@ -31,7 +29,7 @@ HTTP_CODES = {
 }
 
 
-def render(error: CoreError) -> JSONResponse:
+def render(error: Refusal) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status)
 
 
@@ -42,8 +40,10 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str | None:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(CoreError)
-    async def _core(_: Request, exc: CoreError) -> JSONResponse:
+    # Every refusal of a use case, whichever layer raised it (CoreError, ScheduleError,
+    # QueryParamError, OperationNotRequested, SettingRefused, ...): one envelope, its own status.
+    @app.exception_handler(Refusal)
+    async def _refused(_: Request, exc: Refusal) -> JSONResponse:
         return render(exc)
 
     @app.exception_handler(RequestValidationError)
@@ -67,16 +67,6 @@ def install(app: FastAPI) -> None:
         status = exc.status_code
         detail = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(status, "request failed")
         return JSONResponse(envelope(HTTP_CODES.get(status, "http_error"), detail), status_code=status)
-
-    @app.exception_handler(QueryParamError)
-    async def _query(_: Request, exc: QueryParamError) -> JSONResponse:
-        status = 400 if exc.code in ("unknown_filter", "too_many_values") else 422
-        return render(CoreError(status, exc.code, str(exc), exc.field))
-
-    @app.exception_handler(OperationNotRequested)
-    async def _not_requested(_: Request, exc: OperationNotRequested) -> JSONResponse:
-        extra = {"operation": exc.what, "request": exc.request}
-        return render(CoreError(403, "operation_not_requested", str(exc), None, **extra))
 
     @app.exception_handler(ashby_errors.AshbyError)
     async def _ashby(_: Request, exc: ashby_errors.AshbyError) -> JSONResponse:

@@ -8,8 +8,6 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from ashby_connector.core.app import Core
-from ashby_connector.core.errors import CoreError
-from ashby_connector.core.freshness.schedules import ScheduleError
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
@@ -62,17 +60,14 @@ def put_schedule(
     connection_id: str, body: ScheduleChange, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    try:
-        core.freshness.schedules.put(
-            row.id,
-            incremental_every_minutes=body.incrementalEveryMinutes,
-            reconcile_every_hours=body.reconcileEveryHours,
-            paused=body.paused,
-            fast_every_seconds=body.fastEverySeconds,
-            fast_streams=body.fastStreams,
-        )
-    except ScheduleError as exc:
-        raise CoreError(422, "invalid_schedule", str(exc), exc.field) from None
+    core.freshness.schedules.put(
+        row.id,
+        incremental_every_minutes=body.incrementalEveryMinutes,
+        reconcile_every_hours=body.reconcileEveryHours,
+        paused=body.paused,
+        fast_every_seconds=body.fastEverySeconds,
+        fast_streams=body.fastStreams,
+    )
     return _schedule_answer(core, row.id)
 
 

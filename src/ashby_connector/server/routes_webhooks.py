@@ -18,9 +18,9 @@ from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant, requested
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.protocols import AshbyCaller
-from ashby_connector.webhooks.registration import DEFAULT_TYPES, RegistrationError
+from ashby_connector.webhooks.registration import DEFAULT_TYPES
 from ashby_connector.webhooks.signature import SIGNATURE_HEADER
-from ashby_connector.webhooks.subscriptions import Subscription, SubscriptionError
+from ashby_connector.webhooks.subscriptions import Subscription
 
 router = APIRouter()
 
@@ -80,13 +80,6 @@ async def receive_ashby(connection_id: str, request: Request) -> Response:
     return Response(orjson.dumps(answer), status_code=receipt.status_code, media_type="application/json")
 
 
-def _refused(exc: RegistrationError | SubscriptionError, code: str) -> CoreError:
-    # 422 naming the outbound-URL rule that refused the URL, or what else was wrong.
-    if exc.rule is not None:
-        return CoreError(422, "outbound_url_refused", str(exc), exc.field, rule=exc.rule)
-    return CoreError(422, code, str(exc), exc.field)
-
-
 # -- registration with Ashby -----------------------------------------------------------------------
 def _client(core: Core, tenant_id: str, connection_id: str) -> AshbyCaller:
     row = core.connections.get(tenant_id, connection_id)
@@ -105,10 +98,7 @@ def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: 
     row = core.connections.get(tenant_id, connection_id)
     types = webhook_types(requested(row), payload.types or None, DEFAULT_TYPES)
     client = core.clients.require(row.id)
-    try:
-        settings = core.webhooks.registry.register(connection_id, client, payload.url, types)
-    except RegistrationError as exc:
-        raise _refused(exc, "invalid_registration") from None
+    settings = core.webhooks.registry.register(connection_id, client, payload.url, types)
     return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}
 
 
@@ -149,10 +139,6 @@ def _check_connection(core: Core, tenant_id: str, connection_id: str | None) -> 
         core.connections.get(tenant_id, connection_id, "connectionId")
 
 
-def _invalid(exc: SubscriptionError) -> CoreError:
-    return _refused(exc, "invalid_subscription")
-
-
 @router.post(
     "/subscriptions",
     status_code=201,
@@ -162,16 +148,13 @@ def _invalid(exc: SubscriptionError) -> CoreError:
 )
 def create_subscription(payload: SubscriptionIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     _check_connection(core, tenant_id, payload.connectionId)
-    try:
-        sub, secret = core.webhooks.subscriptions.create(
-            tenant_id,
-            url=payload.url,
-            models=payload.models,
-            events=payload.events,
-            connection_id=payload.connectionId,
-        )
-    except SubscriptionError as exc:
-        raise _invalid(exc) from None
+    sub, secret = core.webhooks.subscriptions.create(
+        tenant_id,
+        url=payload.url,
+        models=payload.models,
+        events=payload.events,
+        connection_id=payload.connectionId,
+    )
     return sub.to_api(secret=secret)
 
 
@@ -210,10 +193,7 @@ def update_subscription(
     if "connectionId" in changes:
         changes["connection_id"] = changes.pop("connectionId")
         _check_connection(core, tenant_id, changes["connection_id"])
-    try:
-        sub = core.webhooks.subscriptions.update(tenant_id, subscription_id, **changes)
-    except SubscriptionError as exc:
-        raise _invalid(exc) from None
+    sub = core.webhooks.subscriptions.update(tenant_id, subscription_id, **changes)
     return dict(_found(sub).to_api())
 
 

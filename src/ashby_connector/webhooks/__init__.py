@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from ashby_connector.webhooks.outbox import Outbox
     from ashby_connector.webhooks.processor import InboxProcessor
     from ashby_connector.webhooks.protocols import AshbyCaller, Change, RecordStore, RecordVersion
-    from ashby_connector.webhooks.registration import DEFAULT_TYPES, RegistrationError, WebhookRegistry
+    from ashby_connector.webhooks.registration import DEFAULT_TYPES, WebhookRegistry
     from ashby_connector.webhooks.service import Receipt, WebhookOptions, WebhookService
     from ashby_connector.webhooks.signature import SIGNATURE_HEADER, sign_ashby_body, verify_ashby_signature
-    from ashby_connector.webhooks.subscriptions import Subscription, SubscriptionError, Subscriptions
+    from ashby_connector.webhooks.subscriptions import Subscription, Subscriptions
 
 # Loaded on first use: ``webhooks.outbound_url`` (read by the settings every command builds) must
 # not import the store and the delivery machinery with it.
@@ -51,7 +51,6 @@ _LAZY = {
     "RecordStore": "ashby_connector.webhooks.protocols",
     "RecordVersion": "ashby_connector.webhooks.protocols",
     "DEFAULT_TYPES": "ashby_connector.webhooks.registration",
-    "RegistrationError": "ashby_connector.webhooks.registration",
     "WebhookRegistry": "ashby_connector.webhooks.registration",
     "Receipt": "ashby_connector.webhooks.service",
     "WebhookOptions": "ashby_connector.webhooks.service",
@@ -60,7 +59,6 @@ _LAZY = {
     "sign_ashby_body": "ashby_connector.webhooks.signature",
     "verify_ashby_signature": "ashby_connector.webhooks.signature",
     "Subscription": "ashby_connector.webhooks.subscriptions",
-    "SubscriptionError": "ashby_connector.webhooks.subscriptions",
     "Subscriptions": "ashby_connector.webhooks.subscriptions",
 }
 
@@ -81,10 +79,8 @@ __all__ = [
     "Receipt",
     "RecordStore",
     "RecordVersion",
-    "RegistrationError",
     "SecretBox",
     "Subscription",
-    "SubscriptionError",
     "Subscriptions",
     "WebhookOptions",
     "WebhookRegistry",

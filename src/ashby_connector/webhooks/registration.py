@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from ashby_connector import catalog
 from ashby_connector.errors import AshbyError
+from ashby_connector.refusals import SettingRefused
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import upsert
 from ashby_connector.store.schema_webhooks import webhook_connection, webhook_removal, webhook_setting
@@ -51,19 +52,9 @@ DEFAULT_TYPES: tuple[str, ...] = (
 # reaches this one within this time (the inbox write also checks, so nothing lands after a delete).
 SECRET_CACHE_SECONDS = 1.0
 # Removing a deleted connection's settings in Ashby: retried every 30 s doubling to hourly, forever.
+# Bad registration input (unknown types, a bad URL) answers 422 with this code, naming the field.
+INVALID = "invalid_registration"
 REMOVAL_BACKOFF = Backoff(base_seconds=30.0, cap_seconds=3600.0, max_attempts=2**31)
-
-
-class RegistrationError(ValueError):
-    """Bad registration input (unknown types, bad URL): the server answers 422, naming the field.
-
-    ``rule`` names the outbound-URL rule that refused the URL, when that is the reason.
-    """
-
-    def __init__(self, message: str, field: str, *, rule: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
 
 
 def creatable_types() -> list[str]:
@@ -79,7 +70,7 @@ def endpoint_url(public_url: str, connection_id: str, policy: OutboundPolicy | N
     try:
         (policy or OutboundPolicy()).check(public_url)
     except OutboundURLError as exc:
-        raise RegistrationError(f"url: {exc}", "url", rule=exc.rule) from None
+        raise SettingRefused(f"url: {exc}", "url", code=INVALID, rule=exc.rule) from None
     if "/webhooks/ashby/" in public_url:
         return public_url
     return f"{public_url.rstrip('/')}/webhooks/ashby/{connection_id}"
@@ -213,7 +204,8 @@ class WebhookRegistry:
         allowed = set(creatable_types())
         unknown = sorted(set(wanted) - allowed)
         if unknown:
-            raise RegistrationError(f"Ashby cannot send these types: {', '.join(unknown)}", "types")
+            message = f"Ashby cannot send these types: {', '.join(unknown)}"
+            raise SettingRefused(message, "types", code=INVALID)
         url = endpoint_url(public_url, connection_id, self.sender.policy)
         secret = self.ensure_secret(connection_id, url)
         existing = {s.webhook_type: s for s in self.settings(connection_id)}

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ashby_connector.refusals import SettingRefused
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.schema_webhooks import webhook_subscription
 from ashby_connector.store.secrets import SecretBox
@@ -26,16 +27,8 @@ SYNC_EVENTS = ("sync.finished", "sync.failed")
 MATCH_CACHE_SECONDS = 2.0
 
 
-class SubscriptionError(ValueError):
-    """A subscription request that cannot be honoured (the server answers 422), naming the field.
-
-    ``rule`` names the outbound-URL rule that refused the URL, when that is the reason.
-    """
-
-    def __init__(self, message: str, field: str, *, rule: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-        self.rule = rule
+# A subscription that cannot be honoured answers 422 with this code, naming the field.
+INVALID = "invalid_subscription"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +101,16 @@ def _check(
     try:
         policy.check(url)
     except OutboundURLError as exc:
-        raise SubscriptionError(f"url: {exc}", "url", rule=exc.rule) from None
+        raise SettingRefused(f"url: {exc}", "url", code=INVALID, rule=exc.rule) from None
     models, events = list(models), list(events)
     unknown = sorted(set(models) - _known_models())
     if unknown:
-        raise SubscriptionError(f"unknown models: {', '.join(unknown)}", "models")
+        raise SettingRefused(f"unknown models: {', '.join(unknown)}", "models", code=INVALID)
     known = set(CHANGES).union(*LIFECYCLE_EVENTS.values(), SYNC_EVENTS)
     bad = sorted(set(events) - known)
     if bad:
         message = f"unknown events: {', '.join(bad)} (use {', '.join(sorted(known))})"
-        raise SubscriptionError(message, "events")
+        raise SettingRefused(message, "events", code=INVALID)
     return url, models, events
 
 
@@ -194,7 +187,7 @@ class Subscriptions:
         allowed = {"url", "models", "events", "enabled", "connection_id"}
         extra = set(changes) - allowed
         if extra:
-            raise SubscriptionError(f"cannot change: {', '.join(sorted(extra))}", sorted(extra)[0])
+            raise SettingRefused(f"cannot change: {', '.join(sorted(extra))}", sorted(extra)[0], code=INVALID)
         url, models, events = _check(
             self.policy,
             changes.get("url", current.url),

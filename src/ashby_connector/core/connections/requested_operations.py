@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ashby_connector import unified
+from ashby_connector.refusals import Refusal
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.streams import all_streams
 from ashby_connector.unified.registry import Write
@@ -99,8 +100,8 @@ def ashby_operations(model: str, action: str) -> list[str]:
     return list(write.operations) if isinstance(write, Write) else []
 
 
-class OperationNotRequested(Exception):
-    """Outside the connection's requested operations. ``request`` lists what would allow it."""
+class OperationNotRequested(Refusal):
+    """Outside the connection's requested operations (403). ``request`` lists what would allow it."""
 
     def __init__(self, what: str, request: list[str]) -> None:
         self.what = what
@@ -109,7 +110,8 @@ class OperationNotRequested(Exception):
             hint = "request " + " or ".join(request) + " for this connection"
         else:
             hint = "no requested operation covers it; use a connection without requested operations"
-        super().__init__(f"{what} is not among this connection's requested operations; {hint}")
+        message = f"{what} is not among this connection's requested operations; {hint}"
+        super().__init__(403, "operation_not_requested", message, None, operation=what, request=request)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from ashby_connector.core.syncs.modes import Mode
+from ashby_connector.refusals import Refusal
 from ashby_connector.store import Store, scheduler_heartbeat, sync_schedule
 from ashby_connector.store.overview import schedule_rows
 from ashby_connector.store.wakeups import SCHEDULES
@@ -63,12 +64,11 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class ScheduleError(ValueError):
-    """A schedule that cannot be kept (field named in ``field``)."""
+class ScheduleError(Refusal, ValueError):
+    """A schedule that cannot be kept: 422 ``invalid_schedule`` naming the field."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(422, "invalid_schedule", message, field)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ashby_connector.refusals import Refusal
+
 # Far enough for any record, near enough that arithmetic around it (a day either side, conversion
 # between zones) stays inside what ``datetime`` can hold.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -14,13 +16,13 @@ LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 MAX_VALUE_LENGTH = 500
 
 
-class QueryParamError(ValueError):
-    """A bad query value; ``field`` names the parameter, ``code`` the kind of mistake."""
+class QueryParamError(Refusal, ValueError):
+    """A bad query value; ``field`` names the parameter, ``code`` the kind of mistake: 400 for a
+    filter or list the route does not take, 422 for a value out of bounds."""
 
     def __init__(self, field: str, message: str, code: str = "invalid_request") -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
+        status = 400 if code in ("unknown_filter", "too_many_values") else 422
+        super().__init__(status, code, message, field)
 
 
 def parse_timestamp(value: str | None, field: str) -> datetime | None:

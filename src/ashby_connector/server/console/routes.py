@@ -391,7 +391,7 @@ def router(core: Core) -> APIRouter:
                 )
             except ScheduleError as exc:
                 # The API's field name means nothing next to this form's field.
-                error = str(exc).replace(exc.field, "The interval", 1)
+                error = str(exc).replace(exc.field or "", "The interval", 1)
         if error is not None:
             return await _connection(request, session, code=422, every_error=error, every_typed=typed)
         return _back(row.id, "schedule")
