@@ -103,6 +103,7 @@ class Store:
         self._write_lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
         # Background loops wait on these instead of polling (LISTEN/NOTIFY across processes).
         self.wakeups = Wakeups(engine)
+        self._shared = threading.local()  # the transaction this thread's writes join, if any
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -136,7 +137,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
-        """One write transaction; other parts may use it to join their tables' writes."""
+        """One write transaction; other parts may use it to join their tables' writes. Inside
+        ``shared_transaction`` (same thread) it is that transaction."""
+        shared: sa.Connection | None = getattr(self._shared, "conn", None)
+        if shared is not None:
+            yield shared
+            return
         lock = self._write_lock or nullcontext()
         with lock:
             try:
@@ -144,6 +150,17 @@ class Store:
                     yield conn
             except sa.exc.OperationalError as exc:
                 raise StoreError(f"cannot write to {self.url}: {str(exc.orig).strip()}") from exc
+
+    @contextmanager
+    def shared_transaction(self) -> Iterator[sa.Connection]:
+        """One transaction that every store write of this thread joins until it ends: a webhook
+        batch's records and its inbox marks commit together, holding SQLite's writer lock once."""
+        with self.transaction() as conn:
+            self._shared.conn = conn
+            try:
+                yield conn
+            finally:
+                self._shared.conn = None
 
     @contextmanager
     def _writing(self, connection_id: str) -> Iterator[sa.Connection]:

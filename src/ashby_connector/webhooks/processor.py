@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import orjson
@@ -61,7 +62,11 @@ class InboxProcessor:
         on_change_for: ChangeCallbackFor | None = None,
         on_follow_up: FollowUp | None = None,
         backoff: Backoff = INBOX_BACKOFF,
+        shared_transaction: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
+        """``shared_transaction``: a transaction the store and inbox writes of a batch join
+        (``Store.shared_transaction``); by default each writes on its own."""
+        self.shared_transaction = shared_transaction
         self.inbox = inbox
         self.store = store
         self.client_for = client_for
@@ -103,7 +108,11 @@ class InboxProcessor:
                 result = self._process_row(overlay, row, event, follow_ups)
                 if result is not None:
                     done.append((row.seq, result))
-            overlay.flush()
+            # The batch's records and its done marks in one commit (one hold of the writer lock
+            # the receiver also needs; a crash before it re-applies the batch, harmlessly).
+            with self.shared_transaction():
+                overlay.flush()
+                self.inbox.mark_done_many(done)
         except Exception as exc:  # the store write failed: every row of the batch is retried
             log.warning("writing a webhook batch failed: %s", exc)
             applied = {seq for seq, _ in done}
@@ -113,7 +122,6 @@ class InboxProcessor:
                         row, f"{type(exc).__name__}: {exc}", retry_in=self.backoff.delay(1)
                     )
             return {}
-        self.inbox.mark_done_many(done)
         return follow_ups
 
     def run(self, stop: threading.Event, *, idle: IdleBackoff | None = None) -> None:

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,7 @@ class WebhookService:
         begin: Begin | None = None,
         on_follow_up: FollowUp | None = None,
         wakeups: Wakeups | None = None,
+        shared_transaction: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
         """``on_follow_up(connection_id, streams)``: start a run re-reading the lists a webhook's
         payload could not bring up to date (``actions.FOLLOW_UPS``)."""
@@ -124,6 +126,7 @@ class WebhookService:
             on_change_for=self.outbox.for_connection,
             on_follow_up=on_follow_up,
             backoff=opts.inbox_backoff,
+            shared_transaction=shared_transaction,
         )
         self.deliverer = Deliverer(
             engine,
@@ -150,7 +153,13 @@ class WebhookService:
         """The service over the real store (its engine holds the webhooks tables too)."""
         # Every write goes through the store's transaction: one writer lock shared with the store.
         return cls(
-            store.engine, StoreRecords(store), box, begin=store.transaction, wakeups=store.wakeups, **kwargs
+            store.engine,
+            StoreRecords(store),
+            box,
+            begin=store.transaction,
+            wakeups=store.wakeups,
+            shared_transaction=store.shared_transaction,
+            **kwargs,
         )
 
     # -- inbound --------------------------------------------------------------------------------
