@@ -20,19 +20,36 @@ class SyncProgress:
         self, console: Console, *, transient: bool = False, rate_per_minute: float | None = None
     ) -> None:
         self.console = console
+        wide = console.width >= 100
+        # Below 100 columns: the bar and the counts, no more (every column fits 80, none is cut).
+        columns = (
+            [
+                SpinnerColumn(finished_text="[green]✓"),
+                TextColumn("[bold]{task.fields[stream]:<30}"),
+                TextColumn("{task.fields[mode]:<16}"),
+                BarColumn(bar_width=20),
+                TextColumn("{task.completed:>8,.0f} rec"),
+                TextColumn("{task.fields[pages]:>5} pages"),
+                TextColumn("{task.fields[rate]:>8} rec/s"),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[eta]}"),
+            ]
+            if wide
+            else [
+                SpinnerColumn(finished_text="[green]✓"),
+                TextColumn("[bold]{task.fields[stream]:<29}"),
+                BarColumn(bar_width=12),
+                TextColumn("{task.completed:>8,.0f} rec"),
+                TimeElapsedColumn(),
+            ]
+        )
         self.progress = Progress(
-            SpinnerColumn(finished_text="[green]✓"),
-            TextColumn("[bold]{task.fields[stream]:<30}"),
-            TextColumn("{task.fields[mode]:<16}"),
-            BarColumn(bar_width=20),
-            TextColumn("{task.completed:>8,.0f} rec"),
-            TextColumn("{task.fields[pages]:>5} pages"),
-            TextColumn("{task.fields[rate]:>8} rec/s"),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[eta]}"),
+            *columns,
             console=console,
             transient=transient,
             refresh_per_second=8,
+            # A pipe or a log gets no bars: the summary table after the run has the same figures.
+            disable=not console.is_terminal,
         )
         self.tasks: dict[str, TaskID] = {}
         self.lock = threading.Lock()

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ashby_connector.cli._app import app
 from ashby_connector.cli._options import DEFAULT_BASE_URL, ApiKey, BaseUrl
+from ashby_connector.cli._tables import show
 from ashby_connector.cli._waiting import DEFAULT_GIVE_UP_AFTER, GiveUpAfter, patient, told_when_unreachable
 
 
@@ -61,8 +62,9 @@ def operations(
         table.add_row(
             r["name"], r["method"], r["kind"], r["permission"] or "-", r["pagination"], ", ".join(notes)
         )
-    Console().print(table)
-    Console().print(f"{len(rows)} operations")
+    console = Console()
+    show(console, table)
+    console.print(f"{len(rows)} operations")
 
 
 @app.command()
@@ -83,12 +85,18 @@ def call(
     try:
         catalog.operation(operation)
     except catalog.UnknownOperationError as exc:  # bad input: nothing is sent
-        err.print(f"[red]error:[/red] {exc} (`ashby-connector operations` lists them all)", highlight=False)
+        err.print(
+            f"[red]error:[/red] {exc} (`ashby-connector operations` lists them all)",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from None
     try:
         body = json.loads(sys.stdin.read() if data == "-" else data)
     except json.JSONDecodeError as exc:
-        err.print(f"[red]error:[/red] --data is not valid JSON ({exc.msg} at position {exc.pos})")
+        err.print(
+            f"[red]error:[/red] --data is not valid JSON ({exc.msg} at position {exc.pos})", soft_wrap=True
+        )
         raise typer.Exit(2) from None
     if not isinstance(body, dict):
         err.print("[red]error:[/red] --data must be a JSON object")

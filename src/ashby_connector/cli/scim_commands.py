@@ -31,7 +31,7 @@ def push(
     try:
         users = read_users_csv(source)
     except CsvRowError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
     try:
         with Scim2Directory(url, token) as directory:
@@ -46,7 +46,7 @@ def push(
                 detail = f"  ({change.detail})" if change.detail else ""
                 console.print(f"[{_STYLE[change.action]}]{verb:<16}[/] {change.email}{detail}")
     except ScimDirectoryError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(1) from None
     summary = ", ".join(f"{counts.get(a, 0)} {a}" for a in ("create", "update", "deactivate", "unchanged"))
     console.print(("dry run, nothing changed: " if dry_run else "") + summary)

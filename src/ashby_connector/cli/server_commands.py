@@ -173,10 +173,18 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(db: Db = DEFAULT_DB) -> None:
+def keys_list(
+    db: Db = DEFAULT_DB,
+    as_json: bool = typer.Option(False, "--json", help="Print the keys as JSON."),
+) -> None:
     """List platform keys (ids and names; the keys themselves are not stored)."""
     with _tenancy(db) as tenancy:
         rows = tenancy.list_platform_keys()
+    if as_json:
+        typer.echo(
+            json.dumps([{"id": r["id"], "name": r["name"], "revoked": bool(r["revoked_at"])} for r in rows])
+        )
+        return
     for row in rows:
         state = "revoked" if row["revoked_at"] else "active"
         typer.echo(f"{row['id']}\t{row['name']}\t{state}")
@@ -206,10 +214,18 @@ KeyOption = typer.Option(..., "--key", envvar="ASHBY_CONNECTOR_KEY", help="Your 
 
 
 @connections_app.command("list")
-def connections_list(key: str = KeyOption, db: Db = DEFAULT_DB) -> None:
+def connections_list(
+    key: str = KeyOption,
+    db: Db = DEFAULT_DB,
+    as_json: bool = typer.Option(False, "--json", help="Print the connections as JSON."),
+) -> None:
     """List the tenant's connections."""
     with _tenancy(db) as tenancy:
         rows = tenancy.list_connections(_tenant(tenancy, key))
+    if as_json:
+        listed = [{"id": r.id, "ownerId": r.owner_id, "keyTitle": r.key_title} for r in rows]
+        typer.echo(json.dumps(listed))
+        return
     for row in rows:
         typer.echo(f"{row.id}\t{row.owner_id}\t{row.key_title or ''}")
 

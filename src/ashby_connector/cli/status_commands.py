@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ashby_connector.cli._app import app
 from ashby_connector.cli._options import DEFAULT_DB, Db
+from ashby_connector.cli._tables import show
 
 if TYPE_CHECKING:  # the store is imported when a command runs (fast --help)
     from ashby_connector.store import Store
@@ -135,7 +136,7 @@ def connection_statuses(store: Store, ids: list[str]) -> list[dict[str, Any]]:
 
 def print_status(console: Console, st: dict[str, Any]) -> None:
     """The status table of one connection, its schedule and its last runs."""
-    console.print(status_table(st))
+    show(console, status_table(st))
     sched = st["schedule"]
     minutes = sched["incrementalEveryMinutes"]
     every = f"{minutes * 60:.3g} s" if minutes < 1 else f"{minutes:g} min"

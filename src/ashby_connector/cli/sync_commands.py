@@ -24,6 +24,7 @@ from ashby_connector.cli._options import (
     new_sqlite_file,
     remove_sqlite_file,
 )
+from ashby_connector.cli._tables import show
 from ashby_connector.cli._waiting import DEFAULT_GIVE_UP_AFTER, GiveUpAfter, patient, told_when_unreachable
 from ashby_connector.core.syncs.modes import Mode
 
@@ -278,12 +279,12 @@ def sync(
         if json_output:
             typer.echo(json.dumps(report.to_dict()))
         else:
-            console.print(plan_table(report))
+            show(console, plan_table(report))
         raise typer.Exit(0)
     if json_output:
         typer.echo(json.dumps(report.to_dict()))
     else:
-        console.print(summary_table(report))
+        show(console, summary_table(report))
         console.print(f"store: {store.url}")
     for line in error_lines(report):
         console.print(line, markup=False, highlight=False, soft_wrap=True)

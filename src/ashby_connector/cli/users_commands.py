@@ -31,13 +31,13 @@ def roles(
     try:
         wanted = read_desired_roles_csv(desired)
     except CsvRowError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
     try:
         with Store.open(db) as store:
             report = RoleGapReport(store).report(connection, wanted)
     except StoreError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(report, indent=2))
