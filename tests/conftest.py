@@ -12,4 +12,5 @@ os.environ.setdefault("ASHBY_CONNECTOR_MIN_INCREMENTAL_MINUTES", "0.05")
 pytest_plugins = [
     "tests.fixtures_emulator",
     "tests.fixtures_postgres",
+    "tests.fixtures_store",
 ]

@@ -74,15 +74,32 @@ def _start(bindir: Path, root: Path, data: Path) -> int:
     return port
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_url: str) -> str:
+    """A database migrated once per session: ``postgres_db`` copies it (tests/fixtures_store.py)."""
+    import psycopg
+
+    from ashby_connector.store import Store
+
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "ashby_template"')
+    Store.open(postgres_url.rsplit("/", 1)[0] + "/ashby_template").close()
+    return "ashby_template"
+
+
 @pytest.fixture
-def postgres_db(postgres_url: str) -> Iterator[str]:
-    """A fresh, empty database on the session's server (one per test)."""
+def postgres_db(request: pytest.FixtureRequest, postgres_url: str) -> Iterator[str]:
+    """A fresh database on the session's server (one per test): a copy of the migrated template, or
+    empty for tests marked ``real_migrations`` (the migrations' own tests)."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    real = request.node.get_closest_marker("real_migrations") is not None
+    template = "" if real else f' TEMPLATE "{request.getfixturevalue("postgres_template")}"'
     with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{template}')
     yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from ashby_connector.store import Store
 from ashby_connector.store.engine import alembic_config, create_engine, upgrade
 
+pytestmark = pytest.mark.real_migrations  # these tests are about the migrations themselves
+
 
 def _upgrade_from_first_revision(url: str) -> None:
     engine = create_engine(url)

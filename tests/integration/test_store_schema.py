@@ -18,6 +18,8 @@ from ashby_connector.store import Store, metadata
 from ashby_connector.store.engine import alembic_config, create_engine, upgrade
 from ashby_connector.store.queries import JSON_INDEXES
 
+pytestmark = pytest.mark.real_migrations  # these tests are about the migrations themselves
+
 
 def _differences(url: str) -> list[Any]:
     with Store.open(url) as store, store.engine.connect() as conn:
