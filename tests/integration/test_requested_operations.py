@@ -148,3 +148,10 @@ def test_a_patch_reaches_every_part_of_this_process_at_once(tmp_path: Path) -> N
         assert other.operations_of(cid) == (True, ["genericContact::list"])  # now cached there
         h.http.patch(f"/connections/{cid}", json={"operations": ["atsJob::list"]}, headers=tenant)
         assert other.operations_of(cid) == (True, ["atsJob::list"])
+
+
+def test_every_model_has_plain_words_for_the_connect_page() -> None:
+    from ashby_connector import unified
+    from ashby_connector.core.connections.requested_operations import PLAIN_NOUNS
+
+    assert set(unified.MODELS) <= set(PLAIN_NOUNS), set(unified.MODELS) - set(PLAIN_NOUNS)

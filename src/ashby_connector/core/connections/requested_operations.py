@@ -48,6 +48,7 @@ PLAIN_NOUNS: dict[str, str] = {
     "scheduleEventType": "interview types",
     "scheduleEvent": "scheduled interviews",
     "atsJob": "jobs",
+    "atsJobPosting": "job postings",
     "atsApplication": "applications",
     "atsApplicationStage": "interview stages",
     "atsActivity": "applications' stage moves",
