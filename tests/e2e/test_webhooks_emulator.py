@@ -51,6 +51,23 @@ class World:
         with self.server.core.store.engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
 
+    def settled(self, *, deliveries: bool = True) -> None:
+        """Wait until the server's own loops have applied every inbox row (and, with ``deliveries``,
+        sent every queued event), as in a deployment. The test never runs the processor itself beside
+        those loops: production never does, and a second processor racing the loop is not what these
+        tests are about. (The deadline only guards against hanging.)"""
+        inbox, outbox = self.service.inbox, self.service.outbox
+
+        def idle() -> bool:
+            if inbox.counts().get("pending", 0):
+                return False
+            return not deliveries or not outbox.counts().get("pending", 0)
+
+        deadline = time.monotonic() + 60
+        while not idle():
+            assert time.monotonic() < deadline, f"not settled: {inbox.counts()} {outbox.counts()}"
+            time.sleep(0.02)
+
     def events_of(self, event_type: str, record_id: str) -> list[dict[str, Any]]:
         return [e for e in self.rx.events() if e["type"] == event_type and e["data"]["id"] == record_id]
 
@@ -140,7 +157,7 @@ def test_hire_applies_once_despite_the_related_webhooks(world: World) -> None:
     world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["stageId"] == hired)
     assert world.stored("application", app["id"])["status"] == "Hired"
     world.emu.control.call("webhooks/wait")
-    world.service.drain()
+    world.settled()
     # candidateHire, applicationUpdate and candidateStageChange share one webhookActionId: each was
     # handled, and together they made exactly one event for this change.
     hires = [e for e in world.events_of("atsApplication.updated", app["id"]) if e["data"]["stageId"] == hired]
@@ -219,7 +236,7 @@ def test_bad_signature_rejected_and_redelivery_applied_once(world: World) -> Non
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
     assert world.inbox_rows("e2e-redelivery") == 1
     world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["updatedAt"].startswith("2099"))
-    world.service.drain()
+    world.settled()
     assert (
         len(
             [
@@ -266,7 +283,7 @@ def test_out_of_order_events_leave_the_newest_record(world: World) -> None:
         doc = {"webhookActionId": action_id, "action": "applicationUpdate", "data": {"application": record}}
         assert _signed_post(world, doc).status_code == 200
     world.wait_event("atsApplication.updated", app["id"], lambda e: e["data"]["stageId"] == "s-new")
-    world.service.drain()
+    world.settled()
     assert world.stored("application", app["id"])["currentInterviewStage"]["id"] == "s-new"
     assert not world.events_of("atsApplication.updated", app["id"]) or all(
         e["data"]["stageId"] != "s-old" for e in world.events_of("atsApplication.updated", app["id"])
@@ -304,7 +321,7 @@ def test_subscriber_down_then_up_receives_every_event_in_order(world: World) -> 
         for sid in stages:
             world.ashby.call("application.changeStage", {"applicationId": app["id"], "interviewStageId": sid})
         world.emu.control.call("webhooks/wait")
-        world.service.processor.drain()
+        world.settled(deliveries=False)  # the subscriber is down: its events wait
         assert world.stored("application", app["id"])["currentInterviewStage"]["id"] == stages[-1]
     finally:
         world.rx.up()
