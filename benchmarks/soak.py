@@ -168,8 +168,10 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             changes, peaks, kills = _run(args, emu, pg, procs, worker, env, folder, rng, started)
             emu.control.set_faults(None)
             time.sleep(args.quiet)
+            pending = _drain(pg.url, args.drain)
             result = _measure(pg.url, emu, receiver, ids, changes, started, peaks)
             result.update(kills=kills, folder=str(folder), minutes=args.minutes, connections=len(ids))
+            result["outbox_pending"] = pending
             http.close()
             return result
         finally:
@@ -234,6 +236,22 @@ def _run(
     return changes, dict(peaks), kills
 
 
+def _drain(db: str, limit: float) -> int:
+    """Wait (up to ``limit`` s) until the outbox holds no pending delivery: a change's event may
+    still be queued behind a first sync's thousands. Returns what is still pending."""
+    from ashby_connector.store.schema_webhooks import webhook_outbox
+
+    query = sa.select(sa.func.count()).select_from(webhook_outbox).where(webhook_outbox.c.status == "pending")
+    deadline = time.monotonic() + limit
+    with Store.open(db) as store:
+        while True:
+            with store.engine.connect() as conn:
+                pending = int(conn.execute(query).scalar_one())
+            if pending == 0 or time.monotonic() > deadline:
+                return pending
+            time.sleep(2)
+
+
 def _measure(
     db: str,
     emu: EmulatorHandle,
@@ -243,6 +261,7 @@ def _measure(
     started: float,
     peaks: dict[str, int],
 ) -> dict[str, Any]:
+    started_wall = time.time() - (time.monotonic() - started)
     state = emu.emulator.state
     truth = {rid: state.get("candidate", rid) or {} for rid in list(state.kinds["candidate"].data)}
     table = record_table("candidate")
@@ -285,7 +304,11 @@ def _measure(
         if str(e.get("type", "")).startswith(("genericContact.", "atsCandidate.")):
             stamp = e.get("timestamp") or ""
             heard[str(data.get("remoteId") or data.get("id"))].append(_epoch(stamp))
-    unheard = sum(1 for rid, _name, at in changes if not any(t >= at - 1 for t in heard.get(rid, [])))
+    unheard = [
+        round(at - started_wall, 1)
+        for rid, _name, at in changes
+        if not any(t >= at - 1 for t in heard.get(rid, []))
+    ]
     late = [t for t in emu.emulator.rate_limiter.rejections if t > started + 60]
     return {
         "per_connection": per_connection,
@@ -295,7 +318,8 @@ def _measure(
         "ids_delivered_twice": sum(1 for n in by_id.values() if n > 1),
         "duplicates_after_dedupe": sum(len(v) - 1 for v in said.values() if len(v) > 1),
         "changes": len(changes),
-        "changes_unheard": unheard,
+        "changes_unheard": len(unheard),
+        "unheard_at_seconds": unheard,
         "late_429": len(late),
         "budget_peak_share": {k[-6:]: round(v / BUDGET, 3) for k, v in sorted(peaks.items())},
     }
@@ -333,7 +357,10 @@ def report(result: dict[str, Any]) -> None:
         f"  deliveries {result['deliveries']}; ids delivered twice {result['ids_delivered_twice']}; "
         f"duplicates after dedupe {result['duplicates_after_dedupe']}"
     )
-    print(f"  changes made {result['changes']}; no subscriber heard of {result['changes_unheard']}")
+    print(
+        f"  changes made {result['changes']}; no subscriber heard of {result['changes_unheard']}"
+        f" (made at {result['unheard_at_seconds']} s); outbox still pending: {result['outbox_pending']}"
+    )
     print(f"  429s after the first minute: {result['late_429']}")
     shares = sorted(result["budget_peak_share"].values())
     if shares:
@@ -351,6 +378,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--fault-rate", type=float, default=0.05)
     parser.add_argument("--kill-every", type=float, default=120.0, help="seconds between worker kills")
     parser.add_argument("--quiet", type=float, default=150.0, help="seconds without faults before checking")
+    parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait for the outbox")
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--json", action="store_true", help="also print the result as JSON")
     args = parser.parse_args(argv)
