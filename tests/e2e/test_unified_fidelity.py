@@ -90,6 +90,9 @@ def test_the_field_table_names_every_field_of_every_model() -> None:
 def test_every_field_is_filled_when_its_ashby_source_is(
     spec: unified.ModelSpec, emu: EmulatorHandle, http: httpx.Client
 ) -> None:
+    if spec.more_sources:  # notes are a lazy child list: a candidate's activity read fetches them
+        for candidate in list(emu.state.iter("candidate"))[:20]:
+            assert http.get(f"/resources/{spec.name}", params={"candidateId": candidate["id"]}).is_success
     items = _all(http, spec.name)
     assert items, spec.name
     checked: set[str] = set()
@@ -283,7 +286,7 @@ def test_a_stage_names_the_jobs_whose_plans_hold_it(emu: EmulatorHandle, http: h
 
 
 def test_activity_is_each_applications_stage_moves(emu: EmulatorHandle, http: httpx.Client) -> None:
-    activities = _all(http, "atsActivity")
+    activities = [a for a in _all(http, "atsActivity") if a["activityType"] == "STAGE_CHANGE"]
     assert activities
     by_app: dict[str, list[dict[str, Any]]] = {}
     for activity in activities:
@@ -306,6 +309,71 @@ def test_activity_is_each_applications_stage_moves(emu: EmulatorHandle, http: ht
     assert expanded.status_code == 200, expanded.text
     data = expanded.json()["data"]
     assert data["application"]["id"] == one["applicationId"] and data["stage"]["id"] == one["stageId"]
+
+
+def _stage_moves(emu: EmulatorHandle, candidate_id: str) -> dict[str, dict[str, Any]]:
+    """The emulator's history entries of every application of the candidate, by id."""
+    moves: dict[str, dict[str, Any]] = {}
+    for application in emu.state.iter("application"):
+        if application["candidate"]["id"] == candidate_id:
+            for entry_id in emu.state.children("applicationHistory", application["id"]):
+                entry = emu.state.get("applicationHistory", entry_id)
+                if entry is not None:
+                    moves[entry_id] = {**entry, "applicationId": application["id"]}
+    return moves
+
+
+def test_a_candidates_activity_is_its_stage_moves_and_notes_in_time_order(
+    emu: EmulatorHandle, http: httpx.Client
+) -> None:
+    candidate_id, notes, moves = next(
+        (c["id"], notes, moves)
+        for c in emu.state.iter("candidate")
+        if (notes := [emu.state.get("candidateNote", i) for i in emu.state.children("candidateNote", c["id"])])
+        and len(moves := _stage_moves(emu, c["id"])) >= 2
+    )
+    # Pages of 2: the merged list is walked through `next`, each record once.
+    activity = _all(http, "atsActivity", candidateId=candidate_id, limit=2)
+    assert len(activity) > 2
+    assert {a["id"] for a in activity} == set(moves) | {n["id"] for n in notes if n}
+    assert len({a["id"] for a in activity}) == len(activity)
+    times = [a["createdAt"] for a in activity]
+    assert times == sorted(times), "a candidate's activity is ordered by time"
+    for item in activity:
+        assert item["candidateId"] == candidate_id
+        if item["id"] in moves:
+            move = moves[item["id"]]
+            assert item["activityType"] == "STAGE_CHANGE"
+            assert (item["applicationId"], item["stageId"], item["occurredAt"]) == (
+                move["applicationId"],
+                move["stageId"],
+                move["enteredStageAt"],
+            )
+        else:
+            note = emu.state.get("candidateNote", item["id"])
+            assert note is not None
+            assert item["activityType"] == "NOTE" and item["applicationId"] is None
+            assert (item["body"], item["userId"], item["occurredAt"], item["isPrivate"]) == (
+                note["content"],
+                note["author"]["id"],
+                note["createdAt"],
+                note["isPrivate"],
+            )
+    # One application's activity: its stage moves only (notes belong to the candidate).
+    application_id = next(iter(moves.values()))["applicationId"]
+    own = _all(http, "atsActivity", applicationId=application_id)
+    assert {a["id"] for a in own} == {i for i, m in moves.items() if m["applicationId"] == application_id}
+    # A note is retrieved by its id, and the unfiltered list holds it too.
+    note_id = next(a["id"] for a in activity if a["activityType"] == "NOTE")
+    one = http.get(f"/resources/atsActivity/{note_id}", params={"expand": "candidate,user"})
+    assert one.status_code == 200, one.text
+    assert one.json()["data"]["candidate"]["id"] == candidate_id
+    assert note_id in {a["id"] for a in _all(http, "atsActivity")}
+    # Bad input is refused naming what is wrong.
+    bad = http.get("/resources/atsActivity", params={"candidateID": candidate_id})
+    assert bad.status_code == 400 and "candidateID" in bad.text, bad.text
+    bad = http.get("/resources/atsActivity", params={"cursor": "bm90LW91cnN-MA=="})
+    assert bad.status_code == 400 and "invalid_cursor" in bad.text, bad.text
 
 
 def test_candidate_location_tags_source_and_credit(http: httpx.Client) -> None:

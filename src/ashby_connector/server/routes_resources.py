@@ -99,11 +99,12 @@ def list_resources(
         filters,
         includeRemoteData,
     )
-    parent_field = CHILD_PARENTS.get(target.kind, (None, None))[1]
-    if parent_field and filters.get(parent_field):
-        # A lazy child list: one parent's children come from Ashby on first read (or once stale),
-        # after every input is checked and only when the requested operations allow the list.
-        core.lazy_children.ensure(conn.id, target.kind, filters[parent_field])
+    for kind in target.kinds:
+        parent_field = CHILD_PARENTS.get(kind, (None, None))[1]
+        if parent_field and filters.get(parent_field):
+            # A lazy child list: one parent's children come from Ashby on first read (or once
+            # stale), after every input is checked and only when the requested operations allow it.
+            core.lazy_children.ensure(conn.id, kind, filters[parent_field])
     items, next_cursor = res.list_records(core, conn, target, query)
     page = _shape(core, conn, target, items, field_list, expand_list, includeRemoteData)
     return _json({"data": page, "next": next_cursor})

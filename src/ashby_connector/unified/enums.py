@@ -72,10 +72,9 @@ class AttachmentType(StrEnum):
 
 
 class ActivityType(StrEnum):
+    # Merge also has EMAIL: Ashby's API has no read of emails, so no activity is one.
     STAGE_CHANGE = "STAGE_CHANGE"
     NOTE = "NOTE"
-    EMAIL = "EMAIL"
-    OTHER = "OTHER"
 
 
 class JobPostingStatus(StrEnum):

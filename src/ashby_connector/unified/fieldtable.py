@@ -30,7 +30,8 @@ def render() -> str:
     ]
     for spec in models():
         if spec.read_unavailable is None:
-            about = f"{spec.description} Read from `{spec.source}`."
+            lists = " and ".join(f"`{part.source}`" for part in spec.parts())
+            about = f"{spec.description} Read from {lists}."
         else:
             about = (
                 f"{spec.description} Every read answers 501: {spec.read_unavailable.reason}. "

@@ -235,8 +235,11 @@ class AtsApplicationStage(UnifiedModel):
 
 
 class AtsActivity(UnifiedModel):
-    applicationId: str | None = None
-    activityType: ActivityType | None = None
+    candidateId: str | None = None
+    applicationId: str | None = Field(default=None, description="A stage move's application.")
+    activityType: ActivityType | None = Field(
+        default=None, description="STAGE_CHANGE or NOTE (Ashby's API lists no emails)."
+    )
     stageId: str | None = Field(default=None, description="The stage the application entered.")
     stageName: str | None = None
     userId: str | None = Field(default=None, description="Who moved it.")
@@ -244,6 +247,8 @@ class AtsActivity(UnifiedModel):
     endedAt: str | None = Field(
         default=None, description="When it left the stage (none for the current one)."
     )
+    body: str | None = Field(default=None, description="A note's text.")
+    isPrivate: bool | None = Field(default=None, description="A note only its author sees.")
 
 
 class AtsOffer(UnifiedModel):

@@ -360,6 +360,7 @@ def read_stage(raw: Raw) -> Fields:
 def read_activity(raw: Raw) -> Fields:
     """One entry of an application's history: the application entered a stage."""
     return {
+        "candidateId": _id_of(raw.get("candidate")),
         "applicationId": _s(raw.get("applicationId")),
         "activityType": enums.ActivityType.STAGE_CHANGE,
         "stageId": _s(raw.get("stageId")),
@@ -368,6 +369,18 @@ def read_activity(raw: Raw) -> Fields:
         "createdAt": _s(raw.get("enteredStageAt")),
         "occurredAt": _s(raw.get("enteredStageAt")),
         "endedAt": _s(raw.get("leftStageAt")),
+    }
+
+
+def read_note_activity(raw: Raw) -> Fields:
+    """A note on a candidate, as one of its activities."""
+    return {
+        "candidateId": _s(raw.get("candidateId")),
+        "activityType": enums.ActivityType.NOTE,
+        "userId": _id_of(raw.get("author")),
+        "occurredAt": _s(raw.get("createdAt")),
+        "body": _s(raw.get("content")),
+        "isPrivate": _bool(raw.get("isPrivate")),
     }
 
 

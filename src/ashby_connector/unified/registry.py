@@ -9,7 +9,7 @@ operation); ``info`` reads one record live; ``explode`` turns one source record 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ashby_connector import catalog
@@ -69,6 +69,16 @@ class Join:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """One more Ashby list a model reads beside its ``source`` (an activity's notes beside its
+    stage moves), each record read by ``read``; ``parent_fields`` as in ``ModelSpec``."""
+
+    operation: str
+    read: r.Reader
+    parent_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class ModelSpec:
     name: str
     cls: type[m.UnifiedModel]
@@ -107,6 +117,25 @@ class ModelSpec:
     # Sensitive data (EEOC answers): only its own requested operations read it, no other model
     # expands or embeds it, and only subscriptions naming the model get its events.
     sensitive: bool = False
+    # More Ashby lists the model reads (``parts``); its records are theirs and ``source``'s.
+    more_sources: tuple[Source, ...] = ()
+    # With ``more_sources``: filters that narrow a list to one parent's records (a candidate's
+    # activity), small enough to be merged across the lists and ordered by ``createdAt``, then id.
+    # Other lists page through each list in turn.
+    scopes: tuple[str, ...] = ()
+
+    def parts(self) -> tuple[ModelSpec, ...]:
+        """The model once per Ashby list it reads: ``source`` first, then ``more_sources``."""
+        if not self.more_sources:
+            return (self,)
+        first = replace(self, more_sources=())
+        return (
+            first,
+            *(
+                replace(first, source=s.operation, read=s.read, parent_fields=s.parent_fields)
+                for s in self.more_sources
+            ),
+        )
 
     def require_readable(self, action: str) -> None:
         """Raise ``ReadNotSupportedError`` when Ashby's API cannot answer reads of this model."""
@@ -342,16 +371,26 @@ _SPECS = (
         m.AtsActivity,
         "application.listHistory",
         r.read_activity,
-        create=NotSupported("stage moves are made with application.changeStage (atsApplication update)"),
-        update=NotSupported("Ashby's API cannot change an application's history here"),
-        delete=NotSupported("Ashby's API cannot delete an application's history here"),
+        create=NotSupported(
+            "move a stage through atsApplication (application.changeStage); write a note through "
+            "atsNote (candidate.createNote)"
+        ),
+        update=NotSupported("Ashby's API cannot change an application's history or a note"),
+        delete=NotSupported("Ashby's API cannot delete an application's history or a note"),
         relations={
             "application": Relation("applicationId", "atsApplication"),
+            "candidate": Relation("candidateId", "atsCandidate"),
             "stage": Relation("stageId", "atsApplicationStage"),
             "user": Relation("userId", "genericUser"),
         },
-        description="An application's activity: each stage move (application.listHistory, a child "
-        "list following its child policy).",
+        # A stage move names its candidate through its application.
+        parent_fields=("candidate",),
+        more_sources=(Source("candidate.listNotes", r.read_note_activity),),
+        scopes=("candidateId", "applicationId"),
+        description="A candidate's activity: each stage move of its applications "
+        "(application.listHistory) and each note (candidate.listNotes), child lists following their "
+        "child policies; filtered by candidateId or applicationId, ordered by time. Ashby's API "
+        "has no read of emails, so there is no EMAIL activity.",
     ),
     ModelSpec(
         "atsOffer",

@@ -150,13 +150,22 @@ SOURCES: dict[str, dict[str, Src]] = {
         ),
     },
     "atsActivity": {
-        "applicationId": Src("applicationId", note="the parent application (application.listHistory)"),
-        "activityType": Src(None, note="STAGE_CHANGE: every history entry is a stage move"),
+        "candidateId": Src(
+            "candidate.id", note="^ a stage move's application's candidate; a note's parent candidate"
+        ),
+        "applicationId": Src("applicationId", note="a stage move's parent application; none on notes"),
+        "activityType": Src(
+            None,
+            note="STAGE_CHANGE for application.listHistory, NOTE for candidate.listNotes; no EMAIL: "
+            "Ashby's API has no read of emails",
+        ),
         "stageId": Src("stageId"),
         "stageName": Src("title"),
-        "userId": Src("actorId"),
-        "occurredAt": Src("enteredStageAt"),
+        "userId": Src("actorId", note="who moved it; a note's author.id"),
+        "occurredAt": Src("enteredStageAt", note="a note's createdAt"),
         "endedAt": Src("leftStageAt"),
+        "body": Src("content", note="notes only"),
+        "isPrivate": Src("isPrivate", note="notes only"),
     },
     "atsOffer": {
         "applicationId": Src("applicationId", "offerProcess.start applicationId"),

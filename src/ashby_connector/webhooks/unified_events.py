@@ -71,9 +71,10 @@ def registry_mapper(mapping_for: MappingFor | None = None) -> UnifiedMapper:
     for spec in unified.models():
         if spec.read_unavailable is not None:
             continue  # no record of the kind can be one of its records (EEOC answers)
-        kind = kind_of_operation.get(spec.source)
-        if kind is not None:
-            by_kind.setdefault(kind, []).append(spec)
+        for part in spec.parts():  # a model read from several lists: each list's records
+            kind = kind_of_operation.get(part.source)
+            if kind is not None:
+                by_kind.setdefault(kind, []).append(part)
 
     def mapper(
         connection_id: str, kind: str, raw: dict[str, Any], change: Change

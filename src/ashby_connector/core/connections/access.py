@@ -16,7 +16,7 @@ from ashby_connector.unified.registry import Write
 
 def _model_needs(spec: unified.ModelSpec) -> dict[str, list[str]]:
     """Per action (list/retrieve/create/update/delete), the Ashby operations it calls."""
-    needs = {"read": [spec.source] + ([spec.info[0]] if spec.info else [])}
+    needs = {"read": [part.source for part in spec.parts()] + ([spec.info[0]] if spec.info else [])}
     for action in ("create", "update", "delete"):
         write = spec.write(action)
         if isinstance(write, Write):

@@ -51,7 +51,7 @@ PLAIN_NOUNS: dict[str, str] = {
     "atsJobPosting": "job postings",
     "atsApplication": "applications",
     "atsApplicationStage": "interview stages",
-    "atsActivity": "applications' stage moves",
+    "atsActivity": "candidates' activity (stage moves and notes)",
     "atsOffer": "offers",
     "atsInterview": "scheduled interviews",
     "atsScorecard": "interview feedback",
@@ -93,10 +93,11 @@ def ashby_operations(model: str, action: str) -> list[str]:
         return []
     if action in READ_ACTIONS and spec.read_unavailable is not None:
         return []  # Ashby cannot answer it: requesting it allows no Ashby call
+    sources = [part.source for part in spec.parts()]
     if action == "list":
-        return [spec.source]
+        return sources
     if action == "retrieve":
-        return [spec.source] + ([spec.info[0]] if spec.info else [])
+        return sources + ([spec.info[0]] if spec.info else [])
     write = spec.write(action)
     return list(write.operations) if isinstance(write, Write) else []
 

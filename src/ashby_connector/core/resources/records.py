@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import difflib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -44,6 +44,8 @@ _SCAN_PAGE = 101
 _CHILDREN_LIMIT = 100
 # Records joined by a field's value (``Join.by``) read with a filter before the kind is indexed.
 _FILTERED_READS = 3
+# Marks a record found through one part of a model read from several lists: which part reads it.
+_PART = "_part"
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,18 @@ class Model:
     # A parent's stored children of a child kind (an application's form submissions), by
     # (kind, parent id); None when they were never fetched.
     children_lookup: Callable[[str, str], list[dict[str, Any]] | None] | None = None
+    # A model read from several Ashby lists (``ModelSpec.more_sources``): the model once per list.
+    parts: tuple[Model, ...] = ()
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The stored kinds the model's records come from."""
+        return tuple(p.kind for p in self.parts) or (self.kind,)
 
     def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
+        if self.parts and isinstance(record, dict) and _PART in record:
+            part: Model = self.parts[record[_PART]]
+            return part.convert({k: v for k, v in record.items() if k != _PART}, include_raw)
         raw = self.complete(record) if isinstance(record, StoredRecord) else self.join(record)
         deleted = iso(record.deleted_at) if isinstance(record, StoredRecord) else None
         if self.spec is not None:
@@ -247,14 +259,11 @@ def ensure_children(core: Core, conn: ConnectionRow, model: Model, rid: str) -> 
 
 def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
     spec = unified.MODELS.get(name)
+    if spec is not None and spec.more_sources:
+        parts = tuple(_builtin_model(core, conn, name, part) for part in spec.parts())
+        return Model(name, spec, None, parts[0].kind, parts[0].mapping, parts=parts)
     if spec is not None:
-        entries = [FieldMapEntry(**e) for e in core.tenancy.get_field_mapping(conn.id, name)]
-        kind = KIND_OF_OPERATION[spec.source]
-        lookup = _parent_lookup(core, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
-        joins = RecordMemo(core, conn) if spec.joins else None
-        by = _by_lookup(core, conn) if any(j.by for j in spec.joins.values()) else None
-        children = _children_lookup(core, conn) if spec.child_lists else None
-        return Model(name, spec, None, kind, entries, lookup, joins, by, children)
+        return _builtin_model(core, conn, name, spec)
     definition = core.tenancy.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)
@@ -263,6 +272,16 @@ def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise CoreError(404, "unknown_model", f"no model {name[:64]!r}{hint}", "model", suggestions=close)
+
+
+def _builtin_model(core: Core, conn: ConnectionRow, name: str, spec: unified.ModelSpec) -> Model:
+    entries = [FieldMapEntry(**e) for e in core.tenancy.get_field_mapping(conn.id, name)]
+    kind = KIND_OF_OPERATION[spec.source]
+    lookup = _parent_lookup(core, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
+    joins = RecordMemo(core, conn) if spec.joins else None
+    by = _by_lookup(core, conn) if any(j.by for j in spec.joins.values()) else None
+    children = _children_lookup(core, conn) if spec.child_lists else None
+    return Model(name, spec, None, kind, entries, lookup, joins, by, children)
 
 
 def check_read(policy: RequestedOperations, model: Model, action: str, expand: list[str] | None) -> None:
@@ -425,6 +444,8 @@ def list_records(
             if found is not None:
                 out.append(model.convert(found[0] if found[1] is None else found[1], query.include_raw))
         return out, None
+    if model.parts:
+        return _list_parts(core, conn, model, query)
     results: list[UnifiedModel] = []
     for store_cursor, position, record, raw in _scan(core, conn, model, query):
         if len(results) == query.limit:
@@ -440,6 +461,61 @@ def list_records(
         ):
             results.append(item)
     return results, None
+
+
+def _list_parts(
+    core: Core, conn: ConnectionRow, model: Model, query: ListQuery
+) -> tuple[list[UnifiedModel], str | None]:
+    """A model read from several lists. Narrowed to one parent (``ModelSpec.scopes``: a
+    candidate's activity): every part's matching records, ordered by ``createdAt`` then id, the
+    cursor an offset. Otherwise each part in turn, the cursor naming the part and its own cursor."""
+    assert model.spec is not None
+    if any(query.filters.get(name) for name in model.spec.scopes):
+        merged = [item for part in model.parts for item in _every_match(core, conn, part, query)]
+        merged.sort(key=_time_order)
+        _, offset = decode_cursor(query.cursor) if query.cursor else (None, 0)
+        end = offset + query.limit
+        return merged[offset:end], (encode_cursor(None, end) if end < len(merged) else None)
+    index, cursor = _part_cursor(query.cursor, len(model.parts))
+    results: list[UnifiedModel] = []
+    for at in range(index, len(model.parts)):
+        wanted = replace(query, limit=query.limit - len(results), cursor=cursor)
+        items, next_cursor = list_records(core, conn, model.parts[at], wanted)
+        results += items
+        if next_cursor is not None:
+            store_cursor, skip = decode_cursor(next_cursor)
+            return results, encode_cursor(f"{at}:{store_cursor or ''}", skip)
+        cursor = None
+        if len(results) == query.limit and at + 1 < len(model.parts):
+            return results, encode_cursor(f"{at + 1}:", 0)
+    return results, None
+
+
+def _time_order(item: UnifiedModel) -> tuple[datetime, str]:
+    created = item.createdAt
+    when = _parse(created) if isinstance(created, str) else None
+    return when or datetime.min.replace(tzinfo=UTC), item.id
+
+
+def _every_match(core: Core, conn: ConnectionRow, part: Model, query: ListQuery) -> list[UnifiedModel]:
+    out: list[UnifiedModel] = []
+    cursor: str | None = None
+    while True:
+        items, cursor = list_records(core, conn, part, replace(query, limit=1000, cursor=cursor))
+        out += items
+        if cursor is None:
+            return out
+
+
+def _part_cursor(cursor: str | None, parts: int) -> tuple[int, str | None]:
+    """``<part>:<store cursor>~<skip>`` -> the part and that part's own cursor."""
+    if cursor is None:
+        return 0, None
+    store_cursor, skip = decode_cursor(cursor)
+    index, colon, inner = (store_cursor or "").partition(":")
+    if not colon or not index.isdigit() or int(index) >= parts:
+        raise CoreError(400, "invalid_cursor", "the cursor is not one this server gave out", "cursor")
+    return int(index), (encode_cursor(inner or None, skip) if inner or skip else None)
 
 
 def _holders(core: Core, conn: ConnectionRow, model: Model, rid: str) -> list[StoredRecord]:
@@ -462,7 +538,12 @@ def get_record(
 ) -> tuple[StoredRecord, dict[str, Any] | None] | None:
     """The stored record for ``rid`` (and, for exploded models, the piece with that id)."""
     require_readable(model, "retrieve")
-    if len(rid) <= 255:
+    for at, part in enumerate(model.parts):
+        found = get_record(core, conn, part, rid, missing_ok=True)
+        if found is not None:
+            record, piece = found
+            return record, {**(piece or part.complete(record)), _PART: at}
+    if len(rid) <= 255 and not model.parts:
         if model.spec is not None and model.spec.explode is not None:
             # Pieces (a candidate's files) are indexed by their own id: no scan of the holders.
             for record in _holders(core, conn, model, rid):
