@@ -323,13 +323,17 @@ def _stage_moves(emu: EmulatorHandle, candidate_id: str) -> dict[str, dict[str, 
     return moves
 
 
+def _note_ids(emu: EmulatorHandle, candidate_id: str) -> list[str]:
+    return emu.state.children("candidateNote", candidate_id)
+
+
 def test_a_candidates_activity_is_its_stage_moves_and_notes_in_time_order(
     emu: EmulatorHandle, http: httpx.Client
 ) -> None:
     candidate_id, notes, moves = next(
         (c["id"], notes, moves)
         for c in emu.state.iter("candidate")
-        if (notes := [emu.state.get("candidateNote", i) for i in emu.state.children("candidateNote", c["id"])])
+        if (notes := [emu.state.get("candidateNote", n) for n in _note_ids(emu, c["id"])])
         and len(moves := _stage_moves(emu, c["id"])) >= 2
     )
     # Pages of 2: the merged list is walked through `next`, each record once.
