@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio.to_thread
 from mcp.server.mcpserver import Context
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import Receive, Scope, Send
 
@@ -33,6 +34,9 @@ class McpEndpoint:
     def __init__(self, core: Core, *, writes: bool) -> None:
         self.core = core
         self.server = build_server(core, _connection_of, writes=writes)
+        self.manager = self._new_manager()
+
+    def _new_manager(self) -> StreamableHTTPSessionManager:
         # The Bearer key is what protects this endpoint (a browser tricked by DNS rebinding cannot
         # send it), and the server may be reached under any host name: no Host/Origin allowlist.
         self.server.streamable_http_app(
@@ -40,10 +44,13 @@ class McpEndpoint:
             json_response=True,
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
-        self.manager = self.server.session_manager
+        return self.server.session_manager
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
+        # A manager runs once in its life, and an app may be started more than once (a second
+        # test client, a reload): each start gets a fresh one.
+        self.manager = self._new_manager()
         async with self.manager.run():
             yield
 
