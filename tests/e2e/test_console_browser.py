@@ -244,7 +244,13 @@ def test_an_operator_finds_a_broken_connection_steers_syncs_and_replays_a_delive
     shots(page, "connection")
     # Force resync of the chosen list: a full run, also recorded with trigger console.
     page.click("button[value=full]")
-    page.wait_for_selector("tr.run.succeeded:has-text('full: job')", timeout=60_000)
+    # Two rows read "full: job": the connection's first sync (a first run is recorded as full)
+    # and this one.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('tr.run.succeeded')]"
+        ".filter(r => r.textContent.includes('full: job')).length >= 2",
+        timeout=60_000,
+    )
     runs = core.syncs.history.page([good], trigger="console").runs
     assert [(r.mode, r.status) for r in runs] == [("full", "succeeded"), ("incremental", "succeeded")]
     assert page.evaluate("window.stillHere") == "yes"

@@ -65,7 +65,8 @@ def test_a_one_shot_sync_is_in_the_servers_history_with_its_event(
         assert code == 0, out
 
         runs = http.get("/syncs", params={"connectionId": connection_id}).json()["data"]
-        assert [(r["trigger"], r["mode"], r["status"]) for r in runs] == [("cli", "incremental", "succeeded")]
+        # The connection's first run: recorded as full (nothing to continue from).
+        assert [(r["trigger"], r["mode"], r["status"]) for r in runs] == [("cli", "full", "succeeded")]
         assert runs[0]["fetched"] > 0
         with server.core.store.engine.connect() as conn:
             events = conn.execute(

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from ashby_connector.core.syncs.modes import Mode, Trigger
-from ashby_connector.store import Store, sync_lease, sync_run
+from ashby_connector.store import Store, sync_lease, sync_run, sync_state
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "interrupted"]
 # How long a run's lease lives without a heartbeat: a killed process's connection can sync again
@@ -167,6 +167,8 @@ class SyncHistory:
     ) -> str:
         run_id = run_id or new_run_id()
         with self.store.transaction() as conn:
+            if Mode(mode) is Mode.INCREMENTAL and _first_run(conn, connection_id):
+                mode = Mode.FULL  # nothing to continue from: every list is read whole, say so
             conn.execute(
                 sa.insert(sync_run).values(
                     id=run_id,
@@ -506,3 +508,9 @@ def camel_keys(value: Any) -> Any:
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _first_run(conn: sa.Connection, connection_id: str) -> bool:
+    """No list of the connection was ever synced (no syncToken or run state stored)."""
+    query = sa.select(sync_state.c.stream).where(sync_state.c.connection_id == connection_id).limit(1)
+    return conn.execute(query).first() is None
