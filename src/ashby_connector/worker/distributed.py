@@ -40,6 +40,10 @@ def _conninfo(db_url: str) -> str:
     return "postgresql://" + url.split("://", 1)[1]
 
 
+# The advisory lock held while procrastinate's schema is installed (released with the connection).
+_SCHEMA_LOCK = 0x61736862  # "ashb"
+
+
 class DistributedRunner:
     """Enqueue syncs from anywhere; run them in ``work()`` on any machine."""
 
@@ -85,12 +89,15 @@ class DistributedRunner:
         """Create procrastinate's tables once (idempotent: skipped when present)."""
         import psycopg
 
-        with psycopg.connect(_conninfo(self.db_url)) as conn:
+        with psycopg.connect(_conninfo(self.db_url), autocommit=True) as conn:
+            # Processes starting together (a server and its workers) would both find no table and
+            # both create it, the second failing on a unique constraint: one installs at a time.
+            conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
             exists = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
-        if exists and exists[0]:
-            return
-        with self.app.open():
-            self.app.schema_manager.apply_schema()
+            if exists and exists[0]:
+                return
+            with self.app.open():
+                self.app.schema_manager.apply_schema()
 
     def enqueue(
         self,
