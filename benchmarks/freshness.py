@@ -265,7 +265,13 @@ def shared_budget(args: argparse.Namespace) -> dict[str, Any]:
     from ashby_connector.store import Store
     from ashby_connector.store.tenancy import Tenancy
 
-    env = {"ASHBY_CONNECTOR_MASTER_KEY": Fernet.generate_key().decode(), "ASHBY_API_KEY": ""}
+    env = {
+        "ASHBY_CONNECTOR_MASTER_KEY": Fernet.generate_key().decode(),
+        "ASHBY_API_KEY": "",
+        # The operator's floor under tenants' schedules, lowered so that part (c) keeps the key
+        # busy with schedules shorter than a tenant may set.
+        "ASHBY_CONNECTOR_MIN_INCREMENTAL_MINUTES": str(min(args.budget_schedule_minutes, 1)),
+    }
     with (
         tempfile.TemporaryDirectory() as folder,
         private_postgres() as db,
@@ -292,10 +298,11 @@ def shared_budget(args: argparse.Namespace) -> dict[str, Any]:
                 made = http.post("/connections", json={"ownerId": "o", "apiKey": emu.api_key})
                 assert made.status_code == 201, made.text
                 ids.append(made.json()["id"])
-                http.put(
+                set_schedule = http.put(
                     f"/connections/{ids[-1]}/schedule",
                     json={"incrementalEveryMinutes": args.budget_schedule_minutes},
                 )
+                assert set_schedule.status_code == 200, set_schedule.text
             for n in (1, 2):
                 worker = ["worker", "run", "--db", db, "--base-url", emu.base_url]
                 procs.append(_spawn(worker, env, logs / f"worker-{n}.log"))
