@@ -130,6 +130,40 @@ def test_sync_diffs_of_models_ashby_never_pushes_produce_events(svc: WebhookServ
         )
 
 
+def offer(*letters: str) -> dict[str, Any]:
+    versions = [
+        {
+            "id": f"v-{name}",
+            "createdAt": f"2026-01-0{i + 2}T00:00:00Z",
+            "fileHandles": [{"id": f"file-{name}", "name": f"{name}.pdf", "handle": f"handle-{name}"}],
+        }
+        for i, name in enumerate(letters)
+    ]
+    return {"id": "offer1", "applicationId": "app1", "versions": versions, "latestVersion": versions[-1]}
+
+
+def test_an_offer_change_raises_events_of_its_letters_as_attachments(svc: WebhookService) -> None:
+    with RecordingReceiver() as rx:
+        _, rx.secret = svc.subscriptions.create(TENANT, url=rx.url, models=["atsAttachment"])
+        send(svc, "candidateStageChange", {"application": app("2026-01-01T10:00:00Z", "Offer")})
+        svc.drain()
+        send(svc, "offerCreate", {"offer": offer("first")})
+        svc.drain()
+        send(svc, "offerUpdate", {"offer": offer("first", "second")})
+        svc.drain()
+        events = [(e["type"], e["data"]["id"], e["data"]) for e in rx.events()]
+        # Different records travel in parallel: order is only promised per record.
+        assert sorted((kind, ident) for kind, ident, _ in events) == [
+            ("atsAttachment.created", "file-first"),
+            ("atsAttachment.updated", "file-first"),
+            ("atsAttachment.updated", "file-second"),
+        ]
+        for _, ident, data in events:
+            # The record the candidate's attachments list shows: its candidate, offer and type.
+            assert (data["candidateId"], data["offerId"], data["type"]) == ("cand1", "offer1", "OFFER_LETTER")
+            assert data["name"] == ident.replace("file-", "") + ".pdf"
+
+
 def test_subscriber_down_then_up_gets_every_event_in_order_per_record(svc: WebhookService) -> None:
     rx = RecordingReceiver(status=503)
     try:

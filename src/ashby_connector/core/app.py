@@ -81,7 +81,7 @@ class Core:
             reads_model=lambda connection_id, model: of_connection(self.tenancy, connection_id).reads_model(
                 model
             ),
-            mapper=connection_mapper(self.tenancy),
+            mapper=connection_mapper(self.tenancy, store),
             options=webhook_options,
             on_follow_up=self._follow_up,
         )

@@ -586,6 +586,14 @@ def explode_attachments(candidate: Raw) -> list[Raw]:
     return files
 
 
+def letters_of_offer(offer: Raw, record_of: Callable[[str, str], Raw | None]) -> list[Raw]:
+    """A changed offer's letters as attachments of its application's candidate (what the
+    candidate's attachments list shows), the application read through ``record_of(kind, id)``."""
+    application = record_of("application", str(offer.get("applicationId"))) or {}
+    candidate_id = _id_of(application.get("candidate"))
+    return [{**letter, "candidateId": candidate_id} for letter in offer_letters([offer])]
+
+
 def offer_letters(offers: list[Raw]) -> list[Raw]:
     """The files of every version of these offers (their letters), each naming its offer."""
     out = []

@@ -68,6 +68,9 @@ class Join:
     contains: bool = False
 
 
+RaisedBy = Callable[[dict[str, Any], Callable[[str, str], dict[str, Any] | None]], list[dict[str, Any]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """One more Ashby list a model reads beside its ``source`` (an activity's notes beside its
@@ -123,6 +126,10 @@ class ModelSpec:
     # activity), small enough to be merged across the lists and ordered by ``createdAt``, then id.
     # Other lists page through each list in turn.
     scopes: tuple[str, ...] = ()
+    # Changes of another Ashby list that are changes of this model's records too, for events: the
+    # operation -> its changed record's records of this model, reading stored records through
+    # ``record_of(kind, id)`` (an offer's letters are its candidate's attachments).
+    raised_by: dict[str, RaisedBy] = field(default_factory=dict)
 
     def parts(self) -> tuple[ModelSpec, ...]:
         """The model once per Ashby list it reads: ``source`` first, then ``more_sources``."""
@@ -467,6 +474,7 @@ _SPECS = (
             "offer": Relation("offerId", "atsOffer"),
         },
         joins={"offers": Join("offer.list", "applicationIds", by="applicationId")},
+        raised_by={"offer.list": r.letters_of_offer},
         description="A candidate's file, or an offer letter of one of its applications' offers "
         "(from the stored offers); ?downloadUrl=true adds a fresh signed URL (file.info).",
     ),

@@ -80,6 +80,14 @@ class WebhookOptions:
     clock: Callable[[], float] = field(default=time.time)
 
 
+def _stored_raw(records: RecordStore) -> Callable[[str, str, str], dict[str, Any] | None]:
+    def record_of(connection_id: str, kind: str, record_id: str) -> dict[str, Any] | None:
+        found = records.get_record(connection_id, kind, record_id)
+        return found.raw if found is not None and not found.deleted else None
+
+    return record_of
+
+
 class WebhookService:
     def __init__(
         self,
@@ -112,7 +120,7 @@ class WebhookService:
         self.outbox = Outbox(
             engine,
             self.subscriptions,
-            mapper or registry_mapper(),
+            mapper or registry_mapper(record_of=_stored_raw(records)),
             tenant_of=tenant_of,
             reads_model=reads_model or any_model,
             clock=opts.clock,

@@ -47,6 +47,8 @@ class UnifiedEvent:
 UnifiedMapper = Callable[[str, str, dict[str, Any], Change], list[tuple[str, dict[str, Any]]]]
 # (connection_id, model) -> the connection's custom-field mapping entries for that model
 MappingFor = Callable[[str, str], list[Any] | None]
+# (connection_id, kind, id) -> the stored raw record, or None
+RecordOf = Callable[[str, str, str], dict[str, Any] | None]
 
 
 def event_id(connection_id: str, model: str, change: str, record: dict[str, Any]) -> str:
@@ -61,13 +63,18 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def registry_mapper(mapping_for: MappingFor | None = None) -> UnifiedMapper:
+def registry_mapper(
+    mapping_for: MappingFor | None = None, record_of: RecordOf | None = None
+) -> UnifiedMapper:
     """The mapper over ``ashby_connector.unified``'s model registry, with each connection's
-    custom-field mapping when ``mapping_for`` is given (events match what the REST API returns)."""
+    custom-field mapping when ``mapping_for`` is given (events match what the REST API returns);
+    ``record_of`` reads the stored records a change of another list needs (``ModelSpec.raised_by``:
+    an offer's application, to name its letters' candidate)."""
     from ashby_connector import unified
 
     kind_of_operation = {op: kind for kind, op in KIND_OPERATIONS.items()}
     by_kind: dict[str, list[Any]] = {}
+    raised_by: dict[str, list[tuple[Any, Any]]] = {}
     for spec in unified.models():
         if spec.read_unavailable is not None:
             continue  # no record of the kind can be one of its records (EEOC answers)
@@ -75,20 +82,34 @@ def registry_mapper(mapping_for: MappingFor | None = None) -> UnifiedMapper:
             kind = kind_of_operation.get(part.source)
             if kind is not None:
                 by_kind.setdefault(kind, []).append(part)
+        for operation, raised in spec.raised_by.items():
+            raised_by.setdefault(kind_of_operation[operation], []).append((spec, raised))
 
     def mapper(
         connection_id: str, kind: str, raw: dict[str, Any], change: Change
     ) -> list[tuple[str, dict[str, Any]]]:
+        def stored(of_kind: str, ident: str) -> dict[str, Any] | None:
+            return record_of(connection_id, of_kind, ident) if record_of else None
+
         out: list[tuple[str, dict[str, Any]]] = []
         for spec in by_kind.get(kind, ()):
-            mapping = mapping_for(connection_id, spec.name) if mapping_for else None
-            for item in spec.explode(raw) if spec.explode else [raw]:
-                try:
-                    model = unified.to_unified(spec, item, mapping or None)
-                except Exception:  # a record the mapper cannot read must not stop the others
-                    log.exception("cannot map %s %s to %s", kind, item.get("id"), spec.name)
-                    continue
-                out.append((spec.name, model.model_dump(mode="json")))
+            out += _mapped(connection_id, kind, spec, spec.explode(raw) if spec.explode else [raw])
+        for spec, raised in raised_by.get(kind, ()):
+            out += _mapped(connection_id, kind, spec, raised(raw, stored))
+        return out
+
+    def _mapped(
+        connection_id: str, kind: str, spec: Any, items: list[dict[str, Any]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        mapping = mapping_for(connection_id, spec.name) if mapping_for else None
+        out: list[tuple[str, dict[str, Any]]] = []
+        for item in items:
+            try:
+                model = unified.to_unified(spec, item, mapping or None)
+            except Exception:  # a record the mapper cannot read must not stop the others
+                log.exception("cannot map %s %s to %s", kind, item.get("id"), spec.name)
+                continue
+            out.append((spec.name, model.model_dump(mode="json")))
         return out
 
     return mapper

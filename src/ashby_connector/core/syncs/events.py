@@ -7,20 +7,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ashby_connector.store import Change, ChangeCallback
+from ashby_connector.store import Change, ChangeCallback, Store
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.unified.fieldmap import FieldMapEntry
 from ashby_connector.webhooks.outbox import Outbox
 from ashby_connector.webhooks.unified_events import UnifiedMapper, registry_mapper
 
 
-def connection_mapper(tenancy: Tenancy) -> UnifiedMapper:
-    """The unified mapper with each connection's field mapping (what the REST API returns too)."""
+def connection_mapper(tenancy: Tenancy, store: Store) -> UnifiedMapper:
+    """The unified mapper with each connection's field mapping (what the REST API returns too),
+    reading the stored records a change of another list needs (an offer letter's candidate)."""
 
     def mapping_for(connection_id: str, model: str) -> list[FieldMapEntry]:
         return [FieldMapEntry(**entry) for entry in tenancy.get_field_mapping(connection_id, model)]
 
-    return registry_mapper(mapping_for)
+    def record_of(connection_id: str, kind: str, record_id: str) -> dict[str, Any] | None:
+        return store.get(connection_id, kind, record_id)
+
+    return registry_mapper(mapping_for, record_of)
 
 
 class ChangeEvents:
