@@ -88,10 +88,16 @@ def _prepare(ashby: AshbyClient, http: httpx.Client) -> dict[str, Any]:
     role = ashby.call("applicationHiringTeamRole.list", {})[0]
     ids["role"] = role["id"] if isinstance(role, dict) else role
     ids["pool"] = ashby.call("interviewerPool.create", {"title": "Prepared pool"})["id"]
+    # Pools already in the state the removal and the restore undo, so no row depends on another.
+    ids["poolWithUser"] = ashby.call("interviewerPool.create", {"title": "Pool with a member"})["id"]
+    ashby.call("interviewerPool.addUser", {"interviewerPoolId": ids["poolWithUser"], "userId": user["id"]})
+    ids["archivedPool"] = ashby.call("interviewerPool.create", {"title": "Archived pool"})["id"]
+    ashby.call("interviewerPool.archive", {"interviewerPoolId": ids["archivedPool"]})
     opening = ashby.call("opening.create", {"identifier": "PREP-1", "jobIds": [job["id"]]})
     ids |= {"opening": opening["id"], "openingIdentifier": "PREP-1"}
     # Openings of their own for the writes whose effect the prepared one already shows.
     other_job = next(j["id"] for j in http.get("/resources/atsJob").json()["data"] if j["id"] != job["id"])
+    ids["jobToUpdate"] = other_job  # renamed by its row, so searches by the prepared title still match
     own = (("openingToFill", "PREP-2", [other_job]), ("openingToArchive", "PREP-3", []))
     for key, identifier, jobs in own:
         ids[key] = ashby.call("opening.create", {"identifier": identifier, "jobIds": jobs})["id"]
