@@ -85,6 +85,7 @@ def serve(
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.core.app import Core
     from ashby_connector.server import create_app
+    from ashby_connector.server.http_protocol import HttpProtocol
     from ashby_connector.server.limits import MAX_REQUEST_HEAD_BYTES
     from ashby_connector.server.logging_config import uvicorn_log_config
 
@@ -122,6 +123,7 @@ def serve(
             log_level="warning",
             log_config=uvicorn_log_config(),
             h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+            http=HttpProtocol,
         )
     finally:
         core.close()

@@ -13,6 +13,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ashby_connector.core.errors import envelope
+from ashby_connector.server.http_protocol import URL_BYTES
 
 # The longest URL any route needs is an ``ids`` list of 30,000 characters; 64 KB is ample.
 MAX_URL_BYTES = 64 * 1024
@@ -29,6 +30,7 @@ class UrlLimit:
         if scope["type"] == "http":
             size = len(scope.get("raw_path") or scope.get("path", "").encode())
             size += len(scope.get("query_string") or b"")
+            size = max(size, scope.get(URL_BYTES, 0))  # a URL the HTTP parser could not take
             if size > self.max_bytes:
                 message = f"the URL exceeds {self.max_bytes} bytes"
                 await _refuse(send, 414, envelope("uri_too_long", message, "url"))
