@@ -28,12 +28,12 @@ def reported_failures() -> Iterator[None]:
     except Exception as exc:
         # The error classes are imported only when something failed: importing the store's errors
         # imports the store, which a command like `version` never needs (start-up time).
-        from ashby_connector.core.errors import CoreError
         from ashby_connector.errors import AshbyError
+        from ashby_connector.refusals import Refusal
         from ashby_connector.store.errors import StoreError
         from ashby_connector.store.secrets import SecretBoxError
 
-        if isinstance(exc, CoreError):
+        if isinstance(exc, Refusal):
             raise fail(exc.message, 2 if exc.bad_input else 1) from None
         if isinstance(exc, StoreError | SecretBoxError):
             raise fail(str(exc), 2) from None

@@ -5,12 +5,18 @@ Read once per process (``Settings()`` reads the environment) and passed to ``Cor
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 
+from ashby_connector.refusals import Refusal
 from ashby_connector.webhooks.outbound_url import OutboundPolicy, Resolver, parse_allowlist
 
 DEFAULT_ASHBY_BASE_URL = "https://api.ashbyhq.com"
+# Deleted records and webhook logs are kept at least a day (a shorter purge would race the runs
+# that mark and read them) and at most ten years.
+MIN_RETENTION_DAYS = 1.0
+MAX_RETENTION_DAYS = 3650.0
 MASTER_KEY_ENV = "ASHBY_CONNECTOR_MASTER_KEY"
 OUTBOUND_ALLOW_HTTP_ENV = "ASHBY_CONNECTOR_OUTBOUND_ALLOW_HTTP"
 OUTBOUND_ALLOWLIST_ENV = "ASHBY_CONNECTOR_OUTBOUND_ALLOWLIST"
@@ -24,6 +30,25 @@ def redact_db_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL SQLAlchemy can read: show nothing of it
         return "<unreadable database URL>"
+
+
+def _env_number(name: str, default: float) -> float:
+    """A number from the environment; a value that is not one is refused naming the variable
+    (not a ``ValueError`` traceback at start-up)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(name, f"{name} must be a number; got {raw!r}") from None
+
+
+class SettingsError(Refusal):
+    """A deployment setting out of its bounds: names the setting (and its environment variable)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(422, "invalid_setting", message, field)
 
 
 def _env_flag(name: str) -> bool:
@@ -66,6 +91,65 @@ class Settings:
     # How tenant URLs' names are resolved (None: the system's resolver); tests inject their own.
     outbound_resolver: Resolver | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        from ashby_connector.core.freshness import schedules as bounds
+
+        for name, env, value, low, high, off in (
+            (
+                "schedule_incremental_minutes",
+                "ASHBY_CONNECTOR_INCREMENTAL_MINUTES",
+                self.schedule_incremental_minutes,
+                bounds.MIN_INCREMENTAL_MINUTES,
+                bounds.MAX_INCREMENTAL_MINUTES,
+                False,
+            ),
+            (
+                "schedule_reconcile_hours",
+                "ASHBY_CONNECTOR_RECONCILE_HOURS",
+                self.schedule_reconcile_hours,
+                bounds.MIN_RECONCILE_HOURS,
+                bounds.MAX_RECONCILE_HOURS,
+                False,
+            ),
+            (
+                "schedule_fast_every_seconds",
+                "ASHBY_CONNECTOR_FAST_EVERY_SECONDS",
+                self.schedule_fast_every_seconds,
+                bounds.MIN_FAST_EVERY_SECONDS,
+                bounds.MAX_FAST_EVERY_SECONDS,
+                True,
+            ),
+            (
+                "deleted_retention_days",
+                "ASHBY_CONNECTOR_DELETED_RETENTION_DAYS",
+                self.deleted_retention_days,
+                MIN_RETENTION_DAYS,
+                MAX_RETENTION_DAYS,
+                True,
+            ),
+            (
+                "inbox_retention_days",
+                None,
+                self.inbox_retention_days,
+                MIN_RETENTION_DAYS,
+                MAX_RETENTION_DAYS,
+                False,
+            ),
+            (
+                "outbox_retention_days",
+                None,
+                self.outbox_retention_days,
+                MIN_RETENTION_DAYS,
+                MAX_RETENTION_DAYS,
+                False,
+            ),
+        ):
+            if (off and value == 0) or (math.isfinite(value) and low <= value <= high):
+                continue
+            label = f"{name} (env {env})" if env else name
+            allowed = f"0 (off) or between {low:g} and {high:g}" if off else f"between {low:g} and {high:g}"
+            raise SettingsError(env or name, f"{label} must be {allowed}; got {value:g}")
+
     def __repr__(self) -> str:
         # Never the master key; the database URL without its password.
         shown = {
@@ -86,10 +170,10 @@ class Settings:
 
     # Freshness (docs/server.md, "Keeping copies fresh"): every new connection's schedule.
     schedule_incremental_minutes: float = field(
-        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_INCREMENTAL_MINUTES", "15"))
+        default_factory=lambda: _env_number("ASHBY_CONNECTOR_INCREMENTAL_MINUTES", 15.0)
     )
     schedule_reconcile_hours: float = field(
-        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_RECONCILE_HOURS", "24"))
+        default_factory=lambda: _env_number("ASHBY_CONNECTOR_RECONCILE_HOURS", 24.0)
     )
     # "auto": run due syncs in this process (SQLite) or queue them for the workers (PostgreSQL);
     # "off": this server does not schedule (another process does).
@@ -98,11 +182,11 @@ class Settings:
     # The fast lane's interval for new connections (0: off): while a connection has webhooks on,
     # the lists no webhook covers (candidate, job) are polled this often, one request per list.
     schedule_fast_every_seconds: float = field(
-        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_FAST_EVERY_SECONDS", "3"))
+        default_factory=lambda: _env_number("ASHBY_CONNECTOR_FAST_EVERY_SECONDS", 3.0)
     )
     # Retention: deleted records purged after this many days (0 keeps them); webhooks logs by age.
     deleted_retention_days: float = field(
-        default_factory=lambda: float(os.environ.get("ASHBY_CONNECTOR_DELETED_RETENTION_DAYS", "30"))
+        default_factory=lambda: _env_number("ASHBY_CONNECTOR_DELETED_RETENTION_DAYS", 30.0)
     )
     inbox_retention_days: float = 7.0
     outbox_retention_days: float = 30.0
