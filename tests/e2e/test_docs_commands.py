@@ -1,6 +1,7 @@
 """Every ``ashby-connector`` command line in the docs names a command that exists and only options it
 takes (a renamed option in the code, or a typo in a guide, fails here), and every Python recipe is
-valid Python. The walkthroughs (test_docs_walkthroughs.py) run the pages' ```bash scripts whole."""
+valid Python, skipped ones included. The walkthroughs (test_docs_walkthroughs.py) run the pages'
+```bash scripts whole; test_docs_python.py runs their ```python recipes."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ class BaseClient:
         self,
         api_key: str | Secret | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         rate_limit_per_minute: float | None = DEFAULT_RATE_LIMIT_PER_MINUTE,
@@ -111,6 +111,8 @@ class BaseClient:
         allow_unknown_operations: bool = False,
         operation_rate_limits: Mapping[str, float] | None = None,
     ) -> None:
+        # The same variable the command line reads, so a script and a command point at one Ashby.
+        base_url = base_url or os.environ.get("ASHBY_BASE_URL") or DEFAULT_BASE_URL
         # Kept for with_options(); the key itself lives only in the Secret below.
         self._settings: dict[str, Any] = {
             "base_url": base_url,

@@ -27,7 +27,8 @@ class AshbyClient(SyncNamespaces, BaseClient):
     >>> for candidate in client.candidate.list_all():                   # doctest: +SKIP
     ...     print(candidate.name)
 
-    ``api_key`` defaults to ``$ASHBY_API_KEY``. ``rate_limit_per_minute=None`` turns the shared
+    ``api_key`` defaults to ``$ASHBY_API_KEY`` and ``base_url`` to ``$ASHBY_BASE_URL``, else Ashby's.
+    ``rate_limit_per_minute=None`` turns the shared
     rate budget off; ``operation_rate_limits={"application.listHistory": 100}`` gives lists their
     own lower budget on top of it. ``http_client`` lets you pass your own ``httpx.Client``
     (proxies, transports); it is then yours to close.
