@@ -88,4 +88,5 @@ def page_script(blocks: list[Block], env: dict[str, str]) -> str:
 
 
 def every_marker(page: Path) -> int:
-    return len(MARKER.findall(page.read_text()))
+    """Markers on a line of their own (one quoted in a sentence, in backticks, is prose)."""
+    return len(re.findall(r"^<!--\s*recipe:", page.read_text(), re.M))
