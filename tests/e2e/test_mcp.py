@@ -392,17 +392,28 @@ def test_http_writes_when_the_server_has_them_on(
             emu.api_key,
             ["atsCandidate::list", "atsCandidate::retrieve", "atsNote::create"],
         )
+        # Another connection of the same server, which asked to move stages and nothing else.
+        movers = srv.core.connections.create(
+            tenant_id, "owner-2", emu.api_key, ["atsApplication::list", "atsApplication::update"]
+        )
         candidate = ashby.call("candidate.list", {})[0]
-        app = ashby.call("application.list", {})[0]
+        app = next(a for a in ashby.call("application.list", {}) if a["status"] == "Active")
         calls = [
             ("add_note", {"candidateId": candidate["id"], "content": "Noted over HTTP"}),
             ("move_stage", {"applicationId": app["id"], "stageId": app["currentInterviewStage"]["id"]}),
         ]
         listed, results = asyncio.run(session(over_http(srv, key_of(http), notes_only.id), calls))
-    # One server serves every connection: the write tools are listed, each checked per connection.
-    assert listed == READ_TOOLS | WRITE_TOOLS
+        moves_listed, moved = asyncio.run(session(over_http(srv, key_of(http), movers.id), calls[1:]))
+        everything = srv.core.connections.create(tenant_id, "owner-3", emu.api_key)
+        all_listed, _ = asyncio.run(session(over_http(srv, key_of(http), everything.id), []))
+    # One server serves every connection, and each is listed the writes it requested only.
+    assert listed == READ_TOOLS | {"add_note"}
+    assert moves_listed == READ_TOOLS | {"move_stage"}
+    assert all_listed == READ_TOOLS | WRITE_TOOLS  # no requested operations: every operation
     assert answer(results[0])["data"]["content"] == "Noted over HTTP"
+    # A write not listed for the connection, called anyway, is refused naming the operation.
     assert "atsApplication::update" in error_text(results[1])
+    assert answer(moved[0])["data"]["id"] == app["id"]
     notes = ashby.call("candidate.listNotes", {"candidateId": candidate["id"]})
     assert "Noted over HTTP" in [n.get("content") for n in notes]
 
@@ -467,3 +478,156 @@ def test_a_key_without_confidential_access_sees_no_confidential_job(
         return "read"
 
     assert "record_not_found" in asyncio.run(refusal(f"ashby://atsJob/{sorted(confidential)[0]}"))
+
+
+def test_lazy_stage_history_is_fetched_through_the_lazy_path_and_reported(
+    server: Server, tenant: tuple[httpx.Client, str], emu: EmulatorHandle, ashby: AshbyClient
+) -> None:
+    http, wide_id = tenant
+    tenant_id = server.tenant_of(wide_id)
+    core = server.core
+    apps = ashby.call("application.list", {})
+    busiest = Counter(a["job"]["id"] for a in apps).most_common(1)[0][0]
+    of_job = {a["id"] for a in apps if a["job"]["id"] == busiest}
+    truth = {a: ashby.call("application.listHistory", {"applicationId": a}) for a in of_job}
+    received = emu.emulator.requests_received
+
+    def connection_with_history(policy: str) -> str:
+        conn = core.connections.create(tenant_id, f"owner-history-{policy}", emu.api_key)
+        core.child_policies.put(conn.id, {"applicationHistory": policy})
+        report = SyncEngine(
+            core.clients.require(conn.id), core.store, conn.id, children={"applicationHistory": policy}
+        ).run()
+        assert report.ok
+        return conn.id
+
+    lazy_id = connection_with_history("lazy")
+    assert core.store.count(lazy_id, "applicationHistory") == 0  # the sync fetched none
+    calls = [("job_pipeline", {"jobId": busiest})] * 2
+    before = received["application.listHistory"]
+    _, (first, second) = asyncio.run(session(over_http(server, key_of(http), lazy_id), calls))
+    asked = received["application.listHistory"] - before
+    # One request per application of the job, all on the first answer, and that answer says so.
+    assert asked == len(of_job)
+    fetched = answer(first)["ashbyRequests"]
+    assert fetched["count"] == asked
+    assert sorted(fetched["lazyFetches"]) == sorted(f"applicationHistory of application {a}" for a in of_job)
+    assert answer(second)["ashbyRequests"] == {"lazyFetches": [], "count": 0}
+    # The answer holds the history the emulator has: every stage each application entered.
+    pipeline = answer(first)
+    assert pipeline["historyCoverage"] == {
+        "applicationsWithHistory": len(of_job),
+        "applications": len(of_job),
+        "policy": "lazy",
+    }
+    entered = Counter(stage for history in truth.values() for stage in {h["stageId"] for h in history})
+    assert {
+        s["stageId"]: s["enteredFromHistory"] for s in pipeline["stages"] if s["enteredFromHistory"]
+    } == dict(entered)
+
+    # A timeline reads its candidate's applications' history the same way: only what is missing.
+    # A candidate with an application outside the job (not fetched yet), and if any, one inside.
+    candidate = max(
+        (c for c in ashby.call("candidate.list", {}) if set(c.get("applicationIds") or []) - of_job),
+        key=lambda c: (bool(set(c["applicationIds"]) & of_job), len(c["applicationIds"])),
+    )
+    missing = [a for a in candidate["applicationIds"] if a not in of_job]
+    before, every_before = received["application.listHistory"], sum(received.values())
+    _, (timeline,) = asyncio.run(
+        session(
+            over_http(server, key_of(http), lazy_id),
+            [("candidate_timeline", {"candidateId": candidate["id"]})],
+        )
+    )
+    assert received["application.listHistory"] - before == len(missing)
+    moves = answer(timeline)
+    fetches = moves["ashbyRequests"]["lazyFetches"]
+    assert sorted(f for f in fetches if f.startswith("applicationHistory ")) == sorted(
+        f"applicationHistory of application {a}" for a in missing
+    )
+    # Every request the emulator received is one the answer reports (its notes are lazy too).
+    assert moves["ashbyRequests"]["count"] == len(fetches) == sum(received.values()) - every_before
+    expected_moves = sorted(
+        (a, h["stageId"], h["enteredStageAt"])
+        for a in candidate["applicationIds"]
+        for h in ashby.call("application.listHistory", {"applicationId": a})
+    )
+    assert (
+        sorted(
+            (e["applicationId"], e["stageId"], e["at"]) for e in moves["events"] if e["type"] == "stageMove"
+        )
+        == expected_moves
+    )
+
+    # With the policy eager, the sync fetched the history: the same questions ask Ashby nothing.
+    eager_id = connection_with_history("eager")
+    calls = [("job_pipeline", {"jobId": busiest}), ("candidate_timeline", {"candidateId": candidate["id"]})]
+    before = received["application.listHistory"]
+    _, results = asyncio.run(session(over_http(server, key_of(http), eager_id), calls))
+    assert received["application.listHistory"] - before == 0
+    assert answer(results[0])["ashbyRequests"] == {"lazyFetches": [], "count": 0}
+    assert not [f for f in answer(results[1])["ashbyRequests"]["lazyFetches"] if "applicationHistory" in f]
+    assert answer(results[0])["historyCoverage"]["applicationsWithHistory"] == len(of_job)
+
+
+def test_stale_applications_across_the_connection_per_job_and_per_recruiter(
+    server: Server, tenant: tuple[httpx.Client, str], ashby: AshbyClient
+) -> None:
+    http, connection_id = tenant
+    apps = ashby.call("application.list", {})
+    jobs = {j["id"]: j for j in ashby.call("job.list", {})}
+    last_move = {
+        a["id"]: max(
+            h["enteredStageAt"] for h in ashby.call("application.listHistory", {"applicationId": a["id"]})
+        )
+        for a in apps
+        if a["status"] == "Active"
+    }
+    moves = sorted(last_move.values())
+    # A threshold that splits the active applications: some stalled, some not.
+    pinned = when(moves[len(moves) // 2]) + timedelta(days=10)
+    days = 10
+
+    def recruiter_of(app: dict[str, Any]) -> str | None:
+        for holder in (app, jobs.get(app["job"]["id"]) or {}):
+            for member in holder.get("hiringTeam") or []:
+                if member.get("role") == "Recruiter":
+                    return str(member["userId"])
+        return None
+
+    def expected(keep: Any) -> list[str]:
+        cutoff = pinned - timedelta(days=days)
+        return sorted(
+            a["id"]
+            for a in apps
+            if a["status"] == "Active" and when(last_move[a["id"]]) <= cutoff and keep(a)
+        )
+
+    recruiters = Counter(r for a in apps if a["status"] == "Active" and (r := recruiter_of(a)))
+    recruiter = recruiters.most_common(1)[0][0]
+    job = Counter(a["job"]["id"] for a in apps if a["status"] == "Active").most_common(1)[0][0]
+    calls = [
+        ("stale_applications", {"days": days, "limit": 200}),
+        ("stale_applications", {"days": days, "jobId": job, "limit": 200}),
+        ("stale_applications", {"days": days, "recruiterId": recruiter, "limit": 200}),
+    ]
+    server.core.insights.clock = pinned.timestamp
+    try:
+        _, results = asyncio.run(session(over_http(server, key_of(http), connection_id), calls))
+    finally:
+        server.core.insights.clock = time.time
+    whole, of_job, of_recruiter = (answer(r) for r in results)
+    assert expected(lambda a: True)  # the threshold leaves some stalled and some not
+    assert len(expected(lambda a: True)) < len(last_move)
+    assert sorted(s["applicationId"] for s in whole["applications"]) == expected(lambda a: True)
+    assert whole["activeApplications"] == len(last_move)
+    assert whole["jobId"] is None and whole["recruiterId"] is None
+    assert all(s["basis"] == "stageHistory" for s in whole["applications"])
+    waited = [s["daysSinceMove"] for s in whole["applications"]]
+    assert waited == sorted(waited, reverse=True)
+    assert sorted(s["applicationId"] for s in of_job["applications"]) == expected(
+        lambda a: a["job"]["id"] == job
+    )
+    assert sorted(s["applicationId"] for s in of_recruiter["applications"]) == expected(
+        lambda a: recruiter_of(a) == recruiter
+    )

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from mcp.server.mcpserver import Context
+from mcp.server.context import ServerRequestContext
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import Receive, Scope, Send
@@ -71,8 +71,8 @@ class McpEndpoint:
         return self.core.connections.named(tenant, headers.get("x-connection-id"))
 
 
-def _connection_of(ctx: Context) -> ConnectionRow:
-    request: Any = ctx.request_context.request
+def _connection_of(ctx: ServerRequestContext[Any, Any]) -> ConnectionRow:
+    request: Any = ctx.request
     conn = request.scope.get(SCOPE_KEY) if request is not None else None
     if not isinstance(conn, ConnectionRow):  # pragma: no cover - every request passes the wrapper
         raise CoreError(401, "missing_key", "this request was not authenticated", "Authorization")

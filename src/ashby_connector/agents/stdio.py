@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from mcp.server.mcpserver import Context
+from typing import Any
+
+from mcp.server.context import ServerRequestContext
 
 from ashby_connector.agents.tools import build_server
 from ashby_connector.core import ConnectionRow
@@ -22,9 +24,9 @@ def serve_stdio(core: Core, connection_id: str, *, writes: bool) -> None:
     """Answer MCP requests on stdin/stdout until the agent closes them."""
     conn = connection_for(core, connection_id)
 
-    def scope(_ctx: Context) -> ConnectionRow:
+    def scope(_ctx: ServerRequestContext[Any, Any]) -> ConnectionRow:
         # Read again per call: a connection deleted (or its requested operations changed) meanwhile
         # is seen at once.
         return connection_for(core, conn.id)
 
-    build_server(core, scope, writes=writes, fixed=conn).run("stdio")
+    build_server(core, scope, writes=writes).run("stdio")

@@ -4,6 +4,10 @@ Tools are plain functions the SDK runs in a worker thread (the core is synchrono
 the connection it serves through ``scope`` (fixed for the command line, per request over HTTP),
 calls the core, and turns the core's refusals into MCP tool errors that name the field or the
 operation; anything unexpected is logged here and answered without its details.
+
+The tool list is the calling connection's: a write tool is listed only when the server has writes
+on and the connection requested the write's operation, whichever the transport (one HTTP server
+answers every connection, so the list is made per request, not when the server is built).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
+import anyio.to_thread
+from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.types import ToolAnnotations
@@ -28,8 +34,8 @@ from ashby_connector.core.resources import records as res
 
 log = logging.getLogger("ashby_connector.agents")
 
-# Which connection a call is about: from the MCP request's context (HTTP) or fixed (stdio).
-Scope = Callable[[Context], ConnectionRow]
+# Which connection a request is about: from the MCP request's context (HTTP) or fixed (stdio).
+Scope = Callable[[ServerRequestContext[Any, Any]], ConnectionRow]
 T = TypeVar("T")
 
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -73,11 +79,41 @@ def answering(fn: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-def build_server(core: Core, scope: Scope, *, writes: bool, fixed: ConnectionRow | None = None) -> MCPServer:
-    """The MCP server over ``core``. Write tools exist only with ``writes``; with a ``fixed``
-    connection (the command line) only those its requested operations allow."""
-    mcp = _quietly_built(lambda: MCPServer("ashby-connector", instructions=INSTRUCTIONS, version="0.1.0"))
+def hidden_writes(conn: ConnectionRow) -> set[str]:
+    """The write tools this connection may not call: their operation is not among its requested."""
+    requested = RequestedOperations.of(conn.operations)
+    return {name for name, op in WRITES.items() if not requested.allows(*op.split("::", 1))}
+
+
+class ConnectionsTools:
+    """Middleware answering ``tools/list`` with the calling connection's tools: the write tools it
+    did not request are left out. A call to one still reaches the tool, which refuses it naming
+    the operation (the agent learns what to request)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+        result = await call_next(ctx)
+        if ctx.method != "tools/list" or not isinstance(result, dict):
+            return result
+        try:
+            hidden = hidden_writes(await anyio.to_thread.run_sync(self.scope, ctx))
+        except Exception:  # the connection went away meanwhile: no write for anyone
+            log.warning("MCP tools/list: the connection could not be read; write tools left out")
+            hidden = set(WRITES)
+        return {**result, "tools": [t for t in result.get("tools") or [] if t.get("name") not in hidden]}
+
+
+def build_server(core: Core, scope: Scope, *, writes: bool) -> MCPServer:
+    """The MCP server over ``core``. Write tools exist only with ``writes``, and each connection
+    is listed only those its requested operations allow."""
+    listing = ConnectionsTools(scope)
+    mcp = _quietly_built(
+        lambda: MCPServer("ashby-connector", instructions=INSTRUCTIONS, version="0.1.0", middleware=[listing])
+    )
     insights = core.insights
+    conn_of = _connection_getter(scope)
 
     @mcp.tool(annotations=READ)
     @answering
@@ -88,21 +124,21 @@ def build_server(core: Core, scope: Scope, *, writes: bool, fixed: ConnectionRow
         limit: Annotated[int, Field(description="At most this many (1-200)")] = 20,
     ) -> dict[str, Any]:
         """Find candidates by name, email address or tag, from the local copy."""
-        return insights.search_candidates(scope(ctx), query, tag, limit).to_dict()
+        return insights.search_candidates(conn_of(ctx), query, tag, limit).to_dict()
 
     @mcp.tool(annotations=READ)
     @answering
     def candidate_timeline(ctx: Context, candidateId: str) -> dict[str, Any]:
         """A candidate's history in time order: applications, stage moves, interviews, feedback,
         notes and offers."""
-        return insights.candidate_timeline(scope(ctx), candidateId).to_dict()
+        return insights.candidate_timeline(conn_of(ctx), candidateId).to_dict()
 
     @mcp.tool(annotations=READ)
     @answering
     def job_pipeline(ctx: Context, jobId: str) -> dict[str, Any]:
         """A job's pipeline: active applications per stage, median days in each stage, and the share
         of applications moving on from each stage."""
-        return insights.job_pipeline(scope(ctx), jobId).to_dict()
+        return insights.job_pipeline(conn_of(ctx), jobId).to_dict()
 
     @mcp.tool(annotations=READ)
     @answering
@@ -113,8 +149,9 @@ def build_server(core: Core, scope: Scope, *, writes: bool, fixed: ConnectionRow
         recruiterId: Annotated[str | None, Field(description="The recruiter's Ashby user id")] = None,
         limit: int = 50,
     ) -> dict[str, Any]:
-        """Active applications with no stage move in N days, for a job and/or a recruiter."""
-        return insights.stale_applications(scope(ctx), days, jobId, recruiterId, limit).to_dict()
+        """Active applications with no stage move in N days, longest waiting first: across the
+        connection, or of a job and/or a recruiter."""
+        return insights.stale_applications(conn_of(ctx), days, jobId, recruiterId, limit).to_dict()
 
     @mcp.tool(annotations=READ)
     @answering
@@ -126,13 +163,13 @@ def build_server(core: Core, scope: Scope, *, writes: bool, fixed: ConnectionRow
         limit: int = 50,
     ) -> dict[str, Any]:
         """Interviews coming up for an interviewer and/or a job, soonest first."""
-        return insights.upcoming_interviews(scope(ctx), userId, jobId, days, limit).to_dict()
+        return insights.upcoming_interviews(conn_of(ctx), userId, jobId, days, limit).to_dict()
 
     @mcp.tool(annotations=READ)
     @answering
     def open_jobs(ctx: Context, limit: int = 100) -> dict[str, Any]:
         """Open jobs with their open openings."""
-        return insights.open_jobs(scope(ctx), limit).to_dict()
+        return insights.open_jobs(conn_of(ctx), limit).to_dict()
 
     @mcp.tool(annotations=READ)
     @answering
@@ -140,23 +177,20 @@ def build_server(core: Core, scope: Scope, *, writes: bool, fixed: ConnectionRow
         ctx: Context, waitingOn: Literal["approval", "candidate", "any"] = "any", limit: int = 100
     ) -> dict[str, Any]:
         """Offers waiting for approval or for the candidate's answer, longest waiting first."""
-        return insights.pending_offers(scope(ctx), waitingOn, limit).to_dict()
+        return insights.pending_offers(conn_of(ctx), waitingOn, limit).to_dict()
 
     @mcp.resource("ashby://{model}/{record_id}", mime_type="application/json")
     def record(model: str, record_id: str, ctx: Context) -> str:
         """One unified record (atsCandidate, atsApplication, atsJob, ...) as the REST API renders
         ``GET /resources/{model}/{id}``."""
         try:
-            return json.dumps(read_record(core, scope(ctx), model, record_id))
+            return json.dumps(read_record(core, conn_of(ctx), model, record_id))
         except Exception as exc:
             raise ResourceError(str(tool_error(exc))) from None
 
     if writes:
-        allowed = RequestedOperations.of(fixed.operations) if fixed is not None else None
-        for name, operation in WRITES.items():
-            model, _, action = operation.partition("::")
-            if allowed is None or allowed.allows(model, action):
-                mcp.add_tool(_write_tools(core, scope)[name], name=name, annotations=WRITE)
+        for name, tool in _write_tools(core, scope).items():
+            mcp.add_tool(tool, name=name, annotations=WRITE)
     return mcp
 
 
@@ -194,22 +228,31 @@ def _write(
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
+def _connection_getter(scope: Scope) -> Callable[[Context], ConnectionRow]:
+    def conn_of(ctx: Context) -> ConnectionRow:
+        return scope(ctx.request_context)
+
+    return conn_of
+
+
 def _write_tools(core: Core, scope: Scope) -> dict[str, Callable[..., dict[str, Any]]]:
+    conn_of = _connection_getter(scope)
+
     @answering
     def add_note(ctx: Context, candidateId: str, content: str, isPrivate: bool = False) -> dict[str, Any]:
         """Add a note to a candidate in Ashby."""
         payload = {"candidateId": candidateId, "content": content, "isPrivate": isPrivate}
-        return _write(core, scope(ctx), WRITES["add_note"], None, payload)
+        return _write(core, conn_of(ctx), WRITES["add_note"], None, payload)
 
     @answering
     def move_stage(ctx: Context, applicationId: str, stageId: str) -> dict[str, Any]:
         """Move an application to another stage of its interview plan in Ashby."""
-        return _write(core, scope(ctx), WRITES["move_stage"], applicationId, {"stageId": stageId})
+        return _write(core, conn_of(ctx), WRITES["move_stage"], applicationId, {"stageId": stageId})
 
     @answering
     def add_tag(ctx: Context, candidateId: str, tagId: str) -> dict[str, Any]:
         """Add a tag (by its id) to a candidate in Ashby; the candidate's other tags stay."""
-        conn = scope(ctx)
+        conn = conn_of(ctx)
         target = res.resolve_model(core, conn, "atsCandidate")
         found = res.get_record(core, conn, target, candidateId, missing_ok=True)
         current = found[0].raw.get("tags") if found else None

@@ -159,23 +159,19 @@ def active_applications(
 
 
 def last_stage_entries(
-    engine: sa.Engine, connection_id: str, application_ids: Sequence[str]
+    engine: sa.Engine, connection_id: str, application_ids: Sequence[str] | None
 ) -> dict[str, str]:
-    """Per application with stored stage history: when it entered its latest stage (ISO text)."""
+    """Per application with stored stage history (of these applications; None: of every one):
+    when it entered its latest stage (ISO text)."""
     table = record_table("applicationHistory")
     entered = sa.func.max(_at(engine, "enteredStageAt"))
+    live = [table.c.connection_id == connection_id, table.c.deleted_at.is_(None)]
+    chunks = [None] if application_ids is None else list(_chunks(sorted(set(application_ids))))
     out: dict[str, str] = {}
     with engine.connect() as conn:
-        for chunk in _chunks(sorted(set(application_ids))):
-            query = (
-                sa.select(table.c.parent_id, entered)
-                .where(
-                    table.c.connection_id == connection_id,
-                    table.c.parent_id.in_(chunk),
-                    table.c.deleted_at.is_(None),
-                )
-                .group_by(table.c.parent_id)
-            )
+        for chunk in chunks:
+            where = live if chunk is None else [*live, table.c.parent_id.in_(chunk)]
+            query = sa.select(table.c.parent_id, entered).where(*where).group_by(table.c.parent_id)
             out.update((str(p), str(at)) for p, at in conn.execute(query) if at)
     return out
 

@@ -107,6 +107,19 @@ class Insights:
             raise CoreError(404, "record_not_found", f"no {noun} with this id in the local copy", field)
         return found
 
+    def _ensure_history(self, conn: ConnectionRow, app_ids: Iterable[str]) -> list[str]:
+        """When the connection's stage history is ``lazy``: these applications' history, fetched
+        from Ashby where missing or older than the application, through the REST API's lazy path
+        (the connection's key and shared budget). Names each fetch made; none for other policies
+        (their history is the syncs' to keep)."""
+        if self.lazy.policy(conn.id, "applicationHistory") != "lazy":
+            return []
+        return [
+            f"applicationHistory of application {app_id}"
+            for app_id in app_ids
+            if self.lazy.ensure(conn.id, "applicationHistory", app_id)
+        ]
+
     def _names(self, conn: ConnectionRow, kind: str, ids: Iterable[str | None], key: str) -> dict[str, str]:
         wanted = [i for i in ids if i]
         found = insights.records_by_id(self.store.engine, conn.id, kind, wanted)
@@ -156,9 +169,7 @@ class Insights:
         omitted: list[dict[str, str]] = []
         apps = insights.records_at(engine, conn.id, "application", "candidate.id", [candidate_id])
         app_ids = [str(a["id"]) for a in apps]
-        for app_id in app_ids:
-            if self.lazy.ensure(conn.id, "applicationHistory", app_id):
-                lazy.append(f"applicationHistory of application {app_id}")
+        lazy += self._ensure_history(conn, app_ids)
         history = insights.children_of(engine, conn.id, "applicationHistory", app_ids)
         jobs = self._names(conn, "job", (ref(a.get("job")) for a in apps), "title")
         events: list[dict[str, Any]] = []
@@ -274,6 +285,7 @@ class Insights:
         engine = self.store.engine
         apps = self.applications.grouped(conn.id, job_of).get(job_id, [])
         app_ids = [ident for ident, _ in apps]
+        lazy = self._ensure_history(conn, app_ids)
         history = insights.children_of(engine, conn.id, "applicationHistory", app_ids)
         plan_ids = [
             p
@@ -342,7 +354,7 @@ class Insights:
             "computedAt": iso(now),
         }
         streams = ["job", "application", "applicationHistory", "interviewStage"]
-        return Answer(data, self._freshness(conn, streams))
+        return Answer(data, self._freshness(conn, streams), lazy)
 
     # -- stale applications ----------------------------------------------------------------------
     def stale_applications(
@@ -353,14 +365,13 @@ class Insights:
         recruiter_id: str | None = None,
         limit: int = 50,
     ) -> Answer:
-        """Active applications with no stage move in ``days`` days, of one job and/or one recruiter
-        (the application's recruiter, else its job's), longest waiting first."""
+        """Active applications with no stage move in ``days`` days, longest waiting first: of the
+        whole connection, or of one job and/or one recruiter (the application's recruiter, else
+        its job's)."""
         days = _number(days, "days", 1, 3650)
         limit = _number(limit, "limit", 1, MAX_LIMIT)
         job_id = _optional_text(job_id, "jobId")
         recruiter_id = _optional_text(recruiter_id, "recruiterId")
-        if job_id is None and recruiter_id is None:
-            raise CoreError(422, "invalid_field", "name a job (jobId) or a recruiter (recruiterId)", "jobId")
         self._require(conn, "atsApplication::list")
         engine = self.store.engine
         jobs = self.jobs.entries(conn.id)
@@ -372,6 +383,8 @@ class Insights:
 
         if job_id is not None:
             pool = by_job.get(job_id, [])
+        elif recruiter_id is None:
+            pool = [(i, a) for i, a in self.applications.entries(conn.id).items() if a.status == "Active"]
         else:
             # The recruiter's own applications, and those of their jobs that name no recruiter.
             pool = list(self.applications.grouped(conn.id, active_recruiter).get(str(recruiter_id), []))
@@ -380,7 +393,8 @@ class Insights:
                     pool += [(i, a) for i, a in by_job.get(ident, []) if a.recruiter is None]
         apps = {i: a for i, a in pool if recruiter_id is None or recruiter_of(a) == recruiter_id}
         recruiters = {i: recruiter_of(a) for i, a in apps.items()}
-        moves = insights.last_stage_entries(engine, conn.id, list(apps))
+        whole = job_id is None and recruiter_id is None
+        moves = insights.last_stage_entries(engine, conn.id, None if whole else list(apps))
         now = self._now()
         threshold = now - timedelta(days=days)
         stale = []
