@@ -38,13 +38,12 @@ def _shape(
     core: CoreDep,
     conn: Connection,
     model: res.Model,
-    items: list[Any],
+    page: list[dict[str, Any]],
     fields: list[str] | None,
     expand: list[str] | None,
     include_raw: bool,
 ) -> list[dict[str, Any]]:
-    """The answer's records: dumped, relations expanded for the whole page at once, trimmed."""
-    page: list[dict[str, Any]] = [item.model_dump(mode="json") for item in items]
+    """The answer's records (JSON-ready dicts): relations expanded for the whole page at once, trimmed."""
     if not include_raw:
         for data in page:
             data.pop("remoteData", None)
@@ -130,14 +129,14 @@ def get_resource(
     field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
     res.check_read(requested(conn), target, "retrieve", expand_list)
     if live:
-        item = target.convert(res.read_live(core, conn, target, record_id), includeRemoteData)
+        item = target.render(res.read_live(core, conn, target, record_id), includeRemoteData)
     else:
         # Lazy child lists the model reads (an application's screening answers): fetched now when
         # missing or stale, after every input is checked and the read is allowed.
         res.ensure_children(core, conn, target, record_id)
         found = res.get_record(core, conn, target, record_id)
         assert found is not None
-        item = target.convert(found[1] or found[0], includeRemoteData)
+        item = target.render(found[1] or found[0], includeRemoteData)
     [data] = _shape(core, conn, target, [item], field_list, expand_list, includeRemoteData)
     if downloadUrl:
         if not isinstance(data.get("handle"), str):

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from ashby_connector.unified.convert import to_custom, to_unified
+from ashby_connector.unified.convert import to_custom, to_custom_json, to_unified, to_unified_json
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry
 from ashby_connector.unified.registry import (
@@ -36,5 +36,7 @@ __all__ = [
     "model",
     "models",
     "to_custom",
+    "to_custom_json",
     "to_unified",
+    "to_unified_json",
 ]

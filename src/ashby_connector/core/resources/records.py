@@ -75,18 +75,33 @@ class Model:
         """The stored kinds the model's records come from."""
         return tuple(p.kind for p in self.parts) or (self.kind,)
 
-    def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
+    def _resolved(self, record: StoredRecord | dict[str, Any]) -> tuple[Model, dict[str, Any], str | None]:
+        """The model (or part) that reads ``record``, its raw record with what it joins, and
+        when it was deleted."""
         if self.parts and isinstance(record, dict) and _PART in record:
             part: Model = self.parts[record[_PART]]
-            return part.convert({k: v for k, v in record.items() if k != _PART}, include_raw)
+            return part._resolved({k: v for k, v in record.items() if k != _PART})
         raw = self.complete(record) if isinstance(record, StoredRecord) else self.join(record)
-        deleted = iso(record.deleted_at) if isinstance(record, StoredRecord) else None
-        if self.spec is not None:
+        return self, raw, iso(record.deleted_at) if isinstance(record, StoredRecord) else None
+
+    def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
+        model, raw, deleted = self._resolved(record)
+        if model.spec is not None:
             return unified.to_unified(
-                self.spec, raw, self.mapping, include_raw=include_raw, deleted_at=deleted
+                model.spec, raw, model.mapping, include_raw=include_raw, deleted_at=deleted
             )
-        assert self.custom is not None
-        return unified.to_custom(self.custom, raw, include_raw=include_raw, deleted_at=deleted)
+        assert model.custom is not None
+        return unified.to_custom(model.custom, raw, include_raw=include_raw, deleted_at=deleted)
+
+    def render(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> dict[str, Any]:
+        """``convert(...).model_dump(mode="json")`` without the pydantic model (the read path)."""
+        model, raw, deleted = self._resolved(record)
+        if model.spec is not None:
+            return unified.to_unified_json(
+                model.spec, raw, model.mapping, include_raw=include_raw, deleted_at=deleted
+            )
+        assert model.custom is not None
+        return unified.to_custom_json(model.custom, raw, include_raw=include_raw, deleted_at=deleted)
 
     def prefetch(self, records: list[StoredRecord]) -> None:
         """Read the records a page's joins need (a job's postings) in one query per kind, so
@@ -435,37 +450,37 @@ def _pushdown(model: Model, filters: dict[str, str]) -> dict[str, Any]:
 
 def list_records(
     core: Core, conn: ConnectionRow, model: Model, query: ListQuery
-) -> tuple[list[UnifiedModel], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the model's records as JSON-ready dicts (the unified models' dumps), and the
+    cursor of the next page."""
     require_readable(model, "list")
     if query.ids is not None:
         out = []
         for rid in query.ids[: query.limit]:
             found = get_record(core, conn, model, rid, missing_ok=True)
             if found is not None:
-                out.append(model.convert(found[0] if found[1] is None else found[1], query.include_raw))
+                out.append(model.render(found[0] if found[1] is None else found[1], query.include_raw))
         return out, None
     if model.parts:
         return _list_parts(core, conn, model, query)
-    results: list[UnifiedModel] = []
+    results: list[dict[str, Any]] = []
+    needs_check = bool(query.filters or query.q or query.created_after)
+    search = model.spec.search if model.spec else ()
     for store_cursor, position, record, raw in _scan(core, conn, model, query):
         if len(results) == query.limit:
             return results, encode_cursor(store_cursor, position - 1)
         deleted = iso(record.deleted_at)
-        item = model.convert(raw, query.include_raw)
+        item = model.render(raw, query.include_raw)
         if deleted:
-            item.deletedAt = deleted
-        # Filtering needs the unified values; without filters skip the extra serialisation.
-        needs_check = bool(query.filters or query.q or query.created_after)
-        if not needs_check or _matches(
-            item.model_dump(mode="json"), query, model.spec.search if model.spec else ()
-        ):
+            item["deletedAt"] = deleted
+        if not needs_check or _matches(item, query, search):
             results.append(item)
     return results, None
 
 
 def _list_parts(
     core: Core, conn: ConnectionRow, model: Model, query: ListQuery
-) -> tuple[list[UnifiedModel], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """A model read from several lists. Narrowed to one parent (``ModelSpec.scopes``: a
     candidate's activity): every part's matching records, ordered by ``createdAt`` then id, the
     cursor an offset. Otherwise each part in turn, the cursor naming the part and its own cursor."""
@@ -477,7 +492,7 @@ def _list_parts(
         end = offset + query.limit
         return merged[offset:end], (encode_cursor(None, end) if end < len(merged) else None)
     index, cursor = _part_cursor(query.cursor, len(model.parts))
-    results: list[UnifiedModel] = []
+    results: list[dict[str, Any]] = []
     for at in range(index, len(model.parts)):
         wanted = replace(query, limit=query.limit - len(results), cursor=cursor)
         items, next_cursor = list_records(core, conn, model.parts[at], wanted)
@@ -491,14 +506,14 @@ def _list_parts(
     return results, None
 
 
-def _time_order(item: UnifiedModel) -> tuple[datetime, str]:
-    created = item.createdAt
+def _time_order(item: dict[str, Any]) -> tuple[datetime, str]:
+    created = item.get("createdAt")
     when = _parse(created) if isinstance(created, str) else None
-    return when or datetime.min.replace(tzinfo=UTC), item.id
+    return when or datetime.min.replace(tzinfo=UTC), str(item["id"])
 
 
-def _every_match(core: Core, conn: ConnectionRow, part: Model, query: ListQuery) -> list[UnifiedModel]:
-    out: list[UnifiedModel] = []
+def _every_match(core: Core, conn: ConnectionRow, part: Model, query: ListQuery) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
         items, cursor = list_records(core, conn, part, replace(query, limit=1000, cursor=cursor))
@@ -618,7 +633,9 @@ def _related_many(
 
 
 def _dump_related(target: Model, record: StoredRecord | dict[str, Any]) -> dict[str, Any]:
-    return target.convert(record, False).model_dump(mode="json", exclude={"remoteData"})
+    data = target.render(record, False)
+    data.pop("remoteData", None)
+    return data
 
 
 def _related_one(core: Core, conn: ConnectionRow, target: Model, ident: str) -> dict[str, Any] | None:
@@ -636,7 +653,9 @@ def _related_by(
         return []
     query = ListQuery(_RELATED_LIMIT, None, None, None, None, None, {field: value}, False)
     records, _ = list_records(core, conn, target, query)
-    return [r.model_dump(mode="json", exclude={"remoteData"}) for r in records]
+    for data in records:
+        data.pop("remoteData", None)
+    return records
 
 
 def store_raw(core: Core, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
