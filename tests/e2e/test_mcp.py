@@ -519,6 +519,7 @@ def test_lazy_stage_history_is_fetched_through_the_lazy_path_and_reported(
         "applicationsWithHistory": len(of_job),
         "applications": len(of_job),
         "policy": "lazy",
+        "lazyNotFetched": 0,
     }
     entered = Counter(stage for history in truth.values() for stage in {h["stageId"] for h in history})
     assert {
@@ -558,6 +559,33 @@ def test_lazy_stage_history_is_fetched_through_the_lazy_path_and_reported(
         )
         == expected_moves
     )
+
+    # Stalled applications across the connection: the active applications whose history is still
+    # missing, at most lazy_history_limit per answer, the rest counted and fetched by the next one.
+    active = {a["id"] for a in apps if a["status"] == "Active"}
+    missing_active = active - of_job - set(candidate["applicationIds"])
+    assert len(missing_active) > 3
+    core.insights.lazy_history_limit = 3
+    calls = [("stale_applications", {"days": 1, "limit": 200})]
+    before = received["application.listHistory"]
+    try:
+        _, (capped,) = asyncio.run(session(over_http(server, key_of(http), lazy_id), calls))
+    finally:
+        core.insights.lazy_history_limit = 100
+    assert received["application.listHistory"] - before == 3
+    capped_answer = answer(capped)
+    assert capped_answer["ashbyRequests"]["count"] == 3
+    assert {f.rpartition(" ")[2] for f in capped_answer["ashbyRequests"]["lazyFetches"]} <= missing_active
+    assert capped_answer["historyCoverage"]["lazyNotFetched"] == len(missing_active) - 3
+    before = received["application.listHistory"]
+    _, (rest, again) = asyncio.run(session(over_http(server, key_of(http), lazy_id), calls * 2))
+    assert received["application.listHistory"] - before == len(missing_active) - 3
+    assert answer(rest)["ashbyRequests"]["count"] == len(missing_active) - 3
+    assert answer(again)["ashbyRequests"]["count"] == 0
+    stale = answer(again)
+    assert stale["historyCoverage"]["lazyNotFetched"] == 0
+    assert stale["historyCoverage"]["applicationsWithHistory"] == stale["activeApplications"] == len(active)
+    assert all(s["basis"] == "stageHistory" for s in stale["applications"])
 
     # With the policy eager, the sync fetched the history: the same questions ask Ashby nothing.
     eager_id = connection_with_history("eager")

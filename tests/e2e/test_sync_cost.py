@@ -255,14 +255,18 @@ def test_lazy_children_are_fetched_when_read_and_again_after_the_parent_changes(
         )
         truth = {n["id"]: n for n in _all(client, "candidate.listNotes", {"candidateId": with_notes})}
         before = client.requests_sent.get("candidate.listNotes")
+        # due() says in one query what ensure() would fetch, parent by parent.
+        assert lazy.due("default", "candidateNote", [with_notes, "no-such-candidate"]) == [with_notes]
         assert lazy.ensure("default", "candidateNote", with_notes) is True
         stored = store.list("default", "candidateNote", parent_id=with_notes, limit=100).records
         assert {r.id: r.raw for r in stored} == truth
         assert lazy.ensure("default", "candidateNote", with_notes) is False  # fresh: no request
+        assert lazy.due("default", "candidateNote", [with_notes]) == []
         assert client.requests_sent.get("candidate.listNotes") - before == 1
         client.call("candidate.createNote", {"candidateId": with_notes, "note": "Added after the first read"})
         fresh_emulator.control.mutate(kind="candidate", ids=[with_notes], set={"company": "Changed Co"})
         SyncEngine(client, store).run()  # the parent changed after its notes were fetched
+        assert lazy.due("default", "candidateNote", [with_notes]) == [with_notes]
         assert lazy.ensure("default", "candidateNote", with_notes) is True
         assert store.count("default", "candidateNote") == len(truth) + 1
         # Eager lists are the sync's: a read never fetches them.
@@ -272,6 +276,7 @@ def test_lazy_children_are_fetched_when_read_and_again_after_the_parent_changes(
         fresh_emulator.control.mutate(kind="candidate", ids=[with_notes], set={"company": "Again Co"})
         SyncEngine(client, store, children={"candidateNote": "off"}).run()
         assert eager.ensure("default", "candidateNote", with_notes) is False
+        assert eager.due("default", "candidateNote", [with_notes]) == []
 
 
 def test_sync_every_follows_the_child_policies_given_for_the_run(

@@ -158,6 +158,36 @@ def active_applications(
     return out
 
 
+def children_due(
+    engine: sa.Engine, connection_id: str, stream: str, parent_kind: str, parent_ids: Sequence[str]
+) -> set[str]:
+    """Of these parents (live records of ``parent_kind``), those whose ``stream`` children were
+    never listed, or were listed before the parent last changed: what a lazy read must fetch."""
+    parents = record_table(parent_kind)
+    fetched = sa.and_(
+        child_fetches.c.connection_id == parents.c.connection_id,
+        child_fetches.c.stream == stream,
+        child_fetches.c.parent_id == parents.c.id,
+    )
+    when = child_fetches.c.fetched_at
+    missing_or_old = sa.or_(when.is_(None), when < parents.c.changed_at)
+    due: set[str] = set()
+    with engine.connect() as conn:
+        for chunk in _chunks(sorted(set(parent_ids))):
+            query = (
+                sa.select(parents.c.id)
+                .select_from(parents.outerjoin(child_fetches, fetched))
+                .where(
+                    parents.c.connection_id == connection_id,
+                    parents.c.id.in_(chunk),
+                    parents.c.deleted_at.is_(None),
+                    missing_or_old,
+                )
+            )
+            due.update(str(i) for i in conn.execute(query).scalars())
+    return due
+
+
 def last_stage_entries(
     engine: sa.Engine, connection_id: str, application_ids: Sequence[str] | None
 ) -> dict[str, str]:

@@ -49,6 +49,7 @@ from ashby_connector.store.tenancy import ConnectionRow
 WAITING_ON_APPROVAL = ("WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOnApprovalDefinition")
 WAITING_ON_CANDIDATE = ("WaitingOnCandidateResponse",)
 MAX_LIMIT = 200
+LAZY_HISTORY_LIMIT = 100
 _NOTE_CHARS = 500
 
 
@@ -77,6 +78,10 @@ class Insights:
         self.store = store
         self.lazy = lazy
         self.clock = clock
+        # At most this many applications' lazy stage history fetched by one answer (one request
+        # each, on the key's shared budget); the rest are counted in the answer and fetched by the
+        # next ones.
+        self.lazy_history_limit = LAZY_HISTORY_LIMIT
         # The large lists questions scan, as in-memory digests kept current from the store.
         self.candidates = Digest(store, "candidate", candidate_entry)
         self.applications = Digest(store, "application", application_entry)
@@ -107,18 +112,22 @@ class Insights:
             raise CoreError(404, "record_not_found", f"no {noun} with this id in the local copy", field)
         return found
 
-    def _ensure_history(self, conn: ConnectionRow, app_ids: Iterable[str]) -> list[str]:
+    def _ensure_history(
+        self, conn: ConnectionRow, app_ids: list[str], limit: int | None = None
+    ) -> tuple[list[str], int]:
         """When the connection's stage history is ``lazy``: these applications' history, fetched
         from Ashby where missing or older than the application, through the REST API's lazy path
-        (the connection's key and shared budget). Names each fetch made; none for other policies
+        (the connection's key and shared budget), at most ``limit`` of them (in the order given).
+        Names each fetch made, and counts those left for a later answer; none for other policies
         (their history is the syncs' to keep)."""
-        if self.lazy.policy(conn.id, "applicationHistory") != "lazy":
-            return []
-        return [
+        due = self.lazy.due(conn.id, "applicationHistory", app_ids)
+        now, later = (due, []) if limit is None else (due[:limit], due[limit:])
+        fetched = [
             f"applicationHistory of application {app_id}"
-            for app_id in app_ids
+            for app_id in now
             if self.lazy.ensure(conn.id, "applicationHistory", app_id)
         ]
+        return fetched, len(later)
 
     def _names(self, conn: ConnectionRow, kind: str, ids: Iterable[str | None], key: str) -> dict[str, str]:
         wanted = [i for i in ids if i]
@@ -169,7 +178,7 @@ class Insights:
         omitted: list[dict[str, str]] = []
         apps = insights.records_at(engine, conn.id, "application", "candidate.id", [candidate_id])
         app_ids = [str(a["id"]) for a in apps]
-        lazy += self._ensure_history(conn, app_ids)
+        lazy += self._ensure_history(conn, app_ids)[0]
         history = insights.children_of(engine, conn.id, "applicationHistory", app_ids)
         jobs = self._names(conn, "job", (ref(a.get("job")) for a in apps), "title")
         events: list[dict[str, Any]] = []
@@ -285,7 +294,7 @@ class Insights:
         engine = self.store.engine
         apps = self.applications.grouped(conn.id, job_of).get(job_id, [])
         app_ids = [ident for ident, _ in apps]
-        lazy = self._ensure_history(conn, app_ids)
+        lazy, not_fetched = self._ensure_history(conn, app_ids, self.lazy_history_limit)
         history = insights.children_of(engine, conn.id, "applicationHistory", app_ids)
         plan_ids = [
             p
@@ -350,6 +359,7 @@ class Insights:
                 "applicationsWithHistory": len(history),
                 "applications": len(apps),
                 "policy": self.lazy.policy(conn.id, "applicationHistory"),
+                "lazyNotFetched": not_fetched,
             },
             "computedAt": iso(now),
         }
@@ -393,6 +403,9 @@ class Insights:
                     pool += [(i, a) for i, a in by_job.get(ident, []) if a.recruiter is None]
         apps = {i: a for i, a in pool if recruiter_id is None or recruiter_of(a) == recruiter_id}
         recruiters = {i: recruiter_of(a) for i, a in apps.items()}
+        # Lazy history: the applications that changed longest ago first (most likely listed).
+        oldest_first = sorted(apps, key=lambda i: (apps[i].updated_at or "", i))
+        lazy, not_fetched = self._ensure_history(conn, oldest_first, self.lazy_history_limit)
         whole = job_id is None and recruiter_id is None
         moves = insights.last_stage_entries(engine, conn.id, None if whole else list(apps))
         now = self._now()
@@ -428,9 +441,15 @@ class Insights:
             # Without stored stage history the last change of any kind stands in for the last move.
             "basisNote": "lastStageMoveAt is the latest stage entry in the stored stage history; "
             "where none is stored, the application's updatedAt (its last change of any kind)",
+            "historyCoverage": {
+                "applicationsWithHistory": sum(1 for i in apps if i in moves),
+                "applications": len(apps),
+                "policy": self.lazy.policy(conn.id, "applicationHistory"),
+                "lazyNotFetched": not_fetched,
+            },
             "computedAt": iso(now),
         }
-        return Answer(data, self._freshness(conn, ["application", "applicationHistory", "job"]))
+        return Answer(data, self._freshness(conn, ["application", "applicationHistory", "job"]), lazy)
 
     # -- upcoming interviews ---------------------------------------------------------------------
     def upcoming_interviews(

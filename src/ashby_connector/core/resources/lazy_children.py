@@ -12,12 +12,12 @@ Only ``lazy`` lists are fetched here, under the connection's own policies: ``eag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ashby_connector.core.connections.requested_operations import RequestedOperations, of_connection
 from ashby_connector.errors import NotFoundError
-from ashby_connector.store import Store
+from ashby_connector.store import Store, insights
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.policies import ChildPolicy, resolve
 from ashby_connector.sync.stream_runner import PAGE_LIMIT
@@ -60,6 +60,20 @@ class LazyChildren:
             return False  # the parent says it has none of these children
         fetched = self.store.children_fetched_at(connection_id, stream, parent_id)
         return fetched is None or fetched < parent.changed_at
+
+    def due(self, connection_id: str, stream: str, parent_ids: Sequence[str]) -> list[str]:
+        """Of these parents, in their order, those whose children ``ensure`` would fetch now: the
+        stream is lazy for this connection and requested, and their children are missing or
+        older than the parent. One query for them all (``ensure`` checks one parent at a time)."""
+        if stream not in self.streams or self.policy(connection_id, stream) != "lazy":
+            return []
+        s = self.streams[stream]
+        if not self.requested_for(connection_id).permits(s.operation) or s.parent is None:
+            return []
+        if s.parent_hint:  # the parent's own field says whether it has any: read per parent
+            return [p for p in parent_ids if self.stale(connection_id, stream, p)]
+        due = insights.children_due(self.store.engine, connection_id, stream, s.parent, parent_ids)
+        return [p for p in parent_ids if p in due]
 
     def ensure(self, connection_id: str, stream: str, parent_id: str) -> bool:
         """Fetch and store the parent's children if the stream is lazy for this connection and
