@@ -159,10 +159,8 @@ def summary_table(report: SyncReport, *, title: str = "Sync summary") -> Table:
             "unavailable": "[dim]unavailable",
             "interrupted": "[yellow]interrupted",
         }[s.status]
-        if s.error:
-            status += f" [dim]{s.error[:80]}"
-        elif s.notes:
-            status += f" [yellow]{'; '.join(s.notes)[:80]}"
+        # The words behind a status are printed whole elsewhere: a warning line while the run
+        # goes, an ``error:`` line after the table; here they would only make it too wide to read.
         table.add_row(
             s.stream,
             s.mode,

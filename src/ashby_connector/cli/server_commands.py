@@ -228,7 +228,7 @@ def connections_list(
         listed = [{"id": r.id, "ownerId": r.owner_id, "keyTitle": r.key_title} for r in rows]
         typer.echo(json.dumps(listed))
         return
-    for row in rows:
+    for row in sorted(rows, key=lambda r: (r.owner_id, r.id)):  # a customer's connections together
         typer.echo(f"{row.id}\t{row.owner_id}\t{row.key_title or ''}")
 
 
@@ -266,18 +266,29 @@ def connections_add(
         return
     # A few lines: what the key can do in words; --json has every operation and model.
     readable = [m["model"] for m in access_report["models"] if m["actions"]["read"]["allowed"]]
-    typer.echo(f"added {row.id} for {row.owner_id} (key: {row.key_title or 'untitled'})")
+    _say(f"added {row.id} for {row.owner_id} (key: {row.key_title or 'untitled'})")
     if access_report["known"]:
         missing = ", ".join(access_report["missingPermissions"]) or "none"
-        typer.echo(
+        _say(
             f"it can read {len(readable)} of {len(access_report['models'])} models; "
             f"missing permissions: {missing}"
         )
     else:
-        typer.echo("the key does not tell its permissions (no apiKeysRead): nothing checked")
+        _say("the key does not tell its permissions (no apiKeysRead): nothing checked")
     if operations_report is not None:
-        typer.echo(f"requested operations: {operations_report['status']}; {operations_report['summary']}")
+        _say(f"requested operations: {operations_report['status']}; {operations_report['summary']}")
     typer.echo("(--json prints the whole report)")
+
+
+def _say(text: str) -> None:
+    """A line of the report, wrapped between words at the terminal's width (80 when piped)."""
+    import shutil
+    import textwrap
+
+    width = max(shutil.get_terminal_size().columns, 40)
+    typer.echo(
+        textwrap.fill(text, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+    )
 
 
 @connections_app.command("delete")

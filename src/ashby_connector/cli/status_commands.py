@@ -141,16 +141,15 @@ def print_status(console: Console, st: dict[str, Any]) -> None:
     minutes = sched["incrementalEveryMinutes"]
     every = f"{minutes * 60:.3g} s" if minutes < 1 else f"{minutes:g} min"
     state = "paused" if sched["paused"] else f"every {every}"
-    lane = ""
+    console.print(
+        f"schedule: incremental {state}, reconcile every {sched['reconcileEveryHours']:g} h (times UTC)"
+    )
     if sched.get("fastEverySeconds"):
-        lane = (
-            f"; fast lane while webhooks are on: {', '.join(sched['fastStreams'])} every "
+        console.print(
+            f"fast lane while webhooks are on: {', '.join(sched['fastStreams'])} every "
             f"{sched['fastEverySeconds']:g} s ({sched['fastRequestsPerMinute']:g} requests/min "
             "when nothing changed)"
         )
-    console.print(
-        f"schedule: incremental {state}, reconcile every {sched['reconcileEveryHours']:g} h{lane} (times UTC)"
-    )
     for run in st["recentRuns"]:
         console.print(
             f"  {run['createdAt'][:19]} {run['trigger']:<8} {run['mode']:<11} {run['status']:<9} "

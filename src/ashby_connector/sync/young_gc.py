@@ -4,7 +4,7 @@ Each page parses into thousands of dicts and lists that live only until the page
 hold no reference cycles (reference counting frees them). At CPython's default threshold (700
 net new containers) the collector runs several times per page while those records are still
 alive, moves them to older generations, and so makes full collections of the whole heap frequent:
-at 20,000 candidates that was about a fifth of the sync's CPU (docs/sync.md, "Where a sync's CPU
+at 20,000 candidates that was about a fifth of the sync's CPU (docs/development.md, "Where a sync's CPU
 goes"). With a threshold above a page's size, a page is freed before a collection sees it.
 
 The threshold is process-wide: raised while at least one sync runs in the process, restored when
