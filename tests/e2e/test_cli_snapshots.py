@@ -150,7 +150,8 @@ def _fixed_times(value: Any) -> Any:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_sync_status(width: int, seeded: Any) -> None:
-    from ashby_connector.cli.status_commands import connection_statuses, print_status
+    from ashby_connector.cli.status_commands import print_status
+    from ashby_connector.core.freshness.overview import connection_statuses
 
     _, store, _, _ = seeded
     console, out = _console(width)

@@ -1,4 +1,5 @@
-"""Every sync run goes through the core: nothing outside it builds a sync engine or a scheduler."""
+"""Every sync run goes through the core: nothing outside it builds a sync engine, a sync service or a
+scheduler."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "ashby_connector"
 # The only places that may build them: the core (every run's owner) and the sync package itself.
 OWNERS = ("core", "sync")
-BUILDERS = re.compile(r"\b(SyncEngine|Freshness)\(")
+BUILDERS = re.compile(r"\b(SyncEngine|SyncService|Freshness)\(")
 
 
 def builders_outside_the_core(package: Path) -> list[str]:

@@ -25,11 +25,10 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from ashby_connector import errors as ashby_errors
 from ashby_connector.core import ConnectionRow
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.requested_operations import OperationNotRequested, RequestedOperations
-from ashby_connector.core.errors import CoreError
+from ashby_connector.core.errors import AshbyError, CoreError
 from ashby_connector.core.resources import records as res
 
 log = logging.getLogger("ashby_connector.agents")
@@ -60,7 +59,7 @@ def tool_error(exc: Exception) -> ToolError:
         return ToolError(f"{exc.code}: {exc.message}{where}")
     if isinstance(exc, OperationNotRequested):
         return ToolError(f"operation_not_requested: {exc}")
-    if isinstance(exc, ashby_errors.AshbyError):
+    if isinstance(exc, AshbyError):
         return ToolError(f"ashby_error: Ashby refused a request this answer needed: {exc}")
     log.exception("MCP tool failed")
     return ToolError("internal_error: the connector failed to answer; its log has the details")

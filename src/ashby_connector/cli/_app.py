@@ -28,10 +28,7 @@ def reported_failures() -> Iterator[None]:
     except Exception as exc:
         # The error classes are imported only when something failed: importing the store's errors
         # imports the store, which a command like `version` never needs (start-up time).
-        from ashby_connector.errors import AshbyError
-        from ashby_connector.refusals import Refusal
-        from ashby_connector.store.errors import StoreError
-        from ashby_connector.store.secrets import SecretBoxError
+        from ashby_connector.core.errors import AshbyError, Refusal, SecretBoxError, StoreError
 
         if isinstance(exc, Refusal):
             raise fail(exc.message, 2 if exc.bad_input else 1) from None

@@ -12,13 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from ashby_connector.cli._sync_view import error_lines
-from ashby_connector.cli.status_commands import connection_statuses
+from ashby_connector.core import Store
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.clients import key_clients
+from ashby_connector.core.freshness.overview import connection_statuses
+from ashby_connector.core.syncs import SyncReport
 from ashby_connector.core.syncs.history import SyncRun
 from ashby_connector.core.syncs.modes import Mode
-from ashby_connector.store import Store
-from ashby_connector.sync import SyncReport
 
 NEW_CANDIDATES = 12
 STAGE_MOVES = 15
@@ -38,8 +38,7 @@ def _child_requests(report: SyncReport) -> int:
 
 
 def run(console: Console, store: Store, *, candidates: int, seed: int, connection_id: str) -> bool:
-    from ashby_connector.client import AshbyClient
-    from ashby_connector.emulator import run_emulator
+    from ashby_connector.cli.emulator_commands import embedded
 
     console.print(
         f"[bold]ashby-connector demo[/]: an emulated Ashby ({candidates:,} candidates, seed {seed}) "
@@ -47,8 +46,9 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
     )
     started = time.monotonic()
     with (
-        run_emulator(seed=seed, candidates=candidates, rate_limit_per_minute=None) as emu,
-        AshbyClient(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None) as client,
+        embedded(seed=seed, candidates=candidates, rate_limit_per_minute=None) as emu,
+        # The changes of step 2 go through Ashby's API, with the same key the syncs use.
+        key_clients(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None)("demo") as client,
         contextlib.closing(
             Core.single_key(
                 store, key_clients(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=None)

@@ -8,10 +8,10 @@ from typing import Any
 
 from rich.console import Console
 
+from ashby_connector.core import Store
 from ashby_connector.core.app import Core
 from ashby_connector.core.freshness.schedules import DEFAULT_FAST_STREAMS
 from ashby_connector.core.syncs.history import SyncRun
-from ashby_connector.store import Store
 
 
 def duration_text(seconds: float) -> str:

@@ -9,8 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ashby_connector.sync import ProgressEvent, SyncReport
-from ashby_connector.sync.plan import Plan
+from ashby_connector.core.syncs import Plan, ProgressEvent, SyncReport
 
 
 class SyncProgress:

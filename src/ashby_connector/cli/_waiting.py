@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from ashby_connector.client._hooks import ResponseEvent
+    from ashby_connector.core.connections.patience import ResponseEvent
 
 DEFAULT_GIVE_UP_AFTER = 30.0
 # A connection attempt that takes longer is retried: the notice comes within seconds even when
@@ -32,15 +32,9 @@ GiveUpAfter = Annotated[
 
 def patient(give_up_after: float) -> dict[str, Any]:
     """``AshbyClient`` arguments: retry for ``give_up_after`` seconds, connect attempts of 2 s."""
-    import httpx
+    from ashby_connector.core.connections import patience
 
-    from ashby_connector.client._base import DEFAULT_TIMEOUT
-    from ashby_connector.client._retry import RetryPolicy
-
-    return {
-        "retry_policy": RetryPolicy(max_retries=1_000, max_delay=5.0, give_up_after=give_up_after),
-        "timeout": httpx.Timeout(DEFAULT_TIMEOUT, connect=CONNECT_TIMEOUT),
-    }
+    return patience.patient(give_up_after, CONNECT_TIMEOUT)
 
 
 class _Notice:
@@ -68,11 +62,7 @@ class _Notice:
 @contextmanager
 def told_when_unreachable(base_url: str, give_up_after: float) -> Iterator[None]:
     """While inside, the first retry for an unreachable Ashby prints one line on stderr."""
-    from ashby_connector.client import _hooks
+    from ashby_connector.core.connections.patience import observing
 
-    notice = _Notice(base_url, give_up_after)
-    _hooks.add_observer(notice)
-    try:
+    with observing(_Notice(base_url, give_up_after)):
         yield
-    finally:
-        _hooks.remove_observer(notice)

@@ -79,7 +79,7 @@ def call(
     """Call any Ashby operation and print its results as JSON."""
     from ashby_connector import catalog
     from ashby_connector.client import AshbyClient
-    from ashby_connector.errors import AshbyError
+    from ashby_connector.core.errors import AshbyError
 
     err = Console(stderr=True)
     try:

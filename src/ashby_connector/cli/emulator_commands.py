@@ -1,16 +1,31 @@
-"""``ashby-connector emulator``: run a local, stateful Ashby until Ctrl-C."""
+"""``ashby-connector emulator``: run a local, stateful Ashby until Ctrl-C; and the embedded emulator
+of ``sync --emulator`` and ``demo``. With ``api_commands``, the one module of the command line that
+uses a layer below the core (here the emulator: the "delivery imports only the core" contract)."""
 
 from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 
 from ashby_connector.cli._app import app
 from ashby_connector.cli._options import DEFAULT_CANDIDATES
+
+if TYPE_CHECKING:
+    from ashby_connector.emulator import EmulatorHandle
+
+
+@contextlib.contextmanager
+def embedded(**settings: Any) -> Iterator[EmulatorHandle]:
+    """An emulated Ashby in this process on 127.0.0.1 (``run_emulator``'s settings), until the block ends."""
+    from ashby_connector.emulator import run_emulator
+
+    with run_emulator(**settings) as emu:
+        yield emu
 
 
 @app.command()

@@ -13,9 +13,9 @@ from ashby_connector.cli._app import CommandGroup, app, fail
 from ashby_connector.cli._options import DEFAULT_BASE_URL, DEFAULT_DB, ApiKey, BaseUrl, Db
 
 if TYPE_CHECKING:
+    from ashby_connector.core import Tenancy
     from ashby_connector.core.app import Core
     from ashby_connector.core.settings import Settings
-    from ashby_connector.store.tenancy import Tenancy
 
 keys_app = CommandGroup(help="Platform secret keys (one per tenant).", no_args_is_help=True)
 connections_app = CommandGroup(help="Ashby connections of a tenant.", no_args_is_help=True)
@@ -153,8 +153,7 @@ def ensure_port_free(host: str, port: int, option: str) -> None:
 @contextmanager
 def _tenancy(db: str) -> Iterator[Tenancy]:
     # Platform keys need no secret box: their hashes are all that is stored.
-    from ashby_connector.store import Store
-    from ashby_connector.store.tenancy import Tenancy
+    from ashby_connector.core import Store, Tenancy
 
     store = Store.open(db)
     try:

@@ -16,7 +16,7 @@ from ashby_connector.cli._options import DEFAULT_DB, Db
 from ashby_connector.cli._tables import show
 
 if TYPE_CHECKING:  # the store is imported when a command runs (fast --help)
-    from ashby_connector.store import Store
+    pass
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -76,17 +76,6 @@ def _when(iso: str | None, today: date) -> str | None:
     return f"{at:%H:%M:%S}" if at.date() == today else f"{at:%Y-%m-%d %H:%M}"
 
 
-def connection_ids(store: Store) -> list[str]:
-    import sqlalchemy as sa
-
-    from ashby_connector.store import sync_schedule, sync_state
-
-    with store.engine.connect() as conn:
-        ids = set(conn.execute(sa.select(sync_state.c.connection_id).distinct()).scalars())
-        ids |= set(conn.execute(sa.select(sync_schedule.c.connection_id)).scalars())
-    return sorted(ids)
-
-
 @app.command()
 def status(
     db: Db = DEFAULT_DB,
@@ -96,7 +85,8 @@ def status(
     json_output: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Per stream: mode, records, lag, last success, next scheduled run and last error; last runs."""
-    from ashby_connector.store import Store, StoreError
+    from ashby_connector.core import Store, StoreError
+    from ashby_connector.core.freshness.overview import connection_ids, connection_statuses
 
     console = Console()
     try:
@@ -119,19 +109,6 @@ def status(
         console.print(f"no connection has synced into {db} yet")
     for st in statuses:
         print_status(console, st)
-
-
-def connection_statuses(store: Store, ids: list[str]) -> list[dict[str, Any]]:
-    """What ``status`` shows of each connection: per stream, the schedule, the last runs."""
-    from ashby_connector.core.freshness.service import Freshness
-
-    fresh = Freshness.reader(store)
-    statuses = [fresh.status.connection(c) for c in ids]
-    for st in statuses:
-        st["recentRuns"] = [
-            r.to_api(with_report=False) for r in fresh.history.page([st["connectionId"]], limit=5).runs
-        ]
-    return statuses
 
 
 def print_status(console: Console, st: dict[str, Any]) -> None:

@@ -29,10 +29,9 @@ from ashby_connector.cli._waiting import DEFAULT_GIVE_UP_AFTER, GiveUpAfter, pat
 from ashby_connector.core.syncs.modes import Mode
 
 if TYPE_CHECKING:  # imported where a command runs, so that --help starts at once
+    from ashby_connector.core import Store
     from ashby_connector.core.app import Core
-    from ashby_connector.store import Store
-    from ashby_connector.sync import SyncReport
-    from ashby_connector.sync.plan import Plan
+    from ashby_connector.core.syncs import Plan, SyncReport
 
 INTERRUPTED_EXIT = 130
 
@@ -44,9 +43,9 @@ def _fail(console: Console, message: str, code: int = 1) -> typer.Exit:
 @contextlib.contextmanager
 def _emulated(candidates: int) -> Iterator[tuple[str, str]]:
     """An embedded emulator in this process: yields (base_url, api_key)."""
-    from ashby_connector.emulator import run_emulator
+    from ashby_connector.cli.emulator_commands import embedded
 
-    with run_emulator(candidates=candidates, rate_limit_per_minute=None) as emu:
+    with embedded(candidates=candidates, rate_limit_per_minute=None) as emu:
         yield emu.base_url, emu.api_key
 
 
@@ -165,16 +164,16 @@ def sync(
     """Copy an Ashby account into the local store: incremental by syncToken, resumable."""
     from ashby_connector.cli._sync_view import error_lines, plan_table, summary_table
     from ashby_connector.cli.status_commands import parse_duration
+    from ashby_connector.core import Store, StoreError
     from ashby_connector.core.app import Core
+    from ashby_connector.core.connections import ChildPolicyError, parse_children
     from ashby_connector.core.connections.clients import key_clients
+    from ashby_connector.core.connections.operation_limits import parse_operation_limits
     from ashby_connector.core.errors import CoreError
     from ashby_connector.core.freshness.schedules import ScheduleError, check_fast_lane
+    from ashby_connector.core.syncs import Plan, SyncAbortedError
     from ashby_connector.core.syncs.runs import SyncRunningError
     from ashby_connector.core.syncs.service import RunFailedError
-    from ashby_connector.store import Store, StoreError
-    from ashby_connector.sync import SyncAbortedError
-    from ashby_connector.sync.plan import Plan
-    from ashby_connector.sync.policies import ChildPolicyError, parse_children
 
     console = Console(stderr=json_output)
     if not emulator and not api_key:
@@ -294,27 +293,6 @@ def sync(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def parse_operation_limits(values: list[str] | None) -> dict[str, float]:
-    """``application.listHistory=100`` -> {operation: per minute}; errors name the bad part."""
-    from ashby_connector import catalog
-
-    out: dict[str, float] = {}
-    for value in values or ():
-        name, sep, number = (p.strip() for p in value.partition("="))
-        try:
-            catalog.operation(name)
-            per_minute = float(number)
-        except (catalog.UnknownOperationError, ValueError):
-            raise ValueError(
-                f"--operation-limit {value!r}: expected operation=requests per minute "
-                "with a known operation, e.g. application.listHistory=100"
-            ) from None
-        if not sep or per_minute <= 0:
-            raise ValueError(f"--operation-limit {value!r}: the limit must be a positive number")
-        out[name] = per_minute
-    return out
-
-
 def _sync_every(
     console: Console,
     store: Store,
@@ -363,42 +341,24 @@ def hiring_team_add(
     base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """user.search by email, then hiringTeam.addMember on the job (the integration guide's scenario)."""
-    from ashby_connector.client import AshbyClient
-    from ashby_connector.errors import AshbyError
+    from ashby_connector.core.connections.clients import key_clients
+    from ashby_connector.core.directory.hiring_team import add_member
+    from ashby_connector.core.errors import AshbyError
 
     console = Console()
     if not api_key:
         raise _fail(console, "no API key: pass --api-key or set ASHBY_API_KEY", 2)
     try:
-        with AshbyClient(api_key, base_url=base_url) as client:
-            user = _find_user(client, email)
-            if user is None:
-                raise _fail(console, f"no Ashby user with email {email}")
-            role_id = _role_id(client, role)
-            result = client.call(
-                "hiringTeam.addMember", {"jobId": job_id, "teamMemberId": user["id"], "roleId": role_id}
-            )
+        with key_clients(api_key, base_url=base_url, rate_limit_per_minute=1000)("hiring-team") as client:
+            added = add_member(client, email, job_id, role)
     except AshbyError as exc:
         raise _fail(console, str(exc)) from None
-    name = " ".join(str(user.get(k, "")) for k in ("firstName", "lastName")).strip() or email
-    console.print(f"added [bold]{name}[/] ({user['id']}) to job {job_id} as role {role_id}")
-    console.print_json(json.dumps(result))
-
-
-def _find_user(client: Any, email: str) -> dict[str, Any] | None:
-    found = client.call("user.search", {"email": email})
-    # Ashby answers one user object; tolerate a list too.
-    if isinstance(found, list):
-        found = found[0] if found else None
-    return found if isinstance(found, dict) and found.get("id") else None
-
-
-def _role_id(client: Any, role: str) -> str:
-    roles = client.call("hiringTeamRole.list", {"namesOnly": False})  # objects with ids
-    for r in roles if isinstance(roles, list) else []:
-        if isinstance(r, dict) and role in (r.get("id"), r.get("title"), r.get("name")):
-            return str(r["id"])
-    return role  # not a known title: pass it through as an id and let Ashby judge
+    if added is None:
+        raise _fail(console, f"no Ashby user with email {email}")
+    console.print(
+        f"added [bold]{added.name or email}[/] ({added.user['id']}) to job {job_id} as role {added.role_id}"
+    )
+    console.print_json(json.dumps(added.result))
 
 
 # -- demo ----------------------------------------------------------------------------------------
@@ -421,8 +381,8 @@ def demo(
     import tempfile
 
     from ashby_connector.cli import _demo
+    from ashby_connector.core import Store, StoreError
     from ashby_connector.core.syncs.service import RunFailedError
-    from ashby_connector.store import Store, StoreError
 
     console = Console()
     if db is None:
@@ -450,17 +410,13 @@ app.add_typer(worker_app, name="worker")
 
 
 def _single_key_factory(api_key: str | None, base_url: str, rate_limit: float) -> Any:
-    from ashby_connector.client import AshbyClient
+    """One key for every connection id: single-account use. The server part registers connections
+    with their own keys and runs syncs through its own factory."""
+    from ashby_connector.core.connections.clients import key_clients
 
     if not api_key:
         raise typer.BadParameter("no API key: pass --api-key or set ASHBY_API_KEY")
-
-    def factory(_connection_id: str) -> Any:
-        # One key for every connection id: single-account use. The server part registers
-        # connections with their own keys and runs syncs through its own factory.
-        return AshbyClient(api_key, base_url=base_url, rate_limit_per_minute=rate_limit or None)
-
-    return factory
+    return key_clients(api_key, base_url=base_url, rate_limit_per_minute=rate_limit or None)
 
 
 def _server_connections_runner(db: str, base_url: str, rate_limit: float) -> tuple[Any, Any]:
@@ -490,18 +446,13 @@ def _worker_freshness(runner: Any, connections: Any) -> Any:
     """The worker's scheduler: due runs of ``connections()`` are queued (once across workers);
     the fast lane's polls of connections with webhooks on run here (each poll once across every
     worker and the server)."""
-    from ashby_connector.core.freshness.service import Freshness
-    from ashby_connector.core.settings import Settings
-    from ashby_connector.webhooks.registration import connections_with_webhooks
+    from ashby_connector.core.freshness.workers import worker_freshness
 
-    store = runner.store()
-    return Freshness.from_settings(
-        store,
-        Settings(),
+    return worker_freshness(
+        runner.store(),
         connections=connections,
         dispatch=runner.schedule,
-        poll=lambda connection_id, streams: runner.service().poll(connection_id, streams),
-        webhooks_on=lambda: connections_with_webhooks(store.engine),
+        poll=lambda connection_id, streams: runner.runs().poll(connection_id, streams),
         sweep=runner.release_stalled,
     )
 
@@ -539,8 +490,9 @@ def worker_run(
 ) -> None:
     """Run queued syncs (one per connection at a time across all workers) and the schedules."""
     from ashby_connector.cli._app import long_running_logs
+    from ashby_connector.core import StoreError
+    from ashby_connector.core.freshness.workers import SharedBudgets
     from ashby_connector.core.runtime import metrics
-    from ashby_connector.store import StoreError, shared_budget
     from ashby_connector.worker.distributed import DistributedRunner
 
     console = Console()
@@ -560,8 +512,7 @@ def worker_run(
         raise _fail(console, str(exc), 2) from None
     except Exception as exc:
         raise _fail(console, f"cannot use {db.split('@')[-1]}: {exc}", 2) from None
-    shared_budget.install(store.engine)  # every worker and the server draw from one budget per key
-    metrics.watch_store(store.engine)
+    budgets = SharedBudgets(store)  # every worker and the server draw from one budget per key
     if metrics_port is not None:
         metrics.serve(metrics_port, metrics_host)
         console.print(f"metrics on http://{metrics_host}:{metrics_port}/metrics")
@@ -574,7 +525,7 @@ def worker_run(
     finally:
         if fresh is not None:
             fresh.stop()
-        shared_budget.uninstall()
+        budgets.close()
         if ctx is not None:
             ctx.close()
 
@@ -587,7 +538,7 @@ def worker_enqueue(
     streams: Annotated[str | None, typer.Option(help="Comma-separated streams.")] = None,
 ) -> None:
     """Queue a sync of one connection for the workers."""
-    from ashby_connector.store import StoreError
+    from ashby_connector.core import StoreError
     from ashby_connector.worker.distributed import DistributedRunner
 
     console = Console()

@@ -23,9 +23,9 @@ def roles(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Users whose globalRole differs from the desired one, and users new since the last sync."""
+    from ashby_connector.core import Store, StoreError
     from ashby_connector.core.directory.csv_input import CsvRowError
     from ashby_connector.core.directory.role_gaps import RoleGapReport, read_desired_roles_csv
-    from ashby_connector.store import Store, StoreError
 
     console = Console(highlight=False)
     try:

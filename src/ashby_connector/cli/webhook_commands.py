@@ -17,7 +17,6 @@ from ashby_connector.cli.server_commands import opened_core
 
 if TYPE_CHECKING:
     from ashby_connector.core.app import Core
-    from ashby_connector.webhooks.protocols import AshbyCaller
 
 webhooks_app = CommandGroup(
     help="Receive Ashby's webhooks and deliver unified events to subscribers.", no_args_is_help=True
@@ -31,13 +30,12 @@ TypesOption = typer.Option(
 
 
 @contextmanager
-def _connection(connection: str, db: str, ashby_base_url: str | None) -> Iterator[tuple[Core, AshbyCaller]]:
-    """The core and the connection's Ashby client (the deployment's one Ashby base URL)."""
+def _connection(connection: str, db: str, ashby_base_url: str | None) -> Iterator[Core]:
+    """The core, once it knows the connection (its Ashby client: the deployment's one base URL)."""
     with opened_core(db, ashby_base_url) as core:
-        client = core.clients.get(connection)
-        if client is None:
+        if core.clients.get(connection) is None:
             raise fail(f"no connection {connection} (--connection)", 2)
-        yield core, client
+        yield core
 
 
 def _types(value: str | None) -> list[str] | None:
@@ -55,9 +53,9 @@ def register(
     """Create Ashby webhook settings for the connection (a generated secret, stored encrypted)."""
     from ashby_connector.core.errors import Refusal
 
-    with _connection(connection, db, ashby_base_url) as (core, client):
+    with _connection(connection, db, ashby_base_url) as core:
         try:
-            settings = core.webhooks.registry.register(connection, client, url, _types(types))
+            settings = core.ashby_webhooks.register(connection, url, _types(types))
         except Refusal as exc:
             raise fail(f"{exc} (--{exc.field})", 2) from None
     for s in settings:
@@ -74,8 +72,8 @@ def unregister(
     ashby_base_url: BaseUrl = DEFAULT_BASE_URL,
 ) -> None:
     """Delete this connection's Ashby webhook settings (all, or the given types)."""
-    with _connection(connection, db, ashby_base_url) as (core, client):
-        removed = core.webhooks.registry.unregister(connection, client, _types(types))
+    with _connection(connection, db, ashby_base_url) as core:
+        removed = core.ashby_webhooks.unregister(connection, _types(types))
     typer.echo(f"removed: {', '.join(removed) or 'nothing'}")
 
 

@@ -11,6 +11,11 @@ folder is one thing a user does (docs/CONTRACTS.md, "The core, folder by folder"
 - ``freshness``: schedules, the fast lane, retention, status. ``resources``: unified reads and
   writes. ``insights``, ``assessments``, ``directory``. ``runtime``: logs, metrics, master key.
 - ``errors``: ``CoreError`` and the one error envelope; ``settings``.
+
+Delivery (``server``, ``worker``, ``cli``, ``agents``) imports the core's names and nothing else of
+ours (the "delivery imports only the core" contract in ``pyproject.toml``). The store a command
+opens and hands to ``Core.single_key`` is named here too (``Store``, ``StoreError``,
+``normalize_url``), and ``Tenancy``, the platform keys a command manages without the master key.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ if TYPE_CHECKING:
     from ashby_connector.core.errors import CoreError
     from ashby_connector.core.settings import Settings
     from ashby_connector.core.syncs.modes import Mode, Trigger
-    from ashby_connector.store.tenancy import ConnectionRow
+    from ashby_connector.store import ChangeCallbackFor, Store, StoreError, normalize_url
+    from ashby_connector.store.tenancy import ConnectionRow, Tenancy
 
 # Loaded on first use: importing a light module of the core (``core.settings``, ``core.errors``)
 # must not build the whole application (the command line's start-up time, docs/development.md).
@@ -35,8 +41,25 @@ _LAZY = {
     "Mode": "ashby_connector.core.syncs.modes",
     "Trigger": "ashby_connector.core.syncs.modes",
     "ConnectionRow": "ashby_connector.store.tenancy",
+    "ChangeCallbackFor": "ashby_connector.store",
+    "Store": "ashby_connector.store",
+    "StoreError": "ashby_connector.store",
+    "Tenancy": "ashby_connector.store.tenancy",
+    "normalize_url": "ashby_connector.store",
 }
 
-__all__ = ["ConnectionRow", "Core", "CoreError", "Mode", "Settings", "Trigger"]
+__all__ = [
+    "ChangeCallbackFor",
+    "ConnectionRow",
+    "Core",
+    "CoreError",
+    "Mode",
+    "Settings",
+    "Store",
+    "StoreError",
+    "Tenancy",
+    "Trigger",
+    "normalize_url",
+]
 
 __getattr__ = lazy_attributes(__name__, _LAZY)

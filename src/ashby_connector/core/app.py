@@ -11,10 +11,15 @@ import httpx
 
 from ashby_connector.core.assessments.partner import AssessmentPartner
 from ashby_connector.core.assessments.reports import AssessmentReports, Caller
+from ashby_connector.core.connections.ashby_webhooks import AshbyWebhooks
+from ashby_connector.core.connections.branding import Brandings
 from ashby_connector.core.connections.child_policies import ChildPolicies
 from ashby_connector.core.connections.clients import ClientFactory, ConnectionClients, SingleKeyClients
+from ashby_connector.core.connections.connect_links import ConnectLinks
 from ashby_connector.core.connections.lifecycle import Connections
+from ashby_connector.core.connections.proxy import Proxy
 from ashby_connector.core.connections.requested_operations import of_connection
+from ashby_connector.core.directory.role_gaps import RoleGapReport
 from ashby_connector.core.freshness.health import ConnectionHealth
 from ashby_connector.core.insights import Insights
 from ashby_connector.core.resources.lazy_children import LazyChildren
@@ -27,6 +32,7 @@ from ashby_connector.store import Store
 from ashby_connector.store.assessments import AssessmentRepository
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.store.tenancy import Tenancy
+from ashby_connector.store.tenant_branding import BrandingTable
 from ashby_connector.webhooks.service import WebhookOptions, WebhookService
 
 
@@ -85,6 +91,7 @@ class Core:
             options=webhook_options,
             on_follow_up=self._follow_up,
         )
+        self.ashby_webhooks = AshbyWebhooks(self.clients, self.webhooks.registry)
         self.events = ChangeEvents(self.webhooks.outbox)
         self.deliveries = EventDeliveries(store, self.webhooks.subscriptions)
         # Per-connection child policies: every sync of the connection (SyncService reads them from
@@ -107,6 +114,11 @@ class Core:
         self.health = ConnectionHealth(store, self.freshness.schedules)
         self._shared_budget = False
         self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
+        # The Connect page: each tenant's branding, and the one-time links customers connect with.
+        self.brandings = Brandings(BrandingTable(store.engine, store.transaction))
+        self.connect_links = ConnectLinks(self.tenancy, self.connections, self.brandings)
+        self.proxy = Proxy(settings, box, self.http)  # POST /proxy/{operation}
+        self.role_gaps = RoleGapReport(store)  # users whose Ashby role differs from the desired one
         self.assessments = AssessmentRepository(store)
         self.partner = AssessmentPartner(self.assessments, publish=self.webhooks.publish)
         self.reports = AssessmentReports(

@@ -4,12 +4,27 @@ line prints ``error: <message>`` and exits 2 for bad input, 1 otherwise."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ashby_connector import errors as ashby_errors
+from ashby_connector._lazy import lazy_attributes
+from ashby_connector.errors import AshbyError
 from ashby_connector.refusals import Refusal, envelope
 
-__all__ = ["CoreError", "Refusal", "envelope", "from_ashby"]
+if TYPE_CHECKING:
+    from ashby_connector.store.errors import StoreError
+    from ashby_connector.store.secrets import SecretBoxError
+
+# What delivery catches besides ``Refusal``, named here so that it imports the core only (the
+# "delivery imports only the core" contract): Ashby's errors (``from_ashby`` translates them), a
+# database that cannot be used, a master key that does not open the stored secrets. The last two
+# load on first use: importing the store's errors imports the store, which this light module must not.
+__getattr__ = lazy_attributes(
+    __name__,
+    {"StoreError": "ashby_connector.store.errors", "SecretBoxError": "ashby_connector.store.secrets"},
+)
+
+__all__ = ["AshbyError", "CoreError", "Refusal", "SecretBoxError", "StoreError", "envelope", "from_ashby"]
 
 
 class CoreError(Refusal):

@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ashby_connector.core import ConnectionRow
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.requested_operations import RequestedOperations
-from ashby_connector.store.tenancy import ConnectionRow
 
 
 async def core(request: Request) -> Core:

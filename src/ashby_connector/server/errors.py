@@ -12,9 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ashby_connector import errors as ashby_errors
-from ashby_connector.core.errors import CoreError, Refusal, envelope, from_ashby
-from ashby_connector.store.errors import StoreError
+from ashby_connector.core.errors import AshbyError, CoreError, Refusal, StoreError, envelope, from_ashby
 
 log = logging.getLogger("ashby_connector.server")
 
@@ -68,8 +66,8 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTP_CODES.get(status, "request failed")
         return JSONResponse(envelope(HTTP_CODES.get(status, "http_error"), detail), status_code=status)
 
-    @app.exception_handler(ashby_errors.AshbyError)
-    async def _ashby(_: Request, exc: ashby_errors.AshbyError) -> JSONResponse:
+    @app.exception_handler(AshbyError)
+    async def _ashby(_: Request, exc: AshbyError) -> JSONResponse:
         return render(from_ashby(exc))
 
     @app.exception_handler(StoreError)

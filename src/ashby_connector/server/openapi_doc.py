@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from ashby_connector import unified
+from ashby_connector.core.resources.schemas import model_schemas
 from ashby_connector.server.answers import ErrorBody
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -53,12 +53,10 @@ def install(app: FastAPI) -> None:
             return app.openapi_schema
         document = base()
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for spec in unified.models():
-            schema = spec.cls.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in schema.pop("$defs", {}).items():
-                schemas.setdefault(name, sub)
-            schema["description"] = spec.description
-            schemas[spec.name] = schema
+        models, referred = model_schemas("#/components/schemas/{model}")
+        for name, sub in referred.items():
+            schemas.setdefault(name, sub)
+        schemas.update(models)
         error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in error_schema.pop("$defs", {}).items():
             schemas.setdefault(name, sub)

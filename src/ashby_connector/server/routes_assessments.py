@@ -13,8 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.assessments.models import PartnerSetupIn, ProgressIn, ResultIn
-from ashby_connector.core.assessments.partner import PartnerExistsError
-from ashby_connector.core.assessments.reports import ReportError, ReportOutcome
+from ashby_connector.core.assessments.reports import ReportOutcome
 from ashby_connector.core.errors import CoreError, from_ashby
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
@@ -68,14 +67,7 @@ def set_up(
     connection_id: str, body: PartnerSetupIn, request: Request, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    try:
-        key, types = core.partner.set_up(row.id, body)
-    except PartnerExistsError:
-        raise CoreError(
-            409, "partner_exists",
-            "the connection is already an assessment partner; DELETE it first to get a new key",
-            "connection_id",
-        ) from None  # fmt: skip
+    key, types = core.partner.set_up(row.id, body)
     return {
         "partnerUrl": partner_url(request, row.id),
         "partnerKey": key,
@@ -204,10 +196,7 @@ def _not_a_partner() -> CoreError:
 
 
 def _answer(report: Callable[[], ReportOutcome]) -> Response:
-    try:
-        outcome = report()
-    except ReportError as exc:
-        raise CoreError(exc.status, exc.code, exc.message, exc.field) from None
+    outcome = report()
     if outcome.state == "refused":
         if outcome.error is not None:
             raise from_ashby(outcome.error)

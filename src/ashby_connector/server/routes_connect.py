@@ -9,7 +9,6 @@ branding (``PUT /branding``) as validated data only, escaped: no tenant HTML or 
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,14 +19,13 @@ from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections import access
-from ashby_connector.core.connections.branding import Branding, RedirectNotAllowed, check_redirect
+from ashby_connector.core.connections.branding import Branding
+from ashby_connector.core.connections.connect_links import ConnectLink
 from ashby_connector.core.connections.requested_operations import PLAIN_NOUNS, plain_words
 from ashby_connector.core.errors import CoreError
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
-from ashby_connector.store.tenancy import ConnectLink, iso, utcnow
-from ashby_connector.store.tenant_branding import BrandingTable
 
 router = APIRouter(tags=["connect"])
 
@@ -60,31 +58,20 @@ class ConnectLinkCreate(BaseModel):
     )
 
 
-def _brandings(core: Core) -> BrandingTable:
-    return BrandingTable(core.store.engine, core.store.transaction)
-
-
-def _branding(core: Core, tenant_id: str) -> Branding:
-    stored = _brandings(core).get(tenant_id)
-    return Branding.model_validate(stored) if stored else _DEFAULT
-
-
 @router.put(
     "/branding",
     summary="White-label the Connect page (product name, logo, colours, links)",
     **answers(answers_.BrandingAnswer),
 )
 def put_branding(body: Branding, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    data = body.model_dump(exclude_none=True)
-    _brandings(core).put(tenant_id, data)
-    return {"data": data}
+    return {"data": core.brandings.put(tenant_id, body)}
 
 
 @router.get(
     "/branding", summary="The Connect page branding of this tenant", **answers(answers_.BrandingAnswer)
 )
 def get_branding(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return {"data": _branding(core, tenant_id).model_dump(exclude_none=True)}
+    return {"data": core.brandings.get(tenant_id).model_dump(exclude_none=True)}
 
 
 @router.post(
@@ -98,21 +85,17 @@ def create_link(
 ) -> dict[str, Any]:
     """``url`` is absolute, on the address the request reached (behind a proxy, the one it
     forwards as the Host); ``path`` is the same link without scheme and host."""
-    operations = core.connections.requested_operations(body.operations)
-    if body.redirectUrl is not None:
-        try:
-            check_redirect(_branding(core, tenant_id), body.redirectUrl)
-        except (RedirectNotAllowed, ValueError) as exc:
-            raise CoreError(422, "redirect_url_not_allowed", str(exc), "redirectUrl") from None
-    expires = utcnow() + timedelta(minutes=body.expiresInMinutes)
-    token = core.tenancy.create_connect_link(tenant_id, body.ownerId, expires, operations, body.redirectUrl)
+    token, link = core.connect_links.create(
+        tenant_id,
+        body.ownerId,
+        expires_in_minutes=body.expiresInMinutes,
+        operations=body.operations,
+        redirect_url=body.redirectUrl,
+    )
     return {
         "url": str(request.base_url).rstrip("/") + f"/connect/{token}",
         "path": f"/connect/{token}",
-        "ownerId": body.ownerId,
-        "expiresAt": iso(expires),
-        "operations": operations,
-        "redirectUrl": body.redirectUrl,
+        **link,
     }
 
 
@@ -160,7 +143,7 @@ _CLOSED = {
 
 
 def _closed(core: Core, token: str) -> HTMLResponse:
-    state, _ = core.tenancy.connect_link_state(token)
+    state = core.connect_links.state(token)
     if state in _CLOSED:
         return _page(_DEFAULT, "Connect Ashby", _CLOSED[state], 409)
     return _page(_DEFAULT, "Connect Ashby", _GONE, 404)
@@ -190,10 +173,10 @@ def _form(brand: Branding, link: ConnectLink, error: str | None = None) -> str:
 
 @router.get("/connect/{token}", include_in_schema=False)
 def connect_form(token: str, core: CoreDep) -> HTMLResponse:
-    link = core.tenancy.open_connect_link(token)
+    link = core.connect_links.open(token)
     if link is None:
         return _closed(core, token)
-    brand = _branding(core, link.tenant_id)
+    brand = core.brandings.get(link.tenant_id)
     return _page(brand, _title(brand), _form(brand, link))
 
 
@@ -219,10 +202,10 @@ async def connect_submit(token: str, request: Request, core: CoreDep) -> Respons
     application/json``) gets JSON, its errors in the one error envelope."""
     accept = request.headers.get("accept", "")
     browser = "text/html" in accept or "application/json" not in accept
-    link = core.tenancy.open_connect_link(token)
+    link = core.connect_links.open(token)
     if link is None and browser:
         return _closed(core, token)
-    brand = _branding(core, link.tenant_id) if link is not None else _DEFAULT
+    brand = core.brandings.get(link.tenant_id) if link is not None else _DEFAULT
     title = _title(brand)
     try:
         fields = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), max_num_fields=20))
@@ -238,7 +221,7 @@ async def connect_submit(token: str, request: Request, core: CoreDep) -> Respons
         message = _FORM_ERRORS.get(exc.code)
         if not browser:
             raise
-        if exc.code in ("link_used", "link_spent") or core.tenancy.open_connect_link(token) is None:
+        if exc.code in ("link_used", "link_spent") or core.connect_links.open(token) is None:
             return _closed(core, token)  # used meanwhile, or that wrong key spent it
         if link is None or message is None:
             return _page(brand, title, _GONE, exc.status)

@@ -8,16 +8,18 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ashby_connector import unified
-from ashby_connector.core.connections import access
+from ashby_connector.core.connections.mappings import (
+    FieldMapEntry,
+    check_mappable,
+    custom_model,
+    field_mapping,
+)
+from ashby_connector.core.connections.views import connection_view, last_sync_view
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.freshness import health as connection_health
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
-from ashby_connector.store.tenancy import ConnectionRow, iso
-from ashby_connector.unified.custom import CustomModelDef
-from ashby_connector.unified.fieldmap import FieldMapEntry
 
 router = APIRouter(tags=["connections"])
 
@@ -72,27 +74,11 @@ class ChildPoliciesBody(BaseModel):
     )
 
 
-def _out(row: ConnectionRow, with_access: bool = True) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": row.id,
-        "ownerId": row.owner_id,
-        "keyTitle": row.key_title,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
-    }
-    if with_access:
-        out["access"] = access.report(row.scopes)
-        out["operations"] = (
-            access.operations_report(row.operations, row.scopes) if row.operations is not None else None
-        )
-    return out
-
-
 @router.post(
     "/connections", status_code=201, summary="Add an Ashby connection", **answers(answers_.Connection, 201)
 )
 def create_connection(body: ConnectionCreate, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return _out(core.connections.create(tenant_id, body.ownerId, body.apiKey, body.operations))
+    return connection_view(core.connections.create(tenant_id, body.ownerId, body.apiKey, body.operations))
 
 
 @router.get("/connections", summary="List your connections", **answers(answers_.ConnectionList))
@@ -112,7 +98,7 @@ def list_connections(
     overviews = connection_health.select(
         core.health.overviews(list(rows.values())), state=health, owner=owner
     )
-    return {"data": [_out(rows[o.id], with_access=False) | o.to_api() for o in overviews]}
+    return {"data": [connection_view(rows[o.id], with_access=False) | o.to_api() for o in overviews]}
 
 
 @router.get(
@@ -122,20 +108,9 @@ def list_connections(
 )
 def get_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    out = _out(row)
+    out = connection_view(row)
     out["health"] = core.health.overview(row).health.to_api()
-    run = core.syncs.history.latest(connection_id)
-    out["lastSync"] = (
-        {
-            "id": run.id,
-            "status": run.status,
-            "trigger": run.trigger,
-            "createdAt": iso(run.created_at),
-            "finishedAt": iso(run.finished_at),
-        }
-        if run
-        else None
-    )
+    out["lastSync"] = last_sync_view(core.syncs.history.latest(connection_id))
     return out
 
 
@@ -153,7 +128,7 @@ def patch_connection(
     row = core.connections.update(
         tenant_id, connection_id, owner_id=body.ownerId, operations=body.operations, clear_operations=clear
     )
-    return _out(row)
+    return connection_view(row)
 
 
 @router.post(
@@ -162,7 +137,7 @@ def patch_connection(
     **answers(answers_.Connection),
 )
 def rotate_key(connection_id: str, body: KeyRotate, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return _out(core.connections.rotate(tenant_id, connection_id, body.apiKey))
+    return connection_view(core.connections.rotate(tenant_id, connection_id, body.apiKey))
 
 
 @router.delete(
@@ -193,7 +168,7 @@ def delete_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> R
 )
 def get_field_mapping(connection_id: str, model: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    _mappable(model)
+    check_mappable(model)
     return {"model": model, "entries": core.tenancy.get_field_mapping(row.id, model)}
 
 
@@ -206,22 +181,10 @@ def put_field_mapping(
     connection_id: str, model: str, body: FieldMappingBody, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    _mappable(model)
-    names = [e.unifiedField for e in body.entries]
-    if len(set(names)) != len(names):
-        raise CoreError(422, "invalid_request", "each unifiedField may appear once", "entries")
-    entries = [e.model_dump(exclude_none=True) for e in body.entries]
+    check_mappable(model)
+    entries = field_mapping(body.entries)
     core.tenancy.set_field_mapping(row.id, model, entries)
     return {"model": model, "entries": entries}
-
-
-def _mappable(model: str) -> unified.ModelSpec:
-    spec = unified.MODELS.get(model)
-    if spec is None:
-        raise CoreError(404, "unknown_model", f"no unified model {model!r}", "model")
-    if spec.custom_field_object is None:
-        raise CoreError(422, "no_custom_fields", f"Ashby has no custom fields for {model}", "model")
-    return spec
 
 
 @router.get(
@@ -243,15 +206,7 @@ def put_custom_model(
     connection_id: str, name: str, body: CustomModelBody, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    if name in unified.MODELS:
-        raise CoreError(409, "name_taken", f"{name} is a built-in model", "name")
-    try:
-        definition = CustomModelDef(name=name, operation=body.operation, fields=body.fields)
-    except KeyError as exc:
-        raise CoreError(422, "unknown_operation", str(exc), "operation") from None
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        raise CoreError(422, "invalid_request", str(exc).splitlines()[-1].strip(), "fields") from None
-    data = definition.model_dump()
+    data = custom_model(name, body.operation, body.fields)
     core.tenancy.set_custom_model(row.id, name, data)
     return data
 

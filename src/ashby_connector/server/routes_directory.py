@@ -12,9 +12,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from ashby_connector.core.directory.csv_input import CsvRowError
-from ashby_connector.core.directory.role_gaps import RoleGapReport, desired_roles
-from ashby_connector.core.errors import CoreError
+from ashby_connector.core.directory.role_gaps import desired_roles_of
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant, requested
@@ -37,12 +35,8 @@ def _report(connection_id: str, body: RoleGapsIn, core: CoreDep, tenant_id: str)
     row = core.connections.get(tenant_id, connection_id)
     # The report names Ashby's users, their emails and roles: reading users must be requested.
     requested(row).require("genericUser", "list")
-    try:
-        wanted = desired_roles(((i, d.email, d.role) for i, d in enumerate(body.desired)), "desired")
-    except CsvRowError as exc:
-        message = str(exc).split(": ", 2)[-1]
-        raise CoreError(422, "invalid_request", message, f"desired[{exc.row}].{exc.field}") from None
-    return RoleGapReport(core.store).report(row.id, wanted)
+    wanted = desired_roles_of((d.email, d.role) for d in body.desired)
+    return core.role_gaps.report(row.id, wanted)
 
 
 @router.get(

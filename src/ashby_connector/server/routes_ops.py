@@ -8,47 +8,14 @@ neither it is not served at all: metrics name connections and must not be public
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
-from ashby_connector.core.freshness.schedules import any_scheduler_alive
 from ashby_connector.core.runtime import metrics
-
-
-def readiness(core: Core) -> tuple[bool, dict[str, Any]]:
-    """Database reachable, migrations current, a scheduler alive (this one, or another process's)."""
-    checks: dict[str, Any] = {}
-    try:
-        with core.store.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
-        return False, checks
-    checks["migrations"] = "ok" if migrations_current(core) else "behind: restart to migrate"
-    fresh = core.freshness
-    if fresh.scheduler is not None:
-        checks["scheduler"] = "ok" if fresh.alive() else "not running"
-    else:
-        checks["scheduler"] = "ok (another process)" if any_scheduler_alive(core.store) else "none alive"
-    ready = all(str(v).startswith("ok") for v in checks.values())
-    return ready, checks
-
-
-def migrations_current(core: Core) -> bool:
-    from alembic.script import ScriptDirectory
-
-    from ashby_connector.store.engine import alembic_config
-
-    with core.store.engine.connect() as conn:
-        heads = set(ScriptDirectory.from_config(alembic_config(conn)).get_heads())
-        current = set(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
-    return heads == current
+from ashby_connector.core.runtime.readiness import readiness
 
 
 def router(core: Core) -> APIRouter:

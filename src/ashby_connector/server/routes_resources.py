@@ -13,7 +13,6 @@ from ashby_connector.core.resources.query_params import check_filters, parse_csv
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import Connection, CoreDep, requested
-from ashby_connector.store.kinds import CHILD_PARENTS
 
 router = APIRouter(tags=["resources"])
 TIME = "ISO-8601 with a zone, e.g. 2024-01-01T00:00:00Z"
@@ -98,12 +97,7 @@ def list_resources(
         filters,
         includeRemoteData,
     )
-    for kind in target.kinds:
-        parent_field = CHILD_PARENTS.get(kind, (None, None))[1]
-        if parent_field and filters.get(parent_field):
-            # A lazy child list: one parent's children come from Ashby on first read (or once
-            # stale), after every input is checked and only when the requested operations allow it.
-            core.lazy_children.ensure(conn.id, kind, filters[parent_field])
+    res.ensure_filtered_children(core, conn, target, filters)
     items, next_cursor = res.list_records(core, conn, target, query)
     page = _shape(core, conn, target, items, field_list, expand_list, includeRemoteData)
     return _json({"data": page, "next": next_cursor})

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from ashby_connector.core.errors import CoreError
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
@@ -60,12 +59,7 @@ def list_syncs(
         ids = [c.id for c in core.connections.for_tenant(tenant_id)]
     if not ids:
         return {"data": [], "next": None}
-    try:
-        page = core.syncs.history.page(ids, limit=limit, cursor=cursor, status=status, trigger=trigger)
-    except ValueError:
-        raise CoreError(
-            400, "invalid_cursor", "the cursor is not one this server gave out", "cursor"
-        ) from None
+    page = core.syncs.page(ids, limit=limit, cursor=cursor, status=status, trigger=trigger)
     return {"data": [r.to_api(with_report=False) for r in page.runs], "next": page.next_cursor}
 
 

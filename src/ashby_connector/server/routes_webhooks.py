@@ -11,16 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
-from ashby_connector.core.connections.requested_operations import webhook_types
+from ashby_connector.core.connections.ashby_webhooks import SIGNATURE_HEADER
 from ashby_connector.core.errors import CoreError, envelope
+from ashby_connector.core.syncs.deliveries import Subscription
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant, requested
-from ashby_connector.webhooks.deliverer import delivery_log
-from ashby_connector.webhooks.protocols import AshbyCaller
-from ashby_connector.webhooks.registration import DEFAULT_TYPES
-from ashby_connector.webhooks.signature import SIGNATURE_HEADER
-from ashby_connector.webhooks.subscriptions import Subscription
 
 router = APIRouter()
 
@@ -81,11 +77,6 @@ async def receive_ashby(connection_id: str, request: Request) -> Response:
 
 
 # -- registration with Ashby -----------------------------------------------------------------------
-def _client(core: Core, tenant_id: str, connection_id: str) -> AshbyCaller:
-    row = core.connections.get(tenant_id, connection_id)
-    return core.clients.require(row.id)
-
-
 @router.post(
     "/connections/{connection_id}/webhooks",
     tags=["webhooks"],
@@ -96,9 +87,7 @@ def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: 
     """A connection with requested operations registers only when it requested
     ``ashbyWebhooks::register``, and only the types that carry records it may read."""
     row = core.connections.get(tenant_id, connection_id)
-    types = webhook_types(requested(row), payload.types or None, DEFAULT_TYPES)
-    client = core.clients.require(row.id)
-    settings = core.webhooks.registry.register(connection_id, client, payload.url, types)
+    settings = core.ashby_webhooks.register(row.id, payload.url, payload.types, requested=requested(row))
     return {"connectionId": connection_id, "webhooks": [s.to_api() for s in settings]}
 
 
@@ -110,7 +99,7 @@ def register(connection_id: str, payload: RegisterIn, core: CoreDep, tenant_id: 
 )
 def list_registered(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    return {"connectionId": row.id, "webhooks": [s.to_api() for s in core.webhooks.registry.settings(row.id)]}
+    return {"connectionId": row.id, "webhooks": [s.to_api() for s in core.ashby_webhooks.settings(row.id)]}
 
 
 @router.delete(
@@ -120,11 +109,8 @@ def list_registered(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dic
     **answers(answers_.WebhooksRemoved),
 )
 def unregister(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    client = _client(core, tenant_id, connection_id)
-    return {
-        "connectionId": connection_id,
-        "removed": core.webhooks.registry.unregister(connection_id, client),
-    }
+    row = core.connections.get(tenant_id, connection_id)
+    return {"connectionId": connection_id, "removed": core.ashby_webhooks.unregister(row.id)}
 
 
 # -- subscriptions ---------------------------------------------------------------------------------
@@ -220,8 +206,7 @@ def deliveries(
     # A delivery id (``nextBefore`` of the previous page); ids fit a signed 64-bit integer.
     before: int | None = Query(None, ge=1, le=2**63 - 1),
 ) -> dict[str, Any]:
-    _found(core.webhooks.subscriptions.get(tenant_id, subscription_id))
-    rows = delivery_log(core.store.engine, subscription_id, limit=limit, before=before)
+    rows = core.deliveries.attempts(tenant_id, subscription_id, limit=limit, before=before)
     return {"results": rows, "nextBefore": rows[-1]["id"] if len(rows) == limit else None}
 
 

@@ -5,8 +5,8 @@ keeps at most one waiting sync per connection, and ``lock`` = the connection id 
 one sync per connection at a time, whichever machine picks it up. The job table lives in the same
 PostgreSQL database as the store (procrastinate's own schema, applied by ``install_schema``).
 
-Each job runs through ``core.syncs.service.SyncService`` (history, the connection's lease, events),
-so a sync the server runs itself and one a worker runs never overlap either. ``schedule(...)`` is
+Each job runs through the core's ``QueuedRuns`` (history, the connection's lease, events), so a
+sync the server runs itself and one a worker runs never overlap either. ``schedule(...)`` is
 the scheduler's dispatch: it queues a due run unless the previous one is still going.
 """
 
@@ -16,11 +16,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, cast
 
-from ashby_connector.core.freshness.schedules import holder_name
-from ashby_connector.core.syncs.history import HEARTBEATS_PER_LEASE, LEASE_SECONDS, SyncHistory, SyncLease
+from ashby_connector.core import ChangeCallbackFor, Store, normalize_url
+from ashby_connector.core.syncs.history import HEARTBEATS_PER_LEASE, LEASE_SECONDS
 from ashby_connector.core.syncs.modes import Mode, Trigger
-from ashby_connector.core.syncs.service import SKIPPED_RUNNING, OnFinished, SyncService
-from ashby_connector.store import ChangeCallbackFor, Store, normalize_url
+from ashby_connector.core.syncs.queued_runs import QueuedRuns
+from ashby_connector.core.syncs.service import OnFinished
 
 QUEUE = "ashby-sync"
 # A worker beats every sixth of a sync lease (10 s of 60 s, procrastinate's own defaults); one silent
@@ -70,7 +70,7 @@ class DistributedRunner:
         self._store: Store | None = store
         self.key_source = key_source  # a running sync follows a rotated key (``SyncService``)
         self._owns_store = store is None
-        self._service: SyncService | None = None
+        self._runs: QueuedRuns | None = None
         self._store_lock = threading.Lock()
 
         @self.app.task(name=TASK_NAME, queue=QUEUE, pass_context=False)
@@ -81,7 +81,9 @@ class DistributedRunner:
             run_id: str | None = None,
             trigger: str = Trigger.MANUAL.value,
         ) -> dict[str, Any]:
-            return self._sync(connection_id, Mode(mode), streams, run_id, Trigger(trigger))
+            return self.runs().run(
+                connection_id, mode=Mode(mode), streams=streams, run_id=run_id, trigger=Trigger(trigger)
+            )
 
         self.task = sync_connection
 
@@ -112,8 +114,8 @@ class DistributedRunner:
         The run shows in the history as ``queued`` from now on."""
         from procrastinate import exceptions
 
-        history = SyncHistory(self.store())
-        run_id = history.create(connection_id, trigger=trigger, mode=mode, streams=streams)
+        runs = self.runs()
+        run_id = runs.queued(connection_id, trigger=trigger, mode=mode, streams=streams)
         with self.app.open():
             try:
                 return self.task.configure(lock=connection_id, queueing_lock=connection_id).defer(
@@ -124,7 +126,7 @@ class DistributedRunner:
                     trigger=Trigger(trigger).value,
                 )
             except exceptions.AlreadyEnqueued:
-                history.delete(run_id)  # the waiting run covers this one
+                runs.forget(run_id)  # the waiting run covers this one
                 return None
 
     def release_stalled(self, seconds_since_heartbeat: float = STALLED_WORKER_SECONDS) -> int:
@@ -149,11 +151,7 @@ class DistributedRunner:
 
     def schedule(self, connection_id: str, mode: Mode) -> bool:
         """The scheduler's dispatch: queue a due run, or record it skipped while one is going."""
-        store = self.store()
-        if SyncLease(store).busy(connection_id):
-            history = SyncHistory(store)
-            run_id = history.create(connection_id, trigger=Trigger.SCHEDULE, mode=mode, status="skipped")
-            history.skipped(run_id, SKIPPED_RUNNING)
+        if self.runs().skipped_while_busy(connection_id, mode):
             return False
         return self.enqueue(connection_id, mode=mode, trigger=Trigger.SCHEDULE) is not None
 
@@ -163,19 +161,19 @@ class DistributedRunner:
                 self._store = Store.open(self.db_url)
             return self._store
 
-    def service(self) -> SyncService:
+    def runs(self) -> QueuedRuns:
+        """The core's queued runs over this worker's store (built once)."""
         store = self.store()
         with self._store_lock:
-            if self._service is None:
-                self._service = SyncService(
+            if self._runs is None:
+                self._runs = QueuedRuns(
                     store,
                     self.client_factory,
-                    holder=holder_name(),
                     on_change_for=self.on_change_for,
                     on_finished=self.on_finished,
                     key_source=self.key_source,
                 )
-            return self._service
+            return self._runs
 
     def work(self, *, wait: bool = True, concurrency: int = 2) -> None:
         """Run jobs until stopped (``wait=False``: until the queue is empty)."""
@@ -198,20 +196,4 @@ class DistributedRunner:
         with self._store_lock:
             if self._store is not None and self._owns_store:
                 self._store.close()
-                self._store, self._service = None, None
-
-    def _sync(
-        self,
-        connection_id: str,
-        mode: Mode,
-        streams: list[str] | None,
-        run_id: str | None,
-        trigger: Trigger,
-    ) -> dict[str, Any]:
-        run = self.service().run(connection_id, trigger=trigger, mode=mode, streams=streams, run_id=run_id)
-        if run.status == "failed":
-            report = run.report or {}
-            failed = [s["stream"] for s in report.get("streams", []) if s.get("status") == "failed"]
-            why = ", ".join(failed) or run.error or "unknown"
-            raise RuntimeError(f"sync of {connection_id} did not finish: {why}")
-        return run.report or {"status": run.status}
+                self._store, self._runs = None, None

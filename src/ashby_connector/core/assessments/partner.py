@@ -29,6 +29,7 @@ from ashby_connector.core.assessments.models import (
     epoch_ms,
     iso,
 )
+from ashby_connector.core.errors import CoreError
 from ashby_connector.store.assessments import (
     AlreadyBeingAssessedError,
     AssessmentRepository,
@@ -47,8 +48,17 @@ PARTNER_OPERATIONS = (
 KEY_PREFIX = "apk_"
 
 
-class PartnerExistsError(Exception):
-    """The connection is already an assessment partner (its key was given out once)."""
+class PartnerExistsError(CoreError):
+    """The connection is already an assessment partner (its key was given out once): 409."""
+
+    def __init__(self, connection_id: str) -> None:
+        super().__init__(
+            409,
+            "partner_exists",
+            "the connection is already an assessment partner; DELETE it first to get a new key",
+            "connection_id",
+        )
+        self.connection_id = connection_id
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import orjson
 from ashby_connector import errors as ashby_errors
 from ashby_connector.core.assessments.models import ProgressIn, ResultIn, epoch_ms
 from ashby_connector.core.assessments.partner import Publish, _no_publish, assessment_view
+from ashby_connector.core.errors import CoreError
 from ashby_connector.store.assessments import AssessmentRepository, ReportRow
 from ashby_connector.store.wakeups import REPORTS, IdleBackoff, wait_until
 
@@ -42,15 +43,8 @@ LEASE_SECONDS = 120.0
 _TRANSIENT = (ashby_errors.APIConnectionError, ashby_errors.RateLimitError, ashby_errors.ServerError)
 
 
-class ReportError(Exception):
-    """A report that cannot be made; ``status`` is the HTTP status the server answers."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
+class ReportError(CoreError):
+    """A report that cannot be made (a ``CoreError``: the server's envelope answers its status)."""
 
 
 @dataclass(frozen=True)

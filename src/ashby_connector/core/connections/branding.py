@@ -10,10 +10,13 @@ URL or an ``https`` URL (SVG can carry script, so it is refused), links ``https`
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ashby_connector.core.errors import CoreError
+from ashby_connector.store.tenant_branding import BrandingTable
 
 MAX_LOGO_BYTES = 200_000
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -99,3 +102,28 @@ def check_redirect(branding: Branding | None, redirect_url: str) -> str:
             + ("" if allowed else " (none are set)")
         )
     return redirect_url
+
+
+class Brandings:
+    """Each tenant's stored branding (``PUT /branding``), and the checks that depend on it."""
+
+    def __init__(self, table: BrandingTable) -> None:
+        self.table = table
+
+    def get(self, tenant_id: str) -> Branding:
+        """The tenant's branding, or the neutral default when it set none."""
+        stored = self.table.get(tenant_id)
+        return Branding.model_validate(stored) if stored else Branding()
+
+    def put(self, tenant_id: str, branding: Branding) -> dict[str, Any]:
+        """Replace the tenant's branding; returns it as stored (fields left out are absent)."""
+        data = branding.model_dump(exclude_none=True)
+        self.table.put(tenant_id, data)
+        return data
+
+    def check_redirect(self, tenant_id: str, redirect_url: str) -> str:
+        """``redirect_url`` when it is one of the tenant's allowed URLs, else 422 naming ``redirectUrl``."""
+        try:
+            return check_redirect(self.get(tenant_id), redirect_url)
+        except ValueError as exc:  # RedirectNotAllowed, or not an https URL at all
+            raise CoreError(422, "redirect_url_not_allowed", str(exc), "redirectUrl") from None

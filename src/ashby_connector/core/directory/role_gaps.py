@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ashby_connector.core.directory.csv_input import CsvRowError, check_text, csv_rows
+from ashby_connector.core.errors import CoreError
 from ashby_connector.store import Store
 from ashby_connector.store.directory import DirectorySeen
 
@@ -81,6 +82,16 @@ def _user_out(user: dict[str, Any]) -> dict[str, Any]:
         "globalRole": user.get("globalRole"),
         "isEnabled": user.get("isEnabled", True) is not False,
     }
+
+
+def desired_roles_of(entries: Iterable[tuple[str, str]], field: str = "desired") -> list[DesiredRole]:
+    """The ``(email, role)`` entries of an API body checked as ``desired_roles`` checks a CSV's rows;
+    a bad one is a 422 naming it (``desired[3].role``)."""
+    try:
+        return desired_roles(((i, email, role) for i, (email, role) in enumerate(entries)), field)
+    except CsvRowError as exc:
+        message = str(exc).split(": ", 2)[-1]
+        raise CoreError(422, "invalid_request", message, f"{field}[{exc.row}].{exc.field}") from None
 
 
 class RoleGapReport:

@@ -272,6 +272,16 @@ def ensure_children(core: Core, conn: ConnectionRow, model: Model, rid: str) -> 
         core.lazy_children.ensure(conn.id, kind, rid)
 
 
+def ensure_filtered_children(core: Core, conn: ConnectionRow, model: Model, filters: dict[str, str]) -> None:
+    """Before listing a child list filtered by its parent (``atsNote?candidateId=...``): when the
+    list is lazy, that parent's children come from Ashby on first read (or once stale). Called
+    after every input is checked; only what the requested operations allow is fetched."""
+    for kind in model.kinds:
+        parent_field = CHILD_PARENTS.get(kind, (None, None))[1]
+        if parent_field and filters.get(parent_field):
+            core.lazy_children.ensure(conn.id, kind, filters[parent_field])
+
+
 def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
     spec = unified.MODELS.get(name)
     if spec is not None and spec.more_sources:

@@ -9,7 +9,10 @@ from typing import Any
 from ashby_connector.core.errors import CoreError
 from ashby_connector.store import Store
 from ashby_connector.webhooks import event_log
+from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.subscriptions import Subscription, Subscriptions
+
+__all__ = ["EventDeliveries", "Subscription"]
 
 
 class EventDeliveries:
@@ -40,6 +43,13 @@ class EventDeliveries:
         for row in rows:
             out[row["subscriptionId"]].append(row)
         return out
+
+    def attempts(
+        self, tenant_id: str, subscription_id: str, *, limit: int = 100, before: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The subscription's newest delivery attempts, newest first (``before``: an attempt's id)."""
+        sub = self.subscription(tenant_id, subscription_id)
+        return delivery_log(self.store.engine, sub.id, limit=limit, before=before)
 
     def replay(self, tenant_id: str, subscription_id: str, event_id: int) -> None:
         """Send a failed event again (its retries start over); 404 for any other event."""

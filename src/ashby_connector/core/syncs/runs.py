@@ -24,7 +24,7 @@ from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
 from ashby_connector.core.syncs.events import ChangeEvents
-from ashby_connector.core.syncs.history import INTERRUPTED, SyncHistory, SyncRun
+from ashby_connector.core.syncs.history import INTERRUPTED, RunPage, SyncHistory, SyncRun
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.core.syncs.service import RunOutcome
 from ashby_connector.core.syncs.webhook_runs import WebhookRuns
@@ -252,6 +252,26 @@ class SyncRuns:
         if run is None:
             raise CoreError(404, "sync_not_found", "no such sync", "sync_id")
         return run.to_api()
+
+    def page(
+        self,
+        connection_ids: list[str],
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        status: str | None = None,
+        trigger: Trigger | None = None,
+    ) -> RunPage:
+        """The runs of these connections, newest first (``GET /syncs``); a cursor this server did
+        not give out answers 400 naming ``cursor``."""
+        try:
+            return self.history.page(
+                connection_ids, limit=limit, cursor=cursor, status=status, trigger=trigger
+            )
+        except ValueError:
+            raise CoreError(
+                400, "invalid_cursor", "the cursor is not one this server gave out", "cursor"
+            ) from None
 
     def wait(self, run_id: str, timeout: float | None = None) -> SyncJob:
         return self.runner.wait(run_id, timeout)

@@ -31,7 +31,6 @@ from ashby_connector.core.freshness import health as connection_health
 from ashby_connector.core.freshness.schedules import ScheduleError
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.server.console.session import Session, Sessions, csrf_ok
-from ashby_connector.store.tenant_branding import BrandingTable
 
 HERE = Path(__file__).parent
 PAGE_SIZE = 50
@@ -108,14 +107,13 @@ class Console:
         self.core = core
         self.sessions = Sessions(core.box.derive("console-session"))
         self.env = _environment()
-        self.brandings = BrandingTable(core.store.engine, core.store.transaction)
 
     # -- rendering -------------------------------------------------------------------------------
     def page(
         self, request: Request, template: str, session: Session, *, code: int = 200, **context: Any
     ) -> HTMLResponse:
         tenant_name = self.core.tenancy.active_tenant_name(session.tenant_id) if session.signed_in else None
-        brand = self._branding(session.tenant_id) if session.signed_in else Branding()
+        brand = self.core.brandings.get(session.tenant_id) if session.signed_in else Branding()
         flash = FLASHES.get(request.query_params.get("done", ""))
         html = self.env.get_template(template).render(
             csrf=session.csrf,
@@ -131,10 +129,6 @@ class Console:
     def fragment(self, template: str, **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(**context)
         return HTMLResponse(html, headers=HEADERS)
-
-    def _branding(self, tenant_id: str) -> Branding:
-        stored = self.brandings.get(tenant_id)
-        return Branding.model_validate(stored) if stored else Branding()
 
     # -- sessions --------------------------------------------------------------------------------
     def signed_in(self, request: Request) -> Session | None:
