@@ -207,11 +207,10 @@ async def connect_submit(token: str, request: Request, core: CoreDep) -> Respons
         return _closed(core, token)
     brand = core.brandings.get(link.tenant_id) if link is not None else _DEFAULT
     title = _title(brand)
-    try:
-        fields = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), max_num_fields=20))
-    except ValueError:
+    fields = _form_fields(await request.body())
+    if fields is None:
         if not browser:
-            raise CoreError(400, "invalid_request", "the form was not understood", "body") from None
+            raise CoreError(400, "invalid_request", "the form was not understood", "body")
         assert link is not None
         return _page(brand, title, _form(brand, link, _NOT_UNDERSTOOD), 400)
     api_key = fields.get("apiKey", "").strip()
@@ -236,6 +235,14 @@ async def connect_submit(token: str, request: Request, core: CoreDep) -> Respons
         product = brand.productName or "the application"
         result += f"<p><a class='back' href='{_e(used.redirect_url)}'>Back to {_e(product)}</a></p>"
     return _page(brand, "Ashby connected", result)
+
+
+def _form_fields(body: bytes) -> dict[str, str] | None:
+    """The posted form's fields, or None when it is not a form of at most 20 fields."""
+    try:
+        return dict(parse_qsl(body.decode("utf-8", "replace"), max_num_fields=20))
+    except ValueError:
+        return None
 
 
 def _operations(report: dict[str, Any]) -> str:

@@ -102,6 +102,14 @@ def _environment() -> Environment:
     return env
 
 
+def _event_id(text: str) -> int | None:
+    """An event id from a URL path, or None when it is not a number."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
 class Console:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -433,10 +441,9 @@ def router(core: Core) -> APIRouter:
         form = await checked_form(request, session)
         if form is None:
             return await run_in_threadpool(console.refused, request, session)
-        try:
-            event_id = int(request.path_params["event_id"])
-        except ValueError:
-            raise CoreError(404, "event_not_failed", "no failed event with this id") from None
+        event_id = _event_id(request.path_params["event_id"])
+        if event_id is None:
+            raise CoreError(404, "event_not_failed", "no failed event with this id")
         subscription_id = request.path_params["subscription_id"]
         await run_in_threadpool(core.deliveries.replay, session.tenant_id, subscription_id, event_id)
         return RedirectResponse("/console/subscriptions?done=replayed", status_code=303)
