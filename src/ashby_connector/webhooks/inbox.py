@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ashby_connector.store.engine import Begin
+from ashby_connector.store.errors import StoreError
 from ashby_connector.store.queries import earliest_due
 from ashby_connector.store.schema_webhooks import webhook_connection, webhook_inbox
 from ashby_connector.store.wakeups import INBOX, Wakeups
@@ -59,7 +60,7 @@ class Inbox:
         """Store the event; False when it was already there (a redelivery), None when the
         connection has no webhooks (any more: deleted, in this process or another).
 
-        One statement in one short transaction: the row is inserted only while the connection is
+        One statement, its own short transaction: the row is inserted only while the connection is
         registered (on PostgreSQL its row is share-locked, so a delete waits for this write) and
         the NOTIFY for processors in other processes goes with it. Only when nothing was inserted
         does a second read tell a redelivery from a connection gone.
@@ -72,11 +73,22 @@ class Inbox:
             self.clock(),
             connection_id,
         )
-        with self.begin() as conn:
-            postgres = conn.dialect.name == "postgresql"
-            inserted = conn.exec_driver_sql(_ACCEPT_PG if postgres else _ACCEPT_SQLITE, params).first()
-            if inserted is None and not self._registered(conn, connection_id):
-                return None
+        if self.engine.dialect.name == "postgresql":
+            # In autocommit the one statement is its own transaction (the insert, the share lock,
+            # the NOTIFY at its commit): one round trip where BEGIN, it and COMMIT took three.
+            try:
+                with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    inserted = conn.exec_driver_sql(_ACCEPT_PG, params).first()
+                    if inserted is None and not self._registered(conn, connection_id):
+                        return None
+            except sa.exc.OperationalError as exc:
+                url = self.engine.url.render_as_string(hide_password=True)
+                raise StoreError(f"cannot write to {url}: {str(exc.orig).strip()}") from exc
+        else:
+            with self.begin() as conn:
+                inserted = conn.exec_driver_sql(_ACCEPT_SQLITE, params).first()
+                if inserted is None and not self._registered(conn, connection_id):
+                    return None
         fresh = inserted is not None
         if fresh:
             self.wakeups.ring(INBOX)
