@@ -11,12 +11,14 @@ import httpx
 
 from ashby_connector.core.assessments.partner import AssessmentPartner
 from ashby_connector.core.assessments.reports import AssessmentReports, Caller
+from ashby_connector.core.assessments.tenant import TenantAssessments
 from ashby_connector.core.connections.ashby_webhooks import AshbyWebhooks
 from ashby_connector.core.connections.branding import Brandings
 from ashby_connector.core.connections.child_policies import ChildPolicies
 from ashby_connector.core.connections.clients import ClientFactory, ConnectionClients, SingleKeyClients
 from ashby_connector.core.connections.connect_links import ConnectLinks
 from ashby_connector.core.connections.lifecycle import Connections
+from ashby_connector.core.connections.mappings import Mappings
 from ashby_connector.core.connections.proxy import Proxy
 from ashby_connector.core.connections.requested_operations import of_connection
 from ashby_connector.core.directory.role_gaps import RoleGapReport
@@ -28,6 +30,7 @@ from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.deliveries import EventDeliveries
 from ashby_connector.core.syncs.events import ChangeEvents, connection_mapper
 from ashby_connector.core.syncs.runs import SyncRuns
+from ashby_connector.core.syncs.subscriptions import TenantSubscriptions
 from ashby_connector.store import Store
 from ashby_connector.store.assessments import AssessmentRepository
 from ashby_connector.store.secrets import SecretBox
@@ -94,6 +97,7 @@ class Core:
         self.ashby_webhooks = AshbyWebhooks(self.clients, self.webhooks.registry)
         self.events = ChangeEvents(self.webhooks.outbox)
         self.deliveries = EventDeliveries(store, self.webhooks.subscriptions)
+        self.subscriptions = TenantSubscriptions(self.webhooks.subscriptions)
         # Per-connection child policies: every sync of the connection (SyncService reads them from
         # the store) and every lazy read of a child list follow them.
         self.child_policies = ChildPolicies(self.tenancy)
@@ -118,6 +122,7 @@ class Core:
         self.brandings = Brandings(BrandingTable(store.engine, store.transaction))
         self.connect_links = ConnectLinks(self.tenancy, self.connections, self.brandings)
         self.proxy = Proxy(settings, box, self.http)  # POST /proxy/{operation}
+        self.mappings = Mappings(self.tenancy)  # field mappings and custom models
         self.role_gaps = RoleGapReport(store)  # users whose Ashby role differs from the desired one
         self.assessments = AssessmentRepository(store)
         self.partner = AssessmentPartner(self.assessments, publish=self.webhooks.publish)
@@ -127,6 +132,13 @@ class Core:
             publish=self.webhooks.publish,
             retry_delays=settings.assessment_retry_delays,
         )
+        self.tenant_assessments = TenantAssessments(self.assessments, self.tenancy, self.reports)
+
+    @property
+    def single_writer(self) -> bool:
+        """The store is SQLite: one writer that answers in microseconds, so delivery writes on its
+        event loop (a PostgreSQL commit waits on the network and the disk: many run in threads)."""
+        return self.store.dialect == "sqlite"
 
     def __repr__(self) -> str:
         # The settings' repr hides the master key and the database password; nothing else here

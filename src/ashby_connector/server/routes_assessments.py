@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
@@ -13,8 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.assessments.models import PartnerSetupIn, ProgressIn, ResultIn
-from ashby_connector.core.assessments.reports import ReportOutcome
-from ashby_connector.core.errors import CoreError, from_ashby
+from ashby_connector.core.errors import CoreError
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant
@@ -115,13 +113,6 @@ def remove(connection_id: str, core: CoreDep, tenant_id: Tenant) -> Response:
     return Response(status_code=204)
 
 
-def owned(core: Core, tenant_id: str, assessment_id: str) -> dict[str, Any]:
-    row = core.assessments.get(assessment_id) if len(assessment_id) <= 64 else None
-    if row is None or core.tenancy.get_connection(tenant_id, row["connection_id"]) is None:
-        raise CoreError(404, "assessment_not_found", "no such assessment", "assessment_id")
-    return row
-
-
 @router.get(
     "/assessments", summary="Assessments Ashby started or you reported", **answers(answers_.AssessmentList)
 )
@@ -135,15 +126,10 @@ def list_assessments(
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> dict[str, Any]:
-    if connection_id is not None:
-        ids = [core.connections.get(tenant_id, connection_id, "connectionId").id]
-    else:
-        ids = [c.id for c in core.tenancy.list_connections(tenant_id)]
-    rows = core.assessments.list(ids, status=status, after=cursor, limit=limit)
-    return {
-        "results": [core.reports.view(r) for r in rows],
-        "nextCursor": rows[-1]["id"] if len(rows) == limit else None,
-    }
+    ids = (
+        None if connection_id is None else [core.connections.get(tenant_id, connection_id, "connectionId").id]
+    )
+    return core.tenant_assessments.page(tenant_id, ids, status=status, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -152,7 +138,7 @@ def list_assessments(
     **answers(answers_.Assessment),
 )
 def get_assessment(assessment_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return core.reports.view(owned(core, tenant_id, assessment_id))
+    return core.tenant_assessments.view(tenant_id, assessment_id)
 
 
 @router.post(
@@ -167,8 +153,8 @@ def progress(
     tenant_id: Tenant,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    owned(core, tenant_id, assessment_id)
-    return _answer(lambda: core.reports.progress(assessment_id, body, idempotency_key))
+    status, answer = core.tenant_assessments.progress(tenant_id, assessment_id, body, idempotency_key)
+    return JSONResponse(answer, status_code=status)
 
 
 @router.post(
@@ -183,24 +169,9 @@ def result(
     tenant_id: Tenant,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    if len(assessment_id) > 64:
-        raise CoreError(404, "assessment_not_found", "no such assessment", "assessment_id")
-    connections = [c.id for c in core.tenancy.list_connections(tenant_id)]
-    return _answer(
-        lambda: core.reports.result(assessment_id, body, idempotency_key, tenant_connections=connections)
-    )
+    status, answer = core.tenant_assessments.result(tenant_id, assessment_id, body, idempotency_key)
+    return JSONResponse(answer, status_code=status)
 
 
 def _not_a_partner() -> CoreError:
     return CoreError(404, "not_a_partner", "the connection is not an assessment partner", "connection_id")
-
-
-def _answer(report: Callable[[], ReportOutcome]) -> Response:
-    outcome = report()
-    if outcome.state == "refused":
-        if outcome.error is not None:
-            raise from_ashby(outcome.error)
-        last = outcome.assessment.get("ashbyDelivery", {}).get("lastError")
-        raise CoreError(422, "ashby_refused", f"Ashby refused this report: {last}")
-    status = 200 if outcome.state == "delivered" else 202
-    return JSONResponse(outcome.assessment, status_code=status)

@@ -8,14 +8,8 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ashby_connector.core.connections.mappings import (
-    FieldMapEntry,
-    check_mappable,
-    custom_model,
-    field_mapping,
-)
+from ashby_connector.core.connections.mappings import FieldMapEntry
 from ashby_connector.core.connections.views import connection_view, last_sync_view
-from ashby_connector.core.errors import CoreError
 from ashby_connector.core.freshness import health as connection_health
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
@@ -168,8 +162,7 @@ def delete_connection(connection_id: str, core: CoreDep, tenant_id: Tenant) -> R
 )
 def get_field_mapping(connection_id: str, model: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    check_mappable(model)
-    return {"model": model, "entries": core.tenancy.get_field_mapping(row.id, model)}
+    return {"model": model, "entries": core.mappings.field_mapping(row.id, model)}
 
 
 @router.put(
@@ -181,10 +174,7 @@ def put_field_mapping(
     connection_id: str, model: str, body: FieldMappingBody, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    check_mappable(model)
-    entries = field_mapping(body.entries)
-    core.tenancy.set_field_mapping(row.id, model, entries)
-    return {"model": model, "entries": entries}
+    return {"model": model, "entries": core.mappings.set_field_mapping(row.id, model, body.entries)}
 
 
 @router.get(
@@ -194,7 +184,7 @@ def put_field_mapping(
 )
 def list_custom_models(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    return {"data": core.tenancy.list_custom_models(row.id)}
+    return {"data": core.mappings.custom_models(row.id)}
 
 
 @router.put(
@@ -206,9 +196,7 @@ def put_custom_model(
     connection_id: str, name: str, body: CustomModelBody, core: CoreDep, tenant_id: Tenant
 ) -> dict[str, Any]:
     row = core.connections.get(tenant_id, connection_id)
-    data = custom_model(name, body.operation, body.fields)
-    core.tenancy.set_custom_model(row.id, name, data)
-    return data
+    return core.mappings.set_custom_model(row.id, name, body.operation, body.fields)
 
 
 @router.delete(
@@ -216,8 +204,7 @@ def put_custom_model(
 )
 def delete_custom_model(connection_id: str, name: str, core: CoreDep, tenant_id: Tenant) -> Response:
     row = core.connections.get(tenant_id, connection_id)
-    if not core.tenancy.delete_custom_model(row.id, name):
-        raise CoreError(404, "unknown_model", f"no custom model {name!r}", "name")
+    core.mappings.delete_custom_model(row.id, name)
     return Response(status_code=204)
 
 

@@ -12,8 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.ashby_webhooks import SIGNATURE_HEADER
-from ashby_connector.core.errors import CoreError, envelope
-from ashby_connector.core.syncs.deliveries import Subscription
+from ashby_connector.core.errors import envelope
 from ashby_connector.server import answers as answers_
 from ashby_connector.server.answers import answers
 from ashby_connector.server.deps import CoreDep, Tenant, requested
@@ -63,9 +62,7 @@ async def receive_ashby(connection_id: str, request: Request) -> Response:
     core.webhooks.ensure_started()  # also when the host runs without lifespan events
     body = await request.body()
     signature = request.headers.get(SIGNATURE_HEADER)
-    if core.store.dialect == "sqlite":
-        # One writer that answers in microseconds: writing on the event loop is fastest. A
-        # PostgreSQL commit waits on the network and the disk, so there many run at once in threads.
+    if core.single_writer:
         receipt = core.webhooks.receive(connection_id, body, signature)
     else:
         receipt = await run_in_threadpool(core.webhooks.receive, connection_id, body, signature)
@@ -114,12 +111,6 @@ def unregister(connection_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str
 
 
 # -- subscriptions ---------------------------------------------------------------------------------
-def _found(sub: Subscription | None) -> Subscription:
-    if sub is None:
-        raise CoreError(404, "subscription_not_found", "no such subscription", "subscription_id")
-    return sub
-
-
 def _check_connection(core: Core, tenant_id: str, connection_id: str | None) -> None:
     if connection_id is not None:
         core.connections.get(tenant_id, connection_id, "connectionId")
@@ -134,7 +125,7 @@ def _check_connection(core: Core, tenant_id: str, connection_id: str | None) -> 
 )
 def create_subscription(payload: SubscriptionIn, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     _check_connection(core, tenant_id, payload.connectionId)
-    sub, secret = core.webhooks.subscriptions.create(
+    sub, secret = core.subscriptions.create(
         tenant_id,
         url=payload.url,
         models=payload.models,
@@ -151,7 +142,7 @@ def create_subscription(payload: SubscriptionIn, core: CoreDep, tenant_id: Tenan
     **answers(answers_.SubscriptionList),
 )
 def list_subscriptions(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return {"results": [s.to_api() for s in core.webhooks.subscriptions.for_tenant(tenant_id)]}
+    return {"results": [s.to_api() for s in core.subscriptions.all(tenant_id)]}
 
 
 @router.get(
@@ -161,7 +152,7 @@ def list_subscriptions(core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
     **answers(answers_.Subscription),
 )
 def get_subscription(subscription_id: str, core: CoreDep, tenant_id: Tenant) -> dict[str, Any]:
-    return dict(_found(core.webhooks.subscriptions.get(tenant_id, subscription_id)).to_api())
+    return dict(core.subscriptions.get(tenant_id, subscription_id).to_api())
 
 
 @router.patch(
@@ -179,16 +170,14 @@ def update_subscription(
     if "connectionId" in changes:
         changes["connection_id"] = changes.pop("connectionId")
         _check_connection(core, tenant_id, changes["connection_id"])
-    sub = core.webhooks.subscriptions.update(tenant_id, subscription_id, **changes)
-    return dict(_found(sub).to_api())
+    return dict(core.subscriptions.update(tenant_id, subscription_id, **changes).to_api())
 
 
 @router.delete(
     "/subscriptions/{subscription_id}", status_code=204, tags=["subscriptions"], summary="Unsubscribe"
 )
 def delete_subscription(subscription_id: str, core: CoreDep, tenant_id: Tenant) -> Response:
-    if not core.webhooks.subscriptions.delete(tenant_id, subscription_id):
-        _found(None)
+    core.subscriptions.delete(tenant_id, subscription_id)
     return Response(status_code=204)
 
 

@@ -12,8 +12,6 @@ from ashby_connector.webhooks import event_log
 from ashby_connector.webhooks.deliverer import delivery_log
 from ashby_connector.webhooks.subscriptions import Subscription, Subscriptions
 
-__all__ = ["EventDeliveries", "Subscription"]
-
 
 class EventDeliveries:
     def __init__(self, store: Store, subscriptions: Subscriptions) -> None:
