@@ -80,7 +80,7 @@ def seed(core: Core, *, connections: int, runs: int, jobs: int = 3) -> Seeded:
                 "errors": 1 if failed else 0,
                 "error": "ServerError: Ashby answered 503" if failed else None,
                 "report": {"ok": not failed, "streams": []},
-                "worker": "seed",
+                "holder": "seed",
             }
         )
     outbox: list[dict[str, Any]] = []

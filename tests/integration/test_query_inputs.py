@@ -111,8 +111,7 @@ def test_any_cursor_decodes_or_is_invalid_cursor(cursor: str) -> None:
 @FAST
 @given(st.text(max_size=100), st.integers(min_value=0, max_value=9_999_999))
 def test_cursors_this_server_gives_out_decode_to_themselves(store_cursor: str, skip: int) -> None:
-    if "~" in store_cursor:
-        store_cursor = store_cursor.replace("~", "")
+    store_cursor = store_cursor.replace("\x00", "")  # the codec's separator: no store cursor has one
     assert resources.decode_cursor(resources.encode_cursor(store_cursor or None, skip)) == (
         store_cursor or None,
         skip,

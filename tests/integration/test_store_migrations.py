@@ -92,3 +92,33 @@ def test_sqlite_connections_get_child_policies(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_postgres_connections_get_child_policies(postgres_db: str) -> None:
     _connection_before_child_policies(postgres_db)
+
+
+def _run_worker_becomes_its_holder(url: str) -> None:
+    """freshness_0004 renames ``sync_run.worker`` to ``holder``, keeping each run's value."""
+    from ashby_connector.core.syncs.history import SyncHistory
+
+    engine = create_engine(url)
+    upgrade(engine, "freshness_0003")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO sync_run (id, connection_id, trigger, mode, status, created_at, worker) "
+                "VALUES ('sync_old', 'conn_1', 'schedule', 'full', 'succeeded', '2024-01-01', 'host:42:ab')"
+            )
+        )
+    engine.dispose()
+    with Store.open(url) as store:
+        run = SyncHistory(store).get("sync_old")
+        assert run is not None and run.holder == "host:42:ab" and run.status == "succeeded"
+        cols = {c["name"] for c in sa.inspect(store.engine).get_columns("sync_run")}
+        assert "holder" in cols and "worker" not in cols
+
+
+def test_sqlite_run_worker_becomes_its_holder(tmp_path: Path) -> None:
+    _run_worker_becomes_its_holder(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.postgres
+def test_postgres_run_worker_becomes_its_holder(postgres_db: str) -> None:
+    _run_worker_becomes_its_holder(postgres_db)

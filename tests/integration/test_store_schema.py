@@ -60,7 +60,7 @@ def _revisions() -> list[str]:
 
 def _value(column: sa.Column[Any], n: int) -> Any:
     """A valid value for any column of ours, by its reflected type."""
-    kind = column.type
+    kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type
     if isinstance(kind, sa.JSON):
         return {"id": f"r{n}", "candidate": {"id": "k1"}}
     if isinstance(kind, sa.Boolean):

@@ -222,7 +222,7 @@ class Core:
         from ashby_connector.store import shared_budget
 
         self._shared_budget = shared_budget.install(self.store.engine)
-        metrics.watch_store(self.store.engine)
+        metrics.watch_store(self.store)
         self.freshness.start()
 
     def stop_freshness(self) -> None:

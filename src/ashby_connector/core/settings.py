@@ -24,12 +24,9 @@ OUTBOUND_ALLOWLIST_ENV = "ASHBY_CONNECTOR_OUTBOUND_ALLOWLIST"
 
 def redact_db_url(url: str) -> str:
     """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
-    from sqlalchemy.engine import make_url
+    from ashby_connector.store.engine import redact_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy can read: show nothing of it
-        return "<unreadable database URL>"
+    return redact_url(url)
 
 
 def _env_number(name: str, default: float) -> float:

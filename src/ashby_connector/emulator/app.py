@@ -16,6 +16,7 @@ import orjson
 
 from ashby_connector import catalog
 from ashby_connector.emulator.config import EmulatorConfig
+from ashby_connector.emulator.control.api import handle_control
 from ashby_connector.emulator.errors import ApiError
 from ashby_connector.emulator.handlers.context import Ctx, UploadedFile
 from ashby_connector.emulator.handlers.lookups import validation_body
@@ -83,8 +84,6 @@ class EmulatorApp:
         body = await _read_body(receive)
         request_id = uuid.uuid4().hex
         if path.startswith("/_emulator/"):
-            from ashby_connector.emulator.control.api import handle_control
-
             status, payload = handle_control(self.emulator, path[len("/_emulator/") :], headers, body)
             await _respond(send, status, orjson.dumps(payload), request_id)
             return
@@ -297,6 +296,7 @@ async def _inject(fault: str, hang_s: float, send: Send, request_id: str) -> boo
 
 def create_app(config: EmulatorConfig | None = None, *, emulator: Emulator | None = None) -> EmulatorApp:
     """The ASGI app of a new emulated organisation (or of ``emulator`` when given). Every handler
-    module is imported now: a missing or broken one stops the emulator here, loudly."""
+    module is imported now, and every control action with this module: a missing or broken one
+    stops the emulator here, loudly."""
     load_handlers()
     return EmulatorApp(emulator or Emulator(config))

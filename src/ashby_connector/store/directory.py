@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from ashby_connector.store.repository import Store
 from ashby_connector.store.schema_directory import directory_user_seen
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # SQLite hands times back naive; they are UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class DirectorySeen:
@@ -29,7 +24,7 @@ class DirectorySeen:
         ids = set(user_ids)
         with self.store.transaction() as conn:
             seen = {
-                str(r.user_id): _utc(r.first_seen_sync_at)
+                str(r.user_id): r.first_seen_sync_at
                 for r in conn.execute(
                     sa.select(t.c.user_id, t.c.first_seen_sync_at).where(t.c.connection_id == connection_id)
                 )
@@ -49,5 +44,4 @@ class DirectorySeen:
                 seen[user_id] = stamp
         if last_sync_at is None:
             return set()
-        latest = _utc(last_sync_at)
-        return {u for u in ids if seen.get(u) is not None and seen[u] == latest}
+        return {u for u in ids if seen.get(u) is not None and seen[u] == last_sync_at}

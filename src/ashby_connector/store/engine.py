@@ -35,6 +35,22 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def redact_url(url: str) -> str:
+    """``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can read: show nothing of it
+        return "<unreadable database URL>"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (a bare path counts), None for PostgreSQL or in-memory."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database)
+    return None
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     # WAL: readers never block the writer; NORMAL is durable across process kills.

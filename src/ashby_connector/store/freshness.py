@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ashby_connector.store.schema import JSONType, metadata
-
-TS = sa.DateTime(timezone=True)
+from ashby_connector.store.schema import TS, JSONType, metadata
 
 # One row per connection; a connection without one runs on the deployment's defaults.
 sync_schedule = sa.Table(
@@ -50,7 +48,8 @@ sync_run = sa.Table(
     sa.Column("errors", sa.Integer, nullable=False, server_default="0"),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("report", JSONType, nullable=True),
-    sa.Column("worker", sa.String(200), nullable=True),
+    # The process that ran it (`holder_name()`), the same word as the lease's (freshness_0004).
+    sa.Column("holder", sa.String(200), nullable=True),
     sa.Index("ix_sync_run_connection_created", "connection_id", "created_at"),
 )
 

@@ -16,7 +16,6 @@ import orjson
 import sqlalchemy as sa
 
 from ashby_connector.store.queries import json_path_sql
-from ashby_connector.store.records import as_utc
 from ashby_connector.store.schema import child_fetches, record_table, sync_state
 
 # SQLite caps the parameters of one statement; lists of ids are looked up in chunks of this size.
@@ -214,7 +213,7 @@ def last_successes(
         sync_state.c.connection_id == connection_id, sync_state.c.stream.in_(list(streams))
     )
     with engine.connect() as conn:
-        found = {str(s): as_utc(at) for s, at in conn.execute(query)}
+        found = {str(s): at for s, at in conn.execute(query)}
     return {s: found.get(s) for s in streams}
 
 
@@ -229,7 +228,7 @@ def changed_since(
         query = query.where(table.c.changed_at >= since)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [(str(ident), _utc(changed)) for ident, changed in rows]
+    return [(str(ident), changed) for ident, changed in rows]
 
 
 def records_with_state(
@@ -245,9 +244,3 @@ def records_with_state(
             )
             found.update((str(i), None if deleted else _load(raw)) for i, deleted, raw in conn.execute(query))
     return found
-
-
-def _utc(value: datetime) -> datetime:
-    when = as_utc(value)
-    assert when is not None
-    return when

@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ashby_connector.store.records import TS_FIELDS as _TS_FIELDS
-from ashby_connector.store.records import StoredRecord, as_utc, updated_at
+from ashby_connector.store.records import StoredRecord, updated_at
 from ashby_connector.store.schema import metadata, record_table
 
 _SELECT = "SELECT id, raw_hash, deleted_at IS NOT NULL, updated_at FROM {table} WHERE connection_id = "
@@ -206,10 +206,10 @@ def stored(row: Any) -> StoredRecord:
         id=row.id,
         parent_id=row.parent_id,
         raw=row.raw,
-        updated_at=as_utc(row.updated_at),
-        synced_at=row.synced_at if row.synced_at.tzinfo else row.synced_at.replace(tzinfo=UTC),
-        changed_at=row.changed_at if row.changed_at.tzinfo else row.changed_at.replace(tzinfo=UTC),
-        deleted_at=as_utc(row.deleted_at),
+        updated_at=row.updated_at,
+        synced_at=row.synced_at,
+        changed_at=row.changed_at,
+        deleted_at=row.deleted_at,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import builtins
 import hashlib
 import threading
@@ -14,11 +13,11 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from ashby_connector.store import cursors, pieces, queries
 from ashby_connector.store import engine as _engine
-from ashby_connector.store import pieces, queries
 from ashby_connector.store.errors import StoreError
 from ashby_connector.store.kinds import LINKED_CHILDREN
-from ashby_connector.store.records import StoredRecord, as_utc, canonical, record_id
+from ashby_connector.store.records import StoredRecord, canonical, record_id
 from ashby_connector.store.schema import child_fetches, record_table, sync_state
 from ashby_connector.store.wakeups import Wakeups
 
@@ -353,7 +352,7 @@ class Store:
                     child_fetches.c.parent_id == parent_id,
                 )
             ).scalar()
-        return as_utc(value)
+        return value
 
     def mark_deleted(
         self, connection_id: str, kind: str, ids: Sequence[str], *, at: datetime | None = None
@@ -467,10 +466,9 @@ class Store:
         query = query.where(*queries.record_filters(table, filters or {}))
         linked = kind in LINKED_CHILDREN
         if cursor:
-            after = _decode_cursor(cursor)
             if linked:
                 # A linked table holds one row per (id, parent): page through both.
-                last_id, _, last_parent = after.partition("\x00")
+                last_id, last_parent = _decode_cursor(cursor, 2)
                 query = query.where(
                     sa.or_(
                         table.c.id > last_id,
@@ -478,6 +476,7 @@ class Store:
                     )
                 )
             else:
+                (after,) = _decode_cursor(cursor, 1)
                 query = query.where(table.c.id > after)
         order = (table.c.id, table.c.parent_id) if linked else (table.c.id,)
         query = query.order_by(*order).limit(limit + 1)
@@ -488,8 +487,8 @@ class Store:
         if not (more and rows):
             return RecordPage(rows, None)
         last = rows[-1]
-        key = f"{last.id}\x00{last.parent_id or ''}" if linked else last.id
-        return RecordPage(rows, _encode_cursor(key))
+        key = (last.id, last.parent_id or "") if linked else (last.id,)
+        return RecordPage(rows, cursors.encode(*key))
 
     def iter_ids(
         self,
@@ -556,10 +555,7 @@ class Store:
             ).first()
         if row is None:
             return StreamState(connection_id, stream)
-        data = row._asdict()
-        for key in ("run_started_at", "parent_watermark", "last_full_sync_at", "last_success_at"):
-            data[key] = as_utc(data[key])
-        return StreamState(**data)
+        return StreamState(**row._asdict())
 
     def stream_states(self, connection_id: str) -> builtins.list[StreamState]:
         with self.engine.connect() as conn:
@@ -641,7 +637,7 @@ class Store:
                 if queries.advance(conn, dialect, connection_id, stream, next_cursor, len(records), added):
                     return result
             state = self._locked_state(conn, connection_id, stream)
-            started = as_utc(state["run_started_at"]) if state else None
+            started = state["run_started_at"] if state else None
             if reconcile and started is not None:
                 scope_parent = parent_id if reconcile == "parent" else None
                 if reconcile == "all" or parent_id is not None:
@@ -678,7 +674,7 @@ class Store:
         now = utcnow()
         with self._writing(connection_id) as conn:
             state = self._locked_state(conn, connection_id, stream)
-            started = as_utc(state["run_started_at"]) if state else None
+            started = state["run_started_at"] if state else None
             if reconcile and kind is not None and started is not None:
                 for gone in self._mark_unseen(conn, connection_id, kind, started, None):
                     result.deleted += 1
@@ -758,16 +754,12 @@ def _older(incoming: Any, stored: Any) -> bool:
     if incoming is None or stored is None:
         return False
     if isinstance(stored, datetime) and isinstance(incoming, datetime):
-        return incoming < (stored if stored.tzinfo else stored.replace(tzinfo=UTC))
+        return bool(incoming < stored)
     return str(incoming) < str(stored)
 
 
-def _encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> str:
+def _decode_cursor(cursor: str, parts: int) -> tuple[str, ...]:
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
-    except ValueError as exc:
+        return cursors.decode(cursor, parts=parts)
+    except cursors.BadCursorError as exc:
         raise StoreError(f"invalid cursor {cursor!r}") from exc

@@ -6,6 +6,8 @@ branch in ``store/migrations/versions`` (see docs/CONTRACTS.md).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -23,7 +25,28 @@ metadata = sa.MetaData(naming_convention=NAMING)
 
 # JSONB on PostgreSQL so the server can filter inside records; TEXT-backed JSON on SQLite.
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
-TS = sa.DateTime(timezone=True)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A moment, zone-aware in UTC both ways, so nothing above the store repairs a time. SQLite keeps
+    no zone (a time is stored as UTC and comes back naive); PostgreSQL answers in the session's
+    zone. The column is ``DateTime(timezone=True)`` in the database either way."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)  # SQLite would drop the offset of any other zone
+        return value  # naive (taken as UTC), None, or text the dialect reads itself
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if not isinstance(value, datetime):
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+TS = UtcDateTime()
 
 
 def record_columns(*, linked: bool = False) -> list[sa.Column[object]]:

@@ -440,8 +440,7 @@ class Tenancy:
             return "used", None
         if row.wrong_keys >= MAX_WRONG_KEYS:
             return "spent", None
-        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-        if expires <= utcnow():
+        if row.expires_at <= utcnow():
             return "expired", None
         operations = [str(o) for o in row.operations] if isinstance(row.operations, list) else None
         return "open", ConnectLink(str(row.tenant_id), str(row.owner_id), operations, row.redirect_url)

@@ -176,7 +176,7 @@ def _short(text: str) -> str:
 
 
 def _epoch(value: datetime) -> float:
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return value.timestamp()
 
 
 class ConnectionHealth:

@@ -13,9 +13,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
-
-from ashby_connector.store import KINDS, Store, record_table
+from ashby_connector.store import Store
+from ashby_connector.store.retention import purge_deleted_before
 
 log = logging.getLogger("ashby_connector.retention")
 DEFAULT_DELETED_DAYS = 30.0
@@ -40,15 +39,7 @@ class Retention:
         if self.deleted_days == 0:
             return {}
         cut = datetime.fromtimestamp(self.clock(), UTC) - timedelta(days=self.deleted_days)
-        purged: dict[str, int] = {}
-        for kind in KINDS:
-            table = record_table(kind)
-            with self.store.transaction() as conn:
-                count = conn.execute(
-                    sa.delete(table).where(table.c.deleted_at.is_not(None), table.c.deleted_at < cut)
-                ).rowcount
-            if count:
-                purged[kind] = int(count)
+        purged = purge_deleted_before(self.store, cut)
         if purged:
             log.info(
                 "retention: purged %d records deleted over %g days ago",

@@ -21,20 +21,17 @@ import logging
 import math
 import os
 import random
-import socket
 import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-import sqlalchemy as sa
-
+from ashby_connector.core.runtime.holders import holder_name
 from ashby_connector.core.syncs.modes import Mode
 from ashby_connector.refusals import Refusal
-from ashby_connector.store import Store, scheduler_heartbeat, sync_schedule
-from ashby_connector.store.overview import schedule_rows
-from ashby_connector.store.wakeups import SCHEDULES
+from ashby_connector.store import Store
+from ashby_connector.store.schedules import SchedulerBeats, ScheduleRows
 
 log = logging.getLogger("ashby_connector.scheduler")
 
@@ -57,11 +54,6 @@ MIN_RECONCILE_HOURS = 1.0
 MAX_RECONCILE_HOURS = 24 * 366.0
 JITTER_SHARE = 0.1  # next run = interval + up to 10 % of it
 MAX_JITTER_SECONDS = 300.0
-
-
-def holder_name() -> str:
-    """Who holds a lease or beats a heartbeat: host, process and a random tag (one per object)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class ScheduleError(Refusal, ValueError):
@@ -204,6 +196,7 @@ class Schedules:
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.store = store
+        self.rows = ScheduleRows(store)
         self.defaults = defaults or ScheduleDefaults()
         self.clock = clock
         self.rng = rng
@@ -216,17 +209,14 @@ class Schedules:
         return first, now + jittered(reconcile_hours * 3600, self.rng)
 
     def get(self, connection_id: str) -> Schedule:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(sync_schedule).where(sync_schedule.c.connection_id == connection_id)
-            ).first()
+        row = self.rows.get(connection_id)
         if row is not None:
             return _schedule(row)
         return self._default(connection_id)
 
     def for_connections(self, connection_ids: Sequence[str]) -> dict[str, Schedule]:
         """The schedules of these connections in one query (the defaults for those without one)."""
-        rows = schedule_rows(self.store.engine, connection_ids)
+        rows = self.rows.of_connections(connection_ids)
         return {c: _schedule(rows[c]) if c in rows else self._default(c) for c in connection_ids}
 
     def _default(self, connection_id: str) -> Schedule:
@@ -249,20 +239,11 @@ class Schedules:
         wanted = set(connection_ids)
         if not wanted:
             return 0
-        with self.store.engine.connect() as conn:
-            have = set(conn.execute(sa.select(sync_schedule.c.connection_id)).scalars())
         added = 0
-        for connection_id in sorted(wanted - have):
-            added += self._insert(self.get(connection_id))
+        for connection_id in sorted(wanted - self.rows.connection_ids()):
+            # False: another scheduler added it first, with the same defaults.
+            added += self.rows.add(_values(self.get(connection_id)))
         return added
-
-    def _insert(self, schedule: Schedule) -> int:
-        try:
-            with self.store.transaction() as conn:
-                conn.execute(sa.insert(sync_schedule).values(**_values(schedule)))
-            return 1
-        except sa.exc.IntegrityError:  # another scheduler added it first: same defaults
-            return 0
 
     def put(
         self,
@@ -304,72 +285,44 @@ class Schedules:
             lists,
             min(current.next_fast_at, now + fast),
         )
-        with self.store.transaction() as conn:
-            done = conn.execute(
-                sa.update(sync_schedule)
-                .where(sync_schedule.c.connection_id == connection_id)
-                .values(**_values(updated))
-            ).rowcount
-            if not done:
-                conn.execute(sa.insert(sync_schedule).values(**_values(updated)))
-            self.store.wakeups.notify(conn, SCHEDULES)  # the scheduler and fast lane see it now
-        self.store.wakeups.ring(SCHEDULES)
+        self.rows.save(_values(updated))  # the scheduler and fast lane see it now
         return updated
 
     def count_from_now(self, connection_id: str) -> Schedule:
         """A run just happened outside the schedule: the next incremental run is an interval away."""
         current = self.get(connection_id)
         nxt = self.clock() + jittered(current.incremental_every_minutes * 60, self.rng)
-        with self.store.transaction() as conn:
-            conn.execute(
-                sa.update(sync_schedule)
-                .where(sync_schedule.c.connection_id == connection_id)
-                .values(next_incremental_at=nxt)
-            )
+        self.rows.change(connection_id, next_incremental_at=nxt)
         return self.get(connection_id)
 
     def all(self) -> list[Schedule]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(sa.select(sync_schedule).order_by(sync_schedule.c.connection_id))
-            return [_schedule(r) for r in rows]
+        return [_schedule(r) for r in self.rows.all()]
 
     def claim_poll(self, schedule: Schedule) -> bool:
         """Move the fast lane's next poll on if no other process did: True = ours to run."""
-        c = sync_schedule.c
-        with self.store.transaction() as conn:
-            won = conn.execute(
-                sa.update(sync_schedule)
-                .where(c.connection_id == schedule.connection_id, c.next_fast_at == schedule.next_fast_at)
-                .values(next_fast_at=self.clock() + schedule.fast_every_seconds)
-            ).rowcount
-        return bool(won)
+        return self.rows.change_if_unchanged(
+            schedule.connection_id,
+            "next_fast_at",
+            schedule.next_fast_at,
+            next_fast_at=self.clock() + schedule.fast_every_seconds,
+        )
 
     def claim(self, schedule: Schedule, kind: Mode) -> bool:
         """Move the run of ``kind`` to its next time if no other scheduler did: True = ours to start."""
-        column = (
-            sync_schedule.c.next_incremental_at
-            if kind == "incremental"
-            else sync_schedule.c.next_reconcile_at
-        )
+        column = "next_incremental_at" if kind == "incremental" else "next_reconcile_at"
         seen = schedule.next_incremental_at if kind == "incremental" else schedule.next_reconcile_at
         every = (
             schedule.incremental_every_minutes * 60
             if kind == "incremental"
             else schedule.reconcile_every_hours * 3600
         )
-        values: dict[str, float] = {column.name: self.clock() + jittered(every, self.rng)}
+        values: dict[str, float] = {column: self.clock() + jittered(every, self.rng)}
         if kind == "reconcile":
             # A reconcile is also an incremental run: the next incremental one counts from now.
             values["next_incremental_at"] = self.clock() + jittered(
                 schedule.incremental_every_minutes * 60, self.rng
             )
-        with self.store.transaction() as conn:
-            won = conn.execute(
-                sa.update(sync_schedule)
-                .where(sync_schedule.c.connection_id == schedule.connection_id, column == seen)
-                .values(**values)
-            ).rowcount
-        return bool(won)
+        return self.rows.change_if_unchanged(schedule.connection_id, column, seen, **values)
 
 
 def _values(s: Schedule) -> dict[str, object]:
@@ -388,8 +341,7 @@ def _values(s: Schedule) -> dict[str, object]:
     }
 
 
-def _schedule(row: sa.Row[object]) -> Schedule:
-    m = row._mapping
+def _schedule(m: Mapping[str, Any]) -> Schedule:
     streams = m["fast_streams"]
     return Schedule(
         str(m["connection_id"]),
@@ -467,19 +419,7 @@ class Scheduler:
         return result
 
     def _beat(self) -> None:
-        store = self.schedules.store
-        now = self.clock()
-        with store.transaction() as conn:
-            done = conn.execute(
-                sa.update(scheduler_heartbeat)
-                .where(scheduler_heartbeat.c.holder == self.holder)
-                .values(beat_at=now)
-            ).rowcount
-            # Heartbeats of schedulers gone for a day are only clutter.
-            conn.execute(sa.delete(scheduler_heartbeat).where(scheduler_heartbeat.c.beat_at < now - 86400))
-        if not done:
-            with store.transaction() as conn:
-                conn.execute(sa.insert(scheduler_heartbeat).values(holder=self.holder, beat_at=now))
+        SchedulerBeats(self.schedules.store).beat(self.holder, self.clock())
 
     def alive(self) -> bool:
         """This scheduler ticked within three tick intervals."""
@@ -490,6 +430,5 @@ def any_scheduler_alive(
     store: Store, within_seconds: float = 60.0, *, clock: Callable[[], float] = time.time
 ) -> bool:
     """Some scheduler (this process or another) beat within ``within_seconds``."""
-    with store.engine.connect() as conn:
-        latest = conn.execute(sa.select(sa.func.max(scheduler_heartbeat.c.beat_at))).scalar()
-    return latest is not None and clock() - float(latest) < within_seconds
+    latest = SchedulerBeats(store).latest()
+    return latest is not None and clock() - latest < within_seconds

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ashby_connector.core.connections.child_policies import ChildPolicies
@@ -191,4 +191,4 @@ def _states_of(states: Mapping[str, StreamState], stream: str) -> list[StreamSta
 
 
 def _epoch(value: datetime) -> float:
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+    return value.timestamp()

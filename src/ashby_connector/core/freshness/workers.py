@@ -43,7 +43,7 @@ class SharedBudgets:
 
     def __init__(self, store: Store) -> None:
         shared_budget.install(store.engine)
-        metrics.watch_store(store.engine)
+        metrics.watch_store(store)
 
     def close(self) -> None:
         shared_budget.uninstall()

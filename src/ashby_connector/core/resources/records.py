@@ -6,7 +6,6 @@ so filtering in Python (on unified values) can stop mid-page and resume exactly 
 
 from __future__ import annotations
 
-import base64
 import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -19,7 +18,7 @@ from ashby_connector import unified
 from ashby_connector.core.app import Core
 from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.core.errors import CoreError
-from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, queries
+from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, cursors, queries
 from ashby_connector.store.tenancy import ConnectionRow, iso
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
@@ -339,18 +338,17 @@ def require_readable(model: Model, action: str) -> None:
 
 # -- cursors -----------------------------------------------------------------------------------
 def encode_cursor(store_cursor: str | None, skip: int) -> str:
-    return base64.urlsafe_b64encode(f"{store_cursor or ''}~{skip}".encode()).decode()
+    return cursors.encode(store_cursor or "", str(skip))
 
 
 def decode_cursor(cursor: str) -> tuple[str | None, int]:
     try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        store_cursor, _, skip = text.rpartition("~")
+        store_cursor, skip = cursors.decode(cursor, parts=2)
         # A position inside one store page: a handful of digits, never negative.
         if not skip.isdigit() or len(skip) > 7 or len(store_cursor) > 400:
             raise ValueError(skip)
         return store_cursor or None, int(skip)
-    except (ValueError, UnicodeError):
+    except ValueError:
         raise CoreError(
             400, "invalid_cursor", "the cursor is not one this server gave out", "cursor"
         ) from None

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import platformdirs
 from cryptography.fernet import Fernet
-from sqlalchemy.engine import make_url
 
 from ashby_connector.core.settings import MASTER_KEY_ENV, Settings
-from ashby_connector.store.engine import normalize_url
+from ashby_connector.store.engine import sqlite_file
 from ashby_connector.store.repository import Store
 from ashby_connector.store.secrets import SecretBox, SecretBoxError
 from ashby_connector.store.tenancy import sample_secret
@@ -88,7 +87,7 @@ def master_key_path(settings: Settings) -> Path:
     the platform's data directory (PostgreSQL, in-memory SQLite)."""
     if settings.master_key_file:
         return Path(settings.master_key_file)
-    url = make_url(normalize_url(settings.db_url))
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return Path(url.database).resolve().parent / MASTER_KEY_NAME
+    database = sqlite_file(settings.db_url)
+    if database is not None:
+        return database.resolve().parent / MASTER_KEY_NAME
     return Path(platformdirs.user_data_dir("ashby-connector")) / MASTER_KEY_NAME

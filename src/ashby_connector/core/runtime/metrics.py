@@ -10,14 +10,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from ashby_connector.client import _hooks, _rate
+
+if TYPE_CHECKING:
+    from ashby_connector.store import Store
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -104,64 +106,44 @@ def _shared_budgets() -> dict[str, Any]:
 class _StoreCollector(Collector):
     """Lag per connection and the webhooks backlog, read from the store at scrape time."""
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def collect(self) -> Iterator[Any]:
-        from ashby_connector.store import sync_state
+        from ashby_connector.store.gauges import read_gauges
 
         now = time.time()
+        gauges = read_gauges(self.store)
         lag = GaugeMetricFamily(
             "ashby_sync_lag_seconds",
             "Per connection: seconds since its stalest stream last finished a sync.",
             labels=["connection_id"],
         )
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(sync_state.c.connection_id, sa.func.min(sync_state.c.last_success_at))
-                .where(sync_state.c.last_success_at.is_not(None))
-                .group_by(sync_state.c.connection_id)
-            )
-            for connection_id, oldest in rows:
-                lag.add_metric([str(connection_id)], max(0.0, now - _epoch(oldest)))
-            yield lag
-            yield from _webhook_gauges(conn, now)
-
-
-def _epoch(value: Any) -> float:
-    from datetime import UTC
-
-    return float((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
-
-
-def _webhook_gauges(conn: sa.Connection, now: float) -> Iterator[Any]:
-    from ashby_connector.store.schema_webhooks import webhook_delivery, webhook_inbox, webhook_outbox
-
-    inbox = webhook_inbox
-    depth, oldest = conn.execute(
-        sa.select(sa.func.count(), sa.func.min(inbox.c.received_at)).where(inbox.c.status != "done")
-    ).one()
-    yield GaugeMetricFamily(
-        "ashby_webhook_inbox_depth", "Ashby webhooks received, not yet processed.", value=depth
-    )
-    yield GaugeMetricFamily(
-        "ashby_webhook_inbox_age_seconds",
-        "Age of the oldest unprocessed Ashby webhook (0 when none).",
-        value=max(0.0, now - float(oldest)) if oldest is not None else 0.0,
-    )
-    backlog = conn.execute(
-        sa.select(sa.func.count()).where(webhook_outbox.c.status == "pending")
-    ).scalar_one()
-    yield GaugeMetricFamily("ashby_outbox_backlog", "Unified events waiting for delivery.", value=backlog)
-    deliveries = GaugeMetricFamily(
-        "ashby_webhook_deliveries",
-        "Delivery attempts to subscribers kept in the log (pruned by age), by status.",
-        labels=["status"],
-    )
-    status = sa.case((webhook_delivery.c.success.is_(True), "delivered"), else_="failed")
-    for label, count in conn.execute(sa.select(status, sa.func.count()).group_by(status)):
-        deliveries.add_metric([str(label)], count)
-    yield deliveries
+        for connection_id, stalest in gauges.stalest_success.items():
+            lag.add_metric([connection_id], max(0.0, now - stalest.timestamp()))
+        yield lag
+        yield GaugeMetricFamily(
+            "ashby_webhook_inbox_depth",
+            "Ashby webhooks received, not yet processed.",
+            value=gauges.inbox_depth,
+        )
+        oldest = gauges.inbox_oldest
+        yield GaugeMetricFamily(
+            "ashby_webhook_inbox_age_seconds",
+            "Age of the oldest unprocessed Ashby webhook (0 when none).",
+            value=max(0.0, now - oldest) if oldest is not None else 0.0,
+        )
+        yield GaugeMetricFamily(
+            "ashby_outbox_backlog", "Unified events waiting for delivery.", value=gauges.outbox_backlog
+        )
+        deliveries = GaugeMetricFamily(
+            "ashby_webhook_deliveries",
+            "Delivery attempts to subscribers kept in the log (pruned by age), by status.",
+            labels=["status"],
+        )
+        for label, count in gauges.deliveries.items():
+            deliveries.add_metric([label], count)
+        yield deliveries
 
 
 REGISTRY.register(_BudgetCollector())
@@ -169,13 +151,13 @@ _store_collector: _StoreCollector | None = None
 _store_lock = threading.Lock()
 
 
-def watch_store(engine: sa.Engine) -> None:
+def watch_store(store: Store) -> None:
     """Report the gauges read from this database (one per process: the latest call wins)."""
     global _store_collector
     with _store_lock:
         if _store_collector is not None:
             REGISTRY.unregister(_store_collector)
-        _store_collector = _StoreCollector(engine)
+        _store_collector = _StoreCollector(store)
         REGISTRY.register(_store_collector)
 
 

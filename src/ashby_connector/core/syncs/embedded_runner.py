@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from ashby_connector.core.freshness.schedules import holder_name
+from ashby_connector.core.runtime.holders import holder_name
 from ashby_connector.core.syncs.history import new_run_id
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.core.syncs.service import OnFinished, PoliciesFor, SyncService

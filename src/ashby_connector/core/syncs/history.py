@@ -15,7 +15,6 @@ is live is never touched, whoever holds it.
 
 from __future__ import annotations
 
-import base64
 import os
 import secrets
 import socket
@@ -27,10 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import sqlalchemy as sa
-
 from ashby_connector.core.syncs.modes import Mode, Trigger
-from ashby_connector.store import Store, sync_lease, sync_run, sync_state
+from ashby_connector.store import Store, cursors
+from ashby_connector.store.sync_runs import LeaseRow, SyncLeaseRows, SyncRunRows
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "interrupted"]
 # How long a run's lease lives without a heartbeat: a killed process's connection can sync again
@@ -61,15 +59,8 @@ def new_run_id() -> str:
     return "sync_" + secrets.token_hex(12)
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def iso_utc(value: datetime | None) -> str | None:
-    """ISO-8601 with the zone (SQLite hands times back naive; they are UTC)."""
-    value = _utc(value)
+    """ISO-8601 with the zone (the store hands back zone-aware UTC times)."""
     return value.isoformat() if value else None
 
 
@@ -90,7 +81,7 @@ class SyncRun:
     errors: int
     error: str | None
     report: dict[str, Any] | None
-    worker: str | None
+    holder: str | None  # the process that ran it (``holder_name``), as on its lease
 
     @property
     def full(self) -> bool:
@@ -125,16 +116,9 @@ class RunPage:
     next_cursor: str | None
 
 
-def _run(row: Any) -> SyncRun:
-    return run_from_values(row._mapping)
-
-
 def run_from_values(values: Mapping[str, Any]) -> SyncRun:
-    """A run from its ``sync_run`` row's values (times as UTC: SQLite hands them back naive)."""
-    m = dict(values)
-    for key in ("created_at", "started_at", "finished_at"):
-        m[key] = _utc(m[key])
-    return SyncRun(**m)
+    """A run from its ``sync_run`` row's values."""
+    return SyncRun(**values)
 
 
 def _report_counts(report: dict[str, Any] | None) -> dict[str, int]:
@@ -154,6 +138,7 @@ class SyncHistory:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.rows = SyncRunRows(store)
 
     def create(
         self,
@@ -166,20 +151,17 @@ class SyncHistory:
         run_id: str | None = None,
     ) -> str:
         run_id = run_id or new_run_id()
-        with self.store.transaction() as conn:
-            if Mode(mode) is Mode.INCREMENTAL and _first_run(conn, connection_id):
-                mode = Mode.FULL  # nothing to continue from: every list is read whole, say so
-            conn.execute(
-                sa.insert(sync_run).values(
-                    id=run_id,
-                    connection_id=connection_id,
-                    trigger=Trigger(trigger).value,
-                    mode=Mode(mode).value,
-                    status=status,
-                    streams=streams,
-                    created_at=datetime.now(UTC),
-                )
-            )
+        self.rows.add(
+            run_id=run_id,
+            connection_id=connection_id,
+            trigger=Trigger(trigger).value,
+            mode=Mode(mode).value,
+            status=status,
+            streams=streams,
+            created_at=datetime.now(UTC),
+            # Nothing to continue from: every list is read whole, say so.
+            mode_when_never_synced=Mode.FULL.value if Mode(mode) is Mode.INCREMENTAL else None,
+        )
         return run_id
 
     def record(
@@ -189,7 +171,7 @@ class SyncHistory:
         trigger: Trigger,
         streams: list[str] | None,
         started_at: datetime,
-        worker: str,
+        holder: str,
         report: dict[str, Any] | None,
         error: str | None,
     ) -> str:
@@ -197,12 +179,12 @@ class SyncHistory:
         run_id = self.create(
             connection_id, trigger=trigger, mode=Mode.INCREMENTAL, streams=streams, status="running"
         )
-        self._update(run_id, started_at=started_at, worker=worker[:200])
+        self.rows.change(run_id, started_at=started_at, holder=holder[:200])
         self.finished(run_id, report, error)
         return run_id
 
-    def started(self, run_id: str, worker: str) -> None:
-        self._update(run_id, status="running", started_at=datetime.now(UTC), worker=worker[:200])
+    def started(self, run_id: str, holder: str) -> None:
+        self.rows.change(run_id, status="running", started_at=datetime.now(UTC), holder=holder[:200])
 
     def finished(self, run_id: str, report: dict[str, Any] | None, error: str | None = None) -> None:
         ok = report is not None and bool(report.get("ok")) and error is None
@@ -215,41 +197,25 @@ class SyncHistory:
         }
         if error is not None and not values.get("errors"):
             values["errors"] = 1
-        self._update(run_id, **values)
+        self.rows.change(run_id, **values)
 
     def interrupted(self, run_id: str, reason: str) -> None:
         """A run whose process died: ``interrupted`` (its checkpoints let the next run resume)."""
-        self._update(run_id, status="interrupted", finished_at=datetime.now(UTC), error=reason)
+        self.rows.change(run_id, status="interrupted", finished_at=datetime.now(UTC), error=reason)
 
     def skipped(self, run_id: str, reason: str) -> None:
-        now = datetime.now(UTC)
-        self._update(run_id, status="skipped", finished_at=now, error=reason)
+        self.rows.change(run_id, status="skipped", finished_at=datetime.now(UTC), error=reason)
 
     def delete(self, run_id: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(sa.delete(sync_run).where(sync_run.c.id == run_id))
-
-    def _update(self, run_id: str, **values: Any) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(sa.update(sync_run).where(sync_run.c.id == run_id).values(**values))
+        self.rows.delete(run_id)
 
     def get(self, run_id: str, connection_ids: list[str] | None = None) -> SyncRun | None:
-        query = sa.select(sync_run).where(sync_run.c.id == run_id)
-        if connection_ids is not None:
-            query = query.where(sync_run.c.connection_id.in_(connection_ids))
-        with self.store.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return _run(row) if row else None
+        values = self.rows.get(run_id, connection_ids)
+        return run_from_values(values) if values else None
 
     def latest(self, connection_id: str, *, status: str | None = None) -> SyncRun | None:
-        query = sa.select(sync_run).where(sync_run.c.connection_id == connection_id)
-        if status is not None:
-            query = query.where(sync_run.c.status == status)
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                query.order_by(sync_run.c.created_at.desc(), sync_run.c.id.desc()).limit(1)
-            ).first()
-        return _run(row) if row else None
+        values = self.rows.latest(connection_id, status=status)
+        return run_from_values(values) if values else None
 
     def page(
         self,
@@ -262,39 +228,32 @@ class SyncHistory:
     ) -> RunPage:
         """Newest first; ``cursor`` is the previous page's ``next_cursor`` (raises ValueError if bad)."""
         limit = max(1, min(limit, MAX_PAGE))
-        query = sa.select(sync_run).where(sync_run.c.connection_id.in_(connection_ids))
-        if status is not None:
-            query = query.where(sync_run.c.status == status)
-        if trigger is not None:
-            query = query.where(sync_run.c.trigger == str(trigger))
-        if cursor:
-            created, last_id = _decode_cursor(cursor)
-            query = query.where(
-                sa.or_(
-                    sync_run.c.created_at < created,
-                    sa.and_(sync_run.c.created_at == created, sync_run.c.id < last_id),
-                )
+        before = _decode_cursor(cursor) if cursor else None
+        runs = [
+            run_from_values(v)
+            for v in self.rows.newest_first(
+                connection_ids,
+                limit=limit + 1,
+                before=before,
+                status=status,
+                trigger=None if trigger is None else str(trigger),
             )
-        query = query.order_by(sync_run.c.created_at.desc(), sync_run.c.id.desc()).limit(limit + 1)
-        with self.store.engine.connect() as conn:
-            runs = [_run(r) for r in conn.execute(query)]
+        ]
         more = len(runs) > limit
         runs = runs[:limit]
         return RunPage(runs, _encode_cursor(runs[-1]) if more and runs else None)
 
 
 def _encode_cursor(run: SyncRun) -> str:
-    raw = f"{run.created_at.isoformat()}|{run.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(run.created_at.isoformat(), run.id)
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    created, last_id = cursors.decode(cursor, parts=2)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, last_id = raw.split("|", 1)
         return datetime.fromisoformat(created), last_id
-    except Exception:
-        raise ValueError("cursor is not one this API handed out") from None
+    except ValueError:
+        raise cursors.BadCursorError() from None
 
 
 def _local_and_dead(holder: str) -> bool:
@@ -325,105 +284,56 @@ class SyncLease:
         self.store = store
         self.seconds = seconds
         self.clock = clock
+        self.rows = SyncLeaseRows(store)
+        self.runs = SyncRunRows(store)
 
     def acquire(self, connection_id: str, holder: str, run_id: str | None = None) -> bool:
         now = self.clock()
-        expires = now + self.seconds
-        with self.store.transaction() as conn:
-            taken = conn.execute(
-                sa.update(sync_lease)
-                .where(sync_lease.c.connection_id == connection_id, sync_lease.c.expires_at < now)
-                .values(holder=holder, run_id=run_id, expires_at=expires)
-            ).rowcount
-        if taken:
-            return True
-        try:
-            with self.store.transaction() as conn:
-                conn.execute(
-                    sa.insert(sync_lease).values(
-                        connection_id=connection_id, holder=holder, run_id=run_id, expires_at=expires
-                    )
-                )
-            return True
-        except sa.exc.IntegrityError:  # held, and not expired
-            return False
+        return self.rows.take(connection_id, holder, run_id, now=now, expires_at=now + self.seconds)
 
     def renew(self, connection_id: str, holder: str) -> bool:
-        with self.store.transaction() as conn:
-            return bool(
-                conn.execute(
-                    sa.update(sync_lease)
-                    .where(sync_lease.c.connection_id == connection_id, sync_lease.c.holder == holder)
-                    .values(expires_at=self.clock() + self.seconds)
-                ).rowcount
-            )
+        return self.rows.renew(connection_id, holder, expires_at=self.clock() + self.seconds)
 
     def release(self, connection_id: str, holder: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                sa.delete(sync_lease).where(
-                    sync_lease.c.connection_id == connection_id, sync_lease.c.holder == holder
-                )
-            )
+        self.rows.release(connection_id, holder)
 
     def held(self, connection_id: str) -> bool:
         """Some run (a fast-lane poll included) holds the connection's lease."""
-        return self._holder(connection_id) is not None
+        return self._live(connection_id) is not None
 
     def busy(self, connection_id: str) -> bool:
         """A run other than a fast-lane poll holds the lease: a new run would be refused or skipped
         (a poll is waited for: see ``hold``)."""
-        holder = self._holder(connection_id)
-        return holder is not None and not holder.endswith(POLL_HOLDER_SUFFIX)
+        lease = self._live(connection_id)
+        return lease is not None and not lease.holder.endswith(POLL_HOLDER_SUFFIX)
+
+    def _live(self, connection_id: str) -> LeaseRow | None:
+        lease = self.rows.current(connection_id)
+        return None if lease is None or lease.expires_at < self.clock() else lease
 
     def _holder(self, connection_id: str) -> str | None:
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(sync_lease.c.holder, sync_lease.c.expires_at).where(
-                    sync_lease.c.connection_id == connection_id
-                )
-            ).first()
-        if row is None or float(row.expires_at) < self.clock():
-            return None
-        return str(row.holder)
+        lease = self._live(connection_id)
+        return None if lease is None else lease.holder
 
     def free_if_holder_died(self, connection_id: str) -> str | None:
         """Release the lease when its holder was a process on this machine that is gone (killed
         mid-run: nobody renews it, but it would block for up to ``seconds``). Returns the id of the
         run it held, None when the lease was free, held elsewhere or held by a live process."""
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(sync_lease.c.holder, sync_lease.c.run_id, sync_lease.c.expires_at).where(
-                    sync_lease.c.connection_id == connection_id
-                )
-            ).first()
-        if row is None or float(row.expires_at) < self.clock() or not _local_and_dead(str(row.holder)):
+        lease = self._live(connection_id)
+        if lease is None or not _local_and_dead(lease.holder):
             return None
-        self.release(connection_id, str(row.holder))
-        return str(row.run_id) if row.run_id else None
+        self.release(connection_id, lease.holder)
+        return lease.run_id
 
     def holding_run(self, connection_id: str) -> str | None:
         """The id of the run holding the connection's lease (not a fast-lane poll), if any."""
-        with self.store.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(sync_lease.c.holder, sync_lease.c.run_id, sync_lease.c.expires_at).where(
-                    sync_lease.c.connection_id == connection_id
-                )
-            ).first()
-        if (
-            row is None
-            or float(row.expires_at) < self.clock()
-            or str(row.holder).endswith(POLL_HOLDER_SUFFIX)
-        ):
+        lease = self._live(connection_id)
+        if lease is None or lease.holder.endswith(POLL_HOLDER_SUFFIX):
             return None
-        return str(row.run_id) if row.run_id else None
+        return lease.run_id
 
     def running_connections(self) -> set[str]:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(sync_lease.c.connection_id).where(sync_lease.c.expires_at >= self.clock())
-            ).scalars()
-            return set(rows)
+        return self.rows.live_connections(self.clock())
 
     def _acquire_after_polls(self, connection_id: str, holder: str, run_id: str | None) -> bool:
         """``acquire``, waiting while a fast-lane poll holds the lease (polls never wait)."""
@@ -476,23 +386,13 @@ class SyncLease:
         ``queued_too``, ``queued`` runs older than a lease and the poll patience: on SQLite a queued
         run starts within moments in its process, so an older one lost its process). ``keep``:
         run ids this process is running. Returns how many were marked."""
-        r = sync_run
         now = self.clock()
-        live = sa.exists().where(sync_lease.c.run_id == r.c.id, sync_lease.c.expires_at >= now)
-        orphan = sa.and_(r.c.status == "running", ~live)
-        if queued_too:
-            cutoff = datetime.fromtimestamp(now - self.seconds - POLL_PATIENCE_SECONDS, UTC)
-            orphan = sa.or_(orphan, sa.and_(r.c.status == "queued", r.c.created_at < cutoff, ~live))
-        kept = sorted(keep)
-        if kept:
-            orphan = sa.and_(orphan, r.c.id.not_in(kept))
-        with self.store.engine.connect() as conn:
-            found = conn.execute(sa.select(r.c.id).where(orphan).limit(1)).first()
-        if found is None:
-            return 0  # the usual case: no write (every process sweeps on every tick)
-        values = {"status": "interrupted", "finished_at": datetime.now(UTC), "error": INTERRUPTED}
-        with self.store.transaction() as conn:
-            return int(conn.execute(sa.update(r).where(orphan).values(**values)).rowcount or 0)
+        queued_before = (
+            datetime.fromtimestamp(now - self.seconds - POLL_PATIENCE_SECONDS, UTC) if queued_too else None
+        )
+        return self.runs.interrupt_orphans(
+            now=now, queued_before=queued_before, keep=keep, finished_at=datetime.now(UTC), reason=INTERRUPTED
+        )
 
 
 def camel_keys(value: Any) -> Any:
@@ -508,9 +408,3 @@ def camel_keys(value: Any) -> Any:
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def _first_run(conn: sa.Connection, connection_id: str) -> bool:
-    """No list of the connection was ever synced (no syncToken or run state stored)."""
-    query = sa.select(sync_state.c.stream).where(sync_state.c.connection_id == connection_id).limit(1)
-    return conn.execute(query).first() is None

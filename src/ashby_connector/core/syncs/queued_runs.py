@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ashby_connector.core.freshness.schedules import holder_name
+from ashby_connector.core.runtime.holders import holder_name
 from ashby_connector.core.syncs.history import SyncRun
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.core.syncs.service import SKIPPED_RUNNING, ClientFactory, OnFinished, SyncService

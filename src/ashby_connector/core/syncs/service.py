@@ -228,7 +228,7 @@ class SyncService:
             trigger=Trigger.SCHEDULE,
             streams=streams,
             started_at=started,
-            worker=holder,
+            holder=holder,
             report=report,
             error=error,
         )

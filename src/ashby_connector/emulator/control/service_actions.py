@@ -2,17 +2,15 @@
 
 webhooks/deliveries, webhooks/wait, webhooks/emit, candidates/merge, files/expire_uploads,
 reports/list, reports/fail_next, assessments/partner, assessments/start, assessments/cancel,
-assessments/log (UI-only events live in control/ui_events.py). Imported by control/api.py so the
-actions exist before the first API call.
+assessments/log (UI-only events live in control/ui_events.py). Each is listed by name in
+control/actions.py.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import ashby_connector.emulator.control.ui_events  # noqa: F401  (registers its actions)
 from ashby_connector import catalog
-from ashby_connector.emulator.control.api import action
 from ashby_connector.emulator.delivery.assessments import assessment_service
 from ashby_connector.emulator.delivery.reports import REPORTS
 from ashby_connector.emulator.delivery.services import file_store, report_service, webhook_sender
@@ -21,25 +19,21 @@ from ashby_connector.emulator.organisation import Emulator
 JSON = dict[str, Any]
 
 
-@action("webhooks/deliveries")
-def _deliveries(emu: Emulator, args: JSON) -> JSON:
+def deliveries(emu: Emulator, args: JSON) -> JSON:
     """Every delivery attempt so far, pings included: ``{"action"?: type}`` filters."""
     return {"deliveries": webhook_sender(emu.state).deliveries(action=args.get("action"))}
 
 
-@action("webhooks/wait")
-def _wait(emu: Emulator, args: JSON) -> JSON:
+def wait(emu: Emulator, args: JSON) -> JSON:
     """Block until no delivery is queued or in flight: ``{"timeout"?: seconds}`` (default 10)."""
     return {"idle": webhook_sender(emu.state).wait_idle(float(args.get("timeout", 10.0)))}
 
 
-@action("webhooks/settings")
-def _settings(emu: Emulator, args: JSON) -> JSON:
+def settings(emu: Emulator, args: JSON) -> JSON:
     return {"webhooks": [s.to_api(with_secret=False) for s in webhook_sender(emu.state).settings()]}
 
 
-@action("webhooks/emit")
-def _emit(emu: Emulator, args: JSON) -> JSON:
+def emit(emu: Emulator, args: JSON) -> JSON:
     """Send any webhook type by hand: ``{"webhookType", "data"}`` (related ones follow)."""
     kind = str(args["webhookType"])
     catalog.webhook(kind)  # raises on an unknown type
@@ -50,8 +44,7 @@ def _emit(emu: Emulator, args: JSON) -> JSON:
     return {"webhookActionId": emu.state.emit(kind, data)}
 
 
-@action("candidates/merge")
-def _merge(emu: Emulator, args: JSON) -> JSON:
+def merge(emu: Emulator, args: JSON) -> JSON:
     """Merge one candidate into another as Ashby's UI does (its API has no merge):
     ``{"deletedCandidateId", "mergedCandidateId"}``. Applications, tags, contacts, files and notes
     move to the kept candidate; the other id disappears; ``candidateMerge`` is sent."""
@@ -94,45 +87,38 @@ def _merge(emu: Emulator, args: JSON) -> JSON:
     return {"webhookActionId": action_id, "candidate": state.get("candidate", kept_id)}
 
 
-@action("files/expire_uploads")
-def _expire_uploads(emu: Emulator, args: JSON) -> JSON:
+def expire_uploads(emu: Emulator, args: JSON) -> JSON:
     """Make every pending upload URL expired (Ashby's are valid 10 minutes)."""
     return {"expired": file_store(emu.state).expire_uploads()}
 
 
-@action("reports/list")
-def _reports(emu: Emulator, args: JSON) -> JSON:
+def reports(emu: Emulator, args: JSON) -> JSON:
     """The built-in reports' ids and titles, for ``report.generate`` / ``report.synchronous``."""
     return {"reports": [{"id": r.id, "title": r.title, "kind": r.kind} for r in REPORTS]}
 
 
-@action("reports/fail_next")
-def _fail_next(emu: Emulator, args: JSON) -> JSON:
+def fail_next(emu: Emulator, args: JSON) -> JSON:
     """The next report started ends ``failed``: ``{"reason"?: str}``."""
     report_service(emu.state).fail_next(str(args.get("reason") or "The report could not be generated"))
     return {}
 
 
-@action("assessments/partner")
-def _partner(emu: Emulator, args: JSON) -> JSON:
+def partner(emu: Emulator, args: JSON) -> JSON:
     """Configure the assessment partner: ``{"url", "partnerId"?, "assessmentTypeId"?, "apiKey"?,
     "stageIds"?: [...]}``. Moving an application into one of ``stageIds`` starts an assessment."""
     return assessment_service(emu.state).configure(args)
 
 
-@action("assessments/start")
-def _start(emu: Emulator, args: JSON) -> JSON:
+def start(emu: Emulator, args: JSON) -> JSON:
     """Call the partner's ``assessment.start`` for ``{"applicationId", "assessmentTypeId"?}``."""
     return assessment_service(emu.state).start(str(args["applicationId"]), args.get("assessmentTypeId"))
 
 
-@action("assessments/cancel")
-def _cancel(emu: Emulator, args: JSON) -> JSON:
+def cancel(emu: Emulator, args: JSON) -> JSON:
     """Call the partner's ``assessment.cancel`` for ``{"assessmentId"}``."""
     return assessment_service(emu.state).cancel(str(args["assessmentId"]))
 
 
-@action("assessments/log")
-def _log(emu: Emulator, args: JSON) -> JSON:
+def log(emu: Emulator, args: JSON) -> JSON:
     """Calls made to the partner (with its answers) and the assessments Ashby knows about."""
     return assessment_service(emu.state).snapshot()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ashby_connector.emulator.control.api import action
 from ashby_connector.emulator.delivery.services import webhook_sender
 from ashby_connector.emulator.handlers.lookups import stage_view
 from ashby_connector.emulator.organisation import Emulator
@@ -27,8 +26,7 @@ def _emit(state: State, webhook_type: str, data: JSON) -> str:
     return state.emit(webhook_type, data)
 
 
-@action("candidates/delete")
-def _delete_candidate(emu: Emulator, args: JSON) -> JSON:
+def delete_candidate(emu: Emulator, args: JSON) -> JSON:
     """Delete a candidate and its applications, as an admin can in the UI: ``{"candidateId"}``."""
     state = emu.state
     cand = _need(state, "candidate", args["candidateId"])
@@ -52,20 +50,17 @@ def _set_listed(emu: Emulator, args: JSON, listed: bool) -> JSON:
     return {"webhookActionId": _emit(state, kind, {"jobPosting": state.get("jobPosting", posting["id"])})}
 
 
-@action("jobPostings/publish")
-def _publish(emu: Emulator, args: JSON) -> JSON:
+def publish(emu: Emulator, args: JSON) -> JSON:
     """``{"jobPostingId"}``: list the posting; fires jobPostingPublish and jobPostingUpdate."""
     return _set_listed(emu, args, True)
 
 
-@action("jobPostings/unpublish")
-def _unpublish(emu: Emulator, args: JSON) -> JSON:
+def unpublish(emu: Emulator, args: JSON) -> JSON:
     """``{"jobPostingId"}``: unlist the posting; fires jobPostingUnpublish and jobPostingUpdate."""
     return _set_listed(emu, args, False)
 
 
-@action("jobPostings/delete")
-def _delete_posting(emu: Emulator, args: JSON) -> JSON:
+def delete_posting(emu: Emulator, args: JSON) -> JSON:
     """``{"jobPostingId"}``: remove the posting; fires jobPostingDelete."""
     state = emu.state
     posting = _need(state, "jobPosting", args["jobPostingId"])
@@ -73,8 +68,7 @@ def _delete_posting(emu: Emulator, args: JSON) -> JSON:
     return {"webhookActionId": _emit(state, "jobPostingDelete", {"jobPosting": {"id": posting["id"]}})}
 
 
-@action("jobs/transition_plan")
-def _transition(emu: Emulator, args: JSON) -> JSON:
+def transition(emu: Emulator, args: JSON) -> JSON:
     """Move a job to another interview plan: ``{"jobId", "toInterviewPlanId"}``. Stages map by
     position, and the job's applications in a stage of the old plan move to its mapped stage (the
     payload carries only the mappings, and no applicationUpdate is sent for them); fires
