@@ -31,6 +31,7 @@ class _Refused(Exception):
 
 
 _REFUSED = _Refused()
+_MISSING = object()
 Check = Callable[[Any], Any]
 
 
@@ -87,6 +88,7 @@ def _optional(inner: Check) -> Check:
     def check(value: Any) -> Any:
         return None if value is None else inner(value)
 
+    check.inner = inner  # type: ignore[attr-defined]  # read by _generate to inline the check
     return check
 
 
@@ -99,6 +101,14 @@ def _list(inner: Check) -> Check:
             raise _REFUSED
 
         return check_any
+    if inner is _str:
+
+        def check_str(value: Any) -> Any:
+            if type(value) is list and all(type(v) is str for v in value):
+                return value  # as it is: nothing changes a rendered record's lists afterwards
+            raise _REFUSED
+
+        return check_str
 
     def check(value: Any) -> Any:
         if type(value) is list:
@@ -181,22 +191,62 @@ def _compile(cls: type[BaseModel]) -> Fill | None:
             plan.append((name, _check_for(info.annotation), info.is_required(), info.default, factory))
     except _Refused:
         return None
-    names = frozenset(cls.model_fields)
+    return _generate(cls.__name__, plan, frozenset(cls.model_fields) if forbid else None)
 
-    def fill(fields: Fields) -> Fields:
-        if forbid and not names.issuperset(fields):
-            raise _REFUSED  # pydantic names the unknown field
-        out: Fields = {}
-        for name, check, required, default, factory in plan:
-            if name in fields:
-                out[name] = check(fields[name])
-            elif required:
-                raise _REFUSED  # pydantic names the missing field
-            else:
-                # Defaults are not validated by pydantic either; a factory's value is fresh.
-                out[name] = factory() if factory is not None else default
-        return out
 
+# The checks written inline in a generated ``fill`` (the common field types; a call per field
+# cost as much as the check), in terms of the field's value ``v``.
+_INLINE = {
+    _any: "v",
+    _str: "v if type(v) is str else _refuse()",
+    _bool: "v if type(v) is bool else _refuse()",
+}
+
+
+def _refuse() -> Any:
+    raise _REFUSED
+
+
+def _generate(
+    name: str,
+    plan: list[tuple[str, Check, bool, Any, Callable[[], Any] | None]],
+    forbid: frozenset[str] | None,
+) -> Fill:
+    """One straight-line function per model class, as ``dataclasses`` writes its ``__init__``:
+    a loop over the fields with a call per check took twice as long."""
+    scope: dict[str, Any] = {"_refuse": _refuse, "_REFUSED": _REFUSED, "_MISSING": _MISSING, "_names": forbid}
+    lines = ["def fill(fields):"]
+    if forbid is not None:
+        lines.append("    if not _names.issuperset(fields): raise _REFUSED")  # pydantic names it
+    lines += ["    out = {}", "    get = fields.get"]
+    for at, (field, check, required, default, factory) in enumerate(plan):
+        key = repr(field)
+        inner = getattr(check, "inner", None)
+        if check in _INLINE:
+            value = _INLINE[check]
+        elif inner in _INLINE and inner is not _any:
+            value = f"None if v is None else ({_INLINE[inner]})"
+        else:
+            scope[f"_check{at}"] = check
+            value = f"_check{at}(v)"
+        if required:
+            missing = "raise _REFUSED"  # pydantic names the missing field
+        elif factory is not None:
+            scope[f"_factory{at}"] = factory  # a fresh value each time, as pydantic's
+            missing = f"out[{key}] = _factory{at}()"
+        else:
+            scope[f"_default{at}"] = default  # defaults are not validated by pydantic either
+            missing = f"out[{key}] = _default{at}"
+        lines += [
+            f"    v = get({key}, _MISSING)",
+            "    if v is _MISSING:",
+            f"        {missing}",
+            "    else:",
+            f"        out[{key}] = {value}",
+        ]
+    lines.append("    return out")
+    exec(compile("\n".join(lines), f"<render {name}>", "exec"), scope)  # the text is ours, built above
+    fill: Fill = scope["fill"]
     return fill
 
 
