@@ -14,7 +14,7 @@ from ashby_connector.core.errors import CoreError
 
 def connection_for(core: Core, connection_id: str) -> ConnectionRow:
     """The connection the command serves; whoever can open the store may name any of them."""
-    row = core.tenancy.find_connection(connection_id) if len(connection_id) <= 255 else None
+    row = core.connections.find(connection_id) if len(connection_id) <= 255 else None
     if row is None:
         raise CoreError(404, "connection_not_found", "no such connection in this store", "--connection")
     return row

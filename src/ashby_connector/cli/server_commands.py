@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -204,8 +204,8 @@ def keys_revoke(
     typer.echo(f"revoked {key_id}")
 
 
-def _tenant(tenancy: Tenancy, key: str) -> str:
-    tenant_id = tenancy.tenant_for_key(key)
+def _tenant(tenant_of_key: Callable[[str], str | None], key: str) -> str:
+    tenant_id = tenant_of_key(key)
     if tenant_id is None:
         raise fail("unknown platform key (--key)", 2)
     return tenant_id
@@ -222,7 +222,7 @@ def connections_list(
 ) -> None:
     """List the tenant's connections."""
     with _tenancy(db) as tenancy:
-        rows = tenancy.list_connections(_tenant(tenancy, key))
+        rows = tenancy.list_connections(_tenant(tenancy.tenant_for_key, key))
     if as_json:
         listed = [{"id": r.id, "ownerId": r.owner_id, "keyTitle": r.key_title} for r in rows]
         typer.echo(json.dumps(listed))
@@ -250,7 +250,7 @@ def connections_add(
         raise fail("no Ashby API key: pass --api-key or set ASHBY_API_KEY", 2)
     wanted = [o.strip() for o in operations.split(",") if o.strip()] if operations else None
     with opened_core(db, ashby_base_url) as core:
-        row = core.connections.create(_tenant(core.tenancy, key), owner_id, api_key, wanted)
+        row = core.connections.create(_tenant(core.connections.tenant_of_key, key), owner_id, api_key, wanted)
     access_report = access.report(row.scopes)
     operations_report = access.operations_report(row.operations, row.scopes) if row.operations else None
     if as_json:
@@ -299,7 +299,7 @@ def connections_delete(
 ) -> None:
     """Delete a connection: every record stored for it, and its webhook settings in Ashby."""
     with opened_core(db, ashby_base_url) as core:
-        deletion = core.connections.delete(_tenant(core.tenancy, key), connection_id)
+        deletion = core.connections.delete(_tenant(core.connections.tenant_of_key, key), connection_id)
     typer.echo(f"deleted {connection_id}")
     if not deletion.complete:
         pending = ", ".join(deletion.webhooks.pending)

@@ -505,7 +505,7 @@ def worker_run(
             connections: Any = lambda: [connection]  # noqa: E731
         else:
             runner, ctx = _server_connections_runner(db, base_url, rate_limit)
-            connections = ctx.tenancy.all_connection_ids
+            connections = ctx.connections.all_ids
         runner.install_schema()
         store = runner.store()
     except (ValueError, StoreError) as exc:

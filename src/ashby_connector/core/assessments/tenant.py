@@ -41,6 +41,12 @@ class TenantAssessments:
             raise _not_found()
         return row
 
+    def of_partner(self, connection_id: str, *, limit: int = 20) -> list[dict[str, Any]] | None:
+        """The newest assessments of a connection that is an assessment partner; None when it is not."""
+        if self.repo.partner(connection_id) is None:
+            return None
+        return self.repo.list([connection_id], limit=limit)
+
     def view(self, tenant_id: str, assessment_id: str) -> dict[str, Any]:
         return self.reports.view(self.owned(tenant_id, assessment_id))
 

@@ -118,6 +118,22 @@ class Connections:
     def for_tenant(self, tenant_id: str) -> list[ConnectionRow]:
         return self.tenancy.list_connections(tenant_id)
 
+    def all_ids(self) -> list[str]:
+        """Every connection of every tenant (what a worker's scheduler keeps fresh)."""
+        return self.tenancy.all_connection_ids()
+
+    def find(self, connection_id: str) -> ConnectionRow | None:
+        """Any tenant's connection (the caller checked it is the one it may see), or None."""
+        return self.tenancy.find_connection(connection_id)
+
+    def tenant_of_key(self, key: str) -> str | None:
+        """The tenant of a platform key (the console's sign-in), or None for an unknown or revoked one."""
+        return self.tenancy.tenant_for_key(key)
+
+    def tenant_name(self, tenant_id: str) -> str | None:
+        """The tenant's name while its platform key is not revoked, else None."""
+        return self.tenancy.active_tenant_name(tenant_id)
+
     # -- creating and rotating -------------------------------------------------------------------
     def check_key(self, api_key: str) -> KeyInfo:
         """Ask Ashby who the key is (``apiKey.info``); a key Ashby rejects is refused here."""

@@ -120,7 +120,7 @@ class Console:
     def page(
         self, request: Request, template: str, session: Session, *, code: int = 200, **context: Any
     ) -> HTMLResponse:
-        tenant_name = self.core.tenancy.active_tenant_name(session.tenant_id) if session.signed_in else None
+        tenant_name = self.core.connections.tenant_name(session.tenant_id) if session.signed_in else None
         brand = self.core.brandings.get(session.tenant_id) if session.signed_in else Branding()
         flash = FLASHES.get(request.query_params.get("done", ""))
         html = self.env.get_template(template).render(
@@ -143,7 +143,7 @@ class Console:
         session = self.sessions.read(request)
         if session is None or not session.signed_in:
             return None
-        if self.core.tenancy.active_tenant_name(session.tenant_id) is None:
+        if self.core.connections.tenant_name(session.tenant_id) is None:
             return None  # the platform key was revoked since
         return session
 
@@ -212,7 +212,6 @@ class Console:
         core = self.core
         row = core.connections.get(tenant_id, connection_id)
         status = core.freshness.status.connection(row.id)
-        partner = core.assessments.partner(row.id)
         return {
             "conn": {"id": row.id, "ownerId": row.owner_id, "keyTitle": row.key_title},
             **self.live(row.id, status=status, row=row),
@@ -223,9 +222,9 @@ class Console:
             "operations": (
                 access.operations_report(row.operations, row.scopes) if row.operations is not None else None
             ),
-            "webhooks": [s.to_api() for s in core.webhooks.registry.settings(row.id)],
+            "webhooks": [s.to_api() for s in core.ashby_webhooks.settings(row.id)],
             "received": core.deliveries.inbound(row.id, limit=10),
-            "assessments": core.assessments.list([row.id], limit=20) if partner is not None else None,
+            "assessments": core.tenant_assessments.of_partner(row.id, limit=20),
         }
 
     def live(
@@ -234,7 +233,7 @@ class Console:
         """What the connection page refreshes while open: health, streams, runs."""
         core = self.core
         if row is None:
-            row = core.tenancy.find_connection(connection_id)
+            row = core.connections.find(connection_id)
         status = status or core.freshness.status.connection(connection_id)
         runs = core.syncs.history.page([connection_id], limit=RUNS_SHOWN).runs
         return {
@@ -244,7 +243,7 @@ class Console:
         }
 
     def subscriptions(self, tenant_id: str) -> dict[str, Any]:
-        subs = self.core.webhooks.subscriptions.for_tenant(tenant_id)
+        subs = self.core.subscriptions.all(tenant_id)
         events = self.core.deliveries.events_of(subs, limit=EVENTS_SHOWN)
         return {"subscriptions": [{**s.to_api(), "deliveries": events[s.id]} for s in subs]}
 
@@ -303,7 +302,7 @@ def router(core: Core) -> APIRouter:
         key = key.strip() if isinstance(key, str) else ""
         tenant_id = None
         if key and len(key) <= MAX_KEY:
-            tenant_id = await run_in_threadpool(core.tenancy.tenant_for_key, key)
+            tenant_id = await run_in_threadpool(core.connections.tenant_of_key, key)
         if tenant_id is None:
             # The key is never shown back: the field comes back empty.
             message = "Enter your platform key." if not key else "This platform key is unknown or revoked."
