@@ -40,9 +40,10 @@ def _child_requests(report: SyncReport) -> int:
 def run(console: Console, store: Store, *, candidates: int, seed: int, connection_id: str) -> bool:
     from ashby_connector.cli.emulator_commands import embedded
 
+    # Lines broken where they read well: at 80 columns (every pipe) nothing wraps mid-phrase.
     console.print(
-        f"[bold]ashby-connector demo[/]: an emulated Ashby ({candidates:,} candidates, seed {seed}) "
-        f"in this process, copied into {store.url} (connection '{connection_id}')."
+        f"[bold]ashby-connector demo[/]: an emulated Ashby ({candidates:,} candidates, seed {seed}),\n"
+        f"  copied into {store.url} (connection '{connection_id}')"
     )
     started = time.monotonic()
     with (
@@ -61,15 +62,15 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
         # One request per 100 records of every top-level list: what any copy must at least cost.
         floor = sum(s.requests for s in top_level)
         console.print(
-            f"Plan: {plan.requests:,} requests, the copy usable after {plan.usable_requests:,} "
-            f"({len(top_level)} top-level lists, then child lists); counting the lists took "
-            f"{plan.count_requests:,} requests."
+            f"Plan: {plan.requests:,} requests, the copy usable after {plan.usable_requests:,}\n"
+            f"  ({len(top_level)} top-level lists, then child lists); "
+            f"counting the lists took {plan.count_requests:,} requests."
         )
         full = _sync(core, connection_id, Mode.RECONCILE)
         _print_errors(console, full)
         console.print(
-            f"Full sync: {full.fetched:,} records in {full.requests:,} requests and {full.duration:.1f} s; "
-            f"usable after {full.usable_requests or full.requests:,} requests "
+            f"Full sync: {full.fetched:,} records in {full.requests:,} requests and {full.duration:.1f} s;\n"
+            f"  usable after {full.usable_requests or full.requests:,} requests "
             f"({full.usable_after or full.duration:.1f} s)."
         )
 
@@ -94,7 +95,7 @@ def run(console: Console, store: Store, *, candidates: int, seed: int, connectio
         console.rule("[bold]4. Kept fresh by a schedule: nobody starts the next sync")
         scheduled = _scheduled_run(console, emu, client, store, connection_id)
         _print_status_line(console, connection_statuses(store, [connection_id])[0])
-    console.print(f"[dim]demo finished in {time.monotonic() - started:.1f}s; the copy is in {store.url}[/]")
+    console.print(f"[dim]demo finished in {time.monotonic() - started:.1f}s;\nthe copy is in {store.url}[/]")
     return full.ok and incremental.ok and scheduled
 
 
@@ -119,8 +120,8 @@ def _print_status_line(console: Console, st: dict[str, Any]) -> None:
     minutes = st["schedule"]["incrementalEveryMinutes"]
     console.print(
         f"sync status of {st['connectionId']}: {len(streams)} lists, lag at most "
-        f"{max(lags, default=0):.0f} s (candidate: {candidate.get('records', 0):,} records); "
-        f"schedule: incremental every {minutes * 60:.3g} s (`ashby-connector status` shows each list)"
+        f"{max(lags, default=0):.0f} s (candidate: {candidate.get('records', 0):,} records);\n"
+        f"  schedule: incremental every {minutes * 60:.3g} s (`ashby-connector status` shows each list)"
     )
 
 
@@ -156,7 +157,7 @@ def _scheduled_run(console: Console, emu: Any, client: Any, store: Store, connec
     brought = bool(runs) and runs[0].trigger == "schedule" and runs[0].status == "succeeded"
     brought = brought and stored.get("name") == renamed
     console.print(
-        f"The scheduled run brought the rename: the store says '{stored.get('name')}'."
+        f"The scheduled run brought the rename: the store says\n  '{stored.get('name')}'."
         if brought
         else "[bold red]The scheduled run did not bring the rename.[/]"
     )
@@ -248,4 +249,4 @@ def _show_store(console: Console, store: Store, connection_id: str) -> None:
     demo_names = sorted(
         str(r.raw.get("name")) for r in newest if str(r.raw.get("name", "")).startswith("Demo ")
     )
-    console.print(f"In the store now: {len(demo_names)} demo candidates ({', '.join(demo_names[:3])}, ...).")
+    console.print(f"In the store now: {len(demo_names)} demo candidates ({', '.join(demo_names[:2])}, ...).")
