@@ -5,7 +5,8 @@ key) on 1-minute schedules with Ashby webhooks registered, a subscriber for ever
 The emulator injects faults into ``--fault-rate`` of the API requests (429, 500, 503, timeouts,
 truncated bodies, in equal shares) and this script changes 1% of the candidates every minute.
 During ``--minutes``: a worker is SIGKILLed every ``--kill-every`` seconds and started again, and
-PostgreSQL is restarted once, halfway. Then faults stop, and after ``--quiet`` seconds it prints:
+PostgreSQL is restarted once, halfway. Then faults stop; once everything has settled (or after
+``--quiet`` seconds, whichever comes first) it prints:
 
 - per connection, its stored candidates against the emulator's: lost, extra, duplicated, stale
   (a stored name that is not the emulator's): all 0;
@@ -17,7 +18,7 @@ PostgreSQL is restarted once, halfway. Then faults stop, and after ``--quiet`` s
 - the budget each key used (its busiest minute, as a share of 1,000 requests).
 
     .venv/bin/python benchmarks/soak.py                       # 15 min, 100 connections
-    .venv/bin/python benchmarks/soak.py --minutes 2 --connections 10 --quiet 90
+    .venv/bin/python benchmarks/soak.py --minutes 2 --connections 10
 """
 
 from __future__ import annotations
@@ -167,11 +168,8 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
             started = time.monotonic()
             changes, peaks, kills = _run(args, emu, pg, procs, worker, env, folder, rng, started)
             emu.control.set_faults(None)
-            time.sleep(args.quiet)
-            pending = _drain(pg.url, args.drain)
-            result = _measure(pg.url, emu, receiver, ids, changes, started, peaks)
+            result = _settle(args, pg.url, emu, receiver, ids, changes, started, peaks)
             result.update(kills=kills, folder=str(folder), minutes=args.minutes, connections=len(ids))
-            result["outbox_pending"] = pending
             http.close()
             return result
         finally:
@@ -236,20 +234,49 @@ def _run(
     return changes, dict(peaks), kills
 
 
-def _drain(db: str, limit: float) -> int:
-    """Wait (up to ``limit`` s) until the outbox holds no pending delivery: a change's event may
-    still be queued behind a first sync's thousands. Returns what is still pending."""
+def _settle(
+    args: argparse.Namespace,
+    db: str,
+    emu: EmulatorHandle,
+    receiver: RecordingReceiver,
+    ids: list[str],
+    changes: list[tuple[str, str, float]],
+    started: float,
+    peaks: dict[str, int],
+) -> dict[str, Any]:
+    """The quiet period: faults are off; measure every few seconds until everything has settled
+    (every copy equals the emulator's, every change was heard, no run is stuck, the outbox is
+    empty) or ``--quiet`` seconds have passed, and return the last measure with the time it took.
+    A deployment that settles early ends the soak early; one that never does is measured at the
+    limit, so the figures show what did not converge."""
+    quiet_from = time.monotonic()
+    while True:
+        result = _measure(db, emu, receiver, ids, changes, started, peaks)
+        result["outbox_pending"] = _pending(db)
+        settled = (
+            all(
+                not any(row[k] for k in ("lost", "extra", "duplicated", "stale"))
+                for row in result["per_connection"].values()
+            )
+            and result["changes_unheard"] == 0
+            and result["stuck_runs"] == 0
+            and result["outbox_pending"] == 0
+        )
+        waited = time.monotonic() - quiet_from
+        if settled or waited > args.quiet:
+            result["settled"], result["quiet_seconds"] = settled, round(waited, 1)
+            return result
+        time.sleep(3)
+
+
+def _pending(db: str) -> int:
+    """Deliveries still queued in the outbox: a change's event may wait behind a first sync's
+    thousands."""
     from ashby_connector.store.schema_webhooks import webhook_outbox
 
     query = sa.select(sa.func.count()).select_from(webhook_outbox).where(webhook_outbox.c.status == "pending")
-    deadline = time.monotonic() + limit
-    with Store.open(db) as store:
-        while True:
-            with store.engine.connect() as conn:
-                pending = int(conn.execute(query).scalar_one())
-            if pending == 0 or time.monotonic() > deadline:
-                return pending
-            time.sleep(2)
+    with Store.open(db) as store, store.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def _measure(
@@ -361,6 +388,8 @@ def report(result: dict[str, Any]) -> None:
         f"  changes made {result['changes']}; no subscriber heard of {result['changes_unheard']}"
         f" (made at {result['unheard_at_seconds']} s); outbox still pending: {result['outbox_pending']}"
     )
+    how = "settled" if result["settled"] else "NOT settled"
+    print(f"  quiet period: {how} after {result['quiet_seconds']} s without faults")
     print(f"  429s after the first minute: {result['late_429']}")
     shares = sorted(result["budget_peak_share"].values())
     if shares:
@@ -377,8 +406,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--fault-rate", type=float, default=0.05)
     parser.add_argument("--kill-every", type=float, default=120.0, help="seconds between worker kills")
-    parser.add_argument("--quiet", type=float, default=150.0, help="seconds without faults before checking")
-    parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait for the outbox")
+    parser.add_argument(
+        "--quiet", type=float, default=300.0, help="at most this many seconds without faults to settle"
+    )
     parser.add_argument("--seed", type=int, default=25)
     parser.add_argument("--json", action="store_true", help="also print the result as JSON")
     args = parser.parse_args(argv)
