@@ -21,7 +21,8 @@ def test_a_short_soak_loses_nothing_and_leaves_nothing_stuck() -> None:
     import soak
 
     result = soak.main(
-        ["--minutes", "2", "--connections", "10", "--candidates", "60", "--kill-every", "30", "--quiet", "180"]
+        ["--minutes", "2", "--connections", "10", "--candidates", "60"]
+        + ["--kill-every", "30", "--quiet", "180"]
     )
     for cid, row in result["per_connection"].items():
         assert row["stored"] > 0, cid
