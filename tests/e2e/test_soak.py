@@ -20,10 +20,8 @@ def test_a_short_soak_loses_nothing_and_leaves_nothing_stuck() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     import soak
 
-    result = soak.main(
-        ["--minutes", "2", "--connections", "10", "--candidates", "60"]
-        + ["--kill-every", "30", "--quiet", "180"]
-    )
+    short_form = ["--minutes", "2", "--connections", "10", "--candidates", "60", "--kill-every", "30"]
+    result = soak.main([*short_form, "--quiet", "180"])
     for cid, row in result["per_connection"].items():
         assert row["stored"] > 0, cid
         assert (row["lost"], row["extra"], row["duplicated"], row["stale"]) == (0, 0, 0, 0), (cid, row)
