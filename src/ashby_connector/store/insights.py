@@ -187,24 +187,6 @@ def children_due(
     return due
 
 
-def last_stage_entries(
-    engine: sa.Engine, connection_id: str, application_ids: Sequence[str] | None
-) -> dict[str, str]:
-    """Per application with stored stage history (of these applications; None: of every one):
-    when it entered its latest stage (ISO text)."""
-    table = record_table("applicationHistory")
-    entered = sa.func.max(_at(engine, "enteredStageAt"))
-    live = [table.c.connection_id == connection_id, table.c.deleted_at.is_(None)]
-    chunks = [None] if application_ids is None else list(_chunks(sorted(set(application_ids))))
-    out: dict[str, str] = {}
-    with engine.connect() as conn:
-        for chunk in chunks:
-            where = live if chunk is None else [*live, table.c.parent_id.in_(chunk)]
-            query = sa.select(table.c.parent_id, entered).where(*where).group_by(table.c.parent_id)
-            out.update((str(p), str(at)) for p, at in conn.execute(query) if at)
-    return out
-
-
 def last_successes(
     engine: sa.Engine, connection_id: str, streams: Sequence[str]
 ) -> dict[str, datetime | None]:
@@ -232,15 +214,22 @@ def changed_since(
 
 
 def records_with_state(
-    engine: sa.Engine, connection_id: str, kind: str, ids: Sequence[str]
+    engine: sa.Engine, connection_id: str, kind: str, ids: Sequence[str], parent_as: str | None = None
 ) -> dict[str, dict[str, Any] | None]:
-    """These records by id: their raw JSON, or None once deleted."""
+    """These records by id: their raw JSON, or None once deleted. ``parent_as``: a child list's
+    records also carry their parent's id under that key (Ashby's stage history entries do not
+    name their application)."""
     table = record_table(kind)
+    parent = table.c.parent_id if parent_as is not None else sa.null()
     found: dict[str, dict[str, Any] | None] = {}
     with engine.connect() as conn:
         for chunk in _chunks(sorted(set(ids))):
-            query = sa.select(table.c.id, table.c.deleted_at.is_not(None), _raw(table)).where(
+            query = sa.select(table.c.id, table.c.deleted_at.is_not(None), _raw(table), parent).where(
                 table.c.connection_id == connection_id, table.c.id.in_(chunk)
             )
-            found.update((str(i), None if deleted else _load(raw)) for i, deleted, raw in conn.execute(query))
+            for ident, deleted, raw, parent_id in conn.execute(query):
+                record = None if deleted else _load(raw)
+                if record is not None and parent_as is not None:
+                    record[parent_as] = parent_id
+                found[str(ident)] = record
     return found

@@ -32,10 +32,18 @@ OVERLAP = timedelta(seconds=30)
 class Digest(Generic[T]):
     """``project(raw)`` makes a record's digest entry (None leaves the record out)."""
 
-    def __init__(self, store: Store, kind: str, project: Callable[[dict[str, object]], T | None]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        kind: str,
+        project: Callable[[dict[str, object]], T | None],
+        parent_as: str | None = None,
+    ) -> None:
+        """``parent_as``: for a child list, the key its records' parent id is projected under."""
         self.store = store
         self.kind = kind
         self.project = project
+        self.parent_as = parent_as
         self._lock = threading.Lock()
         # Per connection: when the last refresh began, each record's changed_at, and the entries.
         self._state: dict[str, tuple[datetime, dict[str, datetime], dict[str, T]]] = {}
@@ -56,7 +64,9 @@ class Digest(Generic[T]):
             moved = [(i, at) for i, at in stamps if seen.get(i) != at]
             if moved:
                 seen, items = dict(seen), dict(items)
-                records = insights.records_with_state(engine, connection_id, self.kind, [i for i, _ in moved])
+                records = insights.records_with_state(
+                    engine, connection_id, self.kind, [i for i, _ in moved], self.parent_as
+                )
                 for ident, at in moved:
                     raw = records.get(ident)
                     entry = self.project(raw) if raw is not None else None

@@ -26,6 +26,13 @@ class ApplicationEntry(NamedTuple):
     stage_order: float
 
 
+class StageMoveEntry(NamedTuple):
+    """One entry of an application's stage history: the application and when it entered a stage."""
+
+    application_id: str
+    entered_at: str
+
+
 class JobEntry(NamedTuple):
     title: str | None
     status: str | None
@@ -111,6 +118,21 @@ def application_entry(raw: dict[str, Any]) -> ApplicationEntry:
         ref(stage),
         float(stage.get("orderInInterviewPlan") or 0) if isinstance(stage, dict) else 0.0,
     )
+
+
+def stage_move_entry(raw: dict[str, Any]) -> StageMoveEntry | None:
+    application, entered = _text(raw, "applicationId"), _text(raw, "enteredStageAt")
+    return StageMoveEntry(application, entered) if application and entered else None
+
+
+def moved_application(entry: StageMoveEntry) -> str:
+    """Memo key: stage moves by application."""
+    return entry.application_id
+
+
+def active(entry: ApplicationEntry) -> str | None:
+    """Grouping key: every active application in one group, ``"Active"``."""
+    return "Active" if entry.status == "Active" else None
 
 
 def offer_entry(raw: dict[str, Any]) -> OfferEntry:
