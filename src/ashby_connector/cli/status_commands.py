@@ -123,13 +123,26 @@ def print_status(console: Console, st: dict[str, Any]) -> None:
     )
     if sched.get("fastEverySeconds"):
         console.print(
-            f"fast lane while webhooks are on: {', '.join(sched['fastStreams'])} every "
-            f"{sched['fastEverySeconds']:g} s ({sched['fastRequestsPerMinute']:g} requests/min "
-            "when nothing changed)"
+            f"fast lane (while webhooks are on): {', '.join(sched['fastStreams'])} every "
+            f"{sched['fastEverySeconds']:g} s, {sched['fastRequestsPerMinute']:g} requests/min"
         )
-    for run in st["recentRuns"]:
-        console.print(
-            f"  {run['createdAt'][:19]} {run['trigger']:<8} {run['mode']:<11} {run['status']:<9} "
-            f"{run['requests']} requests, {run['fetched']} fetched, {run['changed']} changed, "
-            f"{run['errors']} errors"
+    if st["recentRuns"]:
+        show(console, runs_table(st["recentRuns"]))
+
+
+def runs_table(runs: list[dict[str, Any]]) -> Table:
+    """The last runs, newest first: when, what started it, how it ended and what it cost."""
+    counts = ("requests", "fetched", "changed", "errors")
+    table = Table(title="last runs", title_justify="left", box=None, pad_edge=False)  # fits 80
+    for name in ("started", "trigger", "mode", "status", *counts):
+        table.add_column(name, justify="right" if name in counts else "left")
+    today = datetime.now(UTC).date()
+    for run in runs:
+        table.add_row(
+            _when(run["createdAt"], today) or "-",
+            run["trigger"],
+            run["mode"],
+            run["status"],
+            *(f"{run[name]:,}" for name in counts),
         )
+    return table
