@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from ashby_connector.cli import app
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store import Store
+from ashby_connector.sync.plan import Plan
 from ashby_connector.sync.report import SyncReport
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -82,6 +83,9 @@ def _steady(report: SyncReport) -> SyncReport:
     return report
 
 
+plans: list[Plan] = []  # the seeded organisation's first-run plan, made by the fixture below
+
+
 @pytest.fixture(scope="module")
 def seeded(
     tmp_path_factory: pytest.TempPathFactory,
@@ -95,6 +99,7 @@ def seeded(
     from ashby_connector.core.syncs.modes import Mode
 
     db = tmp_path_factory.mktemp("snapshots") / "copy.db"
+    plans.clear()
     with (
         run_emulator(seed=11, candidates=20, rate_limit_per_minute=None) as emu,
         Store.open(f"sqlite:///{db}") as store,
@@ -105,6 +110,10 @@ def seeded(
             )
         ) as core,
     ):
+        # The plan a first `sync --plan` prints, at Ashby's budget (so it shows minutes).
+        at_budget = key_clients(emu.api_key, base_url=emu.base_url, rate_limit_per_minute=1000)
+        with contextlib.closing(Core.single_key(store, at_budget)) as planner:
+            plans.append(planner.syncs.plan("default", mode=Mode.FULL))
         full = core.syncs.run("default", mode=Mode.FULL).report_or_raise()
         job = next(j for j in client.call("job.list") if j["status"] == "Open")
         for n in range(3):
@@ -126,6 +135,16 @@ def test_sync_summary(width: int, seeded: Any) -> None:
     show(console, summary_table(full))
     show(console, summary_table(incremental, title="Incremental sync"))
     check("sync-summary", width, out.getvalue())
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sync_plan(width: int, seeded: Any) -> None:
+    from ashby_connector.cli._sync_view import plan_table
+    from ashby_connector.cli._tables import show
+
+    console, out = _console(width)
+    show(console, plan_table(plans[0]))
+    check("sync-plan", width, out.getvalue())
 
 
 @pytest.mark.parametrize("width", WIDTHS)
