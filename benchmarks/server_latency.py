@@ -7,8 +7,11 @@ p50 and p99 per concurrency level, and the throughput at which p99 first passes 
 
 The yardstick, measured in the same run: a bare route (Starlette on the same uvicorn, one worker)
 that reads the same 100 rows from the same database and returns their raw JSON with orjson. Our
-figures are printed as a ratio to it, so a loaded machine moves both. Last, the CPU an idle
-``ashby-connector serve`` uses over ``--idle-seconds`` (benchmarks/_idle_cpu.py).
+figures are printed as a ratio to it, so a loaded machine moves both. Beside it, the app's floor:
+``GET /healthz`` through the same server (middleware, routing, thread pool, nothing read). Each
+line also gives the server process's CPU per request (from /proc), which a busy machine moves
+far less than the latencies. Last, the CPU an idle ``ashby-connector serve`` uses over
+``--idle-seconds`` (benchmarks/_idle_cpu.py).
 
     .venv/bin/python benchmarks/server_latency.py                  # SQLite + a private PostgreSQL
     .venv/bin/python benchmarks/server_latency.py --no-postgres --seconds 3
@@ -151,6 +154,12 @@ async def measure(port: int, request: bytes, concurrency: int, seconds: float) -
     return statistics.median(ordered) * 1000, p99 * 1000, len(ordered) / elapsed
 
 
+def process_cpu(pid: int | None) -> float:
+    """Seconds of CPU the process has used (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _start(
     target: Callable[..., None], args: tuple[object, ...]
 ) -> tuple[multiprocessing.process.BaseProcess, int]:
@@ -174,9 +183,13 @@ def run_database(label: str, db_url: str, seconds: float) -> list[str]:
     headers = f"Host: 127.0.0.1\r\nAuthorization: Bearer {key}\r\nX-Connection-Id: {connection_id}\r\n"
     kinds = {
         "bare route (100 rows, orjson)": (bare_port, b"GET /bare HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+        # The app's floor: a route that reads nothing, through the same middleware, routing and
+        # thread pool as the resource routes; what a request costs before it does anything.
+        "app floor (/healthz)": (port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
         "list (100)": (port, f"GET /resources/atsJob?limit=100 HTTP/1.1\r\n{headers}\r\n".encode()),
         "retrieve": (port, f"GET /resources/atsJob/{job_id} HTTP/1.1\r\n{headers}\r\n".encode()),
     }
+    pids = {port: server.pid, bare_port: bare.pid}
     lines = []
     figures: dict[str, dict[int, tuple[float, float, float]]] = {}
     try:
@@ -185,8 +198,12 @@ def run_database(label: str, db_url: str, seconds: float) -> list[str]:
             knee = None
             figures[kind] = {}
             for level in LEVELS:
+                cpu_before, began = process_cpu(pids[target]), time.perf_counter()
                 p50, p99, rps = figures[kind][level] = asyncio.run(measure(target, request, level, seconds))
-                lines.append(f"| {label} | {kind} | {level} | {p50:.1f} | {p99:.1f} | {rps:.0f} |")
+                requests = rps * (time.perf_counter() - began)
+                cpu_ms = (process_cpu(pids[target]) - cpu_before) / max(requests, 1) * 1000
+                row = f"| {label} | {kind} | {level} | {p50:.1f} | {p99:.1f} | {rps:.0f} | {cpu_ms:.2f} |"
+                lines.append(row)
                 print(lines[-1], flush=True)
                 if p99 > P99_LIMIT_MS and knee is None:
                     knee = f"{label} {kind}: p99 passes {P99_LIMIT_MS:.0f} ms at concurrency {level}"
@@ -211,7 +228,7 @@ def run_database(label: str, db_url: str, seconds: float) -> list[str]:
             proc.terminate()
             proc.join(10)
     yard = figures["bare route (100 rows, orjson)"]
-    for kind in ("list (100)", "retrieve"):
+    for kind in ("app floor (/healthz)", "list (100)", "retrieve"):
         ours = figures[kind]
         lines.append(
             f"{label} {kind} / bare route: p50 at concurrency 1 {ours[1][0] / yard[1][0]:.2f}x "
@@ -270,7 +287,10 @@ def main() -> None:
     parser.add_argument("--postgres-url")
     parser.add_argument("--idle-seconds", type=float, default=30.0, help="0 skips the idle measure")
     args = parser.parse_args()
-    print("| database | request | concurrency | p50 ms | p99 ms | req/s |\n|---|---|---|---|---|---|")
+    print(
+        "| database | request | concurrency | p50 ms | p99 ms | req/s | server CPU ms/req |\n"
+        "|---|---|---|---|---|---|---|"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         results = run_database("SQLite", f"sqlite:///{tmp}/bench.db", args.seconds)
         if not args.no_postgres:
