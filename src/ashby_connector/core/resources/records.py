@@ -74,13 +74,18 @@ class Model:
         """The stored kinds the model's records come from."""
         return tuple(p.kind for p in self.parts) or (self.kind,)
 
-    def _resolved(self, record: StoredRecord | dict[str, Any]) -> tuple[Model, dict[str, Any], str | None]:
-        """The model (or part) that reads ``record``, its raw record with what it joins, and
-        when it was deleted."""
+    def _resolved(
+        self, record: StoredRecord | dict[str, Any], joined: bool = False
+    ) -> tuple[Model, dict[str, Any], str | None]:
+        """The model (or part) that reads ``record``, its raw record with what it joins (already
+        there when ``joined``: a page scan's records), and when it was deleted."""
         if self.parts and isinstance(record, dict) and _PART in record:
             part: Model = self.parts[record[_PART]]
-            return part._resolved({k: v for k, v in record.items() if k != _PART})
-        raw = self.complete(record) if isinstance(record, StoredRecord) else self.join(record)
+            return part._resolved({k: v for k, v in record.items() if k != _PART}, joined)
+        if isinstance(record, StoredRecord):
+            raw = self.complete(record)
+        else:
+            raw = record if joined else self.join(record)
         return self, raw, iso(record.deleted_at) if isinstance(record, StoredRecord) else None
 
     def convert(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> UnifiedModel:
@@ -92,9 +97,11 @@ class Model:
         assert model.custom is not None
         return unified.to_custom(model.custom, raw, include_raw=include_raw, deleted_at=deleted)
 
-    def render(self, record: StoredRecord | dict[str, Any], include_raw: bool) -> dict[str, Any]:
+    def render(
+        self, record: StoredRecord | dict[str, Any], include_raw: bool, *, joined: bool = False
+    ) -> dict[str, Any]:
         """``convert(...).model_dump(mode="json")`` without the pydantic model (the read path)."""
-        model, raw, deleted = self._resolved(record)
+        model, raw, deleted = self._resolved(record, joined)
         if model.spec is not None:
             return unified.to_unified_json(
                 model.spec, raw, model.mapping, include_raw=include_raw, deleted_at=deleted
@@ -474,11 +481,14 @@ def list_records(
     results: list[dict[str, Any]] = []
     needs_check = bool(query.filters or query.q or query.created_after)
     search = model.spec.search if model.spec else ()
+    # ``_scan`` hands over records already joined (``complete``); pieces of an exploded record
+    # (a candidate's files) are joined as the pieces they are.
+    joined = model.spec is None or model.spec.explode is None
     for store_cursor, position, record, raw in _scan(core, conn, model, query):
         if len(results) == query.limit:
             return results, encode_cursor(store_cursor, position - 1)
         deleted = iso(record.deleted_at)
-        item = model.render(raw, query.include_raw)
+        item = model.render(raw, query.include_raw, joined=joined)
         if deleted:
             item["deletedAt"] = deleted
         if not needs_check or _matches(item, query, search):
