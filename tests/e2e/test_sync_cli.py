@@ -113,6 +113,9 @@ def test_unreachable_base_url(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path / 'a.db'}",
         "--rate-limit",
         "0",
+        # Not the default 30 s of retrying: test_cli_waiting.py shows the flag is honoured.
+        "--give-up-after",
+        "1",
     )
     assert code == 1 and out.count("error:") == 1 and "reach" in out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import hashlib
 import time
@@ -26,6 +27,8 @@ class Emulator:
         cfg.api_key = cfg.api_key or _derived_key(cfg.seed, "api")
         cfg.admin_key = cfg.admin_key or _derived_key(cfg.seed, "admin")
         cfg.scim_token = cfg.scim_token or _derived_key(cfg.seed, "scim")
+        # What ``reset`` restores: the settings (keys, limits, faults) the organisation started with.
+        self._initial = copy.deepcopy(cfg)
         self.faults = FaultInjector(parse_faults(cfg.faults), cfg.seed)
         # The rate limits' clock; a test may replace it to count 429s per window without sleeping.
         self.clock: Callable[[], float] = time.monotonic
@@ -78,25 +81,31 @@ class Emulator:
         return self.config.scim_token
 
     def reset(self, *, seed: int | None = None, candidates: int | None = None) -> None:
-        """Regenerate the organisation in place (listeners such as the webhook sender are kept)."""
-        if seed is not None:
-            self.config.seed = seed
-        if candidates is not None:
-            self.config.candidates = candidates
+        """Put the organisation back as it started, regenerated: the keys, limits, token lifetimes,
+        faults and rate-limit clock it was created with; no webhook settings, files, reports or
+        other added state; a fresh request count. ``seed``/``candidates`` generate another
+        organisation this once (the next reset without them returns to the first). Tests share
+        one emulator between them on this promise."""
+        start = copy.deepcopy(self._initial)
+        start.seed = start.seed if seed is None else seed
+        start.candidates = start.candidates if candidates is None else candidates
+        # In place: the state and config objects are held by the app, handles and helpers.
+        self.config.__dict__.update(start.__dict__)
+        self.faults = FaultInjector(parse_faults(self.config.faults), self.config.seed)
+        self.clock = time.monotonic
+        self.rate_limiter = self._limiter()
         old = self.state
         new = self._new_state(True)
         with old.lock:
-            # Swap contents, not the object: holders of ``state`` (handles, senders) stay valid.
-            keep_listeners = old.listeners
-            extra_keys = {k: v for k, v in old.keys.items() if k not in new.keys}
-            keep_extras = {
-                k: v for k, v in old.extras.items() if k not in new.extras and k != "pagination_secret"
-            }
+            # The webhook sender (its settings and queue) and its listener go with the old state.
+            from ashby_connector.emulator.delivery.services import close_extras
+
+            close_extras(old, wait=False)
+            base_url = old.extras.get("base_url")
             old.__dict__.update({k: v for k, v in new.__dict__.items() if k != "lock"})
-            old.listeners = keep_listeners
-            old.keys.update(extra_keys)
-            old.extras.update(keep_extras)
-            old.extras["emulator"] = self
+            if base_url is not None:
+                old.extras["base_url"] = base_url  # where this process listens: not the organisation's
+            self.requests_received.clear()
 
     def set_faults(self, spec: str | None) -> None:
         self.config.faults = spec

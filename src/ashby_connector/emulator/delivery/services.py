@@ -89,8 +89,9 @@ def base_url(ctx: Ctx) -> str:
     return f"http://{host}"
 
 
-def close_extras(state: State) -> None:
-    """Stop the webhook thread (called when the emulator shuts down or resets)."""
+def close_extras(state: State, *, wait: bool = True) -> None:
+    """Stop the webhook threads (called when the emulator shuts down or resets). ``wait=False``
+    only tells them to stop: a reset holds the state's lock, which a delivery in flight may need."""
     sender = state.extras.get(_SENDER)
     if isinstance(sender, WebhookSender):
-        sender.close()
+        sender.close(wait=wait)

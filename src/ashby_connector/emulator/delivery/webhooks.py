@@ -288,10 +288,13 @@ class WebhookSender:
                 self._cond.wait(min(left, 0.05))
         return True
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = True) -> None:
+        """Stop sending; ``wait``: until the threads end (else they end after their delivery)."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        if not wait:
+            return
         for thread in self._threads:
             thread.join(timeout=5)
         if self._client is not None:
