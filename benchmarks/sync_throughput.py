@@ -42,7 +42,7 @@ from _bare_fetch import bare_fetch  # noqa: E402
 from ashby_connector.client import AshbyClient  # noqa: E402
 from ashby_connector.emulator.in_process import Control  # noqa: E402
 from ashby_connector.store import Store  # noqa: E402
-from ashby_connector.sync import SyncEngine, SyncReport, all_streams  # noqa: E402
+from ashby_connector.sync import Mode, SyncEngine, SyncReport, all_streams  # noqa: E402
 from ashby_connector.sync.engine import DEFAULT_CONCURRENCY  # noqa: E402
 
 SERVE = """
@@ -208,7 +208,7 @@ def main() -> None:
                 flush=True,
             )
             sqlite_db = f"sqlite:///{tmp / 'bench.db'}"
-            full = run_sync(emu, sqlite_db, names, full=True)
+            full = run_sync(emu, sqlite_db, names, mode=Mode.FULL)
             rate = full.fetched / full.duration
             print(
                 f"(b) full sync -> SQLite: {full.fetched:,} records, {full.requests:,} requests in "
@@ -227,7 +227,7 @@ def main() -> None:
                 with (
                     contextmanager(lambda: iter([args.pg_url]))() if args.pg_url else private_postgres()
                 ) as pg:
-                    pgr = run_sync(emu, pg, names, full=True)
+                    pgr = run_sync(emu, pg, names, mode=Mode.FULL)
                     prate = pgr.fetched / pgr.duration
                     print(
                         f"(c) full sync -> PostgreSQL: {pgr.fetched:,} records in {pgr.duration:.1f}s = "

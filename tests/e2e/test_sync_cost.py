@@ -19,7 +19,7 @@ from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.emulator.records.kinds import LIST_OP_KIND
 from ashby_connector.errors import RateLimitError
 from ashby_connector.store import Store
-from ashby_connector.sync import SyncEngine
+from ashby_connector.sync import Mode, SyncEngine
 from ashby_connector.sync.policies import every_child
 from tests.e2e.test_sync_cli import cli, sync_args
 
@@ -153,8 +153,8 @@ def test_child_policies_on_a_first_run_and_after_parents_change(
 def test_plan_matches_the_run_within_ten_percent(emulator: EmulatorHandle, store: Store) -> None:
     for children in (None, every_child("eager")):
         with _client(emulator) as client:
-            plan = SyncEngine(client, store, children=children, full=True).plan()
-            report = SyncEngine(client, store, children=children, full=True).run()
+            plan = SyncEngine(client, store, children=children, mode=Mode.FULL).plan()
+            report = SyncEngine(client, store, children=children, mode=Mode.FULL).run()
         assert abs(report.requests - plan.requests) <= 0.1 * report.requests, (
             plan.to_dict(),
             report.requests,
@@ -169,7 +169,7 @@ def test_an_old_page_never_reverts_a_newer_webhook_version(
         listed = _all(client, "candidate.list")
         newer = listed[0] | {"name": "Renamed By Webhook", "updatedAt": "2999-01-01T00:00:00.000Z"}
         store.upsert_records("default", "candidate", [newer])  # what the webhook processor stored
-        report = SyncEngine(client, store, streams=["candidate"], full=True).run()
+        report = SyncEngine(client, store, streams=["candidate"], mode=Mode.FULL).run()
     assert report.ok
     assert store.get("default", "candidate", newer["id"]) == newer
     assert store.get("default", "candidate", listed[1]["id"]) == listed[1]

@@ -88,8 +88,14 @@ def test_candidate_and_job_edits_arrive_in_seconds_with_webhooks_on(hooked: Hook
         "the edits in the store",
     )
     print(f"edits in the store after {took:.2f}s")
-    # The poll that brought them is in the history; the many that found nothing are not.
-    polls = [r for r in hooked.runs(trigger="schedule") if r["streams"] == ["candidate", "job"]]
+
+    # The poll that brought them is in the history (recorded once its run ends, moments after its
+    # pages were stored); the many that found nothing are not.
+    def lane_polls() -> list[dict[str, Any]]:
+        return [r for r in hooked.runs(trigger="schedule") if r["streams"] == ["candidate", "job"]]
+
+    _within(30, lambda: bool(lane_polls()), "the poll in the history")
+    polls = lane_polls()
     assert polls and all(r["changed"] > 0 or r["status"] != "succeeded" for r in polls), polls
     assert any(r["changed"] >= 2 or len(polls) > 1 for r in polls)
 
@@ -140,9 +146,11 @@ def test_webhooks_whose_payload_cannot_update_the_copy_start_one_coalesced_run(h
     core = hooked.server.core
     _within(
         30,
-        lambda: not core.syncs.webhook_runs.pending()
-        and not core.webhooks.inbox.counts().get("pending")
-        and finished(),
+        lambda: (
+            not core.syncs.webhook_runs.pending()
+            and not core.webhooks.inbox.counts().get("pending")
+            and finished()
+        ),
         "every webhook applied and no run waiting",
     )
     runs = finished()

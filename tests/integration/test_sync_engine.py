@@ -12,7 +12,7 @@ import pytest
 
 from ashby_connector.errors import APIError, AuthenticationError, ServerError, SyncTokenExpiredError
 from ashby_connector.store import Store
-from ashby_connector.sync import SyncAbortedError, SyncEngine
+from ashby_connector.sync import Mode, SyncAbortedError, SyncEngine
 from ashby_connector.sync.report import StreamResult, SyncReport
 
 STREAMS = ["candidate", "candidateNote", "user", "job", "source"]
@@ -195,8 +195,7 @@ def test_reconcile_marks_vanished_records_deleted(store: Store) -> None:
         fake,
         store,
         streams=["job"],
-        full=True,
-        reconcile=True,
+        mode=Mode.RECONCILE,
         on_change=lambda kind, rec, change: changes.append((kind, rec["id"], change)),
     ).run()
     assert report.streams[0].deleted == 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
+
+from ashby_connector.times import parse_instant
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,7 @@ def updated_at(record: dict[str, Any]) -> datetime | None:
     for field in TS_FIELDS:
         value = record.get(field)
         if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value)
-            except ValueError:
-                continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed = parse_instant(value)
+            if parsed is not None:
+                return parsed
     return None
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything in the store is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from ashby_connector.store.kinds import LINKED_CHILDREN
 from ashby_connector.store.records import StoredRecord, canonical, record_id
 from ashby_connector.store.schema import child_fetches, record_table, sync_state
 from ashby_connector.store.wakeups import Wakeups
+from ashby_connector.times import utcnow
 
 Change = Literal["created", "updated", "deleted"]
 # The one change callback of the project: ``on_change(kind, raw record, change)`` for one connection.
@@ -30,10 +31,6 @@ ChangeCallbackFor = Callable[[str], ChangeCallback]
 ReconcileScope = Literal["all", "parent"]
 
 _CHUNK = 500  # ids per IN (...) clause: well under SQLite's variable limit
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

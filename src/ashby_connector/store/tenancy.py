@@ -8,7 +8,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -17,17 +17,7 @@ from ashby_connector.store import queries
 from ashby_connector.store import schema_tenancy as t
 from ashby_connector.store.repository import Store
 from ashby_connector.store.secrets import hash_platform_key, new_id, new_platform_key
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO-8601 with the zone: SQLite hands times back naive, and they are UTC."""
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+from ashby_connector.times import utcnow
 
 
 @dataclass(frozen=True)

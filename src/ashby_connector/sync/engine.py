@@ -16,6 +16,7 @@ from ashby_connector.errors import (
     PermissionDeniedError,
 )
 from ashby_connector.store import ChangeCallback, Store
+from ashby_connector.sync.modes import Mode
 from ashby_connector.sync.permissions import check_access, key_scopes
 from ashby_connector.sync.plan import Plan, listing_counter, make_plan
 from ashby_connector.sync.policies import ChildPolicy, child_lists, resolve
@@ -55,8 +56,7 @@ class SyncEngine:
         connection_id: str = "default",
         *,
         streams: list[str] | None = None,
-        full: bool = False,
-        reconcile: bool = False,
+        mode: Mode = Mode.INCREMENTAL,
         on_progress: OnProgress | None = None,
         on_change: ChangeCallback | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -72,8 +72,7 @@ class SyncEngine:
         self.store = store
         self.connection_id = connection_id
         self.stream_names = streams
-        self.full = full
-        self.reconcile = reconcile
+        self.mode = Mode(mode)
         self.on_progress = on_progress
         self.on_change = on_change
         self.concurrency = max(1, concurrency)
@@ -124,7 +123,7 @@ class SyncEngine:
             self.connection_id,
             access.allowed,
             self.policies,
-            full=self.full,
+            full=self.mode.full,
             counter=listing_counter(self.client),
             rate_per_minute=getattr(self.client, "rate_limit_per_minute", None),
             operation_limits=getattr(self.client, "operation_rate_limits", None),
@@ -215,7 +214,7 @@ class SyncEngine:
         """Parents the child stream will ask for in this run (the same selection as the runner)."""
         assert child.parent is not None
         state = self.store.get_stream_state(self.connection_id, child.name)
-        since = None if self.full else state.parent_watermark
+        since = None if self.mode.full else state.parent_watermark
         if since is None and self.policies.get(child.name) == "changed":
             return 0
         return self.store.count(
@@ -264,8 +263,7 @@ class SyncEngine:
             self.store,
             self.connection_id,
             stream,
-            full=self.full,
-            reconcile=self.reconcile,
+            mode=self.mode,
             on_progress=self.on_progress,
             on_change=self.on_change,
             policy=self.policies.get(stream.name, "eager"),

@@ -10,11 +10,12 @@ from typing import Any, NamedTuple, Protocol
 
 from ashby_connector.errors import NotFoundError, SyncTokenExpiredError
 from ashby_connector.store import ChangeCallback, Store, UpsertResult
-from ashby_connector.store.repository import utcnow
+from ashby_connector.sync.modes import Mode
 from ashby_connector.sync.policies import ChildPolicy
 from ashby_connector.sync.prefetch import read_ahead
 from ashby_connector.sync.report import ProgressEvent, StreamResult
 from ashby_connector.sync.streams import Stream
+from ashby_connector.times import utcnow
 
 OnProgress = Callable[[ProgressEvent], None]
 PAGE_LIMIT = 100
@@ -57,8 +58,7 @@ class StreamRunner:
         connection_id: str,
         stream: Stream,
         *,
-        full: bool = False,
-        reconcile: bool = False,
+        mode: Mode = Mode.INCREMENTAL,
         on_progress: OnProgress | None = None,
         on_change: ChangeCallback | None = None,
         policy: ChildPolicy = "eager",
@@ -69,8 +69,8 @@ class StreamRunner:
         self.store = store
         self.connection_id = connection_id
         self.stream = stream
-        self.full = full
-        self.reconcile = reconcile
+        self.full = mode.full  # re-list everything, whatever syncToken is saved
+        self.reconcile = mode.reconcile  # and mark what vanished as deleted
         self.on_progress = on_progress
         self.on_change = on_change
         self.policy = policy

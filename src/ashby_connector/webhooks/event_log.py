@@ -8,19 +8,19 @@ Each read is one query whatever the number of rows it returns.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.schema_webhooks import webhook_delivery, webhook_inbox, webhook_outbox
+from ashby_connector.times import iso_epoch
 
 MAX_ROWS = 500
 
 
 def _iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+    return iso_epoch(ts, timespec="seconds")
 
 
 def subscriber_events(

@@ -17,6 +17,7 @@ from ashby_connector.refusals import SettingRefused
 from ashby_connector.store.engine import Begin
 from ashby_connector.store.schema_webhooks import webhook_subscription
 from ashby_connector.store.secrets import SecretBox
+from ashby_connector.times import iso_epoch
 from ashby_connector.webhooks.outbound_url import OutboundPolicy, OutboundURLError
 
 CHANGES = ("created", "updated", "deleted")
@@ -71,10 +72,8 @@ class Subscription:
         return out
 
 
-def _iso(ts: float) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _iso(ts: float) -> str | None:
+    return iso_epoch(ts, z=True, timespec="milliseconds")
 
 
 def new_signing_secret() -> str:

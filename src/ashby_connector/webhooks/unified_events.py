@@ -12,12 +12,12 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from ashby_connector.store.kinds import KIND_OPERATIONS
+from ashby_connector.times import ashby_time, utcnow
 from ashby_connector.webhooks.protocols import Change
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def event_id(connection_id: str, model: str, change: str, record: dict[str, Any]
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return ashby_time(utcnow())
 
 
 def registry_mapper(

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from ashby_connector import times
+
 FieldType = Literal["numeric_score", "numeric_duration_minutes", "url", "string", "boolean_success"]
 
 
@@ -146,13 +148,9 @@ class ResultIn(BaseModel):
 
 
 def epoch_ms(at: datetime | None = None) -> int:
-    moment = at or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    """Epoch milliseconds of ``at`` (now when None); a time sent without a zone is UTC."""
+    return times.epoch_ms(at if at is None or at.tzinfo else at.replace(tzinfo=UTC))
 
 
 def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return times.iso_epoch(ts, z=True, timespec="milliseconds")

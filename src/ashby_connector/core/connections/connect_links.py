@@ -11,7 +11,8 @@ from typing import Any
 
 from ashby_connector.core.connections.branding import Brandings
 from ashby_connector.core.connections.lifecycle import Connections
-from ashby_connector.store.tenancy import ConnectLink, LinkState, Tenancy, iso, utcnow
+from ashby_connector.store.tenancy import ConnectLink, LinkState, Tenancy
+from ashby_connector.times import iso, utcnow
 
 __all__ = ["ConnectLink", "ConnectLinks"]
 

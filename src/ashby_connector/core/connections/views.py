@@ -6,7 +6,8 @@ from typing import Any
 
 from ashby_connector.core.connections import access
 from ashby_connector.core.syncs.history import SyncRun
-from ashby_connector.store.tenancy import ConnectionRow, iso
+from ashby_connector.store.tenancy import ConnectionRow
+from ashby_connector.times import iso
 
 
 def connection_view(row: ConnectionRow, *, with_access: bool = True) -> dict[str, Any]:

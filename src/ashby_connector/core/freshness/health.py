@@ -20,12 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from ashby_connector.core.freshness.schedules import Schedules, iso_epoch
-from ashby_connector.core.syncs.history import POLL_HOLDER_SUFFIX, SyncRun, iso_utc, run_from_values
+from ashby_connector.core.freshness.schedules import Schedules
+from ashby_connector.core.syncs.history import POLL_HOLDER_SUFFIX, SyncRun, run_from_values
 from ashby_connector.store import Store
 from ashby_connector.store import overview as facts
 from ashby_connector.store.tenancy import ConnectionRow
 from ashby_connector.sync.engine import KEY_REFUSED
+from ashby_connector.times import iso, iso_epoch
 
 State = Literal["healthy", "syncing", "pending", "attention"]
 STATES: tuple[State, ...] = ("healthy", "syncing", "pending", "attention")
@@ -79,7 +80,7 @@ class ConnectionOverview:
             "running": self.running,
             "paused": self.paused,
             "lastRun": self.last_run.to_api(with_report=False) if self.last_run else None,
-            "lastSuccessAt": iso_utc(self.last_success_at),
+            "lastSuccessAt": iso(self.last_success_at),
             "lagSeconds": None if self.lag_seconds is None else round(self.lag_seconds, 1),
             "nextRunAt": iso_epoch(self.next_run_at),
             "records": self.records,
@@ -175,10 +176,6 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
-def _epoch(value: datetime) -> float:
-    return value.timestamp()
-
-
 class ConnectionHealth:
     """Overviews of connections, for the REST list and the console alike."""
 
@@ -229,7 +226,7 @@ class ConnectionHealth:
                     paused=schedule.paused,
                     last_run=last_run,
                     last_success_at=succeeded.finished_at if succeeded else None,
-                    lag_seconds=None if oldest is None else max(0.0, now - _epoch(oldest)),
+                    lag_seconds=None if oldest is None else max(0.0, now - oldest.timestamp()),
                     next_run_at=schedule.next_run_at(),
                     records=counts.get(row.id, 0),
                     requests_last_hour=requests.get(row.id, 0),

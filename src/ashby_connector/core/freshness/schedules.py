@@ -32,6 +32,7 @@ from ashby_connector.core.syncs.modes import Mode
 from ashby_connector.refusals import Refusal
 from ashby_connector.store import Store
 from ashby_connector.store.schedules import SchedulerBeats, ScheduleRows
+from ashby_connector.times import iso_epoch
 
 log = logging.getLogger("ashby_connector.scheduler")
 
@@ -109,10 +110,6 @@ class Schedule:
         if fast_lane_active is not None:
             out["fastLaneActive"] = fast_lane_active
         return out
-
-
-def iso_epoch(value: float | None) -> str | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC).isoformat()
 
 
 def check_bounds(field: str, value: float, low: float, high: float, what: str) -> None:

@@ -17,11 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from ashby_connector.core.connections.child_policies import ChildPolicies
-from ashby_connector.core.freshness.schedules import Schedule, Schedules, iso_epoch
-from ashby_connector.core.syncs.history import SyncHistory, SyncLease, iso_utc
+from ashby_connector.core.freshness.schedules import Schedule, Schedules
+from ashby_connector.core.syncs.history import SyncHistory, SyncLease
 from ashby_connector.store import Store, StreamState
 from ashby_connector.sync.policies import default_policy
 from ashby_connector.sync.streams import Stream, all_streams
+from ashby_connector.times import iso, iso_epoch
 
 # Child lists outside the policies are stored from their parent's pages (interview events).
 DERIVED = "from parent pages"
@@ -53,7 +54,7 @@ class StreamStatus:
             "stream": self.stream,
             "mode": self.mode,
             "running": self.running,
-            "lastSuccessAt": iso_utc(self.last_success_at),
+            "lastSuccessAt": iso(self.last_success_at),
             "lastError": self.last_error,
             "records": self.records,
             "lagSeconds": None if self.lag_seconds is None else round(self.lag_seconds, 1),
@@ -155,7 +156,7 @@ class SyncStatusReader:
         else:
             incremental = stream.strategy == "incremental" and all(s.sync_token for s in states)
         mode = f"resumable {states[0].run_mode}" if unfinished else "incremental" if incremental else "full"
-        lag = None if last_success is None else max(0.0, self.clock() - _epoch(last_success))
+        lag = None if last_success is None else max(0.0, self.clock() - last_success.timestamp())
         return StreamStatus(
             stream.name,
             mode,
@@ -188,7 +189,3 @@ class SyncStatusReader:
 def _states_of(states: Mapping[str, StreamState], stream: str) -> list[StreamState]:
     """A stream's states: its own, or one per partition (``surveySubmission:Questionnaire``)."""
     return [st for key, st in states.items() if key == stream or key.startswith(stream + ":")]
-
-
-def _epoch(value: datetime) -> float:
-    return value.timestamp()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from ashby_connector.webhooks.timestamps import parse_instant as parse_time
+from ashby_connector import times
+from ashby_connector.times import parse_instant as parse_time
 
 __all__ = ["Answer", "Freshness", "days_between", "iso", "median_days", "parse_time", "person", "ref"]
 
@@ -45,9 +46,7 @@ class Answer:
 
 
 def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return times.iso(value, z=True)
 
 
 def days_between(start: datetime, end: datetime) -> float:

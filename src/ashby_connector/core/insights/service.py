@@ -49,6 +49,7 @@ from ashby_connector.core.insights.entries import (
 from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.store import Store, insights
 from ashby_connector.store.tenancy import ConnectionRow
+from ashby_connector.times import ashby_time
 
 # Statuses of an offer that wait on someone: approvers, or the candidate.
 WAITING_ON_APPROVAL = ("WaitingOnApprovalStart", "WaitingOnOfferApproval", "WaitingOnApprovalDefinition")
@@ -481,8 +482,8 @@ class Insights:
         self._require(conn, "atsInterview::list")
         now = self._now()
         starts, events = self.events.derived(conn.id, by_start, _ordered)
-        first = bisect.bisect_left(starts, _iso_ms(now))
-        last = bisect.bisect_left(starts, _iso_ms(now + timedelta(days=days)))
+        first = bisect.bisect_left(starts, ashby_time(now))
+        last = bisect.bisect_left(starts, ashby_time(now + timedelta(days=days)))
         schedules = self.schedules.entries(conn.id)
         apps = self.applications.entries(conn.id)
         found = []
@@ -650,11 +651,6 @@ def _ordered(
     """Events in ``key`` order, with the keys apart (for bisecting a time window)."""
     ordered = sorted(items.items(), key=lambda item: (key(item[1]), item[0]))
     return [key(e) for _, e in ordered], ordered
-
-
-def _iso_ms(value: datetime) -> str:
-    """The form Ashby writes times in (``2024-04-03T18:03:20.089Z``): compared as text in SQL."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _event(at: Any, kind: str, summary: str, application_id: Any) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from ashby_connector.core.app import Core
 from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.core.errors import CoreError
 from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, cursors, queries
-from ashby_connector.store.tenancy import ConnectionRow, iso
+from ashby_connector.store.tenancy import ConnectionRow
+from ashby_connector.times import iso
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
 from ashby_connector.unified.models import UnifiedModel

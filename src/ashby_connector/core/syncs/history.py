@@ -29,6 +29,7 @@ from typing import Any, Literal
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.store import Store, cursors
 from ashby_connector.store.sync_runs import LeaseRow, SyncLeaseRows, SyncRunRows
+from ashby_connector.times import iso
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "interrupted"]
 # How long a run's lease lives without a heartbeat: a killed process's connection can sync again
@@ -57,11 +58,6 @@ class Held:
 
 def new_run_id() -> str:
     return "sync_" + secrets.token_hex(12)
-
-
-def iso_utc(value: datetime | None) -> str | None:
-    """ISO-8601 with the zone (the store hands back zone-aware UTC times)."""
-    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True)
@@ -96,9 +92,9 @@ class SyncRun:
             "mode": self.mode,
             "full": self.full,
             "streams": self.streams,
-            "createdAt": iso_utc(self.created_at),
-            "startedAt": iso_utc(self.started_at),
-            "finishedAt": iso_utc(self.finished_at),
+            "createdAt": iso(self.created_at),
+            "startedAt": iso(self.started_at),
+            "finishedAt": iso(self.finished_at),
             "requests": self.requests,
             "fetched": self.fetched,
             "changed": self.changed,

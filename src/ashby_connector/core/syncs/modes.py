@@ -1,4 +1,5 @@
-"""What a sync run does (``Mode``) and who asked for it (``Trigger``): each defined once, here.
+"""What a sync run does (``Mode``, defined in ``sync.modes`` where the engine sees it) and who asked
+for it (``Trigger``): each defined once.
 
 Both are string enums, so the history, the API and the metrics keep their plain values
 (``"reconcile"``, ``"cli"``) and a value read back from the store converts with ``Mode(value)``.
@@ -8,28 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ashby_connector.sync.modes import Mode
 
-class Mode(StrEnum):
-    """``incremental`` sends each list's saved syncToken; ``full`` re-lists everything;
-    ``reconcile`` re-lists everything and marks what vanished as deleted."""
-
-    INCREMENTAL = "incremental"
-    FULL = "full"
-    RECONCILE = "reconcile"
-
-    @property
-    def full(self) -> bool:
-        """The run re-lists everything (ignores saved syncTokens)."""
-        return self is not Mode.INCREMENTAL
-
-    @property
-    def reconcile(self) -> bool:
-        return self is Mode.RECONCILE
-
-    @classmethod
-    def of(cls, *, full: bool = False, reconcile: bool = False) -> Mode:
-        """The mode a command line's ``--full`` / ``--reconcile`` flags ask for."""
-        return cls.RECONCILE if reconcile else cls.FULL if full else cls.INCREMENTAL
+__all__ = ["Mode", "Trigger"]
 
 
 class Trigger(StrEnum):
