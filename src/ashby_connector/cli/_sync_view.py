@@ -68,7 +68,9 @@ class SyncProgress:
             self.progress.console.print(f"[yellow]warning:[/] {event.message}")
             return
         if event.kind == "stage":
-            self.progress.console.print(f"[bold green]{event.message}")
+            # "copy usable after ...; child lists next: ...": a line each, so 80 columns hold them.
+            usable, _, rest = event.message.partition("; ")
+            self.progress.console.print(f"[bold green]{usable}" + (f";\n  {rest}" if rest else ""))
             return
         with self.lock:
             task = self.tasks.get(event.stream)
