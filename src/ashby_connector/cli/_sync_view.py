@@ -69,7 +69,7 @@ class SyncProgress:
             return
         if event.kind == "stage":
             # "copy usable after ...; child lists next: ...": a line each, so 80 columns hold them.
-            usable, _, rest = event.message.partition("; ")
+            usable, _, rest = (event.message or "").partition("; ")
             self.progress.console.print(f"[bold green]{usable}" + (f";\n  {rest}" if rest else ""))
             return
         with self.lock:
