@@ -160,12 +160,12 @@ def test_the_python_api_refuses_the_same_way(server: Server, emu: EmulatorHandle
     tenant = server.tenant_of(http.headers["X-Connection-Id"])
     row = server.core.tenancy.get_connection(tenant, http.headers["X-Connection-Id"])
     assert row is not None
-    model = res.resolve_model(server.core, row, "atsEeoc")
+    model = res.resolve_model(server.core.resources, row, "atsEeoc")
     query = res.ListQuery(10, None, None, None, None, None, {}, False)
     for read in (
-        lambda: res.list_records(server.core, row, model, query),
-        lambda: res.get_record(server.core, row, model, "ss-1"),
-        lambda: res.read_live(server.core, row, model, "ss-1"),
+        lambda: res.list_records(server.core.resources, row, model, query),
+        lambda: res.get_record(server.core.resources, row, model, "ss-1"),
+        lambda: res.read_live(server.core.resources, row, model, "ss-1"),
     ):
         with pytest.raises(CoreError) as refused:
             read()

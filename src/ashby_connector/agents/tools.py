@@ -207,10 +207,10 @@ def _quietly_built(make: Callable[[], MCPServer]) -> MCPServer:
 
 def read_record(core: Core, conn: ConnectionRow, model: str, record_id: str) -> dict[str, Any]:
     """What ``GET /resources/{model}/{id}`` answers, under the same checks."""
-    target = res.resolve_model(core, conn, model)
+    target = res.resolve_model(core.resources, conn, model)
     res.check_read(RequestedOperations.of(conn.operations), target, "retrieve", [])
-    res.ensure_children(core, conn, target, record_id)
-    found = res.get_record(core, conn, target, record_id)
+    res.ensure_children(core.resources, conn, target, record_id)
+    found = res.get_record(core.resources, conn, target, record_id)
     assert found is not None
     item = target.convert(found[1] or found[0], False)
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
@@ -222,8 +222,8 @@ def _write(
     """A unified write through the core, as ``POST``/``PATCH /resources/{model}`` make it."""
     model, _, action = operation.partition("::")
     RequestedOperations.of(conn.operations).require(model, action)
-    target = res.resolve_model(core, conn, model)
-    item, _ = res.write(core, conn, target, action, rid, payload, set())
+    target = res.resolve_model(core.resources, conn, model)
+    item, _ = res.write(core.resources, conn, target, action, rid, payload, set())
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
@@ -252,8 +252,8 @@ def _write_tools(core: Core, scope: Scope) -> dict[str, Callable[..., dict[str, 
     def add_tag(ctx: Context, candidateId: str, tagId: str) -> dict[str, Any]:
         """Add a tag (by its id) to a candidate in Ashby; the candidate's other tags stay."""
         conn = conn_of(ctx)
-        target = res.resolve_model(core, conn, "atsCandidate")
-        found = res.get_record(core, conn, target, candidateId, missing_ok=True)
+        target = res.resolve_model(core.resources, conn, "atsCandidate")
+        found = res.get_record(core.resources, conn, target, candidateId, missing_ok=True)
         current = found[0].raw.get("tags") if found else None
         have = [t["id"] for t in current or [] if isinstance(t, dict) and isinstance(t.get("id"), str)]
         tags = [*have, tagId] if tagId not in have else have

@@ -25,6 +25,7 @@ from ashby_connector.core.directory.role_gaps import RoleGapReport
 from ashby_connector.core.freshness.health import ConnectionHealth
 from ashby_connector.core.insights import Insights
 from ashby_connector.core.resources.lazy_children import LazyChildren
+from ashby_connector.core.resources.records import Resources
 from ashby_connector.core.runtime.master_key import existing_master_key, open_secret_box
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.deliveries import EventDeliveries
@@ -102,6 +103,8 @@ class Core:
         # the store) and every lazy read of a child list follow them.
         self.child_policies = ChildPolicies(self.tenancy)
         self.lazy_children = LazyChildren(store, self.clients.require, self.child_policies.overrides)
+        # Unified reads and writes (core.resources.records): given what they use, not this object.
+        self.resources = Resources(store, self.tenancy, self.lazy_children, self.clients, self.events)
         # Questions about the copy (people's and agents' faces): the store, and lazy lists on read.
         self.insights = Insights(store, self.lazy_children)
         self.syncs = SyncRuns(

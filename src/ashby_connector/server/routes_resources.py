@@ -47,7 +47,7 @@ def _shape(
         for data in page:
             data.pop("remoteData", None)
     if expand:
-        res.expand_relations_page(core, conn, model, page, expand)
+        res.expand_relations_page(core.resources, conn, model, page, expand)
     if fields:
         keep = {"id", *fields, *(expand or [])}
         page = [{k: v for k, v in data.items() if k in keep} for data in page]
@@ -78,7 +78,7 @@ def list_resources(
     expand: Annotated[str | None, Query(max_length=500)] = None,
     includeRemoteData: bool = False,
 ) -> Response:
-    target = res.resolve_model(core, conn, model)
+    target = res.resolve_model(core.resources, conn, model)
     field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
     res.check_read(requested(conn), target, "list", expand_list)
     filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
@@ -97,8 +97,8 @@ def list_resources(
         filters,
         includeRemoteData,
     )
-    res.ensure_filtered_children(core, conn, target, filters)
-    items, next_cursor = res.list_records(core, conn, target, query)
+    res.ensure_filtered_children(core.resources, conn, target, filters)
+    items, next_cursor = res.list_records(core.resources, conn, target, query)
     page = _shape(core, conn, target, items, field_list, expand_list, includeRemoteData)
     return _json({"data": page, "next": next_cursor})
 
@@ -119,16 +119,16 @@ def get_resource(
     fields: Annotated[str | None, Query(max_length=2000)] = None,
     expand: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    target = res.resolve_model(core, conn, model)
+    target = res.resolve_model(core.resources, conn, model)
     field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
     res.check_read(requested(conn), target, "retrieve", expand_list)
     if live:
-        item = target.render(res.read_live(core, conn, target, record_id), includeRemoteData)
+        item = target.render(res.read_live(core.resources, conn, target, record_id), includeRemoteData)
     else:
         # Lazy child lists the model reads (an application's screening answers): fetched now when
         # missing or stale, after every input is checked and the read is allowed.
-        res.ensure_children(core, conn, target, record_id)
-        found = res.get_record(core, conn, target, record_id)
+        res.ensure_children(core.resources, conn, target, record_id)
+        found = res.get_record(core.resources, conn, target, record_id)
         assert found is not None
         item = target.render(found[1] or found[0], includeRemoteData)
     [data] = _shape(core, conn, target, [item], field_list, expand_list, includeRemoteData)
@@ -151,9 +151,9 @@ Payload = Annotated[dict[str, Any], Body(description="Unified fields to write")]
     **answers(answers_.RecordAnswer, 201),
 )
 def create_resource(model: str, payload: Payload, core: CoreDep, conn: Connection) -> dict[str, Any]:
-    target = res.resolve_model(core, conn, model)
+    target = res.resolve_model(core.resources, conn, model)
     requested(conn).require(model, "create")
-    item, _ = res.write(core, conn, target, "create", None, dict(payload), set())
+    item, _ = res.write(core.resources, conn, target, "create", None, dict(payload), set())
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
@@ -163,9 +163,9 @@ def create_resource(model: str, payload: Payload, core: CoreDep, conn: Connectio
 def update_resource(
     model: str, record_id: str, payload: Payload, core: CoreDep, conn: Connection
 ) -> dict[str, Any]:
-    target = res.resolve_model(core, conn, model)
+    target = res.resolve_model(core.resources, conn, model)
     requested(conn).require(model, "update")
-    item, _ = res.write(core, conn, target, "update", record_id, dict(payload), set())
+    item, _ = res.write(core.resources, conn, target, "update", record_id, dict(payload), set())
     return {"data": item.model_dump(mode="json", exclude={"remoteData"})}
 
 
@@ -181,8 +181,8 @@ def delete_resource(
     conn: Connection,
     anonymize: bool = False,
 ) -> dict[str, Any]:
-    target = res.resolve_model(core, conn, model)
+    target = res.resolve_model(core.resources, conn, model)
     requested(conn).require(model, "delete")
     flags = {"anonymize"} if anonymize else set()
-    item, gone = res.write(core, conn, target, "delete", record_id, {}, flags)
+    item, gone = res.write(core.resources, conn, target, "delete", record_id, {}, flags)
     return {"data": item.model_dump(mode="json", exclude={"remoteData"}), "deleted": gone}

@@ -15,11 +15,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from ashby_connector import unified
-from ashby_connector.core.app import Core
+from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.core.errors import CoreError
-from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, StoredRecord, cursors, queries
-from ashby_connector.store.tenancy import ConnectionRow
+from ashby_connector.core.resources.lazy_children import LazyChildren
+from ashby_connector.core.syncs.events import ChangeEvents
+from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, Store, StoredRecord, cursors, queries
+from ashby_connector.store.tenancy import ConnectionRow, Tenancy
 from ashby_connector.times import iso
 from ashby_connector.unified.custom import CustomModelDef
 from ashby_connector.unified.fieldmap import FieldMapEntry, apply_writes, plan_writes
@@ -28,6 +30,21 @@ from ashby_connector.unified.readers import JOINED
 from ashby_connector.unified.registry import NotSupported
 
 KIND_OF_OPERATION = {op: kind for kind, op in KIND_OPERATIONS.items()}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What unified reads and writes use, handed over once by ``Core`` (``core.resources``): the
+    store, the connections' mappings and custom models, lazy child lists, clients and change events.
+    Every function below takes it, never the whole ``Core``."""
+
+    store: Store
+    tenancy: Tenancy
+    lazy_children: LazyChildren
+    clients: ConnectionClients
+    events: ChangeEvents
+
+
 COMMON = {"id", "remoteId", "createdAt", "updatedAt", "deletedAt", "remoteData"}
 # Write-only inputs some models take (Ashby needs them; they are not read back).
 WRITE_EXTRAS = {
@@ -186,13 +203,13 @@ def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
     return record.raw
 
 
-def _parent_lookup(core: Core, conn: ConnectionRow, kind: str) -> Callable[[str], dict[str, Any] | None]:
+def _parent_lookup(deps: Resources, conn: ConnectionRow, kind: str) -> Callable[[str], dict[str, Any] | None]:
     parent_kind = CHILD_PARENTS[kind][0]
     memo: dict[str, dict[str, Any] | None] = {}
 
     def lookup(parent_id: str) -> dict[str, Any] | None:
         if parent_id not in memo:
-            memo[parent_id] = core.store.get(conn.id, parent_kind, parent_id, include_deleted=True)
+            memo[parent_id] = deps.store.get(conn.id, parent_kind, parent_id, include_deleted=True)
         return memo[parent_id]
 
     return lookup
@@ -201,21 +218,21 @@ def _parent_lookup(core: Core, conn: ConnectionRow, kind: str) -> Callable[[str]
 class RecordMemo:
     """Live stored records by (kind, id) for one request: each read once, a page's at once."""
 
-    def __init__(self, core: Core, conn: ConnectionRow) -> None:
-        self.core = core
+    def __init__(self, deps: Resources, conn: ConnectionRow) -> None:
+        self.store = deps.store
         self.conn = conn
         self._memo: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def __call__(self, kind: str, ident: str) -> dict[str, Any] | None:
         if (kind, ident) not in self._memo:
-            self._memo[(kind, ident)] = self.core.store.get(self.conn.id, kind, ident)
+            self._memo[(kind, ident)] = self.store.get(self.conn.id, kind, ident)
         return self._memo[(kind, ident)]
 
     def prefetch(self, kind: str, idents: set[str]) -> None:
         missing = [i for i in idents if (kind, i) not in self._memo]
         if not missing:
             return
-        found = self.core.store.get_records(self.conn.id, kind, missing)
+        found = self.store.get_records(self.conn.id, kind, missing)
         for ident in missing:
             record = found.get(ident)
             self._memo[(kind, ident)] = (
@@ -224,7 +241,7 @@ class RecordMemo:
 
 
 def _by_lookup(
-    core: Core, conn: ConnectionRow
+    deps: Resources, conn: ConnectionRow
 ) -> Callable[[str, str, list[str], bool], list[dict[str, Any]]]:
     """Records of a kind by the value of one field: a filtered read for the first few records of
     a request (one attachment), then one pass over the kind indexed for the rest (a page of them;
@@ -240,13 +257,13 @@ def _by_lookup(
             return [
                 r.raw
                 for v in values
-                for r in core.store.list(conn.id, kind, limit=_CHILDREN_LIMIT, filters={field: v}).records
+                for r in deps.store.list(conn.id, kind, limit=_CHILDREN_LIMIT, filters={field: v}).records
             ]
         if by_value is None:
             by_value = index[(kind, field)] = {}
             cursor: str | None = None
             while True:
-                page = core.store.list(conn.id, kind, cursor=cursor, limit=1000)
+                page = deps.store.list(conn.id, kind, cursor=cursor, limit=1000)
                 for record in page.records:
                     value = record.raw.get(field)
                     for one in value if isinstance(value, list) else [value]:
@@ -260,43 +277,47 @@ def _by_lookup(
     return lookup
 
 
-def _children_lookup(core: Core, conn: ConnectionRow) -> Callable[[str, str], list[dict[str, Any]] | None]:
+def _children_lookup(
+    deps: Resources, conn: ConnectionRow
+) -> Callable[[str, str], list[dict[str, Any]] | None]:
     def lookup(kind: str, parent_id: str) -> list[dict[str, Any]] | None:
-        stored = core.store.list(conn.id, kind, parent_id=parent_id, limit=_CHILDREN_LIMIT).records
-        if not stored and core.store.children_fetched_at(conn.id, kind, parent_id) is None:
+        stored = deps.store.list(conn.id, kind, parent_id=parent_id, limit=_CHILDREN_LIMIT).records
+        if not stored and deps.store.children_fetched_at(conn.id, kind, parent_id) is None:
             return None  # never fetched: unknown, not "none"
         return [record.raw for record in stored]
 
     return lookup
 
 
-def ensure_children(core: Core, conn: ConnectionRow, model: Model, rid: str) -> None:
+def ensure_children(deps: Resources, conn: ConnectionRow, model: Model, rid: str) -> None:
     """Before reading one record: its lazy child lists (an application's screening answers),
     fetched from Ashby when never fetched or older than the record's last change."""
     if model.spec is None:
         return
     for kind in model.spec.child_lists.values():
-        core.lazy_children.ensure(conn.id, kind, rid)
+        deps.lazy_children.ensure(conn.id, kind, rid)
 
 
-def ensure_filtered_children(core: Core, conn: ConnectionRow, model: Model, filters: dict[str, str]) -> None:
+def ensure_filtered_children(
+    deps: Resources, conn: ConnectionRow, model: Model, filters: dict[str, str]
+) -> None:
     """Before listing a child list filtered by its parent (``atsNote?candidateId=...``): when the
     list is lazy, that parent's children come from Ashby on first read (or once stale). Called
     after every input is checked; only what the requested operations allow is fetched."""
     for kind in model.kinds:
         parent_field = CHILD_PARENTS.get(kind, (None, None))[1]
         if parent_field and filters.get(parent_field):
-            core.lazy_children.ensure(conn.id, kind, filters[parent_field])
+            deps.lazy_children.ensure(conn.id, kind, filters[parent_field])
 
 
-def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
+def resolve_model(deps: Resources, conn: ConnectionRow, name: str) -> Model:
     spec = unified.MODELS.get(name)
     if spec is not None and spec.more_sources:
-        parts = tuple(_builtin_model(core, conn, name, part) for part in spec.parts())
+        parts = tuple(_builtin_model(deps, conn, name, part) for part in spec.parts())
         return Model(name, spec, None, parts[0].kind, parts[0].mapping, parts=parts)
     if spec is not None:
-        return _builtin_model(core, conn, name, spec)
-    definition = core.tenancy.get_custom_model(conn.id, name) if len(name) <= 64 else None
+        return _builtin_model(deps, conn, name, spec)
+    definition = deps.tenancy.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)
         return Model(name, None, custom, KIND_OF_OPERATION[custom.operation], [])
@@ -306,13 +327,13 @@ def resolve_model(core: Core, conn: ConnectionRow, name: str) -> Model:
     raise CoreError(404, "unknown_model", f"no model {name[:64]!r}{hint}", "model", suggestions=close)
 
 
-def _builtin_model(core: Core, conn: ConnectionRow, name: str, spec: unified.ModelSpec) -> Model:
-    entries = [FieldMapEntry(**e) for e in core.tenancy.get_field_mapping(conn.id, name)]
+def _builtin_model(deps: Resources, conn: ConnectionRow, name: str, spec: unified.ModelSpec) -> Model:
+    entries = [FieldMapEntry(**e) for e in deps.tenancy.get_field_mapping(conn.id, name)]
     kind = KIND_OF_OPERATION[spec.source]
-    lookup = _parent_lookup(core, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
-    joins = RecordMemo(core, conn) if spec.joins else None
-    by = _by_lookup(core, conn) if any(j.by for j in spec.joins.values()) else None
-    children = _children_lookup(core, conn) if spec.child_lists else None
+    lookup = _parent_lookup(deps, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
+    joins = RecordMemo(deps, conn) if spec.joins else None
+    by = _by_lookup(deps, conn) if any(j.by for j in spec.joins.values()) else None
+    children = _children_lookup(deps, conn) if spec.child_lists else None
     return Model(name, spec, None, kind, entries, lookup, joins, by, children)
 
 
@@ -408,7 +429,7 @@ def _parse(text: str) -> datetime | None:
 
 
 def _scan(
-    core: Core,
+    deps: Resources,
     conn: ConnectionRow,
     model: Model,
     query: ListQuery,
@@ -418,7 +439,7 @@ def _scan(
     narrowing = _narrowing(model, query)
     while True:
         records, next_cursor = queries.narrowed_page(
-            core.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
+            deps.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
         )
         model.prefetch(records)
         position = 0
@@ -465,7 +486,7 @@ def _pushdown(model: Model, filters: dict[str, str]) -> dict[str, Any]:
 
 
 def list_records(
-    core: Core, conn: ConnectionRow, model: Model, query: ListQuery
+    deps: Resources, conn: ConnectionRow, model: Model, query: ListQuery
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the model's records as JSON-ready dicts (the unified models' dumps), and the
     cursor of the next page."""
@@ -473,19 +494,19 @@ def list_records(
     if query.ids is not None:
         out = []
         for rid in query.ids[: query.limit]:
-            found = get_record(core, conn, model, rid, missing_ok=True)
+            found = get_record(deps, conn, model, rid, missing_ok=True)
             if found is not None:
                 out.append(model.render(found[0] if found[1] is None else found[1], query.include_raw))
         return out, None
     if model.parts:
-        return _list_parts(core, conn, model, query)
+        return _list_parts(deps, conn, model, query)
     results: list[dict[str, Any]] = []
     needs_check = bool(query.filters or query.q or query.created_after)
     search = model.spec.search if model.spec else ()
     # ``_scan`` hands over records already joined (``complete``); pieces of an exploded record
     # (a candidate's files) are joined as the pieces they are.
     joined = model.spec is None or model.spec.explode is None
-    for store_cursor, position, record, raw in _scan(core, conn, model, query):
+    for store_cursor, position, record, raw in _scan(deps, conn, model, query):
         if len(results) == query.limit:
             return results, encode_cursor(store_cursor, position - 1)
         deleted = iso(record.deleted_at)
@@ -498,14 +519,14 @@ def list_records(
 
 
 def _list_parts(
-    core: Core, conn: ConnectionRow, model: Model, query: ListQuery
+    deps: Resources, conn: ConnectionRow, model: Model, query: ListQuery
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A model read from several lists. Narrowed to one parent (``ModelSpec.scopes``: a
     candidate's activity): every part's matching records, ordered by ``createdAt`` then id, the
     cursor an offset. Otherwise each part in turn, the cursor naming the part and its own cursor."""
     assert model.spec is not None
     if any(query.filters.get(name) for name in model.spec.scopes):
-        merged = [item for part in model.parts for item in _every_match(core, conn, part, query)]
+        merged = [item for part in model.parts for item in _every_match(deps, conn, part, query)]
         merged.sort(key=_time_order)
         _, offset = decode_cursor(query.cursor) if query.cursor else (None, 0)
         end = offset + query.limit
@@ -514,7 +535,7 @@ def _list_parts(
     results: list[dict[str, Any]] = []
     for at in range(index, len(model.parts)):
         wanted = replace(query, limit=query.limit - len(results), cursor=cursor)
-        items, next_cursor = list_records(core, conn, model.parts[at], wanted)
+        items, next_cursor = list_records(deps, conn, model.parts[at], wanted)
         results += items
         if next_cursor is not None:
             store_cursor, skip = decode_cursor(next_cursor)
@@ -531,11 +552,11 @@ def _time_order(item: dict[str, Any]) -> tuple[datetime, str]:
     return when or datetime.min.replace(tzinfo=UTC), str(item["id"])
 
 
-def _every_match(core: Core, conn: ConnectionRow, part: Model, query: ListQuery) -> list[dict[str, Any]]:
+def _every_match(deps: Resources, conn: ConnectionRow, part: Model, query: ListQuery) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     cursor: str | None = None
     while True:
-        items, cursor = list_records(core, conn, part, replace(query, limit=1000, cursor=cursor))
+        items, cursor = list_records(deps, conn, part, replace(query, limit=1000, cursor=cursor))
         out += items
         if cursor is None:
             return out
@@ -552,42 +573,42 @@ def _part_cursor(cursor: str | None, parts: int) -> tuple[int, str | None]:
     return int(index), (encode_cursor(inner or None, skip) if inner or skip else None)
 
 
-def _holders(core: Core, conn: ConnectionRow, model: Model, rid: str) -> list[StoredRecord]:
+def _holders(deps: Resources, conn: ConnectionRow, model: Model, rid: str) -> list[StoredRecord]:
     """The stored records that may hold the piece ``rid``: those listing it, or for an offer
     letter, the candidate of the application of the offer listing it."""
-    found = core.store.find_holders(conn.id, model.kind, rid)
+    found = deps.store.find_holders(conn.id, model.kind, rid)
     if found or model.kind != "candidate":
         return found
-    for offer in core.store.find_holders(conn.id, "offer", rid):
-        application = core.store.get(conn.id, "application", str(offer.raw.get("applicationId")))
+    for offer in deps.store.find_holders(conn.id, "offer", rid):
+        application = deps.store.get(conn.id, "application", str(offer.raw.get("applicationId")))
         candidate_id = ((application or {}).get("candidate") or {}).get("id")
-        candidate = core.store.get_record(conn.id, "candidate", str(candidate_id)) if candidate_id else None
+        candidate = deps.store.get_record(conn.id, "candidate", str(candidate_id)) if candidate_id else None
         if candidate is not None:
             found.append(candidate)
     return found
 
 
 def get_record(
-    core: Core, conn: ConnectionRow, model: Model, rid: str, *, missing_ok: bool = False
+    deps: Resources, conn: ConnectionRow, model: Model, rid: str, *, missing_ok: bool = False
 ) -> tuple[StoredRecord, dict[str, Any] | None] | None:
     """The stored record for ``rid`` (and, for exploded models, the piece with that id)."""
     require_readable(model, "retrieve")
     for at, part in enumerate(model.parts):
-        found = get_record(core, conn, part, rid, missing_ok=True)
+        found = get_record(deps, conn, part, rid, missing_ok=True)
         if found is not None:
             record, piece = found
             return record, {**(piece or part.complete(record)), _PART: at}
     if len(rid) <= 255 and not model.parts:
         if model.spec is not None and model.spec.explode is not None:
             # Pieces (a candidate's files) are indexed by their own id: no scan of the holders.
-            for record in _holders(core, conn, model, rid):
+            for record in _holders(deps, conn, model, rid):
                 if record.deleted_at is not None:
                     continue
                 for piece in model.expand(record):
                     if piece.get("id") == rid:
                         return record, piece
         else:
-            stored = core.store.get_record(conn.id, model.kind, rid)
+            stored = deps.store.get_record(conn.id, model.kind, rid)
             if stored is not None and stored.deleted_at is None:
                 return stored, None
     if missing_ok:
@@ -596,14 +617,14 @@ def get_record(
 
 
 def expand_relations(
-    core: Core, conn: ConnectionRow, model: Model, item: dict[str, Any], names: list[str]
+    deps: Resources, conn: ConnectionRow, model: Model, item: dict[str, Any], names: list[str]
 ) -> None:
     """Expand ``names`` in one record (see ``expand_relations_page``)."""
-    expand_relations_page(core, conn, model, [item], names)
+    expand_relations_page(deps, conn, model, [item], names)
 
 
 def expand_relations_page(
-    core: Core, conn: ConnectionRow, model: Model, items: list[dict[str, Any]], names: list[str]
+    deps: Resources, conn: ConnectionRow, model: Model, items: list[dict[str, Any]], names: list[str]
 ) -> None:
     """Expand ``names`` in every record of a page, each relation read for the whole page at once:
     one query per relation for the ids the page names, one listing per distinct ``by`` value."""
@@ -617,16 +638,16 @@ def expand_relations_page(
                 f"{model.name} cannot expand {name!r}; it can expand {', '.join(relations) or 'nothing'}",
                 "expand",
             )
-        target = resolve_model(core, conn, relation.model)
+        target = resolve_model(deps, conn, relation.model)
         values = [item.get(relation.field) for item in items]
         if relation.by is not None:
             by = relation.by
-            listed = {v: _related_by(core, conn, target, by, v) for v in set(values) if isinstance(v, str)}
+            listed = {v: _related_by(deps, conn, target, by, v) for v in set(values) if isinstance(v, str)}
             for item, value in zip(items, values, strict=True):
                 item[name] = listed.get(value, []) if isinstance(value, str) else []
             continue
         wanted = {i for v in values for i in (v if isinstance(v, list) else [v]) if isinstance(i, str)}
-        found = _related_many(core, conn, target, wanted)
+        found = _related_many(deps, conn, target, wanted)
         for item, value in zip(items, values, strict=True):
             if isinstance(value, list):
                 item[name] = [found[v] for v in value if isinstance(v, str) and found.get(v) is not None]
@@ -638,13 +659,13 @@ _RELATED_LIMIT = 100  # an expanded list relation answers at most this many reco
 
 
 def _related_many(
-    core: Core, conn: ConnectionRow, target: Model, idents: set[str]
+    deps: Resources, conn: ConnectionRow, target: Model, idents: set[str]
 ) -> dict[str, dict[str, Any] | None]:
     """The unified records of ``idents`` (None for those not stored), read in one query."""
     if target.spec is not None and target.spec.explode is not None:
-        return {i: _related_one(core, conn, target, i) for i in idents}  # pieces: by their index
+        return {i: _related_one(deps, conn, target, i) for i in idents}  # pieces: by their index
     require_readable(target, "retrieve")
-    stored = core.store.get_records(conn.id, target.kind, [i for i in idents if len(i) <= 255])
+    stored = deps.store.get_records(conn.id, target.kind, [i for i in idents if len(i) <= 255])
     return {
         i: _dump_related(target, stored[i]) if i in stored and stored[i].deleted_at is None else None
         for i in idents
@@ -657,39 +678,39 @@ def _dump_related(target: Model, record: StoredRecord | dict[str, Any]) -> dict[
     return data
 
 
-def _related_one(core: Core, conn: ConnectionRow, target: Model, ident: str) -> dict[str, Any] | None:
-    found = get_record(core, conn, target, ident, missing_ok=True)
+def _related_one(deps: Resources, conn: ConnectionRow, target: Model, ident: str) -> dict[str, Any] | None:
+    found = get_record(deps, conn, target, ident, missing_ok=True)
     if not found:
         return None
     return _dump_related(target, found[1] or found[0])
 
 
 def _related_by(
-    core: Core, conn: ConnectionRow, target: Model, field: str, value: Any
+    deps: Resources, conn: ConnectionRow, target: Model, field: str, value: Any
 ) -> list[dict[str, Any]]:
     """The records of ``target`` whose unified ``field`` equals ``value`` (an application's offers)."""
     if not isinstance(value, str):
         return []
     query = ListQuery(_RELATED_LIMIT, None, None, None, None, None, {field: value}, False)
-    records, _ = list_records(core, conn, target, query)
+    records, _ = list_records(deps, conn, target, query)
     for data in records:
         data.pop("remoteData", None)
     return records
 
 
-def store_raw(core: Core, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
+def store_raw(deps: Resources, conn: ConnectionRow, model: Model, raw: dict[str, Any]) -> None:
     """Keep a record Ashby just returned, so the next list sees it without waiting for a sync."""
     if not isinstance(raw.get("id"), str) or (model.spec and model.spec.explode):
         return
     parent_field = CHILD_PARENTS.get(model.kind, (None, None))[1]
     parent = raw.get(parent_field) if parent_field else None
-    result = core.store.upsert_records(
+    result = deps.store.upsert_records(
         conn.id, model.kind, [raw], parent_id=parent if isinstance(parent, str) else None
     )
-    core.events.notify(conn.id, model.kind, list(result.changes))
+    deps.events.notify(conn.id, model.kind, list(result.changes))
 
 
-def read_live(core: Core, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
+def read_live(deps: Resources, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
     require_readable(model, "retrieve")
     if model.spec is None or model.spec.info is None:
         raise CoreError(
@@ -699,17 +720,17 @@ def read_live(core: Core, conn: ConnectionRow, model: Model, rid: str) -> dict[s
             "live",
         )
     op, param = model.spec.info
-    raw = core.clients.require(conn.id).call(op, {param: rid, **model.spec.info_body})
+    raw = deps.clients.require(conn.id).call(op, {param: rid, **model.spec.info_body})
     if not isinstance(raw, dict):
         raise CoreError(502, "ashby_error", "Ashby answered without a record")
     # Child lists the live read carries (screening answers) are kept as the child rows they are,
     # not in the record, so the stored record stays what its list returns.
     children = model.spec.child_lists
-    store_raw(core, conn, model, {k: v for k, v in raw.items() if k not in children})
+    store_raw(deps, conn, model, {k: v for k, v in raw.items() if k not in children})
     for name, kind in children.items():
-        if isinstance(raw.get(name), list) and core.lazy_children.policy(conn.id, kind) != "off":
+        if isinstance(raw.get(name), list) and deps.lazy_children.policy(conn.id, kind) != "off":
             rows = [c for c in raw[name] if isinstance(c, dict)]
-            core.store.replace_children(conn.id, kind, kind, rid, rows)
+            deps.store.replace_children(conn.id, kind, kind, rid, rows)
     return raw
 
 
@@ -734,7 +755,7 @@ def check_payload(model: Model, payload: dict[str, Any], partial: bool) -> None:
 
 
 def write(
-    core: Core,
+    deps: Resources,
     conn: ConnectionRow,
     model: Model,
     action: str,
@@ -759,14 +780,14 @@ def write(
         )
     if action != "delete":
         check_payload(model, payload, partial=action == "update")
-    current = _current(core, conn, model, rid) if rid is not None else None
-    call = core.clients.require(conn.id).call
+    current = _current(deps, conn, model, rid) if rid is not None else None
+    call = deps.clients.require(conn.id).call
     custom_values = payload.pop("customFields", None) or {}
     plans = []
     if custom_values:
         if not isinstance(custom_values, dict) or spec.custom_field_object is None:
             raise CoreError(422, "invalid_field", f"{model.name} takes no custom fields", "customFields")
-        definitions = _definitions(core, conn, call)
+        definitions = _definitions(deps, conn, call)
         try:
             plans = plan_writes(custom_values, model.mapping, definitions, spec.custom_field_object)
         except unified.WriteInputError as exc:
@@ -780,32 +801,32 @@ def write(
     if plans and record_id and spec.custom_field_object:
         apply_writes(call, spec.custom_field_object, record_id, plans)
     if action == "delete" and model.kind == "application":
-        if core.store.mark_deleted(conn.id, model.kind, [str(rid)]):
-            core.events.notify(conn.id, model.kind, [("deleted", {**(current or {}), "id": rid})])
+        if deps.store.mark_deleted(conn.id, model.kind, [str(rid)]):
+            deps.events.notify(conn.id, model.kind, [("deleted", {**(current or {}), "id": rid})])
         gone = model.convert({**(current or {}), "id": rid}, False)
         return gone, True
     if spec.info and record_id:
-        raw = read_live(core, conn, model, record_id)  # the fresh record, custom fields included
+        raw = read_live(deps, conn, model, record_id)  # the fresh record, custom fields included
     else:
         if current and action != "create":
             raw = {**current, **raw, "id": record_id}
-        store_raw(core, conn, model, raw)
+        store_raw(deps, conn, model, raw)
     return model.convert(raw, False), False
 
 
-def _current(core: Core, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
-    found = get_record(core, conn, model, rid, missing_ok=True)
+def _current(deps: Resources, conn: ConnectionRow, model: Model, rid: str) -> dict[str, Any]:
+    found = get_record(deps, conn, model, rid, missing_ok=True)
     if found is not None:
         return found[1] or with_parent(model.kind, found[0])
     if model.spec is not None and model.spec.info is not None:
-        return read_live(core, conn, model, rid)  # not synced yet: Ashby knows (or answers 404)
+        return read_live(deps, conn, model, rid)  # not synced yet: Ashby knows (or answers 404)
     raise CoreError(404, "record_not_found", f"no {model.name} with this id", "id")
 
 
-def _definitions(core: Core, conn: ConnectionRow, call: Any) -> list[dict[str, Any]]:
+def _definitions(deps: Resources, conn: ConnectionRow, call: Any) -> list[dict[str, Any]]:
     """Custom field definitions, read live: a field made a minute ago must be writable now."""
     fetched = call("customField.list", {})
     definitions = [d for d in fetched if isinstance(d, dict)] if isinstance(fetched, list) else []
     if definitions:
-        core.store.upsert_records(conn.id, "customField", definitions)
+        deps.store.upsert_records(conn.id, "customField", definitions)
     return definitions
