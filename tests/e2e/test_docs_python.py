@@ -25,6 +25,13 @@ PAGES = sorted(p for p in (ROOT / "docs").glob("*.md") if python_blocks(p))
 # The blocks no test can run, by page, each with its reason in the page. Change these only with
 # the page: a new skip must be seen in review.
 SKIPPED: dict[str, int] = {}
+# What pages print, as their comments say: the recipes ran and did what the page tells.
+PRINTS: dict[str, list[str]] = {
+    "catalog.md": ["unknown Ashby operation 'candidate.lst'; did you mean candidate.list"],
+    "emulator-extras.md": ["delivered [200]", "complete ['Candidate ID'", "warehouse down", "error"],
+    "webhooks.md": ["accepted\nduplicate\n401\natsApplication.created stage_onsite True\n"],
+    "mcp.md": ["'pending_offers'"],
+}
 # Environment variables a page may fill its placeholders from that only a started server gives.
 SERVER_VARS = {"ASHBY_CONNECTOR_URL", "ASHBY_CONNECTOR_KEY", "ASHBY_CONNECTION_ID"}
 
@@ -78,6 +85,9 @@ def test_page_recipes_run(
     )
     numbered = "\n".join(f"{n:4} {line}" for n, line in enumerate(script.splitlines(), 1))
     assert done.returncode == 0, f"{numbered}\n\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert "Traceback" not in done.stderr, done.stderr  # nor one ignored on the way out
+    missing = [text for text in PRINTS.get(page.name, []) if text not in done.stdout]
+    assert missing == [], f"stdout:\n{done.stdout}"
 
 
 def test_skipped_recipes_are_counted() -> None:
