@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import bisect
-import heapq
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from ashby_connector.core.connections.requested_operations import RequestedOperations
@@ -99,6 +99,9 @@ class Insights:
         # Stage history: each entry's application and when it entered the stage (a few fields of
         # some 75,000 entries at 20,000 candidates), for the last move of every application.
         self.stage_moves = Digest(store, "applicationHistory", stage_move_entry, parent_as="applicationId")
+        # Per connection: the snapshots of applications and moves it was made from, every active
+        # application by its last move, and how many have history (_active_by_last_move).
+        self._by_last_move: dict[str, tuple[object, object, list[tuple[datetime, str]], int]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def _now(self) -> datetime:
@@ -420,17 +423,19 @@ class Insights:
             oldest_first = sorted(apps, key=lambda i: (apps[i].updated_at or "", i))
             lazy, not_fetched = self._ensure_history(conn, oldest_first, self.lazy_history_limit)
         moves = self.stage_moves.derived(conn.id, moved_application, _latest_moves)
+        if job_id is None and recruiter_id is None:
+            ordered, with_history = self._active_by_last_move(conn.id, moves)
+        else:
+            ordered = sorted(_by_last_move(apps.items(), moves))
+            with_history = sum(1 for i in apps if i in moves)
         now = self._now()
-        threshold = now - timedelta(days=days)
-        # Every application is compared; only the page is sorted and rendered.
-        waiting: list[tuple[datetime, str]] = []
-        for ident, app in apps.items():
-            last = moves.get(ident) or parse_time(app.updated_at)
-            if last is not None and last <= threshold:
-                waiting.append((last, ident))
+        # Oldest move first: the stalled applications are those up to the threshold.
+        stalled = bisect.bisect_right(ordered, now - timedelta(days=days), key=itemgetter(0))
         stale = []
-        for last, ident in heapq.nsmallest(limit, waiting):
-            app = apps[ident]
+        for last, ident in ordered[: min(stalled, limit)]:
+            app = apps.get(ident)
+            if app is None:  # became active while a sync wrote, after this answer took its pool
+                continue
             stale.append(
                 {
                     "applicationId": ident,
@@ -450,13 +455,13 @@ class Insights:
             "jobId": job_id,
             "recruiterId": recruiter_id,
             "activeApplications": len(apps),
-            "stale": len(waiting),
+            "stale": stalled,
             "applications": stale,
             # Without stored stage history the last change of any kind stands in for the last move.
             "basisNote": "lastStageMoveAt is the latest stage entry in the stored stage history; "
             "where none is stored, the application's updatedAt (its last change of any kind)",
             "historyCoverage": {
-                "applicationsWithHistory": sum(1 for i in apps if i in moves),
+                "applicationsWithHistory": with_history,
                 "applications": len(apps),
                 "policy": policy,
                 "lazyNotFetched": not_fetched,
@@ -464,6 +469,22 @@ class Insights:
             "computedAt": iso(now),
         }
         return Answer(data, self._freshness(conn, ["application", "applicationHistory", "job"]), lazy)
+
+    def _active_by_last_move(
+        self, connection_id: str, moves: dict[str, datetime]
+    ) -> tuple[list[tuple[datetime, str]], int]:
+        """Every active application of the connection as (last stage move, id), oldest first, and
+        how many have stage history: made once per snapshot of the applications and the moves
+        (a whole connection's stalled applications are then a bisection, not a pass over all)."""
+        entries = self.applications.entries(connection_id)
+        memo = self._by_last_move.get(connection_id)
+        if memo is not None and memo[0] is entries and memo[1] is moves:
+            return memo[2], memo[3]
+        pool = self.applications.grouped(connection_id, active).get("Active", [])
+        ordered = sorted(_by_last_move(pool, moves))
+        with_history = sum(1 for i, _ in pool if i in moves)
+        self._by_last_move[connection_id] = (entries, moves, ordered, with_history)
+        return ordered, with_history
 
     # -- upcoming interviews ---------------------------------------------------------------------
     def upcoming_interviews(
@@ -593,6 +614,16 @@ class Insights:
             )
         data = {"waitingOn": waiting_on, "count": len(waiting), "offers": listed, "computedAt": iso(now)}
         return Answer(data, self._freshness(conn, ["offer", "application"]))
+
+
+def _by_last_move(
+    apps: Iterable[tuple[str, ApplicationEntry]], moves: dict[str, datetime]
+) -> Iterator[tuple[datetime, str]]:
+    """(last stage move, id) of each application: its latest stage entry, else its updatedAt."""
+    for ident, app in apps:
+        last = moves.get(ident) or parse_time(app.updated_at)
+        if last is not None:
+            yield last, ident
 
 
 def _latest_moves(
