@@ -17,13 +17,20 @@ SQL = re.compile(
 )
 
 
-def sql_in(package: Path) -> list[str]:
+def lines_matching(package: Path, pattern: re.Pattern[str], *, skip: str | None = None) -> list[str]:
+    """``path:line: text`` of every line of ``package`` matching ``pattern`` (``skip``: a file)."""
     found = []
     for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).as_posix() == skip:
+            continue
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            if SQL.search(line):
+            if pattern.search(line):
                 found.append(f"{path.relative_to(package)}:{number}: {line.strip()}")
     return found
+
+
+def sql_in(package: Path) -> list[str]:
+    return lines_matching(package, SQL)
 
 
 def test_the_core_holds_no_sql() -> None:
@@ -44,4 +51,26 @@ def test_the_check_finds_planted_sql(tmp_path: Path) -> None:
         "syncs/leak.py:1: import sqlalchemy as sa",
         "syncs/leak.py:2: rows = conn.execute(query)",
         "syncs/leak.py:3: with self.store.transaction() as conn:",
+    ]
+
+
+# No service locator: a use case is given what it uses in its constructor (wired once in
+# ``core/app.py``), never the whole ``Core`` to pick from.
+TAKES_CORE = re.compile(r"\b\w+: \"?Core\"?[,)=\s]")
+
+
+def whole_core_taken(package: Path) -> list[str]:
+    return lines_matching(package, TAKES_CORE, skip="app.py")
+
+
+def test_no_use_case_takes_the_whole_core() -> None:
+    assert whole_core_taken(CORE) == []
+
+
+def test_the_check_finds_a_planted_locator(tmp_path: Path) -> None:
+    (tmp_path / "resources").mkdir()
+    (tmp_path / "resources" / "reads.py").write_text("def list_records(core: Core, conn: Row) -> None: ...\n")
+    (tmp_path / "app.py").write_text("def wire(core: Core) -> None: ...\n")
+    assert whole_core_taken(tmp_path) == [
+        "resources/reads.py:1: def list_records(core: Core, conn: Row) -> None: ..."
     ]

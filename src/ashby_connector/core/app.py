@@ -27,6 +27,7 @@ from ashby_connector.core.insights import Insights
 from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.core.resources.records import Resources
 from ashby_connector.core.runtime.master_key import existing_master_key, open_secret_box
+from ashby_connector.core.runtime.readiness import Readiness
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.deliveries import EventDeliveries
 from ashby_connector.core.syncs.events import ChangeEvents, connection_mapper
@@ -119,6 +120,7 @@ class Core:
         self.freshness = self.syncs.freshness
         # Each connection's health in plain words, for the REST list and the console.
         self.health = ConnectionHealth(store, self.freshness.schedules)
+        self.readiness = Readiness(store, self.freshness)
         self._shared_budget = False
         self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
         # The Connect page: each tenant's branding, and the one-time links customers connect with.

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from ashby_connector.core.app import Core
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.runtime import metrics
-from ashby_connector.core.runtime.readiness import readiness
 
 
 def router(core: Core) -> APIRouter:
@@ -29,7 +28,7 @@ def router(core: Core) -> APIRouter:
         "/readyz", summary="Database reachable, migrations current, scheduler alive", include_in_schema=False
     )
     def readyz() -> JSONResponse:
-        ready, checks = readiness(core)
+        ready, checks = core.readiness.check()
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
         )
