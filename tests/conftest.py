@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.fixtures_emulator",
     "tests.fixtures_postgres",
     "tests.fixtures_store",
+    "tests.xdist_schedule",
 ]
