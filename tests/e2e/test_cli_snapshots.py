@@ -12,6 +12,7 @@ tests/e2e/test_cli_snapshots.py``, then review the diff of tests/e2e/snapshots/.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import io
 import os
 import re
@@ -63,8 +64,9 @@ def check(name: str, width: int, output: str) -> None:
         return
     assert path.exists(), f"no snapshot {path.name}: run with ASHBY_CONNECTOR_UPDATE_SNAPSHOTS=1"
     expected = path.read_text()
+    diff = "".join(difflib.unified_diff(expected.splitlines(True), output.splitlines(True), "stored", "now"))
     assert output == expected, (
-        f"{path.name} changed (ASHBY_CONNECTOR_UPDATE_SNAPSHOTS=1 rewrites it):\n{output}"
+        f"{path.name} changed (ASHBY_CONNECTOR_UPDATE_SNAPSHOTS=1 rewrites it):\n{diff}"
     )
 
 
