@@ -13,7 +13,9 @@ Adding a handler (emulator-extras and anyone else)::
         ctx.state.emit("candidateCreate", {"candidate": rec})  # if Ashby sends a webhook
         return rec                       # becomes {"success": true, "results": rec}
 
-Then add the module name to ``HANDLER_MODULES`` below. The body arrives validated against the
+Then add the module name to ``HANDLER_MODULES`` below: ``load_handlers`` builds the table of
+handlers (``HANDLERS``) from the functions those modules mark, nothing registers itself on import,
+and an operation marked twice is an error. The body arrives validated against the
 catalog's request schema. Raise ``errors.ApiError(code, message)`` for Ashby's error envelope.
 Return a value (the ``results``), ``Results(value, warnings=[...])``, or ``RawEnvelope(bytes)``.
 Lists: ``return paginate(ctx, "kind", accept=..., ids=...)`` (see handlers/pagination.py).
@@ -27,6 +29,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from ashby_connector import catalog
@@ -39,9 +42,12 @@ from ashby_connector.emulator.records.schema import Filler, properties, results_
 
 Handler = Callable[[Ctx], Any]
 
+# Operation -> handler, built by ``load_handlers`` from the modules of ``HANDLER_MODULES``.
 HANDLERS: dict[str, Handler] = {}
+# Where ``handler`` writes the operations a function answers.
+_OPERATIONS = "ashby_operations"
 
-# Modules whose import registers handlers; missing ones are skipped so parts can land in any order.
+# The modules of handlers, in ``handlers/``: a missing or broken one stops the emulator.
 HANDLER_MODULES = [
     "reads",
     "organisation",
@@ -70,15 +76,16 @@ class Results:
 
 
 def handler(*names: str) -> Callable[[Handler], Handler]:
-    """Register the decorated function for the named operations (checked against the catalog)."""
+    """Mark the decorated function as the handler of the named operations (checked against the
+    catalog now); ``load_handlers`` puts it in the table when its module is in ``HANDLER_MODULES``."""
+    for name in names:
+        catalog.operation(name)  # raises on a typo
 
-    def register(fn: Handler) -> Handler:
-        for name in names:
-            catalog.operation(name)  # raises on a typo
-            HANDLERS[name] = fn
+    def mark(fn: Handler) -> Handler:
+        setattr(fn, _OPERATIONS, (*getattr(fn, _OPERATIONS, ()), *names))
         return fn
 
-    return register
+    return mark
 
 
 _loaded = False
@@ -95,14 +102,34 @@ def load_handlers(modules: list[str] | None = None) -> None:
     global _loaded
     if _loaded and modules is None:
         return
+    table: dict[str, Handler] = {}
     for mod in HANDLER_MODULES if modules is None else modules:
         name = f"ashby_connector.emulator.handlers.{mod}"
         try:
-            importlib.import_module(name)
+            module = importlib.import_module(name)
         except Exception as exc:
             raise HandlerModuleError(f"emulator handler module {name} cannot be imported: {exc!r}") from exc
+        for operation, fn in handlers_of(module):
+            if operation in table and table[operation] is not fn:
+                raise HandlerModuleError(
+                    f"{operation} has two handlers: {table[operation].__module__}."
+                    f"{table[operation].__qualname__} and {name}.{fn.__qualname__}"
+                )
+            table[operation] = fn
+    HANDLERS.update(table)
     if modules is None:
         _loaded = True
+
+
+def handlers_of(module: ModuleType) -> list[tuple[str, Handler]]:
+    """(operation, function) for each operation a function defined in ``module`` is marked to
+    handle (functions it imports from elsewhere are their own module's)."""
+    found: list[tuple[str, Handler]] = []
+    for value in vars(module).values():
+        operations = getattr(value, _OPERATIONS, None)
+        if operations and callable(value) and getattr(value, "__module__", None) == module.__name__:
+            found.extend((operation, value) for operation in operations)
+    return found
 
 
 def dispatch(ctx: Ctx) -> Any:
