@@ -48,27 +48,48 @@ def _all(http: httpx.Client, model: str, **query: Any) -> list[dict[str, Any]]:
         params["cursor"] = body["next"]
 
 
-def _source_record(emu: EmulatorHandle, spec: unified.ModelSpec, item: dict[str, Any], path: str) -> Any:
-    """The record ``path`` reads: the joined one for ``@name.`` paths, else the raw record."""
-    if not path.startswith("@"):
-        return item["remoteData"]
-    name = path[1:].split(".", 1)[0].removesuffix("[]")
-    join = spec.joins[name]
-    ident = item["remoteData"].get(join.id_field)
-    if join.by is not None:  # the records whose field holds this record's id (a plan's jobs)
+class _Sources:
+    """The emulator's records a unified record reads, for one test: each kind decoded once, and the
+    records holding an id in a field indexed once (a scan per item made atsActivity's check
+    quadratic in the number of records)."""
+
+    def __init__(self, emu: EmulatorHandle) -> None:
+        self.emu = emu
+        self._kinds: dict[str, list[dict[str, Any]]] = {}
+        self._holders: dict[tuple[str, str, bool], dict[Any, list[dict[str, Any]]]] = {}
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        if kind not in self._kinds:
+            self._kinds[kind] = list(self.emu.state.iter(kind))
+        return self._kinds[kind]
+
+    def holding(self, kind: str, by: str, contains: bool, ident: Any) -> list[dict[str, Any]]:
+        """The records of ``kind`` whose ``by`` is ``ident`` (or, ``contains``, lists it)."""
+        key = (kind, by, contains)
+        if key not in self._holders:
+            index: dict[Any, list[dict[str, Any]]] = {}
+            for r in self.of_kind(kind):
+                held = r.get(by) if contains else [r.get(by)]
+                scalars = (v for v in held or [] if isinstance(v, str | int | float | bool))
+                for value in dict.fromkeys(scalars):  # a record once, however often it lists the id
+                    index.setdefault(value, []).append(r)
+            self._holders[key] = index
+        return self._holders[key].get(ident, []) if isinstance(ident, str | int | float | bool) else []
+
+    def record(self, spec: unified.ModelSpec, item: dict[str, Any], path: str) -> Any:
+        """The record ``path`` reads: the joined one for ``@name.`` paths, else the raw record."""
+        if not path.startswith("@"):
+            return item["remoteData"]
+        name = path[1:].split(".", 1)[0].removesuffix("[]")
+        join = spec.joins[name]
+        ident = item["remoteData"].get(join.id_field)
         kind = join.operation.split(".", 1)[0]
-        held = [
-            r
-            for r in emu.state.iter(kind)
-            if ident in (r.get(join.by) if join.contains else [r.get(join.by)])
-        ]
-        return {name: held}
-    if join.many:  # every id's record (all of a job's postings)
-        kind = join.operation.split(".", 1)[0]
-        return {name: [emu.state.get(kind, i) for i in ident or []]}
-    ident = ident[0] if isinstance(ident, list) and ident else ident
-    kind = join.operation.split(".", 1)[0]
-    return {name: emu.state.get(kind, ident)} if isinstance(ident, str) else {}
+        if join.by is not None:  # the records whose field holds this record's id (a plan's jobs)
+            return {name: self.holding(kind, join.by, join.contains, ident)}
+        if join.many:  # every id's record (all of a job's postings)
+            return {name: [self.emu.state.get(kind, i) for i in ident or []]}
+        ident = ident[0] if isinstance(ident, list) and ident else ident
+        return {name: self.emu.state.get(kind, ident)} if isinstance(ident, str) else {}
 
 
 def test_reads_walk_every_page(emu: EmulatorHandle, http: httpx.Client) -> None:
@@ -96,12 +117,13 @@ def test_every_field_is_filled_when_its_ashby_source_is(
     items = _all(http, spec.name)
     assert items, spec.name
     checked: set[str] = set()
+    sources = _Sources(emu)
     for item in items:
         for field, src in SOURCES[spec.name].items():
             if src.read is None or field == "screeningAnswers":  # answers come from live reads
                 continue
             path = src.read.split(".", 1)[1] if src.read.startswith("@") else src.read
-            record = _source_record(emu, spec, item, src.read)
+            record = sources.record(spec, item, src.read)
             if not values_at(record, path if not src.read.startswith("@") else src.read[1:]):
                 continue
             assert item[field] not in (None, [], {}), f"{spec.name}.{field} is empty but {src.read} is filled"
