@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from ashby_connector.sync.engine import SyncAbortedError, SyncEngine
-from ashby_connector.sync.modes import Mode
-from ashby_connector.sync.report import ProgressEvent, StreamResult, SyncReport
-from ashby_connector.sync.streams import Stream, all_streams, select_streams
+from typing import TYPE_CHECKING
+
+from ashby_connector._lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from ashby_connector.sync.engine import SyncAbortedError, SyncEngine
+    from ashby_connector.sync.modes import Mode
+    from ashby_connector.sync.report import ProgressEvent, StreamResult, SyncReport
+    from ashby_connector.sync.streams import Stream, all_streams, select_streams
+
+# Loaded on first use: ``sync.modes`` (the ``Mode`` every command names) must not import the
+# engine, and with it the store and its migrations.
+_LAZY = {
+    "SyncAbortedError": "ashby_connector.sync.engine",
+    "SyncEngine": "ashby_connector.sync.engine",
+    "Mode": "ashby_connector.sync.modes",
+    "ProgressEvent": "ashby_connector.sync.report",
+    "StreamResult": "ashby_connector.sync.report",
+    "SyncReport": "ashby_connector.sync.report",
+    "Stream": "ashby_connector.sync.streams",
+    "all_streams": "ashby_connector.sync.streams",
+    "select_streams": "ashby_connector.sync.streams",
+}
 
 __all__ = [
     "Mode",
@@ -18,3 +37,5 @@ __all__ = [
     "all_streams",
     "select_streams",
 ]
+
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -24,6 +24,7 @@ from ashby_connector.store.engine import Begin
 from ashby_connector.store.queries import earliest_due
 from ashby_connector.store.schema_webhooks import webhook_delivery, webhook_outbox, webhook_subscription
 from ashby_connector.store.wakeups import OUTBOX, Bell, IdleBackoff, wait_until
+from ashby_connector.times import iso_epoch
 from ashby_connector.webhooks.backoff import DELIVERY_BACKOFF, Backoff
 from ashby_connector.webhooks.outbound_url import (
     GuardedSender,
@@ -271,7 +272,7 @@ def delivery_log(
                 "eventId": r.event_id,
                 "eventType": r.event_type,
                 "attempt": r.attempt,
-                "attemptedAt": datetime.fromtimestamp(r.attempted_at, UTC).isoformat(timespec="milliseconds"),
+                "attemptedAt": iso_epoch(r.attempted_at, timespec="milliseconds"),
                 "statusCode": r.status_code,
                 "success": r.success,
                 "durationMs": round(r.duration_ms, 2),

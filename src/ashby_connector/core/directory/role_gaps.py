@@ -17,6 +17,7 @@ from ashby_connector.core.directory.csv_input import CsvRowError, check_text, cs
 from ashby_connector.core.errors import CoreError
 from ashby_connector.store import Store
 from ashby_connector.store.directory import DirectorySeen
+from ashby_connector.times import iso
 
 ROLES = ("Organization Admin", "Elevated Access", "Limited Access", "External Recruiter")
 # The spec's values, and the camelCase spellings IdP exports and Ashby's docs also use.
@@ -155,7 +156,7 @@ class RoleGapReport:
         ]
         return {
             "connectionId": connection_id,
-            "lastUserSync": last_sync.isoformat() if last_sync is not None else None,
+            "lastUserSync": iso(last_sync),
             "users": len(users),
             "matching": matching,
             "gaps": sorted(gaps, key=lambda g: str(g["email"])),

@@ -13,10 +13,10 @@ import json
 import logging
 import re
 import sys
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from ashby_connector.client import _hooks
+from ashby_connector.times import iso_epoch
 
 LogFormat = Literal["json", "console"]
 ROOT = "ashby_connector"
@@ -51,7 +51,7 @@ class RedactingFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": iso_epoch(record.created, timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
