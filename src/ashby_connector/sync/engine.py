@@ -123,7 +123,7 @@ class SyncEngine:
             self.connection_id,
             access.allowed,
             self.policies,
-            full=self.mode.full,
+            mode=self.mode,
             counter=listing_counter(self.client),
             rate_per_minute=getattr(self.client, "rate_limit_per_minute", None),
             operation_limits=getattr(self.client, "operation_rate_limits", None),

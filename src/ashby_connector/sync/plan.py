@@ -14,6 +14,7 @@ from typing import Any
 
 from ashby_connector.errors import APIError
 from ashby_connector.store import Store
+from ashby_connector.sync.modes import Mode
 from ashby_connector.sync.policies import ChildPolicy
 from ashby_connector.sync.streams import Stream
 
@@ -99,7 +100,7 @@ def make_plan(
     streams: list[Stream],
     policies: Mapping[str, ChildPolicy],
     *,
-    full: bool = False,
+    mode: Mode = Mode.INCREMENTAL,
     counter: Counter | None = None,
     rate_per_minute: float | None = None,
     operation_limits: Mapping[str, float] | None = None,
@@ -118,7 +119,7 @@ def make_plan(
         keys = [f"{s.name}:{v}" for _, v in s.partitions] or [s.name]
         states = [store.get_stream_state(connection_id, k) for k in keys]
         known = all(st.last_success_at is not None for st in states)
-        if known and not full and s.strategy == "incremental" and all(st.sync_token for st in states):
+        if known and not mode.full and s.strategy == "incremental" and all(st.sync_token for st in states):
             requests, basis = len(keys), "incremental: one page of changes per list (more if many changed)"
         elif known or counter is None:
             records = store.count(connection_id, s.kind)
@@ -152,7 +153,7 @@ def make_plan(
             plan.streams.append(StreamPlan(s.name, s.operation, policy, 0, basis=basis))
             continue
         state = store.get_stream_state(connection_id, s.name)
-        since = None if full else state.parent_watermark
+        since = None if mode.full else state.parent_watermark
         if since is None and policy == "changed":
             plan.streams.append(
                 StreamPlan(s.name, s.operation, "child", 0, 0, "changed: parents that change from now on")
