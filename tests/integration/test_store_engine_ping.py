@@ -1,5 +1,5 @@
-"""PostgreSQL connections are checked before use only after they sat idle, and a connection the
-server dropped never fails more than one statement of the process."""
+"""PostgreSQL connections: checked before use only after they sat idle, a connection the server
+dropped fails at most one statement of the process, and reads skip the transaction round trips."""
 
 from __future__ import annotations
 
@@ -55,4 +55,23 @@ def test_a_dropped_connection_in_steady_use_fails_one_statement_then_the_pool_re
     with pytest.raises(sa.exc.OperationalError):
         _backend_pid(engine)  # used within the second: not pinged, so this statement fails
     assert _backend_pid(engine) != first  # the pool was invalidated: the next one works
+    engine.dispose()
+
+
+_OWN_TRANSACTION = "SELECT now() = statement_timestamp()"  # true only for a statement on its own
+
+
+def test_reads_on_postgresql_run_without_a_surrounding_transaction(postgres_db: str) -> None:
+    """A read connection saves the BEGIN and ROLLBACK round trips (each statement is its own
+    transaction); the pool's next write transaction is a transaction again."""
+    from ashby_connector.store.engine import reading
+
+    engine = create_engine(postgres_db)
+    for _ in range(2):  # the same pooled connection, used for a read, then a write, then again
+        with reading(engine) as conn:
+            conn.execute(sa.text("SELECT pg_sleep(0.01)"))
+            assert conn.execute(sa.text(_OWN_TRANSACTION)).scalar_one() is True
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_sleep(0.01)"))
+            assert conn.execute(sa.text(_OWN_TRANSACTION)).scalar_one() is False
     engine.dispose()

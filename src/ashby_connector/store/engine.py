@@ -173,6 +173,18 @@ def _short(exc: sa.exc.DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
 
 
+def reading(engine: sa.Engine) -> sa.Connection:
+    """A connection for reads (``with reading(engine) as conn:``). On PostgreSQL it runs in
+    autocommit: at PostgreSQL's READ COMMITTED every statement sees its own snapshot whether or not
+    a transaction surrounds it, so the transaction only added two round trips (BEGIN before the
+    first statement, ROLLBACK when the connection goes back to the pool) to every read. Only for
+    reads: a write through it would commit statement by statement."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
 # Opens one write transaction. ``Store.transaction`` serialises SQLite writers on a lock in-process
 # (waking at once) instead of leaving them to SQLite's sleeping busy handler.
 Begin = Callable[[], AbstractContextManager[sa.Connection]]

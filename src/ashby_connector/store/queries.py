@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ashby_connector.store.engine import reading
 from ashby_connector.store.records import TS_FIELDS as _TS_FIELDS
 from ashby_connector.store.records import StoredRecord, updated_at
 from ashby_connector.store.schema import metadata, record_table
@@ -319,7 +320,7 @@ def narrowed_page(
     if after_id is not None:
         query = query.where(table.c.id > after_id)
     query = query.order_by(table.c.id).limit(limit + 1)
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = conn.execute(query).all()
     records = [stored(r) for r in rows[:limit]]
     return records, (records[-1].id if len(rows) > limit and records else None)

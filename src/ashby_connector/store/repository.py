@@ -412,7 +412,7 @@ class Store:
         query = sa.select(table).where(table.c.connection_id == connection_id, table.c.id == id)
         if parent_id is not None:
             query = query.where(table.c.parent_id == parent_id)
-        with self.engine.connect() as conn:
+        with _engine.reading(self.engine) as conn:
             row = conn.execute(query.order_by(table.c.changed_at.desc()).limit(1)).first()
         return queries.stored(row) if row is not None else None
 
@@ -423,7 +423,7 @@ class Store:
         chunk; for a linked kind, each id's most recently changed link (as ``get_record``)."""
         table = record_table(kind)
         found: dict[str, StoredRecord] = {}
-        with self.engine.connect() as conn:
+        with _engine.reading(self.engine) as conn:
             for start in range(0, len(ids), _CHUNK):
                 chunk = list(ids[start : start + _CHUNK])
                 query = (
@@ -477,7 +477,7 @@ class Store:
                 query = query.where(table.c.id > after)
         order = (table.c.id, table.c.parent_id) if linked else (table.c.id,)
         query = query.order_by(*order).limit(limit + 1)
-        with self.engine.connect() as conn:
+        with _engine.reading(self.engine) as conn:
             rows = [queries.stored(r) for r in conn.execute(query)]
         more = len(rows) > limit
         rows = rows[:limit]
