@@ -49,7 +49,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ashby_connector.emulator import EmulatorHandle, run_emulator
 from ashby_connector.store import Store, record_table, sync_lease, sync_run
 from ashby_connector.store.tenancy import Tenancy
-from ashby_connector.webhooks.testing import RecordingReceiver
 from tests.e2e.server_harness import free_port
 
 BUDGET = 1000  # Ashby's requests per minute per key
@@ -106,6 +105,36 @@ def postgres() -> Iterator[Postgres]:
         pg.stop()
 
 
+class Receiver:
+    """The subscriber's process (``soak_receiver.py``) and the events it wrote down."""
+
+    def __init__(self, folder: Path) -> None:
+        self.file = folder / "events.jsonl"
+        self.file.touch()
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/hooks"
+        script = str(Path(__file__).with_name("soak_receiver.py"))
+        self.process = subprocess.Popen([sys.executable, script, str(port), str(self.file)])
+        _wait(lambda: httpx.post(self.url, content=b"{}", timeout=2).status_code == 200, 30, "the receiver")
+
+    def events(self) -> list[dict[str, Any]]:
+        lines = self.file.read_bytes().splitlines()
+        return [e for e in (orjson.loads(line) for line in lines if line.strip()) if e]
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait(30)
+
+
+@contextmanager
+def receiving(folder: Path) -> Iterator[Receiver]:
+    receiver = Receiver(folder)
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+
+
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     exe = str(Path(sys.executable).parent / "ashby-connector")
     return subprocess.Popen([exe, *args], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
@@ -145,7 +174,7 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
     with (
         postgres() as pg,
         run_emulator(seed=args.seed, candidates=args.candidates, rate_limit_per_minute=BUDGET) as emu,
-        RecordingReceiver() as receiver,
+        receiving(Path(tempfile.mkdtemp(prefix="soak-events-"))) as receiver,
     ):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -238,7 +267,7 @@ def _settle(
     args: argparse.Namespace,
     db: str,
     emu: EmulatorHandle,
-    receiver: RecordingReceiver,
+    receiver: Receiver,
     ids: list[str],
     changes: list[tuple[str, str, float]],
     started: float,
@@ -282,7 +311,7 @@ def _pending(db: str) -> int:
 def _measure(
     db: str,
     emu: EmulatorHandle,
-    receiver: RecordingReceiver,
+    receiver: Receiver,
     ids: list[str],
     changes: list[tuple[str, str, float]],
     started: float,
@@ -321,7 +350,7 @@ def _measure(
         statuses = dict(
             conn.execute(sa.select(sync_run.c.status, sa.func.count()).group_by(sync_run.c.status)).all()
         )
-    events = [r.event for r in receiver.received]
+    events = receiver.events()
     by_id = collections.Counter(e.get("id") for e in events)
     said: dict[tuple[Any, ...], set[str]] = collections.defaultdict(set)
     heard: dict[str, list[float]] = collections.defaultdict(list)
