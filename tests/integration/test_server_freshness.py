@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from ashby_connector.core.syncs.modes import Mode, Trigger
 from tests.integration.server_fakes import FakeAshby, harness
 
 DEPARTMENTS = [{"id": "d1", "name": "Eng", "updatedAt": "2024-01-01T00:00:00Z"}]
@@ -115,6 +117,31 @@ def test_force_resync_history_and_status(tmp_path: Path) -> None:
         assert 0 <= dept["lagSeconds"] < 10 and dept["nextRunAt"] and dept["mode"] == "full"
         assert status["lastRun"]["id"] == second.json()["id"] and status["running"] is False
         assert h.http.get(f"/connections/{cid}", headers=conn).json()["lastSync"]["trigger"] == "manual"
+
+
+def test_a_run_just_finished_does_not_refuse_the_next_but_a_going_one_does(tmp_path: Path) -> None:
+    """Between a run's result reaching the history and its holder letting go of the lease, a
+    caller who saw it succeed and asks again waits that moment out (it answered 409 before); a
+    run still going is refused at once."""
+    with harness(tmp_path, FakeAshby(scopes=None, results={"department.list": DEPARTMENTS})) as h:
+        conn = h.connection(h.tenant())
+        cid = conn["X-Connection-Id"]
+        first = h.http.post("/syncs", json={"streams": ["department"]}, headers=conn).json()
+        assert _wait(h, conn, first["id"])["status"] == "succeeded"
+        lease = h.core.freshness.lease
+        assert lease.acquire(cid, "finishing-holder", first["id"])  # the finished run, not yet let go
+        letting_go = threading.Timer(0.3, lambda: lease.release(cid, "finishing-holder"))
+        letting_go.start()
+        second = h.http.post("/syncs", json={"streams": ["department"]}, headers=conn)
+        letting_go.join()
+        assert second.status_code == 202, second.text
+        assert _wait(h, conn, second.json()["id"])["status"] == "succeeded"
+        history = h.core.freshness.history
+        going = history.create(cid, trigger=Trigger.MANUAL, mode=Mode.INCREMENTAL, status="running")
+        assert lease.acquire(cid, "busy-holder", going)
+        refused = h.http.post("/syncs", json={"streams": ["department"]}, headers=conn)
+        assert refused.status_code == 409, refused.text
+        lease.release(cid, "busy-holder")
 
 
 def test_a_failed_stream_keeps_its_whole_error_in_status_and_history(tmp_path: Path) -> None:

@@ -337,11 +337,28 @@ class SyncLease:
         while not self.acquire(connection_id, holder, run_id):
             if holder.endswith(POLL_HOLDER_SUFFIX) or time.monotonic() >= deadline:
                 return False
-            current = self._holder(connection_id)
-            if current is not None and not current.endswith(POLL_HOLDER_SUFFIX):
+            current = self._live(connection_id)
+            if current is not None and not self._letting_go(current):
                 return False
             time.sleep(0.05)
         return True
+
+    def letting_go(self, connection_id: str) -> bool:
+        """The connection's lease is held by a poll or by a run already recorded finished: it is
+        free in a moment."""
+        lease = self._live(connection_id)
+        return lease is not None and self._letting_go(lease)
+
+    def _letting_go(self, lease: LeaseRow) -> bool:
+        """A fast-lane poll, or a run the history already shows as finished: its holder releases
+        the lease in a moment (a caller who saw the run succeed and asked for the next must not be
+        told that the finished one is still going)."""
+        if lease.holder.endswith(POLL_HOLDER_SUFFIX):
+            return True
+        if lease.run_id is None:
+            return False
+        run = self.runs.get(lease.run_id)
+        return run is not None and run["status"] not in ("queued", "running")
 
     @contextmanager
     def hold(self, connection_id: str, holder: str, run_id: str | None = None) -> Iterator[Held]:

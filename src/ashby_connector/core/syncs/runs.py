@@ -24,7 +24,13 @@ from ashby_connector.core.freshness.service import Freshness, FreshnessSettings
 from ashby_connector.core.settings import Settings
 from ashby_connector.core.syncs.embedded_runner import EmbeddedRunner, SyncAlreadyRunningError, SyncJob
 from ashby_connector.core.syncs.events import ChangeEvents
-from ashby_connector.core.syncs.history import INTERRUPTED, RunPage, SyncHistory, SyncRun
+from ashby_connector.core.syncs.history import (
+    INTERRUPTED,
+    POLL_PATIENCE_SECONDS,
+    RunPage,
+    SyncHistory,
+    SyncRun,
+)
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.core.syncs.service import RunOutcome
 from ashby_connector.core.syncs.webhook_runs import WebhookRuns
@@ -132,7 +138,7 @@ class SyncRuns:
         streams, 409 when one of this connection is running (here or on a worker). ``trigger``
         says who asked (``manual``: the REST API; ``console``: an operator in the console)."""
         self._check_streams(connection_id, streams)
-        if connection_id in self.runner.running() or self.freshness.lease.busy(connection_id):
+        if not self._free_soon(connection_id):
             raise _running()
         try:
             job = self.runner.submit(connection_id, mode=mode, streams=streams, trigger=trigger)
@@ -172,6 +178,28 @@ class SyncRuns:
         if outcome.run.status == "skipped" and not wait:  # another run took the lease since the check
             raise _running_named(connection_id, self.running_run(connection_id))
         return outcome
+
+    def _free_soon(self, connection_id: str) -> bool:
+        """No run of the connection is going, here or elsewhere, once the one that just finished
+        (its result already in the history) has let go of the lease: a caller who saw a run
+        succeed and asks for the next is not told that the finished one is still going."""
+        lease = self.freshness.lease
+        deadline = time.monotonic() + POLL_PATIENCE_SECONDS
+        while True:
+            here = self.runner.running().get(connection_id)  # this process's job: its run's id
+            held = lease.busy(connection_id)
+            if here is None and not held:
+                return True
+            finishing = (not held or lease.letting_go(connection_id)) and (
+                here is None or self._recorded_finished(here)
+            )
+            if not finishing or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    def _recorded_finished(self, run_id: str) -> bool:
+        run = self.history.get(run_id)
+        return run is not None and run.status not in ("queued", "running")
 
     def plan(
         self, connection_id: str, *, mode: Mode = Mode.INCREMENTAL, streams: list[str] | None = None
