@@ -88,8 +88,9 @@ class SyncStatusReader:
         self.partner_state = partner_state
         self.clock = clock
 
-    def streams(self, connection_id: str) -> list[StreamStatus]:
-        schedule = self.schedules.get(connection_id)
+    def streams(self, connection_id: str, schedule: Schedule | None = None) -> list[StreamStatus]:
+        """``schedule``: the one the caller read, so one answer shows one reading of it."""
+        schedule = schedule or self.schedules.get(connection_id)
         next_run = schedule.next_run_at()
         states = {s.stream: s for s in self.store.stream_states(connection_id)}
         syncing = self.lease.busy(connection_id)
@@ -171,14 +172,17 @@ class SyncStatusReader:
 
     def connection(self, connection_id: str) -> dict[str, Any]:
         """Everything the API and the CLI show about one connection."""
-        streams = self.streams(connection_id)
+        # One reading of the schedule for the whole answer: read twice, a run dispatched in
+        # between made the streams' next run disagree with the schedule's.
+        schedule = self.schedules.get(connection_id)
+        streams = self.streams(connection_id, schedule)
         last = self.history.latest(connection_id)
         lags = [s.lag_seconds for s in streams if s.lag_seconds is not None]
         partner = self.partner_state() if self.partner_state is not None else None
         return {
             "connectionId": connection_id,
             "running": self.lease.busy(connection_id),
-            "schedule": self.schedules.get(connection_id).to_api(),
+            "schedule": schedule.to_api(),
             "lastRun": last.to_api(with_report=False) if last else None,
             "lagSeconds": round(max(lags), 1) if lags else None,
             "partnerThrottle": partner,
