@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,21 +89,35 @@ def postgres_template(postgres_url: str) -> str:
     return "ashby_template"
 
 
-@pytest.fixture
-def postgres_db(request: pytest.FixtureRequest, postgres_url: str) -> Iterator[str]:
-    """A fresh database on the session's server (one per test): a copy of the migrated template, or
-    empty for tests marked ``real_migrations`` (the migrations' own tests)."""
+@contextmanager
+def _database(postgres_url: str, template: str | None) -> Iterator[str]:
+    """A new database on the session's server, a copy of ``template`` (or empty), dropped after."""
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    real = request.node.get_closest_marker("real_migrations") is not None
-    template = "" if real else f' TEMPLATE "{request.getfixturevalue("postgres_template")}"'
+    copy = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"{template}')
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_db(request: pytest.FixtureRequest, postgres_url: str) -> Iterator[str]:
+    """A fresh database on the session's server (one per test): a copy of the migrated template, or
+    empty for tests marked ``real_migrations`` (the migrations' own tests)."""
+    real = request.node.get_closest_marker("real_migrations") is not None
+    with _database(postgres_url, None if real else request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_module_db(postgres_url: str, postgres_template: str) -> Iterator[str]:
+    """A migrated database shared by one test file's tests (a synced copy its tests only read)."""
+    with _database(postgres_url, postgres_template) as url:
+        yield url
 
 
 DbFactory = Callable[[], str]

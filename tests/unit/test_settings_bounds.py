@@ -26,6 +26,9 @@ from ashby_connector.core.settings import Settings, SettingsError
         ("schedule_incremental_minutes", 1e-300, "ASHBY_CONNECTOR_INCREMENTAL_MINUTES"),
         ("schedule_reconcile_hours", 0.0, "ASHBY_CONNECTOR_RECONCILE_HOURS"),
         ("schedule_fast_every_seconds", 0.01, "ASHBY_CONNECTOR_FAST_EVERY_SECONDS"),
+        ("read_cache_mb", -1.0, "ASHBY_CONNECTOR_READ_CACHE_MB"),
+        ("read_cache_mb", 0.5, "ASHBY_CONNECTOR_READ_CACHE_MB"),
+        ("read_cache_mb", math.inf, "ASHBY_CONNECTOR_READ_CACHE_MB"),
     ],
 )
 def test_a_number_out_of_bounds_is_refused_naming_the_setting(field: str, value: float, named: str) -> None:

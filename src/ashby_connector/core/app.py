@@ -26,6 +26,7 @@ from ashby_connector.core.freshness.health import ConnectionHealth
 from ashby_connector.core.insights import Insights
 from ashby_connector.core.resources.lazy_children import LazyChildren
 from ashby_connector.core.resources.records import Resources
+from ashby_connector.core.resources.render_cache import RenderCache
 from ashby_connector.core.runtime.master_key import existing_master_key, open_secret_box
 from ashby_connector.core.runtime.readiness import Readiness
 from ashby_connector.core.settings import Settings
@@ -105,7 +106,10 @@ class Core:
         self.child_policies = ChildPolicies(self.tenancy)
         self.lazy_children = LazyChildren(store, self.clients.require, self.child_policies.overrides)
         # Unified reads and writes (core.resources.records): given what they use, not this object.
-        self.resources = Resources(store, self.tenancy, self.lazy_children, self.clients, self.events)
+        self.render_cache = RenderCache(int(settings.read_cache_mb * 1024 * 1024))
+        self.resources = Resources(
+            store, self.tenancy, self.lazy_children, self.clients, self.events, self.render_cache
+        )
         # Questions about the copy (people's and agents' faces): the store, and lazy lists on read.
         self.insights = Insights(store, self.lazy_children)
         self.syncs = SyncRuns(
@@ -122,7 +126,9 @@ class Core:
         self.health = ConnectionHealth(store, self.freshness.schedules)
         self.readiness = Readiness(store, self.freshness)
         self._shared_budget = False
-        self.connections = Connections(self.tenancy, box, self.clients, self.webhooks, self.syncs)
+        self.connections = Connections(
+            self.tenancy, box, self.clients, self.webhooks, self.syncs, self.render_cache
+        )
         # The Connect page: each tenant's branding, and the one-time links customers connect with.
         self.brandings = Brandings(BrandingTable(store.engine, store.transaction))
         self.connect_links = ConnectLinks(self.tenancy, self.connections, self.brandings)

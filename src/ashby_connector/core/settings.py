@@ -17,6 +17,9 @@ DEFAULT_ASHBY_BASE_URL = "https://api.ashbyhq.com"
 # that mark and read them) and at most ten years.
 MIN_RETENTION_DAYS = 1.0
 MAX_RETENTION_DAYS = 3650.0
+# The read cache: at least a page of big records, at most what a large server would give it.
+MIN_READ_CACHE_MB = 1.0
+MAX_READ_CACHE_MB = 65536.0
 MASTER_KEY_ENV = "ASHBY_CONNECTOR_MASTER_KEY"
 OUTBOUND_ALLOW_HTTP_ENV = "ASHBY_CONNECTOR_OUTBOUND_ALLOW_HTTP"
 OUTBOUND_ALLOWLIST_ENV = "ASHBY_CONNECTOR_OUTBOUND_ALLOWLIST"
@@ -125,6 +128,14 @@ class Settings:
                 True,
             ),
             (
+                "read_cache_mb",
+                "ASHBY_CONNECTOR_READ_CACHE_MB",
+                self.read_cache_mb,
+                MIN_READ_CACHE_MB,
+                MAX_READ_CACHE_MB,
+                True,
+            ),
+            (
                 "inbox_retention_days",
                 None,
                 self.inbox_retention_days,
@@ -187,6 +198,8 @@ class Settings:
     )
     inbox_retention_days: float = 7.0
     outbox_retention_days: float = 30.0
+    # Unified records kept rendered between reads, per process (0: off); see core/resources/render_cache.
+    read_cache_mb: float = field(default_factory=lambda: _env_number("ASHBY_CONNECTOR_READ_CACHE_MB", 64.0))
     # /mcp: the agents' write tools (add a note, move a stage, add a tag) exist only with this on.
     mcp_writes: bool = field(default_factory=lambda: _env_flag("ASHBY_CONNECTOR_MCP_WRITES"))
     # /metrics: served only with this bearer token, or on its own port (then not on the API port).

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
 
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.resources import pages
 from ashby_connector.core.resources import records as res
 from ashby_connector.core.resources.query_params import check_filters, parse_csv, parse_timestamp
 from ashby_connector.server import answers as answers_
@@ -98,6 +99,12 @@ def list_resources(
         includeRemoteData,
     )
     res.ensure_filtered_children(core.resources, conn, target, filters)
+    if not field_list and not expand_list:
+        encoded = pages.list_encoded(core.resources, conn, target, query)
+        if encoded is not None:
+            records, after = encoded
+            body = b'{"data":[' + b",".join(records) + b'],"next":' + orjson.dumps(after) + b"}"
+            return Response(body, media_type="application/json")
     items, next_cursor = res.list_records(core.resources, conn, target, query)
     page = _shape(core, conn, target, items, field_list, expand_list, includeRemoteData)
     return _json({"data": page, "next": next_cursor})

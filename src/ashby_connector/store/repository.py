@@ -416,6 +416,23 @@ class Store:
             row = conn.execute(query.order_by(table.c.changed_at.desc()).limit(1)).first()
         return queries.stored(row) if row is not None else None
 
+    def narrowed_keys(
+        self,
+        connection_id: str,
+        kind: str,
+        narrowing: queries.Narrowing,
+        after_id: str | None,
+        limit: int,
+    ) -> tuple[builtins.list[queries.RowKey], str | None]:
+        """A page's row keys (id, parent, version), as ``queries.narrowed_keys``."""
+        return queries.narrowed_keys(self.engine, connection_id, kind, narrowing, after_id, limit)
+
+    def hashed_records(
+        self, connection_id: str, kind: str, ids: Sequence[str], *, with_raw: bool
+    ) -> builtins.list[queries.HashedRecord]:
+        """The rows of ``ids`` with their versions, as ``queries.hashed_records``."""
+        return queries.hashed_records(self.engine, connection_id, kind, ids, with_raw=with_raw)
+
     def get_records(
         self, connection_id: str, kind: str, ids: Sequence[str]
     ) -> builtins.dict[str, StoredRecord]:

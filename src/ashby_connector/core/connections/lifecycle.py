@@ -17,6 +17,7 @@ from ashby_connector import errors as ashby_errors
 from ashby_connector.core.connections import access
 from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.errors import CoreError
+from ashby_connector.core.resources.render_cache import RenderCache
 from ashby_connector.core.syncs.runs import SyncRuns
 from ashby_connector.store.secrets import SecretBox
 from ashby_connector.store.tenancy import MAX_WRONG_KEYS, ConnectionRow, ConnectLink, Tenancy
@@ -73,8 +74,10 @@ class Connections:
         clients: ConnectionClients,
         webhooks: WebhookService,
         syncs: SyncRuns,
+        render_cache: RenderCache,
     ) -> None:
         self.tenancy = tenancy
+        self.render_cache = render_cache
         self.box = box
         self.clients = clients
         self.webhooks = webhooks
@@ -258,6 +261,7 @@ class Connections:
         rows = self.tenancy.delete_connection(row.id)
         self.clients.forget(row.id)
         self.webhooks.registry.forget(row.id)
+        self.render_cache.forget_connection(row.id)
         self.syncs.wait_stopped(row.id)
         # A page the sync fetched before the delete cannot land (the store refuses writes for a
         # connection that no longer exists); anything it logged at its very end goes now.

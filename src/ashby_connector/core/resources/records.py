@@ -19,8 +19,10 @@ from ashby_connector.core.connections.clients import ConnectionClients
 from ashby_connector.core.connections.requested_operations import RequestedOperations
 from ashby_connector.core.errors import CoreError
 from ashby_connector.core.resources.lazy_children import LazyChildren
+from ashby_connector.core.resources.render_cache import RenderCache
 from ashby_connector.core.syncs.events import ChangeEvents
 from ashby_connector.store import CHILD_PARENTS, KIND_OPERATIONS, Store, StoredRecord, cursors, queries
+from ashby_connector.store.records import canonical
 from ashby_connector.store.tenancy import ConnectionRow, Tenancy
 from ashby_connector.times import iso
 from ashby_connector.unified.custom import CustomModelDef
@@ -35,7 +37,8 @@ KIND_OF_OPERATION = {op: kind for kind, op in KIND_OPERATIONS.items()}
 @dataclass(frozen=True)
 class Resources:
     """What unified reads and writes use, handed over once by ``Core`` (``core.resources``): the
-    store, the connections' mappings and custom models, lazy child lists, clients and change events.
+    store, the connections' mappings and custom models, lazy child lists, clients, change events and
+    the records already rendered.
     Every function below takes it, never the whole ``Core``."""
 
     store: Store
@@ -43,6 +46,7 @@ class Resources:
     lazy_children: LazyChildren
     clients: ConnectionClients
     events: ChangeEvents
+    render_cache: RenderCache
 
 
 COMMON = {"id", "remoteId", "createdAt", "updatedAt", "deletedAt", "remoteData"}
@@ -56,7 +60,7 @@ WRITE_EXTRAS = {
     "scheduleId",
 }
 # Constant page size: a cursor's skip count must address the same store page on every request.
-_SCAN_PAGE = 101
+SCAN_PAGE = 101
 # A record's stored children read with it at most (an application has a form submission or two).
 _CHILDREN_LIMIT = 100
 # Records joined by a field's value (``Join.by``) read with a filter before the kind is indexed.
@@ -86,6 +90,10 @@ class Model:
     children_lookup: Callable[[str, str], list[dict[str, Any]] | None] | None = None
     # A model read from several Ashby lists (``ModelSpec.more_sources``): the model once per list.
     parts: tuple[Model, ...] = ()
+    # How this model reads a record for this connection (its field mapping or custom definition),
+    # when a rendered record may be kept between requests (``render_cache``); None when the
+    # rendering depends on more than the record and the records it joins by id.
+    cache_key: bytes | None = None
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -197,10 +205,14 @@ class Model:
 
 def with_parent(kind: str, record: StoredRecord) -> dict[str, Any]:
     """Child records (a candidate's notes) do not name their parent; the store does."""
+    return raw_with_parent(kind, record.raw, record.parent_id)
+
+
+def raw_with_parent(kind: str, raw: dict[str, Any], parent_id: str | None) -> dict[str, Any]:
     parent_field = CHILD_PARENTS.get(kind, (None, None))[1]
-    if parent_field and record.parent_id and parent_field not in record.raw:
-        return {**record.raw, parent_field: record.parent_id}
-    return record.raw
+    if parent_field and parent_id and parent_field not in raw:
+        return {**raw, parent_field: parent_id}
+    return raw
 
 
 def _parent_lookup(deps: Resources, conn: ConnectionRow, kind: str) -> Callable[[str], dict[str, Any] | None]:
@@ -227,6 +239,10 @@ class RecordMemo:
         if (kind, ident) not in self._memo:
             self._memo[(kind, ident)] = self.store.get(self.conn.id, kind, ident)
         return self._memo[(kind, ident)]
+
+    def remember(self, kind: str, ident: str, raw: dict[str, Any] | None) -> None:
+        """A record read elsewhere in this request (None: missing or deleted)."""
+        self._memo[(kind, ident)] = raw
 
     def prefetch(self, kind: str, idents: set[str]) -> None:
         missing = [i for i in idents if (kind, i) not in self._memo]
@@ -320,7 +336,8 @@ def resolve_model(deps: Resources, conn: ConnectionRow, name: str) -> Model:
     definition = deps.tenancy.get_custom_model(conn.id, name) if len(name) <= 64 else None
     if definition is not None:
         custom = CustomModelDef(**definition)
-        return Model(name, None, custom, KIND_OF_OPERATION[custom.operation], [])
+        key = b"custom|" + canonical(definition)
+        return Model(name, None, custom, KIND_OF_OPERATION[custom.operation], [], cache_key=key)
     known = list(unified.MODELS)
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -328,13 +345,28 @@ def resolve_model(deps: Resources, conn: ConnectionRow, name: str) -> Model:
 
 
 def _builtin_model(deps: Resources, conn: ConnectionRow, name: str, spec: unified.ModelSpec) -> Model:
-    entries = [FieldMapEntry(**e) for e in deps.tenancy.get_field_mapping(conn.id, name)]
+    mapping = deps.tenancy.get_field_mapping(conn.id, name)
+    entries = [FieldMapEntry(**e) for e in mapping]
     kind = KIND_OF_OPERATION[spec.source]
     lookup = _parent_lookup(deps, conn, kind) if spec.parent_fields and kind in CHILD_PARENTS else None
     joins = RecordMemo(deps, conn) if spec.joins else None
     by = _by_lookup(deps, conn) if any(j.by for j in spec.joins.values()) else None
     children = _children_lookup(deps, conn) if spec.child_lists else None
-    return Model(name, spec, None, kind, entries, lookup, joins, by, children)
+    key = b"mapped|" + canonical(mapping) if _renders_alone(spec) else None
+    return Model(name, spec, None, kind, entries, lookup, joins, by, children, cache_key=key)
+
+
+def _renders_alone(spec: unified.ModelSpec) -> bool:
+    """Whether a record's rendering depends only on the record, the mapping and the records it
+    joins by id (whose versions ``render_cache`` checks). Parent fields, child lists, joins by
+    value and exploded records depend on rows a record does not name, so those are rendered anew."""
+    return not (
+        spec.parent_fields
+        or spec.child_lists
+        or spec.explode is not None
+        or spec.more_sources
+        or any(join.by is not None for join in spec.joins.values())
+    )
 
 
 def check_read(policy: RequestedOperations, model: Model, action: str, expand: list[str] | None) -> None:
@@ -436,10 +468,10 @@ def _scan(
 ) -> Iterator[tuple[str | None, int, StoredRecord, dict[str, Any]]]:
     """Every source record from the cursor on, with its exploded raw records and positions."""
     store_cursor, skip = decode_cursor(query.cursor) if query.cursor else (None, 0)
-    narrowing = _narrowing(model, query)
+    narrowing = narrowing_of(model, query)
     while True:
         records, next_cursor = queries.narrowed_page(
-            deps.store.engine, conn.id, model.kind, narrowing, store_cursor, _SCAN_PAGE
+            deps.store.engine, conn.id, model.kind, narrowing, store_cursor, SCAN_PAGE
         )
         model.prefetch(records)
         position = 0
@@ -454,7 +486,7 @@ def _scan(
         store_cursor, skip = next_cursor, 0
 
 
-def _narrowing(model: Model, query: ListQuery) -> queries.Narrowing:
+def narrowing_of(model: Model, query: ListQuery) -> queries.Narrowing:
     """What of the query SQL can apply (a superset of the answer; the rest is checked in Python)."""
     spec = model.spec
     searchable = spec is not None and bool(spec.search) and spec.search_in_raw
