@@ -6,12 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The theme's notice about its successor is not a problem with our pages.
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
-# pytest-xdist, one worker per core. About half of the suite's time is spent waiting on the
-# processes it starts, so `make test PYTEST_WORKERS=4` on 2 cores takes about 4 minutes instead of
-# 6; it stays opt-in until it has run green as often as the default (docs/development.md). A test
-# file stays on one worker (its module fixtures are built once). Each worker has its own
-# PostgreSQL server and Chromium; `make test PYTEST_WORKERS=0` runs in one process.
-PYTEST_WORKERS ?= auto
+# pytest-xdist with two workers per core: about half of the suite's time is spent waiting on the
+# processes it starts (emulators, servers, workers, schedules), so one worker per core leaves the
+# cores half idle (docs/development.md has the runs). A test file stays on one worker (its module
+# fixtures are built once). Each worker has its own PostgreSQL server and Chromium;
+# `make test PYTEST_WORKERS=auto` runs one per core, `PYTEST_WORKERS=0` in one process.
+PYTEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 1) )))
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 
 .PHONY: demo test test-fast lint docs typecheck catalog bench install postgres chromium clean

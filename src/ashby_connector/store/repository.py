@@ -408,12 +408,12 @@ class Store:
     ) -> StoredRecord | None:
         """One record; for a linked kind (one row per parent) the link under ``parent_id``, or the
         most recently changed link when no parent is named."""
-        table = record_table(kind)
-        query = sa.select(table).where(table.c.connection_id == connection_id, table.c.id == id)
+        query = queries.one_record(kind, by_parent=parent_id is not None)
+        params = {"connection_id": connection_id, "id": id}
         if parent_id is not None:
-            query = query.where(table.c.parent_id == parent_id)
+            params["parent_id"] = parent_id
         with _engine.reading(self.engine) as conn:
-            row = conn.execute(query.order_by(table.c.changed_at.desc()).limit(1)).first()
+            row = conn.execute(query, params).first()
         return queries.stored(row) if row is not None else None
 
     def narrowed_keys(
