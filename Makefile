@@ -47,10 +47,11 @@ test: $(STAMP) postgres chromium
 	$(MKDOCS) build --strict --quiet
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
-# The edit loop: tests/unit and tests/integration (no emulator, server, subprocess or browser;
-# the PostgreSQL variants of store tests use the private server, as in `make test`).
+# The edit loop: tests/unit and tests/integration, one worker per core (they compute rather than
+# wait: two per core made them slower); no emulator, server, subprocess or browser; the
+# PostgreSQL variants of store tests use the private server, as in `make test`.
 test-fast: $(STAMP) postgres
-	$(BIN)/python -m pytest tests/unit tests/integration $(PYTEST_PARALLEL)
+	$(BIN)/python -m pytest tests/unit tests/integration -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts benchmarks

@@ -22,6 +22,16 @@ from ashby_connector.store.schema import sync_state
 RunValues = Mapping[str, Any]
 
 
+# A run in one of these has not finished; every other status (succeeded, failed, interrupted,
+# cancelled, ...) is final.
+UNFINISHED = frozenset({"queued", "running"})
+
+
+def is_finished(status: str) -> bool:
+    """Whether a run with this status is over (its lease is let go in a moment)."""
+    return status not in UNFINISHED
+
+
 def run_values(row: Any) -> dict[str, Any]:
     """A ``sync_run`` row as a mapping of the Python names."""
     return dict(row._mapping)

@@ -24,6 +24,7 @@ from ashby_connector.core.freshness.schedules import Schedules
 from ashby_connector.core.syncs.history import POLL_HOLDER_SUFFIX, SyncRun, run_from_values
 from ashby_connector.store import Store
 from ashby_connector.store import overview as facts
+from ashby_connector.store.sync_runs import is_finished
 from ashby_connector.store.tenancy import ConnectionRow
 from ashby_connector.sync.engine import KEY_REFUSED
 from ashby_connector.times import iso, iso_epoch
@@ -101,7 +102,7 @@ def judge(
     problem = _problem(row, last_finished, failing_deliveries)
     if problem is not None:
         return problem
-    if running or (last_run is not None and last_run.status in ("queued", "running")):
+    if running or (last_run is not None and not is_finished(last_run.status)):
         return Health("syncing")
     if last_finished is None:
         return Health("pending")

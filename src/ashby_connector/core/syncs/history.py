@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.store import Store, cursors
-from ashby_connector.store.sync_runs import LeaseRow, SyncLeaseRows, SyncRunRows
+from ashby_connector.store.sync_runs import LeaseRow, SyncLeaseRows, SyncRunRows, is_finished
 from ashby_connector.times import iso
 
 RunStatus = Literal["queued", "running", "succeeded", "failed", "skipped", "interrupted"]
@@ -358,7 +358,7 @@ class SyncLease:
         if lease.run_id is None:
             return False
         run = self.runs.get(lease.run_id)
-        return run is not None and run["status"] not in ("queued", "running")
+        return run is not None and is_finished(run["status"])
 
     @contextmanager
     def hold(self, connection_id: str, holder: str, run_id: str | None = None) -> Iterator[Held]:

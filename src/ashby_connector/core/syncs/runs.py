@@ -35,6 +35,7 @@ from ashby_connector.core.syncs.modes import Mode, Trigger
 from ashby_connector.core.syncs.service import RunOutcome
 from ashby_connector.core.syncs.webhook_runs import WebhookRuns
 from ashby_connector.store import Store
+from ashby_connector.store.sync_runs import is_finished
 from ashby_connector.store.tenancy import Tenancy
 from ashby_connector.sync.plan import Plan
 from ashby_connector.sync.stream_runner import OnProgress
@@ -199,7 +200,7 @@ class SyncRuns:
 
     def _recorded_finished(self, run_id: str) -> bool:
         run = self.history.get(run_id)
-        return run is not None and run.status not in ("queued", "running")
+        return run is not None and is_finished(run.status)
 
     def plan(
         self, connection_id: str, *, mode: Mode = Mode.INCREMENTAL, streams: list[str] | None = None
