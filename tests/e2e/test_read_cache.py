@@ -184,3 +184,26 @@ def test_a_deleted_connection_leaves_nothing_rendered(
     assert other.delete(f"/connections/{conn}").status_code in (200, 204)
     assert server.core.render_cache.count(conn) == 0
     assert server.core.render_cache.count(http.headers["X-Connection-Id"]) > 0
+
+
+def test_custom_models_and_updated_after_pages_match_the_general_path(
+    server: Server, http: httpx.Client
+) -> None:
+    conn = http.headers["X-Connection-Id"]
+    put = http.put(
+        f"/connections/{conn}/custom-models/plans",
+        json={"operation": "interviewPlan.list", "fields": {"title": "title", "archived": "isArchived"}},
+    )
+    assert put.status_code == 200, put.text
+    for raw in ("false", "true"):
+        general = _general(server, http, "plans", includeRemoteData=raw)
+        assert orjson.loads(general[0])["data"]
+        assert _pages(http, "plans", includeRemoteData=raw) == general
+        assert _pages(http, "plans", includeRemoteData=raw) == general
+    assert server.core.render_cache.count(conn) > 0
+    stamps = sorted(r["updatedAt"] for r in _records(http, "atsCandidate") if r["updatedAt"])
+    since = stamps[len(stamps) // 2]
+    newer = _pages(http, "atsCandidate", updatedAfter=since)
+    assert newer == _general(server, http, "atsCandidate", updatedAfter=since)
+    found = [r for page in newer for r in orjson.loads(page)["data"]]
+    assert found and len(found) < len(stamps)
