@@ -80,7 +80,7 @@ def _records(http: httpx.Client, model: str) -> list[dict[str, Any]]:
     return [r for page in _pages(http, model) for r in orjson.loads(page)["data"]]
 
 
-def test_plain_pages_are_the_general_paths_bytes_cold_and_warm_for_every_model(
+def test_plain_pages_and_records_are_the_general_paths_bytes_cold_and_warm_for_every_model(
     server: Server, http: httpx.Client
 ) -> None:
     models = _cached_models(server, http)
@@ -92,6 +92,15 @@ def test_plain_pages_are_the_general_paths_bytes_cold_and_warm_for_every_model(
             warm = _pages(http, model, includeRemoteData=raw)
             assert cold == general and warm == general, (model, raw)
         assert orjson.loads(general[0])["data"], model  # a model with no records proves nothing
+        for record in orjson.loads(general[0])["data"][:3]:
+            for raw in ("false", "true"):
+                path = f"/resources/{model}/{record['id']}"
+                server.core.render_cache.max_bytes = 0
+                expected = http.get(path, params={"includeRemoteData": raw})
+                server.core.render_cache.max_bytes = 64 * 1024 * 1024
+                assert expected.status_code == 200, expected.text
+                for _ in ("cold", "warm"):
+                    assert http.get(path, params={"includeRemoteData": raw}).content == expected.content
     assert len(server.core.render_cache) > 0
 
 
@@ -125,7 +134,9 @@ def test_a_changed_or_deleted_record_shows_in_the_next_read(server: Server, http
     store.mark_deleted(conn, "candidate", [second])
     after = {r["id"]: r for r in _records(http, "atsCandidate")}
     assert after[first]["name"] == "Renamed By A Sync"
+    assert http.get(f"/resources/atsCandidate/{first}").json()["data"]["name"] == "Renamed By A Sync"
     assert second not in after
+    assert http.get(f"/resources/atsCandidate/{second}").status_code == 404
     assert len(after) == len(before) - 1
     assert _pages(http, "atsCandidate") == _general(server, http, "atsCandidate")
 

@@ -129,6 +129,10 @@ def get_resource(
     target = res.resolve_model(core.resources, conn, model)
     field_list, expand_list = parse_csv(fields, "fields"), parse_csv(expand, "expand", 10)
     res.check_read(requested(conn), target, "retrieve", expand_list)
+    if not (live or downloadUrl or field_list or expand_list):
+        encoded = pages.retrieve_encoded(core.resources, conn, target, record_id, includeRemoteData)
+        if encoded is not None:
+            return Response(b'{"data":' + encoded + b"}", media_type="application/json")
     if live:
         item = target.render(res.read_live(core.resources, conn, target, record_id), includeRemoteData)
     else:

@@ -390,6 +390,19 @@ def one_record(kind: str, *, by_parent: bool) -> sa.Select[Any]:
     return found
 
 
+def record_key(engine: sa.Engine, connection_id: str, kind: str, ident: str) -> tuple[RowKey, bool] | None:
+    """The key of the record ``Store.get_record`` reads (its most recently changed link) and whether
+    it is deleted, without reading the record; None when there is none."""
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    statement = (
+        f"SELECT id, parent_id, raw_hash, deleted_at IS NOT NULL FROM {record_table(kind).name} "
+        f"WHERE connection_id = {mark} AND id = {mark} ORDER BY changed_at DESC LIMIT 1"
+    )
+    with reading(engine) as conn:
+        row = conn.exec_driver_sql(statement, (connection_id, ident)).first()
+    return ((row[0], row[1], row[2]), bool(row[3])) if row is not None else None
+
+
 def narrowed_keys(
     engine: sa.Engine,
     connection_id: str,

@@ -427,6 +427,10 @@ class Store:
         """A page's row keys (id, parent, version), as ``queries.narrowed_keys``."""
         return queries.narrowed_keys(self.engine, connection_id, kind, narrowing, after_id, limit)
 
+    def record_key(self, connection_id: str, kind: str, ident: str) -> tuple[queries.RowKey, bool] | None:
+        """The key of the record ``get_record`` reads and whether it is deleted (``queries.record_key``)."""
+        return queries.record_key(self.engine, connection_id, kind, ident)
+
     def hashed_records(
         self, connection_id: str, kind: str, ids: Sequence[str], *, with_raw: bool
     ) -> builtins.list[queries.HashedRecord]:

@@ -57,6 +57,21 @@ def list_encoded(
     return [bodies[key] for key in keys if key in bodies], next_cursor
 
 
+def retrieve_encoded(
+    deps: Resources, conn: ConnectionRow, model: Model, record_id: str, include_raw: bool
+) -> bytes | None:
+    """One stored record as its JSON, as ``records.get_record`` and ``Model.render`` answer it;
+    None when it must be read the general way (a model rendered on every read, the cache off, or
+    no live record by that id: the general way answers the 404)."""
+    if not deps.render_cache.enabled or model.cache_key is None or model.parts or len(record_id) > 255:
+        return None
+    require_readable(model, "retrieve")
+    found = deps.store.record_key(conn.id, model.kind, record_id)
+    if found is None or found[1]:
+        return None
+    return _bodies(deps, conn, model, [found[0]], include_raw).get(found[0])
+
+
 def _page_keys(
     deps: Resources, conn: ConnectionRow, model: Model, query: ListQuery
 ) -> tuple[list[RowKey], str | None]:
