@@ -317,8 +317,8 @@ def test_unreachable_ashby_is_retried_in_the_background(world: World) -> None:
         assert queued.json()["progress"] == "Taking it"
     finally:
         world.emu.control.set_faults(None)
-    # The retry is due 0.2 s later; the bound is only a safety net (it failed once at 15 s on a
-    # machine at load 17, where a pass of the report loop waited its turn for a core).
+    # The retry is due 0.2 s later and the report loop wakes at its due time; the bound is only a
+    # safety net (15 s ran out once on a machine at load 17).
     deadline = time.monotonic() + 60
     while world.assessment(assessment_id)["ashbyDelivery"]["state"] != "delivered":
         assert time.monotonic() < deadline, world.assessment(assessment_id)
