@@ -80,11 +80,10 @@ def serve(
     """Run the REST server (OpenAPI at /openapi.json, docs at /docs), its scheduler and metrics.
 
     /metrics on the API port needs ASHBY_CONNECTOR_METRICS_TOKEN (sent as a bearer token)."""
-    import uvicorn
 
     from ashby_connector.cli._app import long_running_logs
     from ashby_connector.core.app import Core
-    from ashby_connector.server import create_app
+    from ashby_connector.server import create_app, resting_server
     from ashby_connector.server.http_protocol import HttpProtocol
     from ashby_connector.server.limits import MAX_REQUEST_HEAD_BYTES
     from ashby_connector.server.logging_config import uvicorn_log_config
@@ -116,7 +115,7 @@ def serve(
             typer.echo(f"metrics on http://{host}:{metrics_port}/metrics")
         typer.echo(f"serving on http://{host}:{port} (docs at /docs), store {core.store.url}")
         typer.echo(policy.describe())
-        uvicorn.run(
+        resting_server.run(
             create_app(core=core),
             host=host,
             port=port,
